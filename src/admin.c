@@ -1,0 +1,194 @@
+/* dcgate-admin: migrations, users, keys and config checks from the command line. */
+#include <config.h>
+
+#include <json-c/json.h>
+#include <mysql.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "web/web.h"
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+		"usage: dcgate-admin [-c config] COMMAND\n"
+		"  migrate                         apply pending sql/NNN_*.sql migrations\n"
+		"  init-key                        create the key file if it is missing (0600)\n"
+		"  create-user NAME [--super-admin] [--display-name X] [--email X]\n"
+		"                                  password from $DCGATE_PASSWORD\n"
+		"  check-config                    parse the config and reach the database\n"
+		"  routes                          print the route table as JSON\n");
+	return 2;
+}
+
+static int
+cmd_migrate(struct app *app)
+{
+	struct db *db;
+	if (db_open(&db, &app->cfg) != DB_OK) {
+		fprintf(stderr, "dcgate-admin: cannot connect to the database: %s\n",
+			db_errmsg(db));
+		db_close(db);
+		return 1;
+	}
+	int applied = 0;
+	int rc = db_migrate(db, config_get(&app->cfg, "database.migrations", "sql"), &applied);
+	db_close(db);
+	if (rc != DB_OK) {
+		fprintf(stderr, "dcgate-admin: migration failed\n");
+		return 1;
+	}
+	printf("migrations applied: %d\n", applied);
+	return 0;
+}
+
+static int
+cmd_init_key(struct app *app)
+{
+	const char *path = config_get(&app->cfg, "security.key_file", "var/secret.key");
+	int rc = crypt_key_file_create(path);
+	if (rc == CRYPT_OK) {
+		printf("created key file %s\n", path);
+		return 0;
+	}
+	struct crypt_keyring kr;
+	memset(&kr, 0, sizeof(kr));
+	if (crypt_keyring_load(&kr, path) == CRYPT_OK) {
+		crypt_keyring_wipe(&kr);
+		printf("key file %s exists\n", path);
+		return 0;
+	}
+	fprintf(stderr, "dcgate-admin: cannot create or read key file %s\n", path);
+	return 1;
+}
+
+static const char SQL_USER_ADD[] =
+	"INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
+	" VALUES (?, ?, ?, ?, ?)";
+
+static int
+cmd_create_user(struct app *app, int argc, char **argv)
+{
+	if (argc < 1)
+		return usage();
+	const char *name = argv[0], *display = "", *email = "";
+	int super = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--super-admin"))
+			super = 1;
+		else if (!strcmp(argv[i], "--display-name") && i + 1 < argc)
+			display = argv[++i];
+		else if (!strcmp(argv[i], "--email") && i + 1 < argc)
+			email = argv[++i];
+		else
+			return usage();
+	}
+	const char *pw = getenv("DCGATE_PASSWORD");
+	if (!pw || strlen(pw) < 8) {
+		fprintf(stderr, "dcgate-admin: set DCGATE_PASSWORD (8 characters or more)\n");
+		return 1;
+	}
+	struct arena a;
+	arena_init(&a, 4096);
+	char *hash = NULL;
+	struct db *db = NULL;
+	int ok = 0;
+	if (crypt_password_hash(&a, pw, app->auth.scrypt_log_n, app->auth.scrypt_r,
+				app->auth.scrypt_p, &hash) != CRYPT_OK) {
+		fprintf(stderr, "dcgate-admin: hashing failed\n");
+	} else if (db_open(&db, &app->cfg) != DB_OK) {
+		fprintf(stderr, "dcgate-admin: cannot connect to the database\n");
+	} else {
+		int rc = db_exec(db, SQL_USER_ADD, "ssssi", name, display, email, hash,
+				 (long long)super);
+		if (rc == DB_EDUP)
+			fprintf(stderr, "dcgate-admin: user %s already exists\n", name);
+		else if (rc != DB_OK)
+			fprintf(stderr, "dcgate-admin: cannot create user: %s\n", db_errmsg(db));
+		else {
+			struct user who = {.id = 0, .username = "dcgate-admin"};
+			audit_write(db, &who, "user.create", "user", (long long)db_last_id(db),
+				    super ? "super admin" : "", "cli");
+			printf("created user %s\n", name);
+			ok = 1;
+		}
+	}
+	db_close(db);
+	arena_free(&a);
+	return ok ? 0 : 1;
+}
+
+static int
+cmd_check_config(struct app *app)
+{
+	printf("config %s: ok\n", app->cfg.path);
+	printf("key file: %s\n", app->have_keys ? "loaded" : "NOT loaded");
+	int ok = app_reload_templates(app) == 0;
+	printf("templates: %s\n", ok ? "ok" : "FAILED");
+	struct db *db = NULL;
+	int up = db_open(&db, &app->cfg) == DB_OK;
+	printf("database: %s\n", up ? "reachable" : "NOT reachable");
+	db_close(db);
+	return ok && up && app->have_keys ? 0 : 1;
+}
+
+static int
+cmd_routes(void)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < web_routes_count; i++) {
+		const struct route *r = &web_routes[i];
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "method", r->method);
+		jset_str(o, "pattern", r->pattern);
+		jset_str(o, "perm", r->perm == PERM_NONE ? NULL : perm_table[r->perm].name);
+		jset_str(o, "perm2", r->perm2 == PERM_NONE ? NULL : perm_table[r->perm2].name);
+		jset_bool(o, "public", r->flags & R_PUBLIC);
+		jset_bool(o, "api", r->flags & R_API);
+		json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf = NULL;
+	int i = 1;
+	if (i + 1 < argc && !strcmp(argv[i], "-c")) {
+		conf = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc)
+		return usage();
+	const char *cmd = argv[i++];
+	if (!strcmp(cmd, "routes"))
+		return cmd_routes();
+	struct app app;
+	char err[512];
+	if (app_init(&app, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dcgate-admin: %s\n", err);
+		return 1;
+	}
+	mysql_library_init(0, NULL, NULL);
+	int rc;
+	if (!strcmp(cmd, "migrate"))
+		rc = cmd_migrate(&app);
+	else if (!strcmp(cmd, "init-key"))
+		rc = cmd_init_key(&app);
+	else if (!strcmp(cmd, "create-user"))
+		rc = cmd_create_user(&app, argc - i, argv + i);
+	else if (!strcmp(cmd, "check-config"))
+		rc = cmd_check_config(&app);
+	else
+		rc = usage();
+	app_free(&app);
+	mysql_library_end();
+	return rc;
+}

@@ -1,0 +1,246 @@
+/* Sign-in, sessions, API tokens and the audit log, all kept in MySQL so that several
+ * dcgate processes share them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../crypt/crypt.h"
+#include "auth.h"
+
+/* A user's permissions: its own plus its groups', as one comma-separated column. */
+#define SQL_PERMS_OF(uid)                                                                  \
+	"(SELECT GROUP_CONCAT(DISTINCT p.permission) FROM ("                               \
+	" SELECT permission FROM user_permissions WHERE user_id = " uid                    \
+	" UNION SELECT gp.permission FROM group_permissions gp"                            \
+	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ") p)"
+
+static const char SQL_LOGIN_USER[] =
+	"SELECT id, password_hash, is_active,"
+	" (locked_until IS NOT NULL AND locked_until > UTC_TIMESTAMP()) AS locked"
+	" FROM users WHERE username = ?";
+static const char SQL_FAILURES_RECENT[] =
+	"SELECT COUNT(*) FROM login_failures WHERE username = ?"
+	" AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND";
+static const char SQL_FAILURE_ADD[] =
+	"INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (?, ?, UTC_TIMESTAMP())";
+static const char SQL_FAILURES_CLEAR[] = "DELETE FROM login_failures WHERE username = ?";
+static const char SQL_USER_LOCK[] =
+	"UPDATE users SET locked_until = UTC_TIMESTAMP() + INTERVAL ? SECOND WHERE username = ?";
+static const char SQL_SESSION_ADD[] =
+	"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
+	" remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
+static const char SQL_SESSION_GET[] =
+	"SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
+	" TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
+	" u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
+	" " SQL_PERMS_OF("u.id") " AS perms"
+	" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
+static const char SQL_SESSION_TOUCH[] =
+	"UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
+static const char SQL_SESSION_FLASH_CLEAR[] =
+	"UPDATE sessions SET flash = NULL WHERE token_hash = ?";
+static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
+static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
+static const char SQL_TOKEN_GET[] =
+	"SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
+	" u.is_active, " SQL_PERMS_OF("u.id") " AS perms"
+	" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?";
+static const char SQL_TOKEN_TOUCH[] =
+	"UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
+	" AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
+static const char SQL_TOKEN_ADD[] =
+	"INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
+static const char SQL_USER_GET[] =
+	"SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
+	" " SQL_PERMS_OF("u.id") " AS perms FROM users u WHERE u.id = ?";
+static const char SQL_AUDIT_ADD[] =
+	"INSERT INTO audit_log (user_id, username, action, object_type, object_id, details,"
+	" remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())";
+
+static void
+user_from_row(const struct db_rows *r, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = db_get_ll(r, 0, "id", 0);
+	u->username = db_get(r, 0, "username");
+	u->display_name = db_get(r, 0, "display_name");
+	u->email = db_get(r, 0, "email");
+	u->is_super_admin = db_get_ll(r, 0, "is_super_admin", 0) != 0;
+	u->perms = u->is_super_admin ? ~(perm_set)0 : perm_parse_list(db_get(r, 0, "perms"));
+}
+
+static int
+login_failure(struct db *db, const struct auth_config *ac, const char *username,
+	      const char *remote_addr)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	int rc = db_exec(db, SQL_FAILURE_ADD, "ss", username, remote_addr);
+	struct db_rows r;
+	if (rc == DB_OK)
+		rc = db_query_row(db, &a, &r, SQL_FAILURES_RECENT, "si", username,
+				  (long long)ac->failure_window);
+	if (rc == DB_OK && db_get_ll(&r, 0, "COUNT(*)", 0) >= ac->max_failures) {
+		db_exec(db, SQL_USER_LOCK, "is", (long long)ac->lockout, username);
+		db_exec(db, SQL_FAILURES_CLEAR, "s", username);
+		arena_free(&a);
+		return AUTH_ELOCKED;
+	}
+	arena_free(&a);
+	return rc == DB_OK ? AUTH_EINVALID : rc;
+}
+
+int
+auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const char *username,
+	   const char *password, const char *remote_addr, long long *user_id)
+{
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_LOGIN_USER, "s", username);
+	if (rc != DB_OK && rc != DB_ENOTFOUND)
+		return rc;
+	if (rc == DB_ENOTFOUND) {
+		/* Same scrypt cost as a real check so timing does not tell users apart. */
+		crypt_password_verify(password, crypt_password_dummy());
+		return AUTH_EINVALID;
+	}
+	if (db_get_ll(&r, 0, "locked", 0))
+		return AUTH_ELOCKED;
+	int match = crypt_password_verify(password, db_get(&r, 0, "password_hash")) == CRYPT_OK;
+	if (!match)
+		return login_failure(db, ac, username, remote_addr);
+	if (!db_get_ll(&r, 0, "is_active", 0))
+		return AUTH_EINVALID;
+	db_exec(db, SQL_FAILURES_CLEAR, "s", username);
+	*user_id = db_get_ll(&r, 0, "id", 0);
+	return AUTH_OK;
+}
+
+int
+auth_session_create(struct db *db, struct arena *a, long long user_id, const char *remote_addr,
+		    char **cookie_token)
+{
+	char *token, *csrf;
+	if (crypt_token_b64url(a, 32, &token) != CRYPT_OK ||
+	    crypt_token_hex(a, 32, &csrf) != CRYPT_OK)
+		return DB_EFAIL;
+	char hash[65];
+	crypt_sha256_hex(token, strlen(token), hash);
+	int rc = db_exec(db, SQL_SESSION_ADD, "siss", hash, user_id, csrf,
+			 remote_addr ? remote_addr : "");
+	if (rc == DB_OK)
+		*cookie_token = token;
+	return rc;
+}
+
+int
+auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
+		  const char *cookie_token, struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (!cookie_token || strlen(cookie_token) != 43)
+		return AUTH_ENOSESSION;
+	char *hash = arena_alloc(a, 65);
+	if (!hash)
+		return DB_ENOMEM;
+	crypt_sha256_hex(cookie_token, strlen(cookie_token), hash);
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_SESSION_GET, "s", hash);
+	if (rc == DB_ENOTFOUND)
+		return AUTH_ENOSESSION;
+	if (rc != DB_OK)
+		return rc;
+	long long idle = db_get_ll(&r, 0, "idle", 0), age = db_get_ll(&r, 0, "age", 0);
+	if (idle > ac->session_idle || age > ac->session_absolute ||
+	    !db_get_ll(&r, 0, "is_active", 0)) {
+		db_exec(db, SQL_SESSION_DEL, "s", hash);
+		return AUTH_ENOSESSION;
+	}
+	user_from_row(&r, &s->user);
+	s->token_hash = hash;
+	s->csrf = db_get(&r, 0, "csrf_token");
+	s->flash = db_get(&r, 0, "flash");
+	/* Writes only when needed: a flash to clear, or last_seen older than a minute. */
+	if (s->flash)
+		db_exec(db, SQL_SESSION_FLASH_CLEAR, "s", hash);
+	if (idle > 60)
+		db_exec(db, SQL_SESSION_TOUCH, "s", hash);
+	return AUTH_OK;
+}
+
+int
+auth_session_delete(struct db *db, const char *token_hash)
+{
+	return db_exec(db, SQL_SESSION_DEL, "s", token_hash);
+}
+
+int
+auth_session_set_flash(struct db *db, const char *token_hash, const char *flash)
+{
+	return db_exec(db, SQL_SESSION_FLASH_SET, "ss", flash, token_hash);
+}
+
+int
+auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user *u)
+{
+	if (!bearer || strlen(bearer) < 20 || strlen(bearer) > 200)
+		return AUTH_ENOSESSION;
+	char hash[65];
+	crypt_sha256_hex(bearer, strlen(bearer), hash);
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_TOKEN_GET, "s", hash);
+	if (rc == DB_ENOTFOUND)
+		return AUTH_ENOSESSION;
+	if (rc != DB_OK)
+		return rc;
+	if (!db_get_ll(&r, 0, "is_active", 0))
+		return AUTH_ENOSESSION;
+	user_from_row(&r, u);
+	u->token_id = db_get_ll(&r, 0, "token_id", 0);
+	db_exec(db, SQL_TOKEN_TOUCH, "i", u->token_id);
+	return AUTH_OK;
+}
+
+int
+auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name,
+		  char **plain, long long *id)
+{
+	char *token;
+	if (crypt_token_b64url(a, 32, &token) != CRYPT_OK)
+		return DB_EFAIL;
+	char *full = arena_printf(a, "dcg_%s", token);
+	if (!full)
+		return DB_ENOMEM;
+	char hash[65];
+	crypt_sha256_hex(full, strlen(full), hash);
+	int rc = db_exec(db, SQL_TOKEN_ADD, "iss", user_id, name, hash);
+	if (rc == DB_OK) {
+		*plain = full;
+		*id = (long long)db_last_id(db);
+	}
+	return rc;
+}
+
+int
+auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u)
+{
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", user_id);
+	if (rc == DB_OK)
+		user_from_row(&r, u);
+	return rc;
+}
+
+int
+audit_write(struct db *db, const struct user *who, const char *action, const char *object_type,
+	    long long object_id, const char *details, const char *remote_addr)
+{
+	/* user_id and object_id are NULL when there is none: bind them as strings then. */
+	char uid[24] = "", oid[24] = "";
+	if (who)
+		snprintf(uid, sizeof(uid), "%lld", who->id);
+	if (object_id > 0)
+		snprintf(oid, sizeof(oid), "%lld", object_id);
+	return db_exec(db, SQL_AUDIT_ADD, "sssssss", who ? uid : NULL,
+		       who && who->username ? who->username : "", action,
+		       object_type ? object_type : "", object_id > 0 ? oid : NULL,
+		       details ? details : "", remote_addr ? remote_addr : "");
+}

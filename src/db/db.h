@@ -1,0 +1,62 @@
+/* db: one MariaDB connection per worker, prepared statements only, cached per connection. */
+#ifndef DCGATE_DB_H
+#define DCGATE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+
+enum db_err {
+	DB_OK = 0,
+	DB_EDOWN = -1,     /* server unreachable or connection lost: 503 */
+	DB_EDUP = -2,      /* duplicate key */
+	DB_ENOTFOUND = -3, /* no row where one was expected */
+	DB_EFAIL = -4,     /* any other error (logged) */
+	DB_ENOMEM = -5,
+	DB_EFK = -6,       /* foreign key refused the change */
+};
+
+struct db;
+struct config;
+
+struct db_rows {
+	size_t nrows;
+	size_t ncols;
+	char **cells;      /* nrows * ncols, NULL for SQL NULL */
+	size_t *lens;
+	const char **names; /* column names */
+};
+
+/* Argument types for the statement helpers: one letter per '?' placeholder.
+ *  's' const char * (NULL binds SQL NULL)   'i' long long   'b' const void *, size_t */
+int db_open(struct db **out, const struct config *cfg);
+void db_close(struct db *db);
+/* Pings and reconnects if the server went away; DB_EDOWN when it is still down. */
+int db_ensure(struct db *db);
+int db_exec(struct db *db, const char *sql, const char *types, ...);
+/* Runs a select; rows and cells live in the arena. */
+int db_query(struct db *db, struct arena *a, struct db_rows *out, const char *sql,
+	     const char *types, ...);
+/* Runs a select expected to give at most one row: DB_ENOTFOUND when none. */
+int db_query_row(struct db *db, struct arena *a, struct db_rows *out, const char *sql,
+		 const char *types, ...);
+unsigned long long db_last_id(struct db *db);
+unsigned long long db_affected(struct db *db);
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+/* Runs a whole script of ;-separated statements (migrations only; no user data). */
+int db_exec_script(struct db *db, const char *sql, size_t len);
+const char *db_errmsg(struct db *db);
+
+const char *db_cell(const struct db_rows *r, size_t row, size_t col);
+/* Cell by column name; NULL when absent or SQL NULL. */
+const char *db_get(const struct db_rows *r, size_t row, const char *name);
+long long db_get_ll(const struct db_rows *r, size_t row, const char *name, long long def);
+
+/* Applies pending sql/NNN_*.sql files in order, each in a transaction, recorded in
+ * schema_migrations with their SHA-256; a changed applied file is refused. */
+int db_migrate(struct db *db, const char *dir, int *applied);
+
+#endif

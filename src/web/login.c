@@ -1,0 +1,93 @@
+/* Sign in and out. */
+#include <string.h>
+
+#include "web.h"
+
+/* Only a local path may be the target after sign-in: "/x", never "//host" or "/\host". */
+static const char *
+safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return "/";
+	for (const char *p = next; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '\\')
+			return "/";
+	return next;
+}
+
+static int
+login_page(struct ctx *c, int status, const char *username, const char *error)
+{
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Sign in");
+	jset_str(d, "username", username ? username : "");
+	jset_str(d, "next", safe_next(http_form_get(c->req, "next")
+					      ? http_form_get(c->req, "next")
+					      : http_query_get(c->req, "next")));
+	if (error)
+		jset_str(d, "error", error);
+	return web_render(c, status, "login", d);
+}
+
+int
+web_login_form(struct ctx *c)
+{
+	if (c->user) {
+		http_redirect(c->resp, 302, safe_next(http_query_get(c->req, "next")));
+		return 302;
+	}
+	return login_page(c, 200, NULL, NULL);
+}
+
+static int
+set_session_cookie(struct ctx *c, const char *value, int clear)
+{
+	char *cookie = arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
+				    c->app->cookie_name, value,
+				    clear ? "; Max-Age=0" : "", c->req->https ? "; Secure" : "");
+	return cookie ? http_resp_header(c->resp, "Set-Cookie", cookie) : -1;
+}
+
+int
+web_login_submit(struct ctx *c)
+{
+	const char *username = http_form_get(c->req, "username");
+	const char *password = http_form_get(c->req, "password");
+	if (!username || !*username || !password || !*password)
+		return login_page(c, 422, username, "Enter your username and password");
+	if (strlen(username) > 255 || strlen(password) > 1024)
+		return login_page(c, 422, NULL, "Invalid username or password");
+	long long uid = 0;
+	int rc = auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr,
+			    &uid);
+	if (rc == DB_EDOWN)
+		return 503;
+	if (rc == AUTH_ELOCKED) {
+		audit_write(c->db, NULL, "login.locked", "user", 0, username, c->req->remote_addr);
+		return login_page(c, 429, username,
+				  "This account is locked after too many failed sign-ins. "
+				  "Try again in 15 minutes.");
+	}
+	if (rc != AUTH_OK) {
+		audit_write(c->db, NULL, "login.failed", "user", 0, username, c->req->remote_addr);
+		return login_page(c, 422, username, "Invalid username or password");
+	}
+	char *token;
+	if (auth_session_create(c->db, c->a, uid, c->req->remote_addr, &token) != DB_OK)
+		return 500;
+	struct user who = {.id = uid, .username = username};
+	audit_write(c->db, &who, "login", "user", uid, "", c->req->remote_addr);
+	set_session_cookie(c, token, 0);
+	http_redirect(c->resp, 303, safe_next(http_form_get(c->req, "next")));
+	return 303;
+}
+
+int
+web_logout(struct ctx *c)
+{
+	auth_session_delete(c->db, c->sess.token_hash);
+	audit_write(c->db, c->user, "logout", "user", c->user->id, "", c->req->remote_addr);
+	set_session_cookie(c, "", 1);
+	http_redirect(c->resp, 303, "/login");
+	return 303;
+}

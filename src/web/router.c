@@ -1,0 +1,200 @@
+/* Dispatch: route match, authentication, CSRF and permission checks, all before a handler
+ * runs, so no handler can forget one. */
+#include <string.h>
+
+#include "web.h"
+
+const struct route web_routes[] = {
+#define ROUTE(method, pattern, handler, perm, perm2, flags)                                \
+	{method, pattern, handler, perm, perm2, flags},
+#include "routes.def"
+#undef ROUTE
+};
+const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);
+
+/* Matches path against pattern; "{x}" segments take 1-18 digits into ids. */
+static int
+route_match(const char *pattern, const char *path, long long *ids, int *nids)
+{
+	int n = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			if (!close)
+				return 0;
+			long long v = 0;
+			int digits = 0;
+			while (*s >= '0' && *s <= '9' && digits < 18) {
+				v = v * 10 + (*s - '0');
+				s++;
+				digits++;
+			}
+			if (!digits || (*s >= '0' && *s <= '9') || v <= 0 || n >= WEB_MAX_IDS)
+				return 0;
+			ids[n++] = v;
+			p = close + 1;
+		} else if (*p++ != *s++) {
+			return 0;
+		}
+	}
+	if (*p || *s)
+		return 0;
+	*nids = n;
+	return 1;
+}
+
+/* Finds the route; *method_mismatch is set when the path exists under another method. */
+static const struct route *
+route_find(struct ctx *c, int *method_mismatch)
+{
+	const char *m = c->req->method_name ? c->req->method_name : "";
+	if (strcmp(m, "HEAD") == 0)
+		m = "GET";
+	*method_mismatch = 0;
+	for (size_t i = 0; i < web_routes_count; i++) {
+		const struct route *r = &web_routes[i];
+		long long ids[WEB_MAX_IDS];
+		int nids = 0;
+		if (!route_match(r->pattern, c->req->path, ids, &nids))
+			continue;
+		if (strcmp(r->method, m) != 0) {
+			*method_mismatch = 1;
+			continue;
+		}
+		memcpy(c->ids, ids, sizeof(ids));
+		c->nids = nids;
+		return r;
+	}
+	return NULL;
+}
+
+/* The Origin of a POST, when the browser sent one, must be this site. */
+static int
+origin_ok(struct ctx *c)
+{
+	const char *origin = http_header(c->req, "Origin");
+	if (!origin || !*origin)
+		return 1;
+	if (strcmp(origin, "null") == 0)
+		return 0;
+	const char *host = http_header(c->req, "Host");
+	if (!host)
+		return 0;
+	const char *rest = strstr(origin, "://");
+	return rest && strcmp(rest + 3, host) == 0;
+}
+
+static int
+authenticate_api(struct ctx *c)
+{
+	const char *authz = http_header(c->req, "Authorization");
+	if (!authz || strncmp(authz, "Bearer ", 7) != 0)
+		return web_json_error(c, 401, "Authentication required: send an API token", NULL);
+	struct user *u = arena_alloc(c->a, sizeof(*u));
+	if (!u)
+		return 500;
+	int rc = auth_token_load(c->db, c->a, authz + 7, u);
+	if (rc == DB_EDOWN)
+		return web_json_error(c, 503, "The database is unavailable", NULL);
+	if (rc != AUTH_OK)
+		return web_json_error(c, 401, "Invalid API token", NULL);
+	c->user = u;
+	return 0;
+}
+
+static int
+authenticate_session(struct ctx *c)
+{
+	const char *cookie = http_cookie_get(c->req, c->app->cookie_name);
+	if (!cookie)
+		return 0;
+	int rc = auth_session_load(c->db, c->a, &c->app->auth, cookie, &c->sess);
+	if (rc == AUTH_OK) {
+		c->user = &c->sess.user;
+		c->flash = c->sess.flash;
+		return 0;
+	}
+	if (rc == AUTH_ENOSESSION)
+		return 0;
+	return rc == DB_EDOWN ? 503 : 500;
+}
+
+static int
+redirect_to_login(struct ctx *c)
+{
+	const char *next = c->req->path;
+	if (c->req->method == HTTP_GET && strcmp(next, "/") != 0) {
+		struct buf b;
+		buf_init_arena(&b, c->a);
+		buf_puts(&b, "/login?next=");
+		tmpl_escape_append(&b, TMPL_ESC_URL, next, strlen(next));
+		if (c->req->query && *c->req->query) {
+			tmpl_escape_append(&b, TMPL_ESC_URL, "?", 1);
+			tmpl_escape_append(&b, TMPL_ESC_URL, c->req->query, strlen(c->req->query));
+		}
+		http_redirect(c->resp, 302, arena_strdup(c->a, b.data));
+	} else {
+		http_redirect(c->resp, 302, "/login");
+	}
+	return 302;
+}
+
+/* Runs every check the route table asks for; returns 0 to go on, or the status answered. */
+static int
+route_guard(struct ctx *c, const struct route *r)
+{
+	int api = (r->flags & R_API) != 0;
+	int rc = api ? authenticate_api(c) : authenticate_session(c);
+	if (rc)
+		return rc;
+	if (!c->user && !(r->flags & R_PUBLIC))
+		return api ? 401 : redirect_to_login(c);
+	if (!api && c->req->method == HTTP_POST) {
+		if (!origin_ok(c))
+			return web_error(c, 403, "This request came from another site and was refused.");
+		if (!(r->flags & R_NOCSRF)) {
+			const char *token = http_form_get(c->req, "_csrf");
+			if (!c->user || !token || !c->sess.csrf ||
+			    !crypt_str_eq(token, c->sess.csrf))
+				return web_error(c, 403,
+						 "This form has expired; reload the page and try again");
+		}
+	}
+	if (!perm_has(c->user, r->perm) || !perm_has(c->user, r->perm2)) {
+		if (api)
+			return web_json_error(c, 403, "You do not have permission to do this", NULL);
+		return web_error(c, 403, "You do not have permission to view this page.");
+	}
+	return 0;
+}
+
+int
+web_dispatch(struct ctx *c)
+{
+	int mismatch = 0;
+	const struct route *r = route_find(c, &mismatch);
+	int api = strncmp(c->req->path, "/api/", 5) == 0;
+	if (!r) {
+		if (!api && authenticate_session(c) == 503)
+			return web_error(c, 503, NULL);
+		int status = mismatch ? 405 : 404;
+		if (mismatch)
+			http_resp_header(c->resp, "Allow", "GET, HEAD, POST");
+		return api ? web_json_error(c, status, http_status_text(status), NULL)
+			   : web_error(c, status, NULL);
+	}
+	c->route = r;
+	int rc = route_guard(c, r);
+	if (rc == 0)
+		rc = r->handler(c);
+	if (c->resp->status == 0) {
+		/* The handler (or a guard) returned an error status without a response. */
+		if (rc < 100 || rc > 599)
+			rc = rc == DB_EDOWN ? 503 : 500;
+		if (api || (r->flags & R_API))
+			return web_json_error(c, rc, http_status_text(rc), NULL);
+		return web_error(c, rc, NULL);
+	}
+	return c->resp->status;
+}

@@ -1,0 +1,81 @@
+/* web: the route table, request context, page rendering and the handlers. */
+#ifndef DCGATE_WEB_H
+#define DCGATE_WEB_H
+
+#include <json-c/json.h>
+
+#include "../app.h"
+
+enum route_flags {
+	R_PUBLIC = 1 << 0, /* no session needed */
+	R_API = 1 << 1,    /* bearer token, JSON errors, no CSRF */
+	R_NOCSRF = 1 << 2, /* POST without a session CSRF token (sign-in checks Origin) */
+};
+
+struct ctx;
+typedef int (*web_handler)(struct ctx *c);
+
+struct route {
+	const char *method; /* "GET" or "POST" (HEAD is served by GET routes) */
+	const char *pattern; /* "/data-connectors/{id}"; {x} matches digits */
+	web_handler handler;
+	enum perm perm;  /* needed, PERM_NONE when any signed-in user may */
+	enum perm perm2; /* a second one needed too (view + edit), or PERM_NONE */
+	int flags;
+};
+extern const struct route web_routes[];
+extern const size_t web_routes_count;
+
+#define WEB_MAX_IDS 4
+
+/* Everything one request owns; freed with its arena. */
+struct ctx {
+	struct app *app;
+	struct worker *w;
+	struct arena *a;
+	struct db *db;
+	struct http_req *req;
+	struct http_resp *resp;
+	const struct route *route;
+	long long ids[WEB_MAX_IDS];
+	int nids;
+	struct session sess; /* valid when user != NULL and not an API call */
+	struct user *user;   /* NULL when anonymous */
+	const char *flash;   /* message to show on this page */
+	const char *flash_kind;
+};
+
+/* Route dispatch: finds the route, checks session/token, CSRF and permissions in one place,
+ * runs the handler and renders its error status as a page or JSON. Returns the status. */
+int web_dispatch(struct ctx *c);
+
+/* Renders "name" (which extends the layout) with data plus the common page context
+ * (user, navigation, flash, csrf). Takes ownership of data. */
+int web_render(struct ctx *c, int status, const char *name, struct json_object *data);
+/* Error page through the layout (403, 404, 413, 500, 503...). */
+int web_error(struct ctx *c, int status, const char *message);
+/* JSON response: takes ownership of obj. */
+int web_json(struct ctx *c, int status, struct json_object *obj);
+int web_json_error(struct ctx *c, int status, const char *message, struct json_object *errors);
+/* 303 to location after a successful POST, with an optional flash for the next page. */
+int web_redirect_flash(struct ctx *c, const char *location, const char *flash);
+/* Common context: user, can.* flags, csrf, flash. */
+struct json_object *web_page_context(struct ctx *c);
+
+/* json-c helpers that keep handlers short. */
+struct json_object *jstr(const char *s);
+void jset(struct json_object *o, const char *key, struct json_object *v);
+void jset_str(struct json_object *o, const char *key, const char *s);
+void jset_int(struct json_object *o, const char *key, long long v);
+void jset_bool(struct json_object *o, const char *key, int v);
+/* Converts query rows to an array of objects, one key per column. */
+struct json_object *jrows(const struct db_rows *r);
+/* Registers json_object_put on the request arena. */
+void web_defer_json(struct ctx *c, struct json_object *o);
+
+/* Handlers, declared from the route table. */
+#define ROUTE(method, pattern, handler, perm, perm2, flags) int handler(struct ctx *c);
+#include "routes.def"
+#undef ROUTE
+
+#endif
