@@ -46,6 +46,7 @@ serve_one(struct worker *w, FCGX_Request *fr)
 	c.req = &req;
 	c.resp = &resp;
 	http_resp_init(&resp, &w->arena);
+	resp.status = 0; /* 0 until a handler or error page produces the response */
 	int rc = http_req_read(&req, &w->arena, fr, &w->app->limits);
 	int status;
 	if (rc != HTTP_OK) {

@@ -6,12 +6,12 @@
 #include "../crypt/crypt.h"
 #include "auth.h"
 
-/* A user's permissions: its own plus its groups', as one comma-separated column. */
+/* A user's permissions: its own and its groups', as two comma-separated columns. */
 #define SQL_PERMS_OF(uid)                                                                  \
-	"(SELECT GROUP_CONCAT(DISTINCT p.permission) FROM ("                               \
-	" SELECT permission FROM user_permissions WHERE user_id = " uid                    \
-	" UNION SELECT gp.permission FROM group_permissions gp"                            \
-	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ") p)"
+	"(SELECT GROUP_CONCAT(permission) FROM user_permissions WHERE user_id = " uid ")"   \
+	" AS perms, (SELECT GROUP_CONCAT(gp.permission) FROM group_permissions gp"          \
+	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"     \
+	" AS group_perms"
 
 static const char SQL_LOGIN_USER[] =
 	"SELECT id, password_hash, is_active,"
@@ -32,7 +32,7 @@ static const char SQL_SESSION_GET[] =
 	"SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
 	" TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
 	" u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-	" " SQL_PERMS_OF("u.id") " AS perms"
+	" " SQL_PERMS_OF("u.id")
 	" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
 static const char SQL_SESSION_TOUCH[] =
 	"UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
@@ -42,7 +42,7 @@ static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
 static const char SQL_TOKEN_GET[] =
 	"SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
-	" u.is_active, " SQL_PERMS_OF("u.id") " AS perms"
+	" u.is_active, " SQL_PERMS_OF("u.id")
 	" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
 	"UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
@@ -51,7 +51,7 @@ static const char SQL_TOKEN_ADD[] =
 	"INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
 static const char SQL_USER_GET[] =
 	"SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-	" " SQL_PERMS_OF("u.id") " AS perms FROM users u WHERE u.id = ?";
+	" " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
 static const char SQL_AUDIT_ADD[] =
 	"INSERT INTO audit_log (user_id, username, action, object_type, object_id, details,"
 	" remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())";
@@ -65,7 +65,9 @@ user_from_row(const struct db_rows *r, struct user *u)
 	u->display_name = db_get(r, 0, "display_name");
 	u->email = db_get(r, 0, "email");
 	u->is_super_admin = db_get_ll(r, 0, "is_super_admin", 0) != 0;
-	u->perms = u->is_super_admin ? ~(perm_set)0 : perm_parse_list(db_get(r, 0, "perms"));
+	u->perms = u->is_super_admin ? ~(perm_set)0
+				      : perm_parse_list(db_get(r, 0, "perms")) |
+						perm_parse_list(db_get(r, 0, "group_perms"));
 }
 
 static int

@@ -93,17 +93,17 @@ struct http_req {
 	struct http_kvlist cookies;
 };
 
-/* Both buffers are registered on the arena given to http_resp_init, so the struct must live
- * until that arena is reset or freed (keep it in the worker or the request, not in a handler's
- * stack frame that returns earlier). */
+/* The buffers are freed when the arena given to http_resp_init is reset or freed. Until
+ * http_resp_send the struct must stay alive (the arena frees through it); after the send the
+ * arena owns the buffers, which stay readable but frozen (appends fail), and the struct may go
+ * out of scope before the reset. Call http_resp_init once per request. */
 struct http_resp {
 	int status;
 	struct buf headers; /* "Name: value\r\n" lines */
 	struct buf body;
 	int sent;
-	/* Where http_resp_send writes when req->fcgi is NULL (unit tests); NULL drops the output.
-	 */
-	struct buf *capture;
+	struct buf *capture; /* http_resp_send writes here when req->fcgi is NULL (tests) */
+	void *owner;	     /* internal: the arena record that frees the buffers */
 };
 
 const char *http_param(const struct http_req *req, const char *name);  /* CGI param */
@@ -140,7 +140,8 @@ void http_redirect(struct http_resp *resp, int status, const char *location);
  * unless the handler set a Cache-Control, Content-Length. HEAD gets no body. A second call
  * returns HTTP_EIO. If a buffer ran out of memory a bare 500 is sent instead. */
 int http_resp_send(struct http_resp *resp, struct http_req *req);
-/* Appends exactly the bytes http_resp_send would write (the FastCGI stdout) to out. */
+/* Appends exactly the bytes http_resp_send would write (the FastCGI stdout) to out; HTTP_EIO
+ * once the response has been sent. */
 int http_resp_serialize(const struct http_resp *resp, const struct http_req *req, struct buf *out);
 const char *http_status_text(int status);
 

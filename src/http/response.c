@@ -1,4 +1,5 @@
 /* Responses: status, headers (security headers always), body; sent over FastCGI in one go. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,6 +64,27 @@ http_status_text(int status)
 	return "Unknown";
 }
 
+/* Frees a response's buffers when the arena is reset. Until the response is sent it reads
+ * them through resp; http_resp_send hands the pointers over, so from then on the struct
+ * http_resp itself may be gone (a caller's stack frame) before the arena is reset. */
+struct resp_owner {
+	struct http_resp *resp;
+	char *headers, *body;
+};
+
+static void
+resp_owner_free(void *p)
+{
+	struct resp_owner *o = p;
+	if (o->resp) {
+		buf_free(&o->resp->headers);
+		buf_free(&o->resp->body);
+	} else {
+		free(o->headers);
+		free(o->body);
+	}
+}
+
 /* On an arena failure the buffers are marked failed, so nothing is allocated unowned and
  * http_resp_send answers a bare 500. */
 void
@@ -70,10 +92,32 @@ http_resp_init(struct http_resp *resp, struct arena *a)
 {
 	memset(resp, 0, sizeof(*resp));
 	resp->status = 200;
-	if (buf_init_arena(&resp->headers, a) != CORE_OK)
+	buf_init(&resp->headers);
+	buf_init(&resp->body);
+	struct resp_owner *o = arena_alloc(a, sizeof(*o));
+	if (!o || arena_defer(a, resp_owner_free, o) != CORE_OK) {
 		resp->headers.failed = 1;
-	if (buf_init_arena(&resp->body, a) != CORE_OK)
 		resp->body.failed = 1;
+		return;
+	}
+	o->resp = resp;
+	resp->owner = o;
+}
+
+/* Gives the buffers to the owner record and freezes them: they stay readable until the arena
+ * is reset, and the sticky failed flag stops any later append from moving them. */
+static void
+resp_detach(struct http_resp *resp)
+{
+	struct resp_owner *o = resp->owner;
+	if (!o)
+		return;
+	o->headers = resp->headers.data;
+	o->body = resp->body.data;
+	o->resp = NULL;
+	resp->owner = NULL;
+	resp->headers.failed = 1;
+	resp->body.failed = 1;
 }
 
 /* Header values: any byte but the control characters (HTAB excepted), so no CR/LF. */
@@ -177,13 +221,19 @@ resp_has_body(const struct http_resp *resp, const struct http_req *req)
 	return !resp_broken(resp) && resp->body.len && !(req && req->method == HTTP_HEAD);
 }
 
-int
-http_resp_serialize(const struct http_resp *resp, const struct http_req *req, struct buf *out)
+static int
+resp_serialize(const struct http_resp *resp, const struct http_req *req, struct buf *out)
 {
 	int rc = resp_head(resp, out);
 	if (rc == HTTP_OK && resp_has_body(resp, req))
 		buf_append(out, resp->body.data, resp->body.len);
 	return out->failed ? HTTP_ENOMEM : rc;
+}
+
+int
+http_resp_serialize(const struct http_resp *resp, const struct http_req *req, struct buf *out)
+{
+	return resp->sent ? HTTP_EIO : resp_serialize(resp, req, out);
 }
 
 static int
@@ -199,14 +249,10 @@ put_all(FCGX_Stream *out, const char *p, size_t n)
 	return HTTP_OK;
 }
 
-int
-http_resp_send(struct http_resp *resp, struct http_req *req)
+/* Writes head and body to the FastCGI output. */
+static int
+resp_put(const struct http_resp *resp, const struct http_req *req)
 {
-	if (resp->sent)
-		return HTTP_EIO;
-	resp->sent = 1;
-	if (!req || !req->fcgi)
-		return resp->capture ? http_resp_serialize(resp, req, resp->capture) : HTTP_OK;
 	struct buf head;
 	buf_init(&head);
 	int rc = resp_head(resp, &head);
@@ -215,5 +261,20 @@ http_resp_send(struct http_resp *resp, struct http_req *req)
 	if (rc == HTTP_OK && resp_has_body(resp, req))
 		rc = put_all(req->fcgi->out, resp->body.data, resp->body.len);
 	buf_free(&head);
+	return rc;
+}
+
+int
+http_resp_send(struct http_resp *resp, struct http_req *req)
+{
+	int rc = HTTP_OK;
+	if (resp->sent)
+		return HTTP_EIO;
+	if (req && req->fcgi)
+		rc = resp_put(resp, req);
+	else if (resp->capture)
+		rc = resp_serialize(resp, req, resp->capture);
+	resp->sent = 1;
+	resp_detach(resp);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* Form validation and pagination helpers. */
+#include <limits.h>
 #include <string.h>
 
 #include "form.h"
@@ -172,4 +173,243 @@ form_checkbox(struct ctx *c, const char *field)
 {
 	const char *v = http_form_get(c->req, field);
 	return v && (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "true"));
+}
+
+int
+form_no_controls(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+id_in(const long long *ids, size_t n, long long id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+size_t
+form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out)
+{
+	*out = arena_alloc(c->a, (r->nrows + 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < r->nrows; i++)
+		(*out)[i] = db_get_ll(r, i, col, 0);
+	return r->nrows;
+}
+
+size_t
+form_ids(struct form *f, const char *field, const struct db_rows *allowed, const char *message,
+	 long long **out)
+{
+	const char **vals = NULL;
+	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, field, &vals);
+	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
+	long long *ok = NULL;
+	size_t nok = form_row_ids(f->c, allowed, "id", &ok), count = 0;
+	*out = ids;
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		long v;
+		if (str_to_long(vals[i], 1, LONG_MAX, &v) != CORE_OK ||
+		    !id_in(ok, nok, v)) {
+			form_error(f, field, message);
+			continue;
+		}
+		if (!id_in(ids, count, v))
+			ids[count++] = v;
+	}
+	return count;
+}
+
+struct json_object *
+form_choices(const struct db_rows *rows, const char *label_col, const char *alt_col,
+	     const long long *checked, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < rows->nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		long long id = db_get_ll(rows, i, "id", 0);
+		jset_int(o, "id", id);
+		jset_str(o, "label", db_get(rows, i, label_col));
+		const char *alt = alt_col ? db_get(rows, i, alt_col) : NULL;
+		if (alt && *alt)
+			jset_str(o, "alt", alt);
+		jset_bool(o, "checked", id_in(checked, n, id));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The permission of a group with that action label, PERM_NONE when there is none. */
+static enum perm
+perm_sibling(enum perm p, const char *action)
+{
+	for (int i = 0; i < PERM__MAX; i++)
+		if (!strcmp(perm_table[i].group, perm_table[p].group) &&
+		    !strcmp(perm_table[i].action, action))
+			return (enum perm)i;
+	return PERM_NONE;
+}
+
+perm_set
+perm_implied(perm_set s)
+{
+	perm_set out = s;
+	for (int p = 0; p < PERM__MAX; p++) {
+		if (!(s & PERM_BIT(p)))
+			continue;
+		enum perm view = perm_sibling((enum perm)p, "View");
+		enum perm edit = perm_sibling((enum perm)p, "Edit");
+		if (view != PERM_NONE)
+			out |= PERM_BIT(view);
+		if (!strcmp(perm_table[p].action, "Create") && edit != PERM_NONE)
+			out |= PERM_BIT(edit);
+	}
+	return out;
+}
+
+perm_set
+form_permissions(struct form *f)
+{
+	const char **vals = NULL;
+	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "permissions", &vals);
+	perm_set s = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum perm p = perm_by_name(vals[i]);
+		if (p == PERM_NONE)
+			form_error(f, "permissions", "Choose permissions from the list.");
+		else
+			s |= PERM_BIT(p);
+	}
+	return s;
+}
+
+perm_set
+perm_set_of_rows(const struct db_rows *r)
+{
+	perm_set s = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		const char *name = db_get(r, i, "permission");
+		enum perm p = name ? perm_by_name(name) : PERM_NONE;
+		if (p != PERM_NONE)
+			s |= PERM_BIT(p);
+	}
+	return s;
+}
+
+size_t
+perm_names(struct arena *a, perm_set s, const char ***out)
+{
+	size_t n = 0;
+	*out = arena_alloc(a, (PERM__MAX + 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (int p = 0; p < PERM__MAX; p++)
+		if (s & PERM_BIT(p))
+			(*out)[n++] = perm_table[p].name;
+	return n;
+}
+
+/* "Data Connector Categories" -> "data-connector-categories" into out. */
+static void
+perm_slug(const char *label, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *s = label; *s && n + 1 < cap; s++) {
+		char ch = *s;
+		out[n++] = ch == ' ' ? '-' : (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+	}
+	out[n] = '\0';
+}
+
+/* One checkbox of the editor. */
+static struct json_object *
+perm_box(int p, perm_set checked, perm_set editable)
+{
+	char slug[64];
+	struct json_object *o = json_object_new_object();
+	jset_str(o, "name", perm_table[p].name);
+	jset_str(o, "action", perm_table[p].action);
+	perm_slug(perm_table[p].action, slug, sizeof(slug));
+	jset_str(o, "slug", slug);
+	jset_bool(o, "checked", (checked & PERM_BIT(p)) != 0);
+	jset_bool(o, "disabled", !(editable & PERM_BIT(p)));
+	return o;
+}
+
+struct json_object *
+perm_editor_json(perm_set checked, perm_set editable)
+{
+	struct json_object *groups = json_object_new_array(), *cur = NULL, *boxes = NULL;
+	const char *label = NULL;
+	for (int p = 0; p < PERM__MAX; p++) {
+		if (!label || strcmp(label, perm_table[p].group) != 0) {
+			char slug[64];
+			label = perm_table[p].group;
+			perm_slug(label, slug, sizeof(slug));
+			cur = json_object_new_object();
+			boxes = json_object_new_array();
+			jset_str(cur, "label", label);
+			jset_str(cur, "slug", slug);
+			jset(cur, "perms", boxes);
+			json_object_array_add(groups, cur);
+		}
+		json_object_array_add(boxes, perm_box(p, checked, editable));
+	}
+	return groups;
+}
+
+/* A buffer freed with the request arena; the struct itself lives in the arena too, so it
+ * outlives the handler's stack frame. NULL when out of memory. */
+static struct buf *
+arena_buf(struct ctx *c)
+{
+	struct buf *b = arena_alloc(c->a, sizeof(*b));
+	if (b && buf_init_arena(b, c->a) != CORE_OK)
+		return NULL;
+	return b;
+}
+
+void
+audit_fields_init(struct audit_fields *af, struct ctx *c)
+{
+	af->b = arena_buf(c);
+}
+
+void
+audit_field(struct audit_fields *af, const char *name, int changed)
+{
+	if (!changed || !af->b)
+		return;
+	if (af->b->len)
+		buf_puts(af->b, ", ");
+	buf_puts(af->b, name);
+}
+
+const char *
+audit_fields_text(const struct audit_fields *af)
+{
+	return af->b && af->b->len && !af->b->failed ? af->b->data : "";
+}
+
+const char *
+form_query_param(struct ctx *c, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return "";
+	struct buf *b = arena_buf(c);
+	if (!b)
+		return "";
+	buf_puts(b, name);
+	buf_putc(b, '=');
+	tmpl_escape_append(b, TMPL_ESC_URL, value, strlen(value));
+	return b->failed ? "" : b->data;
 }

@@ -44,4 +44,38 @@ struct json_object *pager_json(const struct pager *p, const char *base_query);
 /* 1 for "1"/"on"/"true", else 0. */
 int form_checkbox(struct ctx *c, const char *field);
 
+/* Text without control characters (tab excepted): 1 when clean. */
+int form_no_controls(const char *s);
+/* The repeated field as distinct ids, each one of the allowed ids (column "id" of allowed);
+ * anything else gives message as the field's error. Returns the count; *out in the arena. */
+size_t form_ids(struct form *f, const char *field, const struct db_rows *allowed,
+		const char *message, long long **out);
+/* Ids of one column of rows, e.g. the group_id of a user's memberships. */
+size_t form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out);
+/* A checkbox list for templates: [{id, label, checked}] from rows (id + label column). */
+struct json_object *form_choices(const struct db_rows *rows, const char *label_col,
+				 const char *alt_col, const long long *checked, size_t n);
+
+/* ---- the permission editor (users and groups) ---- */
+/* Adds what the editor implies: View of any group with another box ticked, Edit with Create. */
+perm_set perm_implied(perm_set s);
+/* The repeated "permissions" field as a set; an unknown name is a field error. */
+perm_set form_permissions(struct form *f);
+/* Permission names (column "permission") as a set. */
+perm_set perm_set_of_rows(const struct db_rows *r);
+/* The names in a set, in perms.def order; returns the count, *out in the arena. */
+size_t perm_names(struct arena *a, perm_set s, const char ***out);
+/* Template data for partials/permissions: [{label, slug, perms: [{name, action, slug,
+ * checked, disabled}]}]; boxes outside editable are disabled. */
+struct json_object *perm_editor_json(perm_set checked, perm_set editable);
+/* "a, b, c" of the changed field names for the audit log ("" when none). */
+struct audit_fields {
+	struct buf *b; /* in the request arena */
+};
+void audit_fields_init(struct audit_fields *af, struct ctx *c);
+void audit_field(struct audit_fields *af, const char *name, int changed);
+const char *audit_fields_text(const struct audit_fields *af);
+/* Pagination query part "q=..." for pager links, URL-encoded ("" when q is empty). */
+const char *form_query_param(struct ctx *c, const char *name, const char *value);
+
 #endif

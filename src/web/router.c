@@ -1,6 +1,7 @@
 /* Dispatch: route match, authentication, CSRF and permission checks, all before a handler
  * runs, so no handler can forget one. */
 #include <string.h>
+#include <strings.h>
 
 #include "web.h"
 
@@ -69,20 +70,33 @@ route_find(struct ctx *c, int *method_mismatch)
 	return NULL;
 }
 
-/* The Origin of a POST, when the browser sent one, must be this site. */
+/* Length of the host part of "host:port" or "[v6]:port". */
+static size_t
+host_len(const char *s)
+{
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		return close ? (size_t)(close - s + 1) : strlen(s);
+	}
+	const char *colon = strchr(s, ':');
+	return colon ? (size_t)(colon - s) : strlen(s);
+}
+
+/* The Origin of a POST, when the browser sent one, must name this site's host (ports are
+ * compared by the CSRF token; some front ends drop the port from Host). */
 static int
 origin_ok(struct ctx *c)
 {
 	const char *origin = http_header(c->req, "Origin");
 	if (!origin || !*origin)
 		return 1;
-	if (strcmp(origin, "null") == 0)
-		return 0;
 	const char *host = http_header(c->req, "Host");
-	if (!host)
-		return 0;
 	const char *rest = strstr(origin, "://");
-	return rest && strcmp(rest + 3, host) == 0;
+	if (!host || !rest || strcmp(origin, "null") == 0)
+		return 0;
+	rest += 3;
+	size_t n = host_len(rest);
+	return n == host_len(host) && strncasecmp(rest, host, n) == 0;
 }
 
 static int

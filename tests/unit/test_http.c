@@ -380,9 +380,11 @@ static int
 post(const char *ctype, const char *clen, const char *body, size_t len,
      const struct http_limits *lim)
 {
-	char ct[200], cl[200];
-	char *env[5] = {"REQUEST_METHOD=POST", "DOCUMENT_URI=/data-connectors", NULL, NULL, NULL};
+	static char ct[200], cl[200]; /* R points into them after return */
+	static char *env[5];
+	char *init[5] = {"REQUEST_METHOD=POST", "DOCUMENT_URI=/data-connectors", NULL, NULL, NULL};
 	int n = 2;
+	memcpy(env, init, sizeof(env));
 	if (ctype) {
 		snprintf(ct, sizeof(ct), "CONTENT_TYPE=%s", ctype);
 		env[n++] = ct;
@@ -467,7 +469,8 @@ test_request_length(void)
 static int
 path_req(const char *param)
 {
-	char *env[] = {(char *)param, NULL};
+	static char *env[2]; /* R points into it after return */
+	env[0] = (char *)param;
 	return req(env, NULL, 0);
 }
 
@@ -555,7 +558,12 @@ test_response_basic(void)
 	req(env, NULL, 0);
 	ok(resp.status == 200 && !resp.sent, "resp: init");
 	buf_puts(&resp.body, "<p>hi</p>");
+	struct buf again;
+	buf_init(&again);
+	ok(http_resp_serialize(&resp, &R, &again) == HTTP_OK, "resp: serialized");
 	ok(http_resp_send(&resp, &R) == HTTP_OK, "resp: sent");
+	ok(again.len == out.len && memcmp(again.data, out.data, out.len) == 0,
+	   "resp: serialize gives the bytes send writes");
 	ok(strncmp(out.data, "Status: 200 OK\r\n", 16) == 0, "resp: status line first");
 	ok(has(&out, "\r\nContent-Type: text/html; charset=utf-8\r\n"), "resp: default type");
 	ok(has(&out, csp), "resp: CSP");
@@ -567,14 +575,48 @@ test_response_basic(void)
 	ok(out.len > 13 && strcmp(out.data + out.len - 13, "\r\n\r\n<p>hi</p>") == 0,
 	   "resp: blank line then body");
 	ok(http_resp_send(&resp, &R) == HTTP_EIO, "resp: second send refused");
-
-	struct buf again;
-	buf_init(&again);
-	ok(http_resp_serialize(&resp, &R, &again) == HTTP_OK && again.len == out.len &&
-	       memcmp(again.data, out.data, out.len) == 0,
-	   "resp: serialize gives the bytes send wrote");
+	ok(http_resp_serialize(&resp, &R, &again) == HTTP_EIO,
+	   "resp: serialize after send refused");
+	is_str(resp.body.data, "<p>hi</p>", "resp: body still readable after send");
+	ok(buf_puts(&resp.body, "more") != CORE_OK && resp.body.len == 9,
+	   "resp: body frozen after send");
 	buf_free(&again);
 	arena_reset(&A);
+	buf_free(&out);
+}
+
+/* Sends a response whose struct lives in this frame only, as a worker's serve function does;
+ * the arena is reset after it returned. */
+static void
+send_from_frame(struct buf *out)
+{
+	struct http_resp resp;
+	http_resp_init(&resp, &A);
+	resp.capture = out;
+	buf_puts(&resp.body, "frame");
+	http_resp_header(&resp, "X-Frame-Test", "1");
+	http_resp_send(&resp, NULL);
+}
+
+static void
+test_response_lifetime(void)
+{
+	struct buf out;
+	buf_init(&out);
+	arena_reset(&A);
+	send_from_frame(&out);
+	char scrub[512];
+	memset(scrub, 0x5a, sizeof(scrub)); /* overwrite the dead frame */
+	ok(scrub[0] == 0x5a && has(&out, "X-Frame-Test: 1"), "lifetime: sent from a frame");
+	arena_reset(&A);
+	ok(1, "lifetime: arena reset after the frame returned");
+
+	struct http_resp resp;
+	http_resp_init(&resp, &A);
+	buf_puts(&resp.body, "never sent");
+	http_resp_header(&resp, "X-A", "b");
+	arena_reset(&A);
+	ok(resp.body.data == NULL && resp.headers.data == NULL, "lifetime: unsent freed at reset");
 	buf_free(&out);
 }
 
@@ -703,15 +745,15 @@ rng(void)
 	return (uint32_t)(rng_state >> 16);
 }
 
-/* Random bytes biased toward the characters the parsers care about. */
+/* Random text biased toward the characters the parsers care about; with raw, any byte. */
 static size_t
-random_input(char *s, size_t cap)
+random_input(char *s, size_t cap, int raw)
 {
 	static const char special[] = "%&=+;[]\"\\ \t/.?09afAF";
 	size_t n = rng() % cap;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = rng() % 4;
-		if (r == 0)
+		if (r == 0 && raw)
 			s[i] = (char)rng();
 		else if (r == 1)
 			s[i] = (char)('a' + rng() % 4);
@@ -740,24 +782,31 @@ list_sane(const struct http_kvlist *l, const struct http_limits *lim, int decode
 	return 1;
 }
 
+static int random_ok[3]; /* successful form, cookie and request parses */
+
 /* One round through every parser; returns 0 when an invariant broke. */
 static int
 random_round(const struct http_limits *lim)
 {
 	char s[80], t[80];
-	size_t n = random_input(s, sizeof(s) - 1), k = random_input(t, sizeof(t) - 1), dl;
+	int raw = rng() % 2;
+	size_t n = random_input(s, sizeof(s) - 1, raw), dl;
+	size_t k = random_input(t, rng() % 2 ? 8 : sizeof(t) - 1, raw);
 	struct http_kvlist l;
 	long *idx;
 	const char **vals;
 	int sane = 1;
 	http_url_decode(&A, s, n, (int)(n & 1), &dl);
 	if (http_parse_urlencoded(&A, s, n, lim, &l) == HTTP_OK) {
+		random_ok[0]++;
 		sane &= list_sane(&l, lim, 1);
 		http_kv_indexes(&A, &l, "a", &idx);
 		http_kv_get_all(&A, &l, "a", &vals);
 	}
-	if (http_parse_cookies(&A, s, lim, &l) == HTTP_OK)
+	if (http_parse_cookies(&A, s, lim, &l) == HTTP_OK) {
+		random_ok[1]++;
 		sane &= list_sane(&l, lim, 0);
+	}
 	char *env[] = {arena_printf(&A, "QUERY_STRING=%s", s),
 		       arena_printf(&A, "%s=/%s", (n & 2) ? "DOCUMENT_URI" : "REQUEST_URI", t),
 		       arena_printf(&A, "HTTP_COOKIE=%s", t),
@@ -765,6 +814,7 @@ random_round(const struct http_limits *lim)
 		       "CONTENT_TYPE=application/x-www-form-urlencoded",
 		       NULL};
 	if (http_req_from_env(&R, &A, env, s, n, lim) == HTTP_OK) {
+		random_ok[2]++;
 		sane &= R.path[0] == '/' && list_sane(&R.form, lim, 1);
 		sane &= list_sane(&R.query_args, lim, 1) && list_sane(&R.cookies, lim, 0);
 	}
@@ -782,6 +832,9 @@ test_random(void)
 		arena_reset(&A);
 	}
 	ok(sane, "random: 20000 inputs through every parser, all results within limits");
+	ok(random_ok[0] > 1000 && random_ok[1] > 1000 && random_ok[2] > 300,
+	   "random: successes too (form %d, cookie %d, request %d)", random_ok[0], random_ok[1],
+	   random_ok[2]);
 }
 
 int
@@ -803,6 +856,7 @@ main(void)
 	test_response_basic();
 	test_response_headers();
 	test_response_redirect();
+	test_response_lifetime();
 	test_response_misc();
 	arena_reset(&A);
 	test_random();

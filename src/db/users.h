@@ -1,0 +1,72 @@
+/* db/users: users, groups, memberships, direct and group permissions, a user's API tokens and
+ * sessions. Permissions are stored by name; their meaning belongs to auth. */
+#ifndef DCGATE_DB_USERS_H
+#define DCGATE_DB_USERS_H
+
+#include "db.h"
+
+/* The columns of a user the admin form saves. */
+struct db_user_fields {
+	const char *username;
+	const char *display_name;
+	const char *email;
+	const char *password_hash; /* NULL on update keeps the stored one */
+	int is_active;
+	int is_super_admin;
+};
+
+/* ---- users ---- */
+/* A page of users whose username, display name or e-mail contains q ("" matches all), ordered
+ * by username, and the number of all matches. Columns: id, username, display_name, email,
+ * is_active, is_super_admin, created_at. */
+int db_users_search(struct db *db, struct arena *a, const char *q, long long limit,
+		    long long offset, struct db_rows *out, long long *total);
+/* One user (columns as above plus updated_at); DB_ENOTFOUND when missing. */
+int db_user_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* id, username, display_name of every user, for the members editor. */
+int db_users_all(struct db *db, struct arena *a, struct db_rows *out);
+/* The group ids (column group_id) and direct permissions (column permission) of a user. */
+int db_user_group_ids(struct db *db, struct arena *a, long long id, struct db_rows *out);
+int db_user_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out);
+int db_user_insert(struct db *db, const struct db_user_fields *f, long long *id);
+int db_user_update(struct db *db, long long id, const struct db_user_fields *f);
+/* Replace the user's groups / direct permissions (call inside a transaction). */
+int db_user_set_groups(struct db *db, long long id, const long long *group_ids, size_t n);
+int db_user_set_permissions(struct db *db, long long id, const char *const *names, size_t n);
+int db_user_delete(struct db *db, long long id);
+/* Ids (column id) of all active super admins, rows locked until the transaction ends, so two
+ * concurrent demotions cannot both see "another one is left". */
+int db_super_admins_lock(struct db *db, struct arena *a, struct db_rows *out);
+/* Active super admins other than id, without locking (for a form message). */
+int db_super_admins_other(struct db *db, struct arena *a, long long id, long long *count);
+/* The stored password hash of a user. */
+int db_user_password_hash(struct db *db, struct arena *a, long long id, const char **hash);
+int db_user_set_password(struct db *db, long long id, const char *hash);
+/* Signs a user out everywhere except the session with except_hash (NULL: everywhere). */
+int db_user_sessions_delete(struct db *db, long long id, const char *except_hash);
+
+/* ---- groups ---- */
+/* A page of groups whose name or description contains q. Columns: id, name, description,
+ * members, created_at. */
+int db_groups_search(struct db *db, struct arena *a, const char *q, long long limit,
+		     long long offset, struct db_rows *out, long long *total);
+/* One group: id, name, description, created_at, updated_at. */
+int db_group_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* id, name of every group, for the groups editor. */
+int db_groups_all(struct db *db, struct arena *a, struct db_rows *out);
+/* Member user ids (column user_id) and permissions (column permission) of a group. */
+int db_group_member_ids(struct db *db, struct arena *a, long long id, struct db_rows *out);
+int db_group_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out);
+int db_group_insert(struct db *db, const char *name, const char *description, long long *id);
+int db_group_update(struct db *db, long long id, const char *name, const char *description);
+int db_group_set_members(struct db *db, long long id, const long long *user_ids, size_t n);
+int db_group_set_permissions(struct db *db, long long id, const char *const *names, size_t n);
+int db_group_delete(struct db *db, long long id);
+
+/* ---- API tokens ---- */
+/* Tokens of a user: id, name, created_at, last_used_at (NULL when never), newest first. */
+int db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out);
+/* Deletes a token of that user; DB_ENOTFOUND when it is not theirs or missing. */
+int db_token_delete(struct db *db, long long user_id, long long id);
+
+#endif

@@ -1,0 +1,258 @@
+/* Outbound address policy: CIDR lists from the config, checked against every address a
+ * request is about to connect to; and the rest of the [outbound] settings. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbound.h"
+
+#define CIDR_MAX_ENTRIES 4096
+#define CIDR_TEXT_MAX	 64 /* longest entry: an IPv6 address plus "/128" fits easily */
+
+/* Default outbound.deny: loopback, link-local (cloud metadata included), unspecified,
+ * multicast — for IPv4 and IPv6. */
+static const char DEFAULT_DENY[] = "127.0.0.0/8, ::1/128, 169.254.0.0/16, fe80::/10, "
+				   "0.0.0.0/8, ::/128, 224.0.0.0/4, ff00::/8";
+
+static int
+is_sep(char c)
+{
+	return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Parses a decimal prefix of 1-3 digits within 0..max; -1 when it is not one. */
+static int
+parse_prefix(const char *s, int max)
+{
+	int v = 0;
+	size_t n = strlen(s);
+	if (n == 0 || n > 3)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= max ? v : -1;
+}
+
+/* Clears the bits of addr past prefix so contains() can compare whole bytes. */
+static void
+cidr_mask(struct cidr *c)
+{
+	int len = c->family == AF_INET ? 4 : 16;
+	for (int i = 0; i < len; i++) {
+		int bits = c->prefix - i * 8;
+		if (bits >= 8)
+			continue;
+		c->addr[i] &= bits <= 0 ? 0 : (unsigned char)(0xff << (8 - bits));
+	}
+}
+
+/* One entry "addr" or "addr/prefix" (NUL-terminated copy) into c; -1 when malformed. */
+static int
+cidr_parse_one(char *text, struct cidr *c)
+{
+	char *slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, text, c->addr) == 1) {
+		c->family = AF_INET;
+		c->prefix = 32;
+	} else if (inet_pton(AF_INET6, text, c->addr) == 1) {
+		c->family = AF_INET6;
+		c->prefix = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		int p = parse_prefix(slash + 1, c->prefix);
+		if (p < 0)
+			return -1;
+		c->prefix = p;
+	}
+	cidr_mask(c);
+	return 0;
+}
+
+/* Appends one parsed entry, doubling the array as needed. */
+static int
+cidr_push(struct cidr **arr, size_t *n, size_t *cap, const struct cidr *c)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct cidr *p = realloc(*arr, ncap * sizeof(*p));
+		if (!p)
+			return -1;
+		*arr = p;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = *c;
+	return 0;
+}
+
+int
+cidr_parse_list(const char *text, struct cidr **out, size_t *count)
+{
+	struct cidr *arr = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = text ? text : "";
+	*out = NULL;
+	*count = 0;
+	while (*p) {
+		while (*p && is_sep(*p))
+			p++;
+		size_t len = 0;
+		while (p[len] && !is_sep(p[len]))
+			len++;
+		if (len == 0)
+			break;
+		char tok[CIDR_TEXT_MAX];
+		struct cidr c;
+		if (len >= sizeof(tok) || n >= CIDR_MAX_ENTRIES)
+			goto bad;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (cidr_parse_one(tok, &c) < 0 || cidr_push(&arr, &n, &cap, &c) < 0)
+			goto bad;
+		p += len;
+	}
+	*out = arr;
+	*count = n;
+	return 0;
+bad:
+	free(arr);
+	return -1;
+}
+
+int
+cidr_contains(const struct cidr *c, int family, const void *addr)
+{
+	const unsigned char *a = addr;
+	if (c->family != family)
+		return 0;
+	int full = c->prefix / 8, rest = c->prefix % 8;
+	if (memcmp(c->addr, a, (size_t)full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return (a[full] & mask) == c->addr[full];
+}
+
+static int
+list_contains(const struct cidr *list, size_t n, int family, const void *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cidr_contains(&list[i], family, addr))
+			return 1;
+	return 0;
+}
+
+/* The IPv4 address inside ::ffff:a.b.c.d, or NULL for any other IPv6 address. */
+static const unsigned char *
+mapped_v4(const struct in6_addr *a6)
+{
+	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	return memcmp(a6->s6_addr, prefix, 12) == 0 ? a6->s6_addr + 12 : NULL;
+}
+
+/* Denied when any form of the address (IPv6, and IPv4 when mapped) is in the deny list
+ * and no form is in the allow list. */
+int
+addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa)
+{
+	const void *forms[2] = {NULL, NULL};
+	int fams[2] = {0, 0};
+	if (!sa)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		forms[0] = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		fams[0] = AF_INET;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		forms[0] = a6->s6_addr;
+		fams[0] = AF_INET6;
+		forms[1] = mapped_v4(a6);
+		fams[1] = AF_INET;
+	} else {
+		return 0;
+	}
+	if (!p)
+		return 1;
+	int denied = 0;
+	for (int i = 0; i < 2 && forms[i]; i++) {
+		if (list_contains(p->allow, p->nallow, fams[i], forms[i]))
+			return 1;
+		denied |= list_contains(p->deny, p->ndeny, fams[i], forms[i]);
+	}
+	return !denied;
+}
+
+int
+addr_policy_load(struct addr_policy *p, const struct config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	const char *deny = config_get(cfg, "outbound.deny", DEFAULT_DENY);
+	const char *allow = config_get(cfg, "outbound.allow", "");
+	if (cidr_parse_list(deny, &p->deny, &p->ndeny) < 0) {
+		log_err("config: outbound.deny: not a list of addresses/CIDRs: %s", deny);
+		return -1;
+	}
+	if (cidr_parse_list(allow, &p->allow, &p->nallow) < 0) {
+		log_err("config: outbound.allow: not a list of addresses/CIDRs: %s", allow);
+		addr_policy_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void
+addr_policy_free(struct addr_policy *p)
+{
+	free(p->deny);
+	free(p->allow);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Reads key as a number in min..max; absent gives def. -1 (logged) when present but bad. */
+static int
+conf_long(const struct config *cfg, const char *key, long min, long max, long def, long *out)
+{
+	const char *s = config_get(cfg, key, NULL);
+	*out = def;
+	if (!s || !*s)
+		return 0;
+	if (str_to_long(s, min, max, out) != CORE_OK) {
+		log_err("config: %s must be a whole number from %ld to %ld (got \"%s\")", key, min,
+			max, s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+outbound_config_load(struct outbound_config *oc, const struct config *cfg)
+{
+	long max_response;
+	memset(oc, 0, sizeof(*oc));
+	if (conf_long(cfg, "outbound.connect_timeout", 1, 300, 5, &oc->connect_timeout) ||
+	    conf_long(cfg, "outbound.timeout", 1, 300, 30, &oc->default_timeout) ||
+	    conf_long(cfg, "outbound.max_response", 1024, 1073741824L, 1048576, &max_response) ||
+	    conf_long(cfg, "outbound.max_redirects", 0, 50, 5, &oc->max_redirects) ||
+	    conf_long(cfg, "outbound.concurrency", 1, 100000, 4, &oc->concurrency))
+		return -1;
+	oc->max_response = (size_t)max_response;
+	const char *ca = config_get(cfg, "outbound.ca_bundle", "");
+	oc->ca_bundle = *ca ? ca : NULL;
+	return addr_policy_load(&oc->policy, cfg);
+}
+
+void
+outbound_config_free(struct outbound_config *oc)
+{
+	addr_policy_free(&oc->policy);
+	memset(oc, 0, sizeof(*oc));
+}

@@ -1,0 +1,632 @@
+/* Sending one outbound request with the worker's reused curl handle: scheme and address
+ * policy on every connection, timeouts, a capped body, final-hop headers, timings, and
+ * plain-language errors. */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "outbound.h"
+
+#define MAX_RESP_HEADERS 256
+#define TIMEOUT_MAX	 300
+
+/* Outbound requests in flight in this process, across all worker threads. */
+static atomic_long out_inflight;
+
+/* Everything the curl callbacks fill in for one request. */
+struct send_ctx {
+	struct arena *a;
+	const struct outbound_config *oc;
+	struct buf *body;
+	size_t max;
+	long long received;
+	int truncated;
+	int denied;
+	char denied_addr[INET6_ADDRSTRLEN];
+	struct outbound_header *headers;
+	size_t nheaders, cap;
+	const char *reason;
+};
+
+/* ---- messages ---- */
+
+static const char *const err_names[OUT__MAX] = {
+    [OUT_OK] = "OK",
+    [OUT_EDNS] = "EDNS",
+    [OUT_EREFUSED] = "EREFUSED",
+    [OUT_ECONNECT_TIMEOUT] = "ECONNECT_TIMEOUT",
+    [OUT_ETIMEOUT] = "ETIMEOUT",
+    [OUT_ETLS] = "ETLS",
+    [OUT_EREDIRECTS] = "EREDIRECTS",
+    [OUT_EDENIED] = "EDENIED",
+    [OUT_ESCHEME] = "ESCHEME",
+    [OUT_EURL] = "EURL",
+    [OUT_EBUSY] = "EBUSY",
+    [OUT_ETEMPLATE] = "ETEMPLATE",
+    [OUT_EOTHER] = "EOTHER",
+    [OUT_EAUTH] = "EAUTH",
+};
+
+static const char *const err_text[OUT__MAX] = {
+    [OUT_OK] = "The request was sent and the data source answered.",
+    [OUT_EDNS] = "The host name could not be found (DNS).",
+    [OUT_EREFUSED] = "The connection was refused by the data source.",
+    [OUT_ECONNECT_TIMEOUT] = "The data source could not be reached in time (connect timeout).",
+    [OUT_ETIMEOUT] = "The data source did not answer in time.",
+    [OUT_ETLS] = "The secure connection failed: the data source's certificate could not be "
+		 "verified or the TLS handshake failed.",
+    [OUT_EREDIRECTS] = "The data source redirected too many times.",
+    [OUT_EDENIED] = "The destination address is not allowed by this server's outbound policy.",
+    [OUT_ESCHEME] = "Only http:// and https:// addresses can be used.",
+    [OUT_EURL] = "The URL is not valid.",
+    [OUT_EBUSY] = "The server is busy with other outbound requests; try again in a moment.",
+    [OUT_ETEMPLATE] = "The request could not be built from its templates (a required value is "
+		      "missing or a header value contains a line break).",
+    [OUT_EOTHER] = "The request to the data source failed.",
+    [OUT_EAUTH] = "An access token could not be obtained from the token endpoint.",
+};
+
+const char *
+outbound_strerror(enum outbound_err e)
+{
+	if ((int)e < 0 || e >= OUT__MAX || !err_text[e])
+		return "Unknown error.";
+	return err_text[e];
+}
+
+const char *
+outbound_err_name(enum outbound_err e)
+{
+	if ((int)e < 0 || e >= OUT__MAX || !err_names[e])
+		return "EUNKNOWN";
+	return err_names[e];
+}
+
+/* The user message with numbers filled in where they help (timeouts, redirects). */
+static const char *
+err_message(struct arena *a, enum outbound_err e, long timeout, long connect_timeout,
+	    long redirects)
+{
+	const char *m = NULL;
+	if (e == OUT_ETIMEOUT)
+		m = arena_printf(a, "The data source did not answer within %ld second%s.", timeout,
+				 timeout == 1 ? "" : "s");
+	else if (e == OUT_ECONNECT_TIMEOUT)
+		m = arena_printf(a, "The data source could not be reached within %ld second%s.",
+				 connect_timeout, connect_timeout == 1 ? "" : "s");
+	else if (e == OUT_EREDIRECTS)
+		m = arena_printf(a, "The data source redirected more than %ld time%s.", redirects,
+				 redirects == 1 ? "" : "s");
+	return m ? m : outbound_strerror(e);
+}
+
+/* ---- concurrency slots ---- */
+
+static int
+slot_take(long limit)
+{
+	long n = atomic_fetch_add(&out_inflight, 1);
+	if (limit > 0 && n >= limit) {
+		atomic_fetch_sub(&out_inflight, 1);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+slot_give(void)
+{
+	atomic_fetch_sub(&out_inflight, 1);
+}
+
+/* ---- curl callbacks ---- */
+
+/* Creates the socket for every connection curl makes (first hop, each redirect, each
+ * address tried), after DNS: the one place every destination address passes. */
+static curl_socket_t
+open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct send_ctx *c = clientp;
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    !addr_policy_allows(&c->oc->policy, (const struct sockaddr *)&addr->addr)) {
+		const struct sockaddr *sa = (const struct sockaddr *)&addr->addr;
+		const void *ip = sa->sa_family == AF_INET6
+				     ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)
+					   ->sin6_addr
+				     : (const void *)&((const struct sockaddr_in *)(const void *)sa)
+					   ->sin_addr;
+		c->denied = 1;
+		if (!inet_ntop(sa->sa_family, ip, c->denied_addr, sizeof(c->denied_addr)))
+			c->denied_addr[0] = '\0';
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* Keeps at most max bytes; past that, records the cut and stops the transfer (curl then
+ * returns CURLE_WRITE_ERROR, which send() turns back into success with truncated set). */
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct send_ctx *c = userdata;
+	size_t n = size * nmemb;
+	c->received += (long long)n;
+	size_t room = c->max > c->body->len ? c->max - c->body->len : 0;
+	size_t take = n < room ? n : room;
+	if (take && buf_append(c->body, ptr, take) != 0)
+		return 0;
+	if (take < n) {
+		c->truncated = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Reason phrase for a status when the server sent none (HTTP/2 never does). */
+static const char *
+default_reason(long status)
+{
+	static const struct {
+		long code;
+		const char *text;
+	} t[] = {
+	    {200, "OK"},	   {201, "Created"},	  {202, "Accepted"},
+	    {204, "No Content"},   {301, "Moved Permanently"}, {302, "Found"},
+	    {303, "See Other"},	   {304, "Not Modified"}, {307, "Temporary Redirect"},
+	    {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+	    {403, "Forbidden"},	   {404, "Not Found"},	  {405, "Method Not Allowed"},
+	    {409, "Conflict"},	   {415, "Unsupported Media Type"}, {422, "Unprocessable Content"},
+	    {429, "Too Many Requests"}, {500, "Internal Server Error"}, {502, "Bad Gateway"},
+	    {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].code == status)
+			return t[i].text;
+	return "";
+}
+
+/* "HTTP/1.1 404 Not Found": starts a new hop's headers and keeps its reason phrase. */
+static void
+header_status_line(struct send_ctx *c, const char *p, size_t n)
+{
+	c->nheaders = 0;
+	c->reason = NULL;
+	const char *sp = memchr(p, ' ', n);
+	if (!sp)
+		return;
+	size_t rest = n - (size_t)(sp + 1 - p);
+	const char *sp2 = memchr(sp + 1, ' ', rest);
+	if (!sp2)
+		return;
+	size_t rlen = n - (size_t)(sp2 + 1 - p);
+	if (rlen)
+		c->reason = arena_strndup(c->a, sp2 + 1, rlen);
+}
+
+/* Stores "Name: value" of the current hop (leading/trailing blanks trimmed). */
+static void
+header_field(struct send_ctx *c, const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	if (!colon || colon == p || c->nheaders >= MAX_RESP_HEADERS)
+		return;
+	if (c->nheaders == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		struct outbound_header *h = arena_alloc(c->a, ncap * sizeof(*h));
+		if (!h)
+			return;
+		if (c->nheaders)
+			memcpy(h, c->headers, c->nheaders * sizeof(*h));
+		c->headers = h;
+		c->cap = ncap;
+	}
+	const char *v = colon + 1, *end = p + n;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	struct outbound_header *h = &c->headers[c->nheaders];
+	h->name = arena_strndup(c->a, p, (size_t)(colon - p));
+	h->value = arena_strndup(c->a, v, (size_t)(end - v));
+	h->secret = 0;
+	if (h->name && h->value)
+		c->nheaders++;
+}
+
+/* curl passes every header line of every hop (and of 1xx interim answers); a status line
+ * starts over, so what is left at the end belongs to the final response. */
+static size_t
+header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct send_ctx *c = userdata;
+	size_t n = size * nitems, len = n;
+	while (len && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
+		len--;
+	if (len >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+		header_status_line(c, ptr, len);
+	else if (len && ptr[0] != ' ' && ptr[0] != '\t')
+		header_field(c, ptr, len);
+	return n;
+}
+
+/* ---- request setup ---- */
+
+/* RFC 7230 token characters. */
+static int
+is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static int
+header_ok(const struct outbound_header *h)
+{
+	if (!h->name || !*h->name)
+		return 0;
+	for (const char *p = h->name; *p; p++)
+		if (!is_tchar((unsigned char)*p))
+			return 0;
+	return !h->value || !strpbrk(h->value, "\r\n");
+}
+
+/* Builds curl's header list: "Name: value", or "Name;" for an empty value (curl's way
+ * to send one). Adds "Expect:" so large bodies go out without a 100-continue wait. */
+static int
+build_headers(struct arena *a, const struct outbound_request *req, struct curl_slist **out)
+{
+	struct curl_slist *l = NULL, *t;
+	*out = NULL;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct outbound_header *h = &req->headers[i];
+		if (!header_ok(h))
+			goto bad;
+		const char *line = h->value && *h->value
+				       ? arena_printf(a, "%s: %s", h->name, h->value)
+				       : arena_printf(a, "%s;", h->name);
+		if (!line || !(t = curl_slist_append(l, line)))
+			goto bad;
+		l = t;
+	}
+	if (!(t = curl_slist_append(l, "Expect:")))
+		goto bad;
+	*out = t;
+	return 0;
+bad:
+	curl_slist_free_all(l);
+	return -1;
+}
+
+static int
+method_known(const char *m)
+{
+	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (m && strcmp(m, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Effective total timeout in seconds: the request's, else the config default, 1..300. */
+static long
+req_timeout(const struct outbound_config *oc, const struct outbound_request *req)
+{
+	long t = req->timeout > 0 ? req->timeout : oc->default_timeout;
+	if (t <= 0)
+		t = 30;
+	return t > TIMEOUT_MAX ? TIMEOUT_MAX : t;
+}
+
+static void
+set_method(CURL *h, const struct outbound_request *req)
+{
+	int post = strcmp(req->method, "POST") == 0;
+	if (strcmp(req->method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		return;
+	}
+	if (!post)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body || post) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(req->body ? req->body_len : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+	}
+}
+
+/* All options for one request on a freshly reset handle. */
+static void
+set_options(CURL *h, const struct outbound_config *oc, const struct outbound_request *req,
+	    struct send_ctx *c, struct curl_slist *hdrs, char *errbuf)
+{
+	long timeout = req_timeout(oc, req);
+	long connect = oc->connect_timeout > 0 ? oc->connect_timeout : 5;
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy: policy sees all */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, oc->max_redirects > 0 ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, oc->max_redirects);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (connect < timeout ? connect : timeout) * 1000);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout * 1000);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->verify_tls ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->verify_tls ? 2L : 0L);
+	if (oc->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, oc->ca_bundle);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "dcgate");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	set_method(h, req);
+}
+
+/* ---- results ---- */
+
+/* CURLcode to our error; the socket callback's refusal shows up as COULDNT_CONNECT. */
+static enum outbound_err
+map_error(CURL *h, CURLcode rc, const struct send_ctx *c)
+{
+	curl_off_t connect_us = 0;
+	switch (rc) {
+	case CURLE_OK:
+		return OUT_OK;
+	case CURLE_WRITE_ERROR:
+		return c->truncated ? OUT_OK : OUT_EOTHER;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return OUT_EDNS;
+	case CURLE_COULDNT_CONNECT:
+		return c->denied ? OUT_EDENIED : OUT_EREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+		return connect_us > 0 ? OUT_ETIMEOUT : OUT_ECONNECT_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		return OUT_ETLS;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return OUT_EREDIRECTS;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return OUT_ESCHEME;
+	case CURLE_URL_MALFORMAT:
+		return OUT_EURL;
+	default:
+		return OUT_EOTHER;
+	}
+}
+
+static double
+us_between(curl_off_t from, curl_off_t to)
+{
+	return to > from ? (double)(to - from) / 1000.0 : 0.0;
+}
+
+/* Phase durations from curl's cumulative times. */
+static void
+fill_timings(CURL *h, struct outbound_timings *t)
+{
+	curl_off_t dns = 0, conn = 0, tls = 0, first = 0, total = 0;
+	curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+	t->dns_ms = us_between(0, dns);
+	t->connect_ms = us_between(dns, conn);
+	t->tls_ms = tls > 0 ? us_between(conn, tls) : 0.0;
+	t->first_byte_ms = first > 0 ? us_between(tls > conn ? tls : conn, first) : 0.0;
+	t->total_ms = us_between(0, total);
+}
+
+/* Status, headers, body and info of the finished transfer into resp. */
+static void
+fill_response(CURL *h, struct send_ctx *c, struct outbound_response *resp)
+{
+	char *url = NULL;
+	long redirects = 0;
+	curl_off_t clen = -1;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
+	curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+	resp->redirects = (int)redirects;
+	resp->effective_url = url ? arena_strdup(c->a, url) : NULL;
+	resp->reason = c->reason ? c->reason : default_reason(resp->status);
+	resp->headers = c->headers;
+	resp->nheaders = c->nheaders;
+	resp->body = c->body->data ? c->body->data : arena_strdup(c->a, "");
+	resp->body_len = c->body->len;
+	resp->truncated = c->truncated;
+	resp->size = c->truncated && clen > c->received ? (long long)clen : c->received;
+	fill_timings(h, &resp->t);
+}
+
+/* Fills err, message and detail for a failed (or cut) transfer. */
+static void
+fill_error(struct arena *a, const struct outbound_config *oc, const struct outbound_request *req,
+	   const struct send_ctx *c, CURLcode rc, const char *errbuf,
+	   struct outbound_response *resp)
+{
+	long timeout = req_timeout(oc, req);
+	long connect = oc->connect_timeout < timeout ? oc->connect_timeout : timeout;
+	if (resp->err == OUT_OK)
+		return;
+	resp->message = err_message(a, resp->err, timeout, connect, oc->max_redirects);
+	if (resp->err == OUT_EDENIED && c->denied_addr[0])
+		resp->error_detail =
+		    arena_printf(a, "Connecting to %s is not allowed by outbound.deny.", c->denied_addr);
+	else
+		resp->error_detail = arena_strdup(a, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+/* Runs the transfer on a handle that is reset before and after, so no pointer into this
+ * call's stack or arena stays set on the reused handle. */
+static int
+send_on(CURL *h, const struct outbound_config *oc, struct arena *a,
+	const struct outbound_request *req, struct outbound_response *resp)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	struct send_ctx c = {.a = a, .oc = oc, .max = oc->max_response};
+	c.body = arena_alloc(a, sizeof(*c.body));
+	if (!c.body || buf_init_arena(c.body, a) != 0) {
+		resp->err = OUT_EOTHER;
+		resp->error_detail = "out of memory";
+		return resp->err;
+	}
+	if (build_headers(a, req, &hdrs) != 0) {
+		resp->err = OUT_ETEMPLATE;
+		resp->message = "A request header has an invalid name or a line break in its value.";
+		return resp->err;
+	}
+	curl_easy_reset(h);
+	set_options(h, oc, req, &c, hdrs, errbuf);
+	CURLcode rc = curl_easy_perform(h);
+	resp->err = map_error(h, rc, &c);
+	fill_response(h, &c, resp);
+	fill_error(a, oc, req, &c, rc, errbuf, resp);
+	curl_easy_reset(h);
+	curl_slist_free_all(hdrs);
+	return resp->err;
+}
+
+int
+outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
+	      const struct outbound_request *req, struct outbound_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->size = 0;
+	if (!req->url || !*req->url) {
+		resp->err = OUT_EURL;
+		resp->message = outbound_strerror(OUT_EURL);
+		return resp->err;
+	}
+	if (!method_known(req->method)) {
+		resp->err = OUT_EOTHER;
+		resp->message = "The method must be GET, POST, PUT, PATCH or DELETE.";
+		return resp->err;
+	}
+	if (!slot_take(oc->concurrency)) {
+		resp->err = OUT_EBUSY;
+		resp->message = outbound_strerror(OUT_EBUSY);
+		return resp->err;
+	}
+	CURL *h = curl ? curl : curl_easy_init();
+	if (!h) {
+		slot_give();
+		resp->err = OUT_EOTHER;
+		resp->message = outbound_strerror(OUT_EOTHER);
+		return resp->err;
+	}
+	int rc = send_on(h, oc, a, req, resp);
+	if (!curl)
+		curl_easy_cleanup(h);
+	slot_give();
+	return rc;
+}
+
+/* ---- copy as cURL ---- */
+
+/* Credential-bearing header names masked even when the caller did not mark them. */
+static int
+header_is_secret(const struct outbound_header *h)
+{
+	static const char *const names[] = {
+	    "authorization", "proxy-authorization", "cookie",	    "x-api-key",
+	    "api-key",	     "x-auth-token",	    "x-access-token", "private-token",
+	};
+	if (h->secret)
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (h->name && strcasecmp(h->name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends s single-quoted for a POSIX shell ( ' becomes '\'' ). */
+static void
+shell_quote(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_putc(b, s[i]);
+	}
+	buf_putc(b, '\'');
+}
+
+/* Masks the credential of an Authorization-style value but keeps its scheme word
+ * ("Bearer ****"), so the reader sees which method was applied. */
+static void
+put_masked(struct buf *b, const struct outbound_header *h)
+{
+	const char *v = h->value ? h->value : "";
+	const char *sp = strchr(v, ' ');
+	int scheme = strncasecmp(h->name, "authorization", 13) == 0 ||
+		     strncasecmp(h->name, "proxy-authorization", 19) == 0;
+	struct buf tmp;
+	buf_init(&tmp);
+	buf_puts(&tmp, h->name);
+	buf_puts(&tmp, ": ");
+	if (scheme && sp)
+		buf_append(&tmp, v, (size_t)(sp - v + 1));
+	buf_puts(&tmp, "****");
+	shell_quote(b, tmp.data ? tmp.data : "", tmp.len);
+	buf_free(&tmp);
+}
+
+char *
+outbound_as_curl(struct arena *a, const struct outbound_request *req)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "curl");
+	if (!req->verify_tls)
+		buf_puts(&b, " --insecure");
+	buf_puts(&b, " -X ");
+	buf_puts(&b, req->method ? req->method : "GET");
+	buf_putc(&b, ' ');
+	shell_quote(&b, req->url ? req->url : "", req->url ? strlen(req->url) : 0);
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct outbound_header *h = &req->headers[i];
+		buf_puts(&b, " \\\n  -H ");
+		if (header_is_secret(h)) {
+			put_masked(&b, h);
+		} else {
+			struct buf tmp;
+			buf_init(&tmp);
+			buf_printf(&tmp, "%s: %s", h->name ? h->name : "", h->value ? h->value : "");
+			shell_quote(&b, tmp.data ? tmp.data : "", tmp.len);
+			buf_free(&tmp);
+		}
+	}
+	if (req->body && (!req->method || strcmp(req->method, "GET") != 0)) {
+		buf_puts(&b, " \\\n  --data-raw ");
+		shell_quote(&b, req->body, req->body_len);
+	}
+	char *out = b.failed ? NULL : arena_strndup(a, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return out;
+}
