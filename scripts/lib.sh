@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # DC_* globals set here are read by the calling scripts
 # Functions shared by scripts/test and scripts/demo: install what is missing, build, and
 # start a private MariaDB, dcgate, nginx and the test upstreams as children of the calling
 # script, on loopback only, without touching any system service.
@@ -384,7 +385,9 @@ dc_mariadb_start() {
 		GRANT ALL PRIVILEGES ON \`${name}\\_%\`.* TO ${q}$dbuser${q}@'localhost', ${q}$dbuser${q}@'127.0.0.1';" ||
 		dc_die "could not create the database and user"
 	DC_MARIADB_TIME=$(dc_elapsed "$t0")
-	dc_log "MariaDB ready on $sock${port:+ (port $port)} in ${DC_MARIADB_TIME}s"
+	local where="port $port"
+	[ "$port" != 0 ] || where="no TCP"
+	dc_log "MariaDB ready on $sock ($where) in ${DC_MARIADB_TIME}s"
 }
 
 # dc_mariadb_stop: SQL SHUTDOWN, wait for the process (from its pid file, so a server
@@ -424,10 +427,12 @@ dc_mariadb_write_ctl() {
 		printf 'DC_WORK=%q\n' "$DC_WORK"
 		printf 'DC_MARIADB_SOCKET=%q\n' "$sock"
 		printf 'DC_MARIADB_PIDFILE=%q\n' "$DC_WORK/run/mariadbd.pid"
+		# shellcheck disable=SC2016  # written literally into the script
 		printf 'case ${1:-} in\n'
 		printf '  stop) dc_mariadb_stop ;;\n'
 		printf '  start) dc_mariadb_launch %q %q %q ;;\n' "$datadir" "$sock" "$port"
 		printf '  restart) dc_mariadb_stop; dc_mariadb_launch %q %q %q ;;\n' "$datadir" "$sock" "$port"
+		# shellcheck disable=SC2016
 		printf '  *) echo "usage: $0 stop|start|restart" >&2; exit 2 ;;\n'
 		printf 'esac\n'
 	} >"$file"

@@ -11,9 +11,9 @@
 
 #include "tmpl_internal.h"
 
-#define NONE	     ((size_t)-1)
-#define DELIM_MAX    16
-#define NAME_MAX_LEN 1024
+#define NONE	      ((size_t)-1)
+#define DELIM_MAX     16
+#define NAME_MAX_LEN  1024
 #define DIR_MAX_DEPTH 16
 
 enum tok_type {
@@ -32,17 +32,17 @@ enum tok_type {
 
 struct tok {
 	enum tok_type type;
-	size_t start;    /* first byte: the text, or the tag's opening delimiter */
-	size_t pos, len; /* the text, or the tag's name */
-	size_t lstart;   /* offset where the token's line starts */
-	size_t line;     /* a tag spanning lines stays on the line it starts on */
-	size_t match;    /* open tag <-> close tag */
-	size_t up;       /* enclosing open tag, or NONE */
-	unsigned eol : 1;        /* text ending with '\n' */
-	unsigned removed : 1;    /* whitespace of a standalone line */
+	size_t start;		 /* first byte: the text, or the tag's opening delimiter */
+	size_t pos, len;	 /* the text, or the tag's name */
+	size_t lstart;		 /* offset where the token's line starts */
+	size_t line;		 /* a tag spanning lines stays on the line it starts on */
+	size_t match;		 /* open tag <-> close tag */
+	size_t up;		 /* enclosing open tag, or NONE */
+	unsigned eol : 1;	 /* text ending with '\n' */
+	unsigned removed : 1;	 /* whitespace of a standalone line */
 	unsigned standalone : 1; /* tag on a line holding only tags and whitespace */
-	unsigned bol : 1;        /* the first output of its line comes at or after this token */
-	unsigned dynamic : 1;    /* {{>*name}} */
+	unsigned bol : 1;	 /* the first output of its line comes at or after this token */
+	unsigned dynamic : 1;	 /* {{>*name}} */
 };
 
 struct comp {
@@ -235,7 +235,8 @@ tag_name(struct comp *c, struct tok *t, size_t from, size_t to)
 		return comp_fail(c, TMPL_ESYNTAX, t->start, "tag name too long");
 	for (size_t i = from; i < to; i++)
 		if (is_space(c->src[i]))
-			return comp_fail(c, TMPL_ESYNTAX, t->start, "whitespace inside tag name '%.*s'",
+			return comp_fail(c, TMPL_ESYNTAX, t->start,
+					 "whitespace inside tag name '%.*s'",
 					 (int)(to - from > 64 ? 64 : to - from), c->src + from);
 	t->pos = from;
 	t->len = to - from;
@@ -290,6 +291,18 @@ is_open(enum tok_type type)
 	return type == T_SECTION || type == T_INVERTED || type == T_PARENT || type == T_BLOCK;
 }
 
+/* A close tag repeats its open tag's name; a dynamic parent's close may keep the '*'. */
+static int
+close_matches(const struct comp *c, const struct tok *o, const struct tok *t)
+{
+	size_t pos = t->pos, len = t->len;
+	if (o->dynamic && len > 1 && c->src[pos] == '*') {
+		pos++;
+		len--;
+	}
+	return o->len == len && memcmp(c->src + o->pos, c->src + pos, len) == 0;
+}
+
 /* Pairs every open tag with its close tag and records each token's enclosing tag. */
 static int
 link(struct comp *c)
@@ -307,10 +320,11 @@ link(struct comp *c)
 			stack[depth++] = i;
 		} else if (t->type == T_CLOSE) {
 			if (!depth)
-				return comp_fail(c, TMPL_ESYNTAX, t->start, "unexpected close tag '%.*s'",
+				return comp_fail(c, TMPL_ESYNTAX, t->start,
+						 "unexpected close tag '%.*s'",
 						 (int)(t->len > 64 ? 64 : t->len), c->src + t->pos);
 			struct tok *o = &c->toks[stack[--depth]];
-			if (o->len != t->len || memcmp(c->src + o->pos, c->src + t->pos, t->len) != 0)
+			if (!close_matches(c, o, t))
 				return comp_fail(c, TMPL_ESYNTAX, t->start,
 						 "close tag '%.*s' does not match '%.*s'",
 						 (int)(t->len > 64 ? 64 : t->len), c->src + t->pos,
@@ -344,20 +358,13 @@ ws_text(const struct comp *c, const struct tok *t)
 }
 
 static int
-is_arg(const struct comp *c, const struct tok *t)
-{
-	return t->type == T_BLOCK && t->up != NONE && c->toks[t->up].type == T_PARENT;
-}
-
-static int
 outputs(enum tok_type type)
 {
 	return type == T_TEXT || type == T_VAR || type == T_RAW || type == T_PARTIAL ||
 	       type == T_PARENT || type == T_BLOCK;
 }
 
-/* One line, tokens [a, b): standalone when it holds only tags (no interpolation) and blanks.
- * A parameter block opened and closed on the same line is not: its override keeps the line. */
+/* One line, tokens [a, b): standalone when it holds only tags (no interpolation) and blanks. */
 static void
 mark_line(struct comp *c, size_t a, size_t b)
 {
@@ -367,8 +374,6 @@ mark_line(struct comp *c, size_t a, size_t b)
 		if (t->type == T_TEXT)
 			ok = ws_text(c, t);
 		else if (t->type == T_VAR || t->type == T_RAW)
-			ok = 0;
-		else if (t->type == T_BLOCK && !is_arg(c, t) && c->toks[t->match].line == t->line)
 			ok = 0;
 		else
 			tags++;
@@ -537,7 +542,8 @@ emit_section(struct comp *c, size_t i, size_t strip)
 
 /* A block inside a parent tag is an argument: its definition indentation (that of its first
  * line when the open tag stands alone) is stripped. Elsewhere it is a parameter: an override
- * gets the indentation of the default's first line, or that of the tag's own line. */
+ * gets the indentation of the default's first line, or that of the tag's own line, and ends
+ * its line when the block's close tag stood alone on a line of its own. */
 static int
 emit_block(struct comp *c, size_t i, size_t strip, int arg)
 {
@@ -553,8 +559,13 @@ emit_block(struct comp *c, size_t i, size_t strip, int arg)
 			inner = ws > strip ? ws : strip;
 		}
 	} else if (t->standalone) {
+		const struct tok *close = &c->toks[t->match];
+		const struct tok *last = &c->toks[next_line(c, t->match) - 1];
+		int oneline = close->line == t->line || nl >= c->ntok;
 		c->ops[k].flags |= OPF_BOL;
-		op_indent(c, k, nl < c->ntok ? c->toks[nl].lstart : t->lstart, strip);
+		if (close->standalone && last->type == T_TEXT && last->eol)
+			c->ops[k].flags |= OPF_NL;
+		op_indent(c, k, oneline ? t->lstart : c->toks[nl].lstart, strip);
 	} else if (line_blanks(c, t->lstart) == t->start - t->lstart) {
 		op_indent(c, k, t->lstart, strip);
 	}
@@ -659,8 +670,15 @@ tmpl_compile(const char *src, size_t len, struct tmpl **out, char *err, size_t e
 		return TMPL_ENOMEM;
 	}
 	struct comp c = {
-		.src = t->src, .len = t->len, .arena = &t->arena, .err = err, .errlen = errlen,
-		.od = "{{", .cd = "}}", .odl = 2, .cdl = 2,
+	    .src = t->src,
+	    .len = t->len,
+	    .arena = &t->arena,
+	    .err = err,
+	    .errlen = errlen,
+	    .od = "{{",
+	    .cd = "}}",
+	    .odl = 2,
+	    .cdl = 2,
 	};
 	int rc = comp_run(&c);
 	free(c.toks);
@@ -689,8 +707,8 @@ tmpl_each_name(const struct tmpl *t, void (*fn)(const char *name, void *data), v
 {
 	for (size_t i = 0; t && i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
-		int named = op->type == OP_VAR || op->type == OP_SECTION || op->type == OP_INVERTED ||
-			    (op->flags & OPF_DYNAMIC);
+		int named = op->type == OP_VAR || op->type == OP_SECTION ||
+			    op->type == OP_INVERTED || (op->flags & OPF_DYNAMIC);
 		if (named && op->nparts)
 			fn(op->s, data);
 	}
@@ -838,7 +856,8 @@ load_file(struct tmpl_set *set, const char *path, const char *rel, char *err, si
 	int rc = read_file(path, &src);
 	if (rc) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", path, rc == TMPL_ENOMEM ? "out of memory" : strerror(errno));
+			snprintf(err, errlen, "%s: %s", path,
+				 rc == TMPL_ENOMEM ? "out of memory" : strerror(errno));
 		goto out;
 	}
 	if (buf_append(&name, rel, strlen(rel) - strlen(".mustache"))) {

@@ -88,11 +88,13 @@ json_escape(const char *s, size_t len, size_t i, char e[7], size_t *used)
 	    ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
 		code = 0x2000 | ((unsigned char)s[i + 2] == 0xA8 ? 0x28 : 0x29);
 		*used = 3;
-	} else if (!(ch < 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == '&' || ch == '\'')) {
+	} else if (!(ch < 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == '&' ||
+		     ch == '\'')) {
 		return 0;
 	}
-	const char u[6] = {'\\', 'u', hex[code >> 12], hex[(code >> 8) & 15], hex[(code >> 4) & 15],
-			   hex[code & 15]};
+	const char u[6] = {
+	    '\\',	   'u', hex[code >> 12], hex[(code >> 8) & 15], hex[(code >> 4) & 15],
+	    hex[code & 15]};
 	memcpy(e, u, 6);
 	return 6;
 }

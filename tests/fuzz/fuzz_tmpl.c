@@ -1,0 +1,71 @@
+/* libFuzzer harness: compiles the input as a template and renders it, in every escape mode,
+ * against a fixed context and a small set of partials and parents. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "tmpl/tmpl.h"
+
+/* Arrays nest by name lookup, so k sections over a two-element array render 2^k times:
+ * more than this many '#' bytes is skipped to keep each run short. */
+#define MAX_HASHES 12
+#define MAX_INPUT  (64 * 1024)
+
+static const char ctx_json[] =
+    "{\"name\":\"<b>&'\\\"\",\"n\":42,\"d\":1.21,\"t\":true,\"f\":false,\"z\":null,"
+    "\"s\":\"\",\"nl\":\"a\\r\\nb\",\"two\":[{\"x\":1},{\"x\":\"y\"}],\"one\":[[1]],"
+    "\"empty\":[],\"obj\":{\"a\":{\"b\":{\"c\":\"deep\"}}},\"pname\":\"p\",\"lname\":\"layout\"}";
+
+static struct json_object *ctx;
+static struct tmpl_set *set;
+
+static void
+setup(void)
+{
+	static const char *const parts[][2] = {
+	    {"p", "[{{name}}]\n{{#obj}}{{a.b.c}}{{/obj}}\n"},
+	    {"layout", "<h1>{{$title}}T{{/title}}</h1>\n  {{$body}}\n  default\n  {{/body}}\n"},
+	    {"nested", "{{<layout}}{{$title}}N{{/title}}{{/layout}}"},
+	};
+	ctx = json_tokener_parse(ctx_json);
+	set = tmpl_set_new();
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		tmpl_set_add(set, parts[i][0], parts[i][1], strlen(parts[i][1]), NULL, 0);
+}
+
+static void
+count_name(const char *name, void *data)
+{
+	*(size_t *)data += strlen(name) > 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!set)
+		setup();
+	if (size > MAX_INPUT)
+		return 0;
+	size_t hashes = 0;
+	for (size_t i = 0; i < size; i++)
+		hashes += data[i] == '#';
+	if (hashes > MAX_HASHES)
+		return 0;
+	char err[128];
+	struct tmpl *t;
+	if (tmpl_compile((const char *)data, size, &t, err, sizeof(err)) != TMPL_OK)
+		return 0;
+	struct buf out;
+	buf_init(&out);
+	for (int esc = 0; esc < TMPL_ESC__MAX; esc++) {
+		buf_reset(&out);
+		tmpl_render_tmpl(t, set, ctx, (enum tmpl_escape)esc, &out);
+	}
+	size_t names = 0;
+	tmpl_each_name(t, count_name, &names);
+	buf_free(&out);
+	tmpl_free(t);
+	return 0;
+}
