@@ -160,8 +160,8 @@ route_guard(struct ctx *c, const struct route *r)
 {
 	int api = (r->flags & R_API) != 0;
 	int rc = api ? authenticate_api(c) : authenticate_session(c);
-	if (rc)
-		return rc;
+	if (rc && !(rc == 503 && (r->flags & R_PUBLIC)))
+		return rc; /* a public page (sign-in, health) still answers without the database */
 	if (!c->user && !(r->flags & R_PUBLIC))
 		return api ? 401 : redirect_to_login(c);
 	if (!api && c->req->method == HTTP_POST) {
