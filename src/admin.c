@@ -66,8 +66,8 @@ cmd_init_key(struct app *app)
 }
 
 static const char SQL_USER_ADD[] =
-	"INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
-	" VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
+    " VALUES (?, ?, ?, ?, ?)";
 
 static int
 cmd_create_user(struct app *app, int argc, char **argv)
@@ -151,7 +151,7 @@ cmd_routes(void)
 		json_object_array_add(arr, o);
 	}
 	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
 	return 0;
 }

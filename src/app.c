@@ -68,8 +68,8 @@ app_init(struct app *app, const char *conf_path, char *err, size_t errlen)
 	auth_config_load(&app->auth, &app->cfg);
 	app->cookie_name = config_get(&app->cfg, "security.cookie_name", "dcgate_session");
 	const char *lvl = config_get(&app->cfg, "server.log_level", "info");
-	log_set_level(!strcmp(lvl, "debug")  ? LOG_DEBUG
-		      : !strcmp(lvl, "warn") ? LOG_WARN
+	log_set_level(!strcmp(lvl, "debug")   ? LOG_DEBUG
+		      : !strcmp(lvl, "warn")  ? LOG_WARN
 		      : !strcmp(lvl, "error") ? LOG_ERR
 					      : LOG_INFO);
 	const char *key = config_get(&app->cfg, "security.key_file", "var/secret.key");

@@ -25,9 +25,9 @@ static int listen_fd = -1;
 static void
 access_log(struct ctx *c, int status, int64_t us)
 {
-	log_info("access %s %s %d %lldus user=%lld", c->req->method_name ? c->req->method_name : "-",
-		 c->req->path ? c->req->path : "-", status, (long long)us,
-		 c->user ? c->user->id : 0LL);
+	log_info("access %s %s %d %lldus user=%lld",
+		 c->req->method_name ? c->req->method_name : "-", c->req->path ? c->req->path : "-",
+		 status, (long long)us, c->user ? c->user->id : 0LL);
 }
 
 /* One request from accept to finish; everything it allocates dies with the arena. */
@@ -124,7 +124,8 @@ workers_start(struct worker *ws, pthread_t *tids, int n)
 		ws[i].app = &app;
 		arena_init(&ws[i].arena, 64 * 1024);
 		if (db_open(&ws[i].db, &app.cfg) != DB_OK)
-			log_warn("worker %d: database not reachable yet; will retry per request", i);
+			log_warn("worker %d: database not reachable yet; will retry per request",
+				 i);
 		ws[i].curl = curl_easy_init();
 		if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) {
 			log_err("cannot start worker %d", i);

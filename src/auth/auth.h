@@ -33,7 +33,7 @@ struct user {
 	const char *display_name;
 	const char *email;
 	int is_super_admin;
-	perm_set perms; /* own + groups'; all when super admin */
+	perm_set perms;	    /* own + groups'; all when super admin */
 	long long token_id; /* API token used, 0 for a session */
 };
 
@@ -53,8 +53,8 @@ void auth_config_load(struct auth_config *ac, const struct config *cfg);
 
 struct session {
 	const char *token_hash; /* SHA-256 hex of the cookie value */
-	const char *csrf;       /* per-session CSRF token */
-	const char *flash;      /* message set by the previous request, already cleared */
+	const char *csrf;	/* per-session CSRF token */
+	const char *flash;	/* message set by the previous request, already cleared */
 	struct user user;
 };
 
@@ -67,9 +67,8 @@ enum auth_err {
 
 /* Signs in: checks lockout, verifies the password (same cost for unknown users), records
  * failures. On success fills *user_id. Returns AUTH_* or a DB_* error. */
-int auth_login(struct db *db, struct arena *a, const struct auth_config *ac,
-	       const char *username, const char *password, const char *remote_addr,
-	       long long *user_id);
+int auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const char *username,
+	       const char *password, const char *remote_addr, long long *user_id);
 /* Creates a session; *cookie_token is the value for the cookie (only its hash is stored). */
 int auth_session_create(struct db *db, struct arena *a, long long user_id, const char *remote_addr,
 			char **cookie_token);
@@ -86,8 +85,7 @@ int auth_token_create(struct db *db, struct arena *a, long long user_id, const c
 int auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u);
 
 /* audit_log row; details must never hold a secret. */
-int audit_write(struct db *db, const struct user *who, const char *action,
-		const char *object_type, long long object_id, const char *details,
-		const char *remote_addr);
+int audit_write(struct db *db, const struct user *who, const char *action, const char *object_type,
+		long long object_id, const char *details, const char *remote_addr);
 
 #endif

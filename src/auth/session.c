@@ -7,54 +7,53 @@
 #include "auth.h"
 
 /* A user's permissions: its own and its groups', as two comma-separated columns. */
-#define SQL_PERMS_OF(uid)                                                                  \
-	"(SELECT GROUP_CONCAT(permission) FROM user_permissions WHERE user_id = " uid ")"   \
-	" AS perms, (SELECT GROUP_CONCAT(gp.permission) FROM group_permissions gp"          \
-	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"     \
+#define SQL_PERMS_OF(uid)                                                                          \
+	"(SELECT GROUP_CONCAT(permission) FROM user_permissions WHERE user_id = " uid ")"          \
+	" AS perms, (SELECT GROUP_CONCAT(gp.permission) FROM group_permissions gp"                 \
+	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"            \
 	" AS group_perms"
 
 static const char SQL_LOGIN_USER[] =
-	"SELECT id, password_hash, is_active,"
-	" (locked_until IS NOT NULL AND locked_until > UTC_TIMESTAMP()) AS locked"
-	" FROM users WHERE username = ?";
-static const char SQL_FAILURES_RECENT[] =
-	"SELECT COUNT(*) FROM login_failures WHERE username = ?"
-	" AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND";
+    "SELECT id, password_hash, is_active,"
+    " (locked_until IS NOT NULL AND locked_until > UTC_TIMESTAMP()) AS locked"
+    " FROM users WHERE username = ?";
+static const char SQL_FAILURES_RECENT[] = "SELECT COUNT(*) FROM login_failures WHERE username = ?"
+					  " AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND";
 static const char SQL_FAILURE_ADD[] =
-	"INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (?, ?, UTC_TIMESTAMP())";
+    "INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (?, ?, UTC_TIMESTAMP())";
 static const char SQL_FAILURES_CLEAR[] = "DELETE FROM login_failures WHERE username = ?";
 static const char SQL_USER_LOCK[] =
-	"UPDATE users SET locked_until = UTC_TIMESTAMP() + INTERVAL ? SECOND WHERE username = ?";
+    "UPDATE users SET locked_until = UTC_TIMESTAMP() + INTERVAL ? SECOND WHERE username = ?";
 static const char SQL_SESSION_ADD[] =
-	"INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
-	" remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
+    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
+    " remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
 static const char SQL_SESSION_GET[] =
-	"SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
-	" TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
-	" u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-	" " SQL_PERMS_OF("u.id")
-	" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
+    "SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
+    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
+    " u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
+    " " SQL_PERMS_OF(
+	"u.id") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
 static const char SQL_SESSION_TOUCH[] =
-	"UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
+    "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_CLEAR[] =
-	"UPDATE sessions SET flash = NULL WHERE token_hash = ?";
+    "UPDATE sessions SET flash = NULL WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
 static const char SQL_TOKEN_GET[] =
-	"SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
-	" u.is_active, " SQL_PERMS_OF("u.id")
-	" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?";
+    "SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
+    " u.is_active, " SQL_PERMS_OF(
+	"u.id") " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
-	"UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
-	" AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
+    "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
+    " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
 static const char SQL_TOKEN_ADD[] =
-	"INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
+    "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
 static const char SQL_USER_GET[] =
-	"SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-	" " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
+    "SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
+    " " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
 static const char SQL_AUDIT_ADD[] =
-	"INSERT INTO audit_log (user_id, username, action, object_type, object_id, details,"
-	" remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())";
+    "INSERT INTO audit_log (user_id, username, action, object_type, object_id, details,"
+    " remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())";
 
 static void
 user_from_row(const struct db_rows *r, struct user *u)
@@ -66,8 +65,8 @@ user_from_row(const struct db_rows *r, struct user *u)
 	u->email = db_get(r, 0, "email");
 	u->is_super_admin = db_get_ll(r, 0, "is_super_admin", 0) != 0;
 	u->perms = u->is_super_admin ? ~(perm_set)0
-				      : perm_parse_list(db_get(r, 0, "perms")) |
-						perm_parse_list(db_get(r, 0, "group_perms"));
+				     : perm_parse_list(db_get(r, 0, "perms")) |
+					   perm_parse_list(db_get(r, 0, "group_perms"));
 }
 
 static int
@@ -202,8 +201,8 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 }
 
 int
-auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name,
-		  char **plain, long long *id)
+auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name, char **plain,
+		  long long *id)
 {
 	char *token;
 	if (crypt_token_b64url(a, 32, &token) != CRYPT_OK)

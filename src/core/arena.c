@@ -50,7 +50,8 @@ arena_alloc(struct arena *a, size_t n)
 		struct arena_block *nb = block_new(size);
 		if (!nb)
 			return NULL;
-		/* A large one-off block goes behind the current one so its free space stays usable. */
+		/* A large one-off block goes behind the current one so its free space stays usable.
+		 */
 		if (b && n > a->block_size) {
 			nb->next = b->next;
 			b->next = nb;

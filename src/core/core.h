@@ -57,9 +57,9 @@ int buf_init_arena(struct buf *b, struct arena *a);
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERR };
 void log_set_level(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /* ---- config: INI file, [section] key = value; looked up as "section.key" ---- */

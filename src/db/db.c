@@ -110,10 +110,9 @@ db_errmsg(struct db *db)
 static int
 db_is_gone(unsigned int err)
 {
-	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
-	       err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR ||
-	       err == CR_COMMANDS_OUT_OF_SYNC || err == 1927 /* ER_CONNECTION_KILLED */ ||
-	       err == ER_SERVER_SHUTDOWN;
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
+	       err == CR_CONN_HOST_ERROR || err == CR_COMMANDS_OUT_OF_SYNC ||
+	       err == 1927 /* ER_CONNECTION_KILLED */ || err == ER_SERVER_SHUTDOWN;
 }
 
 /* Maps a MySQL error number to ours; connection loss drops the handle so the next call
@@ -330,8 +329,8 @@ db_fetch_rows(struct db *db, MYSQL_STMT *st, struct arena *a, struct db_rows *ou
 }
 
 static int
-db_vquery(struct db *db, struct arena *a, struct db_rows *out, const char *sql,
-	  const char *types, va_list ap)
+db_vquery(struct db *db, struct arena *a, struct db_rows *out, const char *sql, const char *types,
+	  va_list ap)
 {
 	MYSQL_STMT *st = NULL;
 	int rc = db_run(db, sql, types, ap, &st);

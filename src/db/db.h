@@ -9,12 +9,12 @@
 
 enum db_err {
 	DB_OK = 0,
-	DB_EDOWN = -1,     /* server unreachable or connection lost: 503 */
-	DB_EDUP = -2,      /* duplicate key */
+	DB_EDOWN = -1,	   /* server unreachable or connection lost: 503 */
+	DB_EDUP = -2,	   /* duplicate key */
 	DB_ENOTFOUND = -3, /* no row where one was expected */
-	DB_EFAIL = -4,     /* any other error (logged) */
+	DB_EFAIL = -4,	   /* any other error (logged) */
 	DB_ENOMEM = -5,
-	DB_EFK = -6,       /* foreign key refused the change */
+	DB_EFK = -6, /* foreign key refused the change */
 };
 
 struct db;
@@ -23,7 +23,7 @@ struct config;
 struct db_rows {
 	size_t nrows;
 	size_t ncols;
-	char **cells;      /* nrows * ncols, NULL for SQL NULL */
+	char **cells; /* nrows * ncols, NULL for SQL NULL */
 	size_t *lens;
 	const char **names; /* column names */
 };

@@ -7,17 +7,15 @@
 
 #include "db.h"
 
-static const char SQL_MIGRATIONS_TABLE[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" version INT UNSIGNED NOT NULL PRIMARY KEY,"
-	" name VARCHAR(255) NOT NULL,"
-	" checksum CHAR(64) NOT NULL,"
-	" applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"
-	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-static const char SQL_MIGRATION_GET[] =
-	"SELECT checksum FROM schema_migrations WHERE version = ?";
+static const char SQL_MIGRATIONS_TABLE[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+					   " version INT UNSIGNED NOT NULL PRIMARY KEY,"
+					   " name VARCHAR(255) NOT NULL,"
+					   " checksum CHAR(64) NOT NULL,"
+					   " applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"
+					   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+static const char SQL_MIGRATION_GET[] = "SELECT checksum FROM schema_migrations WHERE version = ?";
 static const char SQL_MIGRATION_ADD[] =
-	"INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)";
+    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)";
 
 static int
 name_cmp(const void *a, const void *b)
@@ -29,8 +27,8 @@ static int
 is_migration_name(const char *n)
 {
 	size_t len = strlen(n);
-	return len > 8 && n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' &&
-	       n[2] >= '0' && n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
+	return len > 8 && n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] >= '0' &&
+	       n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
 }
 
 static void

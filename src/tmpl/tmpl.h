@@ -12,18 +12,18 @@ struct json_object;
 enum tmpl_err {
 	TMPL_OK = 0,
 	TMPL_ENOMEM = -1,
-	TMPL_ESYNTAX = -2,  /* compile error: unclosed tag or section, bad delimiters */
+	TMPL_ESYNTAX = -2,   /* compile error: unclosed tag or section, bad delimiters */
 	TMPL_ENOTFOUND = -3, /* named template not in the set */
-	TMPL_EDEPTH = -4,   /* partial/section nesting past the fixed limit */
-	TMPL_EHEADER = -5,  /* a value rendered in HEADER mode holds CR or LF */
+	TMPL_EDEPTH = -4,    /* partial/section nesting past the fixed limit */
+	TMPL_EHEADER = -5,   /* a value rendered in HEADER mode holds CR or LF */
 };
 
 /* How {{x}} is escaped; {{{x}}} and {{&x}} are always raw. */
 enum tmpl_escape {
-	TMPL_ESC_HTML,   /* & < > " ' */
+	TMPL_ESC_HTML, /* & < > " ' */
 	TMPL_ESC_NONE,
-	TMPL_ESC_URL,    /* percent-encode all but unreserved (RFC 3986) */
-	TMPL_ESC_JSON,   /* JSON string contents, without the quotes */
+	TMPL_ESC_URL,	 /* percent-encode all but unreserved (RFC 3986) */
+	TMPL_ESC_JSON,	 /* JSON string contents, without the quotes */
 	TMPL_ESC_HEADER, /* raw, but CR/LF refused with TMPL_EHEADER */
 	TMPL_ESC__MAX
 };
@@ -48,8 +48,8 @@ const struct tmpl *tmpl_set_get(const struct tmpl_set *set, const char *name);
 int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object *ctx,
 		enum tmpl_escape esc, struct buf *out);
 /* Renders t; partials (may be NULL) resolves {{>name}} and {{<parent}}. */
-int tmpl_render_tmpl(const struct tmpl *t, const struct tmpl_set *partials,
-		     struct json_object *ctx, enum tmpl_escape esc, struct buf *out);
+int tmpl_render_tmpl(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
+		     enum tmpl_escape esc, struct buf *out);
 
 /* Calls fn for every variable and section name the template refers to (e.g. "user.id"). */
 void tmpl_each_name(const struct tmpl *t, void (*fn)(const char *name, void *data), void *data);

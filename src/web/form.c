@@ -218,8 +218,7 @@ form_ids(struct form *f, const char *field, const struct db_rows *allowed, const
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		long v;
-		if (str_to_long(vals[i], 1, LONG_MAX, &v) != CORE_OK ||
-		    !id_in(ok, nok, v)) {
+		if (str_to_long(vals[i], 1, LONG_MAX, &v) != CORE_OK || !id_in(ok, nok, v)) {
 			form_error(f, field, message);
 			continue;
 		}

@@ -21,9 +21,9 @@ login_page(struct ctx *c, int status, const char *username, const char *error)
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Sign in");
 	jset_str(d, "username", username ? username : "");
-	jset_str(d, "next", safe_next(http_form_get(c->req, "next")
-					      ? http_form_get(c->req, "next")
-					      : http_query_get(c->req, "next")));
+	jset_str(d, "next",
+		 safe_next(http_form_get(c->req, "next") ? http_form_get(c->req, "next")
+							 : http_query_get(c->req, "next")));
 	if (error)
 		jset_str(d, "error", error);
 	return web_render(c, status, "login", d);
@@ -42,9 +42,9 @@ web_login_form(struct ctx *c)
 static int
 set_session_cookie(struct ctx *c, const char *value, int clear)
 {
-	char *cookie = arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
-				    c->app->cookie_name, value,
-				    clear ? "; Max-Age=0" : "", c->req->https ? "; Secure" : "");
+	char *cookie =
+	    arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", c->app->cookie_name,
+			 value, clear ? "; Max-Age=0" : "", c->req->https ? "; Secure" : "");
 	return cookie ? http_resp_header(c->resp, "Set-Cookie", cookie) : -1;
 }
 
@@ -58,8 +58,8 @@ web_login_submit(struct ctx *c)
 	if (strlen(username) > 255 || strlen(password) > 1024)
 		return login_page(c, 422, NULL, "Invalid username or password");
 	long long uid = 0;
-	int rc = auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr,
-			    &uid);
+	int rc =
+	    auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr, &uid);
 	if (rc == DB_EDOWN)
 		return 503;
 	if (rc == AUTH_ELOCKED) {

@@ -175,9 +175,8 @@ int
 web_json(struct ctx *c, int status, struct json_object *obj)
 {
 	buf_reset(&c->resp->body);
-	buf_puts(&c->resp->body,
-		 json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_puts(&c->resp->body, json_object_to_json_string_ext(
+				     obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(obj);
 	http_resp_header(c->resp, "Content-Type", "application/json");
 	c->resp->status = status;

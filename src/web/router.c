@@ -6,7 +6,7 @@
 #include "web.h"
 
 const struct route web_routes[] = {
-#define ROUTE(method, pattern, handler, perm, perm2, flags)                                \
+#define ROUTE(method, pattern, handler, perm, perm2, flags)                                        \
 	{method, pattern, handler, perm, perm2, flags},
 #include "routes.def"
 #undef ROUTE
@@ -166,18 +166,20 @@ route_guard(struct ctx *c, const struct route *r)
 		return api ? 401 : redirect_to_login(c);
 	if (!api && c->req->method == HTTP_POST) {
 		if (!origin_ok(c))
-			return web_error(c, 403, "This request came from another site and was refused.");
+			return web_error(c, 403,
+					 "This request came from another site and was refused.");
 		if (!(r->flags & R_NOCSRF)) {
 			const char *token = http_form_get(c->req, "_csrf");
 			if (!c->user || !token || !c->sess.csrf ||
 			    !crypt_str_eq(token, c->sess.csrf))
-				return web_error(c, 403,
-						 "This form has expired; reload the page and try again");
+				return web_error(
+				    c, 403, "This form has expired; reload the page and try again");
 		}
 	}
 	if (!perm_has(c->user, r->perm) || !perm_has(c->user, r->perm2)) {
 		if (api)
-			return web_json_error(c, 403, "You do not have permission to do this", NULL);
+			return web_json_error(c, 403, "You do not have permission to do this",
+					      NULL);
 		return web_error(c, 403, "You do not have permission to view this page.");
 	}
 	return 0;

@@ -8,7 +8,7 @@
 
 enum route_flags {
 	R_PUBLIC = 1 << 0, /* no session needed */
-	R_API = 1 << 1,    /* bearer token, JSON errors, no CSRF */
+	R_API = 1 << 1,	   /* bearer token, JSON errors, no CSRF */
 	R_NOCSRF = 1 << 2, /* POST without a session CSRF token (sign-in checks Origin) */
 };
 
@@ -16,10 +16,10 @@ struct ctx;
 typedef int (*web_handler)(struct ctx *c);
 
 struct route {
-	const char *method; /* "GET" or "POST" (HEAD is served by GET routes) */
+	const char *method;  /* "GET" or "POST" (HEAD is served by GET routes) */
 	const char *pattern; /* "/data-connectors/{id}"; {x} matches digits */
 	web_handler handler;
-	enum perm perm;  /* needed, PERM_NONE when any signed-in user may */
+	enum perm perm;	 /* needed, PERM_NONE when any signed-in user may */
 	enum perm perm2; /* a second one needed too (view + edit), or PERM_NONE */
 	int flags;
 };

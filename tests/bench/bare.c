@@ -19,8 +19,9 @@ serve(void *arg)
 	FCGX_Request r;
 	FCGX_InitRequest(&r, listen_fd, 0);
 	while (FCGX_Accept_r(&r) >= 0) {
-		FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: text/html\r\n"
-				    "Content-Length: %zu\r\n\r\n",
+		FCGX_FPrintF(r.out,
+			     "Status: 200 OK\r\nContent-Type: text/html\r\n"
+			     "Content-Length: %zu\r\n\r\n",
 			     sizeof(page));
 		FCGX_PutStr(page, sizeof(page), r.out);
 		FCGX_Finish_r(&r);

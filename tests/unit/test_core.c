@@ -85,8 +85,8 @@ test_config(void)
 	is_str(config_get(&cfg, "missing.key", "def"), "def", "missing key gives default");
 	config_free(&cfg);
 
-	const char *bad[] = {"[unclosed\n", "novalue\n", "[]\n", " = 3\n", "a b = 1\n",
-			     "[s] trailing\n"};
+	const char *bad[] = {"[unclosed\n", "novalue\n", "[]\n",
+			     " = 3\n",	    "a b = 1\n", "[s] trailing\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c2 = {0};
 		line = 0;
