@@ -31,6 +31,15 @@ buf_init_arena(struct buf *b, struct arena *a)
 	return arena_defer(a, buf_free_cb, b);
 }
 
+struct buf *
+buf_new_arena(struct arena *a)
+{
+	struct buf *b = arena_alloc(a, sizeof(*b));
+	if (!b || buf_init_arena(b, a) != CORE_OK)
+		return NULL;
+	return b;
+}
+
 void
 buf_reset(struct buf *b)
 {

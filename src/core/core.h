@@ -50,8 +50,11 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
-/* Registers buf_free on the arena so a request-scoped buffer needs no explicit free. */
+/* Registers buf_free on the arena so a request-scoped buffer needs no explicit free; b itself
+ * must outlive the arena's reset (allocate it in the arena: buf_new_arena). */
 int buf_init_arena(struct buf *b, struct arena *a);
+/* A buffer allocated in the arena and freed with it; NULL when memory ran out. */
+struct buf *buf_new_arena(struct arena *a);
 
 /* ---- log: one line per call on stderr, thread safe ---- */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERR };

@@ -139,15 +139,16 @@ redirect_to_login(struct ctx *c)
 {
 	const char *next = c->req->path;
 	if (c->req->method == HTTP_GET && strcmp(next, "/") != 0) {
-		struct buf b;
-		buf_init_arena(&b, c->a);
-		buf_puts(&b, "/login?next=");
-		tmpl_escape_append(&b, TMPL_ESC_URL, next, strlen(next));
+		struct buf *b = buf_new_arena(c->a);
+		if (!b)
+			return 500;
+		buf_puts(b, "/login?next=");
+		tmpl_escape_append(b, TMPL_ESC_URL, next, strlen(next));
 		if (c->req->query && *c->req->query) {
-			tmpl_escape_append(&b, TMPL_ESC_URL, "?", 1);
-			tmpl_escape_append(&b, TMPL_ESC_URL, c->req->query, strlen(c->req->query));
+			tmpl_escape_append(b, TMPL_ESC_URL, "?", 1);
+			tmpl_escape_append(b, TMPL_ESC_URL, c->req->query, strlen(c->req->query));
 		}
-		http_redirect(c->resp, 302, arena_strdup(c->a, b.data));
+		http_redirect(c->resp, 302, b->data);
 	} else {
 		http_redirect(c->resp, 302, "/login");
 	}

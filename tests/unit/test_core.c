@@ -65,6 +65,12 @@ test_buf(void)
 	buf_puts(&ab, "freed by the arena");
 	arena_free(&a);
 	ok(1, "arena-registered buf freed without leak (valgrind/ASan check)");
+	arena_init(&a, 1024);
+	struct buf *nb = buf_new_arena(&a);
+	ok(nb && buf_puts(nb, "request scoped") == CORE_OK, "buf_new_arena gives a usable buffer");
+	arena_reset(&a);
+	ok(a.defers == NULL, "buf_new_arena buffer freed by the reset (ASan checks the free)");
+	arena_free(&a);
 }
 
 static void
