@@ -65,6 +65,11 @@ app_init(struct app *app, const char *conf_path, char *err, size_t errlen)
 		return -1;
 	}
 	app_limits(app);
+	if (outbound_config_load(&app->outbound, &app->cfg) != 0) {
+		snprintf(err, errlen, "%s: invalid [outbound] settings (see the log)", path);
+		config_free(&app->cfg);
+		return -1;
+	}
 	auth_config_load(&app->auth, &app->cfg);
 	app->cookie_name = config_get(&app->cfg, "security.cookie_name", "dcgate_session");
 	const char *lvl = config_get(&app->cfg, "server.log_level", "info");
@@ -86,6 +91,7 @@ app_free(struct app *app)
 	tmpl_set_free(app->tmpls);
 	app->tmpls = NULL;
 	crypt_keyring_wipe(&app->keys);
+	outbound_config_free(&app->outbound);
 	config_free(&app->cfg);
 	pthread_rwlock_destroy(&app->tmpl_lock);
 }

@@ -11,6 +11,7 @@
 #include "crypt/crypt.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "outbound/outbound.h"
 #include "tmpl/tmpl.h"
 
 #define DCGATE_VERSION PACKAGE_VERSION
@@ -21,6 +22,7 @@ struct app {
 	struct auth_config auth;
 	struct crypt_keyring keys;
 	int have_keys;
+	struct outbound_config outbound; /* [outbound]: timeouts, limits, address policy */
 	const char *cookie_name;
 	long per_page;
 	pthread_rwlock_t tmpl_lock;

@@ -56,19 +56,19 @@ void outbound_config_free(struct outbound_config *oc);
 /* ---- one HTTP request ---- */
 enum outbound_err {
 	OUT_OK = 0,
-	OUT_EDNS,       /* host name not found */
-	OUT_EREFUSED,   /* connection refused */
+	OUT_EDNS,     /* host name not found */
+	OUT_EREFUSED, /* connection refused */
 	OUT_ECONNECT_TIMEOUT,
-	OUT_ETIMEOUT,   /* total timeout */
-	OUT_ETLS,       /* certificate or handshake failure */
+	OUT_ETIMEOUT,	/* total timeout */
+	OUT_ETLS,	/* certificate or handshake failure */
 	OUT_EREDIRECTS, /* too many redirects */
-	OUT_EDENIED,    /* destination address denied by policy */
-	OUT_ESCHEME,    /* not http/https */
-	OUT_EURL,       /* malformed URL */
-	OUT_EBUSY,      /* concurrency limit reached */
-	OUT_ETEMPLATE,  /* rendering failed (missing required variable, CR/LF in header) */
+	OUT_EDENIED,	/* destination address denied by policy */
+	OUT_ESCHEME,	/* not http/https */
+	OUT_EURL,	/* malformed URL */
+	OUT_EBUSY,	/* concurrency limit reached */
+	OUT_ETEMPLATE,	/* rendering failed (missing required variable, CR/LF in header) */
 	OUT_EOTHER,
-	OUT_EAUTH,      /* no access token: token endpoint refused or answered nonsense */
+	OUT_EAUTH, /* no access token: token endpoint refused or answered nonsense */
 	OUT__MAX
 };
 /* Plain-language message for users. */
@@ -89,7 +89,7 @@ struct outbound_request {
 	size_t nheaders;
 	const char *body; /* NULL: none */
 	size_t body_len;
-	long timeout;   /* s, 0: default */
+	long timeout;	/* s, 0: default */
 	int verify_tls; /* 1: verify peer and host */
 };
 
@@ -102,7 +102,7 @@ struct outbound_timings {
 
 struct outbound_response {
 	enum outbound_err err;
-	const char *message;      /* plain words for users (with the seconds); NULL when OK */
+	const char *message;	  /* plain words for users (with the seconds); NULL when OK */
 	const char *error_detail; /* curl's own words, for the log and a detail line */
 	long status;
 	const char *reason;
@@ -110,7 +110,7 @@ struct outbound_response {
 	size_t nheaders;
 	char *body;
 	size_t body_len;
-	int truncated; /* body cut at max_response */
+	int truncated;	/* body cut at max_response */
 	long long size; /* bytes received (before cut when known) */
 	const char *effective_url;
 	int redirects;
@@ -151,7 +151,7 @@ enum auth_type {
 };
 extern const char *const auth_type_names[AUTH__MAX];  /* "none", "basic", ... */
 extern const char *const auth_type_labels[AUTH__MAX]; /* "No Auth", "Basic Auth", ... */
-int auth_type_from_name(const char *s);               /* -1 when unknown */
+int auth_type_from_name(const char *s);		      /* -1 when unknown */
 
 /* A connector's authorization with secrets already opened (plaintext, arena). */
 struct connector_auth {
@@ -170,7 +170,7 @@ struct connector_auth {
 
 struct token_result {
 	enum outbound_err err;
-	long status;       /* token endpoint HTTP status */
+	long status;	     /* token endpoint HTTP status */
 	const char *message; /* plain explanation on failure */
 	const char *access_token;
 	const char *token_type;

@@ -172,7 +172,8 @@ addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa)
 		forms[0] = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 		fams[0] = AF_INET;
 	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		forms[0] = a6->s6_addr;
 		fams[0] = AF_INET6;
 		forms[1] = mapped_v4(a6);

@@ -24,7 +24,8 @@ struct send_ctx {
 	size_t max;
 	long long received;
 	int truncated;
-	int denied;
+	int denied; /* a connection was refused by the policy */
+	int opened; /* sockets opened to allowed addresses */
 	char denied_addr[INET6_ADDRSTRLEN];
 	struct outbound_header *headers;
 	size_t nheaders, cap;
@@ -133,16 +134,16 @@ open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 	if (purpose != CURLSOCKTYPE_IPCXN ||
 	    !addr_policy_allows(&c->oc->policy, (const struct sockaddr *)&addr->addr)) {
 		const struct sockaddr *sa = (const struct sockaddr *)&addr->addr;
-		const void *ip = sa->sa_family == AF_INET6
-				     ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)
-					   ->sin6_addr
-				     : (const void *)&((const struct sockaddr_in *)(const void *)sa)
-					   ->sin_addr;
+		const void *ip =
+		    sa->sa_family == AF_INET6
+			? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+			: (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 		c->denied = 1;
 		if (!inet_ntop(sa->sa_family, ip, c->denied_addr, sizeof(c->denied_addr)))
 			c->denied_addr[0] = '\0';
 		return CURL_SOCKET_BAD;
 	}
+	c->opened++;
 	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
@@ -173,14 +174,29 @@ default_reason(long status)
 		long code;
 		const char *text;
 	} t[] = {
-	    {200, "OK"},	   {201, "Created"},	  {202, "Accepted"},
-	    {204, "No Content"},   {301, "Moved Permanently"}, {302, "Found"},
-	    {303, "See Other"},	   {304, "Not Modified"}, {307, "Temporary Redirect"},
-	    {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
-	    {403, "Forbidden"},	   {404, "Not Found"},	  {405, "Method Not Allowed"},
-	    {409, "Conflict"},	   {415, "Unsupported Media Type"}, {422, "Unprocessable Content"},
-	    {429, "Too Many Requests"}, {500, "Internal Server Error"}, {502, "Bad Gateway"},
-	    {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+	    {200, "OK"},
+	    {201, "Created"},
+	    {202, "Accepted"},
+	    {204, "No Content"},
+	    {301, "Moved Permanently"},
+	    {302, "Found"},
+	    {303, "See Other"},
+	    {304, "Not Modified"},
+	    {307, "Temporary Redirect"},
+	    {308, "Permanent Redirect"},
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {409, "Conflict"},
+	    {415, "Unsupported Media Type"},
+	    {422, "Unprocessable Content"},
+	    {429, "Too Many Requests"},
+	    {500, "Internal Server Error"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Gateway Timeout"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].code == status)
@@ -188,12 +204,17 @@ default_reason(long status)
 	return "";
 }
 
-/* "HTTP/1.1 404 Not Found": starts a new hop's headers and keeps its reason phrase. */
+/* "HTTP/1.1 404 Not Found": starts a new hop's headers and keeps its reason phrase. The
+ * connection attempts counted so far belonged to a hop that got an answer: start over, so
+ * map_error judges only the hop that failed. */
 static void
 header_status_line(struct send_ctx *c, const char *p, size_t n)
 {
 	c->nheaders = 0;
 	c->reason = NULL;
+	c->opened = 0;
+	c->denied = 0;
+	c->denied_addr[0] = '\0';
 	const char *sp = memchr(p, ' ', n);
 	if (!sp)
 		return;
@@ -353,7 +374,8 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, oc->max_redirects);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (connect < timeout ? connect : timeout) * 1000);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (connect < timeout ? connect : timeout) * 1000);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout * 1000);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
@@ -371,7 +393,9 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 
 /* ---- results ---- */
 
-/* CURLcode to our error; the socket callback's refusal shows up as COULDNT_CONNECT. */
+/* CURLcode to our error; the socket callback's refusal shows up as COULDNT_CONNECT (denied
+ * only when no allowed address was tried: "localhost" with ::1 denied and 127.0.0.1 allowed
+ * but closed is a refused connection). */
 static enum outbound_err
 map_error(CURL *h, CURLcode rc, const struct send_ctx *c)
 {
@@ -384,7 +408,7 @@ map_error(CURL *h, CURLcode rc, const struct send_ctx *c)
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return OUT_EDNS;
 	case CURLE_COULDNT_CONNECT:
-		return c->denied ? OUT_EDENIED : OUT_EREFUSED;
+		return c->denied && !c->opened ? OUT_EDENIED : OUT_EREFUSED;
 	case CURLE_OPERATION_TIMEDOUT:
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
 		return connect_us > 0 ? OUT_ETIMEOUT : OUT_ECONNECT_TIMEOUT;
@@ -473,8 +497,8 @@ fill_error(struct arena *a, const struct outbound_config *oc, const struct outbo
 		return;
 	resp->message = err_message(a, resp->err, timeout, connect, oc->max_redirects);
 	if (resp->err == OUT_EDENIED && c->denied_addr[0])
-		resp->error_detail =
-		    arena_printf(a, "Connecting to %s is not allowed by outbound.deny.", c->denied_addr);
+		resp->error_detail = arena_printf(
+		    a, "Connecting to %s is not allowed by outbound.deny.", c->denied_addr);
 	else
 		resp->error_detail = arena_strdup(a, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
@@ -496,7 +520,8 @@ send_on(CURL *h, const struct outbound_config *oc, struct arena *a,
 	}
 	if (build_headers(a, req, &hdrs) != 0) {
 		resp->err = OUT_ETEMPLATE;
-		resp->message = "A request header has an invalid name or a line break in its value.";
+		resp->message =
+		    "A request header has an invalid name or a line break in its value.";
 		return resp->err;
 	}
 	curl_easy_reset(h);
@@ -552,7 +577,7 @@ static int
 header_is_secret(const struct outbound_header *h)
 {
 	static const char *const names[] = {
-	    "authorization", "proxy-authorization", "cookie",	    "x-api-key",
+	    "authorization", "proxy-authorization", "cookie",	      "x-api-key",
 	    "api-key",	     "x-auth-token",	    "x-access-token", "private-token",
 	};
 	if (h->secret)
@@ -617,7 +642,8 @@ outbound_as_curl(struct arena *a, const struct outbound_request *req)
 		} else {
 			struct buf tmp;
 			buf_init(&tmp);
-			buf_printf(&tmp, "%s: %s", h->name ? h->name : "", h->value ? h->value : "");
+			buf_printf(&tmp, "%s: %s", h->name ? h->name : "",
+				   h->value ? h->value : "");
 			shell_quote(&b, tmp.data ? tmp.data : "", tmp.len);
 			buf_free(&tmp);
 		}

@@ -1,14 +1,22 @@
 -- Seeds 10,000 data connectors in 50 categories for the scale check (issue 4).
 -- Portable to MariaDB and MySQL 8 (no SEQUENCE engine, no deep recursion): the numbers
--- come from a cross join of digits. Safe to run twice: names are unique, rows are
+-- come from a cross join of digit lists. Safe to run twice: names are unique, rows are
 -- INSERT IGNOREd. Usage: mariadb dcgate < tests/bench/seed.sql
-CREATE TEMPORARY TABLE bench_digits (d INT NOT NULL PRIMARY KEY);
-INSERT INTO bench_digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
-
 CREATE TEMPORARY TABLE bench_seq (n INT NOT NULL PRIMARY KEY);
 INSERT INTO bench_seq (n)
 SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d + 1
-FROM bench_digits a, bench_digits b, bench_digits c, bench_digits e;
+FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+      UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8
+      UNION ALL SELECT 9) a,
+     (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+      UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8
+      UNION ALL SELECT 9) b,
+     (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+      UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8
+      UNION ALL SELECT 9) c,
+     (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+      UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8
+      UNION ALL SELECT 9) e;
 
 -- 50 categories; every tenth one inactive.
 INSERT IGNORE INTO categories (name, status, created_at, updated_at)
@@ -49,5 +57,4 @@ JOIN connectors c ON c.name = CONCAT('Bench Connector ', LPAD(s.n, 5, '0'))
 WHERE s.n % 4 = 0;
 
 DROP TEMPORARY TABLE bench_seq;
-DROP TEMPORARY TABLE bench_digits;
 ANALYZE TABLE categories, connectors, connector_categories, endpoints;
