@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "web/web.h"
@@ -20,6 +21,8 @@ usage(void)
 		"  create-user NAME [--super-admin] [--display-name X] [--email X]\n"
 		"                                  password from $DCGATE_PASSWORD\n"
 		"  check-config                    parse the config and reach the database\n"
+		"  rotate-key                      new key; re-seal every secret; old key kept as "
+		".prev\n"
 		"  routes                          print the route table as JSON\n");
 	return 2;
 }
@@ -121,6 +124,50 @@ cmd_create_user(struct app *app, int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* New key in KEY.new, every secret re-sealed under it in one transaction, then KEY.new
+ * becomes KEY and the old key stays readable as KEY.prev. Running dcgate processes pick
+ * the new key up on SIGHUP (systemctl reload dcgate). */
+static int
+cmd_rotate_key(struct app *app)
+{
+	const char *path = config_get(&app->cfg, "security.key_file", "var/secret.key");
+	char next[4096], prev[4096];
+	snprintf(next, sizeof(next), "%s.new", path);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	if (!app->have_keys) {
+		fprintf(stderr, "dcgate-admin: the current key %s cannot be read\n", path);
+		return 1;
+	}
+	unlink(next);
+	if (crypt_key_file_create(next) != CRYPT_OK ||
+	    crypt_keyring_add_file(&app->keys, next, 1) != CRYPT_OK) {
+		fprintf(stderr, "dcgate-admin: cannot create the new key %s\n", next);
+		return 1;
+	}
+	struct db *db = NULL;
+	int count = 0, ok = 0;
+	if (db_open(&db, &app->cfg) != DB_OK)
+		fprintf(stderr, "dcgate-admin: cannot connect to the database\n");
+	else if (crypt_rotate_all(db, &app->keys, &count) != CRYPT_OK)
+		fprintf(stderr, "dcgate-admin: rotation failed; nothing was changed\n");
+	else if (rename(path, prev) != 0 || rename(next, path) != 0)
+		fprintf(stderr,
+			"dcgate-admin: secrets re-sealed but the key files could not be "
+			"renamed: move %s to %s by hand\n",
+			next, path);
+	else
+		ok = 1;
+	if (ok) {
+		audit_write(db, NULL, "key.rotate", "key", 0, "", "cli");
+		printf("re-sealed %d values under key %s; old key kept in %s\n", count,
+		       app->keys.keys[app->keys.current].id, prev);
+	} else {
+		unlink(next);
+	}
+	db_close(db);
+	return ok ? 0 : 1;
+}
+
 static int
 cmd_check_config(struct app *app)
 {
@@ -184,6 +231,8 @@ main(int argc, char **argv)
 		rc = cmd_init_key(&app);
 	else if (!strcmp(cmd, "create-user"))
 		rc = cmd_create_user(&app, argc - i, argv + i);
+	else if (!strcmp(cmd, "rotate-key"))
+		rc = cmd_rotate_key(&app);
 	else if (!strcmp(cmd, "check-config"))
 		rc = cmd_check_config(&app);
 	else

@@ -49,6 +49,22 @@ app_reload_templates(struct app *app)
 	return 0;
 }
 
+/* Loads key_file as the current key and key_file.prev (left by rotate-key) as a readable
+ * one. Keys are only ever added to the ring, so workers read it without a lock. */
+int
+app_reload_keys(struct app *app)
+{
+	const char *key = config_get(&app->cfg, "security.key_file", "var/secret.key");
+	char prev[4096];
+	snprintf(prev, sizeof(prev), "%s.prev", key);
+	if (access(prev, F_OK) == 0)
+		crypt_keyring_add_file(&app->keys, prev, 0);
+	if (crypt_keyring_add_file(&app->keys, key, 1) != CRYPT_OK)
+		return -1;
+	app->have_keys = 1;
+	return 0;
+}
+
 int
 app_init(struct app *app, const char *conf_path, char *err, size_t errlen)
 {
@@ -78,9 +94,7 @@ app_init(struct app *app, const char *conf_path, char *err, size_t errlen)
 		      : !strcmp(lvl, "error") ? LOG_ERR
 					      : LOG_INFO);
 	const char *key = config_get(&app->cfg, "security.key_file", "var/secret.key");
-	if (crypt_keyring_load(&app->keys, key) == CRYPT_OK)
-		app->have_keys = 1;
-	else
+	if (app_reload_keys(app) != 0)
 		log_warn("key file %s not loaded: secrets cannot be sealed or opened", key);
 	return 0;
 }

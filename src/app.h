@@ -40,6 +40,7 @@ struct worker {
 /* Loads the config (path, else $DCGATE_CONF, else dcgate.conf), templates and key file. */
 int app_init(struct app *app, const char *conf_path, char *err, size_t errlen);
 int app_reload_templates(struct app *app);
+int app_reload_keys(struct app *app);
 void app_free(struct app *app);
 const char *app_conf_path(const char *given);
 

@@ -149,8 +149,10 @@ signal_loop(void)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: reloading templates");
+			log_info("SIGHUP: reloading templates and keys");
 			app_reload_templates(&app);
+			if (app_reload_keys(&app) != 0)
+				log_err("SIGHUP: the key file could not be loaded");
 			continue;
 		}
 		log_info("signal %d: finishing in-flight requests", sig);

@@ -180,11 +180,14 @@ crypt_keyring_add_file(struct crypt_keyring *kr, const char *path, int make_curr
 		goto out;
 	}
 	if (i < 0) {
-		i = kr->count++;
+		/* Publish the key before the count: workers read the ring without a lock while
+		 * SIGHUP adds a rotated key. */
+		i = kr->count;
 		kr->keys[i] = k;
+		__atomic_store_n(&kr->count, i + 1, __ATOMIC_RELEASE);
 	}
 	if (make_current || kr->count == 1)
-		kr->current = i;
+		__atomic_store_n(&kr->current, i, __ATOMIC_RELEASE);
 out:
 	OPENSSL_cleanse(&k, sizeof(k));
 	return rc;
