@@ -106,4 +106,20 @@
       else document.execCommand('copy');
     });
   }
+  // ---- accounts ----
+  // Permission editor: any box of a group ticks its View, Create ticks Edit; clearing View
+  // clears the rest of the group (the server adds View and Edit by the same rule).
+  document.addEventListener('change', function (ev) {
+    var box = ev.target;
+    var group = box.closest && box.closest('[data-perm-group]');
+    var action = box.getAttribute && box.getAttribute('data-perm-action');
+    if (!group || !action) return;
+    function set(act, on) {
+      var boxes = group.querySelectorAll('input[data-perm-action' + (act ? '="' + act + '"' : '') + ']');
+      for (var i = 0; i < boxes.length; i++) if (!boxes[i].disabled) boxes[i].checked = on;
+    }
+    if (box.checked && action !== 'view') set('view', true);
+    if (box.checked && action === 'create') set('edit', true);
+    if (!box.checked && action === 'view') set('', false);
+  });
 })();

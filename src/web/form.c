@@ -228,6 +228,17 @@ form_ids(struct form *f, const char *field, const struct db_rows *allowed, const
 	return count;
 }
 
+int
+form_ids_same(const long long *a, size_t na, const long long *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (!id_in(b, nb, a[i]))
+			return 0;
+	return 1;
+}
+
 struct json_object *
 form_choices(const struct db_rows *rows, const char *label_col, const char *alt_col,
 	     const long long *checked, size_t n)
@@ -289,6 +300,14 @@ form_permissions(struct form *f)
 			s |= PERM_BIT(p);
 	}
 	return s;
+}
+
+perm_set
+perm_grantable(const struct user *u)
+{
+	if (u->is_super_admin)
+		return (perm_set)((1ull << PERM__MAX) - 1);
+	return u->perms;
 }
 
 perm_set
@@ -411,4 +430,11 @@ form_query_param(struct ctx *c, const char *name, const char *value)
 	buf_putc(b, '=');
 	tmpl_escape_append(b, TMPL_ESC_URL, value, strlen(value));
 	return b->failed ? "" : b->data;
+}
+
+const char *
+pager_base_query(struct ctx *c, const struct pager *p, const char *q)
+{
+	const char *qp = form_query_param(c, "q", q);
+	return arena_printf(c->a, "%s%sper_page=%ld", qp, *qp ? "&" : "", p->per_page);
 }

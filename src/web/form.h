@@ -52,6 +52,8 @@ size_t form_ids(struct form *f, const char *field, const struct db_rows *allowed
 		const char *message, long long **out);
 /* Ids of one column of rows, e.g. the group_id of a user's memberships. */
 size_t form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out);
+/* 1 when both id lists hold the same ids (each list without duplicates). */
+int form_ids_same(const long long *a, size_t na, const long long *b, size_t nb);
 /* A checkbox list for templates: [{id, label, checked}] from rows (id + label column). */
 struct json_object *form_choices(const struct db_rows *rows, const char *label_col,
 				 const char *alt_col, const long long *checked, size_t n);
@@ -61,6 +63,9 @@ struct json_object *form_choices(const struct db_rows *rows, const char *label_c
 perm_set perm_implied(perm_set s);
 /* The repeated "permissions" field as a set; an unknown name is a field error. */
 perm_set form_permissions(struct form *f);
+/* What u may grant or take away in the editor: everything for a Super Admin, else their own
+ * permissions (boxes outside keep their stored state). */
+perm_set perm_grantable(const struct user *u);
 /* Permission names (column "permission") as a set. */
 perm_set perm_set_of_rows(const struct db_rows *r);
 /* The names in a set, in perms.def order; returns the count, *out in the arena. */
@@ -75,7 +80,9 @@ struct audit_fields {
 void audit_fields_init(struct audit_fields *af, struct ctx *c);
 void audit_field(struct audit_fields *af, const char *name, int changed);
 const char *audit_fields_text(const struct audit_fields *af);
-/* Pagination query part "q=..." for pager links, URL-encoded ("" when q is empty). */
+/* Query part "name=value" for links, URL-encoded ("" when value is empty). */
 const char *form_query_param(struct ctx *c, const char *name, const char *value);
+/* The query pager links keep: "q=...&per_page=N" (q left out when empty). */
+const char *pager_base_query(struct ctx *c, const struct pager *p, const char *q);
 
 #endif

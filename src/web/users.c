@@ -37,16 +37,6 @@ struct user_input {
 static const struct user_old user_blank = {
 	.username = "", .display_name = "", .email = "", .is_active = 1};
 
-/* Permissions the signed-in user may grant or take away: all for a Super Admin, else their
- * own. Boxes outside this set keep their stored state. */
-static perm_set
-editable_perms(const struct ctx *c)
-{
-	if (c->user->is_super_admin)
-		return (perm_set)((1ull << PERM__MAX) - 1);
-	return c->user->perms;
-}
-
 static const char *
 users_path(struct ctx *c, long long id, const char *suffix)
 {
@@ -113,7 +103,7 @@ user_form_page(struct ctx *c, int status, struct form *f, const struct user_old 
 	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_USERS) &&
 					   old->id != c->user->id);
 	jset(d, "groups", form_choices(&groups, "name", NULL, gids, ng));
-	jset(d, "perm_groups", perm_editor_json(perms, may_save ? editable_perms(c) : 0));
+	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
 	return web_render(c, status, "users_form", d);
 }
@@ -173,7 +163,7 @@ static void
 user_rules(struct form *f, struct user_input *in, const struct user_old *old)
 {
 	struct ctx *c = f->c;
-	perm_set ed = editable_perms(c);
+	perm_set ed = perm_grantable(c->user);
 	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
 	if (!c->user->is_super_admin && in->f.is_super_admin != old->is_super_admin)
 		form_error(f, "is_super_admin", "Only a Super Admin can make a user a Super Admin.");
@@ -189,21 +179,6 @@ user_rules(struct form *f, struct user_input *in, const struct user_old *old)
 		form_error(f, "is_active", "You cannot deactivate your own account.");
 }
 
-static int
-ids_equal(const long long *a, size_t na, const long long *b, size_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++) {
-		size_t j = 0;
-		while (j < nb && b[j] != a[i])
-			j++;
-		if (j == nb)
-			return 0;
-	}
-	return 1;
-}
-
 /* The names of the fields a save changes, for the audit log (never a value). */
 static const char *
 user_changes(struct ctx *c, const struct user_input *in, const struct user_old *old)
@@ -217,7 +192,7 @@ user_changes(struct ctx *c, const struct user_input *in, const struct user_old *
 	audit_field(&af, "is_active", in->f.is_active != old->is_active);
 	audit_field(&af, "is_super_admin", in->f.is_super_admin != old->is_super_admin);
 	audit_field(&af, "groups",
-		    !ids_equal(in->group_ids, in->ngroups, old->group_ids, old->ngroups));
+		    !form_ids_same(in->group_ids, in->ngroups, old->group_ids, old->ngroups));
 	audit_field(&af, "permissions", in->perms != old->perms);
 	return audit_fields_text(&af);
 }
@@ -338,7 +313,7 @@ web_users_list(struct ctx *c)
 	jset_str(d, "title", "Users");
 	jset_str(d, "q", q);
 	jset(d, "users", rows);
-	jset(d, "pager", pager_json(&p, form_query_param(c, "q", q)));
+	jset(d, "pager", pager_json(&p, pager_base_query(c, &p, q)));
 	if (!r.nrows)
 		jset_str(d, "empty", *q || p.total ? "No Results" : "No Data Available");
 	return web_render(c, 200, "users_list", d);

@@ -31,7 +31,7 @@ async function until(fn, ms) {
 
 test('database outage: 503 pages meanwhile, the same process and session serve again after', async () => {
   const admin = await adminClient();
-  const before = await admin.get('/profile');
+  const before = await admin.get('/data-connectors');
   assert.notStrictEqual(before.status, 503);
   assert.notStrictEqual(before.status, 302, 'signed in before the outage');
 
@@ -42,10 +42,10 @@ test('database outage: 503 pages meanwhile, the same process and session serve a
     assert.strictEqual(health.json().database.reachable, false);
     // Requests in flight during the outage: all answered, none crash the process.
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => admin.get(i % 2 ? '/profile' : '/healthz')),
+      Array.from({ length: 40 }, (_, i) => admin.get(i % 2 ? '/data-connectors' : '/healthz')),
     );
     for (const r of answers) assert.strictEqual(r.status, 503);
-    const page = await admin.get('/profile');
+    const page = await admin.get('/data-connectors');
     assert.match(page.text, /temporarily unavailable/);
     assert.match(page.contentType, /text\/html/);
     const login = await new Client().get('/login');
@@ -56,7 +56,7 @@ test('database outage: 503 pages meanwhile, the same process and session serve a
   }
   const back = await until(async () => (await admin.get('/healthz')).status === 200, 15000);
   assert.ok(back, '/healthz is 200 again within 15 s');
-  const after = await admin.get('/profile');
+  const after = await admin.get('/data-connectors');
   assert.strictEqual(after.status, 200, 'the session survived the outage');
   assert.ok(alive(env('DCGATE_PID')));
 });

@@ -1,0 +1,73 @@
+/* A connector's authorization columns: read for the Authorization tab and for outbound
+ * requests, written with the connector's version (a stale save is refused) together with
+ * dropping the cached OAuth token, which the new settings may no longer earn. */
+#include "endpoints.h"
+
+static const char SQL_AUTH_GET[] =
+    "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
+    " auth_token, token_url, client_id, client_secret, scope, client_auth"
+    " FROM connectors WHERE id = ?";
+static const char SQL_AUTH_SET[] =
+    "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
+    " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
+    " scope = ?, client_auth = ?, updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP,"
+    " version = version + 1 WHERE id = ? AND version = ?";
+static const char SQL_AUTH_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
+static const char SQL_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
+static const char SQL_CONN_TOUCH[] =
+    "UPDATE connectors SET version = version + 1, updated_at = CURRENT_TIMESTAMP,"
+    " updated_by = NULLIF(?, 0) WHERE id = ?";
+
+int
+db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+{
+	return db_query_row(db, a, out, SQL_AUTH_GET, "i", id);
+}
+
+/* After an UPDATE that matched nothing: stale when the row is still there, else gone. */
+static int
+auth_missed(struct db *db, long long id)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 512);
+	int rc = db_query_row(db, &a, &r, SQL_AUTH_EXISTS, "i", id);
+	arena_free(&a);
+	return rc == DB_OK ? STORE_ESTALE : rc;
+}
+
+/* Commits when rc is DB_OK, else rolls back and keeps rc. */
+static int
+auth_finish(struct db *db, int rc)
+{
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+int
+db_connector_auth_save(struct db *db, long long id, long long version,
+		       const struct db_auth_fields *f, long long user_id)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_exec(db, SQL_AUTH_SET, "sissssssssiii", f->auth_type, (long long)f->verify_ssl,
+		     f->username, f->password, f->token, f->token_url, f->client_id,
+		     f->client_secret, f->scope, f->client_auth, user_id, id, version);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = auth_missed(db, id);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+	return auth_finish(db, rc);
+}
+
+int
+db_connector_touch(struct db *db, long long id, long long user_id)
+{
+	int rc = db_exec(db, SQL_CONN_TOUCH, "ii", user_id, id);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = DB_ENOTFOUND;
+	return rc;
+}

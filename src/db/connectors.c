@@ -1,0 +1,348 @@
+/* Data connectors: the list page, create, Details save with optimistic locking, delete. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
+    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials",
+};
+const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT] = {
+    "No Auth", "Basic Auth", "Bearer Token", "Auth 2.0 Password", "OAuth 2.0 Client Credentials",
+};
+const char *const connector_sort_names[CSORT__MAX] = {
+    "name", "-name", "modified", "-modified", "created", "-created",
+};
+
+/* The list page in two steps: the ids of one page, then those rows with their category ids
+ * and endpoint count by primary key. Each order is a whole statement of its own (never SQL
+ * built from input): without a filter the page comes off the sort column's index; with a
+ * category the category's links are joined and sorted, the total riding along. */
+#define ORDER_NAME	    "c.name"
+#define ORDER_NAME_DESC	    "c.name DESC"
+#define ORDER_MODIFIED	    "c.updated_at, c.id"
+#define ORDER_MODIFIED_DESC "c.updated_at DESC, c.id DESC"
+#define ORDER_CREATED	    "c.created_at, c.id"
+#define ORDER_CREATED_DESC  "c.created_at DESC, c.id DESC"
+
+#define CONN_IDS_ALL(order)                                                                        \
+	"SELECT c.id, (SELECT connectors FROM connector_stats WHERE id = 1) AS total"              \
+	" FROM connectors c ORDER BY " order " LIMIT ? OFFSET ?"
+#define CONN_IDS_CATEGORY(order)                                                                   \
+	"SELECT c.id, COUNT(*) OVER () AS total FROM connector_categories f"                       \
+	" JOIN connectors c ON c.id = f.connector_id WHERE f.category_id = ?"                      \
+	" ORDER BY " order " LIMIT ? OFFSET ?"
+
+static const char SQL_CONN_IDS_NAME[] = CONN_IDS_ALL(ORDER_NAME);
+static const char SQL_CONN_IDS_NAME_DESC[] = CONN_IDS_ALL(ORDER_NAME_DESC);
+static const char SQL_CONN_IDS_MODIFIED[] = CONN_IDS_ALL(ORDER_MODIFIED);
+static const char SQL_CONN_IDS_MODIFIED_DESC[] = CONN_IDS_ALL(ORDER_MODIFIED_DESC);
+static const char SQL_CONN_IDS_CREATED[] = CONN_IDS_ALL(ORDER_CREATED);
+static const char SQL_CONN_IDS_CREATED_DESC[] = CONN_IDS_ALL(ORDER_CREATED_DESC);
+static const char *const sql_conn_ids[CSORT__MAX] = {
+    SQL_CONN_IDS_NAME,		SQL_CONN_IDS_NAME_DESC, SQL_CONN_IDS_MODIFIED,
+    SQL_CONN_IDS_MODIFIED_DESC, SQL_CONN_IDS_CREATED,	SQL_CONN_IDS_CREATED_DESC,
+};
+
+static const char SQL_CONN_CAT_IDS_NAME[] = CONN_IDS_CATEGORY(ORDER_NAME);
+static const char SQL_CONN_CAT_IDS_NAME_DESC[] = CONN_IDS_CATEGORY(ORDER_NAME_DESC);
+static const char SQL_CONN_CAT_IDS_MODIFIED[] = CONN_IDS_CATEGORY(ORDER_MODIFIED);
+static const char SQL_CONN_CAT_IDS_MODIFIED_DESC[] = CONN_IDS_CATEGORY(ORDER_MODIFIED_DESC);
+static const char SQL_CONN_CAT_IDS_CREATED[] = CONN_IDS_CATEGORY(ORDER_CREATED);
+static const char SQL_CONN_CAT_IDS_CREATED_DESC[] = CONN_IDS_CATEGORY(ORDER_CREATED_DESC);
+static const char *const sql_conn_cat_ids[CSORT__MAX] = {
+    SQL_CONN_CAT_IDS_NAME,	    SQL_CONN_CAT_IDS_NAME_DESC, SQL_CONN_CAT_IDS_MODIFIED,
+    SQL_CONN_CAT_IDS_MODIFIED_DESC, SQL_CONN_CAT_IDS_CREATED,	SQL_CONN_CAT_IDS_CREATED_DESC,
+};
+
+/* A search scans anyway (a substring can be anywhere), so its order is a parameter: the
+ * connector_sort value, bound six times. */
+#define CONN_SORT_BY_PARAM                                                                         \
+	" ORDER BY CASE WHEN ? = 0 THEN c.name END, CASE WHEN ? = 1 THEN c.name END DESC,"         \
+	" CASE WHEN ? = 2 THEN c.updated_at END, CASE WHEN ? = 3 THEN c.updated_at END DESC,"      \
+	" CASE WHEN ? = 4 THEN c.created_at END, CASE WHEN ? = 5 THEN c.created_at END DESC,"      \
+	" c.id LIMIT ? OFFSET ?"
+
+static const char SQL_CONN_IDS_SEARCH[] =
+    "SELECT c.id, COUNT(*) OVER () AS total FROM connectors c"
+    " WHERE (c.name LIKE ? ESCAPE '!' OR c.description LIKE ? ESCAPE '!'"
+    " OR c.id IN (SELECT cc.connector_id FROM connector_categories cc"
+    " JOIN categories k ON k.id = cc.category_id WHERE k.name LIKE ? ESCAPE '!'))"
+    " AND (? = 0 OR c.id IN (SELECT f.connector_id FROM connector_categories f"
+    " WHERE f.category_id = ?))" CONN_SORT_BY_PARAM;
+
+/* The rows of up to CONN_ROWS_CHUNK ids (unused slots bound to 0, which no row has). */
+#define CONN_ROWS_CHUNK 25
+#define ID_SLOTS_5	"?, ?, ?, ?, ?"
+static const char SQL_CONN_ROWS[] =
+    "SELECT c.id, c.name, c.description, c.auth_type, c.created_at, c.updated_at,"
+    " (SELECT GROUP_CONCAT(cc.category_id) FROM connector_categories cc"
+    " WHERE cc.connector_id = c.id) AS category_ids,"
+    " (SELECT COUNT(*) FROM endpoints e WHERE e.connector_id = c.id) AS endpoints"
+    " FROM connectors c WHERE c.id IN (" ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5
+    ", " ID_SLOTS_5 ")";
+
+/* Kept exact by the triggers of sql/004_connector_counts.sql. */
+static const char SQL_CONN_STATS[] = "SELECT connectors AS n FROM connector_stats WHERE id = 1";
+static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
+
+static const char SQL_CONN_GET[] =
+    "SELECT c.id, c.name, c.description, c.auth_type, c.version, c.created_at,"
+    " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"
+    " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
+    " FROM connectors c LEFT JOIN users cu ON cu.id = c.created_by"
+    " LEFT JOIN users uu ON uu.id = c.updated_by WHERE c.id = ?";
+static const char SQL_CONN_CATEGORIES[] =
+    "SELECT k.id, k.name, k.status FROM connector_categories cc"
+    " JOIN categories k ON k.id = cc.category_id WHERE cc.connector_id = ? ORDER BY k.name";
+static const char SQL_CONN_ADD[] =
+    "INSERT INTO connectors (name, description, auth_type, created_by, updated_by)"
+    " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0))";
+static const char SQL_CONN_SET[] =
+    "UPDATE connectors SET name = ?, description = ?, updated_by = NULLIF(?, 0),"
+    " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
+static const char SQL_CONN_VERSION[] = "SELECT version FROM connectors WHERE id = ?";
+static const char SQL_CONN_LINK[] =
+    "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
+static const char SQL_CONN_UNLINK_ALL[] = "DELETE FROM connector_categories WHERE connector_id = ?";
+static const char SQL_CONN_DEL[] = "DELETE FROM connectors WHERE id = ?";
+
+int
+connector_auth_index(const char *s)
+{
+	for (int i = 0; s && i < CONNECTOR_AUTH_COUNT; i++)
+		if (strcmp(s, connector_auth_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+enum connector_sort
+connector_sort_parse(const char *s)
+{
+	for (int i = 0; s && i < CSORT__MAX; i++)
+		if (strcmp(s, connector_sort_names[i]) == 0)
+			return (enum connector_sort)i;
+	return CSORT__MAX;
+}
+
+/* How many connectors there are, from the stats row (a full count if it is missing). */
+static int
+connector_count(struct db *db, struct arena *a, long long *n)
+{
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_CONN_STATS, "");
+	if (rc == DB_ENOTFOUND)
+		rc = db_query_row(db, a, &r, SQL_CONN_COUNT, "");
+	if (rc == DB_OK)
+		*n = db_get_ll(&r, 0, "n", 0);
+	return rc;
+}
+
+/* The ids of one page (columns id, total) for q at offset/limit. */
+static int
+connector_page_ids(struct db *db, struct arena *a, const struct connector_query *q,
+		   const char *like, long long offset, long limit, struct db_rows *out)
+{
+	long long s = q->sort < CSORT__MAX ? q->sort : CSORT_NAME, lim = limit;
+	if (like)
+		return db_query(db, a, out, SQL_CONN_IDS_SEARCH, "sssiiiiiiiiii", like, like, like,
+				q->category_id, q->category_id, s, s, s, s, s, s, lim, offset);
+	if (q->category_id > 0)
+		return db_query(db, a, out, sql_conn_cat_ids[s], "iii", q->category_id, lim,
+				offset);
+	return db_query(db, a, out, sql_conn_ids[s], "ii", lim, offset);
+}
+
+/* Total and "any connector at all" for a page: every row carries the total (the stats row,
+ * or the window count of a filter); past the last page one row of the first page tells it,
+ * and without a filter the stats row. */
+static int
+connector_page_total(struct db *db, struct arena *a, const struct connector_query *q,
+		     const char *like, const struct db_rows *ids, long long *total, int *any)
+{
+	int filtered = like || q->category_id > 0, rc = DB_OK;
+	long long all = -1;
+	*total = ids->nrows ? db_get_ll(ids, 0, "total", -1) : 0;
+	if (*total < 0 || (!filtered && !ids->nrows)) {
+		rc = connector_count(db, a, &all); /* no stats row, or past the last page */
+		*total = all;
+	} else if (!ids->nrows && q->offset > 0) {
+		struct db_rows first;
+		rc = connector_page_ids(db, a, q, like, 0, 1, &first);
+		if (rc == DB_OK && first.nrows)
+			*total = db_get_ll(&first, 0, "total", 0);
+	}
+	if (rc == DB_OK && *total == 0 && filtered && all < 0)
+		rc = connector_count(db, a, &all);
+	*any = *total > 0 || all > 0;
+	return rc;
+}
+
+/* Index of column name in r (columns are few; looked up once per result, not per cell). */
+static size_t
+col_of(const struct db_rows *r, const char *name)
+{
+	size_t c = 0;
+	while (c < r->ncols && strcmp(r->names[c], name) != 0)
+		c++;
+	return c;
+}
+
+/* Appends the rows of r to out in the order of ids (rows come back in no particular order). */
+static void
+connector_rows_fill(const struct db_rows *r, const long long *ids, size_t n,
+		    struct connector_row *out, size_t *filled)
+{
+	size_t cid = col_of(r, "id"), cname = col_of(r, "name"), cdesc = col_of(r, "description"),
+	       cauth = col_of(r, "auth_type"), ccre = col_of(r, "created_at"),
+	       cupd = col_of(r, "updated_at"), ccat = col_of(r, "category_ids"),
+	       cep = col_of(r, "endpoints");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t row = 0; row < r->nrows; row++) {
+			const char *id = db_cell(r, row, cid);
+			if (!id || strtoll(id, NULL, 10) != ids[i])
+				continue;
+			struct connector_row *c = &out[(*filled)++];
+			const char *cats = db_cell(r, row, ccat), *eps = db_cell(r, row, cep);
+			c->id = ids[i];
+			c->name = db_cell(r, row, cname);
+			c->description = db_cell(r, row, cdesc);
+			c->auth_type = db_cell(r, row, cauth);
+			c->created_at = db_cell(r, row, ccre);
+			c->updated_at = db_cell(r, row, cupd);
+			c->category_ids = cats ? cats : "";
+			c->endpoints = eps ? strtoll(eps, NULL, 10) : 0;
+			break;
+		}
+	}
+}
+
+/* The list rows of ids, in their order, CONN_ROWS_CHUNK ids per statement. */
+static int
+connector_rows(struct db *db, struct arena *a, const long long *ids, size_t n,
+	       struct connector_row **rows, size_t *nrows)
+{
+	*nrows = 0;
+	*rows = arena_alloc(a, (n + 1) * sizeof(**rows));
+	if (!*rows)
+		return DB_ENOMEM;
+	for (size_t at = 0; at < n; at += CONN_ROWS_CHUNK) {
+		long long v[CONN_ROWS_CHUNK] = {0};
+		size_t k = n - at < CONN_ROWS_CHUNK ? n - at : CONN_ROWS_CHUNK;
+		memcpy(v, ids + at, k * sizeof(*v));
+		struct db_rows r;
+		int rc = db_query(db, a, &r, SQL_CONN_ROWS, "iiiiiiiiiiiiiiiiiiiiiiiii", v[0], v[1],
+				  v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11],
+				  v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20],
+				  v[21], v[22], v[23], v[24]);
+		if (rc != DB_OK)
+			return rc;
+		connector_rows_fill(&r, ids + at, k, *rows, nrows);
+	}
+	return DB_OK;
+}
+
+int
+db_connector_list(struct db *db, struct arena *a, const struct connector_query *q,
+		  struct connector_row **rows, size_t *nrows, long long *total, int *any)
+{
+	const char *like = NULL;
+	if (q->q && *q->q && !(like = store_like_pattern(a, q->q)))
+		return DB_ENOMEM;
+	struct db_rows page;
+	long long *ids = NULL;
+	int rc = connector_page_ids(db, a, q, like, q->offset, q->limit, &page);
+	if (rc == DB_OK)
+		rc = connector_page_total(db, a, q, like, &page, total, any);
+	if (rc == DB_OK && !(ids = arena_alloc(a, (page.nrows + 1) * sizeof(*ids))))
+		rc = DB_ENOMEM;
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < page.nrows; i++)
+		ids[i] = db_get_ll(&page, i, "id", 0);
+	return connector_rows(db, a, ids, page.nrows, rows, nrows);
+}
+
+/* Links ids to connector id; the caller owns the transaction. */
+static int
+connector_link(struct db *db, long long id, const long long *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = db_exec(db, SQL_CONN_LINK, "ii", id, ids[i]);
+		if (rc != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+/* Ends a transaction: commit when rc is DB_OK, else roll back and keep rc. */
+static int
+connector_finish(struct db *db, int rc)
+{
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+int
+db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
+		    long long *id)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_exec(db, SQL_CONN_ADD, "sssii", in->name, in->description,
+		     in->auth_type ? in->auth_type : "none", user_id, user_id);
+	if (rc == DB_OK) {
+		*id = (long long)db_last_id(db);
+		rc = connector_link(db, *id, in->category_ids, in->ncategories);
+	}
+	return connector_finish(db, rc);
+}
+
+int
+db_connector_update(struct db *db, long long id, long long version,
+		    const struct connector_input *in, long long user_id)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_exec(db, SQL_CONN_SET, "ssiii", in->name, in->description, user_id, id, version);
+	if (rc == DB_OK && db_affected(db) == 0) {
+		/* Nothing matched: stale when the row is still there, else it is gone. */
+		struct arena a;
+		arena_init(&a, 512);
+		struct db_rows r;
+		rc = db_query_row(db, &a, &r, SQL_CONN_VERSION, "i", id);
+		arena_free(&a);
+		if (rc == DB_OK)
+			rc = STORE_ESTALE;
+	}
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", id);
+	if (rc == DB_OK)
+		rc = connector_link(db, id, in->category_ids, in->ncategories);
+	return connector_finish(db, rc);
+}
+
+int
+db_connector_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+{
+	return db_query_row(db, a, out, SQL_CONN_GET, "i", id);
+}
+
+int
+db_connector_categories(struct db *db, struct arena *a, long long id, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_CONN_CATEGORIES, "i", id);
+}
+
+int
+db_connector_delete(struct db *db, long long id)
+{
+	int rc = db_exec(db, SQL_CONN_DEL, "i", id);
+	if (rc != DB_OK)
+		return rc;
+	return db_affected(db) ? DB_OK : DB_ENOTFOUND;
+}

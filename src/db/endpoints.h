@@ -1,0 +1,102 @@
+/* db/endpoints: a connector's authorization columns (src/db/connector_auth.c), its endpoints
+ * with their header and query parameter rows, and the execution log (src/db/endpoints.c).
+ * Every function takes the request arena for results and returns a db_err (0 ok). */
+#ifndef DCGATE_DB_ENDPOINTS_H
+#define DCGATE_DB_ENDPOINTS_H
+
+#include "db.h"
+#include "store.h" /* STORE_ESTALE */
+
+/* ---- the Authorization tab ---- */
+
+/* What an Authorization save writes. Secrets are sealed text (NULL: none stored). */
+struct db_auth_fields {
+	const char *auth_type; /* none basic bearer oauth2_password oauth2_client_credentials */
+	int verify_ssl;
+	const char *username;
+	const char *password; /* sealed */
+	const char *token;    /* sealed */
+	const char *token_url;
+	const char *client_id;
+	const char *client_secret; /* sealed */
+	const char *scope;
+	const char *client_auth; /* body or basic */
+};
+
+/* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
+ * auth_token, token_url, client_id, client_secret, scope, client_auth (secrets sealed);
+ * DB_ENOTFOUND when there is no such connector. */
+int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* Writes the authorization when the stored version is still `version` (it goes up by one)
+ * and forgets the cached OAuth token, in one transaction. STORE_ESTALE when someone saved
+ * in between, DB_ENOTFOUND when the connector is gone. */
+int db_connector_auth_save(struct db *db, long long id, long long version,
+			   const struct db_auth_fields *f, long long user_id);
+/* Version + 1, updated_at and updated_by of a connector whose endpoints changed; call inside
+ * the caller's transaction. DB_ENOTFOUND when the connector is gone. */
+int db_connector_touch(struct db *db, long long id, long long user_id);
+
+/* ---- endpoints ---- */
+
+enum endpoint_method { EP_GET, EP_POST, EP_PUT, EP_PATCH, EP_DELETE, EP_METHOD__MAX };
+extern const char *const endpoint_method_names[EP_METHOD__MAX]; /* "GET", ... */
+/* Method by its name; EP_METHOD__MAX when unknown. */
+enum endpoint_method endpoint_method_parse(const char *s);
+
+/* One header or query parameter row (params have no description). */
+struct endpoint_row {
+	const char *key;
+	const char *value;
+	const char *description;
+	int required;
+};
+
+struct endpoint_input {
+	const char *purpose;
+	const char *description;
+	enum endpoint_method method;
+	const char *url;
+	long timeout;
+	const char *body;
+	const char *sample_data;
+	const struct endpoint_row *headers;
+	size_t nheaders;
+	const struct endpoint_row *params;
+	size_t nparams;
+};
+
+/* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
+int db_endpoint_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
+/* One endpoint of that connector: id, connector_id, purpose, description, method, url,
+ * timeout, body, sample_data, created_at, updated_at; DB_ENOTFOUND when none. */
+int db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long long id,
+		    struct db_rows *out);
+/* Its rows in order: name, value, description, required (params: no description). */
+int db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out);
+int db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* Endpoint, rows and the connector's version in one transaction. DB_EDUP: the purpose is
+ * taken within the connector; DB_ENOTFOUND: the connector (or endpoint) is gone. */
+int db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
+		       long long user_id, long long *id);
+int db_endpoint_update(struct db *db, long long connector_id, long long id,
+		       const struct endpoint_input *in, long long user_id);
+/* The endpoint with its rows, and the connector's version; DB_ENOTFOUND when gone. */
+int db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id);
+
+/* ---- execution log ---- */
+
+struct db_execution {
+	long long connector_id;
+	long long endpoint_id;
+	long long user_id;
+	const char *kind; /* test or execute */
+	const char *method;
+	const char *url; /* secrets masked */
+	long status;
+	long long duration_us;
+	long long size;
+	const char *error;
+};
+int db_execution_log(struct db *db, const struct db_execution *e);
+
+#endif

@@ -1,0 +1,484 @@
+/* The Authorization tab: how a connector authenticates with its data source. Secrets
+ * (password, token, client secret) are write-only: sealed with AES-256-GCM before they
+ * reach the database, never sent back to the browser; a blank field keeps the stored value,
+ * a "clear" box removes it, and a method that does not use a secret drops it. Also the
+ * "Get Access Token" helper (Request token screen). The route table checks view + edit. */
+#include <string.h>
+#include <strings.h>
+
+#include "../db/endpoints.h"
+#include "form.h"
+
+#define AUTH_SECRET_MAX 8192
+#define M(t)		(1u << (t))
+#define M_OAUTH		(M(AUTH_OAUTH2_PASSWORD) | M(AUTH_OAUTH2_CLIENT_CREDENTIALS))
+
+static const char MSG_SAVED[] = "The Data Connector was saved";
+static const char MSG_STALE[] = "This Data Connector was changed by someone else. Your changes "
+				"were not saved; reload to see the latest version.";
+static const char MSG_RETYPE[] = "For your safety, secrets you typed are not shown again: "
+				 "enter them again before saving.";
+
+/* A text setting: its form field, column, label, length, and the methods using it. */
+struct auth_text {
+	const char *field;
+	const char *column;
+	const char *label;
+	size_t max;
+	unsigned methods;
+	unsigned required;
+};
+static const struct auth_text auth_texts[] = {
+    {"token_url", "token_url", "URL Token", 2048, M_OAUTH, M_OAUTH},
+    {"client_id", "client_id", "Client ID", 255, M_OAUTH, M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
+    {"username", "auth_username", "User", 255, M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD),
+     M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD)},
+    {"scope", "scope", "Scope", 1024, M(AUTH_OAUTH2_CLIENT_CREDENTIALS), 0},
+};
+#define AUTH_TEXTS (sizeof(auth_texts) / sizeof(auth_texts[0]))
+
+/* A secret: sealed under "connector:<id>:<field>". */
+struct auth_secret {
+	const char *field;
+	const char *column;
+	const char *label;
+	unsigned methods;
+	unsigned required;
+};
+static const struct auth_secret auth_secrets[] = {
+    {"password", "auth_password", "Password", M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD),
+     M(AUTH_OAUTH2_PASSWORD)},
+    {"token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER)},
+    {"client_secret", "client_secret", "Client Secret", M_OAUTH, M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
+};
+#define AUTH_SECRETS (sizeof(auth_secrets) / sizeof(auth_secrets[0]))
+
+/* The form's result: text values and sealed secrets in table order. */
+struct auth_input {
+	int type;
+	int verify_ssl;
+	const char *client_auth;
+	const char *text[AUTH_TEXTS];
+	const char *secret[AUTH_SECRETS];
+	int secret_changed[AUTH_SECRETS];
+	int typed_secret; /* the user typed a secret that a re-rendered form will not show */
+};
+
+static const char *
+auth_path(struct ctx *c, const char *suffix)
+{
+	return arena_printf(c->a, "/data-connectors/%lld%s", c->ids[0], suffix);
+}
+
+/* Name and tab links of the connector (partials/connector_tabs). */
+static struct json_object *
+auth_connector_json(struct ctx *c, const struct db_rows *row)
+{
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", c->ids[0]);
+	jset_str(o, "name", db_get(row, 0, "name"));
+	jset_str(o, "url", auth_path(c, ""));
+	jset_str(o, "authorization_url", auth_path(c, "/authorization"));
+	jset_str(o, "endpoints_url", auth_path(c, "/endpoints"));
+	return o;
+}
+
+static struct json_object *
+auth_method_choices(const char *current)
+{
+	struct json_object *arr = json_object_new_array();
+	for (int i = 0; i < AUTH__MAX; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", auth_type_names[i]);
+		jset_str(o, "label", auth_type_labels[i]);
+		jset_bool(o, "selected", current && !strcmp(current, auth_type_names[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* "set" flags of the stored secrets: the only thing the page tells about them. */
+static struct json_object *
+auth_secret_state(const struct db_rows *row)
+{
+	struct json_object *o = json_object_new_object();
+	for (size_t i = 0; i < AUTH_SECRETS; i++) {
+		const char *v = db_get(row, 0, auth_secrets[i].column);
+		jset_bool(o, auth_secrets[i].field, v && *v);
+	}
+	return o;
+}
+
+static int
+auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
+{
+	struct json_object *d = json_object_new_object();
+	struct json_object *type = NULL;
+	json_object_object_get_ex(f->values, "auth_type", &type);
+	jset_str(d, "title", arena_printf(c->a, "Authorization · %s", db_get(row, 0, "name")));
+	jset(d, "connector", auth_connector_json(c, row));
+	jset_bool(d, "tab_authorization", 1);
+	jset_str(d, "action", auth_path(c, "/authorization"));
+	jset_str(d, "request_token_url", auth_path(c, "/authorization/request-token"));
+	jset(d, "methods", auth_method_choices(type ? json_object_get_string(type) : "none"));
+	jset(d, "secret_set", auth_secret_state(row));
+	form_put(f, d);
+	return web_render(c, status, "authorization", d);
+}
+
+/* The stored settings as form values (secrets never). */
+static void
+auth_values_from_row(struct form *f, const struct db_rows *row)
+{
+	jset_str(f->values, "auth_type", db_get(row, 0, "auth_type"));
+	jset_bool(f->values, "verify_ssl", db_get_ll(row, 0, "verify_ssl", 1) != 0);
+	for (size_t i = 0; i < AUTH_TEXTS; i++)
+		jset_str(f->values, auth_texts[i].field, db_get(row, 0, auth_texts[i].column));
+	const char *ca = db_get(row, 0, "client_auth");
+	jset_bool(f->values, "client_auth_basic", ca && !strcmp(ca, "basic"));
+	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
+}
+
+static int
+auth_load(struct ctx *c, struct db_rows *row)
+{
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], row);
+	return rc == DB_ENOTFOUND ? 404 : rc;
+}
+
+int
+web_authorization_show(struct ctx *c)
+{
+	struct db_rows row;
+	int rc = auth_load(c, &row);
+	if (rc != DB_OK)
+		return rc;
+	struct form f;
+	form_init(&f, c);
+	auth_values_from_row(&f, &row);
+	return auth_page(c, 200, &f, &row);
+}
+
+/* 1 when s is an absolute http(s) URL with a host and no spaces or control bytes. */
+static int
+auth_url_ok(const char *s)
+{
+	size_t skip = !strncasecmp(s, "http://", 7) ? 7 : !strncasecmp(s, "https://", 8) ? 8 : 0;
+	if (!skip || !s[skip] || s[skip] == '/')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Reads the text settings; those the method does not use are stored empty. */
+static void
+auth_read_texts(struct form *f, struct auth_input *in)
+{
+	for (size_t i = 0; i < AUTH_TEXTS; i++) {
+		const struct auth_text *t = &auth_texts[i];
+		const char *v = form_optional(f, t->field, t->label, t->max);
+		in->text[i] = "";
+		if (!(t->methods & M(in->type)))
+			continue;
+		in->text[i] = v;
+		if (!form_no_controls(v))
+			form_error(f, t->field,
+				   arena_printf(f->c->a,
+						"The %s may not contain control characters.",
+						t->label));
+		else if (!*v && (t->required & M(in->type)))
+			form_error(f, t->field,
+				   arena_printf(f->c->a, "The %s field is required.", t->label));
+		else if (*v && !strcmp(t->field, "token_url") && !auth_url_ok(v))
+			form_error(
+			    f, t->field,
+			    "The URL Token must be an absolute http:// or https:// address.");
+	}
+}
+
+/* A newly typed secret: checked and sealed into *out; 0 on success. */
+static int
+auth_seal(struct form *f, const struct auth_secret *s, const char *typed, const char **out)
+{
+	struct ctx *c = f->c;
+	char *sealed = NULL;
+	if (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed)) {
+		form_error(f, s->field,
+			   arena_printf(c->a,
+					"The %s must be at most %d characters without line breaks.",
+					s->label, AUTH_SECRET_MAX));
+		return -1;
+	}
+	const char *context = arena_printf(c->a, "connector:%lld:%s", c->ids[0], s->field);
+	if (!c->app->have_keys || !context ||
+	    crypt_seal(&c->app->keys, c->a, context, typed, strlen(typed), &sealed) != CRYPT_OK) {
+		log_err("authorization: cannot seal %s of connector %lld", s->field, c->ids[0]);
+		form_error(f, s->field, "This server cannot store secrets (no key is loaded).");
+		return -1;
+	}
+	*out = sealed;
+	return 0;
+}
+
+/* Each secret: typed → sealed; "clear" → removed; blank → the stored one; unused by the
+ * method → removed. */
+static void
+auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *in)
+{
+	for (size_t i = 0; i < AUTH_SECRETS; i++) {
+		const struct auth_secret *s = &auth_secrets[i];
+		const char *stored = db_get(row, 0, s->column);
+		const char *typed = http_form_get(f->c->req, s->field);
+		const char *clear_name = arena_printf(f->c->a, "clear_%s", s->field);
+		in->secret[i] = NULL;
+		if (stored && !*stored)
+			stored = NULL;
+		if (!(s->methods & M(in->type))) {
+			in->secret_changed[i] = stored != NULL;
+			continue;
+		}
+		if (typed && *typed) {
+			in->typed_secret = 1;
+			in->secret_changed[i] = 1;
+			auth_seal(f, s, typed, &in->secret[i]);
+			continue;
+		}
+		in->secret[i] = clear_name && form_checkbox(f->c, clear_name) ? NULL : stored;
+		in->secret_changed[i] = in->secret[i] != stored;
+		if (!in->secret[i] && (s->required & M(in->type)))
+			form_error(f, s->field,
+				   arena_printf(f->c->a, "The %s field is required.", s->label));
+	}
+}
+
+/* Reads and checks the whole form into in. */
+static void
+auth_read(struct form *f, const struct db_rows *row, struct auth_input *in)
+{
+	const char *type = form_text(f, "auth_type");
+	memset(in, 0, sizeof(*in));
+	in->type = auth_type_from_name(type && *type ? type : "none");
+	if (in->type < 0) {
+		form_error(f, "auth_type", "The selected method is invalid.");
+		in->type = AUTH_NONE;
+	}
+	in->verify_ssl = form_checkbox(f->c, "verify_ssl");
+	jset_bool(f->values, "verify_ssl", in->verify_ssl);
+	if (in->type == AUTH_OAUTH2_PASSWORD && !in->verify_ssl)
+		form_error(f, "verify_ssl",
+			   "Auth 2.0 Password requires SSL certificate verification: turn it on.");
+	auth_read_texts(f, in);
+	const char *ca = form_text(f, "client_auth");
+	in->client_auth = "body";
+	if (ca && !strcmp(ca, "basic"))
+		in->client_auth = "basic";
+	else if (ca && *ca && strcmp(ca, "body") != 0)
+		form_error(f, "client_auth", "Choose how the client credentials are sent.");
+	jset_bool(f->values, "client_auth_basic", !strcmp(in->client_auth, "basic"));
+	if (!(M_OAUTH & M(in->type)))
+		in->client_auth = "body";
+	auth_read_secrets(f, row, in);
+}
+
+/* Changed setting names for the audit log; never a value. */
+static const char *
+auth_changes(struct ctx *c, const struct db_rows *row, const struct auth_input *in)
+{
+	struct audit_fields af;
+	const char *ca = db_get(row, 0, "client_auth");
+	audit_fields_init(&af, c);
+	audit_field(&af, "auth_type",
+		    strcmp(auth_type_names[in->type], db_get(row, 0, "auth_type")));
+	audit_field(&af, "verify_ssl", in->verify_ssl != (db_get_ll(row, 0, "verify_ssl", 1) != 0));
+	for (size_t i = 0; i < AUTH_TEXTS; i++) {
+		const char *old = db_get(row, 0, auth_texts[i].column);
+		audit_field(&af, auth_texts[i].field, strcmp(in->text[i], old ? old : "") != 0);
+	}
+	audit_field(&af, "client_auth", strcmp(in->client_auth, ca ? ca : "body") != 0);
+	for (size_t i = 0; i < AUTH_SECRETS; i++)
+		audit_field(&af, auth_secrets[i].field, in->secret_changed[i]);
+	return audit_fields_text(&af);
+}
+
+/* The value of a text setting or a secret by its form field name. */
+static const char *
+auth_text_of(const struct auth_input *in, const char *field)
+{
+	for (size_t i = 0; i < AUTH_TEXTS; i++)
+		if (!strcmp(auth_texts[i].field, field))
+			return in->text[i];
+	return "";
+}
+
+static const char *
+auth_secret_of(const struct auth_input *in, const char *field)
+{
+	for (size_t i = 0; i < AUTH_SECRETS; i++)
+		if (!strcmp(auth_secrets[i].field, field))
+			return in->secret[i];
+	return NULL;
+}
+
+static void
+auth_fields_of(const struct auth_input *in, struct db_auth_fields *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->auth_type = auth_type_names[in->type];
+	out->verify_ssl = in->verify_ssl;
+	out->token_url = auth_text_of(in, "token_url");
+	out->client_id = auth_text_of(in, "client_id");
+	out->username = auth_text_of(in, "username");
+	out->scope = auth_text_of(in, "scope");
+	out->password = auth_secret_of(in, "password");
+	out->token = auth_secret_of(in, "token");
+	out->client_secret = auth_secret_of(in, "client_secret");
+	out->client_auth = in->client_auth;
+}
+
+/* "Use this token" from the Request token screen: the form again with the token in the
+ * Token field and Bearer Token chosen, not saved. The token came in a POST body and goes
+ * out in the page only. */
+static int
+auth_prefill(struct ctx *c, const struct db_rows *row)
+{
+	struct form f;
+	form_init(&f, c);
+	auth_values_from_row(&f, row);
+	const char *token = http_form_get(c->req, "token");
+	jset_str(f.values, "auth_type", "bearer");
+	if (token && strlen(token) <= AUTH_SECRET_MAX && form_no_controls(token))
+		jset_str(f.values, "token", token);
+	jset_bool(f.values, "token_prefilled", 1);
+	return auth_page(c, 200, &f, row);
+}
+
+/* Saves in; returns 0 when saved, else a status (re-rendering a refused save). */
+static int
+auth_save(struct ctx *c, struct form *f, const struct db_rows *row, const struct auth_input *in)
+{
+	struct db_auth_fields df;
+	long version = 0;
+	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
+		version = 0; /* missing or forged: refused as stale */
+	auth_fields_of(in, &df);
+	int rc = db_connector_auth_save(c->db, c->ids[0], version, &df, c->user->id);
+	if (rc == STORE_ESTALE) {
+		form_error(f, "form", MSG_STALE);
+		if (in->typed_secret)
+			jset_str(f->values, "retype", MSG_RETYPE);
+		return auth_page(c, 409, f, row);
+	}
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	return 0;
+}
+
+int
+web_authorization_update(struct ctx *c)
+{
+	struct db_rows row;
+	struct auth_input in;
+	int rc = auth_load(c, &row);
+	if (rc != DB_OK)
+		return rc;
+	if (form_checkbox(c, "prefill"))
+		return auth_prefill(c, &row);
+	struct form f;
+	form_init(&f, c);
+	auth_read(&f, &row, &in);
+	if (f.nerrors) {
+		form_text(&f, "version");
+		if (in.typed_secret)
+			jset_str(f.values, "retype", MSG_RETYPE);
+		return auth_page(c, 422, &f, &row);
+	}
+	if ((rc = auth_save(c, &f, &row, &in)) != 0)
+		return rc;
+	audit_write(c->db, c->user, "connector.authorization", "connector", c->ids[0],
+		    auth_changes(c, &row, &in), c->req->remote_addr);
+	return web_redirect_flash(c, auth_path(c, "/authorization"), MSG_SAVED);
+}
+
+/* ------------------------------------------------------------ Get Access Token */
+
+static int
+token_page(struct ctx *c, int status, struct form *f, const struct db_rows *row,
+	   struct json_object *result)
+{
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", arena_printf(c->a, "Request token · %s", db_get(row, 0, "name")));
+	jset(d, "connector", auth_connector_json(c, row));
+	jset_str(d, "action", auth_path(c, "/authorization/request-token"));
+	jset_str(d, "authorization_url", auth_path(c, "/authorization"));
+	jset_bool(d, "verify_ssl", db_get_ll(row, 0, "verify_ssl", 1) != 0);
+	if (result)
+		jset(d, "result", result);
+	form_put(f, d);
+	return web_render(c, status, "request_token", d);
+}
+
+int
+web_authorization_token_form(struct ctx *c)
+{
+	struct db_rows row;
+	int rc = auth_load(c, &row);
+	if (rc != DB_OK)
+		return rc;
+	struct form f;
+	form_init(&f, c);
+	jset_str(f.values, "token_url", db_get(&row, 0, "token_url"));
+	jset_str(f.values, "username", db_get(&row, 0, "auth_username"));
+	return token_page(c, 200, &f, &row, NULL);
+}
+
+/* What the token endpoint answered, for the page. */
+static struct json_object *
+token_result_json(const struct token_result *tr, int rc)
+{
+	struct json_object *o = json_object_new_object();
+	jset_bool(o, "ok", rc == OUT_OK);
+	if (rc != OUT_OK) {
+		if (tr->status > 0)
+			jset_int(o, "status", tr->status);
+		jset_str(o, "message", tr->message ? tr->message : outbound_strerror(rc));
+		return o;
+	}
+	jset_str(o, "access_token", tr->access_token);
+	jset_str(o, "token_type", tr->token_type && *tr->token_type ? tr->token_type : "Bearer");
+	if (tr->expires_in > 0)
+		jset_int(o, "expires_in", tr->expires_in);
+	if (tr->scope && *tr->scope)
+		jset_str(o, "scope", tr->scope);
+	return o;
+}
+
+int
+web_authorization_token_request(struct ctx *c)
+{
+	struct db_rows row;
+	struct token_result tr;
+	int rc = auth_load(c, &row);
+	if (rc != DB_OK)
+		return rc;
+	struct form f;
+	form_init(&f, c);
+	struct connector_auth ca = {.connector_id = c->ids[0], .type = AUTH_OAUTH2_PASSWORD};
+	ca.token_url = form_required(&f, "token_url", "URL Token", 2048);
+	ca.username = form_optional(&f, "username", "User", 255);
+	ca.password = http_form_get(c->req, "password");
+	ca.verify_ssl = db_get_ll(&row, 0, "verify_ssl", 1) != 0;
+	if (*ca.token_url && !auth_url_ok(ca.token_url))
+		form_error(&f, "token_url",
+			   "The URL Token must be an absolute http:// or https:// address.");
+	if (!form_no_controls(ca.username) || (ca.password && !form_no_controls(ca.password)))
+		form_error(&f, "username", "The User and Password may not contain line breaks.");
+	if (f.nerrors)
+		return token_page(c, 422, &f, &row, NULL);
+	rc =
+	    outbound_token_request(c->w->curl, &c->app->outbound, c->a, &ca, "password", NULL, &tr);
+	log_info("authorization: token request for connector %lld: %s (status %ld)", c->ids[0],
+		 outbound_err_name(rc), tr.status);
+	return token_page(c, 200, &f, &row, token_result_json(&tr, rc));
+}

@@ -1,0 +1,566 @@
+/* Data connectors: the list (search, category filter, sort, pages), create, the Details
+ * tab (saved with the connector's version, so a stale save is refused) and delete. The
+ * route table checks the view/create/edit/delete-data-connectors permissions first. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../db/store.h"
+#include "form.h"
+
+#define CONNECTOR_NAME_MAX 255
+#define CONNECTOR_DESC_MAX 10000
+#define CONNECTORS_PATH	   "/data-connectors"
+
+static const char MSG_NAME_CHARS[] =
+    "The name may only contain letters, numbers, spaces and apostrophes.";
+static const char MSG_NAME_TAKEN[] = "The name has already been taken.";
+static const char MSG_CATEGORY_INVALID[] = "The selected category is invalid.";
+static const char MSG_CATEGORY_INACTIVE[] =
+    "The selected category is inactive and cannot be assigned.";
+static const char MSG_STALE[] = "This Data Connector was changed by someone else. Your changes "
+				"were not saved; reload to see the latest version.";
+
+/* The stored connector a page shows; id 0 for a new one. */
+struct connector_old {
+	long long id;
+	long long version;
+	struct db_rows row; /* db_connector_get */
+	long long *cat_ids; /* its categories */
+	size_t ncats;
+};
+
+static const char *
+connector_path(struct ctx *c, long long id, const char *suffix)
+{
+	return arena_printf(c->a, CONNECTORS_PATH "/%lld%s", id, suffix);
+}
+
+static const char *
+auth_label(const char *name)
+{
+	int i = connector_auth_index(name);
+	return i >= 0 ? connector_auth_labels[i] : "";
+}
+
+static int
+id_listed(const long long *ids, size_t n, long long id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- the list */
+
+/* ?q=&category=&sort=&page=&per_page= with bounds; unknown values fall back to defaults. */
+static void
+list_query(struct ctx *c, struct connector_query *q, struct pager *p)
+{
+	const char *s = http_query_get(c->req, "q");
+	q->q = s ? str_trim(arena_strdup(c->a, s)) : "";
+	long v;
+	q->category_id = 0;
+	if (str_to_long(http_query_get(c->req, "category"), 1, LONG_MAX, &v) == CORE_OK)
+		q->category_id = v;
+	q->sort = connector_sort_parse(http_query_get(c->req, "sort"));
+	if (q->sort == CSORT__MAX)
+		q->sort = CSORT_NAME;
+	pager_init(p, c);
+	q->offset = p->offset;
+	q->limit = p->per_page;
+}
+
+/* "per_page=25&q=..&category=..&sort=.." for links that keep the list's state. */
+static const char *
+list_state(struct ctx *c, const struct connector_query *q, long per_page, const char *sort)
+{
+	struct buf *b = arena_alloc(c->a, sizeof(*b)); /* freed with the arena, never on a stack */
+	if (!b || buf_init_arena(b, c->a) != 0)
+		return "";
+	buf_printf(b, "per_page=%ld", per_page);
+	const char *qp = form_query_param(c, "q", q->q);
+	if (*qp)
+		buf_printf(b, "&%s", qp);
+	if (q->category_id)
+		buf_printf(b, "&category=%lld", q->category_id);
+	if (sort)
+		buf_printf(b, "&sort=%s", sort);
+	return b->failed ? "" : b->data;
+}
+
+/* Column header links: a click sorts by it, a second click reverses; aria-sort marks the
+ * current one. */
+static struct json_object *
+sort_links(struct ctx *c, const struct connector_query *q, long per_page)
+{
+	static const struct {
+		const char *key;
+		enum connector_sort asc, desc;
+	} cols[] = {
+	    {"name", CSORT_NAME, CSORT_NAME_DESC},
+	    {"modified", CSORT_MODIFIED, CSORT_MODIFIED_DESC},
+	    {"created", CSORT_CREATED, CSORT_CREATED_DESC},
+	};
+	struct json_object *o = json_object_new_object();
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		struct json_object *l = json_object_new_object();
+		enum connector_sort next = q->sort == cols[i].asc ? cols[i].desc : cols[i].asc;
+		jset_str(l, "url",
+			 arena_printf(c->a, CONNECTORS_PATH "?%s",
+				      list_state(c, q, per_page, connector_sort_names[next])));
+		if (q->sort == cols[i].asc)
+			jset_str(l, "aria", "ascending");
+		else if (q->sort == cols[i].desc)
+			jset_str(l, "aria", "descending");
+		jset(o, cols[i].key, l);
+	}
+	return o;
+}
+
+/* The category filter's options, the chosen one selected. */
+static struct json_object *
+filter_options(const struct db_rows *cats, long long chosen)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < cats->nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		long long id = db_get_ll(cats, i, "id", 0);
+		jset_int(o, "id", id);
+		jset_str(o, "name", db_get(cats, i, "name"));
+		jset_bool(o, "selected", id == chosen);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The categories by name, with ids parsed once per page (the list page loads them anyway
+ * for its filter). */
+struct cat_index {
+	long long *ids;
+	const char **names;
+	size_t n;
+};
+
+static void
+cat_index_init(struct ctx *c, const struct db_rows *cats, struct cat_index *ci)
+{
+	ci->n = 0;
+	ci->ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->ids));
+	ci->names = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->names));
+	if (!ci->ids || !ci->names)
+		return;
+	for (size_t i = 0; i < cats->nrows; i++) {
+		ci->ids[i] = db_get_ll(cats, i, "id", 0);
+		ci->names[i] = db_get(cats, i, "name");
+	}
+	ci->n = cats->nrows;
+}
+
+/* "Alpha, Beta": the names of the categories in a "3,7" id list, in name order. */
+static const char *
+category_names(struct ctx *c, const struct cat_index *ci, const char *list)
+{
+	long long ids[64];
+	size_t n = 0;
+	for (const char *p = list; *p && n < sizeof(ids) / sizeof(ids[0]);) {
+		char *end;
+		ids[n++] = strtoll(p, &end, 10);
+		p = *end == ',' ? end + 1 : "";
+	}
+	struct buf *b = arena_alloc(c->a, sizeof(*b));
+	if (!n || !b || buf_init_arena(b, c->a) != 0)
+		return "";
+	for (size_t i = 0; i < ci->n; i++) {
+		if (!id_listed(ids, n, ci->ids[i]))
+			continue;
+		if (b->len)
+			buf_puts(b, ", ");
+		buf_puts(b, ci->names[i]);
+	}
+	return b->failed || !b->data ? "" : b->data;
+}
+
+static struct json_object *
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+{
+	struct cat_index ci;
+	cat_index_init(c, cats, &ci);
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct connector_row *r = &rows[i];
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "id", r->id);
+		jset_str(o, "name", r->name);
+		jset_str(o, "description", r->description);
+		jset_str(o, "auth_label", auth_label(r->auth_type));
+		jset_str(o, "categories", category_names(c, &ci, r->category_ids));
+		jset_int(o, "endpoints", r->endpoints);
+		jset_str(o, "created_at", r->created_at);
+		jset_str(o, "updated_at", r->updated_at);
+		jset_str(o, "url", connector_path(c, r->id, ""));
+		jset_str(o, "delete_url", connector_path(c, r->id, "/delete"));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+int
+web_connector_list(struct ctx *c)
+{
+	struct connector_query q;
+	struct pager p;
+	list_query(c, &q, &p);
+	struct db_rows cats;
+	struct connector_row *rows = NULL;
+	size_t n = 0;
+	int any = 0;
+	int rc = db_category_all(c->db, c->a, &cats);
+	if (rc == DB_OK)
+		rc = db_connector_list(c->db, c->a, &q, &rows, &n, &p.total, &any);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Data Connectors");
+	jset_str(d, "q", q.q);
+	jset(d, "categories", filter_options(&cats, q.category_id));
+	jset_str(d, "sort", connector_sort_names[q.sort]);
+	jset(d, "sort_links", sort_links(c, &q, p.per_page));
+	jset(d, "rows", list_rows(c, rows, n, &cats));
+	jset_bool(d, "has_rows", n > 0);
+	jset_bool(d, "empty_all", !any);
+	jset_bool(d, "no_results", any && n == 0);
+	jset(d, "pager",
+	     pager_json(&p, list_state(c, &q, p.per_page, connector_sort_names[q.sort])));
+	return web_render(c, 200, "connectors_list", d);
+}
+
+/* --------------------------------------------------------------- create and edit */
+
+/* Loads a connector and its category ids; DB_ENOTFOUND when it is gone. */
+static int
+connector_load(struct ctx *c, long long id, struct connector_old *old)
+{
+	struct db_rows links;
+	memset(old, 0, sizeof(*old));
+	int rc = db_connector_get(c->db, c->a, id, &old->row);
+	if (rc == DB_OK)
+		rc = db_connector_categories(c->db, c->a, id, &links);
+	if (rc != DB_OK)
+		return rc;
+	old->id = id;
+	old->version = db_get_ll(&old->row, 0, "version", 0);
+	old->ncats = form_row_ids(c, &links, "id", &old->cat_ids);
+	return DB_OK;
+}
+
+/* Category checkboxes: active ones, plus inactive ones the connector already has. */
+static struct json_object *
+category_choices(const struct db_rows *cats, const struct connector_old *old,
+		 const long long *checked, size_t nchecked)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < cats->nrows; i++) {
+		long long id = db_get_ll(cats, i, "id", 0);
+		const char *st = db_get(cats, i, "status");
+		int inactive = !st || strcmp(st, "active") != 0;
+		if (inactive && !id_listed(old->cat_ids, old->ncats, id))
+			continue;
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "id", id);
+		jset_str(o, "label", db_get(cats, i, "name"));
+		jset_bool(o, "inactive", inactive);
+		jset_bool(o, "checked", id_listed(checked, nchecked, id));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* Authentication type choices for the create form. */
+static struct json_object *
+auth_choices(const char *current)
+{
+	struct json_object *arr = json_object_new_array();
+	for (int i = 0; i < CONNECTOR_AUTH_COUNT; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", connector_auth_names[i]);
+		jset_str(o, "label", connector_auth_labels[i]);
+		jset_bool(o, "selected", current && !strcmp(current, connector_auth_names[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* What the Details tab shows about the stored connector: who made and changed it. */
+static struct json_object *
+connector_info(struct ctx *c, const struct connector_old *old)
+{
+	const struct db_rows *r = &old->row;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", old->id);
+	jset_str(o, "name", db_get(r, 0, "name"));
+	jset_str(o, "auth_label", auth_label(db_get(r, 0, "auth_type")));
+	jset_str(o, "created_at", db_get(r, 0, "created_at"));
+	jset_str(o, "updated_at", db_get(r, 0, "updated_at"));
+	const char *cb = db_get(r, 0, "created_by_name"), *ub = db_get(r, 0, "updated_by_name");
+	jset_str(o, "created_by", cb ? cb : "unknown");
+	jset_str(o, "updated_by", ub ? ub : "unknown");
+	jset_str(o, "url", connector_path(c, old->id, ""));
+	jset_str(o, "authorization_url", connector_path(c, old->id, "/authorization"));
+	jset_str(o, "endpoints_url", connector_path(c, old->id, "/endpoints"));
+	jset_str(o, "delete_url", connector_path(c, old->id, "/delete"));
+	return o;
+}
+
+/* Renders the create form (old->id 0) or the Details tab with the given checked
+ * categories; the Details tab is read-only for someone who may not save it. */
+static int
+connector_form_page(struct ctx *c, int status, struct form *f, const struct connector_old *old,
+		    const long long *checked, size_t nchecked)
+{
+	struct db_rows cats;
+	int rc = db_category_all(c->db, c->a, &cats);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *d = json_object_new_object();
+	int is_new = old->id == 0;
+	jset_bool(d, "is_new", is_new);
+	jset(d, "category_choices", category_choices(&cats, old, checked, nchecked));
+	jset_bool(d, "no_categories",
+		  json_object_array_length(json_object_object_get(d, "category_choices")) == 0);
+	if (is_new) {
+		struct json_object *auth = NULL;
+		json_object_object_get_ex(f->values, "auth_type", &auth);
+		jset_str(d, "title", "Create Data Connector");
+		jset_str(d, "action", CONNECTORS_PATH);
+		jset(d, "auth_types", auth_choices(auth ? json_object_get_string(auth) : "none"));
+		jset_bool(d, "may_save", 1);
+		form_put(f, d);
+		return web_render(c, status, "connectors_new", d);
+	}
+	jset_str(d, "title", arena_printf(c->a, "Edit %s", db_get(&old->row, 0, "name")));
+	jset_str(d, "action", connector_path(c, old->id, ""));
+	jset(d, "connector", connector_info(c, old));
+	jset_bool(d, "tab_details", 1);
+	jset_bool(d, "may_save", perm_has(c->user, PERM_EDIT_CONNECTORS));
+	form_put(f, d);
+	return web_render(c, status, "connectors_details", d);
+}
+
+/* Name: required, trimmed, at most 255 characters of the allowed kinds. */
+static const char *
+connector_name(struct form *f)
+{
+	const char *name = form_required(f, "name", "name", CONNECTOR_NAME_MAX);
+	if (*name && !valid_name_chars(name))
+		form_error(f, "name", MSG_NAME_CHARS);
+	return name;
+}
+
+/* The repeated category_ids: at least one, each an existing category that is active or
+ * already the connector's own. */
+static size_t
+connector_category_ids(struct form *f, const struct db_rows *cats, const struct connector_old *old,
+		       long long **out)
+{
+	const char **vals = NULL;
+	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "category_ids", &vals);
+	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
+	size_t count = 0;
+	*out = ids;
+	for (size_t i = 0; ids && i < n; i++) {
+		long v;
+		size_t row = cats->nrows;
+		if (str_to_long(vals[i], 1, LONG_MAX, &v) == CORE_OK)
+			for (row = 0; row < cats->nrows; row++)
+				if (db_get_ll(cats, row, "id", 0) == v)
+					break;
+		if (row == cats->nrows) {
+			form_error(f, "category_ids", MSG_CATEGORY_INVALID);
+			continue;
+		}
+		const char *st = db_get(cats, row, "status");
+		if ((!st || strcmp(st, "active")) && !id_listed(old->cat_ids, old->ncats, v)) {
+			form_error(f, "category_ids", MSG_CATEGORY_INACTIVE);
+			continue;
+		}
+		if (!id_listed(ids, count, v))
+			ids[count++] = v;
+	}
+	if (n == 0)
+		form_error(f, "category_ids", "The category field is required.");
+	return count;
+}
+
+/* Reads and checks the form into in; messages go beside their fields. */
+static int
+connector_read(struct form *f, const struct connector_old *old, struct connector_input *in,
+	       long long **ids)
+{
+	struct db_rows cats;
+	int rc = db_category_all(f->c->db, f->c->a, &cats);
+	if (rc != DB_OK)
+		return rc;
+	memset(in, 0, sizeof(*in));
+	in->name = connector_name(f);
+	in->description = form_optional(f, "description", "description", CONNECTOR_DESC_MAX);
+	in->auth_type = "none";
+	if (old->id == 0) {
+		const char *a = form_text(f, "auth_type");
+		int i = connector_auth_index(a && *a ? a : "none");
+		if (i < 0)
+			form_error(f, "auth_type", "The selected authentication type is invalid.");
+		else
+			in->auth_type = connector_auth_names[i];
+	}
+	in->ncategories = connector_category_ids(f, &cats, old, ids);
+	in->category_ids = *ids;
+	return DB_OK;
+}
+
+/* Maps what a save said into a field error; returns 0 when the page should re-render,
+ * else the status to answer. */
+static int
+connector_save_error(struct form *f, int rc)
+{
+	if (rc == DB_EDUP)
+		form_error(f, "name", MSG_NAME_TAKEN);
+	else if (rc == DB_EFK)
+		form_error(f, "category_ids", MSG_CATEGORY_INVALID);
+	else
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	return 0;
+}
+
+int
+web_connector_new(struct ctx *c)
+{
+	struct form f;
+	struct connector_old blank;
+	memset(&blank, 0, sizeof(blank));
+	form_init(&f, c);
+	jset_str(f.values, "auth_type", "none");
+	return connector_form_page(c, 200, &f, &blank, NULL, 0);
+}
+
+int
+web_connector_create(struct ctx *c)
+{
+	struct form f;
+	struct connector_old blank;
+	struct connector_input in;
+	long long *ids = NULL, id = 0;
+	memset(&blank, 0, sizeof(blank));
+	form_init(&f, c);
+	int rc = connector_read(&f, &blank, &in, &ids);
+	if (rc != DB_OK)
+		return rc;
+	if (f.nerrors == 0 && (rc = db_connector_create(c->db, &in, c->user->id, &id)) != DB_OK &&
+	    (rc = connector_save_error(&f, rc)) != 0)
+		return rc;
+	if (f.nerrors)
+		return connector_form_page(c, 422, &f, &blank, in.category_ids, in.ncategories);
+	audit_write(c->db, c->user, "connector.create", "connector", id,
+		    "name, description, auth_type, categories", c->req->remote_addr);
+	return web_redirect_flash(c, connector_path(c, id, ""), "The Data Connector was created");
+}
+
+int
+web_connector_show(struct ctx *c)
+{
+	struct connector_old old;
+	int rc = connector_load(c, c->ids[0], &old);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct form f;
+	form_init(&f, c);
+	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
+	jset_str(f.values, "description", db_get(&old.row, 0, "description"));
+	jset_int(f.values, "version", old.version);
+	return connector_form_page(c, 200, &f, &old, old.cat_ids, old.ncats);
+}
+
+/* The changed field names of a Details save, for the audit log. */
+static const char *
+connector_changes(struct ctx *c, const struct connector_old *old, const struct connector_input *in)
+{
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", strcmp(in->name, db_get(&old->row, 0, "name")) != 0);
+	audit_field(&af, "description",
+		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
+	int same = in->ncategories == old->ncats;
+	for (size_t i = 0; same && i < in->ncategories; i++)
+		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
+	audit_field(&af, "categories", !same);
+	return audit_fields_text(&af);
+}
+
+int
+web_connector_update(struct ctx *c)
+{
+	struct connector_old old;
+	struct connector_input in;
+	long long *ids = NULL;
+	long version = 0;
+	int rc = connector_load(c, c->ids[0], &old);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct form f;
+	form_init(&f, c);
+	if ((rc = connector_read(&f, &old, &in, &ids)) != DB_OK)
+		return rc;
+	const char *vs = form_text(&f, "version");
+	if (str_to_long(vs, 1, LONG_MAX, &version) != CORE_OK)
+		version = 0; /* missing or forged: refused as stale below */
+	int status = 422;
+	if (f.nerrors == 0) {
+		rc = db_connector_update(c->db, c->ids[0], version, &in, c->user->id);
+		if (rc == STORE_ESTALE) {
+			form_error(&f, "form", MSG_STALE);
+			status = 409;
+		} else if (rc != DB_OK && (rc = connector_save_error(&f, rc)) != 0) {
+			return rc;
+		}
+	}
+	if (f.nerrors)
+		return connector_form_page(c, status, &f, &old, in.category_ids, in.ncategories);
+	audit_write(c->db, c->user, "connector.update", "connector", c->ids[0],
+		    connector_changes(c, &old, &in), c->req->remote_addr);
+	return web_redirect_flash(c, connector_path(c, c->ids[0], ""),
+				  "The Data Connector was saved");
+}
+
+/* ------------------------------------------------------------------------ delete */
+
+int
+web_connector_delete_confirm(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	const char *name = db_get(&r, 0, "name");
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Delete Data Connector");
+	jset_str(d, "name", name);
+	jset_str(d, "question", arena_printf(c->a, "Are you sure you want to delete %s?", name));
+	jset_str(d, "action", connector_path(c, c->ids[0], "/delete"));
+	jset_str(d, "back", connector_path(c, c->ids[0], ""));
+	return web_render(c, 200, "connectors_delete", d);
+}
+
+int
+web_connector_delete(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	if (rc == DB_OK)
+		rc = db_connector_delete(c->db, c->ids[0]);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
+		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
+	return web_redirect_flash(c, CONNECTORS_PATH, "The Data Connector was deleted.");
+}

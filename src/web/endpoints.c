@@ -1,0 +1,597 @@
+/* The Endpoints tab: the list, the endpoint editor (purpose, method, URL, timeout, header
+ * and query parameter rows, body, sample data) and delete. Rows are added and removed
+ * without JavaScript by submit buttons that re-render the form instead of saving; empty
+ * rows are ignored. An endpoint and its rows are saved in one transaction. The route table
+ * checks view (list, view) or view + edit (everything that changes something). */
+#include <json-c/json.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../db/endpoints.h"
+#include "form.h"
+
+#define EP_PURPOSE_MAX	255
+#define EP_DESC_MAX	10000
+#define EP_URL_MAX	4096
+#define EP_KEY_MAX	255
+#define EP_VALUE_MAX	8192
+#define EP_ROW_DESC_MAX 1024
+#define EP_EXTRA_ROWS	2
+
+static const char MSG_SAVED[] = "The Data Connector was saved";
+
+/* The two kinds of rows: request headers and query parameters. */
+struct ep_kind {
+	const char *prefix; /* form field prefix: header[N][...] */
+	const char *label;
+	int has_desc;
+	const char *add;    /* submit button that adds a row */
+	const char *remove; /* submit button (value N) that removes row N */
+};
+static const struct ep_kind EP_HEADERS = {"header", "header", 1, "add_header", "remove_header"};
+static const struct ep_kind EP_PARAMS = {"param", "parameter", 0, "add_param", "remove_param"};
+
+/* Rows read from a form: all of them for re-rendering, the non-empty ones for saving. */
+struct ep_rows {
+	struct json_object *json; /* [{key, value, description, required, empty, *_error}] */
+	struct endpoint_row *rows;
+	size_t n;
+};
+
+/* The form read into an endpoint and its rows. */
+struct ep_input {
+	struct endpoint_input in;
+	struct ep_rows headers, params;
+	int rebuild; /* an add/remove row button: re-render, do not save */
+};
+
+static const char *
+ep_path(struct ctx *c, const char *suffix)
+{
+	return arena_printf(c->a, "/data-connectors/%lld/endpoints%s", c->ids[0], suffix);
+}
+
+static const char *
+ep_one_path(struct ctx *c, long long eid, const char *suffix)
+{
+	return arena_printf(c->a, "/data-connectors/%lld/endpoints/%lld%s", c->ids[0], eid, suffix);
+}
+
+/* Name and tab links of the connector (partials/connector_tabs). */
+static int
+ep_connector(struct ctx *c, struct json_object **out)
+{
+	struct db_rows r;
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *o = json_object_new_object();
+	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
+	jset_int(o, "id", c->ids[0]);
+	jset_str(o, "name", db_get(&r, 0, "name"));
+	jset_str(o, "url", base);
+	jset_str(o, "authorization_url", arena_printf(c->a, "%s/authorization", base));
+	jset_str(o, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
+	*out = o;
+	return DB_OK;
+}
+
+/* Renders a page of the Endpoints tab: data gets the connector and tab flags. */
+static int
+ep_render(struct ctx *c, int status, const char *tmpl, struct json_object *d)
+{
+	struct json_object *conn = NULL;
+	int rc = ep_connector(c, &conn);
+	if (rc != DB_OK) {
+		json_object_put(d);
+		return rc;
+	}
+	jset(d, "connector", conn);
+	jset_bool(d, "tab_endpoints", 1);
+	jset_bool(d, "may_edit", perm_has(c->user, PERM_EDIT_CONNECTORS));
+	return web_render(c, status, tmpl, d);
+}
+
+/* ------------------------------------------------------------------------ list */
+
+static struct json_object *
+ep_list_rows(struct ctx *c, const struct db_rows *r)
+{
+	struct json_object *rows = jrows(r);
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct json_object *o = json_object_array_get_idx(rows, i);
+		long long id = db_get_ll(r, i, "id", 0);
+		jset_str(o, "view_url", ep_one_path(c, id, ""));
+		jset_str(o, "test_url", ep_one_path(c, id, "/test"));
+		jset_str(o, "delete_url", ep_one_path(c, id, "/delete"));
+		jset_str(o, "question",
+			 arena_printf(c->a, "Are you sure you want to delete the endpoint %s?",
+				      db_get(r, i, "purpose")));
+	}
+	return rows;
+}
+
+int
+web_endpoint_list(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_endpoint_list(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Endpoints");
+	jset(d, "rows", ep_list_rows(c, &r));
+	jset_bool(d, "has_rows", r.nrows > 0);
+	jset_str(d, "new_url", ep_path(c, "/new"));
+	return ep_render(c, 200, "endpoints_list", d);
+}
+
+/* --------------------------------------------------------------------- rows */
+
+static struct json_object *
+ep_row_json(const char *key, const char *value, const char *desc, int required)
+{
+	struct json_object *o = json_object_new_object();
+	jset_str(o, "key", key ? key : "");
+	jset_str(o, "value", value ? value : "");
+	jset_str(o, "description", desc ? desc : "");
+	jset_bool(o, "required", required);
+	jset_bool(o, "empty", (!key || !*key) && (!value || !*value) && (!desc || !*desc));
+	return o;
+}
+
+/* The stored rows of an endpoint as row objects. */
+static struct json_object *
+ep_rows_from_db(const struct db_rows *r)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < r->nrows; i++)
+		json_object_array_add(arr, ep_row_json(db_get(r, i, "name"), db_get(r, i, "value"),
+						       db_get(r, i, "description"),
+						       db_get_ll(r, i, "required", 0) != 0));
+	return arr;
+}
+
+/* What the page shows: the rows (empty ones only when keep_empty), then extra blank rows,
+ * numbered 0.. for the field names. */
+static struct json_object *
+ep_rows_view(struct json_object *all, int keep_empty, int extra)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t n = 0, count = all ? json_object_array_length(all) : 0;
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *o = json_object_array_get_idx(all, i), *e = NULL;
+		json_object_object_get_ex(o, "empty", &e);
+		if (!keep_empty && json_object_get_boolean(e))
+			continue;
+		json_object_array_add(arr, json_object_get(o));
+	}
+	for (int i = 0; i < extra; i++)
+		json_object_array_add(arr, ep_row_json("", "", "", 0));
+	for (n = 0; n < json_object_array_length(arr); n++) {
+		struct json_object *o = json_object_array_get_idx(arr, n);
+		jset_int(o, "n", (long long)n);
+		jset_int(o, "number", (long long)n + 1);
+	}
+	return arr;
+}
+
+static int
+ep_token_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (!http_is_token_char(*p))
+			return 0;
+	return 1;
+}
+
+/* Whether text compiles as a mustache template; the message goes into *msg when not. */
+static int
+ep_template_ok(struct ctx *c, const char *text, const char *label, const char **msg)
+{
+	char err[200] = "";
+	struct tmpl *t = NULL;
+	if (tmpl_compile(text, strlen(text), &t, err, sizeof(err)) == TMPL_OK) {
+		tmpl_free(t);
+		return 1;
+	}
+	*msg = arena_printf(c->a, "The %s is not a valid template: %s", label, err);
+	return 0;
+}
+
+/* Records a problem of one cell: beside the cell (row object) and in the form's count. */
+static void
+ep_cell_error(struct form *f, struct json_object *row, const char *name, const char *cell,
+	      const char *msg)
+{
+	jset_str(row, arena_printf(f->c->a, "%s_error", cell), msg);
+	form_error(f, name, msg);
+}
+
+/* Checks the name of a header (an RFC 7230 token) or a query parameter. */
+static void
+ep_check_key(struct form *f, const struct ep_kind *k, struct json_object *row, const char *name,
+	     const struct endpoint_row *r)
+{
+	const char *msg = NULL;
+	if (!*r->key)
+		msg = arena_printf(f->c->a, "The %s name is required.", k->label);
+	else if (strlen(r->key) > EP_KEY_MAX)
+		msg = arena_printf(f->c->a, "The %s name may not be longer than %d characters.",
+				   k->label, EP_KEY_MAX);
+	else if (k->has_desc && !ep_token_ok(r->key))
+		msg = "A header name may only contain letters, digits and ! # $ % & ' * + - . ^ _ "
+		      "` | ~ (no spaces or colons).";
+	else if (!form_no_controls(r->key))
+		msg = "The parameter name may not contain control characters.";
+	if (msg)
+		ep_cell_error(f, row, name, "key", msg);
+}
+
+static void
+ep_check_value(struct form *f, const struct ep_kind *k, struct json_object *row, const char *name,
+	       const struct endpoint_row *r)
+{
+	const char *msg = NULL;
+	if (strlen(r->value) > EP_VALUE_MAX)
+		msg = arena_printf(f->c->a, "The value may not be longer than %d characters.",
+				   EP_VALUE_MAX);
+	else if (strchr(r->value, '\r') || strchr(r->value, '\n'))
+		msg = arena_printf(f->c->a, "A %s value may not contain a line break (CR or LF).",
+				   k->label);
+	else if (!form_no_controls(r->value))
+		msg = "The value may not contain control characters.";
+	else
+		ep_template_ok(f->c, r->value, "value", &msg);
+	if (msg)
+		ep_cell_error(f, row, name, "value", msg);
+}
+
+/* One row N of a kind from the form; checked unless empty. */
+static struct json_object *
+ep_read_row(struct form *f, const struct ep_kind *k, long n, struct endpoint_row *r)
+{
+	struct ctx *c = f->c;
+	const char *base = arena_printf(c->a, "%s[%ld]", k->prefix, n);
+	const char *key = http_form_get(c->req, arena_printf(c->a, "%s[key]", base));
+	const char *val = http_form_get(c->req, arena_printf(c->a, "%s[value]", base));
+	const char *desc = http_form_get(c->req, arena_printf(c->a, "%s[description]", base));
+	r->key = key ? str_trim(arena_strdup(c->a, key)) : "";
+	r->value = val ? val : "";
+	r->description = desc && k->has_desc ? str_trim(arena_strdup(c->a, desc)) : "";
+	r->required = form_checkbox(c, arena_printf(c->a, "%s[required]", base));
+	struct json_object *row = ep_row_json(r->key, r->value, r->description, r->required);
+	if (!*r->key && !*r->value && !*r->description)
+		return row;
+	ep_check_key(f, k, row, arena_printf(c->a, "%s[key]", base), r);
+	ep_check_value(f, k, row, arena_printf(c->a, "%s[value]", base), r);
+	if (utf8_length(r->description) > EP_ROW_DESC_MAX || !form_no_controls(r->description))
+		ep_cell_error(f, row, arena_printf(c->a, "%s[description]", base), "description",
+			      "The description may be at most 1024 characters on one line.");
+	return row;
+}
+
+/* Every row of a kind, except the one a remove button names. */
+static void
+ep_read_rows(struct form *f, const struct ep_kind *k, struct ep_rows *out)
+{
+	struct ctx *c = f->c;
+	long *idx = NULL, skip = -1;
+	size_t n = http_kv_indexes(c->a, &c->req->form, k->prefix, &idx);
+	if (str_to_long(http_form_get(c->req, k->remove), 0, 999999999L, &skip) != CORE_OK)
+		skip = -1;
+	out->json = json_object_new_array();
+	web_defer_json(c, out->json);
+	out->rows = arena_alloc(c->a, (n + 1) * sizeof(*out->rows));
+	out->n = 0;
+	for (size_t i = 0; out->rows && i < n; i++) {
+		struct endpoint_row r;
+		if (idx[i] == skip)
+			continue;
+		struct json_object *row = ep_read_row(f, k, idx[i], &r);
+		json_object_array_add(out->json, row);
+		if (*r.key || *r.value || *r.description)
+			out->rows[out->n++] = r;
+	}
+}
+
+/* ------------------------------------------------------------------ the form */
+
+/* Parses JSON text completely (nothing after the value): 1 when valid, *out the value
+ * (NULL for a JSON null). */
+static int
+ep_parse_json(const char *s, struct json_object **out)
+{
+	struct json_tokener *tok = json_tokener_new();
+	*out = NULL;
+	if (!tok)
+		return 0;
+	size_t len = strlen(s);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	struct json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+	int ok = json_tokener_get_error(tok) == json_tokener_success &&
+		 json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!ok) {
+		json_object_put(o);
+		return 0;
+	}
+	*out = o;
+	return 1;
+}
+
+/* 1 when s is an absolute http(s) URL with a host and no spaces or control bytes. */
+static int
+ep_url_absolute(const char *s)
+{
+	size_t skip = !strncasecmp(s, "http://", 7) ? 7 : !strncasecmp(s, "https://", 8) ? 8 : 0;
+	if (!skip || !s[skip] || s[skip] == '/' || s[skip] == '?' || s[skip] == '#')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The URL: required, a valid template, and absolute http(s) once rendered over the sample
+ * data (sample may be NULL). */
+static const char *
+ep_read_url(struct form *f, struct json_object *sample)
+{
+	const char *url = form_required(f, "url", "URL", EP_URL_MAX);
+	const char *msg = NULL;
+	char *out = NULL;
+	if (!*url)
+		return url;
+	if (!form_no_controls(url)) {
+		form_error(f, "url", "The URL may not contain line breaks or control characters.");
+		return url;
+	}
+	if (outbound_render(f->c->a, url, sample, TMPL_ESC_URL, &out, &msg) != OUT_OK) {
+		form_error(f, "url", msg ? msg : "The URL is not a valid template.");
+		return url;
+	}
+	if (!ep_url_absolute(out))
+		form_error(f, "url",
+			   "The URL must be an absolute http:// or https:// address (checked with "
+			   "the sample data filled in).");
+	return url;
+}
+
+/* Sample data: valid JSON when given; *parsed (owned by the request) for checking the URL. */
+static const char *
+ep_read_sample(struct form *f, struct json_object **parsed)
+{
+	const char *s = form_text(f, "sample_data");
+	*parsed = NULL;
+	if (!s || !*s)
+		return "";
+	if (!ep_parse_json(s, parsed))
+		form_error(f, "sample_data", "The sample data must be valid JSON.");
+	else
+		web_defer_json(f->c, *parsed);
+	return s;
+}
+
+static long
+ep_read_timeout(struct form *f)
+{
+	const char *t = form_text(f, "timeout");
+	long v = f->c->app->outbound.default_timeout;
+	if (t && *t && str_to_long(t, 1, 300, &v) != CORE_OK)
+		form_error(f, "timeout",
+			   "The timeout must be a whole number of seconds from 1 to 300.");
+	return v;
+}
+
+static void
+ep_read_fields(struct form *f, struct endpoint_input *in)
+{
+	struct json_object *sample = NULL;
+	const char *m = form_text(f, "method");
+	const char *msg = NULL;
+	in->purpose = form_required(f, "purpose", "purpose", EP_PURPOSE_MAX);
+	if (!form_no_controls(in->purpose))
+		form_error(f, "purpose", "The purpose may not contain control characters.");
+	in->description = form_optional(f, "description", "description", EP_DESC_MAX);
+	in->method = endpoint_method_parse(m && *m ? m : "GET");
+	if (in->method == EP_METHOD__MAX) {
+		form_error(f, "method", "The method must be GET, POST, PUT, PATCH or DELETE.");
+		in->method = EP_GET;
+	}
+	in->sample_data = ep_read_sample(f, &sample);
+	in->url = ep_read_url(f, sample);
+	in->timeout = ep_read_timeout(f);
+	in->body = http_form_get(f->c->req, "body");
+	in->body = in->body ? in->body : "";
+	jset_str(f->values, "body", in->body);
+	if (!ep_template_ok(f->c, in->body, "request body", &msg))
+		form_error(f, "body", msg);
+}
+
+static void
+ep_read(struct form *f, struct ep_input *ei)
+{
+	struct ctx *c = f->c;
+	memset(ei, 0, sizeof(*ei));
+	ep_read_fields(f, &ei->in);
+	ep_read_rows(f, &EP_HEADERS, &ei->headers);
+	ep_read_rows(f, &EP_PARAMS, &ei->params);
+	ei->in.headers = ei->headers.rows;
+	ei->in.nheaders = ei->headers.n;
+	ei->in.params = ei->params.rows;
+	ei->in.nparams = ei->params.n;
+	ei->rebuild =
+	    http_form_get(c->req, EP_HEADERS.add) || http_form_get(c->req, EP_PARAMS.add) ||
+	    http_form_get(c->req, EP_HEADERS.remove) || http_form_get(c->req, EP_PARAMS.remove);
+}
+
+static struct json_object *
+ep_method_choices(const char *current)
+{
+	struct json_object *arr = json_object_new_array();
+	for (int i = 0; i < EP_METHOD__MAX; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", endpoint_method_names[i]);
+		jset_bool(o, "selected", current && !strcmp(current, endpoint_method_names[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The editor page. headers/params are row objects (borrowed); for a rebuild the empty
+ * rows stay and one is added where asked. */
+static int
+ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct json_object *headers,
+	     struct json_object *params, int rebuild)
+{
+	struct json_object *d = json_object_new_object();
+	int add_h = rebuild && http_form_get(c->req, EP_HEADERS.add);
+	int add_p = rebuild && http_form_get(c->req, EP_PARAMS.add);
+	struct json_object *m = NULL;
+	json_object_object_get_ex(f->values, "method", &m);
+	jset_bool(d, "is_new", eid == 0);
+	jset_str(d, "title", eid ? "Endpoint" : "New Endpoint");
+	jset_str(d, "action", eid ? ep_one_path(c, eid, "") : ep_path(c, ""));
+	jset_str(d, "list_url", ep_path(c, ""));
+	if (eid) {
+		jset_str(d, "test_url", ep_one_path(c, eid, "/test"));
+		jset_str(d, "delete_url", ep_one_path(c, eid, "/delete"));
+	}
+	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
+	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));
+	jset(d, "methods", ep_method_choices(m ? json_object_get_string(m) : "GET"));
+	form_put(f, d);
+	return ep_render(c, status, "endpoint_form", d);
+}
+
+int
+web_endpoint_new(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c);
+	jset_str(f.values, "purpose", "List");
+	jset_str(f.values, "method", "GET");
+	jset_int(f.values, "timeout", c->app->outbound.default_timeout);
+	return ep_form_page(c, 200, &f, 0, NULL, NULL, 0);
+}
+
+/* Maps a refused save to a field error (0: re-render), else the status. */
+static int
+ep_save_error(struct form *f, int rc)
+{
+	if (rc == DB_EDUP) {
+		form_error(f, "purpose",
+			   "The purpose has already been taken for this Data Connector.");
+		return 0;
+	}
+	return rc == DB_ENOTFOUND ? 404 : rc;
+}
+
+/* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */
+static int
+ep_submit(struct ctx *c, long long eid)
+{
+	struct form f;
+	struct ep_input ei;
+	int is_new = eid == 0;
+	form_init(&f, c);
+	ep_read(&f, &ei);
+	if (ei.rebuild)
+		return ep_form_page(c, 200, &f, eid, ei.headers.json, ei.params.json, 1);
+	if (f.nerrors == 0) {
+		int rc = eid ? db_endpoint_update(c->db, c->ids[0], eid, &ei.in, c->user->id)
+			     : db_endpoint_create(c->db, c->ids[0], &ei.in, c->user->id, &eid);
+		if (rc != DB_OK && (rc = ep_save_error(&f, rc)) != 0)
+			return rc;
+	}
+	if (f.nerrors)
+		return ep_form_page(c, 422, &f, eid, ei.headers.json, ei.params.json, 0);
+	audit_write(c->db, c->user, is_new ? "endpoint.create" : "endpoint.update", "endpoint", eid,
+		    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], ei.in.purpose),
+		    c->req->remote_addr);
+	return web_redirect_flash(c, ep_one_path(c, eid, ""), MSG_SAVED);
+}
+
+int
+web_endpoint_create(struct ctx *c)
+{
+	return ep_submit(c, 0);
+}
+
+int
+web_endpoint_update(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	return ep_submit(c, c->ids[1]);
+}
+
+/* The stored endpoint as form values. */
+static void
+ep_values_from_row(struct form *f, const struct db_rows *r)
+{
+	static const char *const cols[] = {"purpose", "description", "method", "url",
+					   "body",    "sample_data", "timeout"};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		jset_str(f->values, cols[i], db_get(r, 0, cols[i]));
+}
+
+int
+web_endpoint_show(struct ctx *c)
+{
+	struct db_rows r, h, p;
+	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	if (rc == DB_OK)
+		rc = db_endpoint_headers(c->db, c->a, c->ids[1], &h);
+	if (rc == DB_OK)
+		rc = db_endpoint_params(c->db, c->a, c->ids[1], &p);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct form f;
+	form_init(&f, c);
+	ep_values_from_row(&f, &r);
+	struct json_object *hj = ep_rows_from_db(&h), *pj = ep_rows_from_db(&p);
+	web_defer_json(c, hj);
+	web_defer_json(c, pj);
+	return ep_form_page(c, 200, &f, c->ids[1], hj, pj, 0);
+}
+
+/* ---------------------------------------------------------------------- delete */
+
+int
+web_endpoint_delete_confirm(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Delete Endpoint");
+	jset_str(d, "question",
+		 arena_printf(c->a, "Are you sure you want to delete the endpoint %s?",
+			      db_get(&r, 0, "purpose")));
+	jset_str(d, "action", ep_one_path(c, c->ids[1], "/delete"));
+	jset_str(d, "back", ep_path(c, ""));
+	return ep_render(c, 200, "endpoint_delete", d);
+}
+
+int
+web_endpoint_delete(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	if (rc == DB_OK)
+		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	audit_write(
+	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
+	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),
+	    c->req->remote_addr);
+	return web_redirect_flash(c, ep_path(c, ""), "The endpoint was deleted.");
+}

@@ -1,0 +1,145 @@
+/* The signed-in user's own page: details, password change, API tokens. Needs only a session;
+ * every query is limited to c->user's own rows. */
+#include <string.h>
+
+#include "../db/users.h"
+#include "form.h"
+
+#define TOKEN_NAME_MAX 255
+
+/* Renders the profile with an optional form state (errors/values) and a just-created token,
+ * which is shown this once and never stored in plain. */
+static int
+profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
+{
+	struct db_rows u, t;
+	int rc = db_user_get(c->db, c->a, c->user->id, &u);
+	if (rc == DB_OK)
+		rc = db_tokens_of_user(c->db, c->a, c->user->id, &t);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
+	struct json_object *me = json_object_new_object();
+	jset_str(me, "username", db_get(&u, 0, "username"));
+	jset_str(me, "display_name", db_get(&u, 0, "display_name"));
+	jset_str(me, "email", db_get(&u, 0, "email"));
+	jset_str(me, "created_at", db_get(&u, 0, "created_at"));
+	jset_bool(me, "is_super_admin", db_get_ll(&u, 0, "is_super_admin", 0));
+	for (size_t i = 0; i < t.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *used = db_get(&t, i, "last_used_at");
+		jset_int(o, "id", db_get_ll(&t, i, "id", 0));
+		jset_str(o, "name", db_get(&t, i, "name"));
+		jset_str(o, "created_at", db_get(&t, i, "created_at"));
+		jset_str(o, "last_used_at", used ? used : "Never");
+		json_object_array_add(tokens, o);
+	}
+	jset_str(d, "title", "Profile");
+	jset(d, "me", me);
+	jset(d, "tokens", tokens);
+	jset_bool(d, "has_tokens", t.nrows > 0);
+	if (new_token)
+		jset_str(d, "new_token", new_token);
+	if (f)
+		form_put(f, d);
+	return web_render(c, status, "profile", d);
+}
+
+int
+web_profile_show(struct ctx *c)
+{
+	return profile_page(c, 200, NULL, NULL);
+}
+
+/* Checks the current password and the new one; field errors into f. */
+static void
+profile_password_check(struct form *f, const char *current, const char *password)
+{
+	struct ctx *c = f->c;
+	const char *hash = NULL;
+	if (!current || !*current)
+		form_error(f, "current_password", "The current password field is required.");
+	else if (strlen(current) > 1024 ||
+		 db_user_password_hash(c->db, c->a, c->user->id, &hash) != DB_OK || !hash ||
+		 crypt_password_verify(current, hash) != CRYPT_OK)
+		form_error(f, "current_password", "The current password is incorrect.");
+	if (!password || !*password)
+		form_error(f, "password", "The new password field is required.");
+	else if (utf8_length(password) < 8)
+		form_error(f, "password", "The password must be at least 8 characters.");
+	else if (strlen(password) > 1024)
+		form_error(f, "password", "The password may not be greater than 1024 characters.");
+}
+
+/* Stores the hash, signs out the user's other sessions and audits, in one transaction. */
+static int
+profile_password_save(struct ctx *c, const char *hash)
+{
+	int rc = db_begin(c->db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_user_set_password(c->db, c->user->id, hash);
+	if (rc == DB_OK)
+		rc = db_user_sessions_delete(c->db, c->user->id, c->sess.token_hash);
+	if (rc == DB_OK)
+		rc = audit_write(c->db, c->user, "user.password", "user", c->user->id, "password",
+				 c->req->remote_addr);
+	if (rc == DB_OK)
+		return db_commit(c->db);
+	db_rollback(c->db);
+	return rc;
+}
+
+int
+web_profile_password(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c);
+	const char *password = http_form_get(c->req, "password");
+	profile_password_check(&f, http_form_get(c->req, "current_password"), password);
+	if (f.nerrors)
+		return profile_page(c, 422, &f, NULL);
+	char *hash = NULL;
+	if (crypt_password_hash(c->a, password, c->app->auth.scrypt_log_n, c->app->auth.scrypt_r,
+				c->app->auth.scrypt_p, &hash) != CRYPT_OK)
+		return 500;
+	int rc = profile_password_save(c, hash);
+	if (rc != DB_OK)
+		return rc;
+	return web_redirect_flash(c, "/profile", "Your password was changed.");
+}
+
+int
+web_profile_token_create(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c);
+	const char *name = form_required(&f, "name", "token name", TOKEN_NAME_MAX);
+	if (!form_no_controls(name))
+		form_error(&f, "name", "The token name may not contain control characters.");
+	if (f.nerrors)
+		return profile_page(c, 422, &f, NULL);
+	char *plain = NULL;
+	long long id = 0;
+	int rc = auth_token_create(c->db, c->a, c->user->id, name, &plain, &id);
+	if (rc != DB_OK)
+		return rc;
+	audit_write(c->db, c->user, "token.create", "api_token", id, name, c->req->remote_addr);
+	/* Answered directly (not redirected) so the token is never stored anywhere in plain. */
+	c->flash = "The API token was created. Copy it now: it will not be shown again.";
+	c->flash_kind = "success";
+	return profile_page(c, 200, NULL, plain);
+}
+
+int
+web_profile_token_delete(struct ctx *c)
+{
+	int rc = db_token_delete(c->db, c->user->id, c->ids[0]);
+	if (rc == DB_ENOTFOUND)
+		return 404;
+	if (rc != DB_OK)
+		return rc;
+	audit_write(c->db, c->user, "token.revoke", "api_token", c->ids[0], "",
+		    c->req->remote_addr);
+	return web_redirect_flash(c, "/profile", "The API token was revoked.");
+}

@@ -1,0 +1,19 @@
+# Sourced by tests/bench/run (base, conf, DC_WORK set): seeds 10,000 data connectors in 50
+# categories (tests/bench/seed.sql), signs a bench user in and adds the connector list
+# page (25 rows of 10,000), a search and a category filter as targets.
+DC_MARIADB_SOCKET=${DC_MARIADB_SOCKET:-$DC_WORK/run/mysql.sock}
+mariadb --no-defaults --protocol=socket --socket="$DC_MARIADB_SOCKET" -uroot dcgate \
+	<"$DC_ROOT/tests/bench/seed.sql" >/dev/null || dc_die "seeding connectors failed"
+bench_pw=$(dc_random_hex 12)
+DCGATE_PASSWORD=$bench_pw dc_admin "$conf" create-user bench --super-admin >/dev/null 2>&1 ||
+	dc_die "dcgate-admin create-user bench failed"
+bench_cookie=$(curl -s -o /dev/null -D - --data-urlencode username=bench \
+	--data-urlencode "password=$bench_pw" "$base/login" |
+	awk 'tolower($1) == "set-cookie:" { sub(/;.*/, "", $2); print $2; exit }' | tr -d '\r')
+[ -n "$bench_cookie" ] || dc_die "bench sign-in failed"
+bench_cat=$(dc_sql "SELECT id FROM dcgate.categories WHERE name = 'Bench Category 07'")
+targets+=(
+	"GET /data-connectors (25 of 10,000)|$base/data-connectors|Cookie: $bench_cookie"
+	"GET /data-connectors?q=orders|$base/data-connectors?q=orders|Cookie: $bench_cookie"
+	"GET /data-connectors?category=|$base/data-connectors?category=$bench_cat|Cookie: $bench_cookie"
+)

@@ -1,0 +1,134 @@
+'use strict';
+// Endpoints in a real Chromium (issue 6): on a connector's Endpoints tab, +Endpoint, fill in
+// the editor, add two headers (the second row added with JavaScript), save, Test, and see
+// the echo server's response with both headers on the Test screen; Close goes back to the
+// endpoint. Also the Authorization tab's method switch showing only the chosen group.
+// On a failure the page is saved as TEST_TMP/screenshots/endpoints-<step>.png.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { openBrowser } = require('./lib.js');
+const { env, sql, unique } = require('../integration/lib.js');
+
+const tag = unique('B').split(' ')[1].replace(/[^a-z0-9]/gi, '');
+let b;
+let connectorId;
+
+test.before(async () => {
+  b = await openBrowser();
+  await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+});
+
+test.after(async () => {
+  if (b) await b.close();
+});
+
+async function step(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    const file = await b.screenshot(`endpoints-${name}`).catch(() => null);
+    if (file) e.message += `\n(screenshot: ${file})`;
+    throw e;
+  }
+}
+
+async function assertLabelled(page, where) {
+  const unlabelled = await page.$$eval('input, select, textarea', (els) => els
+    .filter((e) => e.type !== 'hidden')
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+      && !e.getAttribute('aria-labelledby'))
+    .map((e) => e.outerHTML.slice(0, 120)));
+  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
+}
+
+test('a connector to work on', async () => {
+  await step('connector', async () => {
+    const page = b.page;
+    await page.goto(b.url('/data-connector-categories/new'));
+    await page.fill('#name', `Browser Endpoints ${tag}`);
+    await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+    await page.goto(b.url('/data-connectors/new'));
+    await page.fill('#name', `Endpoints ${tag}`);
+    const cat = sql(`SELECT id FROM categories WHERE name = 'Browser Endpoints ${tag}'`)[0].id;
+    await page.check(`#category-${cat}`);
+    await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+    const m = /\/data-connectors\/(\d+)$/.exec(page.url());
+    assert.ok(m, `on the new connector's page: ${page.url()}`);
+    connectorId = m[1];
+  });
+});
+
+test('add an endpoint with two headers, test it and see the response', async () => {
+  await step('endpoint', async () => {
+    const page = b.page;
+    await page.goto(b.url(`/data-connectors/${connectorId}/endpoints`));
+    await Promise.all([page.waitForNavigation(), page.click('text=+Endpoint')]);
+    assert.equal(await page.inputValue('#purpose'), 'List');
+    await assertLabelled(page, 'the endpoint editor');
+    await page.fill('#purpose', 'Echo');
+    await page.fill('#description', 'Echoes what it gets');
+    await page.selectOption('#method', 'POST');
+    await page.fill('#url', `${env('ECHO_URL')}/echo/{{id}}`);
+    await page.fill('#header-0-key', 'X-First');
+    await page.fill('#header-0-value', 'one {{id}}');
+    await page.fill('#header-1-key', 'X-Second');
+    await page.fill('#header-1-value', 'two');
+    // A third row, added in place by the script (no round trip): the form stays.
+    const before = await page.$$eval('table[data-rows="header"] tbody tr', (r) => r.length);
+    await page.click('button[data-add-row="header"]');
+    assert.equal(await page.$$eval('table[data-rows="header"] tbody tr', (r) => r.length), before + 1);
+    assert.equal(await page.inputValue('#header-2-key'), '');
+    assert.equal(await page.inputValue('#purpose'), 'Echo', 'still the same page');
+    await assertLabelled(page, 'the endpoint editor with a row added');
+    await page.fill('#body', '{"hello": "{{name}}"}');
+    await page.fill('#sample_data', '{"id": 7, "name": "Ada"}');
+    await Promise.all([page.waitForNavigation(), page.click('#save-endpoint')]);
+    assert.equal((await page.textContent('.flash')).trim(), 'The Data Connector was saved');
+    const eid = /\/endpoints\/(\d+)$/.exec(page.url())[1];
+    assert.deepEqual(sql(`SELECT name, value FROM endpoint_headers WHERE endpoint_id = ${eid} ORDER BY position`),
+      [{ name: 'X-First', value: 'one {{id}}' }, { name: 'X-Second', value: 'two' }]);
+
+    await Promise.all([page.waitForNavigation(), page.click('#test-endpoint')]);
+    assert.match(await page.textContent('h1'), /Test: Echo/);
+    assert.match(await page.textContent('#response-status'), /200\s+OK/);
+    const echo = JSON.parse(await page.textContent('#response-body'));
+    assert.equal(echo.method, 'POST');
+    assert.equal(echo.path, '/echo/7');
+    assert.equal(echo.headers['x-first'], 'one 7');
+    assert.equal(echo.headers['x-second'], 'two');
+    assert.deepEqual(echo.json, { hello: 'Ada' });
+    assert.match(await page.textContent('#request-headers'), /X-First\s*one 7/);
+    assert.match(await page.inputValue('#curl-command'), /-H 'X-Second: two'/);
+    assert.ok(await page.isVisible('button[data-copy="curl-command"]'), 'a Copy button with JavaScript');
+    await b.screenshot('endpoints-test-screen');
+    await Promise.all([page.waitForNavigation(), page.click('#close-test')]);
+    assert.ok(page.url().endsWith(`/data-connectors/${connectorId}/endpoints/${eid}`), 'Close returns to the endpoint');
+    assert.deepEqual(b.errors, [], 'no JavaScript errors');
+  });
+});
+
+test('the Authorization tab shows only the groups of the chosen method', async () => {
+  await step('authorization', async () => {
+    const page = b.page;
+    await page.goto(b.url(`/data-connectors/${connectorId}/authorization`));
+    await assertLabelled(page, 'the Authorization tab');
+    assert.equal(await page.isVisible('#token_url'), false, 'No Auth: nothing to fill in');
+    assert.equal(await page.isVisible('#username'), false);
+    await page.selectOption('#auth_type', 'basic');
+    assert.equal(await page.isVisible('#username'), true);
+    assert.equal(await page.isVisible('#password'), true);
+    assert.equal(await page.isVisible('#token'), false);
+    await page.selectOption('#auth_type', 'oauth2_client_credentials');
+    for (const id of ['#token_url', '#client_id', '#client_secret', '#scope']) assert.equal(await page.isVisible(id), true, id);
+    assert.equal(await page.isVisible('#username'), false);
+    await page.selectOption('#auth_type', 'bearer');
+    assert.equal(await page.isVisible('#token'), true);
+    assert.equal(await page.isVisible('#get-access-token'), true);
+    await page.fill('#token', 'browser-token');
+    await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+    assert.equal((await page.textContent('.flash')).trim(), 'The Data Connector was saved');
+    assert.equal(await page.inputValue('#token'), '', 'the token is not sent back');
+    assert.match(await page.textContent('#token-state'), /set — leave blank to keep/);
+    assert.deepEqual(b.errors, [], 'no JavaScript errors');
+  });
+});

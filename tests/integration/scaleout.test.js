@@ -1,0 +1,145 @@
+'use strict';
+// Two dcgate processes on one database behind one nginx: the process scripts/test started
+// (A, DCGATE_SOCKET) and a second one started here (B: the same config with another
+// socket). nginx balances both with an `upstream` (round robin) and, for steps that must
+// reach one process, has one extra server per process. Sessions, versions and the OAuth
+// token cache live in MariaDB, so it does not matter which process answers.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { Client, env, unique, sql } = require('./lib.js');
+const ops = require('../ops/lib.js');
+const flow = require('../ops/flow.js');
+
+let appB;
+let web;
+let viaA;
+let viaB;
+
+test.before(async () => {
+  const conf = ops.confCopy('scaleout-b', { 'server.socket': ops.sockPath('scaleout-b') });
+  appB = await ops.startDcgate('scaleout-b', conf);
+  web = await ops.startNginx('scaleout', [env('DCGATE_SOCKET'), appB.socket], { solo: true });
+  [viaA, viaB] = web.soloUrls;
+});
+
+test.after(async () => {
+  if (web) await web.proc.stop();
+  if (appB) {
+    const r = await appB.stop('SIGTERM', 30000);
+    assert.equal(r.killed, false, 'the second dcgate stops on TERM');
+    assert.equal(r.code, 0, `the second dcgate exits 0 on TERM (${JSON.stringify(r)})\n${appB.tail()}`);
+  }
+});
+
+/** Access-log lines "access METHOD PATH STATUS" a dcgate wrote since OFFSET bytes. */
+function accessSince(log, offset) {
+  const text = fs.readFileSync(log, 'utf8').slice(offset);
+  return text.split('\n').filter((l) => / access [A-Z]+ /.test(l));
+}
+
+function logSize(log) {
+  return fs.statSync(log).size;
+}
+
+/** A Client on BASE sharing the cookies of OTHER (the same browser, another process). */
+function sameBrowser(other, base) {
+  const c = new Client(base);
+  c.cookies = other.cookies;
+  return c;
+}
+
+test('sign in through one process and go on through the other', async () => {
+  const a = new Client(viaA);
+  const offA = logSize(env('DCGATE_APP_LOG'));
+  const offB = logSize(appB.log);
+  const login = await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+  assert.equal(login.status, 303, flow.where(login));
+  assert.ok(accessSince(env('DCGATE_APP_LOG'), offA).some((l) => / access POST \/login 303 /.test(l)), 'A signed in');
+
+  const b = sameBrowser(a, viaB);
+  const page = await b.get('/data-connectors');
+  assert.equal(page.status, 200, `B knows the session A made: ${flow.where(page)}`);
+  assert.ok(accessSince(appB.log, offB).some((l) => / access GET \/data-connectors 200 .*user=[1-9]/.test(l)), 'B served it to the signed-in user');
+
+  // Signing out through B ends the session for A too.
+  const out = await flow.submitForm(b, '/data-connectors', '/logout', {});
+  assert.ok([302, 303].includes(out.status), flow.where(out));
+  const after = await a.get('/data-connectors');
+  assert.equal(after.status, 302, 'A no longer accepts the session B ended');
+  assert.match(after.location || '', /\/login/);
+});
+
+test('saves through both processes land in one database; a stale save is refused', async () => {
+  const a = new Client(viaA);
+  assert.equal((await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+  const b = sameBrowser(a, viaB);
+
+  const cat = await flow.createCategory(a, unique('Scale cat'));
+  const name = unique('Scale out');
+  const id = await flow.createConnector(b, { name, description: 'made by B', category_ids: [cat] });
+  assert.equal(sql(`SELECT description FROM connectors WHERE id = ${Number(id)}`)[0].description, 'made by B');
+
+  // Both open the edit form at the same version; A saves first, B's save is then stale.
+  const formA = await a.get(`/data-connectors/${id}`);
+  const formB = await b.get(`/data-connectors/${id}`);
+  const hA = ops.hiddenFields(formA.text, `/data-connectors/${id}`);
+  const hB = ops.hiddenFields(formB.text, `/data-connectors/${id}`);
+  assert.ok(hA.version, 'the Details form carries the version');
+  assert.equal(hA.version, hB.version);
+  const saveA = await a.post(`/data-connectors/${id}`, { ...hA, name, description: 'saved by A', category_ids: [cat] });
+  assert.equal(saveA.status, 303, flow.where(saveA));
+  const saveB = await b.post(`/data-connectors/${id}`, { ...hB, name, description: 'saved by B', category_ids: [cat] });
+  assert.equal(saveB.status, 409, flow.where(saveB));
+  assert.match(ops.pageText(saveB.text), /changed by someone else/);
+  assert.match(saveB.text, /saved by B/, "B's input is kept in the form");
+  const row = sql(`SELECT description, version FROM connectors WHERE id = ${Number(id)}`)[0];
+  assert.equal(row.description, 'saved by A');
+  assert.equal(Number(row.version), Number(hA.version) + 1);
+
+  // B reloads and saves on top of A's change.
+  const again = await flow.submitForm(b, `/data-connectors/${id}`, `/data-connectors/${id}`, { name, description: 'saved by B', category_ids: [cat] });
+  assert.equal(again.status, 303, flow.where(again));
+  assert.equal(sql(`SELECT description FROM connectors WHERE id = ${Number(id)}`)[0].description, 'saved by B');
+  await flow.deleteConnector(a, id);
+});
+
+test('the upstream spreads requests over both processes', async () => {
+  const offA = logSize(env('DCGATE_APP_LOG'));
+  const offB = logSize(appB.log);
+  const c = new Client(web.url);
+  for (let i = 0; i < 20; i++) {
+    const r = await c.get(`/healthz?n=${i}`);
+    assert.equal(r.status, 200);
+  }
+  const nA = accessSince(env('DCGATE_APP_LOG'), offA).filter((l) => / GET \/healthz 200 /.test(l)).length;
+  const nB = accessSince(appB.log, offB).filter((l) => / GET \/healthz 200 /.test(l)).length;
+  assert.equal(nA + nB, 20);
+  assert.ok(nA >= 5 && nB >= 5, `round robin: A served ${nA}, B served ${nB}`);
+});
+
+test('an OAuth token fetched by one process is used by the other', async () => {
+  const a = new Client(viaA);
+  assert.equal((await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+  const b = sameBrowser(a, viaB);
+  const cat = await flow.createCategory(a, unique('Token cat'));
+  const id = await flow.createConnector(a, { name: unique('Shared token'), category_ids: [cat] });
+  const clientId = `scaleout-${Date.now()}`;
+  await flow.setAuthorization(a, id, {
+    auth_type: 'oauth2_client_credentials', verify_ssl: '1', token_url: `${env('OAUTH_URL')}/token`,
+    client_id: clientId, client_secret: 'scaleout-secret', scope: 'read', client_auth: 'body',
+  });
+  const eid = await flow.addEndpoint(a, id, { purpose: 'Resource', method: 'GET', url: `${env('OAUTH_URL')}/resource` });
+
+  const tokenRequests = () => fs.readFileSync(env('OAUTH_LOG'), 'utf8').split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.path === '/token' && (e.body.client_id === clientId || (e.headers.authorization || '').includes(Buffer.from(`${clientId}:`).toString('base64').slice(0, 8))));
+
+  const first = await flow.testEndpoint(a, id, eid);
+  assert.match(ops.pageText(first.text), /"ok"\s*:\s*true/, `A's test reached the resource: ${ops.pageText(first.text).slice(0, 600)}`);
+  assert.equal(tokenRequests().length, 1, 'A fetched one token');
+  const second = await flow.testEndpoint(b, id, eid);
+  assert.match(ops.pageText(second.text), /"ok"\s*:\s*true/, `B's test reached the resource: ${ops.pageText(second.text).slice(0, 600)}`);
+  assert.equal(tokenRequests().length, 1, 'B used the token A fetched: still one token request');
+  await flow.deleteConnector(a, id);
+});
