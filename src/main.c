@@ -52,7 +52,9 @@ serve_one(struct worker *w, FCGX_Request *fr)
 	if (rc != HTTP_OK) {
 		if (!req.path)
 			req.path = "-";
-		status = web_error(&c, http_err_status(rc), http_strerror(rc));
+		status = strncmp(req.path, "/api/", 5) == 0
+			     ? web_json_error(&c, http_err_status(rc), http_strerror(rc), NULL)
+			     : web_error(&c, http_err_status(rc), http_strerror(rc));
 	} else {
 		status = web_dispatch(&c);
 	}

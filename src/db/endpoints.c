@@ -37,9 +37,9 @@ static const char SQL_EPP_ADD[] =
     "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
     " VALUES (?, ?, ?, ?, ?)";
 static const char SQL_EXEC_LOG[] =
-    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, kind, method, url, status,"
-    " duration_us, size, error) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?,"
-    " LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024))";
+    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+    " url, status, duration_us, size, error) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024))";
 
 enum endpoint_method
 endpoint_method_parse(const char *s)
@@ -172,7 +172,7 @@ db_endpoint_delete(struct db *db, long long connector_id, long long id, long lon
 int
 db_execution_log(struct db *db, const struct db_execution *e)
 {
-	return db_exec(db, SQL_EXEC_LOG, "iiisssiiis", e->connector_id, e->endpoint_id, e->user_id,
-		       e->kind, e->method, e->url ? e->url : "", (long long)e->status,
+	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiis", e->connector_id, e->endpoint_id, e->user_id,
+		       e->token_id, e->kind, e->method, e->url ? e->url : "", (long long)e->status,
 		       e->duration_us, e->size, e->error ? e->error : "");
 }

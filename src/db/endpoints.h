@@ -89,7 +89,8 @@ struct db_execution {
 	long long connector_id;
 	long long endpoint_id;
 	long long user_id;
-	const char *kind; /* test or execute */
+	long long token_id; /* the API token used, 0 for a session */
+	const char *kind;   /* test or execute */
 	const char *method;
 	const char *url; /* secrets masked */
 	long status;

@@ -3,77 +3,75 @@
 
 #include "users.h"
 
-#define USER_COLS                                                                          \
-	"id, username, display_name, email, is_active, is_super_admin, created_at"
+#define USER_COLS "id, username, display_name, email, is_active, is_super_admin, created_at"
 
 static const char SQL_USERS_COUNT[] =
-	"SELECT COUNT(*) AS n FROM users"
-	" WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)";
+    "SELECT COUNT(*) AS n FROM users"
+    " WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)";
 static const char SQL_USERS_PAGE[] =
-	"SELECT " USER_COLS " FROM users"
-	" WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)"
-	" ORDER BY username, id LIMIT ? OFFSET ?";
-static const char SQL_USER_GET[] =
-	"SELECT " USER_COLS ", updated_at FROM users WHERE id = ?";
+    "SELECT " USER_COLS " FROM users"
+    " WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)"
+    " ORDER BY username, id LIMIT ? OFFSET ?";
+static const char SQL_USER_GET[] = "SELECT " USER_COLS ", updated_at FROM users WHERE id = ?";
 static const char SQL_USERS_ALL[] =
-	"SELECT id, username, display_name FROM users ORDER BY username, id";
+    "SELECT id, username, display_name FROM users ORDER BY username, id";
 static const char SQL_USER_GROUPS[] =
-	"SELECT group_id FROM user_groups WHERE user_id = ? ORDER BY group_id";
+    "SELECT group_id FROM user_groups WHERE user_id = ? ORDER BY group_id";
 static const char SQL_USER_PERMS[] =
-	"SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission";
+    "SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission";
 static const char SQL_USER_ADD[] =
-	"INSERT INTO users (username, display_name, email, password_hash, is_active,"
-	" is_super_admin, created_at, updated_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
+    "INSERT INTO users (username, display_name, email, password_hash, is_active,"
+    " is_super_admin, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
 static const char SQL_USER_SET[] =
-	"UPDATE users SET username = ?, display_name = ?, email = ?,"
-	" password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
-	" updated_at = UTC_TIMESTAMP() WHERE id = ?";
+    "UPDATE users SET username = ?, display_name = ?, email = ?,"
+    " password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
+    " updated_at = UTC_TIMESTAMP() WHERE id = ?";
 static const char SQL_USER_GROUPS_CLEAR[] = "DELETE FROM user_groups WHERE user_id = ?";
 static const char SQL_USER_GROUP_ADD[] =
-	"INSERT INTO user_groups (user_id, group_id) VALUES (?, ?)";
+    "INSERT INTO user_groups (user_id, group_id) VALUES (?, ?)";
 static const char SQL_USER_PERMS_CLEAR[] = "DELETE FROM user_permissions WHERE user_id = ?";
 static const char SQL_USER_PERM_ADD[] =
-	"INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)";
+    "INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)";
 static const char SQL_USER_DEL[] = "DELETE FROM users WHERE id = ?";
 static const char SQL_SUPERS_LOCK[] =
-	"SELECT id FROM users WHERE is_super_admin = 1 AND is_active = 1 FOR UPDATE";
+    "SELECT id FROM users WHERE is_super_admin = 1 AND is_active = 1 FOR UPDATE";
 static const char SQL_SUPERS_OTHER[] =
-	"SELECT COUNT(*) AS n FROM users WHERE is_super_admin = 1 AND is_active = 1 AND id <> ?";
+    "SELECT COUNT(*) AS n FROM users WHERE is_super_admin = 1 AND is_active = 1 AND id <> ?";
 static const char SQL_USER_HASH[] = "SELECT password_hash FROM users WHERE id = ?";
 static const char SQL_USER_SET_HASH[] =
-	"UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
+    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
 static const char SQL_USER_SESSIONS_DEL[] =
-	"DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
+    "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 
 static const char SQL_GROUPS_COUNT[] =
-	"SELECT COUNT(*) AS n FROM `groups` WHERE (? = '' OR name LIKE ? OR description LIKE ?)";
+    "SELECT COUNT(*) AS n FROM `groups` WHERE (? = '' OR name LIKE ? OR description LIKE ?)";
 static const char SQL_GROUPS_PAGE[] =
-	"SELECT g.id, g.name, g.description, g.created_at,"
-	" (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
-	" FROM `groups` g WHERE (? = '' OR g.name LIKE ? OR g.description LIKE ?)"
-	" ORDER BY g.name, g.id LIMIT ? OFFSET ?";
+    "SELECT g.id, g.name, g.description, g.created_at,"
+    " (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
+    " FROM `groups` g WHERE (? = '' OR g.name LIKE ? OR g.description LIKE ?)"
+    " ORDER BY g.name, g.id LIMIT ? OFFSET ?";
 static const char SQL_GROUP_GET[] =
-	"SELECT id, name, description, created_at, updated_at FROM `groups` WHERE id = ?";
+    "SELECT id, name, description, created_at, updated_at FROM `groups` WHERE id = ?";
 static const char SQL_GROUPS_ALL[] = "SELECT id, name FROM `groups` ORDER BY name, id";
 static const char SQL_GROUP_MEMBERS[] =
-	"SELECT user_id FROM user_groups WHERE group_id = ? ORDER BY user_id";
+    "SELECT user_id FROM user_groups WHERE group_id = ? ORDER BY user_id";
 static const char SQL_GROUP_PERMS[] =
-	"SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission";
+    "SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission";
 static const char SQL_GROUP_ADD[] =
-	"INSERT INTO `groups` (name, description, created_at, updated_at)"
-	" VALUES (?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
+    "INSERT INTO `groups` (name, description, created_at, updated_at)"
+    " VALUES (?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
 static const char SQL_GROUP_SET[] =
-	"UPDATE `groups` SET name = ?, description = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
+    "UPDATE `groups` SET name = ?, description = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
 static const char SQL_GROUP_MEMBERS_CLEAR[] = "DELETE FROM user_groups WHERE group_id = ?";
 static const char SQL_GROUP_PERMS_CLEAR[] = "DELETE FROM group_permissions WHERE group_id = ?";
 static const char SQL_GROUP_PERM_ADD[] =
-	"INSERT INTO group_permissions (group_id, permission) VALUES (?, ?)";
+    "INSERT INTO group_permissions (group_id, permission) VALUES (?, ?)";
 static const char SQL_GROUP_DEL[] = "DELETE FROM `groups` WHERE id = ?";
 
 static const char SQL_TOKENS_OF[] =
-	"SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?"
-	" ORDER BY created_at DESC, id DESC";
+    "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?"
+    " ORDER BY created_at DESC, id DESC";
 static const char SQL_TOKEN_DEL[] = "DELETE FROM api_tokens WHERE id = ? AND user_id = ?";
 
 /* "%q%" with LIKE's wildcards and escape character in q escaped. */
@@ -97,8 +95,8 @@ like_pattern(struct arena *a, const char *q)
 }
 
 int
-db_users_search(struct db *db, struct arena *a, const char *q, long long limit,
-		long long offset, struct db_rows *out, long long *total)
+db_users_search(struct db *db, struct arena *a, const char *q, long long limit, long long offset,
+		struct db_rows *out, long long *total)
 {
 	const char *like = like_pattern(a, q ? q : "");
 	if (!like)
@@ -150,14 +148,13 @@ int
 db_user_update(struct db *db, long long id, const struct db_user_fields *f)
 {
 	return db_exec(db, SQL_USER_SET, "ssssiii", f->username, f->display_name, f->email,
-		       f->password_hash, (long long)f->is_active, (long long)f->is_super_admin,
-		       id);
+		       f->password_hash, (long long)f->is_active, (long long)f->is_super_admin, id);
 }
 
 /* Replaces the (owner, id) rows of a link table: clear, then one insert per id. */
 static int
-set_links(struct db *db, const char *clear, const char *add, long long owner,
-	  const long long *ids, size_t n)
+set_links(struct db *db, const char *clear, const char *add, long long owner, const long long *ids,
+	  size_t n)
 {
 	int rc = db_exec(db, clear, "i", owner);
 	for (size_t i = 0; rc == DB_OK && i < n; i++)
@@ -236,8 +233,8 @@ db_user_sessions_delete(struct db *db, long long id, const char *except_hash)
 }
 
 int
-db_groups_search(struct db *db, struct arena *a, const char *q, long long limit,
-		 long long offset, struct db_rows *out, long long *total)
+db_groups_search(struct db *db, struct arena *a, const char *q, long long limit, long long offset,
+		 struct db_rows *out, long long *total)
 {
 	const char *like = like_pattern(a, q ? q : "");
 	if (!like)

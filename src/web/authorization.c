@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
-#include "form.h"
+#include "save.h"
 
 #define AUTH_SECRET_MAX 8192
 #define M(t)		(1u << (t))
@@ -55,6 +55,8 @@ static const struct auth_secret auth_secrets[] = {
 
 /* The form's result: text values and sealed secrets in table order. */
 struct auth_input {
+	long long id;	   /* the connector */
+	int secrets_later; /* a needed secret may be missing (an import asks for it next) */
 	int type;
 	int verify_ssl;
 	const char *client_auth;
@@ -200,7 +202,8 @@ auth_read_texts(struct form *f, struct auth_input *in)
 
 /* A newly typed secret: checked and sealed into *out; 0 on success. */
 static int
-auth_seal(struct form *f, const struct auth_secret *s, const char *typed, const char **out)
+auth_seal(struct form *f, long long id, const struct auth_secret *s, const char *typed,
+	  const char **out)
 {
 	struct ctx *c = f->c;
 	char *sealed = NULL;
@@ -211,10 +214,10 @@ auth_seal(struct form *f, const struct auth_secret *s, const char *typed, const 
 					s->label, AUTH_SECRET_MAX));
 		return -1;
 	}
-	const char *context = arena_printf(c->a, "connector:%lld:%s", c->ids[0], s->field);
+	const char *context = arena_printf(c->a, "connector:%lld:%s", id, s->field);
 	if (!c->app->have_keys || !context ||
 	    crypt_seal(&c->app->keys, c->a, context, typed, strlen(typed), &sealed) != CRYPT_OK) {
-		log_err("authorization: cannot seal %s of connector %lld", s->field, c->ids[0]);
+		log_err("authorization: cannot seal %s of connector %lld", s->field, id);
 		form_error(f, s->field, "This server cannot store secrets (no key is loaded).");
 		return -1;
 	}
@@ -242,12 +245,12 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 		if (typed && *typed) {
 			in->typed_secret = 1;
 			in->secret_changed[i] = 1;
-			auth_seal(f, s, typed, &in->secret[i]);
+			auth_seal(f, in->id, s, typed, &in->secret[i]);
 			continue;
 		}
 		in->secret[i] = clear_name && form_checkbox(f->c, clear_name) ? NULL : stored;
 		in->secret_changed[i] = in->secret[i] != stored;
-		if (!in->secret[i] && (s->required & M(in->type)))
+		if (!in->secret[i] && (s->required & M(in->type)) && !in->secrets_later)
 			form_error(f, s->field,
 				   arena_printf(f->c->a, "The %s field is required.", s->label));
 	}
@@ -255,10 +258,12 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 
 /* Reads and checks the whole form into in. */
 static void
-auth_read(struct form *f, const struct db_rows *row, struct auth_input *in)
+auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
 {
 	const char *type = form_text(f, "auth_type");
 	memset(in, 0, sizeof(*in));
+	in->id = db_get_ll(row, 0, "id", 0);
+	in->secrets_later = secrets_later;
 	in->type = auth_type_from_name(type && *type ? type : "none");
 	if (in->type < 0) {
 		form_error(f, "auth_type", "The selected method is invalid.");
@@ -354,25 +359,68 @@ auth_prefill(struct ctx *c, const struct db_rows *row)
 	return auth_page(c, 200, &f, row);
 }
 
-/* Saves in; returns 0 when saved, else a status (re-rendering a refused save). */
+/* Saves in; returns 0 when saved, 409 when stale (errors.form), else a status. */
 static int
-auth_save(struct ctx *c, struct form *f, const struct db_rows *row, const struct auth_input *in)
+auth_save(struct ctx *c, struct form *f, const struct auth_input *in)
 {
 	struct db_auth_fields df;
 	long version = 0;
 	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
 		version = 0; /* missing or forged: refused as stale */
 	auth_fields_of(in, &df);
-	int rc = db_connector_auth_save(c->db, c->ids[0], version, &df, c->user->id);
+	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
-		if (in->typed_secret)
-			jset_str(f->values, "retype", MSG_RETYPE);
-		return auth_page(c, 409, f, row);
+		return 409;
 	}
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	return 0;
+}
+
+/* Reads and checks the form over the stored row, saves it and writes the audit log: 0 when
+ * saved, 422 or 409 with errors in f, else a status. Shared with the JSON API. */
+static int
+auth_submit(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
+{
+	struct ctx *c = f->c;
+	auth_read(f, row, in, secrets_later);
+	if (f->nerrors) {
+		form_text(f, "version");
+		return 422;
+	}
+	int rc = auth_save(c, f, in);
+	if (rc != 0)
+		return rc;
+	audit_write(c->db, c->user, "connector.authorization", "connector", in->id,
+		    auth_changes(c, row, in), c->req->remote_addr);
+	return 0;
+}
+
+int
+authorization_submit(struct form *f, long long id, int secrets_later)
+{
+	struct db_rows row;
+	struct auth_input in;
+	int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	return auth_submit(f, &row, &in, secrets_later);
+}
+
+int
+authorization_check(struct form *f, long long id, int secrets_later)
+{
+	struct db_rows row;
+	struct auth_input in;
+	memset(&row, 0, sizeof(row));
+	if (id) {
+		int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
+		if (rc != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+	}
+	auth_read(f, &row, &in, secrets_later);
+	return f->nerrors ? 422 : 0;
 }
 
 int
@@ -387,17 +435,14 @@ web_authorization_update(struct ctx *c)
 		return auth_prefill(c, &row);
 	struct form f;
 	form_init(&f, c);
-	auth_read(&f, &row, &in);
-	if (f.nerrors) {
-		form_text(&f, "version");
+	rc = auth_submit(&f, &row, &in, 0);
+	if (rc == 422 || rc == 409) {
 		if (in.typed_secret)
 			jset_str(f.values, "retype", MSG_RETYPE);
-		return auth_page(c, 422, &f, &row);
+		return auth_page(c, rc, &f, &row);
 	}
-	if ((rc = auth_save(c, &f, &row, &in)) != 0)
+	if (rc != 0)
 		return rc;
-	audit_write(c->db, c->user, "connector.authorization", "connector", c->ids[0],
-		    auth_changes(c, &row, &in), c->req->remote_addr);
 	return web_redirect_flash(c, auth_path(c, "/authorization"), MSG_SAVED);
 }
 

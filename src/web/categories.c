@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../db/store.h"
-#include "form.h"
+#include "save.h"
 
 #define CATEGORY_NAME_MAX 255
 #define CATEGORIES_PATH	  "/data-connector-categories"
@@ -117,26 +117,66 @@ web_category_new(struct ctx *c)
 	return category_form_page(c, 200, &f, 0, CATEGORY_ACTIVE);
 }
 
+/* Reads, checks and saves (id 0 creates; old: the stored row of an update) and writes the
+ * audit log; 0 when saved, 422 with errors in f, else a status. Shared with the JSON API. */
+static int
+category_save(struct form *f, long long id, const struct db_rows *old, enum category_status *st,
+	      long long *out_id)
+{
+	struct ctx *c = f->c;
+	const char *name;
+	category_read(f, &name, st);
+	if (f->nerrors)
+		return 422;
+	*out_id = id;
+	int rc = id ? db_category_update(c->db, id, name, *st)
+		    : db_category_create(c->db, name, *st, out_id);
+	if (rc == DB_EDUP) {
+		form_error(f, "name", MSG_NAME_TAKEN);
+		return 422;
+	}
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	if (!id) {
+		audit_write(c->db, c->user, "category.create", "category", *out_id, "name, status",
+			    c->req->remote_addr);
+		return 0;
+	}
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", strcmp(name, db_get(old, 0, "name")) != 0);
+	audit_field(&af, "status", strcmp(category_status_names[*st], db_get(old, 0, "status")));
+	audit_write(c->db, c->user, "category.update", "category", id, audit_fields_text(&af),
+		    c->req->remote_addr);
+	return 0;
+}
+
+int
+category_submit(struct form *f, long long id, long long *out_id)
+{
+	struct db_rows old;
+	enum category_status st;
+	memset(&old, 0, sizeof(old));
+	if (id) {
+		int rc = db_category_get(f->c->db, f->c->a, id, &old);
+		if (rc != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+	}
+	return category_save(f, id, &old, &st, out_id);
+}
+
 int
 web_category_create(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, c);
-	const char *name;
 	enum category_status st;
-	category_read(&f, &name, &st);
 	long long id = 0;
-	if (f.nerrors == 0) {
-		int rc = db_category_create(c->db, name, st, &id);
-		if (rc == DB_EDUP)
-			form_error(&f, "name", MSG_NAME_TAKEN);
-		else if (rc != DB_OK)
-			return rc;
-	}
-	if (f.nerrors)
+	int rc = category_save(&f, 0, NULL, &st, &id);
+	if (rc == 422)
 		return category_form_page(c, 422, &f, 0, st);
-	audit_write(c->db, c->user, "category.create", "category", id, "name, status",
-		    c->req->remote_addr);
+	if (rc != 0)
+		return rc;
 	return web_redirect_flash(c, CATEGORIES_PATH, "The category was created");
 }
 
@@ -164,26 +204,13 @@ web_category_update(struct ctx *c)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct form f;
 	form_init(&f, c);
-	const char *name;
 	enum category_status st;
-	category_read(&f, &name, &st);
-	if (f.nerrors == 0) {
-		rc = db_category_update(c->db, c->ids[0], name, st);
-		if (rc == DB_ENOTFOUND)
-			return 404;
-		if (rc == DB_EDUP)
-			form_error(&f, "name", MSG_NAME_TAKEN);
-		else if (rc != DB_OK)
-			return rc;
-	}
-	if (f.nerrors)
+	long long id = 0;
+	rc = category_save(&f, c->ids[0], &old, &st, &id);
+	if (rc == 422)
 		return category_form_page(c, 422, &f, c->ids[0], st);
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(name, db_get(&old, 0, "name")) != 0);
-	audit_field(&af, "status", strcmp(category_status_names[st], db_get(&old, 0, "status")));
-	audit_write(c->db, c->user, "category.update", "category", c->ids[0],
-		    audit_fields_text(&af), c->req->remote_addr);
+	if (rc != 0)
+		return rc;
 	return web_redirect_flash(c, CATEGORIES_PATH, "The category was saved");
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../db/store.h"
-#include "form.h"
+#include "save.h"
 
 #define CONNECTOR_NAME_MAX 255
 #define CONNECTOR_DESC_MAX 10000
@@ -444,25 +444,100 @@ web_connector_new(struct ctx *c)
 	return connector_form_page(c, 200, &f, &blank, NULL, 0);
 }
 
+/* The changed field names of a Details save, for the audit log. */
+static const char *
+connector_changes(struct ctx *c, const struct connector_old *old, const struct connector_input *in)
+{
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", strcmp(in->name, db_get(&old->row, 0, "name")) != 0);
+	audit_field(&af, "description",
+		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
+	int same = in->ncategories == old->ncats;
+	for (size_t i = 0; same && i < in->ncategories; i++)
+		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
+	audit_field(&af, "categories", !same);
+	return audit_fields_text(&af);
+}
+
+/* Reads and checks the form, then creates (old->id 0) or updates the connector and writes
+ * the audit log. Returns 0 when saved (*id set), 422 with the field errors in f, 409 when
+ * the version is stale (errors.form), or another status. Shared with the JSON API. */
+static int
+connector_save(struct form *f, const struct connector_old *old, struct connector_input *in,
+	       long long *id)
+{
+	struct ctx *c = f->c;
+	long long *ids = NULL;
+	long version = 0;
+	int rc = connector_read(f, old, in, &ids);
+	if (rc != DB_OK)
+		return rc;
+	if (old->id && str_to_long(form_text(f, "version"), 1, LONG_MAX, &version) != CORE_OK)
+		version = 0; /* missing or forged: refused as stale below */
+	if (f->nerrors)
+		return 422;
+	*id = old->id;
+	rc = old->id ? db_connector_update(c->db, old->id, version, in, c->user->id)
+		     : db_connector_create(c->db, in, c->user->id, id);
+	if (rc == STORE_ESTALE) {
+		form_error(f, "form", MSG_STALE);
+		return 409;
+	}
+	if (rc != DB_OK)
+		return (rc = connector_save_error(f, rc)) != 0 ? rc : 422;
+	if (old->id)
+		audit_write(c->db, c->user, "connector.update", "connector", old->id,
+			    connector_changes(c, old, in), c->req->remote_addr);
+	else
+		audit_write(c->db, c->user, "connector.create", "connector", *id,
+			    "name, description, auth_type, categories", c->req->remote_addr);
+	return 0;
+}
+
+int
+connector_check(struct form *f, long long id)
+{
+	struct connector_old old;
+	struct connector_input in;
+	long long *ids = NULL;
+	memset(&old, 0, sizeof(old));
+	int rc = id ? connector_load(f->c, id, &old) : DB_OK;
+	if (rc == DB_OK)
+		rc = connector_read(f, &old, &in, &ids);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	return f->nerrors ? 422 : 0;
+}
+
+int
+connector_submit(struct form *f, long long id, long long *out_id)
+{
+	struct connector_old old;
+	struct connector_input in;
+	memset(&old, 0, sizeof(old));
+	if (id) {
+		int rc = connector_load(f->c, id, &old);
+		if (rc != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+	}
+	return connector_save(f, &old, &in, out_id);
+}
+
 int
 web_connector_create(struct ctx *c)
 {
 	struct form f;
 	struct connector_old blank;
 	struct connector_input in;
-	long long *ids = NULL, id = 0;
+	long long id = 0;
 	memset(&blank, 0, sizeof(blank));
 	form_init(&f, c);
-	int rc = connector_read(&f, &blank, &in, &ids);
-	if (rc != DB_OK)
-		return rc;
-	if (f.nerrors == 0 && (rc = db_connector_create(c->db, &in, c->user->id, &id)) != DB_OK &&
-	    (rc = connector_save_error(&f, rc)) != 0)
-		return rc;
-	if (f.nerrors)
+	int rc = connector_save(&f, &blank, &in, &id);
+	if (rc == 422)
 		return connector_form_page(c, 422, &f, &blank, in.category_ids, in.ncategories);
-	audit_write(c->db, c->user, "connector.create", "connector", id,
-		    "name, description, auth_type, categories", c->req->remote_addr);
+	if (rc != 0)
+		return rc;
 	return web_redirect_flash(c, connector_path(c, id, ""), "The Data Connector was created");
 }
 
@@ -481,53 +556,22 @@ web_connector_show(struct ctx *c)
 	return connector_form_page(c, 200, &f, &old, old.cat_ids, old.ncats);
 }
 
-/* The changed field names of a Details save, for the audit log. */
-static const char *
-connector_changes(struct ctx *c, const struct connector_old *old, const struct connector_input *in)
-{
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(in->name, db_get(&old->row, 0, "name")) != 0);
-	audit_field(&af, "description",
-		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
-	int same = in->ncategories == old->ncats;
-	for (size_t i = 0; same && i < in->ncategories; i++)
-		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
-	audit_field(&af, "categories", !same);
-	return audit_fields_text(&af);
-}
-
 int
 web_connector_update(struct ctx *c)
 {
 	struct connector_old old;
 	struct connector_input in;
-	long long *ids = NULL;
-	long version = 0;
+	long long id = 0;
 	int rc = connector_load(c, c->ids[0], &old);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct form f;
 	form_init(&f, c);
-	if ((rc = connector_read(&f, &old, &in, &ids)) != DB_OK)
+	rc = connector_save(&f, &old, &in, &id);
+	if (rc == 422 || rc == 409)
+		return connector_form_page(c, rc, &f, &old, in.category_ids, in.ncategories);
+	if (rc != 0)
 		return rc;
-	const char *vs = form_text(&f, "version");
-	if (str_to_long(vs, 1, LONG_MAX, &version) != CORE_OK)
-		version = 0; /* missing or forged: refused as stale below */
-	int status = 422;
-	if (f.nerrors == 0) {
-		rc = db_connector_update(c->db, c->ids[0], version, &in, c->user->id);
-		if (rc == STORE_ESTALE) {
-			form_error(&f, "form", MSG_STALE);
-			status = 409;
-		} else if (rc != DB_OK && (rc = connector_save_error(&f, rc)) != 0) {
-			return rc;
-		}
-	}
-	if (f.nerrors)
-		return connector_form_page(c, status, &f, &old, in.category_ids, in.ncategories);
-	audit_write(c->db, c->user, "connector.update", "connector", c->ids[0],
-		    connector_changes(c, &old, &in), c->req->remote_addr);
 	return web_redirect_flash(c, connector_path(c, c->ids[0], ""),
 				  "The Data Connector was saved");
 }

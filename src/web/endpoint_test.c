@@ -9,28 +9,17 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
-#include "form.h"
+#include "save.h"
 
 #define TEST_MASK "****"
 
-/* What one test needs and produces. */
-struct test_run {
-	struct ctx *c;
-	struct db_rows conn, ep, headers, params;
-	struct connector_auth auth;
-	struct json_object *sample;
-	struct outbound_request req;
-	struct outbound_response resp;
-	int sent;
-	const char *error; /* plain words when the request could not be built or sent */
-	const char *error_code;
-};
+/* One run is a struct endpoint_run (save.h), shared with the API's execute. */
 
 /* ------------------------------------------------------------------- loading */
 
 /* Opens a sealed secret of the connector; NULL when none. -1 when it cannot be opened. */
 static int
-test_secret(struct test_run *t, const char *column, const char *field, const char **out)
+test_secret(struct endpoint_run *t, const char *column, const char *field, const char **out)
 {
 	struct ctx *c = t->c;
 	const char *sealed = db_get(&t->conn, 0, column);
@@ -39,10 +28,10 @@ test_secret(struct test_run *t, const char *column, const char *field, const cha
 	*out = NULL;
 	if (!sealed || !*sealed)
 		return 0;
-	const char *context = arena_printf(c->a, "connector:%lld:%s", c->ids[0], field);
+	const char *context = arena_printf(c->a, "connector:%lld:%s", t->connector_id, field);
 	if (!c->app->have_keys || !context ||
 	    crypt_open(&c->app->keys, c->a, context, sealed, &plain, &len) != CRYPT_OK) {
-		log_warn("test: the %s of connector %lld cannot be opened", field, c->ids[0]);
+		log_warn("test: the %s of connector %lld cannot be opened", field, t->connector_id);
 		return -1;
 	}
 	*out = plain;
@@ -51,13 +40,13 @@ test_secret(struct test_run *t, const char *column, const char *field, const cha
 
 /* The connector's authorization with its secrets opened. */
 static int
-test_auth(struct test_run *t)
+test_auth(struct endpoint_run *t)
 {
 	struct connector_auth *a = &t->auth;
 	const char *ca = db_get(&t->conn, 0, "client_auth");
 	int type = auth_type_from_name(db_get(&t->conn, 0, "auth_type"));
 	memset(a, 0, sizeof(*a));
-	a->connector_id = t->c->ids[0];
+	a->connector_id = t->connector_id;
 	a->type = type < 0 ? AUTH_NONE : (enum auth_type)type;
 	a->verify_ssl = db_get_ll(&t->conn, 0, "verify_ssl", 1) != 0;
 	a->username = db_get(&t->conn, 0, "auth_username");
@@ -76,19 +65,26 @@ test_auth(struct test_run *t)
 	return 0;
 }
 
+/* Loads the connector and endpoint; data (an object, or NULL for the sample data) is what
+ * the templates are rendered over. */
 static int
-test_load(struct test_run *t)
+test_load(struct endpoint_run *t, struct json_object *data)
 {
 	struct ctx *c = t->c;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &t->conn);
+	long long cid = t->connector_id, eid = t->endpoint_id;
+	int rc = db_connector_auth_get(c->db, c->a, cid, &t->conn);
 	if (rc == DB_OK)
-		rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &t->ep);
+		rc = db_endpoint_get(c->db, c->a, cid, eid, &t->ep);
 	if (rc == DB_OK)
-		rc = db_endpoint_headers(c->db, c->a, c->ids[1], &t->headers);
+		rc = db_endpoint_headers(c->db, c->a, eid, &t->headers);
 	if (rc == DB_OK)
-		rc = db_endpoint_params(c->db, c->a, c->ids[1], &t->params);
+		rc = db_endpoint_params(c->db, c->a, eid, &t->params);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
+	if (data) {
+		t->sample = data;
+		return DB_OK;
+	}
 	const char *sample = db_get(&t->ep, 0, "sample_data");
 	t->sample = sample && *sample ? json_tokener_parse(sample) : NULL;
 	if (!t->sample || !json_object_is_type(t->sample, json_type_object)) {
@@ -103,7 +99,7 @@ test_load(struct test_run *t)
 
 /* Stops the test with a message about one row ("Header "X": ..."). */
 static int
-test_row_error(struct test_run *t, const char *what, const char *key, const char *msg)
+test_row_error(struct endpoint_run *t, const char *what, const char *key, const char *msg)
 {
 	t->error =
 	    arena_printf(t->c->a, "%s \"%s\": %s", what, key, msg ? msg : "cannot be built.");
@@ -114,7 +110,7 @@ test_row_error(struct test_run *t, const char *what, const char *key, const char
 /* Appends every query parameter to b, percent-encoded; sep is the first separator
  * (0: none needed). */
 static int
-test_append_params(struct test_run *t, struct buf *b, char sep)
+test_append_params(struct endpoint_run *t, struct buf *b, char sep)
 {
 	struct ctx *c = t->c;
 	for (size_t i = 0; i < t->params.nrows; i++) {
@@ -137,7 +133,7 @@ test_append_params(struct test_run *t, struct buf *b, char sep)
 
 /* The URL over the sample data, then every query parameter. */
 static int
-test_build_url(struct test_run *t)
+test_build_url(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	char *url = NULL;
@@ -175,7 +171,7 @@ test_name_secret(const char *name)
 }
 
 static int
-test_build_headers(struct test_run *t)
+test_build_headers(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	size_t n = t->headers.nrows;
@@ -209,7 +205,7 @@ test_header_value(const struct outbound_request *req, const char *name)
 /* The body: JSON-escaped when the request says JSON (or the body looks like it, which then
  * also gets a Content-Type); never for GET. */
 static int
-test_build_body(struct test_run *t)
+test_build_body(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	const char *body = db_get(&t->ep, 0, "body");
@@ -236,7 +232,7 @@ test_build_body(struct test_run *t)
 }
 
 static int
-test_build(struct test_run *t)
+test_build(struct endpoint_run *t)
 {
 	long timeout = (long)db_get_ll(&t->ep, 0, "timeout", 0);
 	t->req.method = db_get(&t->ep, 0, "method");
@@ -250,7 +246,7 @@ test_build(struct test_run *t)
 /* ------------------------------------------------------------------- sending */
 
 static int
-test_apply_auth(struct test_run *t, int force_new)
+test_apply_auth(struct endpoint_run *t, int force_new)
 {
 	struct ctx *c = t->c;
 	const char *msg = NULL;
@@ -264,7 +260,7 @@ test_apply_auth(struct test_run *t, int force_new)
 }
 
 static int
-test_is_oauth(const struct test_run *t)
+test_is_oauth(const struct endpoint_run *t)
 {
 	return t->auth.type == AUTH_OAUTH2_PASSWORD ||
 	       t->auth.type == AUTH_OAUTH2_CLIENT_CREDENTIALS;
@@ -272,7 +268,7 @@ test_is_oauth(const struct test_run *t)
 
 /* Authorization, the request, and once more with a new token when OAuth got a 401. */
 static void
-test_send(struct test_run *t)
+test_send(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	if (test_apply_auth(t, 0))
@@ -280,7 +276,7 @@ test_send(struct test_run *t)
 	outbound_send(c->w->curl, &c->app->outbound, c->a, &t->req, &t->resp);
 	t->sent = 1;
 	if (t->resp.err == OUT_OK && t->resp.status == 401 && test_is_oauth(t)) {
-		log_info("test: connector %lld got 401, fetching a new token", c->ids[0]);
+		log_info("test: connector %lld got 401, fetching a new token", t->connector_id);
 		if (test_apply_auth(t, 1))
 			return;
 		outbound_send(c->w->curl, &c->app->outbound, c->a, &t->req, &t->resp);
@@ -330,8 +326,8 @@ test_mask_query(struct buf *b, const char *q)
 
 /* The URL as shown and logged: a password in it and credential-looking query values
  * masked. */
-static const char *
-test_mask_url(struct arena *a, const char *url)
+const char *
+endpoint_mask_url(struct arena *a, const char *url)
 {
 	struct buf b;
 	const char *host = url ? strstr(url, "://") : NULL;
@@ -385,12 +381,12 @@ test_headers_json(struct arena *a, const struct outbound_header *h, size_t n, in
 }
 
 static struct json_object *
-test_request_json(struct test_run *t)
+test_request_json(struct endpoint_run *t)
 {
 	struct arena *a = t->c->a;
 	struct json_object *o = json_object_new_object();
 	struct outbound_request shown = t->req;
-	shown.url = test_mask_url(a, t->req.url);
+	shown.url = endpoint_mask_url(a, t->req.url);
 	jset_str(o, "method", t->req.method);
 	jset_str(o, "url", shown.url);
 	jset(o, "headers", test_headers_json(a, t->req.headers, t->req.nheaders, 1));
@@ -449,7 +445,7 @@ test_timings_json(struct arena *a, const struct outbound_timings *tm)
 }
 
 static struct json_object *
-test_response_json(struct test_run *t)
+test_response_json(struct endpoint_run *t)
 {
 	struct arena *a = t->c->a;
 	const struct outbound_response *r = &t->resp;
@@ -462,7 +458,7 @@ test_response_json(struct test_run *t)
 	jset(o, "headers", test_headers_json(a, r->headers, r->nheaders, 0));
 	if (r->redirects > 0) {
 		jset_int(o, "redirects", r->redirects);
-		jset_str(o, "effective_url", test_mask_url(a, r->effective_url));
+		jset_str(o, "effective_url", endpoint_mask_url(a, r->effective_url));
 	}
 	if (r->truncated)
 		jset_str(o, "truncated",
@@ -475,27 +471,28 @@ test_response_json(struct test_run *t)
 }
 
 static void
-test_log(struct test_run *t)
+test_log(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	struct db_execution e = {
-	    .connector_id = c->ids[0],
-	    .endpoint_id = c->ids[1],
+	    .connector_id = t->connector_id,
+	    .endpoint_id = t->endpoint_id,
 	    .user_id = c->user ? c->user->id : 0,
-	    .kind = "test",
+	    .token_id = c->user ? c->user->token_id : 0,
+	    .kind = t->kind,
 	    .method = t->req.method ? t->req.method : "",
-	    .url = test_mask_url(c->a, t->req.url ? t->req.url : db_get(&t->ep, 0, "url")),
+	    .url = endpoint_mask_url(c->a, t->req.url ? t->req.url : db_get(&t->ep, 0, "url")),
 	    .status = t->sent ? t->resp.status : 0,
 	    .duration_us = t->sent ? (long long)(t->resp.t.total_ms * 1000.0) : 0,
 	    .size = t->sent ? t->resp.size : 0,
 	    .error = t->error ? t->error : "",
 	};
 	if (db_execution_log(c->db, &e) != DB_OK)
-		log_warn("test: execution log not written for endpoint %lld", c->ids[1]);
+		log_warn("test: execution log not written for endpoint %lld", t->endpoint_id);
 }
 
 static int
-test_page(struct test_run *t)
+test_page(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
@@ -523,16 +520,29 @@ test_page(struct test_run *t)
 }
 
 int
-web_endpoint_test(struct ctx *c)
+endpoint_run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid,
+	     struct json_object *data, const char *kind)
 {
-	struct test_run t;
-	memset(&t, 0, sizeof(t));
-	t.c = c;
-	int rc = test_load(&t);
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	t->connector_id = cid;
+	t->endpoint_id = eid;
+	t->kind = kind;
+	int rc = test_load(t, data);
 	if (rc != DB_OK)
 		return rc;
-	if (test_auth(&t) == 0 && test_build(&t) == 0)
-		test_send(&t);
-	test_log(&t);
+	if (test_auth(t) == 0 && test_build(t) == 0)
+		test_send(t);
+	test_log(t);
+	return 0;
+}
+
+int
+web_endpoint_test(struct ctx *c)
+{
+	struct endpoint_run t;
+	int rc = endpoint_run(&t, c, c->ids[0], c->ids[1], NULL, "test");
+	if (rc != 0)
+		return rc;
 	return test_page(&t);
 }

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
-#include "form.h"
+#include "save.h"
 
 #define EP_PURPOSE_MAX	255
 #define EP_DESC_MAX	10000
@@ -490,28 +490,48 @@ ep_save_error(struct form *f, int rc)
 	return rc == DB_ENOTFOUND ? 404 : rc;
 }
 
+/* Saves what ep_read read (eid 0 creates) and writes the audit log: 0 when saved (*out_id
+ * set), 422 with errors in f, else a status. */
+static int
+ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei, long long *out_id)
+{
+	struct ctx *c = f->c;
+	if (f->nerrors)
+		return 422;
+	*out_id = eid;
+	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id)
+		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id);
+	if (rc != DB_OK)
+		return (rc = ep_save_error(f, rc)) != 0 ? rc : 422;
+	audit_write(c->db, c->user, eid ? "endpoint.update" : "endpoint.create", "endpoint",
+		    *out_id, arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose),
+		    c->req->remote_addr);
+	return 0;
+}
+
+int
+endpoint_submit(struct form *f, long long cid, long long eid, long long *out_id)
+{
+	struct ep_input ei;
+	ep_read(f, &ei);
+	return ep_save(f, cid, eid, &ei, out_id);
+}
+
 /* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */
 static int
 ep_submit(struct ctx *c, long long eid)
 {
 	struct form f;
 	struct ep_input ei;
-	int is_new = eid == 0;
 	form_init(&f, c);
 	ep_read(&f, &ei);
 	if (ei.rebuild)
 		return ep_form_page(c, 200, &f, eid, ei.headers.json, ei.params.json, 1);
-	if (f.nerrors == 0) {
-		int rc = eid ? db_endpoint_update(c->db, c->ids[0], eid, &ei.in, c->user->id)
-			     : db_endpoint_create(c->db, c->ids[0], &ei.in, c->user->id, &eid);
-		if (rc != DB_OK && (rc = ep_save_error(&f, rc)) != 0)
-			return rc;
-	}
-	if (f.nerrors)
+	int rc = ep_save(&f, c->ids[0], eid, &ei, &eid);
+	if (rc == 422)
 		return ep_form_page(c, 422, &f, eid, ei.headers.json, ei.params.json, 0);
-	audit_write(c->db, c->user, is_new ? "endpoint.create" : "endpoint.update", "endpoint", eid,
-		    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], ei.in.purpose),
-		    c->req->remote_addr);
+	if (rc != 0)
+		return rc;
 	return web_redirect_flash(c, ep_one_path(c, eid, ""), MSG_SAVED);
 }
 

@@ -385,21 +385,10 @@ perm_editor_json(perm_set checked, perm_set editable)
 	return groups;
 }
 
-/* A buffer freed with the request arena; the struct itself lives in the arena too, so it
- * outlives the handler's stack frame. NULL when out of memory. */
-static struct buf *
-arena_buf(struct ctx *c)
-{
-	struct buf *b = arena_alloc(c->a, sizeof(*b));
-	if (b && buf_init_arena(b, c->a) != CORE_OK)
-		return NULL;
-	return b;
-}
-
 void
 audit_fields_init(struct audit_fields *af, struct ctx *c)
 {
-	af->b = arena_buf(c);
+	af->b = buf_new_arena(c->a);
 }
 
 void
@@ -423,7 +412,7 @@ form_query_param(struct ctx *c, const char *name, const char *value)
 {
 	if (!value || !*value)
 		return "";
-	struct buf *b = arena_buf(c);
+	struct buf *b = buf_new_arena(c->a);
 	if (!b)
 		return "";
 	buf_puts(b, name);

@@ -108,8 +108,7 @@ group_changes(struct ctx *c, const struct group_input *in, const struct group_ol
 
 /* Writes group, members, permissions and the audit row in one transaction. */
 static int
-group_save(struct ctx *c, const struct group_input *in, const struct group_old *old,
-	   long long *id)
+group_save(struct ctx *c, const struct group_input *in, const struct group_old *old, long long *id)
 {
 	const char **names = NULL;
 	size_t np = perm_names(c->a, in->perms, &names);
@@ -125,8 +124,8 @@ group_save(struct ctx *c, const struct group_input *in, const struct group_old *
 	if (rc == DB_OK)
 		rc = db_group_set_permissions(c->db, *id, names, np);
 	if (rc == DB_OK)
-		rc = audit_write(c->db, c->user, old->id ? "group.update" : "group.create",
-				 "group", *id, changed, c->req->remote_addr);
+		rc = audit_write(c->db, c->user, old->id ? "group.update" : "group.create", "group",
+				 *id, changed, c->req->remote_addr);
 	if (rc == DB_OK)
 		return db_commit(c->db);
 	db_rollback(c->db);

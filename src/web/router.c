@@ -13,36 +13,66 @@ const struct route web_routes[] = {
 };
 const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
-/* Matches path against pattern; "{x}" segments take 1-18 digits into ids. */
+/* What a pattern's placeholders captured. */
+struct route_caps {
+	long long ids[WEB_MAX_IDS];
+	int nids;
+	const char *str[WEB_MAX_PARAMS]; /* into the path; copied once the route is chosen */
+	size_t len[WEB_MAX_PARAMS];
+	int nstr;
+};
+
+/* A {x:s} segment: 1-255 characters up to the next '/'. */
 static int
-route_match(const char *pattern, const char *path, long long *ids, int *nids)
+capture_string(const char **s, struct route_caps *m)
 {
-	int n = 0;
+	size_t n = strcspn(*s, "/"), chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)(*s)[i] & 0xC0) != 0x80;
+	if (n == 0 || chars > 255 || m->nstr >= WEB_MAX_PARAMS)
+		return 0;
+	m->str[m->nstr] = *s;
+	m->len[m->nstr++] = n;
+	*s += n;
+	return 1;
+}
+
+/* A {x} segment: 1-18 digits, a positive id. */
+static int
+capture_id(const char **s, struct route_caps *m)
+{
+	long long v = 0;
+	int digits = 0;
+	while (**s >= '0' && **s <= '9' && digits < 18) {
+		v = v * 10 + (**s - '0');
+		(*s)++;
+		digits++;
+	}
+	if (!digits || (**s >= '0' && **s <= '9') || v <= 0 || m->nids >= WEB_MAX_IDS)
+		return 0;
+	m->ids[m->nids++] = v;
+	return 1;
+}
+
+/* Matches path against pattern; "{x}" segments take 1-18 digits into ids, "{x:s}" segments
+ * a string into str. */
+static int
+route_match(const char *pattern, const char *path, struct route_caps *m)
+{
 	const char *p = pattern, *s = path;
+	m->nids = m->nstr = 0;
 	while (*p && *s) {
 		if (*p == '{') {
 			const char *close = strchr(p, '}');
-			if (!close)
+			int is_str = close && close - p >= 3 && !strncmp(close - 2, ":s", 2);
+			if (!close || !(is_str ? capture_string(&s, m) : capture_id(&s, m)))
 				return 0;
-			long long v = 0;
-			int digits = 0;
-			while (*s >= '0' && *s <= '9' && digits < 18) {
-				v = v * 10 + (*s - '0');
-				s++;
-				digits++;
-			}
-			if (!digits || (*s >= '0' && *s <= '9') || v <= 0 || n >= WEB_MAX_IDS)
-				return 0;
-			ids[n++] = v;
 			p = close + 1;
 		} else if (*p++ != *s++) {
 			return 0;
 		}
 	}
-	if (*p || *s)
-		return 0;
-	*nids = n;
-	return 1;
+	return !*p && !*s;
 }
 
 /* Finds the route; *method_mismatch is set when the path exists under another method. */
@@ -55,19 +85,39 @@ route_find(struct ctx *c, int *method_mismatch)
 	*method_mismatch = 0;
 	for (size_t i = 0; i < web_routes_count; i++) {
 		const struct route *r = &web_routes[i];
-		long long ids[WEB_MAX_IDS];
-		int nids = 0;
-		if (!route_match(r->pattern, c->req->path, ids, &nids))
+		struct route_caps caps;
+		if (!route_match(r->pattern, c->req->path, &caps))
 			continue;
 		if (strcmp(r->method, m) != 0) {
 			*method_mismatch = 1;
 			continue;
 		}
-		memcpy(c->ids, ids, sizeof(ids));
-		c->nids = nids;
+		memcpy(c->ids, caps.ids, sizeof(caps.ids));
+		c->nids = caps.nids;
+		for (int k = 0; k < caps.nstr; k++)
+			c->params[k] = arena_strndup(c->a, caps.str[k], caps.len[k]);
+		c->nparams = caps.nstr;
 		return r;
 	}
 	return NULL;
+}
+
+/* "GET, HEAD, PUT": the methods the path answers to, for a 405's Allow header. */
+static const char *
+route_allow(struct ctx *c)
+{
+	struct buf *b = buf_new_arena(c->a);
+	if (!b)
+		return "GET, HEAD, POST";
+	for (size_t i = 0; i < web_routes_count; i++) {
+		struct route_caps caps;
+		const char *m = web_routes[i].method;
+		if (!route_match(web_routes[i].pattern, c->req->path, &caps) ||
+		    (b->len && strstr(b->data, m)))
+			continue;
+		buf_printf(b, "%s%s%s", b->len ? ", " : "", m, strcmp(m, "GET") ? "" : ", HEAD");
+	}
+	return b->failed || !b->len ? "GET, HEAD, POST" : b->data;
 }
 
 /* Length of the host part of "host:port" or "[v6]:port". */
@@ -160,7 +210,8 @@ static int
 route_guard(struct ctx *c, const struct route *r)
 {
 	int api = (r->flags & R_API) != 0;
-	int rc = api ? authenticate_api(c) : authenticate_session(c);
+	int anonymous_api = api && (r->flags & R_PUBLIC) && !http_header(c->req, "Authorization");
+	int rc = anonymous_api ? 0 : api ? authenticate_api(c) : authenticate_session(c);
 	if (rc && !(rc == 503 && (r->flags & R_PUBLIC)))
 		return rc; /* a public page (sign-in, health) still answers without the database */
 	if (!c->user && !(r->flags & R_PUBLIC))
@@ -197,7 +248,7 @@ web_dispatch(struct ctx *c)
 			return web_error(c, 503, NULL);
 		int status = mismatch ? 405 : 404;
 		if (mismatch)
-			http_resp_header(c->resp, "Allow", "GET, HEAD, POST");
+			http_resp_header(c->resp, "Allow", route_allow(c));
 		return api ? web_json_error(c, status, http_status_text(status), NULL)
 			   : web_error(c, status, NULL);
 	}

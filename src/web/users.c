@@ -12,7 +12,7 @@
 #define USER_ELAST     (-100) /* the change would leave no active Super Admin */
 
 static const char MSG_LAST_SUPER[] =
-	"This is the last active Super Admin: make another user a Super Admin first.";
+    "This is the last active Super Admin: make another user a Super Admin first.";
 static const char MSG_SUPER_ONLY[] = "Only a Super Admin can change a Super Admin.";
 
 /* The stored user being edited; all zero/"" for a new one. */
@@ -35,7 +35,7 @@ struct user_input {
 };
 
 static const struct user_old user_blank = {
-	.username = "", .display_name = "", .email = "", .is_active = 1};
+    .username = "", .display_name = "", .email = "", .is_active = 1};
 
 static const char *
 users_path(struct ctx *c, long long id, const char *suffix)
@@ -100,8 +100,8 @@ user_form_page(struct ctx *c, int status, struct form *f, const struct user_old 
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_super", c->user->is_super_admin);
-	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_USERS) &&
-					   old->id != c->user->id);
+	jset_bool(d, "may_delete",
+		  !is_new && perm_has(c->user, PERM_DELETE_USERS) && old->id != c->user->id);
 	jset(d, "groups", form_choices(&groups, "name", NULL, gids, ng));
 	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
@@ -115,8 +115,9 @@ user_text(struct form *f, const char *field, const char *label, int required)
 	const char *v = required ? form_required(f, field, label, USER_FIELD_MAX)
 				 : form_optional(f, field, label, USER_FIELD_MAX);
 	if (!form_no_controls(v))
-		form_error(f, field,
-			   arena_printf(f->c->a, "The %s may not contain control characters.", label));
+		form_error(
+		    f, field,
+		    arena_printf(f->c->a, "The %s may not contain control characters.", label));
 	return v;
 }
 
@@ -154,7 +155,8 @@ user_read(struct form *f, struct user_input *in, const struct db_rows *groups, i
 	in->f.is_super_admin = form_checkbox(c, "is_super_admin");
 	jset_bool(f->values, "is_active", in->f.is_active);
 	jset_bool(f->values, "is_super_admin", in->f.is_super_admin);
-	in->ngroups = form_ids(f, "group_ids", groups, "Choose groups from the list.", &in->group_ids);
+	in->ngroups =
+	    form_ids(f, "group_ids", groups, "Choose groups from the list.", &in->group_ids);
 	in->perms = form_permissions(f);
 }
 
@@ -166,7 +168,8 @@ user_rules(struct form *f, struct user_input *in, const struct user_old *old)
 	perm_set ed = perm_grantable(c->user);
 	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
 	if (!c->user->is_super_admin && in->f.is_super_admin != old->is_super_admin)
-		form_error(f, "is_super_admin", "Only a Super Admin can make a user a Super Admin.");
+		form_error(f, "is_super_admin",
+			   "Only a Super Admin can make a user a Super Admin.");
 	if (old->id && old->is_super_admin && old->is_active &&
 	    (!in->f.is_super_admin || !in->f.is_active)) {
 		long long others = 1;
@@ -281,10 +284,12 @@ user_submit(struct ctx *c, const struct user_old *old)
 
 /* One row of the list with real booleans (mustache treats "0" as true). */
 static struct json_object *
-user_row_json(const struct db_rows *r, size_t i)
+user_row_json(const struct ctx *c, const struct db_rows *r, size_t i)
 {
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
+	long long id = db_get_ll(r, i, "id", 0);
+	jset_int(o, "id", id);
+	jset_bool(o, "is_self", id == c->user->id);
 	jset_str(o, "username", db_get(r, i, "username"));
 	jset_str(o, "display_name", db_get(r, i, "display_name"));
 	jset_str(o, "email", db_get(r, i, "email"));
@@ -309,7 +314,7 @@ web_users_list(struct ctx *c)
 		return rc;
 	struct json_object *d = json_object_new_object(), *rows = json_object_new_array();
 	for (size_t i = 0; i < r.nrows; i++)
-		json_object_array_add(rows, user_row_json(&r, i));
+		json_object_array_add(rows, user_row_json(c, &r, i));
 	jset_str(d, "title", "Users");
 	jset_str(d, "q", q);
 	jset(d, "users", rows);
@@ -434,7 +439,8 @@ web_users_delete(struct ctx *c)
 		return user_confirm_page(c, 409, &u, refusal);
 	rc = user_delete_tx(c, &u);
 	if (rc == USER_ELAST)
-		return user_confirm_page(c, 409, &u, "The last active Super Admin cannot be deleted.");
+		return user_confirm_page(c, 409, &u,
+					 "The last active Super Admin cannot be deleted.");
 	if (rc == DB_ENOTFOUND)
 		return 404;
 	if (rc != DB_OK)

@@ -17,7 +17,8 @@ typedef int (*web_handler)(struct ctx *c);
 
 struct route {
 	const char *method;  /* "GET" or "POST" (HEAD is served by GET routes) */
-	const char *pattern; /* "/data-connectors/{id}"; {x} matches digits */
+	const char *pattern; /* "/data-connectors/{id}": {x} matches digits (an id), {x:s} one
+			      * path segment of 1-255 characters (a string parameter) */
 	web_handler handler;
 	enum perm perm;	 /* needed, PERM_NONE when any signed-in user may */
 	enum perm perm2; /* a second one needed too (view + edit), or PERM_NONE */
@@ -26,7 +27,8 @@ struct route {
 extern const struct route web_routes[];
 extern const size_t web_routes_count;
 
-#define WEB_MAX_IDS 4
+#define WEB_MAX_IDS    4
+#define WEB_MAX_PARAMS 2
 
 /* Everything one request owns; freed with its arena. */
 struct ctx {
@@ -39,6 +41,8 @@ struct ctx {
 	const struct route *route;
 	long long ids[WEB_MAX_IDS];
 	int nids;
+	const char *params[WEB_MAX_PARAMS]; /* {x:s} segments in order, in the arena */
+	int nparams;
 	struct session sess; /* valid when user != NULL and not an API call */
 	struct user *user;   /* NULL when anonymous */
 	const char *flash;   /* message to show on this page */

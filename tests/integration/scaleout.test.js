@@ -42,6 +42,12 @@ function logSize(log) {
   return fs.statSync(log).size;
 }
 
+/** The user name of an "Authorization: Basic ..." header, or null. */
+function basicUser(h) {
+  const m = /^Basic\s+(\S+)/i.exec(h || '');
+  return m ? decodeURIComponent(Buffer.from(m[1], 'base64').toString('utf8').split(':')[0]) : null;
+}
+
 /** A Client on BASE sharing the cookies of OTHER (the same browser, another process). */
 function sameBrowser(other, base) {
   const c = new Client(base);
@@ -133,7 +139,7 @@ test('an OAuth token fetched by one process is used by the other', async () => {
 
   const tokenRequests = () => fs.readFileSync(env('OAUTH_LOG'), 'utf8').split('\n').filter(Boolean)
     .map((l) => JSON.parse(l))
-    .filter((e) => e.path === '/token' && (e.body.client_id === clientId || (e.headers.authorization || '').includes(Buffer.from(`${clientId}:`).toString('base64').slice(0, 8))));
+    .filter((e) => e.path === '/token' && (e.body.client_id === clientId || basicUser(e.headers.authorization) === clientId));
 
   const first = await flow.testEndpoint(a, id, eid);
   assert.match(ops.pageText(first.text), /"ok"\s*:\s*true/, `A's test reached the resource: ${ops.pageText(first.text).slice(0, 600)}`);
@@ -142,4 +148,39 @@ test('an OAuth token fetched by one process is used by the other', async () => {
   assert.match(ops.pageText(second.text), /"ok"\s*:\s*true/, `B's test reached the resource: ${ops.pageText(second.text).slice(0, 600)}`);
   assert.equal(tokenRequests().length, 1, 'B used the token A fetched: still one token request');
   await flow.deleteConnector(a, id);
+});
+
+test('concurrent saves through both processes: every one is kept, none fails', async (t) => {
+  const a = new Client(viaA);
+  assert.equal((await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+  const cat = await flow.createCategory(a, unique('Busy cat'));
+  const headers = Array.from({ length: 20 }, (_, i) => ({ key: `X-Busy-${i}`, value: `v${i}` }));
+  // Eight users, each with a connector and an endpoint of its own, half through A, half through B.
+  const users = [];
+  for (let k = 0; k < 8; k++) {
+    const c = k % 2 ? sameBrowser(a, viaB) : sameBrowser(a, viaA);
+    const id = await flow.createConnector(c, { name: unique(`Busy ${k}`), category_ids: [cat] });
+    const eid = await flow.addEndpoint(c, id, { purpose: 'Busy', method: 'GET', url: `${env('ECHO_URL')}/busy/${k}`, headers });
+    users.push({ k, c, id, eid });
+  }
+  const failures = [];
+  let saves = 0;
+  await Promise.all(users.map(async ({ k, c, id, eid }) => {
+    const p = `/data-connectors/${id}/endpoints/${eid}`;
+    for (let n = 0; n < 15; n++) {
+      const page = await c.get(p);
+      const fields = { ...ops.hiddenFields(page.text, p), purpose: 'Busy', description: `save ${n}`, method: 'GET', url: `${env('ECHO_URL')}/busy/${k}`, timeout: 10 };
+      headers.forEach((h, i) => { fields[`header[${i}][key]`] = h.key; fields[`header[${i}][value]`] = `${h.value}-${n}`; });
+      const r = await c.post(p, fields);
+      saves++;
+      if (r.status !== 303) failures.push(`user ${k} save ${n}: ${flow.where(r).slice(0, 200)}`);
+    }
+  }));
+  t.diagnostic(`${saves} saves, ${failures.length} failed`);
+  assert.deepEqual(failures, [], 'every concurrent save answered 303');
+  for (const { id, eid } of users) {
+    const rows = sql(`SELECT description, (SELECT COUNT(*) FROM endpoint_headers h WHERE h.endpoint_id = e.id AND h.value LIKE '%-14') AS n FROM endpoints e WHERE e.id = ${Number(eid)}`);
+    assert.deepEqual(rows, [{ description: 'save 14', n: '20' }], 'the last save is the one kept, whole');
+    await flow.deleteConnector(a, id);
+  }
 });

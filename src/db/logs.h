@@ -1,0 +1,29 @@
+/* db/logs: reading and purging the execution log (every Test and API execute; rows are
+ * written by db_execution_log in src/db/endpoints.c). */
+#ifndef DCGATE_DB_LOGS_H
+#define DCGATE_DB_LOGS_H
+
+#include "db.h"
+
+enum log_status { LOG_ANY, LOG_OK, LOG_ERROR }; /* ok: a 2xx answer and no error */
+
+struct log_query {
+	long long connector_id; /* 0: every connector */
+	enum log_status status;
+	const char *from; /* "YYYY-MM-DD" (UTC, inclusive) or NULL */
+	const char *to;	  /* "YYYY-MM-DD" (UTC, inclusive) or NULL */
+	long long offset;
+	long limit;
+};
+
+/* One page, newest first: id, created_at, kind, method, url, status, duration_us, size,
+ * error, connector_id, endpoint_id, connector_name, endpoint_purpose, user_name,
+ * token_name (NULL when gone or none). *total counts every match. */
+int db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct db_rows *out,
+		long long *total);
+/* Connectors that have log rows (id, name), by name, at most 500: the filter's choices. */
+int db_log_connectors(struct db *db, struct arena *a, struct db_rows *out);
+/* Deletes rows older than days days, in batches; *deleted counts them. */
+int db_log_purge(struct db *db, long days, long long *deleted);
+
+#endif

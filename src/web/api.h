@@ -1,0 +1,84 @@
+/* api: what the JSON API handlers (src/web/api_*.c) share. A JSON body is read with limits
+ * and turned into the same name/value list an HTML form sends (c->req->form), so the
+ * pages' validate-and-save code (save.h) runs unchanged; its field errors come back as
+ * {"message", "errors": {field: [message]}} with the JSON member names. */
+#ifndef DCGATE_WEB_API_H
+#define DCGATE_WEB_API_H
+
+#include "save.h"
+
+#define API_MAX_DEPTH 32 /* nesting of a JSON body */
+
+/* How one JSON member becomes form fields. */
+enum api_kind {
+	API_TEXT,   /* string or number -> name=value */
+	API_BOOL,   /* true -> name=1; false -> nothing (an unticked checkbox) */
+	API_IDS,    /* [1, 2] -> name=1&name=2 */
+	API_ROWS,   /* [{key, value, description, required}] -> name[N][key]=... */
+	API_JSON,   /* a string as it is, any other JSON value as its JSON text */
+	API_SECRET, /* string -> name=value (blank keeps the stored one); null -> clear_name=1 */
+};
+
+struct api_field {
+	const char *member; /* JSON member */
+	const char *field;  /* form field (the prefix for rows) */
+	enum api_kind kind;
+};
+
+/* The request body as a JSON object (owned by the request). Checks Content-Type
+ * application/json, nesting, syntax, UTF-8 and that it is an object; answers 415, 400 or
+ * 413 itself and returns that status, else 0. */
+int api_body(struct ctx *c, struct json_object **out);
+
+/* Replaces the request's form fields by the members of obj named in fields (others are
+ * ignored); a member of the wrong type is an error of f. Answers 413 itself (and returns
+ * it) past the field count or length limits, else 0. */
+int api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n);
+/* Adds field=value unless obj has the member (a default for a member left out). */
+void api_form_default(struct ctx *c, struct json_object *obj, const char *member, const char *field,
+		      const char *value);
+/* Adds one field to the request's form fields. */
+int api_form_add(struct ctx *c, const char *field, const char *value);
+/* 1 when obj has any of the members named in fields. */
+int api_has_any(struct json_object *obj, const struct api_field *fields, size_t n);
+
+/* The answer to a save that did not happen: 422 or 409 with the field errors of f under
+ * the JSON member names (header[0][key] -> headers.0.key), a 404 with message, or status
+ * itself for the dispatcher to answer. */
+int api_save_failed(struct form *f, int status, const char *not_found);
+/* 404 {"message": message}. */
+int api_not_found(struct ctx *c, const char *message);
+
+/* "header[3][key]" -> "headers.3.key", "param[0][value]" -> "params.0.value"; other
+ * names as they are. */
+const char *api_error_key(struct arena *a, const char *key);
+
+/* An endpoint's members (purpose ... params), for the endpoint API and imports. */
+#define API_ENDPOINT_NFIELDS 9
+extern const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS];
+/* Header or parameter rows (columns name, value, description, required) as
+ * [{key, value, description, required}] (description only when with_desc). */
+struct json_object *api_rows_json(const struct db_rows *r, int with_desc);
+/* One connector as the API shows it (details, categories, authorization with secrets as
+ * *_set booleans); DB_ENOTFOUND when it is gone. */
+int api_connector_json(struct ctx *c, long long id, struct json_object **out);
+
+/* ?page=&per_page= of a list (1.., 1-100; default [limits] per_page); bad values are errors
+ * of f. */
+struct api_page {
+	long page;
+	long per_page;
+	long long offset;
+};
+void api_page_read(struct form *f, struct api_page *p);
+/* {"data": data, "meta": {total, count, per_page, current_page, total_pages}}. */
+struct json_object *api_list(struct json_object *data, const struct api_page *p, long long total);
+/* The query parameter name when it is one of allowed[] (NULL-terminated), def when absent;
+ * anything else is an error of f. */
+const char *api_query_choice(struct form *f, const char *name, const char *const *allowed,
+			     const char *def);
+
+/* "2024-05-01 10:00:00" (DATETIME, UTC) as "2024-05-01T10:00:00Z"; NULL stays NULL. */
+const char *api_time(struct arena *a, const char *dt);
+
+#endif

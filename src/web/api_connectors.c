@@ -1,0 +1,520 @@
+/* JSON API: data connectors (with their authorization) and categories. Bodies use the
+ * forms' field names and go through the pages' validate-and-save code (save.h); secrets
+ * are write-only (a read says whether each is set). The route table checks the same
+ * permissions as the pages. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../db/endpoints.h"
+#include "api.h"
+
+#define NOT_FOUND_CONNECTOR "The Data Connector does not exist."
+#define NOT_FOUND_CATEGORY  "The category does not exist."
+
+static const struct api_field DETAIL_FIELDS[] = {
+    {"name", "name", API_TEXT},		  {"description", "description", API_TEXT},
+    {"auth_type", "auth_type", API_TEXT}, {"category_ids", "category_ids", API_IDS},
+    {"version", "version", API_TEXT},
+};
+#define NDETAIL (sizeof(DETAIL_FIELDS) / sizeof(DETAIL_FIELDS[0]))
+
+static const struct api_field AUTH_FIELDS[] = {
+    {"auth_type", "auth_type", API_TEXT}, {"verify_ssl", "verify_ssl", API_BOOL},
+    {"username", "username", API_TEXT},	  {"password", "password", API_SECRET},
+    {"token", "token", API_SECRET},	  {"token_url", "token_url", API_TEXT},
+    {"client_id", "client_id", API_TEXT}, {"client_secret", "client_secret", API_SECRET},
+    {"scope", "scope", API_TEXT},	  {"client_auth", "client_auth", API_TEXT},
+    {"version", "version", API_TEXT},
+};
+#define NAUTH (sizeof(AUTH_FIELDS) / sizeof(AUTH_FIELDS[0]))
+
+/* Stored authorization columns a PUT keeps when the body leaves them out. */
+static const struct {
+	const char *member, *column;
+} AUTH_KEEP[] = {
+    {"auth_type", "auth_type"}, {"username", "auth_username"},
+    {"token_url", "token_url"}, {"client_id", "client_id"},
+    {"scope", "scope"},		{"client_auth", "client_auth"},
+};
+
+static const struct api_field CATEGORY_FIELDS[] = {
+    {"name", "name", API_TEXT},
+    {"status", "status", API_TEXT},
+};
+
+/* ------------------------------------------------------------- reading out */
+
+static struct json_object *
+category_refs(const struct db_rows *r)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "id", db_get_ll(r, i, "id", 0));
+		jset_str(o, "name", db_get(r, i, "name"));
+		if (db_get(r, i, "status"))
+			jset_str(o, "status", db_get(r, i, "status"));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *
+row_ids(const struct db_rows *r)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < r->nrows; i++)
+		json_object_array_add(arr, json_object_new_int64(db_get_ll(r, i, "id", 0)));
+	return arr;
+}
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* The authorization members: settings as stored, secrets as *_set booleans. */
+static void
+auth_members(struct json_object *o, const struct db_rows *a)
+{
+	static const char *const secrets[][2] = {
+	    {"password_set", "auth_password"},
+	    {"token_set", "auth_token"},
+	    {"client_secret_set", "client_secret"},
+	};
+	jset_str(o, "auth_type", db_get(a, 0, "auth_type"));
+	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
+	jset_str(o, "username", str_or_empty(db_get(a, 0, "auth_username")));
+	jset_str(o, "token_url", str_or_empty(db_get(a, 0, "token_url")));
+	jset_str(o, "client_id", str_or_empty(db_get(a, 0, "client_id")));
+	jset_str(o, "scope", str_or_empty(db_get(a, 0, "scope")));
+	jset_str(o, "client_auth", str_or_empty(db_get(a, 0, "client_auth")));
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		const char *v = db_get(a, 0, secrets[i][1]);
+		jset_bool(o, secrets[i][0], v && *v);
+	}
+}
+
+/* One connector as the API shows it; DB_ENOTFOUND when it is gone. */
+int
+api_connector_json(struct ctx *c, long long id, struct json_object **out)
+{
+	struct db_rows d, a, cats;
+	int rc = db_connector_get(c->db, c->a, id, &d);
+	if (rc == DB_OK)
+		rc = db_connector_auth_get(c->db, c->a, id, &a);
+	if (rc == DB_OK)
+		rc = db_connector_categories(c->db, c->a, id, &cats);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", id);
+	jset_str(o, "name", db_get(&d, 0, "name"));
+	jset_str(o, "description", str_or_empty(db_get(&d, 0, "description")));
+	jset_int(o, "version", db_get_ll(&d, 0, "version", 0));
+	jset(o, "category_ids", row_ids(&cats));
+	jset(o, "categories", category_refs(&cats));
+	auth_members(o, &a);
+	jset_str(o, "created_at", api_time(c->a, db_get(&d, 0, "created_at")));
+	jset_str(o, "updated_at", api_time(c->a, db_get(&d, 0, "updated_at")));
+	jset_str(o, "created_by", db_get(&d, 0, "created_by_name"));
+	jset_str(o, "updated_by", db_get(&d, 0, "updated_by_name"));
+	*out = o;
+	return DB_OK;
+}
+
+/* The answer with one connector: status 200 or 201. */
+static int
+connector_answer(struct ctx *c, int status, long long id)
+{
+	struct json_object *o = NULL;
+	int rc = api_connector_json(c, id, &o);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	return web_json(c, status, o);
+}
+
+/* ------------------------------------------------------------------ the list */
+
+/* The category table's ids, parsed once per list. */
+static long long *
+category_ids_of(struct ctx *c, const struct db_rows *cats)
+{
+	long long *ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ids));
+	for (size_t i = 0; ids && i < cats->nrows; i++)
+		ids[i] = db_get_ll(cats, i, "id", 0);
+	return ids;
+}
+
+/* "3,7" -> [{id, name}] through the category table (ids: its parsed ids). */
+static struct json_object *
+list_categories(const char *list, const struct db_rows *cats, const long long *ids)
+{
+	struct json_object *arr = json_object_new_array();
+	for (const char *p = list ? list : ""; *p && ids;) {
+		char *end;
+		long long v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		for (size_t i = 0; i < cats->nrows; i++) {
+			if (ids[i] != v)
+				continue;
+			struct json_object *o = json_object_new_object();
+			jset_int(o, "id", v);
+			jset_str(o, "name", db_get(cats, i, "name"));
+			json_object_array_add(arr, o);
+			break;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return arr;
+}
+
+static struct json_object *
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+{
+	struct json_object *arr = json_object_new_array();
+	long long *ids = category_ids_of(c, cats);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "id", rows[i].id);
+		jset_str(o, "name", rows[i].name);
+		jset_str(o, "description", str_or_empty(rows[i].description));
+		jset_str(o, "auth_type", rows[i].auth_type);
+		jset(o, "categories", list_categories(rows[i].category_ids, cats, ids));
+		jset_int(o, "endpoints", rows[i].endpoints);
+		jset_str(o, "created_at", api_time(c->a, rows[i].created_at));
+		jset_str(o, "updated_at", api_time(c->a, rows[i].updated_at));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* ?filter=&category_id=&order_by=&order_direction= into q; bad values are errors of f. */
+static void
+list_query(struct form *f, struct connector_query *q)
+{
+	static const char *const orders[] = {"name", "created_at", "updated_at", NULL};
+	static const char *const dirs[] = {"asc", "desc", NULL};
+	static const enum connector_sort sorts[][2] = {
+	    {CSORT_NAME, CSORT_NAME_DESC},
+	    {CSORT_CREATED, CSORT_CREATED_DESC},
+	    {CSORT_MODIFIED, CSORT_MODIFIED_DESC},
+	};
+	const char *s = http_query_get(f->c->req, "filter");
+	const char *order = api_query_choice(f, "order_by", orders, "name");
+	const char *dir = api_query_choice(f, "order_direction", dirs, "asc");
+	long cat = 0;
+	s = s ? str_trim(arena_strdup(f->c->a, s)) : "";
+	q->q = s ? s : "";
+	if (utf8_length(q->q) > 255)
+		form_error(f, "filter", "The filter may not be greater than 255 characters.");
+	s = http_query_get(f->c->req, "category_id");
+	if (s && str_to_long(s, 1, LONG_MAX, &cat) != CORE_OK)
+		form_error(f, "category_id", "The category_id must be a positive whole number.");
+	q->category_id = cat;
+	size_t oi = 0;
+	while (orders[oi] && strcmp(orders[oi], order))
+		oi++;
+	q->sort = sorts[orders[oi] ? oi : 0][strcmp(dir, "desc") == 0];
+}
+
+int
+web_api_connector_list(struct ctx *c)
+{
+	struct form f;
+	struct api_page p;
+	struct connector_query q;
+	form_init(&f, c);
+	api_page_read(&f, &p);
+	list_query(&f, &q);
+	if (f.nerrors)
+		return api_save_failed(&f, 422, NULL);
+	q.offset = p.offset;
+	q.limit = p.per_page;
+	struct db_rows cats;
+	struct connector_row *rows = NULL;
+	size_t n = 0;
+	long long total = 0;
+	int any = 0;
+	int rc = db_category_all(c->db, c->a, &cats);
+	if (rc == DB_OK)
+		rc = db_connector_list(c->db, c->a, &q, &rows, &n, &total, &any);
+	if (rc != DB_OK)
+		return rc;
+	return web_json(c, 200, api_list(list_rows(c, rows, n, &cats), &p, total));
+}
+
+/* ------------------------------------------------------------ create and update */
+
+/* A fresh form over the body's members named in fields; 0, or the status answered. */
+static int
+body_form(struct form *f, struct ctx *c, struct json_object *obj, const struct api_field *fields,
+	  size_t n)
+{
+	form_init(f, c);
+	return api_form(f, obj, fields, n);
+}
+
+/* Whether the body changes the authorization: a setting other than the type, or a type
+ * that is not none. */
+static int
+wants_auth(struct json_object *obj)
+{
+	struct json_object *t = NULL;
+	if (api_has_any(obj, AUTH_FIELDS + 1, NAUTH - 2))
+		return 1;
+	return json_object_object_get_ex(obj, "auth_type", &t) && t &&
+	       strcmp(json_object_get_string(t), "none") != 0;
+}
+
+/* The authorization form: the body's members over the stored settings (row NULL: a new
+ * connector, SSL verification on), with version as given. */
+static int
+auth_form(struct form *f, struct ctx *c, struct json_object *obj, const struct db_rows *row,
+	  long long version)
+{
+	int rc = body_form(f, c, obj, AUTH_FIELDS, NAUTH - 1);
+	if (rc)
+		return rc;
+	int verify = row ? db_get_ll(row, 0, "verify_ssl", 1) != 0 : 1;
+	api_form_default(c, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
+	for (size_t i = 0; row && i < sizeof(AUTH_KEEP) / sizeof(AUTH_KEEP[0]); i++)
+		api_form_default(c, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
+				 db_get(row, 0, AUTH_KEEP[i].column));
+	api_form_add(c, "version", arena_printf(c->a, "%lld", version));
+	return 0;
+}
+
+/* The type errors of every member at once, before anything is checked or saved. */
+static int
+types_ok(struct ctx *c, struct json_object *obj, int *status)
+{
+	struct form f;
+	*status = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
+	if (*status == 0)
+		*status = api_form(&f, obj, AUTH_FIELDS, NAUTH);
+	if (*status == 0 && f.nerrors)
+		*status = api_save_failed(&f, 422, NULL);
+	return *status == 0;
+}
+
+/* Creates the connector, then its authorization; a refused authorization takes the new
+ * connector away again. */
+static int
+create_with_auth(struct ctx *c, struct json_object *obj, long long *id)
+{
+	struct form f;
+	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
+	if (rc)
+		return rc;
+	if ((rc = connector_submit(&f, 0, id)) != 0)
+		return api_save_failed(&f, rc, NULL);
+	if (!wants_auth(obj))
+		return 0;
+	struct db_rows d;
+	if ((rc = db_connector_get(c->db, c->a, *id, &d)) != DB_OK ||
+	    (rc = auth_form(&f, c, obj, NULL, db_get_ll(&d, 0, "version", 1))) != 0 ||
+	    (rc = authorization_submit(&f, *id, 0)) != 0) {
+		db_connector_delete(c->db, *id);
+		audit_write(c->db, c->user, "connector.delete", "connector", *id,
+			    "create undone: the authorization was refused", c->req->remote_addr);
+		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
+	}
+	return 0;
+}
+
+/* Checks details and (when the body has any) authorization members together, so one
+ * answer lists every problem before anything is saved; 0, or the status answered. */
+static int
+check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_rows *row, int auth)
+{
+	struct form f, fa;
+	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
+	if (rc || (rc = connector_check(&f, id)) == 404 || rc < 0)
+		return rc == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	if (auth && ((rc = auth_form(&fa, c, obj, row, 0)) != 0 ||
+		     ((rc = authorization_check(&fa, id, 0)) != 0 && rc != 422)))
+		return rc;
+	if (auth) {
+		json_object_object_foreach(fa.errors, key, val)
+		{
+			form_error(&f, key, json_object_get_string(val));
+		}
+	}
+	return f.nerrors ? api_save_failed(&f, 422, NULL) : 0;
+}
+
+int
+web_api_connector_create(struct ctx *c)
+{
+	struct json_object *obj = NULL;
+	long long id = 0;
+	int rc = api_body(c, &obj);
+	if (rc || !types_ok(c, obj, &rc) || (rc = check_all(c, obj, 0, NULL, wants_auth(obj))))
+		return rc;
+	if ((rc = create_with_auth(c, obj, &id)) != 0)
+		return rc;
+	return connector_answer(c, 201, id);
+}
+
+int
+web_api_connector_show(struct ctx *c)
+{
+	return connector_answer(c, 200, c->ids[0]);
+}
+
+/* The version the body names (0 when missing or not a number: refused as stale). */
+static long long
+body_version(struct json_object *obj)
+{
+	struct json_object *v = NULL;
+	long out = 0;
+	if (!json_object_object_get_ex(obj, "version", &v) || !v ||
+	    str_to_long(json_object_get_string(v), 1, LONG_MAX, &out) != CORE_OK)
+		return 0;
+	return out;
+}
+
+int
+web_api_connector_update(struct ctx *c)
+{
+	struct json_object *obj = NULL;
+	struct db_rows row;
+	struct form f;
+	long long id = c->ids[0];
+	int auth, rc = api_body(c, &obj);
+	if (rc || !types_ok(c, obj, &rc))
+		return rc;
+	if ((rc = db_connector_auth_get(c->db, c->a, id, &row)) != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	auth = api_has_any(obj, AUTH_FIELDS, NAUTH - 1);
+	if ((rc = check_all(c, obj, id, &row, auth)) != 0)
+		return rc;
+	if ((rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL)) != 0 ||
+	    (rc = connector_submit(&f, id, &id)) != 0)
+		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
+	if (auth && ((rc = auth_form(&f, c, obj, &row, body_version(obj) + 1)) != 0 ||
+		     (rc = authorization_submit(&f, id, 0)) != 0))
+		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
+	return connector_answer(c, 200, id);
+}
+
+int
+web_api_connector_delete(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	if (rc == DB_OK)
+		rc = db_connector_delete(c->db, c->ids[0]);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
+		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
+	c->resp->status = 204;
+	return 204;
+}
+
+/* ---------------------------------------------------------------- categories */
+
+static struct json_object *
+category_json(struct ctx *c, const struct db_rows *r, size_t i)
+{
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", db_get_ll(r, i, "id", 0));
+	jset_str(o, "name", db_get(r, i, "name"));
+	jset_str(o, "status", db_get(r, i, "status"));
+	jset_int(o, "connectors", db_get_ll(r, i, "connectors", 0));
+	jset_str(o, "created_at", api_time(c->a, db_get(r, i, "created_at")));
+	jset_str(o, "updated_at", api_time(c->a, db_get(r, i, "updated_at")));
+	return o;
+}
+
+static int
+category_answer(struct ctx *c, int status, long long id)
+{
+	struct db_rows r;
+	int rc = db_category_get(c->db, c->a, id, &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
+	return web_json(c, status, category_json(c, &r, 0));
+}
+
+int
+web_api_category_list(struct ctx *c)
+{
+	struct form f;
+	struct api_page p;
+	struct db_rows r;
+	long long total = 0;
+	form_init(&f, c);
+	api_page_read(&f, &p);
+	const char *q = http_query_get(c->req, "filter");
+	q = q ? str_trim(arena_strdup(c->a, q)) : "";
+	if (f.nerrors)
+		return api_save_failed(&f, 422, NULL);
+	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &r, &total);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < r.nrows; i++)
+		json_object_array_add(arr, category_json(c, &r, i));
+	return web_json(c, 200, api_list(arr, &p, total));
+}
+
+/* Create (id 0) or update from the body. */
+static int
+category_put(struct ctx *c, long long id, int status)
+{
+	struct json_object *obj = NULL;
+	struct form f;
+	int rc = api_body(c, &obj);
+	if (rc || (rc = body_form(&f, c, obj, CATEGORY_FIELDS, 2)) != 0)
+		return rc;
+	if (f.nerrors)
+		return api_save_failed(&f, 422, NULL);
+	if ((rc = category_submit(&f, id, &id)) != 0)
+		return api_save_failed(&f, rc, NOT_FOUND_CATEGORY);
+	return category_answer(c, status, id);
+}
+
+int
+web_api_category_create(struct ctx *c)
+{
+	return category_put(c, 0, 201);
+}
+
+int
+web_api_category_show(struct ctx *c)
+{
+	return category_answer(c, 200, c->ids[0]);
+}
+
+int
+web_api_category_update(struct ctx *c)
+{
+	return category_put(c, c->ids[0], 200);
+}
+
+int
+web_api_category_delete(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
+	rc = db_get_ll(&r, 0, "connectors", 0) > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
+	if (rc == DB_EFK)
+		return web_json_error(c, 409,
+				      "The category cannot be deleted because Data Connectors use "
+				      "it. Remove it from them first.",
+				      NULL);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
+	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
+		    c->req->remote_addr);
+	c->resp->status = 204;
+	return 204;
+}

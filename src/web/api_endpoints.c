@@ -1,0 +1,338 @@
+/* JSON API: a connector's endpoints with their header and query parameter rows inline,
+ * and execute: an endpoint rendered over the caller's data, authorized, sent and answered
+ * as JSON (the Test screen's code, save.h's endpoint_run). Permissions come from the route
+ * table: view, view + edit, and execute + view. */
+#include <string.h>
+#include <strings.h>
+
+#include "../db/endpoints.h"
+#include "api.h"
+
+#define NOT_FOUND_CONNECTOR "The Data Connector does not exist."
+#define NOT_FOUND_ENDPOINT  "The endpoint does not exist."
+
+/* ------------------------------------------------------------- reading out */
+
+static const char *
+cell(const struct db_rows *r, const char *col)
+{
+	const char *s = db_get(r, 0, col);
+	return s ? s : "";
+}
+
+/* One endpoint with its rows; DB_ENOTFOUND when it (or its connector) is gone. */
+static int
+endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **out)
+{
+	struct db_rows r, h, p;
+	int rc = db_endpoint_get(c->db, c->a, cid, eid, &r);
+	if (rc == DB_OK)
+		rc = db_endpoint_headers(c->db, c->a, eid, &h);
+	if (rc == DB_OK)
+		rc = db_endpoint_params(c->db, c->a, eid, &p);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	static const char *const texts[] = {"purpose", "description", "method",
+					    "url",     "body",	      "sample_data"};
+	jset_int(o, "id", eid);
+	jset_int(o, "connector_id", cid);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		jset_str(o, texts[i], cell(&r, texts[i]));
+	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
+	jset(o, "headers", api_rows_json(&h, 1));
+	jset(o, "params", api_rows_json(&p, 0));
+	jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
+	jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
+	*out = o;
+	return DB_OK;
+}
+
+static int
+endpoint_answer(struct ctx *c, int status, long long cid, long long eid)
+{
+	struct json_object *o = NULL;
+	int rc = endpoint_json(c, cid, eid, &o);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
+	return web_json(c, status, o);
+}
+
+/* 0 when the connector exists, else the status answered. */
+static int
+connector_exists(struct ctx *c, long long cid)
+{
+	struct db_rows r;
+	int rc = db_connector_get(c->db, c->a, cid, &r);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, NOT_FOUND_CONNECTOR);
+	return rc;
+}
+
+int
+web_api_endpoint_list(struct ctx *c)
+{
+	struct form f;
+	struct api_page p;
+	struct db_rows r;
+	form_init(&f, c);
+	api_page_read(&f, &p);
+	if (f.nerrors)
+		return api_save_failed(&f, 422, NULL);
+	int rc = connector_exists(c, c->ids[0]);
+	if (rc == 0)
+		rc = db_endpoint_list(c->db, c->a, c->ids[0], &r);
+	if (rc != 0)
+		return rc;
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = (size_t)p.offset; i < r.nrows && i < (size_t)(p.offset + p.per_page); i++) {
+		struct json_object *o = NULL;
+		rc = endpoint_json(c, c->ids[0], db_get_ll(&r, i, "id", 0), &o);
+		if (rc != DB_OK) {
+			json_object_put(arr);
+			return rc;
+		}
+		json_object_array_add(arr, o);
+	}
+	return web_json(c, 200, api_list(arr, &p, (long long)r.nrows));
+}
+
+int
+web_api_endpoint_show(struct ctx *c)
+{
+	return endpoint_answer(c, 200, c->ids[0], c->ids[1]);
+}
+
+/* Create (eid 0) or update from the body. */
+static int
+endpoint_put(struct ctx *c, long long eid, int status)
+{
+	struct json_object *obj = NULL;
+	struct db_rows r;
+	struct form f;
+	long long cid = c->ids[0];
+	int rc = api_body(c, &obj);
+	if (rc || (rc = connector_exists(c, cid)) != 0)
+		return rc;
+	if (eid && (rc = db_endpoint_get(c->db, c->a, cid, eid, &r)) != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
+	form_init(&f, c);
+	if ((rc = api_form(&f, obj, api_endpoint_fields, API_ENDPOINT_NFIELDS)) != 0)
+		return rc;
+	if (f.nerrors)
+		return api_save_failed(&f, 422, NULL);
+	if ((rc = endpoint_submit(&f, cid, eid, &eid)) != 0)
+		return api_save_failed(&f, rc, NOT_FOUND_ENDPOINT);
+	return endpoint_answer(c, status, cid, eid);
+}
+
+int
+web_api_endpoint_create(struct ctx *c)
+{
+	return endpoint_put(c, 0, 201);
+}
+
+int
+web_api_endpoint_update(struct ctx *c)
+{
+	return endpoint_put(c, c->ids[1], 200);
+}
+
+int
+web_api_endpoint_delete(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	if (rc == DB_OK)
+		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
+	audit_write(
+	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
+	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),
+	    c->req->remote_addr);
+	c->resp->status = 204;
+	return 204;
+}
+
+/* ------------------------------------------------------------------ execute */
+
+/* The endpoint of connector cid with that purpose (the same case-insensitive match as the
+ * unique key); 0 when there is none. */
+static int
+endpoint_by_purpose(struct ctx *c, long long cid, const char *purpose, long long *eid)
+{
+	struct db_rows r;
+	int rc = db_endpoint_list(c->db, c->a, cid, &r);
+	*eid = 0;
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < r.nrows && !*eid; i++)
+		if (!strcmp(db_get(&r, i, "purpose"), purpose))
+			*eid = db_get_ll(&r, i, "id", 0);
+	for (size_t i = 0; i < r.nrows && !*eid; i++)
+		if (!strcasecmp(db_get(&r, i, "purpose"), purpose))
+			*eid = db_get_ll(&r, i, "id", 0);
+	return DB_OK;
+}
+
+/* {"data": {...}} (or no body at all: {}); 0 with *data, else the status answered. */
+static int
+execute_data(struct ctx *c, struct json_object **data)
+{
+	struct json_object *obj = NULL, *d = NULL;
+	*data = NULL;
+	if (c->req->body_len == 0) {
+		*data = json_object_new_object();
+		web_defer_json(c, *data);
+		return 0;
+	}
+	int rc = api_body(c, &obj);
+	if (rc)
+		return rc;
+	if (!json_object_object_get_ex(obj, "data", &d) || !d) {
+		*data = json_object_new_object();
+		web_defer_json(c, *data);
+		return 0;
+	}
+	if (!json_object_is_type(d, json_type_object)) {
+		struct json_object *errs = json_object_new_object(), *arr = json_object_new_array();
+		json_object_array_add(arr,
+				      json_object_new_string("The data field must be an object."));
+		jset(errs, "data", arr);
+		return web_json_error(c, 422, "The given data was invalid.", errs);
+	}
+	*data = d;
+	return 0;
+}
+
+/* The response headers as one object; repeated names joined with ", ". */
+static struct json_object *
+headers_json(struct arena *a, const struct outbound_response *r)
+{
+	struct json_object *o = json_object_new_object(), *old = NULL;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *name = r->headers[i].name, *v = r->headers[i].value;
+		if (!name)
+			continue;
+		if (json_object_object_get_ex(o, name, &old))
+			v = arena_printf(a, "%s, %s", json_object_get_string(old), v ? v : "");
+		jset_str(o, name, v ? v : "");
+	}
+	return o;
+}
+
+static const char *
+header_of(const struct outbound_response *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name && !strcasecmp(r->headers[i].name, name))
+			return r->headers[i].value;
+	return NULL;
+}
+
+/* The body: parsed when it is JSON, else text; bytes that are not UTF-8 text as base64
+ * with "body_encoding". */
+static void
+body_json(struct ctx *c, const struct outbound_response *r, struct json_object *o)
+{
+	const char *type = header_of(r, "Content-Type");
+	const char *p = r->body ? r->body + strspn(r->body, " \t\r\n") : "";
+	struct json_object *parsed = NULL;
+	int looks = (type && strcasestr(type, "json")) || *p == '{' || *p == '[';
+	if (r->body && !r->truncated && looks && strlen(r->body) == r->body_len &&
+	    (parsed = json_tokener_parse(r->body)) != NULL) {
+		jset(o, "body", parsed);
+	} else if (!r->body ||
+		   (http_utf8_valid(r->body, r->body_len) && strlen(r->body) == r->body_len)) {
+		jset_str(o, "body", r->body ? r->body : "");
+	} else {
+		char *b64 = NULL;
+		if (crypt_b64_encode(c->a, r->body, r->body_len, &b64) == CRYPT_OK)
+			jset_str(o, "body", b64);
+		jset_str(o, "body_encoding", "base64");
+	}
+}
+
+/* A duration in ms, written with three decimals. */
+static struct json_object *
+ms_json(struct arena *a, double ms)
+{
+	return json_object_new_double_s(ms, arena_printf(a, "%.3f", ms));
+}
+
+static struct json_object *
+timings_json(struct arena *a, const struct outbound_timings *t)
+{
+	struct json_object *o = json_object_new_object();
+	jset(o, "dns_ms", ms_json(a, t->dns_ms));
+	jset(o, "connect_ms", ms_json(a, t->connect_ms));
+	jset(o, "tls_ms", ms_json(a, t->tls_ms));
+	jset(o, "first_byte_ms", ms_json(a, t->first_byte_ms));
+	jset(o, "total_ms", ms_json(a, t->total_ms));
+	return o;
+}
+
+static int
+execute_result(struct ctx *c, const struct endpoint_run *t)
+{
+	const struct outbound_response *r = &t->resp;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "status", r->status);
+	jset(o, "headers", headers_json(c->a, r));
+	body_json(c, r, o);
+	jset(o, "timings", timings_json(c->a, &r->t));
+	jset_int(o, "size", r->size);
+	jset_bool(o, "truncated", r->truncated);
+	return web_json(c, 200, o);
+}
+
+/* A run that did not get an answer: 422 for data the templates cannot use, 504 for a
+ * timeout, 503 when every outbound slot is busy, else 502; {"message", "code"}. */
+static int
+execute_failed(struct ctx *c, const struct endpoint_run *t)
+{
+	const char *code = t->error_code ? t->error_code : "EOTHER";
+	const char *msg = t->error ? t->error : "The request to the data source failed.";
+	struct json_object *o = json_object_new_object(), *errs = json_object_new_object();
+	int status = 502;
+	if (!strcmp(code, "ETEMPLATE")) {
+		struct json_object *arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string(msg));
+		jset(errs, "data", arr);
+		status = 422;
+	} else if (!strcmp(code, "ETIMEOUT") || !strcmp(code, "ECONNECT_TIMEOUT")) {
+		status = 504;
+	} else if (!strcmp(code, "EBUSY")) {
+		status = 503;
+		http_resp_header(c->resp, "Retry-After", "1");
+	}
+	jset_str(o, "message", msg);
+	jset_str(o, "code", code);
+	jset(o, "errors", errs);
+	return web_json(c, status, o);
+}
+
+int
+web_api_endpoint_execute(struct ctx *c)
+{
+	struct json_object *data = NULL;
+	struct endpoint_run t;
+	long long cid = c->ids[0], eid = 0;
+	int rc = execute_data(c, &data);
+	if (rc != 0)
+		return rc;
+	if ((rc = endpoint_by_purpose(c, cid, c->params[0], &eid)) != DB_OK)
+		return rc;
+	if (!eid)
+		return api_not_found(c,
+				     arena_printf(c->a,
+						  "There is no such Data Connector, or it has no "
+						  "endpoint with the purpose \"%s\".",
+						  c->params[0]));
+	if ((rc = endpoint_run(&t, c, cid, eid, data, "execute")) != 0)
+		return rc == 404 ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
+	if (t.sent && t.resp.err == OUT_OK)
+		return execute_result(c, &t);
+	return execute_failed(c, &t);
+}

@@ -1,0 +1,478 @@
+/* GET /api/1.0/openapi.json: an OpenAPI 3.1 description of the JSON API. The paths come
+ * from the route table itself (every R_API route, so a new one cannot be missing); a small
+ * table adds each known route's summary, body and answer, and the shared schemas are below.
+ * Public: no token needed to read it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+/* Schemas, parameters and error answers. Written with ' for " (no apostrophes inside) to
+ * stay readable, and no text needs two spaces in a row; turned into JSON when served. */
+static const char COMPONENTS[] =
+    "{'securitySchemes': {'bearerAuth': {'type': 'http', 'scheme': 'bearer',"
+    "  'description': 'An API token from the Profile page: Authorization: Bearer dcg_...'}},"
+    "'parameters': {"
+    " 'page': {'name': 'page', 'in': 'query', 'schema': {'type': 'integer', 'minimum': 1,"
+    "   'default': 1}},"
+    " 'per_page': {'name': 'per_page', 'in': 'query', 'schema': {'type': 'integer',"
+    "   'minimum': 1, 'maximum': 100}, 'description': 'Default: [limits] per_page (25).'},"
+    " 'filter': {'name': 'filter', 'in': 'query', 'schema': {'type': 'string',"
+    "   'maxLength': 255}, 'description': 'Substring of the name (connectors: also of the"
+    "   description or a category name).'},"
+    " 'order_by': {'name': 'order_by', 'in': 'query', 'schema': {'type': 'string',"
+    "   'enum': ['name', 'created_at', 'updated_at'], 'default': 'name'}},"
+    " 'order_direction': {'name': 'order_direction', 'in': 'query', 'schema': {'type':"
+    "   'string', 'enum': ['asc', 'desc'], 'default': 'asc'}},"
+    " 'category_id': {'name': 'category_id', 'in': 'query', 'schema': {'type': 'integer',"
+    "   'minimum': 1}, 'description': 'Only connectors in this category.'}},"
+    "'responses': {"
+    " 'BadRequest': {'description': 'Malformed JSON or a body that is not a JSON object.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'Unauthorized': {'description': 'No API token, or an unknown one.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'Forbidden': {'description': 'The token user lacks the permission this route needs.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'NotFound': {'description': 'No such resource.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'Conflict': {'description': 'A stale version (changed by someone else), or a category"
+    "   still in use.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'TooLarge': {'description': 'The body, a field or the number of fields is past a"
+    "   limit.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'UnsupportedMediaType': {'description': 'The body is not application/json.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'Invalid': {'description': 'Validation failed: errors has the messages by field.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'BadGateway': {'description': 'The data source could not be reached or refused"
+    "   (message says why in plain words; code is a stable name such as EREFUSED).',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'Busy': {'description': 'Every outbound slot is busy; retry after Retry-After.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
+    " 'GatewayTimeout': {'description': 'The data source did not answer in time.',"
+    "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}}},"
+    "'schemas': {"
+    " 'Error': {'type': 'object', 'required': ['message', 'errors'], 'properties': {"
+    "   'message': {'type': 'string'},"
+    "   'errors': {'type': 'object', 'additionalProperties': {'type': 'array',"
+    "     'items': {'type': 'string'}}, 'description': 'Messages by field; rows as"
+    "     headers.0.key, imports as endpoints.0.url.'},"
+    "   'code': {'type': 'string', 'description': 'Execute only: EREFUSED, ETIMEOUT, ...'}}},"
+    " 'ListMeta': {'type': 'object', 'required': ['total', 'count', 'per_page',"
+    "   'current_page', 'total_pages'], 'properties': {'total': {'type': 'integer'},"
+    "   'count': {'type': 'integer'}, 'per_page': {'type': 'integer'},"
+    "   'current_page': {'type': 'integer'}, 'total_pages': {'type': 'integer'}}},"
+    " 'AuthType': {'type': 'string', 'enum': ['none', 'basic', 'bearer', 'oauth2_password',"
+    "   'oauth2_client_credentials']},"
+    " 'CategoryRef': {'type': 'object', 'required': ['id', 'name'], 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'}, 'status': {'type': 'string'}}},"
+    " 'Connector': {'type': 'object', 'required': ['id', 'name', 'version', 'category_ids',"
+    "   'auth_type'], 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'description': {'type': 'string'}, 'version': {'type': 'integer'},"
+    "   'category_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'categories': {'type': 'array', 'items': {'$ref': '#/components/schemas/CategoryRef'}},"
+    "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
+    "   'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
+    "   'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
+    "   'scope': {'type': 'string'}, 'client_auth': {'type': 'string'},"
+    "   'password_set': {'type': 'boolean'}, 'token_set': {'type': 'boolean'},"
+    "   'client_secret_set': {'type': 'boolean'},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'},"
+    "   'created_by': {'type': ['string', 'null']}, 'updated_by': {'type': ['string', 'null']},"
+    "   'message': {'type': 'string', 'description': 'Import only.'},"
+    "   'secrets_needed': {'type': 'boolean', 'description': 'Import only.'}}},"
+    " 'ConnectorSummary': {'type': 'object', 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'description': {'type': 'string'},"
+    "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
+    "   'categories': {'type': 'array', 'items': {'$ref': '#/components/schemas/CategoryRef'}},"
+    "   'endpoints': {'type': 'integer'},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
+    " 'ConnectorList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
+    "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/ConnectorSummary'}},"
+    "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
+    " 'ConnectorInput': {'type': 'object', 'required': ['name', 'category_ids'],"
+    "   'description': 'The form fields of the pages. An update needs version and the whole"
+    "   details (name, description, category_ids); authorization members, when any is"
+    "   present, change the authorization (left-out settings keep their stored values, a"
+    "   secret left out or blank is kept, a secret set to null is removed).',"
+    "   'properties': {"
+    "   'name': {'type': 'string', 'maxLength': 255}, 'description': {'type': 'string'},"
+    "   'category_ids': {'type': 'array', 'minItems': 1, 'items': {'type': 'integer'}},"
+    "   'version': {'type': 'integer', 'description': 'Required for an update.'},"
+    "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
+    "   'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
+    "   'password': {'type': ['string', 'null']}, 'token': {'type': ['string', 'null']},"
+    "   'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
+    "   'client_secret': {'type': ['string', 'null']}, 'scope': {'type': 'string'},"
+    "   'client_auth': {'type': 'string', 'enum': ['body', 'basic']}}},"
+    " 'HeaderRow': {'type': 'object', 'properties': {'key': {'type': 'string'},"
+    "   'value': {'type': 'string'}, 'description': {'type': 'string'},"
+    "   'required': {'type': 'boolean'}}},"
+    " 'ParamRow': {'type': 'object', 'properties': {'key': {'type': 'string'},"
+    "   'value': {'type': 'string'}, 'required': {'type': 'boolean'}}},"
+    " 'Method': {'type': 'string', 'enum': ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']},"
+    " 'Endpoint': {'type': 'object', 'required': ['id', 'purpose', 'method', 'url'],"
+    "   'properties': {"
+    "   'id': {'type': 'integer'}, 'connector_id': {'type': 'integer'},"
+    "   'purpose': {'type': 'string'}, 'description': {'type': 'string'},"
+    "   'method': {'$ref': '#/components/schemas/Method'}, 'url': {'type': 'string'},"
+    "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
+    "   'sample_data': {'type': 'string', 'description': 'JSON text'},"
+    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
+    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
+    " 'EndpointList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
+    "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/Endpoint'}},"
+    "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
+    " 'EndpointInput': {'type': 'object', 'required': ['purpose', 'url'], 'properties': {"
+    "   'purpose': {'type': 'string', 'maxLength': 255}, 'description': {'type': 'string'},"
+    "   'method': {'$ref': '#/components/schemas/Method'},"
+    "   'url': {'type': 'string', 'description': 'A template: {{var}} from the data.'},"
+    "   'timeout': {'type': 'integer', 'minimum': 1, 'maximum': 300},"
+    "   'body': {'type': 'string'},"
+    "   'sample_data': {'description': 'JSON text, or any JSON value (stored as its text).'},"
+    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
+    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
+    " 'Category': {'type': 'object', 'required': ['id', 'name', 'status'], 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'status': {'type': 'string', 'enum': ['active', 'inactive']},"
+    "   'connectors': {'type': 'integer'},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
+    " 'CategoryList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
+    "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/Category'}},"
+    "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
+    " 'CategoryInput': {'type': 'object', 'required': ['name'], 'properties': {"
+    "   'name': {'type': 'string', 'maxLength': 255},"
+    "   'status': {'type': 'string', 'enum': ['active', 'inactive'], 'default': 'active'}}},"
+    " 'ExecuteInput': {'type': 'object', 'properties': {'data': {'type': 'object',"
+    "   'description': 'The values the URL, headers, parameters and body are rendered over"
+    "   (as the Test screen uses the sample data).'}}},"
+    " 'ExecuteResult': {'type': 'object', 'required': ['status', 'headers', 'body',"
+    "   'timings', 'size', 'truncated'], 'properties': {"
+    "   'status': {'type': 'integer', 'description': 'The data source status'},"
+    "   'headers': {'type': 'object', 'additionalProperties': {'type': 'string'}},"
+    "   'body': {'description': 'Parsed when JSON, else the text (base64 when not text).'},"
+    "   'body_encoding': {'type': 'string', 'enum': ['base64']},"
+    "   'timings': {'type': 'object', 'properties': {'dns_ms': {'type': 'number'},"
+    "     'connect_ms': {'type': 'number'}, 'tls_ms': {'type': 'number'},"
+    "     'first_byte_ms': {'type': 'number'}, 'total_ms': {'type': 'number'}}},"
+    "   'size': {'type': 'integer'}, 'truncated': {'type': 'boolean'}}},"
+    " 'ExportEndpoint': {'type': 'object', 'properties': {"
+    "   'purpose': {'type': 'string'}, 'description': {'type': 'string'},"
+    "   'method': {'$ref': '#/components/schemas/Method'}, 'url': {'type': 'string'},"
+    "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
+    "   'sample_data': {'type': 'string'},"
+    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
+    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
+    " 'Export': {'type': 'object', 'required': ['name', 'categories'], 'properties': {"
+    "   'dcgate_export': {'type': 'integer', 'const': 1}, 'name': {'type': 'string'},"
+    "   'description': {'type': 'string'},"
+    "   'categories': {'type': 'array', 'items': {'type': 'string'}},"
+    "   'authorization': {'type': 'object', 'properties': {"
+    "     'auth_type': {'$ref': '#/components/schemas/AuthType'},"
+    "     'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
+    "     'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
+    "     'scope': {'type': 'string'}, 'client_auth': {'type': 'string'}}},"
+    "   'endpoints': {'type': 'array', 'items': {'$ref': '#/components/schemas/ExportEndpoint'}}"
+    "   }},"
+    " 'ImportInput': {'type': 'object', 'required': ['export'], 'properties': {"
+    "   'export': {'oneOf': [{'$ref': '#/components/schemas/Export'}, {'type': 'string'}]},"
+    "   'name': {'type': 'string', 'description': 'A new name (needed when it is taken).'}}},"
+    " 'UserMe': {'type': 'object', 'properties': {'id': {'type': 'integer'},"
+    "   'username': {'type': 'string'}, 'display_name': {'type': 'string'},"
+    "   'email': {'type': 'string'}, 'is_super_admin': {'type': 'boolean'},"
+    "   'permissions': {'type': 'array', 'items': {'type': 'string'}}}},"
+    " 'OpenApi': {'type': 'object'}}}";
+
+/* What the route table does not say about a route. */
+struct route_doc {
+	const char *method, *pattern;
+	const char *summary;
+	const char *tag;
+	const char *body;   /* request schema, NULL: none */
+	int status;	    /* success status */
+	const char *result; /* answer schema, NULL: no content */
+	int query;	    /* DOC_Q_* */
+	int conflict;	    /* may answer 409 */
+};
+enum { DOC_Q_NONE, DOC_Q_PAGE, DOC_Q_CONNECTORS };
+
+#define DC  "/api/1.0/data-connectors"
+#define CAT "/api/1.0/data-connector-categories"
+static const struct route_doc DOCS[] = {
+    {"GET", "/api/1.0/openapi.json", "This description", "Meta", NULL, 200, "OpenApi", 0, 0},
+    {"GET", "/api/1.0/users/me", "The token user and its permissions", "Accounts", NULL, 200,
+     "UserMe", 0, 0},
+    {"GET", DC, "List data connectors", "Data Connectors", NULL, 200, "ConnectorList",
+     DOC_Q_CONNECTORS, 0},
+    {"POST", DC, "Create a data connector (with its authorization)", "Data Connectors",
+     "ConnectorInput", 201, "Connector", 0, 0},
+    {"POST", DC "/import", "Import an exported data connector (secrets are entered later)",
+     "Data Connectors", "ImportInput", 201, "Connector", 0, 0},
+    {"GET", DC "/{id}", "Read a data connector (secrets only as *_set)", "Data Connectors", NULL,
+     200, "Connector", 0, 0},
+    {"PUT", DC "/{id}", "Update a data connector with its version", "Data Connectors",
+     "ConnectorInput", 200, "Connector", 0, 1},
+    {"DELETE", DC "/{id}", "Delete a data connector with its endpoints", "Data Connectors", NULL,
+     204, NULL, 0, 0},
+    {"GET", DC "/{id}/export", "Export a data connector (never its secrets)", "Data Connectors",
+     NULL, 200, "Export", 0, 0},
+    {"GET", DC "/{id}/endpoints", "List the endpoints of a data connector", "Endpoints", NULL, 200,
+     "EndpointList", DOC_Q_PAGE, 0},
+    {"POST", DC "/{id}/endpoints", "Add an endpoint", "Endpoints", "EndpointInput", 201, "Endpoint",
+     0, 0},
+    {"GET", DC "/{id}/endpoints/{eid}", "Read an endpoint", "Endpoints", NULL, 200, "Endpoint", 0,
+     0},
+    {"PUT", DC "/{id}/endpoints/{eid}", "Update an endpoint (rows replace the stored ones)",
+     "Endpoints", "EndpointInput", 200, "Endpoint", 0, 0},
+    {"DELETE", DC "/{id}/endpoints/{eid}", "Delete an endpoint", "Endpoints", NULL, 204, NULL, 0,
+     0},
+    {"POST", DC "/{id}/endpoints/{purpose:s}/execute",
+     "Run an endpoint over data and answer the data source's response", "Execute", "ExecuteInput",
+     200, "ExecuteResult", 0, 0},
+    {"GET", CAT, "List categories", "Categories", NULL, 200, "CategoryList", DOC_Q_PAGE, 0},
+    {"POST", CAT, "Create a category", "Categories", "CategoryInput", 201, "Category", 0, 0},
+    {"GET", CAT "/{id}", "Read a category", "Categories", NULL, 200, "Category", 0, 0},
+    {"PUT", CAT "/{id}", "Update a category", "Categories", "CategoryInput", 200, "Category", 0, 0},
+    {"DELETE", CAT "/{id}", "Delete a category no connector uses", "Categories", NULL, 204, NULL, 0,
+     1},
+};
+
+static const struct route_doc *
+doc_of(const struct route *r)
+{
+	for (size_t i = 0; i < sizeof(DOCS) / sizeof(DOCS[0]); i++)
+		if (!strcmp(DOCS[i].method, r->method) && !strcmp(DOCS[i].pattern, r->pattern))
+			return &DOCS[i];
+	return NULL;
+}
+
+static struct json_object *
+ref(const char *kind, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[128];
+	snprintf(buf, sizeof(buf), "#/components/%s/%s", kind, name);
+	jset_str(o, "$ref", buf);
+	return o;
+}
+
+static struct json_object *
+json_content(struct json_object *schema)
+{
+	struct json_object *c = json_object_new_object(), *mt = json_object_new_object();
+	jset(mt, "schema", schema);
+	jset(c, "application/json", mt);
+	return c;
+}
+
+/* "/a/{id}/b/{purpose:s}" -> "/a/{id}/b/{purpose}", and its path parameters. */
+static const char *
+doc_path(struct arena *a, const char *pattern, struct json_object *params)
+{
+	struct buf *b = buf_new_arena(a);
+	for (const char *p = pattern; b && *p;) {
+		const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+		if (!close) {
+			buf_puts(b, p);
+			break;
+		}
+		int is_str = close - open >= 3 && !strncmp(close - 2, ":s", 2);
+		size_t n = (size_t)(close - open - 1 - (is_str ? 2 : 0));
+		const char *name = arena_strndup(a, open + 1, n);
+		buf_append(b, p, (size_t)(open - p) + 1);
+		buf_printf(b, "%s}", name);
+		struct json_object *prm = json_object_new_object(), *sch = json_object_new_object();
+		jset_str(prm, "name", name);
+		jset_str(prm, "in", "path");
+		jset_bool(prm, "required", 1);
+		jset_str(sch, "type", is_str ? "string" : "integer");
+		if (is_str)
+			jset_int(sch, "maxLength", 255);
+		else
+			jset_int(sch, "minimum", 1);
+		jset(prm, "schema", sch);
+		json_object_array_add(params, prm);
+		p = close + 1;
+	}
+	return b && !b->failed ? b->data : pattern;
+}
+
+static void
+add_query_params(struct json_object *params, int query)
+{
+	static const char *const page[] = {"page", "per_page", "filter", NULL};
+	static const char *const conn[] = {
+	    "page", "per_page", "filter", "order_by", "order_direction", "category_id", NULL};
+	const char *const *names = query == DOC_Q_CONNECTORS ? conn : query ? page : NULL;
+	for (size_t i = 0; names && names[i]; i++)
+		json_object_array_add(params, ref("parameters", names[i]));
+}
+
+static void
+add_error(struct json_object *resps, const char *code, const char *name)
+{
+	jset(resps, code, ref("responses", name));
+}
+
+static struct json_object *
+doc_responses(const struct route *r, const struct route_doc *d)
+{
+	struct json_object *resps = json_object_new_object(), *ok = json_object_new_object();
+	int status = d ? d->status : 200;
+	char code[8];
+	snprintf(code, sizeof(code), "%d", status);
+	jset_str(ok, "description", d ? d->summary : "Success");
+	if (!d || d->result)
+		jset(ok, "content",
+		     json_content(d ? ref("schemas", d->result) : json_object_new_object()));
+	jset(resps, code, ok);
+	int body = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0;
+	if (body) {
+		add_error(resps, "400", "BadRequest");
+		add_error(resps, "413", "TooLarge");
+		add_error(resps, "415", "UnsupportedMediaType");
+	}
+	if (!(r->flags & R_PUBLIC))
+		add_error(resps, "401", "Unauthorized");
+	if (r->perm != PERM_NONE || r->perm2 != PERM_NONE)
+		add_error(resps, "403", "Forbidden");
+	if (strchr(r->pattern, '{'))
+		add_error(resps, "404", "NotFound");
+	if (d && d->conflict)
+		add_error(resps, "409", "Conflict");
+	if (body || (d && d->query))
+		add_error(resps, "422", "Invalid");
+	if (d && !strcmp(d->tag, "Execute")) {
+		add_error(resps, "502", "BadGateway");
+		add_error(resps, "503", "Busy");
+		add_error(resps, "504", "GatewayTimeout");
+	}
+	return resps;
+}
+
+/* "get /api/1.0/data-connectors/{id}" -> "get_api_1_0_data_connectors_id". */
+static const char *
+doc_operation_id(struct arena *a, const char *method, const char *path)
+{
+	struct buf *b = buf_new_arena(a);
+	if (!b)
+		return method;
+	for (const char *m = method; *m; m++)
+		buf_putc(b, (char)(*m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m));
+	for (const char *p = path; *p; p++) {
+		int alnum = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+		if (alnum)
+			buf_putc(b, *p);
+		else if (b->data[b->len - 1] != '_' && *p != '}')
+			buf_putc(b, '_');
+	}
+	return b->failed ? method : b->data;
+}
+
+static struct json_object *
+doc_operation(struct ctx *c, const struct route *r, const char *path, struct json_object *params)
+{
+	const struct route_doc *d = doc_of(r);
+	struct json_object *op = json_object_new_object(), *tags = json_object_new_array();
+	jset_str(op, "operationId", doc_operation_id(c->a, r->method, path));
+	jset_str(op, "summary", d ? d->summary : arena_printf(c->a, "%s %s", r->method, path));
+	if (r->perm != PERM_NONE)
+		jset_str(op, "description",
+			 arena_printf(c->a, "Needs the permission%s %s%s%s.",
+				      r->perm2 != PERM_NONE ? "s" : "", perm_table[r->perm].name,
+				      r->perm2 != PERM_NONE ? " and " : "",
+				      r->perm2 != PERM_NONE ? perm_table[r->perm2].name : ""));
+	json_object_array_add(tags, json_object_new_string(d ? d->tag : "Other"));
+	jset(op, "tags", tags);
+	add_query_params(params, d ? d->query : DOC_Q_NONE);
+	if (json_object_array_length(params))
+		jset(op, "parameters", params);
+	else
+		json_object_put(params);
+	if (d ? d->body != NULL : strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0) {
+		struct json_object *rb = json_object_new_object();
+		jset_bool(rb, "required", !d || strcmp(d->body, "ExecuteInput") != 0);
+		jset(rb, "content",
+		     json_content(d ? ref("schemas", d->body) : json_object_new_object()));
+		jset(op, "requestBody", rb);
+	}
+	if (r->flags & R_PUBLIC)
+		jset(op, "security", json_object_new_array());
+	jset(op, "responses", doc_responses(r, d));
+	return op;
+}
+
+static struct json_object *
+doc_paths(struct ctx *c)
+{
+	struct json_object *paths = json_object_new_object();
+	for (size_t i = 0; i < web_routes_count; i++) {
+		const struct route *r = &web_routes[i];
+		struct json_object *item = NULL, *params = json_object_new_array();
+		char method[16];
+		if (!(r->flags & R_API)) {
+			json_object_put(params);
+			continue;
+		}
+		const char *path = doc_path(c->a, r->pattern, params);
+		if (!json_object_object_get_ex(paths, path, &item)) {
+			item = json_object_new_object();
+			jset(paths, path, item);
+		}
+		size_t n = 0;
+		for (; r->method[n] && n < sizeof(method) - 1; n++)
+			method[n] = (char)(r->method[n] >= 'A' && r->method[n] <= 'Z'
+					       ? r->method[n] - 'A' + 'a'
+					       : r->method[n]);
+		method[n] = '\0';
+		jset(item, method, doc_operation(c, r, path, params));
+	}
+	return paths;
+}
+
+static struct json_object *
+doc_components(struct ctx *c)
+{
+	char *text = arena_strdup(c->a, COMPONENTS), *out = text;
+	for (const char *p = text; p && *p; p++) {
+		if (*p == ' ' && out > text && out[-1] == ' ')
+			continue; /* the line joins of the literal: one space */
+		*out++ = *p == '\'' ? '"' : *p;
+	}
+	if (out)
+		*out = '\0';
+	return text ? json_tokener_parse(text) : NULL;
+}
+
+int
+web_api_openapi(struct ctx *c)
+{
+	struct json_object *components = doc_components(c);
+	if (!components) {
+		log_err("openapi: the component schemas do not parse");
+		return 500;
+	}
+	struct json_object *o = json_object_new_object(), *info = json_object_new_object();
+	struct json_object *sec = json_object_new_array(), *req = json_object_new_object();
+	jset_str(o, "openapi", "3.1.0");
+	jset_str(info, "title", "dcgate JSON API");
+	jset_str(info, "version", DCGATE_VERSION);
+	jset_str(info, "description",
+		 "Data connectors, their endpoints and categories, and execute. Same permissions "
+		 "and validation as the pages; errors answer {message, errors}.");
+	jset(o, "info", info);
+	jset(req, "bearerAuth", json_object_new_array());
+	json_object_array_add(sec, req);
+	jset(o, "security", sec);
+	jset(o, "paths", doc_paths(c));
+	jset(o, "components", components);
+	return web_json(c, 200, o);
+}

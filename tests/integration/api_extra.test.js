@@ -1,0 +1,300 @@
+'use strict';
+// Issue 7 beyond the newman collection: the OpenAPI description checked by a real
+// validator (@seriousme/openapi-schema-validator, OpenAPI 3.1) and against the route table,
+// the execution logs (written by Test and execute, the Logs tab and page with their
+// filters and pages, dcgate-admin purge-logs), export/import through the pages (duplicate
+// name, new name, missing categories, the secrets asked for, a round trip), and Execute in
+// the permission editor.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const { Client, adminClient, env, sql, sqlString, unique } = require('./lib.js');
+const { adminToken, userToken } = require('./apitokens.js');
+
+let token;
+let admin;
+
+function api(method, path, body, tok = token) {
+  return new Client().api(method, path, body, tok);
+}
+
+function decode(s) {
+  return String(s).replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;/gi, "'").replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function flashOf(html) {
+  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
+  return m ? decode(m[1]) : null;
+}
+
+/** The log rows of a Logs page as [{status, text}]. */
+function logRows(html) {
+  return [...html.matchAll(/<tr class="log-row">([\s\S]*?)<\/tr>/g)].map((m) => ({
+    status: (/class="badge (?:badge-ok|badge-bad)">([^<]*)</.exec(m[1]) || [])[1],
+    text: decode(m[1].replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ')),
+  }));
+}
+
+async function makeCategory(name = unique('Extra Cat').replace(/[^A-Za-z0-9 ]/g, '')) {
+  const r = await api('POST', '/api/1.0/data-connector-categories', { name });
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+async function makeConnector(extra = {}) {
+  const cat = await makeCategory();
+  const r = await api('POST', '/api/1.0/data-connectors', {
+    name: unique('Extra Conn').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.id], ...extra,
+  });
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+async function makeEndpoint(cid, body) {
+  const r = await api('POST', `/api/1.0/data-connectors/${cid}/endpoints`, body);
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+test.before(async () => {
+  token = await adminToken();
+  admin = await adminClient();
+});
+
+// ------------------------------------------------------------------------ OpenAPI
+
+test('openapi.json is public, valid OpenAPI 3.1 and lists every API route', async () => {
+  const r = await new Client().get('/api/1.0/openapi.json');
+  assert.equal(r.status, 200);
+  assert.match(r.contentType, /^application\/json/);
+  const doc = r.json();
+  assert.equal(doc.openapi, '3.1.0');
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
+  const v = new Validator();
+  const res = await v.validate(doc);
+  assert.equal(res.valid, true, JSON.stringify(res.errors, null, 1));
+  assert.equal(v.version, '3.1');
+  v.resolveRefs(); // throws on a $ref that points nowhere
+  const routes = JSON.parse(execFileSync(env('DCGATE_ADMIN_BIN'), ['routes'], { encoding: 'utf8' }));
+  const api = routes.filter((x) => x.api);
+  assert.ok(api.length >= 20, `API routes: ${api.length}`);
+  for (const route of api) {
+    const p = route.pattern.replace(/\{([a-z_]+):s\}/g, '{$1}');
+    assert.ok(doc.paths[p], `path ${p} missing`);
+    const op = doc.paths[p][route.method.toLowerCase()];
+    assert.ok(op, `${route.method} ${p} missing`);
+    assert.ok(op.responses, `${route.method} ${p} has no responses`);
+    if (!route.public) assert.ok(op.responses['401'], `${route.method} ${p}: no 401`);
+    if (route.perm) assert.ok(op.responses['403'], `${route.method} ${p}: no 403`);
+    for (const name of (p.match(/\{([^}]+)\}/g) || []).map((x) => x.slice(1, -1))) {
+      assert.ok((op.parameters || []).some((q) => q.in === 'path' && q.name === name), `${p}: parameter ${name}`);
+    }
+  }
+  const pages = Object.keys(doc.paths).filter((p) => !p.startsWith('/api/'));
+  assert.deepEqual(pages, [], 'only API routes are described');
+  const exec = doc.paths['/api/1.0/data-connectors/{id}/endpoints/{purpose}/execute'].post;
+  for (const code of ['200', '401', '403', '404', '422', '502', '504']) assert.ok(exec.responses[code], code);
+  assert.equal(doc.components.schemas.Error.required.join(), 'message,errors');
+});
+
+// ---------------------------------------------------------------- execution logs
+
+test('Test and execute are logged with secrets masked; the Logs tab and page filter and page them', async () => {
+  const conn = await makeConnector();
+  const ok = await makeEndpoint(conn.id, { purpose: 'Customers', url: `${env('JSON_SERVER_URL')}/customers?api_key={{key}}`, sample_data: '{"key": "SAMPLE-SECRET"}' });
+  const bad = await makeEndpoint(conn.id, { purpose: 'Closed', url: 'http://127.0.0.1:9/x' });
+  // a Test from the page, as a person does
+  const form = await admin.get(`/data-connectors/${conn.id}/endpoints/${ok.id}`);
+  assert.equal(form.status, 200);
+  const t = await admin.post(`/data-connectors/${conn.id}/endpoints/${ok.id}/test`, { _csrf: admin.csrf });
+  assert.equal(t.status, 200);
+  // two executes through the API
+  let r = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints/Customers/execute`, { data: { key: 'CALLER-SECRET' } });
+  assert.equal(r.status, 200, r.text);
+  r = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints/Closed/execute`, { data: {} });
+  assert.equal(r.status, 502, r.text);
+
+  const rows = sql(`SELECT kind, method, url, status, error, user_id, token_id, endpoint_id FROM execution_logs WHERE connector_id = ${conn.id} ORDER BY id`);
+  assert.equal(rows.length, 3);
+  assert.deepEqual(rows.map((x) => x.kind), ['test', 'execute', 'execute']);
+  assert.equal(rows[0].token_id, null, 'a Test is a session');
+  assert.ok(rows[1].token_id, 'an execute records its token');
+  assert.equal(rows[1].status, '200');
+  assert.match(rows[1].url, /api_key=\*\*\*\*/);
+  for (const x of rows) {
+    assert.doesNotMatch(x.url, /SECRET/, 'the key is masked in the log');
+    assert.ok(Number(x.user_id) > 0);
+  }
+  assert.equal(rows[2].status, '0');
+  assert.match(rows[2].error, /refused/i);
+
+  // the Logs tab of the connector
+  let page = await admin.get(`/data-connectors/${conn.id}/logs`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /aria-current="page">Logs</);
+  let lr = logRows(page.text);
+  assert.equal(lr.length, 3);
+  assert.ok(lr.every((x) => !/SECRET/.test(x.text)));
+  assert.match(lr[0].text, /refused/i, 'newest first');
+  // status filter
+  page = await admin.get(`/data-connectors/${conn.id}/logs?status=ok`);
+  lr = logRows(page.text);
+  assert.deepEqual(lr.map((x) => x.status), ['200', '200']);
+  page = await admin.get(`/data-connectors/${conn.id}/logs?status=error`);
+  assert.deepEqual(logRows(page.text).map((x) => x.status), ['failed']);
+  // time filter (UTC days)
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  page = await admin.get(`/data-connectors/${conn.id}/logs?from=${today}&to=${today}`);
+  assert.equal(logRows(page.text).length, 3);
+  page = await admin.get(`/data-connectors/${conn.id}/logs?from=${tomorrow}`);
+  assert.equal(logRows(page.text).length, 0);
+  page = await admin.get(`/data-connectors/${conn.id}/logs?from=2024-02-30`);
+  assert.match(page.text, /id="from-error"[^>]*>Enter a date/);
+  // pages
+  page = await admin.get(`/data-connectors/${conn.id}/logs?per_page=1&page=2`);
+  assert.equal(logRows(page.text).length, 1);
+  assert.match(page.text, /2–2 of 3/);
+  assert.match(page.text, /rel="next"/);
+  assert.match(page.text, /rel="prev"/);
+  // the page over every connector, filtered by connector
+  page = await admin.get(`/data-connector-logs?connector=${conn.id}`);
+  assert.equal(page.status, 200);
+  lr = logRows(page.text);
+  assert.equal(lr.length, 3);
+  assert.ok(lr.every((x) => x.text.includes(conn.name)));
+  assert.match(page.text, new RegExp(`<option value="${conn.id}" selected>`));
+  page = await admin.get('/data-connector-logs?status=error&per_page=100');
+  assert.ok(logRows(page.text).every((x) => x.status !== '200'));
+  assert.match((await admin.get('/data-connectors')).text, /href="\/data-connector-logs"/, 'Logs in the navigation');
+});
+
+test('the Logs pages need the view permission', async () => {
+  const username = unique('nolog').replace(/\s+/g, '_');
+  const password = 'a-long-password-1';
+  execFileSync(env('DCGATE_ADMIN_BIN'), ['create-user', username], {
+    env: { ...process.env, DCGATE_CONF: env('DCGATE_CONF'), DCGATE_PASSWORD: password },
+  });
+  const c = new Client();
+  const r = await c.login(username, password);
+  assert.ok([302, 303].includes(r.status), `sign-in: ${r.status}`);
+  assert.equal((await c.get('/data-connector-logs')).status, 403);
+  const conn = await makeConnector();
+  assert.equal((await c.get(`/data-connectors/${conn.id}/logs`)).status, 403);
+});
+
+test('dcgate-admin purge-logs deletes rows past the retention, keeps the rest', async () => {
+  const conn = await makeConnector();
+  sql(`INSERT INTO execution_logs (connector_id, kind, method, url, created_at) VALUES
+       (${conn.id}, 'execute', 'GET', 'http://old.example/', UTC_TIMESTAMP() - INTERVAL 45 DAY),
+       (${conn.id}, 'execute', 'GET', 'http://mid.example/', UTC_TIMESTAMP() - INTERVAL 10 DAY),
+       (${conn.id}, 'test', 'GET', 'http://new.example/', UTC_TIMESTAMP())`);
+  const run = (...args) => execFileSync(env('DCGATE_ADMIN_BIN'), ['purge-logs', ...args], {
+    encoding: 'utf8', env: { ...process.env, DCGATE_CONF: env('DCGATE_CONF') }, cwd: process.cwd(),
+  });
+  let out = run();
+  assert.match(out, /deleted \d+ execution log rows older than 30 days/);
+  let urls = sql(`SELECT url FROM execution_logs WHERE connector_id = ${conn.id} ORDER BY id`).map((x) => x.url);
+  assert.deepEqual(urls, ['http://mid.example/', 'http://new.example/']);
+  out = run('--days', '7');
+  assert.match(out, /older than 7 days/);
+  urls = sql(`SELECT url FROM execution_logs WHERE connector_id = ${conn.id}`).map((x) => x.url);
+  assert.deepEqual(urls, ['http://new.example/']);
+  assert.throws(() => run('--days', 'many'));
+});
+
+// --------------------------------------------------------------- export / import
+
+function exportOf(html) {
+  return JSON.parse(html);
+}
+
+test('export → import (new name) → export gives the same JSON but the name; secrets asked for', async () => {
+  const conn = await makeConnector({ auth_type: 'oauth2_client_credentials', token_url: `${env('OAUTH_URL')}/token`, client_id: 'cid', client_secret: 'TOP-SECRET', scope: 'read', client_auth: 'basic' });
+  await makeEndpoint(conn.id, {
+    purpose: 'List', description: 'All of them', method: 'GET', url: `${env('JSON_SERVER_URL')}/customers`, timeout: 12,
+    headers: [{ key: 'Accept', value: 'application/json', description: 'JSON', required: true }, { key: 'X-Trace', value: '{{trace}}', description: '', required: false }],
+    params: [{ key: 'city', value: '{{city}}', required: false }], sample_data: '{"city": "London", "trace": "t"}',
+  });
+  await makeEndpoint(conn.id, { purpose: 'Create', method: 'POST', url: `${env('JSON_SERVER_URL')}/customers`, body: '{"name": "{{name}}"}' });
+  const details = await admin.get(`/data-connectors/${conn.id}`);
+  assert.match(details.text, new RegExp(`href="/data-connectors/${conn.id}/export"[^>]*>Export<`));
+  const ex = await admin.get(`/data-connectors/${conn.id}/export`);
+  assert.equal(ex.status, 200);
+  assert.match(ex.headers.get('content-disposition'), /^attachment; filename=".+\.json"$/);
+  assert.doesNotMatch(ex.text, /TOP-SECRET/);
+  const doc = exportOf(ex.text);
+  assert.equal(doc.name, conn.name);
+  assert.deepEqual(doc.categories, conn.categories.map((c) => c.name));
+  assert.equal(doc.authorization.client_id, 'cid');
+  assert.ok(!('client_secret' in doc.authorization));
+  assert.equal(doc.endpoints.length, 2);
+  const apiDoc = (await api('GET', `/api/1.0/data-connectors/${conn.id}/export`)).json();
+  assert.deepEqual(apiDoc, doc, 'the API export is the same document');
+
+  // the import page: a taken name is refused clearly, nothing is left behind
+  const page = await admin.get('/data-connectors/import');
+  assert.equal(page.status, 200);
+  assert.match((await admin.get('/data-connectors')).text, /href="\/data-connectors\/import"/);
+  const before = sql('SELECT COUNT(*) AS n FROM connectors')[0].n;
+  let r = await admin.post('/data-connectors/import', { _csrf: admin.csrf, json: ex.text });
+  assert.equal(r.status, 422);
+  assert.match(decode(r.text), new RegExp(`A Data Connector named "${conn.name}" already exists`));
+  assert.equal(sql('SELECT COUNT(*) AS n FROM connectors')[0].n, before);
+  r = await admin.post('/data-connectors/import', { _csrf: admin.csrf, json: '{not json' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="json-error"/);
+
+  // a new name: imported, then the Authorization tab asks for the secrets
+  const newName = unique('Imported Copy').replace(/[^A-Za-z0-9 ]/g, '');
+  r = await admin.post('/data-connectors/import', { _csrf: admin.csrf, json: ex.text, name: newName });
+  assert.equal(r.status, 303, r.text.slice(0, 500));
+  const m = /^\/data-connectors\/(\d+)\/authorization$/.exec(r.location);
+  assert.ok(m, r.location);
+  const tab = await admin.get(r.location);
+  assert.equal(flashOf(tab.text), `Imported. Enter the secrets for ${newName}: Client Secret.`);
+  const copy = (await api('GET', `/api/1.0/data-connectors/${m[1]}`)).json();
+  assert.equal(copy.client_secret_set, false);
+  assert.equal(copy.auth_type, 'oauth2_client_credentials');
+  const again = exportOf((await admin.get(`/data-connectors/${m[1]}/export`)).text);
+  assert.equal(again.name, newName);
+  assert.deepEqual({ ...again, name: doc.name }, doc);
+});
+
+test('an import creates missing categories for a user who may, and refuses them otherwise', async () => {
+  const conn = await makeConnector();
+  const doc = (await api('GET', `/api/1.0/data-connectors/${conn.id}/export`)).json();
+  const fresh = unique('Fresh Cat').replace(/[^A-Za-z0-9 ]/g, '');
+  doc.categories = [doc.categories[0], fresh];
+  // a user who may create connectors but not categories
+  const limited = userToken('importer', ['view-data-connectors', 'create-data-connectors', 'edit-data-connectors']);
+  let r = await api('POST', '/api/1.0/data-connectors/import', { export: doc, name: unique('Limited Import').replace(/[^A-Za-z0-9 ]/g, '') }, limited.token);
+  assert.equal(r.status, 422, r.text);
+  assert.match(r.json().errors.categories[0], new RegExp(`"${fresh}" does not exist here`));
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM categories WHERE name = ${sqlString(fresh)}`)[0].n, '0');
+  // the admin may: the category is made
+  const name = unique('Admin Import').replace(/[^A-Za-z0-9 ]/g, '');
+  r = await api('POST', '/api/1.0/data-connectors/import', { export: JSON.stringify(doc), name });
+  assert.equal(r.status, 201, r.text);
+  const b = r.json();
+  assert.deepEqual(b.categories.map((c) => c.name).sort(), doc.categories.slice().sort());
+  assert.equal(b.secrets_needed, false);
+  // a refused endpoint undoes the whole import, made categories included
+  const other = unique('Other Cat').replace(/[^A-Za-z0-9 ]/g, '');
+  doc.categories = [other];
+  doc.endpoints = [{ purpose: 'Bad', method: 'GET', url: 'ftp://nowhere/' }];
+  r = await api('POST', '/api/1.0/data-connectors/import', { export: doc, name: unique('Undone').replace(/[^A-Za-z0-9 ]/g, '') });
+  assert.equal(r.status, 422, r.text);
+  assert.ok(r.json().errors['endpoints.0.url'], r.text);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM categories WHERE name = ${sqlString(other)}`)[0].n, '0');
+});
+
+// ------------------------------------------------------------- permission editor
+
+test('the permission editor offers Execute for Data Connectors', async () => {
+  const page = await admin.get('/admin/users/new');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /id="perm-execute-data-connectors"[^>]*value="execute-data-connectors"[^>]*data-perm-action="execute"/);
+  assert.match(page.text, /id="perm-execute-data-connectors"[^>]*> Execute</);
+});
