@@ -285,8 +285,8 @@ connector_finish(struct db *db, int rc)
 	return rc;
 }
 
-int
-db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
+static int
+db_connector_create_once(struct db *db, const struct connector_input *in, long long user_id,
 		    long long *id)
 {
 	int rc = db_begin(db);
@@ -301,8 +301,19 @@ db_connector_create(struct db *db, const struct connector_input *in, long long u
 	return connector_finish(db, rc);
 }
 
+/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
-db_connector_update(struct db *db, long long id, long long version,
+db_connector_create(struct db *db, const struct connector_input *in, long long user_id, long long *id)
+{
+	int rc, tries = 0;
+	do
+		rc = db_connector_create_once(db, in, user_id, id);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}
+
+static int
+db_connector_update_once(struct db *db, long long id, long long version,
 		    const struct connector_input *in, long long user_id)
 {
 	int rc = db_begin(db);
@@ -324,6 +335,18 @@ db_connector_update(struct db *db, long long id, long long version,
 	if (rc == DB_OK)
 		rc = connector_link(db, id, in->category_ids, in->ncategories);
 	return connector_finish(db, rc);
+}
+
+/* A deadlock victim's transaction was rolled back whole: run it again. */
+int
+db_connector_update(struct db *db, long long id, long long version, const struct connector_input *in,
+		    long long user_id)
+{
+	int rc, tries = 0;
+	do
+		rc = db_connector_update_once(db, id, version, in, user_id);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
 }
 
 int

@@ -105,8 +105,8 @@ endpoint_finish(struct db *db, int rc)
 	return rc;
 }
 
-int
-db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
+static int
+db_endpoint_create_once(struct db *db, long long connector_id, const struct endpoint_input *in,
 		   long long user_id, long long *id)
 {
 	int rc = db_begin(db);
@@ -124,6 +124,18 @@ db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_
 	return endpoint_finish(db, rc);
 }
 
+/* A deadlock victim's transaction was rolled back whole: run it again. */
+int
+db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
+		   long long user_id, long long *id)
+{
+	int rc, tries = 0;
+	do
+		rc = db_endpoint_create_once(db, connector_id, in, user_id, id);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}
+
 /* Locks the endpoint row for this transaction; DB_ENOTFOUND when it is not there. */
 static int
 endpoint_lock(struct db *db, long long connector_id, long long id)
@@ -136,8 +148,8 @@ endpoint_lock(struct db *db, long long connector_id, long long id)
 	return rc;
 }
 
-int
-db_endpoint_update(struct db *db, long long connector_id, long long id,
+static int
+db_endpoint_update_once(struct db *db, long long connector_id, long long id,
 		   const struct endpoint_input *in, long long user_id)
 {
 	int rc = db_begin(db);
@@ -155,8 +167,20 @@ db_endpoint_update(struct db *db, long long connector_id, long long id,
 	return endpoint_finish(db, rc);
 }
 
+/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
-db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id)
+db_endpoint_update(struct db *db, long long connector_id, long long id,
+		   const struct endpoint_input *in, long long user_id)
+{
+	int rc, tries = 0;
+	do
+		rc = db_endpoint_update_once(db, connector_id, id, in, user_id);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}
+
+static int
+db_endpoint_delete_once(struct db *db, long long connector_id, long long id, long long user_id)
 {
 	int rc = db_begin(db);
 	if (rc != DB_OK)
@@ -167,6 +191,17 @@ db_endpoint_delete(struct db *db, long long connector_id, long long id, long lon
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	return endpoint_finish(db, rc);
+}
+
+/* A deadlock victim's transaction was rolled back whole: run it again. */
+int
+db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id)
+{
+	int rc, tries = 0;
+	do
+		rc = db_endpoint_delete_once(db, connector_id, id, user_id);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
 }
 
 int

@@ -259,7 +259,7 @@ web_dispatch(struct ctx *c)
 	if (c->resp->status == 0) {
 		/* The handler (or a guard) returned an error status without a response. */
 		if (rc < 100 || rc > 599)
-			rc = rc == DB_EDOWN ? 503 : 500;
+			rc = rc == DB_EDOWN || rc == DB_ERETRY ? 503 : 500;
 		if (api || (r->flags & R_API))
 			return web_json_error(c, rc, http_status_text(rc), NULL);
 		return web_error(c, rc, NULL);

@@ -441,13 +441,13 @@ import_message(struct import *im)
 static struct json_object *
 import_parse(struct form *f, const char *text)
 {
-	struct json_tokener *tok = json_tokener_new_ex(API_MAX_DEPTH);
 	struct json_object *o = NULL;
 	size_t len = text ? strlen(text) : 0;
 	if (!len) {
 		form_error(f, "json", "Paste the exported JSON.");
 		return NULL;
 	}
+	struct json_tokener *tok = json_tokener_new_ex(API_MAX_DEPTH);
 	if (tok) {
 		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 		o = json_tokener_parse_ex(tok, text, (int)len);
