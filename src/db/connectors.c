@@ -287,7 +287,7 @@ connector_finish(struct db *db, int rc)
 
 static int
 db_connector_create_once(struct db *db, const struct connector_input *in, long long user_id,
-		    long long *id)
+			 long long *id)
 {
 	int rc = db_begin(db);
 	if (rc != DB_OK)
@@ -303,7 +303,8 @@ db_connector_create_once(struct db *db, const struct connector_input *in, long l
 
 /* A deadlock victim's transaction was rolled back whole: run it again. */
 int
-db_connector_create(struct db *db, const struct connector_input *in, long long user_id, long long *id)
+db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
+		    long long *id)
 {
 	int rc, tries = 0;
 	do
@@ -314,7 +315,7 @@ db_connector_create(struct db *db, const struct connector_input *in, long long u
 
 static int
 db_connector_update_once(struct db *db, long long id, long long version,
-		    const struct connector_input *in, long long user_id)
+			 const struct connector_input *in, long long user_id)
 {
 	int rc = db_begin(db);
 	if (rc != DB_OK)
@@ -339,8 +340,8 @@ db_connector_update_once(struct db *db, long long id, long long version,
 
 /* A deadlock victim's transaction was rolled back whole: run it again. */
 int
-db_connector_update(struct db *db, long long id, long long version, const struct connector_input *in,
-		    long long user_id)
+db_connector_update(struct db *db, long long id, long long version,
+		    const struct connector_input *in, long long user_id)
 {
 	int rc, tries = 0;
 	do

@@ -14,8 +14,8 @@ enum db_err {
 	DB_ENOTFOUND = -3, /* no row where one was expected */
 	DB_EFAIL = -4,	   /* any other error (logged) */
 	DB_ENOMEM = -5,
-	DB_EFK = -6,	   /* foreign key refused the change */
-	DB_ERETRY = -7,	   /* deadlock or lock wait timeout: the transaction was rolled back */
+	DB_EFK = -6,	/* foreign key refused the change */
+	DB_ERETRY = -7, /* deadlock or lock wait timeout: the transaction was rolled back */
 };
 
 /* How many times a save runs when the server picks it as a deadlock victim. */

@@ -107,7 +107,7 @@ endpoint_finish(struct db *db, int rc)
 
 static int
 db_endpoint_create_once(struct db *db, long long connector_id, const struct endpoint_input *in,
-		   long long user_id, long long *id)
+			long long user_id, long long *id)
 {
 	int rc = db_begin(db);
 	if (rc != DB_OK)
@@ -150,7 +150,7 @@ endpoint_lock(struct db *db, long long connector_id, long long id)
 
 static int
 db_endpoint_update_once(struct db *db, long long connector_id, long long id,
-		   const struct endpoint_input *in, long long user_id)
+			const struct endpoint_input *in, long long user_id)
 {
 	int rc = db_begin(db);
 	if (rc != DB_OK)
