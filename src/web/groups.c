@@ -146,6 +146,11 @@ group_submit(struct ctx *c, const struct group_old *old)
 	group_read(&f, &in, &users);
 	perm_set ed = perm_grantable(c->user);
 	in.perms = perm_implied((in.perms & ed) | (old->perms & ~ed));
+	/* No way up: only who holds all of a group's permissions may change its members. */
+	if ((in.perms & ~ed) && !form_ids_same(in.user_ids, in.nusers, old->user_ids, old->nusers))
+		form_error(&f, "user_ids",
+			   "You can only change the members of a group whose "
+			   "permissions you hold yourself.");
 	long long id = 0;
 	if (!f.nerrors) {
 		rc = group_save(c, &in, old, &id);

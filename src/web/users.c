@@ -14,6 +14,10 @@
 static const char MSG_LAST_SUPER[] =
     "This is the last active Super Admin: make another user a Super Admin first.";
 static const char MSG_SUPER_ONLY[] = "Only a Super Admin can change a Super Admin.";
+static const char MSG_GROUP_GRANT[] =
+    "You can only add or remove groups whose permissions you hold yourself.";
+static const char MSG_PASSWORD_GRANT[] =
+    "Only a Super Admin can set the password of a user with permissions you do not hold.";
 
 /* The stored user being edited; all zero/"" for a new one. */
 struct user_old {
@@ -160,6 +164,60 @@ user_read(struct form *f, struct user_input *in, const struct db_rows *groups, i
 	in->perms = form_permissions(f);
 }
 
+static int
+id_in(const long long *ids, size_t n, long long id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* The permissions a group gives; all of them when they cannot be read, so that a rule
+ * built on it refuses rather than allows. */
+static perm_set
+group_perms(struct ctx *c, long long gid)
+{
+	struct db_rows p;
+	if (db_group_permissions(c->db, c->a, gid, &p) != DB_OK)
+		return (perm_set)((1ull << PERM__MAX) - 1);
+	return perm_set_of_rows(&p);
+}
+
+/* The permissions of the groups in a but not in b. */
+static perm_set
+groups_perms_diff(struct ctx *c, const long long *a, size_t na, const long long *b, size_t nb)
+{
+	perm_set s = 0;
+	for (size_t i = 0; i < na; i++)
+		if (!id_in(b, nb, a[i]))
+			s |= group_perms(c, a[i]);
+	return s;
+}
+
+/* No way up through this form: someone who is not a Super Admin cannot add or remove a
+ * group that gives permissions they lack, nor set the password of a user who holds such
+ * permissions (and then sign in as them). */
+static void
+user_rules_grant(struct form *f, const struct user_input *in, const struct user_old *old)
+{
+	struct ctx *c = f->c;
+	if (c->user->is_super_admin)
+		return;
+	perm_set ed = perm_grantable(c->user);
+	perm_set moved =
+	    groups_perms_diff(c, in->group_ids, in->ngroups, old->group_ids, old->ngroups) |
+	    groups_perms_diff(c, old->group_ids, old->ngroups, in->group_ids, in->ngroups);
+	if (moved & ~ed)
+		form_error(f, "group_ids", MSG_GROUP_GRANT);
+	if (old->id && old->id != c->user->id && in->password[0]) {
+		perm_set held =
+		    old->perms | groups_perms_diff(c, old->group_ids, old->ngroups, NULL, 0);
+		if (held & ~ed)
+			form_error(f, "password", MSG_PASSWORD_GRANT);
+	}
+}
+
 /* Row-level rules; their messages go beside the fields they concern. */
 static void
 user_rules(struct form *f, struct user_input *in, const struct user_old *old)
@@ -167,6 +225,7 @@ user_rules(struct form *f, struct user_input *in, const struct user_old *old)
 	struct ctx *c = f->c;
 	perm_set ed = perm_grantable(c->user);
 	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
+	user_rules_grant(f, in, old);
 	if (!c->user->is_super_admin && in->f.is_super_admin != old->is_super_admin)
 		form_error(f, "is_super_admin",
 			   "Only a Super Admin can make a user a Super Admin.");

@@ -488,6 +488,61 @@ test('the user form puts each user in groups in one save', async () => {
   assert.equal(sql(`SELECT COUNT(*) AS n FROM user_groups WHERE user_id = ${u.id}`)[0].n, '2');
 });
 
+test('no way up: a manager cannot join powerful groups, fill them, or take over a stronger account', async () => {
+  const tag = unique('esc').replace(/\s/g, '_');
+  // A manager of users and groups who holds no Data Connector permission.
+  const mgrPerms = ['view-users', 'create-users', 'edit-users', 'view-groups', 'create-groups', 'edit-groups'];
+  const mgr = await createUser({ username: `${tag}_mgr`, permissions: mgrPerms });
+  const strong = await createUser({ username: `${tag}_strong`, permissions: ['view-data-connectors', 'delete-data-connectors'] });
+  await admin.submit('/admin/groups/new', '/admin/groups', { name: `Power ${tag}`, permissions: ['delete-data-connectors'] });
+  await admin.submit('/admin/groups/new', '/admin/groups', { name: `Tame ${tag}`, permissions: ['view-users'] });
+  const power = sql(`SELECT id FROM \`groups\` WHERE name = ${sqlString(`Power ${tag}`)}`)[0].id;
+  const tame = sql(`SELECT id FROM \`groups\` WHERE name = ${sqlString(`Tame ${tag}`)}`)[0].id;
+  const c = await signedIn(`${tag}_mgr`);
+
+  // Joining the powerful group through the user form: refused beside the field, nothing saved.
+  const join = await c.post(`/admin/users/${mgr.id}`, {
+    _csrf: c.csrf, username: `${tag}_mgr`, is_active: '1', group_ids: [power], permissions: mgrPerms,
+  });
+  assert.equal(join.status, 422);
+  assert.match(fieldError(join.text, 'group_ids'), /groups whose permissions you hold yourself/);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM user_groups WHERE user_id = ${mgr.id}`)[0].n, '0');
+  // A group within their own permissions is fine.
+  const ok = await c.post(`/admin/users/${mgr.id}`, {
+    _csrf: c.csrf, username: `${tag}_mgr`, is_active: '1', group_ids: [tame], permissions: mgrPerms,
+  });
+  assert.equal(ok.status, 303, fieldErrors(ok.text));
+
+  // Adding themselves as a member of the powerful group through the group form: refused.
+  const page = await c.get(`/admin/groups/${power}`);
+  const fill = await c.post(`/admin/groups/${power}`, {
+    _csrf: csrfFrom(page.text), name: `Power ${tag}`, user_ids: [mgr.id],
+  });
+  assert.equal(fill.status, 422);
+  assert.match(fieldError(fill.text, 'user_ids'), /permissions you hold yourself/);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM user_groups WHERE group_id = ${power}`)[0].n, '0');
+  assert.deepEqual(sql(`SELECT permission FROM group_permissions WHERE group_id = ${power} ORDER BY permission`)
+    .map((x) => x.permission), ['delete-data-connectors', 'view-data-connectors'], 'its permissions kept');
+
+  // Setting the password of a user who holds more: refused, the old password still works.
+  const before = userRow(`${tag}_strong`).password_hash;
+  const take = await c.post(`/admin/users/${strong.id}`, {
+    _csrf: c.csrf, username: `${tag}_strong`, is_active: '1', password: 'taken over 1',
+    permissions: ['view-data-connectors', 'delete-data-connectors'],
+  });
+  assert.equal(take.status, 422);
+  assert.match(fieldError(take.text, 'password'), /Only a Super Admin can set the password/);
+  assert.equal(userRow(`${tag}_strong`).password_hash, before);
+  await signedIn(`${tag}_strong`);
+  // The manager may still set the password of a user within their own permissions.
+  const weak = await createUser({ username: `${tag}_weak`, permissions: ['view-users'] });
+  const reset = await c.post(`/admin/users/${weak.id}`, {
+    _csrf: c.csrf, username: `${tag}_weak`, is_active: '1', password: 'a new one 22', permissions: ['view-users'],
+  });
+  assert.equal(reset.status, 303, fieldErrors(reset.text));
+  await signedIn(`${tag}_weak`, 'a new one 22');
+});
+
 // ------------------------------------------------------------------- profile and tokens
 
 test('profile: the password changes only with the current one, and other sessions end', async () => {
