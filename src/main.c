@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "db/logs.h"
 #include "web/web.h"
 
 static struct app app;
@@ -203,7 +204,11 @@ main(int argc, char **argv)
 		n = 8;
 	struct worker *ws = calloc((size_t)n, sizeof(*ws));
 	pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-	if (!ws || !tids || workers_start(ws, tids, (int)n) != 0)
+	if (!ws || !tids)
+		return 1;
+	if (db_log_writer_start(&app.cfg) != DB_OK)
+		log_warn("execution log writer not started: rows are written by each request");
+	if (workers_start(ws, tids, (int)n) != 0)
 		return 1;
 	log_info("dcgate %s started with %ld workers", DCGATE_VERSION, n);
 	signal_loop();
@@ -215,6 +220,7 @@ main(int argc, char **argv)
 		curl_easy_cleanup(ws[i].curl);
 		arena_free(&ws[i].arena);
 	}
+	db_log_writer_stop(); /* after the workers: their last rows are queued */
 	close(listen_fd);
 	free(ws);
 	free(tids);

@@ -33,8 +33,9 @@ struct user {
 	const char *display_name;
 	const char *email;
 	int is_super_admin;
-	perm_set perms;	    /* own + groups'; all when super admin */
-	long long token_id; /* API token used, 0 for a session */
+	perm_set perms;	     /* own + groups'; all when super admin */
+	long long token_id;  /* API token used, 0 for a session */
+	struct db_gens gens; /* read with the session or token; 0s for other loads */
 };
 
 int perm_has(const struct user *u, enum perm p);

@@ -1,6 +1,8 @@
 /* Sign-in, sessions, API tokens and the audit log, all kept in MySQL so that several
  * dcgate processes share them. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../crypt/crypt.h"
@@ -12,6 +14,14 @@
 	" AS perms, (SELECT GROUP_CONCAT(gp.permission) FROM group_permissions gp"                 \
 	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"            \
 	" AS group_perms"
+
+/* The change counters of sql/005_generations.sql, read with the session or token: joins of
+ * one primary key row each (const tables, read once while planning), LEFT so that a missing
+ * row only turns the caches off. */
+#define SQL_GENS_COLS "g1.n AS gen_connectors, g2.n AS gen_categories, g3.n AS gen_accounts"
+#define SQL_GENS_JOIN                                                                              \
+	" LEFT JOIN generations g1 ON g1.id = 1 LEFT JOIN generations g2 ON g2.id = 2"             \
+	" LEFT JOIN generations g3 ON g3.id = 3"
 
 static const char SQL_LOGIN_USER[] =
     "SELECT id, password_hash, is_active,"
@@ -27,12 +37,13 @@ static const char SQL_USER_LOCK[] =
 static const char SQL_SESSION_ADD[] =
     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
     " remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
+/* The user row is read every time (active, super admin, names); only the permission set,
+ * which costs two more subqueries, comes from the cache while the accounts counter holds. */
 static const char SQL_SESSION_GET[] =
     "SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
     " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
-    " u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-    " " SQL_PERMS_OF(
-	"u.id") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
+    " u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active, " SQL_GENS_COLS
+    " FROM sessions s JOIN users u ON u.id = s.user_id" SQL_GENS_JOIN " WHERE s.token_hash = ?";
 static const char SQL_SESSION_TOUCH[] =
     "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_CLEAR[] =
@@ -41,8 +52,10 @@ static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
 static const char SQL_TOKEN_GET[] =
     "SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
-    " u.is_active, " SQL_PERMS_OF(
-	"u.id") " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?";
+    " u.is_active, TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago,"
+    " " SQL_GENS_COLS " FROM api_tokens t JOIN users u ON u.id = t.user_id" SQL_GENS_JOIN
+    " WHERE t.token_hash = ?";
+static const char SQL_PERMS_GET[] = "SELECT " SQL_PERMS_OF("?");
 static const char SQL_TOKEN_TOUCH[] =
     "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
@@ -67,6 +80,63 @@ user_from_row(const struct db_rows *r, struct user *u)
 	u->perms = u->is_super_admin ? ~(perm_set)0
 				     : perm_parse_list(db_get(r, 0, "perms")) |
 					   perm_parse_list(db_get(r, 0, "group_perms"));
+}
+
+/* The counters when the row has them (session and token rows); 0 leaves caches alone. */
+static void
+gens_from_row(const struct db_rows *r, struct user *u)
+{
+	u->gens.connectors = db_get_ll(r, 0, "gen_connectors", 0);
+	u->gens.categories = db_get_ll(r, 0, "gen_categories", 0);
+}
+
+/* ---- permission sets by user id and accounts counter, shared by the workers ---- */
+
+static struct cache *perm_cache;
+static pthread_once_t perm_cache_once = PTHREAD_ONCE_INIT;
+
+static void
+perm_cache_free(void)
+{
+	cache_free(perm_cache);
+	perm_cache = NULL;
+}
+
+static void
+perm_cache_init(void)
+{
+	perm_cache = cache_new(4096, 0);
+	atexit(perm_cache_free);
+}
+
+/* The permissions of the user of a session or token row: all for a super admin; else from
+ * the cache under the accounts counter read with that row (so before the permissions: an
+ * entry is never older than its key), or from the database, then kept. */
+static int
+perms_load(struct db *db, struct arena *a, const struct db_rows *r, struct user *u)
+{
+	if (u->is_super_admin)
+		return DB_OK; /* user_from_row gave all */
+	long long gen = db_get_ll(r, 0, "gen_accounts", 0);
+	char key[64];
+	void *val;
+	size_t len;
+	pthread_once(&perm_cache_once, perm_cache_init);
+	snprintf(key, sizeof(key), "%lld|%lld", u->id, gen);
+	if (gen > 0 && cache_get(perm_cache, key, a, &val, &len) == CORE_OK &&
+	    len == sizeof(perm_set)) {
+		memcpy(&u->perms, val, sizeof(perm_set));
+		return DB_OK;
+	}
+	struct db_rows p;
+	int rc = db_query_row(db, a, &p, SQL_PERMS_GET, "ii", u->id, u->id);
+	if (rc != DB_OK)
+		return rc;
+	u->perms =
+	    perm_parse_list(db_get(&p, 0, "perms")) | perm_parse_list(db_get(&p, 0, "group_perms"));
+	if (gen > 0)
+		cache_put(perm_cache, key, &u->perms, sizeof(perm_set));
+	return DB_OK;
 }
 
 static int
@@ -156,6 +226,9 @@ auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
 		return AUTH_ENOSESSION;
 	}
 	user_from_row(&r, &s->user);
+	gens_from_row(&r, &s->user);
+	if ((rc = perms_load(db, a, &r, &s->user)) != DB_OK)
+		return rc;
 	s->token_hash = hash;
 	s->csrf = db_get(&r, 0, "csrf_token");
 	s->flash = db_get(&r, 0, "flash");
@@ -195,8 +268,14 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 	if (!db_get_ll(&r, 0, "is_active", 0))
 		return AUTH_ENOSESSION;
 	user_from_row(&r, u);
+	gens_from_row(&r, u);
+	if ((rc = perms_load(db, a, &r, u)) != DB_OK)
+		return rc;
 	u->token_id = db_get_ll(&r, 0, "token_id", 0);
-	db_exec(db, SQL_TOKEN_TOUCH, "i", u->token_id);
+	/* last_used_at moves at most once a minute: no write round trip on the other calls. */
+	long long used_ago = db_get_ll(&r, 0, "used_ago", -1);
+	if (used_ago < 0 || used_ago > 60)
+		db_exec(db, SQL_TOKEN_TOUCH, "i", u->token_id);
 	return AUTH_OK;
 }
 

@@ -47,7 +47,16 @@ arena_alloc(struct arena *a, size_t n)
 	struct arena_block *b = a->head;
 	if (!b || b->size - b->used < n) {
 		size_t size = n > a->block_size ? n : a->block_size;
-		struct arena_block *nb = block_new(size);
+		struct arena_block *nb = NULL;
+		if (size == a->block_size && a->spare) {
+			nb = a->spare;
+			a->spare = nb->next;
+			a->nspare--;
+			nb->next = NULL;
+			nb->used = 0;
+		} else {
+			nb = block_new(size);
+		}
 		if (!nb)
 			return NULL;
 		/* A large one-off block goes behind the current one so its free space stays usable.
@@ -132,19 +141,23 @@ void
 arena_reset(struct arena *a)
 {
 	run_defers(a);
-	/* The oldest block (the list's tail) is kept and reused; the rest go back to malloc. */
-	struct arena_block *b = a->head, *keep = NULL;
+	/* Blocks of the usual size are kept (up to ARENA_SPARE_MAX) for the next request: freeing
+	 * them would hand 64 KB chunks back to malloc, which consolidates its free lists on each
+	 * one; large one-off blocks go back. */
+	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *next = b->next;
-		if (!next && b->size == a->block_size)
-			keep = b;
-		else
+		if (b->size == a->block_size && a->nspare < ARENA_SPARE_MAX) {
+			b->used = 0;
+			b->next = a->spare;
+			a->spare = b;
+			a->nspare++;
+		} else {
 			free(b);
+		}
 		b = next;
 	}
-	a->head = keep;
-	if (keep)
-		keep->used = 0;
+	a->head = NULL;
 	a->total = 0;
 }
 
@@ -158,6 +171,14 @@ arena_free(struct arena *a)
 		free(b);
 		b = next;
 	}
+	b = a->spare;
+	while (b) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->spare = NULL;
+	a->nspare = 0;
 	a->head = NULL;
 	a->total = 0;
 }

@@ -21,7 +21,9 @@ struct arena {
 	struct arena_block *head;
 	struct arena_defer *defers;
 	size_t block_size;
-	size_t total; /* bytes handed out, for limits and tests */
+	size_t total;		   /* bytes handed out, for limits and tests */
+	struct arena_block *spare; /* blocks of block_size kept by arena_reset for reuse */
+	size_t nspare;
 };
 
 void arena_init(struct arena *a, size_t block_size);
@@ -31,7 +33,10 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs fn(ptr) at arena_reset/arena_free time, newest first. */
 int arena_defer(struct arena *a, void (*fn)(void *), void *ptr);
-void arena_reset(struct arena *a); /* runs defers, keeps the first block for reuse */
+/* Runs defers; keeps up to ARENA_SPARE_MAX blocks of block_size for the next request (a
+ * worker's arena then stops going back to malloc once it has seen its largest page). */
+void arena_reset(struct arena *a);
+#define ARENA_SPARE_MAX 16
 void arena_free(struct arena *a);
 
 /* ---- buf: growable byte string on malloc, always NUL-terminated ---- */
@@ -55,6 +60,40 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 int buf_init_arena(struct buf *b, struct arena *a);
 /* A buffer allocated in the arena and freed with it; NULL when memory ran out. */
 struct buf *buf_new_arena(struct arena *a);
+
+/* ---- cache: bounded LRU of byte strings shared by threads (mutex inside) ---- */
+/* Keys are strings that name everything a value depends on (the database's change counters
+ * included), so a found value is current by construction. */
+struct cache;
+/* At most max_entries values and max_bytes of keys and values (0: no byte bound). */
+struct cache *cache_new(size_t max_entries, size_t max_bytes);
+void cache_free(struct cache *c);
+/* Copies the value under key into the arena (with one NUL byte after it); CORE_ERANGE when
+ * there is none (or c is NULL). */
+int cache_get(struct cache *c, const char *key, struct arena *a, void **val, size_t *len);
+/* Stores a copy of the value, replacing any under the same key, evicting the least recently
+ * used past the bounds. */
+int cache_put(struct cache *c, const char *key, const void *val, size_t len);
+/* Single flight for a missing value. CORE_OK: the caller fills key and then calls
+ * cache_release (whether or not it could). CORE_ERANGE: another thread was filling it and
+ * has finished (or wait_ms passed): look again, and fill without a claim if still missing.
+ * CORE_ENOMEM: no claim could be made: fill without one. */
+int cache_claim(struct cache *c, const char *key, long wait_ms);
+void cache_release(struct cache *c, const char *key);
+void cache_stats(struct cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
+		 unsigned long long *misses);
+
+/* pack/unpack: flat cache values of integers and strings (NULL kept), read back in order.
+ * unpack_str points into the unpacked bytes; u->bad is sticky on a short or broken value. */
+struct unpack {
+	const char *p;
+	size_t left;
+	int bad;
+};
+int pack_i64(struct buf *b, long long v);
+int pack_str(struct buf *b, const char *s);
+long long unpack_i64(struct unpack *u);
+const char *unpack_str(struct unpack *u);
 
 /* ---- log: one line per call on stderr, thread safe ---- */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERR };

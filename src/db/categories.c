@@ -1,4 +1,6 @@
 /* Data connector categories: list, lookup, create, update, delete. */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -70,6 +72,101 @@ int
 db_category_all(struct db *db, struct arena *a, struct db_rows *out)
 {
 	return db_query(db, a, out, SQL_CATEGORY_ALL, "");
+}
+
+/* ---- the process's caches ---- */
+
+static struct cache *store_caches[STORE_CACHE__MAX];
+static pthread_once_t store_caches_once = PTHREAD_ONCE_INIT;
+
+static void
+store_caches_free(void)
+{
+	for (int i = 0; i < STORE_CACHE__MAX; i++) {
+		cache_free(store_caches[i]);
+		store_caches[i] = NULL;
+	}
+}
+
+static void
+store_caches_init(void)
+{
+	/* A list page of 100 rows packs to about 30 KB; categories are a few KB. */
+	store_caches[STORE_CACHE_LIST] = cache_new(256, 8u << 20);
+	store_caches[STORE_CACHE_CATEGORIES] = cache_new(8, 2u << 20);
+	store_caches[STORE_CACHE_API_LIST] = cache_new(256, 8u << 20);
+	atexit(store_caches_free);
+}
+
+struct cache *
+store_cache(enum store_cache which)
+{
+	pthread_once(&store_caches_once, store_caches_init);
+	return which < STORE_CACHE__MAX ? store_caches[which] : NULL;
+}
+
+/* A result of few columns, flat: columns, rows, names, then cells (NULL kept). */
+static void
+rows_pack(struct buf *b, const struct db_rows *r)
+{
+	pack_i64(b, (long long)r->ncols);
+	pack_i64(b, (long long)r->nrows);
+	for (size_t c = 0; c < r->ncols; c++)
+		pack_str(b, r->names[c]);
+	for (size_t i = 0; i < r->nrows * r->ncols; i++)
+		pack_str(b, r->cells[i]);
+}
+
+static int
+rows_unpack(struct arena *a, const void *val, size_t len, struct db_rows *out)
+{
+	struct unpack u = {val, len, 0};
+	long long ncols = unpack_i64(&u), nrows = unpack_i64(&u);
+	if (u.bad || ncols < 0 || nrows < 0 || (size_t)ncols > len || (size_t)nrows > len)
+		return DB_EFAIL;
+	size_t cells = (size_t)ncols * (size_t)nrows;
+	memset(out, 0, sizeof(*out));
+	out->names = arena_alloc(a, ((size_t)ncols + 1) * sizeof(*out->names));
+	out->cells = arena_alloc(a, (cells + 1) * sizeof(*out->cells));
+	out->lens = arena_alloc(a, (cells + 1) * sizeof(*out->lens));
+	if (!out->names || !out->cells || !out->lens)
+		return DB_ENOMEM;
+	for (long long c = 0; c < ncols; c++)
+		out->names[c] = unpack_str(&u);
+	for (size_t i = 0; i < cells; i++) {
+		out->cells[i] = (char *)unpack_str(&u);
+		out->lens[i] = out->cells[i] ? strlen(out->cells[i]) : 0;
+	}
+	if (u.bad)
+		return DB_EFAIL;
+	out->ncols = (size_t)ncols;
+	out->nrows = (size_t)nrows;
+	return DB_OK;
+}
+
+int
+db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
+		       struct db_rows *out)
+{
+	struct cache *cache = store_cache(STORE_CACHE_CATEGORIES);
+	if (!cache || !gens || gens->categories <= 0)
+		return db_category_all(db, a, out);
+	const char *key = arena_printf(a, "all|%lld", gens->categories);
+	void *val;
+	size_t len;
+	if (key && cache_get(cache, key, a, &val, &len) == CORE_OK &&
+	    rows_unpack(a, val, len, out) == DB_OK)
+		return DB_OK;
+	int rc = db_category_all(db, a, out);
+	if (rc == DB_OK && key) {
+		struct buf b;
+		buf_init(&b);
+		rows_pack(&b, out);
+		if (!b.failed)
+			cache_put(cache, key, b.data, b.len);
+		buf_free(&b);
+	}
+	return rc;
 }
 
 int

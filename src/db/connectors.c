@@ -55,21 +55,47 @@ static const char *const sql_conn_cat_ids[CSORT__MAX] = {
     SQL_CONN_CAT_IDS_MODIFIED_DESC, SQL_CONN_CAT_IDS_CREATED,	SQL_CONN_CAT_IDS_CREATED_DESC,
 };
 
-/* A search scans anyway (a substring can be anywhere), so its order is a parameter: the
- * connector_sort value, bound six times. */
-#define CONN_SORT_BY_PARAM                                                                         \
-	" ORDER BY CASE WHEN ? = 0 THEN c.name END, CASE WHEN ? = 1 THEN c.name END DESC,"         \
-	" CASE WHEN ? = 2 THEN c.updated_at END, CASE WHEN ? = 3 THEN c.updated_at END DESC,"      \
-	" CASE WHEN ? = 4 THEN c.created_at END, CASE WHEN ? = 5 THEN c.created_at END DESC,"      \
-	" c.id LIMIT ? OFFSET ?"
+/* A search scans the connectors anyway (a substring can be anywhere; LIKE '%q%' uses no
+ * index), but the categories whose names match come first, from the small categories table
+ * through the links' category index, as one materialized set probed by primary key; each
+ * order is again a statement of its own, so the sort is on plain columns. */
+#define CONN_SEARCH_MATCH                                                                          \
+	" (c.name LIKE ? ESCAPE '!' OR c.description LIKE ? ESCAPE '!'"                            \
+	" OR c.id IN (SELECT cc.connector_id FROM categories k"                                    \
+	" JOIN connector_categories cc ON cc.category_id = k.id WHERE k.name LIKE ? ESCAPE '!'))"
+#define CONN_IDS_SEARCH(order)                                                                     \
+	"SELECT c.id, COUNT(*) OVER () AS total FROM connectors c WHERE" CONN_SEARCH_MATCH         \
+	" ORDER BY " order " LIMIT ? OFFSET ?"
+/* Searching within a category starts from that category's links (a few hundred rows by
+ * the links' category index) instead of every connector. */
+#define CONN_IDS_CATEGORY_SEARCH(order)                                                            \
+	"SELECT c.id, COUNT(*) OVER () AS total FROM connector_categories f"                       \
+	" JOIN connectors c ON c.id = f.connector_id WHERE f.category_id = ? "                     \
+	"AND" CONN_SEARCH_MATCH " ORDER BY " order " LIMIT ? OFFSET ?"
 
-static const char SQL_CONN_IDS_SEARCH[] =
-    "SELECT c.id, COUNT(*) OVER () AS total FROM connectors c"
-    " WHERE (c.name LIKE ? ESCAPE '!' OR c.description LIKE ? ESCAPE '!'"
-    " OR c.id IN (SELECT cc.connector_id FROM connector_categories cc"
-    " JOIN categories k ON k.id = cc.category_id WHERE k.name LIKE ? ESCAPE '!'))"
-    " AND (? = 0 OR c.id IN (SELECT f.connector_id FROM connector_categories f"
-    " WHERE f.category_id = ?))" CONN_SORT_BY_PARAM;
+static const char SQL_CONN_SEARCH_NAME[] = CONN_IDS_SEARCH(ORDER_NAME);
+static const char SQL_CONN_SEARCH_NAME_DESC[] = CONN_IDS_SEARCH(ORDER_NAME_DESC);
+static const char SQL_CONN_SEARCH_MODIFIED[] = CONN_IDS_SEARCH(ORDER_MODIFIED);
+static const char SQL_CONN_SEARCH_MODIFIED_DESC[] = CONN_IDS_SEARCH(ORDER_MODIFIED_DESC);
+static const char SQL_CONN_SEARCH_CREATED[] = CONN_IDS_SEARCH(ORDER_CREATED);
+static const char SQL_CONN_SEARCH_CREATED_DESC[] = CONN_IDS_SEARCH(ORDER_CREATED_DESC);
+static const char *const sql_conn_search[CSORT__MAX] = {
+    SQL_CONN_SEARCH_NAME,	   SQL_CONN_SEARCH_NAME_DESC, SQL_CONN_SEARCH_MODIFIED,
+    SQL_CONN_SEARCH_MODIFIED_DESC, SQL_CONN_SEARCH_CREATED,   SQL_CONN_SEARCH_CREATED_DESC,
+};
+
+static const char SQL_CONN_CAT_SEARCH_NAME[] = CONN_IDS_CATEGORY_SEARCH(ORDER_NAME);
+static const char SQL_CONN_CAT_SEARCH_NAME_DESC[] = CONN_IDS_CATEGORY_SEARCH(ORDER_NAME_DESC);
+static const char SQL_CONN_CAT_SEARCH_MODIFIED[] = CONN_IDS_CATEGORY_SEARCH(ORDER_MODIFIED);
+static const char SQL_CONN_CAT_SEARCH_MODIFIED_DESC[] =
+    CONN_IDS_CATEGORY_SEARCH(ORDER_MODIFIED_DESC);
+static const char SQL_CONN_CAT_SEARCH_CREATED[] = CONN_IDS_CATEGORY_SEARCH(ORDER_CREATED);
+static const char SQL_CONN_CAT_SEARCH_CREATED_DESC[] = CONN_IDS_CATEGORY_SEARCH(ORDER_CREATED_DESC);
+static const char *const sql_conn_cat_search[CSORT__MAX] = {
+    SQL_CONN_CAT_SEARCH_NAME,	  SQL_CONN_CAT_SEARCH_NAME_DESC,
+    SQL_CONN_CAT_SEARCH_MODIFIED, SQL_CONN_CAT_SEARCH_MODIFIED_DESC,
+    SQL_CONN_CAT_SEARCH_CREATED,  SQL_CONN_CAT_SEARCH_CREATED_DESC,
+};
 
 /* The rows of up to CONN_ROWS_CHUNK ids (unused slots bound to 0, which no row has). */
 #define CONN_ROWS_CHUNK 25
@@ -145,8 +171,10 @@ connector_page_ids(struct db *db, struct arena *a, const struct connector_query 
 {
 	long long s = q->sort < CSORT__MAX ? q->sort : CSORT_NAME, lim = limit;
 	if (like)
-		return db_query(db, a, out, SQL_CONN_IDS_SEARCH, "sssiiiiiiiiii", like, like, like,
-				q->category_id, q->category_id, s, s, s, s, s, s, lim, offset);
+		return q->category_id > 0 ? db_query(db, a, out, sql_conn_cat_search[s], "isssii",
+						     q->category_id, like, like, like, lim, offset)
+					  : db_query(db, a, out, sql_conn_search[s], "sssii", like,
+						     like, like, lim, offset);
 	if (q->category_id > 0)
 		return db_query(db, a, out, sql_conn_cat_ids[s], "iii", q->category_id, lim,
 				offset);
@@ -242,8 +270,8 @@ connector_rows(struct db *db, struct arena *a, const long long *ids, size_t n,
 	return DB_OK;
 }
 
-int
-db_connector_list(struct db *db, struct arena *a, const struct connector_query *q,
+static int
+connector_list_db(struct db *db, struct arena *a, const struct connector_query *q,
 		  struct connector_row **rows, size_t *nrows, long long *total, int *any)
 {
 	const char *like = NULL;
@@ -261,6 +289,95 @@ db_connector_list(struct db *db, struct arena *a, const struct connector_query *
 	for (size_t i = 0; i < page.nrows; i++)
 		ids[i] = db_get_ll(&page, i, "id", 0);
 	return connector_rows(db, a, ids, page.nrows, rows, nrows);
+}
+
+/* ---- the list cache: pages by their query and the change counters read before them ---- */
+
+static void
+list_pack(struct buf *b, const struct connector_row *rows, size_t n, long long total, int any)
+{
+	pack_i64(b, total);
+	pack_i64(b, any);
+	pack_i64(b, (long long)n);
+	for (size_t i = 0; i < n; i++) {
+		const struct connector_row *r = &rows[i];
+		pack_i64(b, r->id);
+		pack_i64(b, r->endpoints);
+		pack_str(b, r->name);
+		pack_str(b, r->description);
+		pack_str(b, r->auth_type);
+		pack_str(b, r->created_at);
+		pack_str(b, r->updated_at);
+		pack_str(b, r->category_ids);
+	}
+}
+
+static int
+list_unpack(struct arena *a, const void *val, size_t len, struct connector_row **rows,
+	    size_t *nrows, long long *total, int *any)
+{
+	struct unpack u = {val, len, 0};
+	long long t = unpack_i64(&u), y = unpack_i64(&u), n = unpack_i64(&u);
+	if (u.bad || n < 0 || (size_t)n > len)
+		return DB_EFAIL;
+	struct connector_row *out = arena_alloc(a, ((size_t)n + 1) * sizeof(*out));
+	if (!out)
+		return DB_ENOMEM;
+	for (long long i = 0; i < n; i++) {
+		struct connector_row *r = &out[i];
+		r->id = unpack_i64(&u);
+		r->endpoints = unpack_i64(&u);
+		r->name = unpack_str(&u);
+		r->description = unpack_str(&u);
+		r->auth_type = unpack_str(&u);
+		r->created_at = unpack_str(&u);
+		r->updated_at = unpack_str(&u);
+		r->category_ids = unpack_str(&u);
+	}
+	if (u.bad)
+		return DB_EFAIL;
+	*rows = out;
+	*nrows = (size_t)n;
+	*total = t;
+	*any = (int)y;
+	return DB_OK;
+}
+
+int
+db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens,
+		  const struct connector_query *q, struct connector_row **rows, size_t *nrows,
+		  long long *total, int *any)
+{
+	struct cache *cache = store_cache(STORE_CACHE_LIST);
+	const char *key = NULL;
+	/* Both counters: a search also matches category names. q last, as it may hold '|'. */
+	if (cache && gens && gens->connectors > 0 && gens->categories > 0)
+		key = arena_printf(a, "%lld|%lld|%d|%lld|%lld|%ld|%s", gens->connectors,
+				   gens->categories, (int)q->sort, q->category_id, q->offset,
+				   q->limit, q->q ? q->q : "");
+	void *val;
+	size_t len;
+	if (key && cache_get(cache, key, a, &val, &len) == CORE_OK &&
+	    list_unpack(a, val, len, rows, nrows, total, any) == DB_OK)
+		return DB_OK;
+	/* After a save every worker misses the same pages at once: one asks, the others wait
+	 * for its answer (a search scans every connector). */
+	int claim = key ? cache_claim(cache, key, 2000) : CORE_ENOMEM;
+	if (claim == CORE_ERANGE && cache_get(cache, key, a, &val, &len) == CORE_OK &&
+	    list_unpack(a, val, len, rows, nrows, total, any) == DB_OK)
+		return DB_OK;
+	int rc = connector_list_db(db, a, q, rows, nrows, total, any);
+	if (rc == DB_OK && key) {
+		struct buf b;
+		buf_init(&b);
+		list_pack(&b, *rows, *nrows, *total, *any);
+		if (!b.failed)
+			cache_put(cache, key, b.data, b.len);
+		buf_free(&b);
+	}
+	if (claim == CORE_OK)
+		cache_release(cache, key);
+	return rc;
 }
 
 /* Links ids to connector id; the caller owns the transaction. */

@@ -32,6 +32,15 @@ struct db_rows {
 	const char **names; /* column names */
 };
 
+/* Change counters kept by the triggers of sql/005_generations.sql, read in the same round
+ * trip as the session or API token, before any data a request reads: a cache entry filled
+ * after reading them is at least as new as they say. 0 when unknown (then nothing is
+ * cached). */
+struct db_gens {
+	long long connectors; /* connectors, their category links, endpoint counts */
+	long long categories;
+};
+
 /* Argument types for the statement helpers: one letter per '?' placeholder.
  *  's' const char * (NULL binds SQL NULL)   'i' long long   'b' const void *, size_t */
 int db_open(struct db **out, const struct config *cfg);

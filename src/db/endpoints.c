@@ -1,8 +1,12 @@
 /* Endpoints of a connector with their header and query parameter rows (saved together in
  * one transaction that also moves the connector's version on), and the execution log. */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "endpoints.h"
+#include "logs.h"
 
 const char *const endpoint_method_names[EP_METHOD__MAX] = {
     "GET", "POST", "PUT", "PATCH", "DELETE",
@@ -36,6 +40,23 @@ static const char SQL_EH_ADD[] =
 static const char SQL_EPP_ADD[] =
     "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
     " VALUES (?, ?, ?, ?, ?)";
+/* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
+ * 13) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
+#define SQL_DEF_COLUMNS                                                                            \
+	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
+	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
+	" c.client_auth, e.id, e.connector_id, e.purpose, e.description, e.method, e.url,"         \
+	" e.timeout, e.body, e.sample_data, e.created_at, e.updated_at"                            \
+	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
+#define DEF_CONN_COLS 13
+static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
+static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
+/* Headers ('h') then query parameters ('p'), each in order. */
+static const char SQL_DEF_ROWS[] =
+    "SELECT 'h' AS kind, name, value, description, required, position, id"
+    " FROM endpoint_headers WHERE endpoint_id = ?"
+    " UNION ALL SELECT 'p', name, value, NULL, required, position, id"
+    " FROM endpoint_params WHERE endpoint_id = ? ORDER BY kind, position, id";
 static const char SQL_EXEC_LOG[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
     " url, status, duration_us, size, error) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
@@ -204,9 +225,173 @@ db_endpoint_delete(struct db *db, long long connector_id, long long id, long lon
 	return rc;
 }
 
+/* ------------------------------------------------------- a run's definition */
+
+/* Entries of this process: a few hundred endpoints, each a few KB at most. */
+#define DEF_CACHE_ENTRIES 512
+#define DEF_CACHE_BYTES	  (8u << 20)
+
+static struct cache *def_cache;
+static pthread_once_t def_cache_once = PTHREAD_ONCE_INIT;
+
+static void
+def_cache_free(void)
+{
+	cache_free(def_cache);
+	def_cache = NULL;
+}
+
+static void
+def_cache_init(void)
+{
+	def_cache = cache_new(DEF_CACHE_ENTRIES, DEF_CACHE_BYTES);
+	atexit(def_cache_free);
+}
+
+/* A view of some columns (or some rows) of r: cells are shared, nothing is copied. */
+static void
+rows_view(const struct db_rows *r, size_t row0, size_t nrows, size_t col0, size_t ncols,
+	  struct db_rows *out)
+{
+	out->nrows = nrows;
+	out->ncols = ncols;
+	out->cells = r->cells + row0 * r->ncols + col0;
+	out->lens = r->lens + row0 * r->ncols + col0;
+	out->names = r->names + col0;
+}
+
+static void
+def_rows_pack(struct buf *b, const struct db_rows *r)
+{
+	pack_i64(b, (long long)r->ncols);
+	pack_i64(b, (long long)r->nrows);
+	for (size_t c = 0; c < r->ncols; c++)
+		pack_str(b, r->names[c]);
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < r->ncols; c++)
+			pack_str(b, db_cell(r, i, c));
+}
+
+static int
+def_rows_unpack(struct arena *a, struct unpack *u, struct db_rows *out)
+{
+	long long ncols = unpack_i64(u), nrows = unpack_i64(u);
+	memset(out, 0, sizeof(*out));
+	if (u->bad || ncols < 0 || nrows < 0 || (size_t)ncols > u->left || (size_t)nrows > u->left)
+		return DB_EFAIL;
+	size_t cells = (size_t)ncols * (size_t)nrows;
+	out->names = arena_alloc(a, ((size_t)ncols + 1) * sizeof(*out->names));
+	out->cells = arena_alloc(a, (cells + 1) * sizeof(*out->cells));
+	out->lens = arena_alloc(a, (cells + 1) * sizeof(*out->lens));
+	if (!out->names || !out->cells || !out->lens)
+		return DB_ENOMEM;
+	for (long long c = 0; c < ncols; c++)
+		out->names[c] = unpack_str(u);
+	for (size_t i = 0; i < cells; i++) {
+		out->cells[i] = (char *)unpack_str(u);
+		out->lens[i] = out->cells[i] ? strlen(out->cells[i]) : 0;
+	}
+	for (long long c = 0; c < ncols && !u->bad; c++)
+		if (!out->names[c])
+			u->bad = 1;
+	if (u->bad)
+		return DB_EFAIL;
+	out->ncols = (size_t)ncols;
+	out->nrows = (size_t)nrows;
+	return DB_OK;
+}
+
+static int
+def_unpack(struct arena *a, const void *val, size_t len, struct endpoint_def *out)
+{
+	struct unpack u = {val, len, 0};
+	int rc = def_rows_unpack(a, &u, &out->conn);
+	if (rc == DB_OK)
+		rc = def_rows_unpack(a, &u, &out->ep);
+	if (rc == DB_OK)
+		rc = def_rows_unpack(a, &u, &out->headers);
+	if (rc == DB_OK)
+		rc = def_rows_unpack(a, &u, &out->params);
+	if (rc == DB_OK && (out->conn.nrows != 1 || out->ep.nrows != 1 || u.left != 0))
+		rc = DB_EFAIL;
+	return rc;
+}
+
+static void
+def_put(const char *key, const struct endpoint_def *d)
+{
+	struct buf b;
+	buf_init(&b);
+	def_rows_pack(&b, &d->conn);
+	def_rows_pack(&b, &d->ep);
+	def_rows_pack(&b, &d->headers);
+	def_rows_pack(&b, &d->params);
+	if (!b.failed)
+		cache_put(def_cache, key, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Two round trips: connector and endpoint joined, then the endpoint's rows. */
+static int
+def_load(struct db *db, struct arena *a, long long cid, long long eid, const char *purpose,
+	 struct endpoint_def *out)
+{
+	struct db_rows r, rows;
+	int rc = purpose ? db_query_row(db, a, &r, SQL_DEF_BY_PURPOSE, "is", cid, purpose)
+			 : db_query_row(db, a, &r, SQL_DEF_BY_ID, "ii", cid, eid);
+	if (rc != DB_OK)
+		return rc;
+	if (r.ncols <= DEF_CONN_COLS)
+		return DB_EFAIL;
+	rows_view(&r, 0, 1, 0, DEF_CONN_COLS, &out->conn);
+	rows_view(&r, 0, 1, DEF_CONN_COLS, r.ncols - DEF_CONN_COLS, &out->ep);
+	long long id = db_get_ll(&out->ep, 0, "id", 0);
+	if ((rc = db_query(db, a, &rows, SQL_DEF_ROWS, "ii", id, id)) != DB_OK)
+		return rc;
+	size_t nh = 0;
+	while (nh < rows.nrows && strcmp(db_cell(&rows, nh, 0), "h") == 0)
+		nh++;
+	rows_view(&rows, 0, nh, 0, rows.ncols, &out->headers);
+	rows_view(&rows, nh, rows.nrows - nh, 0, rows.ncols, &out->params);
+	return DB_OK;
+}
+
+int
+db_endpoint_def(struct db *db, struct arena *a, const struct db_gens *gens, long long cid,
+		long long eid, const char *purpose, struct endpoint_def *out)
+{
+	const char *key = NULL;
+	void *val;
+	size_t len;
+	memset(out, 0, sizeof(*out));
+	if (gens && gens->connectors > 0) {
+		pthread_once(&def_cache_once, def_cache_init);
+		key = purpose ? arena_printf(a, "p|%lld|%lld|%s", gens->connectors, cid, purpose)
+			      : arena_printf(a, "i|%lld|%lld|%lld", gens->connectors, cid, eid);
+	}
+	int rc = DB_EFAIL;
+	if (key && def_cache && cache_get(def_cache, key, a, &val, &len) == CORE_OK)
+		rc = def_unpack(a, val, len, out);
+	if (rc != DB_OK && (rc = def_load(db, a, cid, eid, purpose, out)) == DB_OK && key &&
+	    def_cache)
+		def_put(key, out);
+	if (rc != DB_OK)
+		return rc;
+	/* The unique key's collation also matches accents and trailing blanks: a purpose is
+	 * the same one when it is equal but for ASCII case. */
+	const char *got = db_get(&out->ep, 0, "purpose");
+	if (purpose && (!got || strcasecmp(got, purpose) != 0))
+		return DB_ENOTFOUND;
+	return DB_OK;
+}
+
+/* -------------------------------------------------------------- execution log */
+
 int
 db_execution_log(struct db *db, const struct db_execution *e)
 {
+	if (db_log_writer_enqueue(e) == DB_OK)
+		return DB_OK;
 	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiis", e->connector_id, e->endpoint_id, e->user_id,
 		       e->token_id, e->kind, e->method, e->url ? e->url : "", (long long)e->status,
 		       e->duration_us, e->size, e->error ? e->error : "");

@@ -74,6 +74,19 @@ int db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long
 /* Its rows in order: name, value, description, required (params: no description). */
 int db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out);
 int db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* Everything a Test or an execute reads: the connector's authorization columns (those of
+ * db_connector_auth_get, secrets sealed), the endpoint (those of db_endpoint_get) and its
+ * header and query parameter rows (name, value, description, required). */
+struct endpoint_def {
+	struct db_rows conn, ep, headers, params;
+};
+/* The endpoint eid of connector cid, or (purpose not NULL) the one with that purpose, equal
+ * but for ASCII case. Two round trips; none when gens (read with the session or token, see
+ * db.h) name an entry of this process's cache, filled by an earlier load at the same
+ * counters: every save of a connector, its authorization or its endpoints moves them.
+ * DB_ENOTFOUND when the connector or endpoint is not there. */
+int db_endpoint_def(struct db *db, struct arena *a, const struct db_gens *gens, long long cid,
+		    long long eid, const char *purpose, struct endpoint_def *out);
 /* Endpoint, rows and the connector's version in one transaction. DB_EDUP: the purpose is
  * taken within the connector; DB_ENOTFOUND: the connector (or endpoint) is gone. */
 int db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
@@ -98,6 +111,7 @@ struct db_execution {
 	long long size;
 	const char *error;
 };
+/* Queued for the log writer when it runs (src/db/logs.c), else written at once. */
 int db_execution_log(struct db *db, const struct db_execution *e);
 
 #endif

@@ -1,4 +1,13 @@
-/* The execution log: a filtered page for the Logs pages, and the retention purge. */
+/* The execution log: the writer that inserts rows in batches off the request path, a
+ * filtered page for the Logs pages, and the retention purge. */
+#include <errno.h>
+#include <mysql.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "endpoints.h"
 #include "logs.h"
 
 #define LOG_WHERE                                                                                  \
@@ -57,4 +66,366 @@ db_log_purge(struct db *db, long days, long long *deleted)
 		if (n < 5000)
 			return DB_OK;
 	}
+}
+
+/* ------------------------------------------------------------------ the writer */
+
+/* Rows queued by the workers, in order, written by one thread with its own connection: a
+ * batch is one INSERT ... SELECT over a JSON array (one placeholder, any number of rows),
+ * so a burst of executes costs a few commits instead of one each. The thread waits a few
+ * milliseconds after the first row for more; a Logs page read asks it not to wait. */
+#define LOG_BATCH     256
+#define LOG_LINGER_MS 20
+#define LOG_QUEUE_MAX 20000
+#define LOG_FLUSH_MS  2000
+
+static const char SQL_LOG_BATCH[] =
+    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+    " url, status, duration_us, size, error, created_at)"
+    " SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
+    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at FROM JSON_TABLE(?, '$[*]'"
+    " COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
+    " u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
+    " k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
+    " m VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.m',"
+    " url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
+    " d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
+    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at')) AS j"
+    " ORDER BY j.n";
+/* One row, when a batch is refused (a value the JSON path cannot carry). */
+static const char SQL_LOG_ROW[] =
+    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+    " url, status, duration_us, size, error, created_at) VALUES (NULLIF(?, 0), NULLIF(?, 0),"
+    " NULLIF(?, 0), NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?)";
+
+struct log_item {
+	struct log_item *next;
+	unsigned long long seq;
+	long long connector_id, endpoint_id, user_id, token_id, status, duration_us, size;
+	const char *kind, *method, *url, *error;
+	char at[24]; /* "YYYY-MM-DD HH:MM:SS", UTC like the connection's time_zone */
+	char text[]; /* the strings above */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t more; /* rows queued, a flush asked for, or stop */
+	pthread_cond_t done; /* written moved on */
+	struct log_item *head, *tail;
+	size_t count;
+	unsigned long long queued, written; /* sequence numbers */
+	unsigned long long dropped;
+	int running, stop, flush_now;
+	pthread_t tid;
+	struct db *db;
+} lw = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .more = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+
+static struct timespec
+deadline_ms(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)ch);
+		} else if (ch < 0x20) {
+			char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+			buf_append(b, esc, sizeof(esc));
+		} else {
+			buf_putc(b, (char)ch);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+static void
+batch_json(struct buf *b, const struct log_item *it)
+{
+	buf_putc(b, '[');
+	for (; it; it = it->next) {
+		buf_printf(b,
+			   "{\"c\":%lld,\"e\":%lld,\"u\":%lld,\"t\":%lld,\"s\":%lld,\"d\":%lld,"
+			   "\"z\":%lld,\"k\":",
+			   it->connector_id, it->endpoint_id, it->user_id, it->token_id, it->status,
+			   it->duration_us, it->size);
+		json_str(b, it->kind);
+		buf_puts(b, ",\"m\":");
+		json_str(b, it->method);
+		buf_puts(b, ",\"url\":");
+		json_str(b, it->url);
+		buf_puts(b, ",\"err\":");
+		json_str(b, it->error);
+		buf_printf(b, ",\"at\":\"%s\"}%s", it->at, it->next ? "," : "");
+	}
+	buf_putc(b, ']');
+}
+
+/* One statement for the batch; row by row when the server refuses it (a row it cannot take
+ * is then dropped with a warning, as a direct insert would have been). DB_EDOWN: nothing
+ * written, try again later. */
+static int
+batch_write(struct db *db, const struct log_item *items)
+{
+	struct buf b;
+	buf_init(&b);
+	batch_json(&b, items);
+	int rc = b.failed ? DB_ENOMEM : db_exec(db, SQL_LOG_BATCH, "s", b.data);
+	buf_free(&b);
+	if (rc == DB_OK || rc == DB_EDOWN)
+		return rc;
+	for (const struct log_item *it = items; it; it = it->next) {
+		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiiss", it->connector_id, it->endpoint_id,
+			     it->user_id, it->token_id, it->kind, it->method, it->url, it->status,
+			     it->duration_us, it->size, it->error, it->at);
+		if (rc == DB_EDOWN)
+			return rc; /* the rows before are in: they may be written twice */
+		if (rc != DB_OK)
+			log_warn("execution log: a row of endpoint %lld was not written",
+				 it->endpoint_id);
+	}
+	return DB_OK;
+}
+
+static void
+items_free(struct log_item *it)
+{
+	while (it) {
+		struct log_item *next = it->next;
+		free(it);
+		it = next;
+	}
+}
+
+/* Takes up to LOG_BATCH rows off the queue (lock held). */
+static struct log_item *
+queue_take(void)
+{
+	struct log_item *first = lw.head, *last = lw.head;
+	size_t n = 1;
+	while (n < LOG_BATCH && last->next) {
+		last = last->next;
+		n++;
+	}
+	lw.head = last->next;
+	if (!lw.head)
+		lw.tail = NULL;
+	last->next = NULL;
+	lw.count -= n;
+	return first;
+}
+
+/* Puts a batch that could not be written back in front (lock held). */
+static void
+queue_untake(struct log_item *items)
+{
+	struct log_item *last = items;
+	size_t n = 1;
+	while (last->next) {
+		last = last->next;
+		n++;
+	}
+	last->next = lw.head;
+	lw.head = items;
+	if (!lw.tail)
+		lw.tail = last;
+	lw.count += n;
+}
+
+static unsigned long long
+last_seq(const struct log_item *it)
+{
+	while (it->next)
+		it = it->next;
+	return it->seq;
+}
+
+static void *
+writer_main(void *arg)
+{
+	(void)arg;
+	mysql_thread_init();
+	pthread_mutex_lock(&lw.lock);
+	for (;;) {
+		while (!lw.head && !lw.stop)
+			pthread_cond_wait(&lw.more, &lw.lock);
+		if (!lw.head)
+			break;
+		struct timespec until = deadline_ms(LOG_LINGER_MS);
+		while (lw.count < LOG_BATCH && !lw.stop && !lw.flush_now &&
+		       pthread_cond_timedwait(&lw.more, &lw.lock, &until) != ETIMEDOUT)
+			;
+		struct log_item *items = queue_take();
+		if (!lw.head)
+			lw.flush_now = 0;
+		pthread_mutex_unlock(&lw.lock);
+		int rc = batch_write(lw.db, items);
+		pthread_mutex_lock(&lw.lock);
+		if (rc == DB_EDOWN && !lw.stop) {
+			/* The database is away: keep the rows, try again in a second. */
+			queue_untake(items);
+			struct timespec later = deadline_ms(1000);
+			pthread_cond_timedwait(&lw.more, &lw.lock, &later);
+			continue;
+		}
+		unsigned long long end = last_seq(items);
+		if (rc != DB_OK) {
+			/* Stopping with the database away: what is left is lost. */
+			struct log_item *rest = lw.head;
+			if (rest)
+				end = last_seq(rest);
+			lw.head = lw.tail = NULL;
+			lw.count = 0;
+			items_free(rest);
+			log_warn("execution log: %llu rows not written (database unavailable)",
+				 end - items->seq + 1);
+		}
+		lw.written = end;
+		items_free(items);
+		pthread_cond_broadcast(&lw.done);
+	}
+	pthread_mutex_unlock(&lw.lock);
+	mysql_thread_end();
+	return NULL;
+}
+
+int
+db_log_writer_start(const struct config *cfg)
+{
+	if (lw.running)
+		return DB_OK;
+	if (db_open(&lw.db, cfg) != DB_OK)
+		log_warn("execution log writer: database not reachable yet; will retry");
+	if (!lw.db)
+		return DB_ENOMEM;
+	lw.stop = 0;
+	if (pthread_create(&lw.tid, NULL, writer_main, NULL) != 0) {
+		db_close(lw.db);
+		lw.db = NULL;
+		return DB_EFAIL;
+	}
+	pthread_mutex_lock(&lw.lock);
+	lw.running = 1;
+	pthread_mutex_unlock(&lw.lock);
+	return DB_OK;
+}
+
+void
+db_log_writer_stop(void)
+{
+	pthread_mutex_lock(&lw.lock);
+	if (!lw.running) {
+		pthread_mutex_unlock(&lw.lock);
+		return;
+	}
+	lw.running = 0; /* rows from now on are written by their callers */
+	lw.stop = 1;
+	pthread_cond_broadcast(&lw.more);
+	pthread_mutex_unlock(&lw.lock);
+	pthread_join(lw.tid, NULL);
+	items_free(lw.head);
+	lw.head = lw.tail = NULL;
+	lw.count = 0;
+	if (lw.dropped)
+		log_warn("execution log: %llu rows dropped while the queue was full", lw.dropped);
+	db_close(lw.db);
+	lw.db = NULL;
+}
+
+static char *
+item_copy(char **p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *out = *p;
+	memcpy(out, s, n);
+	*p += n;
+	return out;
+}
+
+int
+db_log_writer_enqueue(const struct db_execution *e)
+{
+	const char *kind = e->kind ? e->kind : "", *method = e->method ? e->method : "";
+	const char *url = e->url ? e->url : "", *error = e->error ? e->error : "";
+	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + 4;
+	struct log_item *it = malloc(sizeof(*it) + n);
+	if (!it)
+		return DB_ENOMEM;
+	memset(it, 0, sizeof(*it));
+	char *p = it->text;
+	it->kind = item_copy(&p, kind);
+	it->method = item_copy(&p, method);
+	it->url = item_copy(&p, url);
+	it->error = item_copy(&p, error);
+	it->connector_id = e->connector_id;
+	it->endpoint_id = e->endpoint_id;
+	it->user_id = e->user_id;
+	it->token_id = e->token_id;
+	it->status = e->status;
+	it->duration_us = e->duration_us;
+	it->size = e->size;
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&now, &tm) || !strftime(it->at, sizeof(it->at), "%Y-%m-%d %H:%M:%S", &tm))
+		memcpy(it->at, "1970-01-01 00:00:00", 20);
+	pthread_mutex_lock(&lw.lock);
+	if (!lw.running) {
+		pthread_mutex_unlock(&lw.lock);
+		free(it);
+		return DB_EFAIL;
+	}
+	if (lw.count >= LOG_QUEUE_MAX) {
+		if (lw.dropped++ % 1000 == 0)
+			log_warn("execution log: queue full (database unavailable?), rows dropped");
+		pthread_mutex_unlock(&lw.lock);
+		free(it);
+		return DB_OK;
+	}
+	it->seq = ++lw.queued;
+	if (lw.tail)
+		lw.tail->next = it;
+	else
+		lw.head = it;
+	lw.tail = it;
+	lw.count++;
+	if (lw.count == 1 || lw.count >= LOG_BATCH)
+		pthread_cond_signal(&lw.more);
+	pthread_mutex_unlock(&lw.lock);
+	return DB_OK;
+}
+
+void
+db_log_writer_flush(void)
+{
+	pthread_mutex_lock(&lw.lock);
+	unsigned long long target = lw.queued;
+	if (lw.running && lw.written < target) {
+		struct timespec until = deadline_ms(LOG_FLUSH_MS);
+		lw.flush_now = 1;
+		pthread_cond_signal(&lw.more);
+		while (lw.written < target &&
+		       pthread_cond_timedwait(&lw.done, &lw.lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&lw.lock);
 }

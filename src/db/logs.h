@@ -26,4 +26,20 @@ int db_log_connectors(struct db *db, struct arena *a, struct db_rows *out);
 /* Deletes rows older than days days, in batches; *deleted counts them. */
 int db_log_purge(struct db *db, long days, long long *deleted);
 
+/* ---- the log writer: execution log rows written in batches, off the request path ---- */
+
+struct config;
+struct db_execution;
+/* Starts this process's writer thread with its own connection: from then on
+ * db_execution_log queues rows, which are written in order within milliseconds, many per
+ * statement under load. */
+int db_log_writer_start(const struct config *cfg);
+/* Writes what is queued and stops the thread (at exit, after the workers are done). */
+void db_log_writer_stop(void);
+/* Queues a copy of the row; DB_EFAIL when no writer runs (then the caller writes it). */
+int db_log_writer_enqueue(const struct db_execution *e);
+/* Waits (at most about two seconds) until every row queued before the call is in the
+ * database: a Logs page shows the Test that was just run. */
+void db_log_writer_flush(void);
+
 #endif

@@ -23,6 +23,9 @@ int db_category_list(struct db *db, struct arena *a, const char *q, long long of
 		     struct db_rows *out, long long *total);
 /* Every category (id, name, status) by name: for pickers and filters. */
 int db_category_all(struct db *db, struct arena *a, struct db_rows *out);
+/* The same, from this process's cache when gens (read before) match an entry. */
+int db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
+			   struct db_rows *out);
 /* One category with the columns of the list; DB_ENOTFOUND when there is none. */
 int db_category_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* DB_EDUP when the name (case-insensitively) is taken. */
@@ -73,10 +76,12 @@ struct connector_row {
 	long long endpoints;
 };
 
-/* One page of connectors in the query's order. *total counts every match; *any tells
- * whether there is any connector at all (for "No Data Available"). */
-int db_connector_list(struct db *db, struct arena *a, const struct connector_query *q,
-		      struct connector_row **rows, size_t *nrows, long long *total, int *any);
+/* One page of connectors in the query's order; with gens (read before, with the session or
+ * token) it may come from this process's cache of pages at those counters. *total counts every
+ * match; *any tells whether there is any connector at all (for "No Data Available"). */
+int db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens,
+		      const struct connector_query *q, struct connector_row **rows, size_t *nrows,
+		      long long *total, int *any);
 
 /* What a create or a Details save writes. */
 struct connector_input {
@@ -105,6 +110,15 @@ int db_connector_categories(struct db *db, struct arena *a, long long id, struct
 /* The connector with its endpoints, headers, parameters and cached tokens (the foreign keys
  * cascade inside the one DELETE statement). DB_ENOTFOUND when it is gone. */
 int db_connector_delete(struct db *db, long long id);
+
+/* The process's caches (created on first use, freed at exit); NULL when memory ran out. */
+enum store_cache {
+	STORE_CACHE_LIST,	/* db_connector_list pages */
+	STORE_CACHE_CATEGORIES, /* db_category_all_cached */
+	STORE_CACHE_API_LIST,	/* whole answers of GET /api/1.0/data-connectors */
+	STORE_CACHE__MAX
+};
+struct cache *store_cache(enum store_cache which);
 
 /* Escapes LIKE's wildcards with '!' (statements say ESCAPE '!') and wraps s in '%'. */
 char *store_like_pattern(struct arena *a, const char *s);

@@ -234,17 +234,38 @@ web_api_connector_list(struct ctx *c)
 		return api_save_failed(&f, 422, NULL);
 	q.offset = p.offset;
 	q.limit = p.per_page;
+	/* The answer as sent, kept by the process under the change counters read with this
+	 * request's token and everything the answer depends on (q last: it may hold '|'). */
+	const struct db_gens *g = &c->user->gens;
+	struct cache *cache = store_cache(STORE_CACHE_API_LIST);
+	const char *key = NULL;
+	void *val;
+	size_t len;
+	if (cache && g->connectors > 0 && g->categories > 0)
+		key =
+		    arena_printf(c->a, "%lld|%lld|%d|%lld|%ld|%ld|%s", g->connectors, g->categories,
+				 (int)q.sort, q.category_id, p.page, p.per_page, q.q);
+	if (key && cache_get(cache, key, c->a, &val, &len) == CORE_OK) {
+		buf_reset(&c->resp->body);
+		buf_append(&c->resp->body, val, len);
+		http_resp_header(c->resp, "Content-Type", "application/json");
+		c->resp->status = 200;
+		return 200;
+	}
 	struct db_rows cats;
 	struct connector_row *rows = NULL;
 	size_t n = 0;
 	long long total = 0;
 	int any = 0;
-	int rc = db_category_all(c->db, c->a, &cats);
+	int rc = db_category_all_cached(c->db, c->a, g, &cats);
 	if (rc == DB_OK)
-		rc = db_connector_list(c->db, c->a, &q, &rows, &n, &total, &any);
+		rc = db_connector_list(c->db, c->a, g, &q, &rows, &n, &total, &any);
 	if (rc != DB_OK)
 		return rc;
-	return web_json(c, 200, api_list(list_rows(c, rows, n, &cats), &p, total));
+	int status = web_json(c, 200, api_list(list_rows(c, rows, n, &cats), &p, total));
+	if (key && status == 200 && !c->resp->body.failed)
+		cache_put(cache, key, c->resp->body.data, c->resp->body.len);
+	return status;
 }
 
 /* ------------------------------------------------------------ create and update */

@@ -157,25 +157,6 @@ web_api_endpoint_delete(struct ctx *c)
 
 /* ------------------------------------------------------------------ execute */
 
-/* The endpoint of connector cid with that purpose (the same case-insensitive match as the
- * unique key); 0 when there is none. */
-static int
-endpoint_by_purpose(struct ctx *c, long long cid, const char *purpose, long long *eid)
-{
-	struct db_rows r;
-	int rc = db_endpoint_list(c->db, c->a, cid, &r);
-	*eid = 0;
-	if (rc != DB_OK)
-		return rc;
-	for (size_t i = 0; i < r.nrows && !*eid; i++)
-		if (!strcmp(db_get(&r, i, "purpose"), purpose))
-			*eid = db_get_ll(&r, i, "id", 0);
-	for (size_t i = 0; i < r.nrows && !*eid; i++)
-		if (!strcasecmp(db_get(&r, i, "purpose"), purpose))
-			*eid = db_get_ll(&r, i, "id", 0);
-	return DB_OK;
-}
-
 /* {"data": {...}} (or no body at all: {}); 0 with *data, else the status answered. */
 static int
 execute_data(struct ctx *c, struct json_object **data)
@@ -318,20 +299,17 @@ web_api_endpoint_execute(struct ctx *c)
 {
 	struct json_object *data = NULL;
 	struct endpoint_run t;
-	long long cid = c->ids[0], eid = 0;
 	int rc = execute_data(c, &data);
 	if (rc != 0)
 		return rc;
-	if ((rc = endpoint_by_purpose(c, cid, c->params[0], &eid)) != DB_OK)
-		return rc;
-	if (!eid)
+	if ((rc = endpoint_run_purpose(&t, c, c->ids[0], c->params[0], data, "execute")) == 404)
 		return api_not_found(c,
 				     arena_printf(c->a,
 						  "There is no such Data Connector, or it has no "
 						  "endpoint with the purpose \"%s\".",
 						  c->params[0]));
-	if ((rc = endpoint_run(&t, c, cid, eid, data, "execute")) != 0)
-		return rc == 404 ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
+	if (rc != 0)
+		return rc;
 	if (t.sent && t.resp.err == OUT_OK)
 		return execute_result(c, &t);
 	return execute_failed(c, &t);

@@ -2,6 +2,7 @@
  * tab (saved with the connector's version, so a stale save is refused) and delete. The
  * route table checks the view/create/edit/delete-data-connectors permissions first. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,31 +207,125 @@ list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struc
 	return arr;
 }
 
+/* Each worker's last list page as the template reads it (rows, category filter, totals),
+ * under a key of the change counters read with this request's session and the query: a
+ * worker that serves the same page again builds no json for it. json-c objects are not
+ * shared between threads, so each worker keeps its own, freed when the thread ends. */
+struct list_memo {
+	char *key;
+	struct json_object *rows, *filter;
+	long long total;
+	int any;
+	size_t n;
+};
+
+static pthread_key_t list_memo_key;
+static pthread_once_t list_memo_once = PTHREAD_ONCE_INIT;
+
+static void
+list_memo_clear(struct list_memo *m)
+{
+	free(m->key);
+	json_object_put(m->rows);
+	json_object_put(m->filter);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+list_memo_free(void *p)
+{
+	list_memo_clear(p);
+	free(p);
+}
+
+static void
+list_memo_init(void)
+{
+	if (pthread_key_create(&list_memo_key, list_memo_free) != 0)
+		log_warn("connectors: no per-worker list memo");
+}
+
+/* The key of the page q asks for; NULL when the counters are unknown (nothing is kept). */
+static const char *
+list_memo_key_of(struct ctx *c, const struct connector_query *q)
+{
+	const struct db_gens *g = &c->user->gens;
+	if (g->connectors <= 0 || g->categories <= 0)
+		return NULL;
+	return arena_printf(c->a, "%lld|%lld|%d|%lld|%lld|%ld|%s", g->connectors, g->categories,
+			    (int)q->sort, q->category_id, q->offset, q->limit, q->q);
+}
+
+/* This worker's memo (created on first use); NULL when memory ran out. */
+static struct list_memo *
+list_memo(void)
+{
+	pthread_once(&list_memo_once, list_memo_init);
+	struct list_memo *m = pthread_getspecific(list_memo_key);
+	if (!m && (m = calloc(1, sizeof(*m))) && pthread_setspecific(list_memo_key, m) != 0) {
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
 int
 web_connector_list(struct ctx *c)
 {
 	struct connector_query q;
 	struct pager p;
 	list_query(c, &q, &p);
-	struct db_rows cats;
-	struct connector_row *rows = NULL;
-	size_t n = 0;
-	int any = 0;
-	int rc = db_category_all(c->db, c->a, &cats);
-	if (rc == DB_OK)
-		rc = db_connector_list(c->db, c->a, &q, &rows, &n, &p.total, &any);
-	if (rc != DB_OK)
-		return rc;
+	const char *key = list_memo_key_of(c, &q);
+	struct list_memo *m = key ? list_memo() : NULL;
+	if (!m || !m->key || strcmp(m->key, key) != 0) {
+		struct db_rows cats;
+		struct connector_row *rows = NULL;
+		size_t n = 0;
+		long long total = 0;
+		int any = 0;
+		int rc = db_category_all_cached(c->db, c->a, &c->user->gens, &cats);
+		if (rc == DB_OK)
+			rc = db_connector_list(c->db, c->a, &c->user->gens, &q, &rows, &n, &total,
+					       &any);
+		if (rc != DB_OK)
+			return rc;
+		struct list_memo fresh = {
+		    .key = key ? strdup(key) : NULL,
+		    .rows = list_rows(c, rows, n, &cats),
+		    .filter = filter_options(&cats, q.category_id),
+		    .total = total,
+		    .any = any,
+		    .n = n,
+		};
+		if (m && fresh.key) {
+			list_memo_clear(m);
+			*m = fresh;
+		} else {
+			/* Not kept: the page owns the json alone. */
+			free(fresh.key);
+			fresh.key = NULL;
+			m = arena_alloc(c->a, sizeof(*m));
+			if (!m) {
+				json_object_put(fresh.rows);
+				json_object_put(fresh.filter);
+				return DB_ENOMEM;
+			}
+			*m = fresh;
+			web_defer_json(c, m->rows);
+			web_defer_json(c, m->filter);
+		}
+	}
+	p.total = m->total;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Data Connectors");
 	jset_str(d, "q", q.q);
-	jset(d, "categories", filter_options(&cats, q.category_id));
+	jset(d, "categories", json_object_get(m->filter));
 	jset_str(d, "sort", connector_sort_names[q.sort]);
 	jset(d, "sort_links", sort_links(c, &q, p.per_page));
-	jset(d, "rows", list_rows(c, rows, n, &cats));
-	jset_bool(d, "has_rows", n > 0);
-	jset_bool(d, "empty_all", !any);
-	jset_bool(d, "no_results", any && n == 0);
+	jset(d, "rows", json_object_get(m->rows));
+	jset_bool(d, "has_rows", m->n > 0);
+	jset_bool(d, "empty_all", !m->any);
+	jset_bool(d, "no_results", m->any && m->n == 0);
 	jset(d, "pager",
 	     pager_json(&p, list_state(c, &q, p.per_page, connector_sort_names[q.sort])));
 	return web_render(c, 200, "connectors_list", d);

@@ -65,22 +65,22 @@ test_auth(struct endpoint_run *t)
 	return 0;
 }
 
-/* Loads the connector and endpoint; data (an object, or NULL for the sample data) is what
- * the templates are rendered over. */
+/* Loads the connector and endpoint (by id, or by purpose when purpose is not NULL); data (an
+ * object, or NULL for the sample data) is what the templates are rendered over. */
 static int
-test_load(struct endpoint_run *t, struct json_object *data)
+test_load(struct endpoint_run *t, const char *purpose, struct json_object *data)
 {
 	struct ctx *c = t->c;
-	long long cid = t->connector_id, eid = t->endpoint_id;
-	int rc = db_connector_auth_get(c->db, c->a, cid, &t->conn);
-	if (rc == DB_OK)
-		rc = db_endpoint_get(c->db, c->a, cid, eid, &t->ep);
-	if (rc == DB_OK)
-		rc = db_endpoint_headers(c->db, c->a, eid, &t->headers);
-	if (rc == DB_OK)
-		rc = db_endpoint_params(c->db, c->a, eid, &t->params);
+	struct endpoint_def d;
+	int rc = db_endpoint_def(c->db, c->a, c->user ? &c->user->gens : NULL, t->connector_id,
+				 t->endpoint_id, purpose, &d);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
+	t->conn = d.conn;
+	t->ep = d.ep;
+	t->headers = d.headers;
+	t->params = d.params;
+	t->endpoint_id = db_get_ll(&t->ep, 0, "id", t->endpoint_id);
 	if (data) {
 		t->sample = data;
 		return DB_OK;
@@ -519,22 +519,37 @@ test_page(struct endpoint_run *t)
 	return web_render(c, 200, "endpoint_test", d);
 }
 
-int
-endpoint_run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid,
-	     struct json_object *data, const char *kind)
+/* The run of either entry point: eid, or the endpoint with that purpose. */
+static int
+run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid, const char *purpose,
+    struct json_object *data, const char *kind)
 {
 	memset(t, 0, sizeof(*t));
 	t->c = c;
 	t->connector_id = cid;
 	t->endpoint_id = eid;
 	t->kind = kind;
-	int rc = test_load(t, data);
+	int rc = test_load(t, purpose, data);
 	if (rc != DB_OK)
 		return rc;
 	if (test_auth(t) == 0 && test_build(t) == 0)
 		test_send(t);
 	test_log(t);
 	return 0;
+}
+
+int
+endpoint_run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid,
+	     struct json_object *data, const char *kind)
+{
+	return run(t, c, cid, eid, NULL, data, kind);
+}
+
+int
+endpoint_run_purpose(struct endpoint_run *t, struct ctx *c, long long cid, const char *purpose,
+		     struct json_object *data, const char *kind)
+{
+	return run(t, c, cid, 0, purpose, data, kind);
 }
 
 int

@@ -156,6 +156,8 @@ logs_page(struct ctx *c, struct log_query *q, struct json_object *conn)
 	struct db_rows r;
 	form_init(&f, c);
 	logs_query(&f, q, &p);
+	/* Rows this process queued are written first: the Test just run is on the page. */
+	db_log_writer_flush();
 	int rc = db_log_list(c->db, c->a, q, &r, &p.total);
 	struct json_object *d = json_object_new_object(), *choices = NULL;
 	web_defer_json(c, d);

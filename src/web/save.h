@@ -53,6 +53,10 @@ struct endpoint_run {
  * 404 when the connector or endpoint is gone, or a db_err. */
 int endpoint_run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid,
 		 struct json_object *data, const char *kind);
+/* The same for the endpoint of connector cid with that purpose (equal but for ASCII case);
+ * 404 when there is none. */
+int endpoint_run_purpose(struct endpoint_run *t, struct ctx *c, long long cid, const char *purpose,
+			 struct json_object *data, const char *kind);
 /* The URL as shown and logged: a password in it and credential-looking query values
  * masked. */
 const char *endpoint_mask_url(struct arena *a, const char *url);

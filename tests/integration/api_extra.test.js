@@ -9,6 +9,16 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const { Client, adminClient, env, sql, sqlString, unique } = require('./lib.js');
+
+// Execution log rows are written by dcgate's log writer thread within milliseconds of the
+// answer (a Logs page waits for them): poll until n rows are there (or 2 s passed).
+async function sqlLogRows(query, n = 1) {
+  for (let i = 0; ; i++) {
+    const rows = sql(query);
+    if (rows.length >= n || i >= 100) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const { adminToken, userToken } = require('./apitokens.js');
 
 let token;
@@ -115,7 +125,7 @@ test('Test and execute are logged with secrets masked; the Logs tab and page fil
   r = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints/Closed/execute`, { data: {} });
   assert.equal(r.status, 502, r.text);
 
-  const rows = sql(`SELECT kind, method, url, status, error, user_id, token_id, endpoint_id FROM execution_logs WHERE connector_id = ${conn.id} ORDER BY id`);
+  const rows = await sqlLogRows(`SELECT kind, method, url, status, error, user_id, token_id, endpoint_id FROM execution_logs WHERE connector_id = ${conn.id} ORDER BY id`, 3);
   assert.equal(rows.length, 3);
   assert.deepEqual(rows.map((x) => x.kind), ['test', 'execute', 'execute']);
   assert.equal(rows[0].token_id, null, 'a Test is a session');
@@ -168,6 +178,68 @@ test('Test and execute are logged with secrets masked; the Logs tab and page fil
   page = await admin.get('/data-connector-logs?status=error&per_page=100');
   assert.ok(logRows(page.text).every((x) => x.status !== '200'));
   assert.match((await admin.get('/data-connectors')).text, /href="\/data-connector-logs"/, 'Logs in the navigation');
+});
+
+test('execute and Test see every save at once (a process caches definitions by the change counters); the Logs tab shows a run at once', async () => {
+  const conn = await makeConnector({ auth_type: 'bearer', token: 'first-token' });
+  const echo = env('ECHO_URL');
+  const ep = await makeEndpoint(conn.id, {
+    purpose: 'Echo Me', url: `${echo}/echo/one`,
+    headers: [{ key: 'X-Case', value: 'a', description: '', required: false }],
+  });
+  const run = async (purpose = 'echo me') => {
+    const r = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints/${encodeURIComponent(purpose)}/execute`, { data: {} });
+    return r;
+  };
+  const body = async () => {
+    const r = await run();
+    assert.equal(r.status, 200, r.text);
+    return r.json().body;
+  };
+  for (let i = 0; i < 3; i++) { // the first run loads, the next ones may come from the cache
+    const b = await body();
+    assert.equal(b.path, '/echo/one');
+    assert.equal(b.headers['x-case'], 'a');
+    assert.equal(b.headers.authorization, 'Bearer first-token');
+  }
+  // the Logs tab right after, without waiting for the log writer
+  let page = await admin.get(`/data-connectors/${conn.id}/logs`);
+  assert.equal(logRows(page.text).length, 3);
+  // the endpoint and its header rows change
+  let r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/endpoints/${ep.id}`, {
+    purpose: 'Echo Me', method: 'GET', url: `${echo}/echo/two`,
+    headers: [{ key: 'X-Case', value: 'b', description: '', required: false }],
+  });
+  assert.equal(r.status, 200, r.text);
+  let b = await body();
+  assert.equal(b.path, '/echo/two');
+  assert.equal(b.headers['x-case'], 'b');
+  // the authorization changes
+  const cur = (await api('GET', `/api/1.0/data-connectors/${conn.id}`)).json();
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}`, {
+    name: cur.name, description: cur.description, category_ids: cur.category_ids, version: cur.version,
+    auth_type: 'bearer', token: 'second-token',
+  });
+  assert.equal(r.status, 200, r.text);
+  b = await body();
+  assert.equal(b.headers.authorization, 'Bearer second-token');
+  // the Test screen of the same endpoint sees the same
+  const t = await admin.post(`/data-connectors/${conn.id}/endpoints/${ep.id}/test`, { _csrf: admin.csrf });
+  assert.equal(t.status, 200);
+  assert.match(t.text, /\/echo\/two/);
+  page = await admin.get(`/data-connectors/${conn.id}/logs`);
+  assert.equal(logRows(page.text).length, 6);
+  // the purpose is renamed: the old one is gone; then the endpoint is deleted
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/endpoints/${ep.id}`, {
+    purpose: 'Renamed', method: 'GET', url: `${echo}/echo/two`,
+  });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await run()).status, 404);
+  assert.equal((await run('RENAMED')).status, 200, 'a purpose matches whatever its ASCII case');
+  assert.equal((await run('Renamed ')).status, 404, 'but not with a trailing blank');
+  r = await api('DELETE', `/api/1.0/data-connectors/${conn.id}/endpoints/${ep.id}`);
+  assert.equal(r.status, 204);
+  assert.equal((await run('Renamed')).status, 404);
 });
 
 test('the Logs pages need the view permission', async () => {

@@ -68,6 +68,9 @@ test('a dump restored into a fresh database serves the same connectors, whose st
   const url = `${env('ECHO_URL')}/auth/basic?user=${user}&pass=${pass}`;
   const eid = await flow.addEndpoint(admin, id, { purpose: 'Check', method: 'GET', url });
   assert.ok(reached(await flow.testEndpoint(admin, id, eid)), 'the credentials work before the backup');
+  // The Test's execution log row is written by dcgate's log writer thread; a Logs page read
+  // waits for it, so the dump below has it.
+  assert.equal((await admin.get(`/data-connectors/${id}/logs`)).status, 200);
 
   // Back up: the database (as README says) and the key file.
   const dump = path.join(ops.opsDir(), 'backup.sql');

@@ -11,6 +11,16 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const { adminClient, csrfFrom, env, sql, unique } = require('./lib.js');
 
+// Execution log rows are written by dcgate's log writer thread within milliseconds of the
+// answer (a Logs page waits for them): poll until n rows are there (or 2 s passed).
+async function sqlLogRows(query, n = 1) {
+  for (let i = 0; ; i++) {
+    const rows = sql(query);
+    if (rows.length >= n || i >= 100) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // ------------------------------------------------------------------- page helpers
 
 function decode(s) {
@@ -320,7 +330,7 @@ test('json-server: GET a list and GET one with {{id}} from the sample data', asy
   assert.equal(responseJson(html).name, 'Grace Hopper');
   assert.match(textOf(html, 'request-line', 'p'), new RegExp(`GET ${env('JSON_SERVER_URL')}/customers/2\\?x%20y=2%26z$`));
   assert.match(textOf(html, 'curl-command', 'textarea'), /^curl -X GET '/);
-  const log = sql(`SELECT kind, method, url, status, size, error FROM execution_logs WHERE endpoint_id = ${one} ORDER BY id DESC LIMIT 1`)[0];
+  const log = (await sqlLogRows(`SELECT kind, method, url, status, size, error FROM execution_logs WHERE endpoint_id = ${one} ORDER BY id DESC LIMIT 1`))[0];
   assert.equal(log.kind, 'test');
   assert.equal(log.method, 'GET');
   assert.equal(log.status, '200');
@@ -379,7 +389,7 @@ test('a required header or parameter whose value is missing stops the request, n
   let html = await runTest(admin, id, eid);
   assert.equal(statusOf(html), null, 'not sent');
   assert.equal(errorOf(html), 'Header "X-Customer": The required value "id" is missing or empty. Code: ETEMPLATE');
-  const log = sql(`SELECT status, error FROM execution_logs WHERE endpoint_id = ${eid}`)[0];
+  const log = (await sqlLogRows(`SELECT status, error FROM execution_logs WHERE endpoint_id = ${eid}`))[0];
   assert.equal(log.status, '0');
   assert.match(log.error, /X-Customer/);
   const p = await addEndpoint(admin, id, {

@@ -7,9 +7,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { Client, env, unique, sql } = require('./lib.js');
+const { Client, env, unique, sql, sqlString } = require('./lib.js');
 const ops = require('../ops/lib.js');
 const flow = require('../ops/flow.js');
+const { userToken } = require('./apitokens.js');
 
 let appB;
 let web;
@@ -183,4 +184,111 @@ test('concurrent saves through both processes: every one is kept, none fails', a
     assert.deepEqual(rows, [{ description: 'save 14', n: '20' }], 'the last save is the one kept, whole');
     await flow.deleteConnector(a, id);
   }
+});
+
+// Each process keeps recent connector list pages and the category list in memory, keyed by
+// change counters it reads with every session or token check (sql/005_generations.sql): a
+// change made through one process, or by SQL, shows through the other on the next request.
+test('list caches: a change through one process shows at once through the other', async () => {
+  const a = new Client(viaA);
+  assert.equal((await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+  const b = sameBrowser(a, viaB);
+  const tag = unique('Cachetag').replace(/[^A-Za-z0-9]/g, '');
+  const catName = unique('Cache cat');
+  const cat = await flow.createCategory(a, catName);
+  const id = await flow.createConnector(a, { name: `${tag} first`, description: 'cached', category_ids: [cat] });
+  const api = userToken('cache reader', ['view-data-connectors']);
+  const listB = async (path) => {
+    const r = await b.get(path);
+    assert.equal(r.status, 200, flow.where(r));
+    return ops.pageText(r.text);
+  };
+  const apiB = async (query) => {
+    const r = await fetch(`${viaB}/api/1.0/data-connectors?${query}`, { headers: { Authorization: `Bearer ${api.token}` } });
+    assert.equal(r.status, 200);
+    return r.json();
+  };
+  const search = `/data-connectors?q=${encodeURIComponent(tag)}`;
+  const byCat = `/data-connectors?category=${Number(cat)}`;
+  // Twice each through B, so that B answers the second from its cache.
+  for (let i = 0; i < 2; i++) {
+    assert.match(await listB(search), new RegExp(`${tag} first`));
+    assert.match(await listB(byCat), new RegExp(`${tag} first`));
+    assert.deepEqual((await apiB(`filter=${tag}`)).data.map((r) => r.name), [`${tag} first`]);
+  }
+
+  // Rename through A: B's search, category filter and API list show the new name.
+  const save = await flow.submitForm(a, `/data-connectors/${id}`, `/data-connectors/${id}`, { name: `${tag} second`, description: 'cached', category_ids: [cat] });
+  assert.equal(save.status, 303, flow.where(save));
+  for (const path of [search, byCat]) {
+    const text = await listB(path);
+    assert.match(text, new RegExp(`${tag} second`), `B shows the new name on ${path}`);
+    assert.doesNotMatch(text, new RegExp(`${tag} first`), `B forgot the old name on ${path}`);
+  }
+  assert.deepEqual((await apiB(`filter=${tag}`)).data.map((r) => r.name), [`${tag} second`], 'the API list through B shows the new name');
+
+  // A category renamed through A: its new name in B's rows and filter (and search by it).
+  const catNew = unique('Cache cat renamed');
+  const ren = await flow.submitForm(a, `/data-connector-categories/${cat}`, `/data-connector-categories/${cat}`, { name: catNew, status: 'active' });
+  assert.equal(ren.status, 303, flow.where(ren));
+  assert.ok((await listB(byCat)).includes(catNew), 'B shows the renamed category');
+  assert.match(await listB(`/data-connectors?q=${encodeURIComponent(catNew)}`), new RegExp(`${tag} second`), 'B finds the connector by its category\'s new name');
+
+  // An endpoint added through A moves the API list's endpoint count through B.
+  assert.equal((await apiB(`filter=${tag}`)).data[0].endpoints, 0);
+  await flow.addEndpoint(a, id, { purpose: 'Cached', method: 'GET', url: 'https://example.com/x' });
+  assert.equal((await apiB(`filter=${tag}`)).data[0].endpoints, 1, 'B counts the new endpoint');
+
+  // A change made by SQL (no dcgate at all) shows too: the triggers count every writer.
+  sql(`UPDATE connectors SET name = ${sqlString(`${tag} third`)} WHERE id = ${Number(id)}`);
+  assert.match(await listB(search), new RegExp(`${tag} third`), 'B shows a change made by SQL');
+
+  // Deleted through A: gone from B's list at once.
+  await flow.deleteConnector(a, id);
+  assert.doesNotMatch(await listB(search), new RegExp(tag), 'B no longer lists the deleted connector');
+  assert.equal((await apiB(`filter=${tag}`)).data.length, 0);
+});
+
+test('a revoked permission, a deactivation or a sign-out through one process counts at once in the other', async () => {
+  const a = new Client(viaA);
+  assert.equal((await a.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+  const username = unique('scale_user').replace(/[^A-Za-z0-9_]/g, '_');
+  const pw = 'correct horse 1';
+  const made = await flow.submitForm(a, '/admin/users/new', '/admin/users', {
+    username, password: pw, display_name: 'Scale', email: '', is_active: '1',
+    permissions: ['view-data-connectors', 'view-data-connector-categories'],
+  });
+  assert.equal(made.status, 303, flow.where(made));
+  const uid = Number(sql(`SELECT id FROM users WHERE username = ${sqlString(username)}`)[0].id);
+  const u = new Client(viaB);
+  assert.equal((await u.login(username, pw)).status, 303);
+  for (let i = 0; i < 2; i++) assert.equal((await u.get('/data-connectors')).status, 200, 'B lets the user list');
+
+  // Revoke "view" through A: B refuses the next request.
+  const edit = (fields) => flow.submitForm(a, `/admin/users/${uid}`, `/admin/users/${uid}`, {
+    username, display_name: 'Scale', email: '', password: '', ...fields,
+  });
+  let r = await edit({ is_active: '1', permissions: ['view-data-connector-categories'] });
+  assert.equal(r.status, 303, flow.where(r));
+  assert.equal((await u.get('/data-connectors')).status, 403, 'B refuses at once after the revocation');
+  assert.equal((await u.get('/data-connector-categories')).status, 200, 'the other permission still holds');
+
+  // Grant it back, then deactivate through A: B treats the session as gone.
+  r = await edit({ is_active: '1', permissions: ['view-data-connectors'] });
+  assert.equal(r.status, 303, flow.where(r));
+  assert.equal((await u.get('/data-connectors')).status, 200, 'B lets the user list again');
+  r = await edit({ permissions: ['view-data-connectors'] });
+  assert.equal(r.status, 303, flow.where(r));
+  const off = await u.get('/data-connectors');
+  assert.equal(off.status, 302, 'B refuses a deactivated user at once');
+  assert.match(off.location || '', /\/login/);
+
+  // Sign out through A: B refuses the cookie at once.
+  const b = sameBrowser(a, viaB);
+  assert.equal((await b.get('/data-connectors')).status, 200);
+  const out = await flow.submitForm(a, '/data-connectors', '/logout', {});
+  assert.ok([302, 303].includes(out.status), flow.where(out));
+  const after = await b.get('/data-connectors');
+  assert.equal(after.status, 302, 'B no longer accepts the session A ended');
+  assert.match(after.location || '', /\/login/);
 });

@@ -124,6 +124,83 @@ test_strings(void)
 	ok(str_eq_ci("Bearer", "bEARER"), "case-insensitive compare");
 }
 
+static void
+test_cache(void)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct cache *c = cache_new(3, 0);
+	void *v = NULL;
+	size_t n = 0;
+	ok(c != NULL, "cache_new");
+	ok(cache_get(c, "k1", &a, &v, &n) == CORE_ERANGE, "empty cache misses");
+	ok(cache_put(c, "k1", "one", 3) == CORE_OK, "put k1");
+	ok(cache_get(c, "k1", &a, &v, &n) == CORE_OK && n == 3 && memcmp(v, "one", 3) == 0 &&
+	       ((char *)v)[3] == '\0',
+	   "get k1 copies the value, NUL after it");
+	ok(cache_put(c, "k1", "uno", 3) == CORE_OK && cache_get(c, "k1", &a, &v, &n) == CORE_OK &&
+	       memcmp(v, "uno", 3) == 0,
+	   "put replaces the value under the same key");
+	cache_put(c, "k2", "two", 3);
+	cache_put(c, "k3", "three", 5);
+	cache_get(c, "k1", &a, &v, &n); /* k1 is now the most recent: k2 goes first */
+	cache_put(c, "k4", "four", 4);
+	size_t entries = 0;
+	cache_stats(c, &entries, NULL, NULL, NULL);
+	ok(entries == 3, "bounded by entries (%zu)", entries);
+	ok(cache_get(c, "k2", &a, &v, &n) == CORE_ERANGE, "least recently used evicted");
+	ok(cache_get(c, "k1", &a, &v, &n) == CORE_OK, "recently used kept");
+	ok(cache_get(c, "k4", &a, &v, &n) == CORE_OK && n == 4, "newest kept");
+	ok(cache_claim(c, "k9", 10) == CORE_OK, "a missing key is claimed by the first asker");
+	ok(cache_claim(c, "k9", 10) == CORE_ERANGE, "a second asker waits, then looks again");
+	ok(cache_claim(c, "k8", 10) == CORE_OK, "another key is claimed independently");
+	cache_release(c, "k9");
+	cache_release(c, "k8");
+	ok(cache_claim(c, "k9", 10) == CORE_OK, "released: claimable again");
+	cache_release(c, "k9");
+	cache_release(c, "never claimed");
+	cache_free(c);
+
+	c = cache_new(100, 64);
+	char big[80];
+	memset(big, 'x', sizeof(big));
+	ok(cache_put(c, "big", big, sizeof(big)) == CORE_ERANGE,
+	   "a value past max_bytes is refused");
+	for (int i = 0; i < 10; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "key%d", i);
+		cache_put(c, key, big, 20);
+	}
+	size_t bytes = 0;
+	cache_stats(c, &entries, &bytes, NULL, NULL);
+	ok(bytes <= 64 && entries == 2, "bounded by bytes (%zu bytes, %zu entries)", bytes,
+	   entries);
+	cache_free(c);
+	cache_free(NULL);
+	ok(cache_get(NULL, "k", &a, &v, &n) == CORE_ERANGE, "a NULL cache always misses");
+
+	struct buf b;
+	buf_init(&b);
+	pack_i64(&b, -42);
+	pack_str(&b, "hello");
+	pack_str(&b, NULL);
+	pack_str(&b, "");
+	pack_i64(&b, 7);
+	struct unpack u = {b.data, b.len, 0};
+	ok(unpack_i64(&u) == -42, "unpack integer");
+	is_str(unpack_str(&u), "hello", "unpack string");
+	ok(unpack_str(&u) == NULL && !u.bad, "unpack NULL");
+	is_str(unpack_str(&u), "", "unpack empty string");
+	ok(unpack_i64(&u) == 7 && !u.bad && u.left == 0, "unpack to the end");
+	unpack_i64(&u);
+	ok(u.bad, "reading past the end is bad");
+	struct unpack cut = {b.data, 10, 0};
+	unpack_i64(&cut);
+	ok(unpack_str(&cut) == NULL && cut.bad, "a cut string is bad");
+	buf_free(&b);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -131,5 +208,6 @@ main(void)
 	test_buf();
 	test_config();
 	test_strings();
+	test_cache();
 	return tap_done();
 }
