@@ -156,6 +156,8 @@ signal_loop(void)
 			app_reload_templates(&app);
 			if (app_reload_keys(&app) != 0)
 				log_err("SIGHUP: the key file could not be loaded");
+			else
+				log_info("SIGHUP: keys reloaded");
 			continue;
 		}
 		log_info("signal %d: finishing in-flight requests", sig);

@@ -201,6 +201,21 @@ fill_slot(struct cache *c, const char *key)
 	return -1;
 }
 
+/* CLOCK_REALTIME ms from now, for pthread_cond_timedwait. */
+struct timespec
+deadline_ms(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 int
 cache_claim(struct cache *c, const char *key, long wait_ms)
 {
@@ -211,14 +226,7 @@ cache_claim(struct cache *c, const char *key, long wait_ms)
 	if (fill_slot(c, key) >= 0) {
 		/* Another worker is reading the same value: wait for it rather than ask the
 		 * database the same question at the same time. */
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait_ms / 1000;
-		until.tv_nsec += (wait_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = deadline_ms(wait_ms);
 		int w = 0;
 		while (fill_slot(c, key) >= 0 && w != ETIMEDOUT)
 			w = pthread_cond_timedwait(&c->filled, &c->lock, &until);

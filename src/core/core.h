@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 enum core_err {
 	CORE_OK = 0,
@@ -90,6 +91,8 @@ struct unpack {
 	size_t left;
 	int bad;
 };
+/* CLOCK_REALTIME ms from now, for pthread_cond_timedwait. */
+struct timespec deadline_ms(long ms);
 int pack_i64(struct buf *b, long long v);
 int pack_str(struct buf *b, const char *s);
 long long unpack_i64(struct unpack *u);

@@ -105,45 +105,6 @@ store_cache(enum store_cache which)
 	return which < STORE_CACHE__MAX ? store_caches[which] : NULL;
 }
 
-/* A result of few columns, flat: columns, rows, names, then cells (NULL kept). */
-static void
-rows_pack(struct buf *b, const struct db_rows *r)
-{
-	pack_i64(b, (long long)r->ncols);
-	pack_i64(b, (long long)r->nrows);
-	for (size_t c = 0; c < r->ncols; c++)
-		pack_str(b, r->names[c]);
-	for (size_t i = 0; i < r->nrows * r->ncols; i++)
-		pack_str(b, r->cells[i]);
-}
-
-static int
-rows_unpack(struct arena *a, const void *val, size_t len, struct db_rows *out)
-{
-	struct unpack u = {val, len, 0};
-	long long ncols = unpack_i64(&u), nrows = unpack_i64(&u);
-	if (u.bad || ncols < 0 || nrows < 0 || (size_t)ncols > len || (size_t)nrows > len)
-		return DB_EFAIL;
-	size_t cells = (size_t)ncols * (size_t)nrows;
-	memset(out, 0, sizeof(*out));
-	out->names = arena_alloc(a, ((size_t)ncols + 1) * sizeof(*out->names));
-	out->cells = arena_alloc(a, (cells + 1) * sizeof(*out->cells));
-	out->lens = arena_alloc(a, (cells + 1) * sizeof(*out->lens));
-	if (!out->names || !out->cells || !out->lens)
-		return DB_ENOMEM;
-	for (long long c = 0; c < ncols; c++)
-		out->names[c] = unpack_str(&u);
-	for (size_t i = 0; i < cells; i++) {
-		out->cells[i] = (char *)unpack_str(&u);
-		out->lens[i] = out->cells[i] ? strlen(out->cells[i]) : 0;
-	}
-	if (u.bad)
-		return DB_EFAIL;
-	out->ncols = (size_t)ncols;
-	out->nrows = (size_t)nrows;
-	return DB_OK;
-}
-
 int
 db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
 		       struct db_rows *out)
@@ -155,13 +116,13 @@ db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gen
 	void *val;
 	size_t len;
 	if (key && cache_get(cache, key, a, &val, &len) == CORE_OK &&
-	    rows_unpack(a, val, len, out) == DB_OK)
+	    db_rows_unpack(a, &(struct unpack){val, len, 0}, out) == DB_OK)
 		return DB_OK;
 	int rc = db_category_all(db, a, out);
 	if (rc == DB_OK && key) {
 		struct buf b;
 		buf_init(&b);
-		rows_pack(&b, out);
+		db_rows_pack(&b, out);
 		if (!b.failed)
 			cache_put(cache, key, b.data, b.len);
 		buf_free(&b);

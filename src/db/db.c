@@ -479,3 +479,46 @@ db_get_ll(const struct db_rows *r, size_t row, const char *name, long long def)
 	long long v = strtoll(s, &end, 10);
 	return (errno || *end || end == s) ? def : v;
 }
+
+/* ---- cache values: a result packed flat (columns, rows, names, cells; NULL kept) ---- */
+
+void
+db_rows_pack(struct buf *b, const struct db_rows *r)
+{
+	pack_i64(b, (long long)r->ncols);
+	pack_i64(b, (long long)r->nrows);
+	for (size_t c = 0; c < r->ncols; c++)
+		pack_str(b, r->names[c]);
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < r->ncols; c++)
+			pack_str(b, db_cell(r, i, c));
+}
+
+int
+db_rows_unpack(struct arena *a, struct unpack *u, struct db_rows *out)
+{
+	long long ncols = unpack_i64(u), nrows = unpack_i64(u);
+	memset(out, 0, sizeof(*out));
+	if (u->bad || ncols < 0 || nrows < 0 || (size_t)ncols > u->left || (size_t)nrows > u->left)
+		return DB_EFAIL;
+	size_t cells = (size_t)ncols * (size_t)nrows;
+	out->names = arena_alloc(a, ((size_t)ncols + 1) * sizeof(*out->names));
+	out->cells = arena_alloc(a, (cells + 1) * sizeof(*out->cells));
+	out->lens = arena_alloc(a, (cells + 1) * sizeof(*out->lens));
+	if (!out->names || !out->cells || !out->lens)
+		return DB_ENOMEM;
+	for (long long c = 0; c < ncols; c++)
+		out->names[c] = unpack_str(u);
+	for (size_t i = 0; i < cells; i++) {
+		out->cells[i] = (char *)unpack_str(u);
+		out->lens[i] = out->cells[i] ? strlen(out->cells[i]) : 0;
+	}
+	for (long long c = 0; c < ncols && !u->bad; c++)
+		if (!out->names[c])
+			u->bad = 1;
+	if (u->bad)
+		return DB_EFAIL;
+	out->ncols = (size_t)ncols;
+	out->nrows = (size_t)nrows;
+	return DB_OK;
+}

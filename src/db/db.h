@@ -63,6 +63,11 @@ int db_rollback(struct db *db);
 int db_exec_script(struct db *db, const char *sql, size_t len);
 const char *db_errmsg(struct db *db);
 
+/* A result as a flat cache value and back: db_rows_unpack reads one packed result from u
+ * into the arena (cells point into u's bytes); DB_EFAIL on a short or broken value. */
+void db_rows_pack(struct buf *b, const struct db_rows *r);
+int db_rows_unpack(struct arena *a, struct unpack *u, struct db_rows *out);
+
 const char *db_cell(const struct db_rows *r, size_t row, size_t col);
 /* Cell by column name; NULL when absent or SQL NULL. */
 const char *db_get(const struct db_rows *r, size_t row, const char *name);

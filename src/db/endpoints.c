@@ -260,58 +260,17 @@ rows_view(const struct db_rows *r, size_t row0, size_t nrows, size_t col0, size_
 	out->names = r->names + col0;
 }
 
-static void
-def_rows_pack(struct buf *b, const struct db_rows *r)
-{
-	pack_i64(b, (long long)r->ncols);
-	pack_i64(b, (long long)r->nrows);
-	for (size_t c = 0; c < r->ncols; c++)
-		pack_str(b, r->names[c]);
-	for (size_t i = 0; i < r->nrows; i++)
-		for (size_t c = 0; c < r->ncols; c++)
-			pack_str(b, db_cell(r, i, c));
-}
-
-static int
-def_rows_unpack(struct arena *a, struct unpack *u, struct db_rows *out)
-{
-	long long ncols = unpack_i64(u), nrows = unpack_i64(u);
-	memset(out, 0, sizeof(*out));
-	if (u->bad || ncols < 0 || nrows < 0 || (size_t)ncols > u->left || (size_t)nrows > u->left)
-		return DB_EFAIL;
-	size_t cells = (size_t)ncols * (size_t)nrows;
-	out->names = arena_alloc(a, ((size_t)ncols + 1) * sizeof(*out->names));
-	out->cells = arena_alloc(a, (cells + 1) * sizeof(*out->cells));
-	out->lens = arena_alloc(a, (cells + 1) * sizeof(*out->lens));
-	if (!out->names || !out->cells || !out->lens)
-		return DB_ENOMEM;
-	for (long long c = 0; c < ncols; c++)
-		out->names[c] = unpack_str(u);
-	for (size_t i = 0; i < cells; i++) {
-		out->cells[i] = (char *)unpack_str(u);
-		out->lens[i] = out->cells[i] ? strlen(out->cells[i]) : 0;
-	}
-	for (long long c = 0; c < ncols && !u->bad; c++)
-		if (!out->names[c])
-			u->bad = 1;
-	if (u->bad)
-		return DB_EFAIL;
-	out->ncols = (size_t)ncols;
-	out->nrows = (size_t)nrows;
-	return DB_OK;
-}
-
 static int
 def_unpack(struct arena *a, const void *val, size_t len, struct endpoint_def *out)
 {
 	struct unpack u = {val, len, 0};
-	int rc = def_rows_unpack(a, &u, &out->conn);
+	int rc = db_rows_unpack(a, &u, &out->conn);
 	if (rc == DB_OK)
-		rc = def_rows_unpack(a, &u, &out->ep);
+		rc = db_rows_unpack(a, &u, &out->ep);
 	if (rc == DB_OK)
-		rc = def_rows_unpack(a, &u, &out->headers);
+		rc = db_rows_unpack(a, &u, &out->headers);
 	if (rc == DB_OK)
-		rc = def_rows_unpack(a, &u, &out->params);
+		rc = db_rows_unpack(a, &u, &out->params);
 	if (rc == DB_OK && (out->conn.nrows != 1 || out->ep.nrows != 1 || u.left != 0))
 		rc = DB_EFAIL;
 	return rc;
@@ -322,10 +281,10 @@ def_put(const char *key, const struct endpoint_def *d)
 {
 	struct buf b;
 	buf_init(&b);
-	def_rows_pack(&b, &d->conn);
-	def_rows_pack(&b, &d->ep);
-	def_rows_pack(&b, &d->headers);
-	def_rows_pack(&b, &d->params);
+	db_rows_pack(&b, &d->conn);
+	db_rows_pack(&b, &d->ep);
+	db_rows_pack(&b, &d->headers);
+	db_rows_pack(&b, &d->params);
 	if (!b.failed)
 		cache_put(def_cache, key, b.data, b.len);
 	buf_free(&b);

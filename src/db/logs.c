@@ -124,20 +124,6 @@ static struct {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
-static struct timespec
-deadline_ms(long ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* s as a JSON string: quotes, backslashes and control characters escaped. */
 static void
 json_str(struct buf *b, const char *s)

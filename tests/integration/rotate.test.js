@@ -97,7 +97,8 @@ test('rotate-key re-seals every secret and every credential still works', async 
 
   // The running process learns the new key on SIGHUP (systemctl reload).
   const log = env('DCGATE_APP_LOG');
-  const reloads = () => (fs.readFileSync(log, 'utf8').match(/reloading templates and keys/g) || []).length;
+  // "keys reloaded" comes after the new key is in use (the first line comes before).
+  const reloads = () => (fs.readFileSync(log, 'utf8').match(/SIGHUP: keys reloaded/g) || []).length;
   const n = reloads();
   process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
   await waitFor(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
