@@ -153,7 +153,10 @@ group_submit(struct ctx *c, const struct group_old *old)
 			   "permissions you hold yourself.");
 	long long id = 0;
 	if (!f.nerrors) {
-		rc = group_save(c, &in, old, &id);
+		int tries = 0;
+		do /* a deadlock victim was rolled back whole: again */
+			rc = group_save(c, &in, old, &id);
+		while (rc == DB_ERETRY && ++tries < DB_RETRIES);
 		if (rc == DB_EDUP)
 			form_error(&f, "name", "The name has already been taken.");
 		else if (rc != DB_OK)
@@ -297,7 +300,10 @@ web_groups_delete(struct ctx *c)
 		return 404;
 	if (rc != DB_OK)
 		return rc;
-	rc = group_delete_tx(c, &g);
+	int tries = 0;
+	do
+		rc = group_delete_tx(c, &g);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
 	if (rc == DB_ENOTFOUND)
 		return 404;
 	if (rc != DB_OK)

@@ -327,7 +327,10 @@ user_submit(struct ctx *c, const struct user_old *old)
 	in.f.password_hash = hash;
 	long long id = 0;
 	if (!f.nerrors) {
-		rc = user_save(c, &in, old, &id);
+		int tries = 0;
+		do /* a deadlock victim was rolled back whole: again */
+			rc = user_save(c, &in, old, &id);
+		while (rc == DB_ERETRY && ++tries < DB_RETRIES);
 		if (rc == DB_EDUP)
 			form_error(&f, "username", "The username has already been taken.");
 		else if (rc == USER_ELAST)
@@ -496,7 +499,10 @@ web_users_delete(struct ctx *c)
 	const char *refusal = user_delete_refusal(c, &u);
 	if (refusal)
 		return user_confirm_page(c, 409, &u, refusal);
-	rc = user_delete_tx(c, &u);
+	int tries = 0;
+	do
+		rc = user_delete_tx(c, &u);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
 	if (rc == USER_ELAST)
 		return user_confirm_page(c, 409, &u,
 					 "The last active Super Admin cannot be deleted.");
