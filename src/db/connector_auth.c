@@ -18,6 +18,19 @@ static const char SQL_CONN_TOUCH[] =
     "UPDATE connectors SET version = version + 1, updated_at = CURRENT_TIMESTAMP,"
     " updated_by = NULLIF(?, 0) WHERE id = ?";
 
+/* A connector's details, authorization row and categories: what the API and export show. */
+int
+db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
+		  struct db_rows *auth, struct db_rows *categories)
+{
+	int rc = db_connector_get(db, a, id, details);
+	if (rc == DB_OK)
+		rc = db_connector_auth_get(db, a, id, auth);
+	if (rc == DB_OK)
+		rc = db_connector_categories(db, a, id, categories);
+	return rc;
+}
+
 int
 db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {

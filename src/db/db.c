@@ -60,6 +60,15 @@ db_connect(struct db *db)
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* Run by the client library on every connect, reconnects included. Strict mode: an
+	 * oversize or invalid value is an error, never a silent truncation. READ COMMITTED
+	 * takes no gap locks, so saves of different rows never deadlock on the gaps between
+	 * their child rows; every transaction locks what it changes. */
+	mysql_options(m, MYSQL_INIT_COMMAND,
+		      "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
+		      " time_zone='+00:00'");
+	mysql_options(m, MYSQL_INIT_COMMAND,
+		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 	const char *sock = config_get(cfg, "database.socket", "");
 	const char *host = config_get(cfg, "database.host", "127.0.0.1");
 	long port = config_get_long(cfg, "database.port", 3306);
@@ -74,15 +83,6 @@ db_connect(struct db *db)
 		return DB_EDOWN;
 	}
 	db->conn = m;
-	/* Strict mode: oversize or invalid values are errors, never silent truncation. */
-	if (mysql_query(m, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
-			   "time_zone='+00:00'")) {
-		log_warn("db: session setup failed: %s", mysql_error(m));
-	}
-	/* READ COMMITTED takes no gap locks, so saves of different rows never deadlock on
-	 * the gaps between their child rows; every transaction locks what it changes. */
-	if (mysql_query(m, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
-		log_warn("db: isolation setup failed: %s", mysql_error(m));
 	return DB_OK;
 }
 
@@ -466,6 +466,13 @@ db_get(const struct db_rows *r, size_t row, const char *name)
 		if (strcmp(r->names[c], name) == 0)
 			return db_cell(r, row, c);
 	return NULL;
+}
+
+const char *
+db_get_str(const struct db_rows *r, size_t row, const char *name)
+{
+	const char *s = db_get(r, row, name);
+	return s ? s : "";
 }
 
 long long

@@ -71,6 +71,8 @@ int db_rows_unpack(struct arena *a, struct unpack *u, struct db_rows *out);
 const char *db_cell(const struct db_rows *r, size_t row, size_t col);
 /* Cell by column name; NULL when absent or SQL NULL. */
 const char *db_get(const struct db_rows *r, size_t row, const char *name);
+/* Cell by column name; "" when absent or SQL NULL. */
+const char *db_get_str(const struct db_rows *r, size_t row, const char *name);
 long long db_get_ll(const struct db_rows *r, size_t row, const char *name, long long def);
 
 /* Applies pending sql/NNN_*.sql files in order, each in a transaction, recorded in

@@ -84,6 +84,19 @@ db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long lon
 	return db_query_row(db, a, out, SQL_EP_GET, "ii", id, connector_id);
 }
 
+/* An endpoint with its header and parameter rows: what its page, the API and export show. */
+int
+db_endpoint_load(struct db *db, struct arena *a, long long connector_id, long long id,
+		 struct db_rows *ep, struct db_rows *headers, struct db_rows *params)
+{
+	int rc = db_endpoint_get(db, a, connector_id, id, ep);
+	if (rc == DB_OK)
+		rc = db_endpoint_headers(db, a, id, headers);
+	if (rc == DB_OK)
+		rc = db_endpoint_params(db, a, id, params);
+	return rc;
+}
+
 int
 db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {

@@ -86,11 +86,11 @@ auth_members(struct json_object *o, const struct db_rows *a)
 	};
 	jset_str(o, "auth_type", db_get(a, 0, "auth_type"));
 	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
-	jset_str(o, "username", str_or_empty(db_get(a, 0, "auth_username")));
-	jset_str(o, "token_url", str_or_empty(db_get(a, 0, "token_url")));
-	jset_str(o, "client_id", str_or_empty(db_get(a, 0, "client_id")));
-	jset_str(o, "scope", str_or_empty(db_get(a, 0, "scope")));
-	jset_str(o, "client_auth", str_or_empty(db_get(a, 0, "client_auth")));
+	jset_str(o, "username", db_get_str(a, 0, "auth_username"));
+	jset_str(o, "token_url", db_get_str(a, 0, "token_url"));
+	jset_str(o, "client_id", db_get_str(a, 0, "client_id"));
+	jset_str(o, "scope", db_get_str(a, 0, "scope"));
+	jset_str(o, "client_auth", db_get_str(a, 0, "client_auth"));
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
 		const char *v = db_get(a, 0, secrets[i][1]);
 		jset_bool(o, secrets[i][0], v && *v);
@@ -102,17 +102,13 @@ int
 api_connector_json(struct ctx *c, long long id, struct json_object **out)
 {
 	struct db_rows d, a, cats;
-	int rc = db_connector_get(c->db, c->a, id, &d);
-	if (rc == DB_OK)
-		rc = db_connector_auth_get(c->db, c->a, id, &a);
-	if (rc == DB_OK)
-		rc = db_connector_categories(c->db, c->a, id, &cats);
+	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", id);
 	jset_str(o, "name", db_get(&d, 0, "name"));
-	jset_str(o, "description", str_or_empty(db_get(&d, 0, "description")));
+	jset_str(o, "description", db_get_str(&d, 0, "description"));
 	jset_int(o, "version", db_get_ll(&d, 0, "version", 0));
 	jset(o, "category_ids", row_ids(&cats));
 	jset(o, "categories", category_refs(&cats));

@@ -25,11 +25,7 @@ static int
 endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **out)
 {
 	struct db_rows r, h, p;
-	int rc = db_endpoint_get(c->db, c->a, cid, eid, &r);
-	if (rc == DB_OK)
-		rc = db_endpoint_headers(c->db, c->a, eid, &h);
-	if (rc == DB_OK)
-		rc = db_endpoint_params(c->db, c->a, eid, &p);
+	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();

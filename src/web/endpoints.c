@@ -565,11 +565,7 @@ int
 web_endpoint_show(struct ctx *c)
 {
 	struct db_rows r, h, p;
-	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
-	if (rc == DB_OK)
-		rc = db_endpoint_headers(c->db, c->a, c->ids[1], &h);
-	if (rc == DB_OK)
-		rc = db_endpoint_params(c->db, c->a, c->ids[1], &p);
+	int rc = db_endpoint_load(c->db, c->a, c->ids[0], c->ids[1], &r, &h, &p);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct form f;

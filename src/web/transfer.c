@@ -14,13 +14,6 @@
 
 /* ------------------------------------------------------------------- export */
 
-static const char *
-cell_or_empty(const struct db_rows *r, size_t i, const char *col)
-{
-	const char *s = db_get(r, i, col);
-	return s ? s : "";
-}
-
 /* The authorization settings; secrets are never exported. */
 static struct json_object *
 export_auth(const struct db_rows *a)
@@ -31,10 +24,10 @@ export_auth(const struct db_rows *a)
 	    {"client_auth", "client_auth"},
 	};
 	struct json_object *o = json_object_new_object();
-	jset_str(o, "auth_type", cell_or_empty(a, 0, "auth_type"));
+	jset_str(o, "auth_type", db_get_str(a, 0, "auth_type"));
 	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		jset_str(o, cols[i][0], cell_or_empty(a, 0, cols[i][1]));
+		jset_str(o, cols[i][0], db_get_str(a, 0, cols[i][1]));
 	return o;
 }
 
@@ -43,19 +36,15 @@ export_endpoint(struct ctx *c, long long cid, long long eid, struct json_object 
 {
 	static const char *const texts[] = {"purpose", "description", "method", "url"};
 	struct db_rows r, h, p;
-	int rc = db_endpoint_get(c->db, c->a, cid, eid, &r);
-	if (rc == DB_OK)
-		rc = db_endpoint_headers(c->db, c->a, eid, &h);
-	if (rc == DB_OK)
-		rc = db_endpoint_params(c->db, c->a, eid, &p);
+	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		jset_str(o, texts[i], cell_or_empty(&r, 0, texts[i]));
+		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
 	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
-	jset_str(o, "body", cell_or_empty(&r, 0, "body"));
-	jset_str(o, "sample_data", cell_or_empty(&r, 0, "sample_data"));
+	jset_str(o, "body", db_get_str(&r, 0, "body"));
+	jset_str(o, "sample_data", db_get_str(&r, 0, "sample_data"));
 	jset(o, "headers", api_rows_json(&h, 1));
 	jset(o, "params", api_rows_json(&p, 0));
 	*out = o;
@@ -81,22 +70,17 @@ static int
 export_json(struct ctx *c, long long id, struct json_object **out)
 {
 	struct db_rows d, a, cats;
-	int rc = db_connector_get(c->db, c->a, id, &d);
-	if (rc == DB_OK)
-		rc = db_connector_auth_get(c->db, c->a, id, &a);
-	if (rc == DB_OK)
-		rc = db_connector_categories(c->db, c->a, id, &cats);
+	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
 	struct json_object *eps = json_object_new_array();
 	web_defer_json(c, o);
 	jset_int(o, "dcgate_export", EXPORT_FORMAT);
-	jset_str(o, "name", cell_or_empty(&d, 0, "name"));
-	jset_str(o, "description", cell_or_empty(&d, 0, "description"));
+	jset_str(o, "name", db_get_str(&d, 0, "name"));
+	jset_str(o, "description", db_get_str(&d, 0, "description"));
 	for (size_t i = 0; i < cats.nrows; i++)
-		json_object_array_add(names,
-				      json_object_new_string(cell_or_empty(&cats, i, "name")));
+		json_object_array_add(names, json_object_new_string(db_get_str(&cats, i, "name")));
 	jset(o, "categories", names);
 	jset(o, "authorization", export_auth(&a));
 	jset(o, "endpoints", eps);
@@ -337,7 +321,7 @@ import_auth(struct import *im)
 	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS, 7)) != 0)
 		return rc;
 	api_form_default(c, a, "verify_ssl", "verify_ssl", "1");
-	api_form_add(c, "version", cell_or_empty(&d, 0, "version"));
+	api_form_add(c, "version", db_get_str(&d, 0, "version"));
 	if (sub.nerrors == 0)
 		rc = authorization_submit(&sub, im->id, 1);
 	import_merge(im, &sub, "authorization.");

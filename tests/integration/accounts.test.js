@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { Client, adminClient, csrfFrom, env, sql, sqlString, unique } = require('./lib.js');
+const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, flashOf, fieldError, inputTag, inputValue } = require('./lib.js');
 
 const XSS = '<script>alert(1)</script>';
 const SQLI = "' OR 1=1 --";
@@ -13,34 +13,6 @@ const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 const PW = 'correct horse 1';
 
 // ------------------------------------------------------------------- page helpers
-
-function decode(s) {
-  return String(s)
-    .replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;|&apos;/gi, "'").replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-function flashOf(html) {
-  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-/** The message beside a field (id="FIELD-error"), or null. */
-function fieldError(html, field) {
-  const m = new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-function inputTag(html, id) {
-  const m = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html);
-  return m ? m[0] : null;
-}
-
-function inputValue(html, id) {
-  const tag = inputTag(html, id);
-  const m = tag && /\bvalue="([^"]*)"/.exec(tag);
-  return m ? decode(m[1]) : null;
-}
 
 function loginError(html) {
   const m = /id="login-error"[^>]*>([^<]*)</.exec(html);

@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { Client, adminClient, env, sql, sqlString, unique } = require('./lib.js');
+const { Client, adminClient, env, sql, sqlString, unique, decode, flashOf } = require('./lib.js');
 
 // Execution log rows are written by dcgate's log writer thread within milliseconds of the
 // answer (a Logs page waits for them): poll until n rows are there (or 2 s passed).
@@ -26,16 +26,6 @@ let admin;
 
 function api(method, path, body, tok = token) {
   return new Client().api(method, path, body, tok);
-}
-
-function decode(s) {
-  return String(s).replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;/gi, "'").replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-function flashOf(html) {
-  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
-  return m ? decode(m[1]) : null;
 }
 
 /** The log rows of a Logs page as [{status, text}]. */

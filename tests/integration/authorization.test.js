@@ -10,37 +10,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { adminClient, csrfFrom, env, sql, unique } = require('./lib.js');
+const { adminClient, csrfFrom, env, sql, unique, decode, flashOf, fieldError, inputTag, inputValue } = require('./lib.js');
 
 // ------------------------------------------------------------------- page helpers
-
-function decode(s) {
-  return String(s)
-    .replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;/gi, "'").replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>').replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(parseInt(d, 10))).replace(/&amp;/g, '&');
-}
-
-function flashOf(html) {
-  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-function fieldError(html, field) {
-  const m = new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-function inputTag(html, id) {
-  const m = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html);
-  return m ? m[0] : null;
-}
-
-function inputValue(html, id) {
-  const tag = inputTag(html, id);
-  const m = tag && /\bvalue="([^"]*)"/.exec(tag);
-  return m ? decode(m[1]) : null;
-}
 
 function selected(html, id) {
   const sel = new RegExp(`<select\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</select>`).exec(html);

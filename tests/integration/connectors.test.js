@@ -6,39 +6,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { Client, adminClient, csrfFrom, env, sql, sqlString, unique } = require('./lib.js');
+const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, flashOf, fieldError, inputTag, inputValue } = require('./lib.js');
 
 // ------------------------------------------------------------------- page helpers
-
-function decode(s) {
-  return String(s)
-    .replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;/gi, "'").replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/** The flash message of a page, or null. */
-function flashOf(html) {
-  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-/** The message shown beside a field (id="FIELD-error"), or null. */
-function fieldError(html, field) {
-  const m = new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(html);
-  return m ? decode(m[1]) : null;
-}
-
-/** The <input> tag with this id. */
-function inputTag(html, id) {
-  const m = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html);
-  return m ? m[0] : null;
-}
-
-function inputValue(html, id) {
-  const tag = inputTag(html, id);
-  const m = tag && /\bvalue="([^"]*)"/.exec(tag);
-  return m ? decode(m[1]) : null;
-}
 
 function textareaValue(html, id) {
   const m = new RegExp(`<textarea\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html);

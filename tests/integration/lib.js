@@ -47,8 +47,9 @@ function encodeForm(fields) {
   return p.toString();
 }
 
-function decodeEntities(s) {
-  return s
+/** Undoes the template engine's HTML escaping (named and numeric entities). */
+function decode(s) {
+  return String(s)
     .replace(/&quot;/g, '"')
     .replace(/&#0*39;|&#x0*27;|&apos;/gi, "'")
     .replace(/&lt;/g, '<')
@@ -64,7 +65,7 @@ function csrfFrom(html) {
   for (const tag of inputs) {
     if (!/\bname\s*=\s*["']?_csrf["'\s>]/i.test(tag)) continue;
     const m = /\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
-    if (m) return decodeEntities(m[1] ?? m[2] ?? m[3]);
+    if (m) return decode(m[1] ?? m[2] ?? m[3]);
   }
   return null;
 }
@@ -232,6 +233,34 @@ function unique(prefix = 't') {
   return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
+// ------------------------------------------------------------------- page helpers
+
+/** The flash message of a page, or null. */
+function flashOf(html) {
+  const m = /<div class="flash[^"]*"[^>]*>([^<]*)<\/div>/.exec(html);
+  return m ? decode(m[1]) : null;
+}
+
+/** The message shown beside a field (id="FIELD-error"; FIELD may be header[0][key]), or null. */
+function fieldError(html, field) {
+  const m = new RegExp(`id="${field.replace(/[[\]]/g, '\\$&')}-error"[^>]*>([^<]*)<`).exec(html);
+  return m ? decode(m[1]) : null;
+}
+
+/** The <input> tag with this id, or null. */
+function inputTag(html, id) {
+  const m = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html);
+  return m ? m[0] : null;
+}
+
+/** The decoded value of the <input> with this id, or null. */
+function inputValue(html, id) {
+  const tag = inputTag(html, id);
+  const m = tag && /\bvalue="([^"]*)"/.exec(tag);
+  return m ? decode(m[1]) : null;
+}
+
 module.exports = {
   Client, adminClient, csrfFrom, encodeForm, env, sql, sqlString, waitFor, unique, baseUrl,
+  decode, flashOf, fieldError, inputTag, inputValue,
 };

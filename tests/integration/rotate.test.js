@@ -7,21 +7,13 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { adminClient, csrfFrom, env, sql, unique, waitFor } = require('./lib.js');
+const { adminClient, csrfFrom, env, sql, unique, waitFor, decode, inputValue } = require('./lib.js');
 
-const decode = (s) => String(s).replace(/&quot;/g, '"').replace(/&#0*39;/g, "'")
-  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const alnum = (s) => s.replace(/[^A-Za-z0-9 ]/g, '');
 
 function byId(html, id) {
   const m = new RegExp(`id="${id}"[^>]*>([\\s\\S]*?)</(?:pre|p|dd|div|textarea|code)>`).exec(html);
   return m ? decode(m[1].replace(/<[^>]*>/g, '')) : null;
-}
-
-function inputValue(html, id) {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html);
-  const m = tag && /\bvalue="([^"]*)"/.exec(tag[0]);
-  return m ? decode(m[1]) : null;
 }
 
 let admin;

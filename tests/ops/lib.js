@@ -16,6 +16,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
+const { decode } = require('../integration/lib.js');
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -341,12 +342,6 @@ function hiddenFields(html, action) {
     if (n) out[n[1]] = v ? decode(v[1]) : '';
   }
   return out;
-}
-
-function decode(s) {
-  return s.replace(/&quot;/g, '"').replace(/&#0*39;|&#x0*27;|&apos;/gi, "'").replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>').replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(parseInt(d, 10))).replace(/&amp;/g, '&');
 }
 
 /** Text of an HTML page without tags and with entities decoded, whitespace collapsed. */
