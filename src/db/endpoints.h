@@ -23,12 +23,12 @@ struct db_auth_fields {
 	const char *client_auth; /* body or basic */
 };
 
-/* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
- * auth_token, token_url, client_id, client_secret, scope, client_auth (secrets sealed);
- * DB_ENOTFOUND when there is no such connector. */
 /* db_connector_get, db_connector_auth_get and db_connector_categories in one call. */
 int db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
 		      struct db_rows *auth, struct db_rows *categories);
+/* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
+ * auth_token, token_url, client_id, client_secret, scope, client_auth (secrets sealed);
+ * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* Writes the authorization when the stored version is still `version` (it goes up by one)
  * and forgets the cached OAuth token, in one transaction. STORE_ESTALE when someone saved
@@ -74,10 +74,10 @@ int db_endpoint_list(struct db *db, struct arena *a, long long connector_id, str
  * timeout, body, sample_data, created_at, updated_at; DB_ENOTFOUND when none. */
 int db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long long id,
 		    struct db_rows *out);
-/* Its rows in order: name, value, description, required (params: no description). */
 /* db_endpoint_get, db_endpoint_headers and db_endpoint_params in one call. */
 int db_endpoint_load(struct db *db, struct arena *a, long long connector_id, long long id,
 		     struct db_rows *ep, struct db_rows *headers, struct db_rows *params);
+/* Its rows in order: name, value, description, required (params: no description). */
 int db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out);
 int db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* Everything a Test or an execute reads: the connector's authorization columns (those of

@@ -13,13 +13,6 @@
 
 /* ------------------------------------------------------------- reading out */
 
-static const char *
-cell(const struct db_rows *r, const char *col)
-{
-	const char *s = db_get(r, 0, col);
-	return s ? s : "";
-}
-
 /* One endpoint with its rows; DB_ENOTFOUND when it (or its connector) is gone. */
 static int
 endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **out)
@@ -34,7 +27,7 @@ endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **
 	jset_int(o, "id", eid);
 	jset_int(o, "connector_id", cid);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		jset_str(o, texts[i], cell(&r, texts[i]));
+		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
 	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
 	jset(o, "headers", api_rows_json(&h, 1));
 	jset(o, "params", api_rows_json(&p, 0));
