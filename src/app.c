@@ -43,6 +43,7 @@ app_reload_templates(struct app *app)
 	pthread_rwlock_wrlock(&app->tmpl_lock);
 	struct tmpl_set *old = app->tmpls;
 	app->tmpls = set;
+	app->tmpl_gen++;
 	pthread_rwlock_unlock(&app->tmpl_lock);
 	tmpl_set_free(old);
 	log_info("templates loaded from %s", dir);

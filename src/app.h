@@ -27,6 +27,7 @@ struct app {
 	long per_page;
 	pthread_rwlock_t tmpl_lock;
 	struct tmpl_set *tmpls;
+	unsigned long tmpl_gen; /* counts template reloads: HTML rendered earlier is stale */
 };
 
 struct worker {

@@ -37,13 +37,13 @@ static const char SQL_USER_LOCK[] =
 static const char SQL_SESSION_ADD[] =
     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
     " remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
-/* The user row is read every time (active, super admin, names); only the permission set,
- * which costs two more subqueries, comes from the cache while the accounts counter holds. */
+/* The session and the counters only: the user row and its permissions come from the user
+ * cache while the accounts counter holds (sql/006_user_generation.sql). */
 static const char SQL_SESSION_GET[] =
-    "SELECT s.csrf_token, s.flash, TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
-    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age,"
-    " u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active, " SQL_GENS_COLS
-    " FROM sessions s JOIN users u ON u.id = s.user_id" SQL_GENS_JOIN " WHERE s.token_hash = ?";
+    "SELECT s.user_id, s.csrf_token, s.flash,"
+    " TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
+    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age, " SQL_GENS_COLS
+    " FROM sessions s" SQL_GENS_JOIN " WHERE s.token_hash = ?";
 static const char SQL_SESSION_TOUCH[] =
     "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_CLEAR[] =
@@ -51,11 +51,9 @@ static const char SQL_SESSION_FLASH_CLEAR[] =
 static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
 static const char SQL_TOKEN_GET[] =
-    "SELECT t.id AS token_id, u.id, u.username, u.display_name, u.email, u.is_super_admin,"
-    " u.is_active, TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago,"
-    " " SQL_GENS_COLS " FROM api_tokens t JOIN users u ON u.id = t.user_id" SQL_GENS_JOIN
-    " WHERE t.token_hash = ?";
-static const char SQL_PERMS_GET[] = "SELECT " SQL_PERMS_OF("?");
+    "SELECT t.id AS token_id, t.user_id,"
+    " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
+    " FROM api_tokens t" SQL_GENS_JOIN " WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
     "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
@@ -90,52 +88,83 @@ gens_from_row(const struct db_rows *r, struct user *u)
 	u->gens.categories = db_get_ll(r, 0, "gen_categories", 0);
 }
 
-/* ---- permission sets by user id and accounts counter, shared by the workers ---- */
+/* ---- users by id and accounts counter, shared by the workers ---- */
 
-static struct cache *perm_cache;
-static pthread_once_t perm_cache_once = PTHREAD_ONCE_INIT;
+static struct cache *user_cache;
+static pthread_once_t user_cache_once = PTHREAD_ONCE_INIT;
 
 static void
-perm_cache_free(void)
+user_cache_free(void)
 {
-	cache_free(perm_cache);
-	perm_cache = NULL;
+	cache_free(user_cache);
+	user_cache = NULL;
 }
 
 static void
-perm_cache_init(void)
+user_cache_init(void)
 {
-	perm_cache = cache_new(4096, 0);
-	atexit(perm_cache_free);
+	user_cache = cache_new(4096, 0);
+	atexit(user_cache_free);
 }
 
-/* The permissions of the user of a session or token row: all for a super admin; else from
- * the cache under the accounts counter read with that row (so before the permissions: an
- * entry is never older than its key), or from the database, then kept. */
+static void
+user_pack(struct buf *b, const struct user *u, int is_active)
+{
+	pack_i64(b, u->id);
+	pack_str(b, u->username);
+	pack_str(b, u->display_name);
+	pack_str(b, u->email);
+	pack_i64(b, u->is_super_admin);
+	pack_i64(b, is_active);
+	pack_i64(b, u->perms);
+}
+
+/* 0 when val is not a packed user (nothing is trusted from a damaged entry). */
 static int
-perms_load(struct db *db, struct arena *a, const struct db_rows *r, struct user *u)
+user_unpack(const void *val, size_t len, struct user *u, int *is_active)
 {
-	if (u->is_super_admin)
-		return DB_OK; /* user_from_row gave all */
-	long long gen = db_get_ll(r, 0, "gen_accounts", 0);
+	struct unpack up = {.p = val, .left = len};
+	memset(u, 0, sizeof(*u));
+	u->id = unpack_i64(&up);
+	u->username = unpack_str(&up);
+	u->display_name = unpack_str(&up);
+	u->email = unpack_str(&up);
+	u->is_super_admin = unpack_i64(&up) != 0;
+	*is_active = unpack_i64(&up) != 0;
+	u->perms = (perm_set)unpack_i64(&up);
+	return !up.bad && up.left == 0;
+}
+
+/* The user of a session or token, with its permissions: from the cache under the accounts
+ * counter read with the session or token (so before the user: an entry is never older than
+ * its key, and every change to a user or a permission moves the counter), else from the
+ * database, then kept. DB_ENOTFOUND when the user is gone. */
+static int
+user_load_cached(struct db *db, struct arena *a, long long uid, long long gen, struct user *u,
+		 int *is_active)
+{
 	char key[64];
 	void *val;
 	size_t len;
-	pthread_once(&perm_cache_once, perm_cache_init);
-	snprintf(key, sizeof(key), "%lld|%lld", u->id, gen);
-	if (gen > 0 && cache_get(perm_cache, key, a, &val, &len) == CORE_OK &&
-	    len == sizeof(perm_set)) {
-		memcpy(&u->perms, val, sizeof(perm_set));
+	pthread_once(&user_cache_once, user_cache_init);
+	snprintf(key, sizeof(key), "%lld|%lld", uid, gen);
+	if (gen > 0 && cache_get(user_cache, key, a, &val, &len) == CORE_OK &&
+	    user_unpack(val, len, u, is_active) && u->id == uid)
 		return DB_OK;
-	}
-	struct db_rows p;
-	int rc = db_query_row(db, a, &p, SQL_PERMS_GET, "ii", u->id, u->id);
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", uid);
 	if (rc != DB_OK)
 		return rc;
-	u->perms =
-	    perm_parse_list(db_get(&p, 0, "perms")) | perm_parse_list(db_get(&p, 0, "group_perms"));
-	if (gen > 0)
-		cache_put(perm_cache, key, &u->perms, sizeof(perm_set));
+	user_from_row(&r, u);
+	*is_active = db_get_ll(&r, 0, "is_active", 0) != 0;
+	if (gen > 0) {
+		struct buf b;
+		buf_init(&b);
+		user_pack(&b, u, *is_active);
+		if (!b.failed)
+			cache_put(user_cache, key, b.data, b.len);
+		buf_free(&b);
+	}
 	return DB_OK;
 }
 
@@ -220,15 +249,18 @@ auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
 	if (rc != DB_OK)
 		return rc;
 	long long idle = db_get_ll(&r, 0, "idle", 0), age = db_get_ll(&r, 0, "age", 0);
-	if (idle > ac->session_idle || age > ac->session_absolute ||
-	    !db_get_ll(&r, 0, "is_active", 0)) {
+	int active = 0;
+	if (idle <= ac->session_idle && age <= ac->session_absolute) {
+		rc = user_load_cached(db, a, db_get_ll(&r, 0, "user_id", 0),
+				      db_get_ll(&r, 0, "gen_accounts", 0), &s->user, &active);
+		if (rc != DB_OK && rc != DB_ENOTFOUND)
+			return rc;
+	}
+	if (!active) {
 		db_exec(db, SQL_SESSION_DEL, "s", hash);
 		return AUTH_ENOSESSION;
 	}
-	user_from_row(&r, &s->user);
 	gens_from_row(&r, &s->user);
-	if ((rc = perms_load(db, a, &r, &s->user)) != DB_OK)
-		return rc;
 	s->token_hash = hash;
 	s->csrf = db_get(&r, 0, "csrf_token");
 	s->flash = db_get(&r, 0, "flash");
@@ -265,12 +297,14 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 		return AUTH_ENOSESSION;
 	if (rc != DB_OK)
 		return rc;
-	if (!db_get_ll(&r, 0, "is_active", 0))
+	int active = 0;
+	rc = user_load_cached(db, a, db_get_ll(&r, 0, "user_id", 0),
+			      db_get_ll(&r, 0, "gen_accounts", 0), u, &active);
+	if (rc == DB_ENOTFOUND || (rc == DB_OK && !active))
 		return AUTH_ENOSESSION;
-	user_from_row(&r, u);
-	gens_from_row(&r, u);
-	if ((rc = perms_load(db, a, &r, u)) != DB_OK)
+	if (rc != DB_OK)
 		return rc;
+	gens_from_row(&r, u);
 	u->token_id = db_get_ll(&r, 0, "token_id", 0);
 	/* last_used_at moves at most once a minute: no write round trip on the other calls. */
 	long long used_ago = db_get_ll(&r, 0, "used_ago", -1);

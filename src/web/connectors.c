@@ -209,14 +209,21 @@ list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struc
 
 /* Each worker's last list page as the template reads it (rows, category filter, totals),
  * under a key of the change counters read with this request's session and the query: a
- * worker that serves the same page again builds no json for it. json-c objects are not
- * shared between threads, so each worker keeps its own, freed when the thread ends. */
+ * worker that serves the same page again builds no json for it. Its main content rendered
+ * as HTML is kept too, for the permissions and templates it was rendered with: rendering
+ * 25 rows is most of a list request's time, and nothing in it depends on the user but the
+ * permissions. json-c objects are not shared between threads, so each worker keeps its
+ * own, freed when the thread ends. */
 struct list_memo {
 	char *key;
 	struct json_object *rows, *filter;
 	long long total;
 	int any;
 	size_t n;
+	char *html; /* connectors_list_main, or NULL */
+	size_t html_len;
+	perm_set html_perms;
+	unsigned long html_gen;
 };
 
 static pthread_key_t list_memo_key;
@@ -228,6 +235,7 @@ list_memo_clear(struct list_memo *m)
 	free(m->key);
 	json_object_put(m->rows);
 	json_object_put(m->filter);
+	free(m->html);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -267,6 +275,46 @@ list_memo(void)
 		m = NULL;
 	}
 	return m;
+}
+
+/* Renders the list's main content from the memo's json into m->html. A memo that is not
+ * kept lives in the arena, and so does its HTML then. */
+static int
+list_main_render(struct ctx *c, const struct connector_query *q, struct pager *p,
+		 struct list_memo *m)
+{
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "q", q->q);
+	jset(d, "categories", json_object_get(m->filter));
+	jset_str(d, "sort", connector_sort_names[q->sort]);
+	jset(d, "sort_links", sort_links(c, q, p->per_page));
+	jset(d, "rows", json_object_get(m->rows));
+	jset_bool(d, "has_rows", m->n > 0);
+	jset_bool(d, "empty_all", !m->any);
+	jset_bool(d, "no_results", m->any && m->n == 0);
+	jset(d, "pager",
+	     pager_json(p, list_state(c, q, p->per_page, connector_sort_names[q->sort])));
+	struct buf out;
+	buf_init(&out);
+	unsigned long gen = 0;
+	if (web_render_piece(c, "connectors_list_main", d, &out, &gen) != 0) {
+		buf_free(&out);
+		return DB_EFAIL;
+	}
+	char *html = m->key ? malloc(out.len + 1) : arena_alloc(c->a, out.len + 1);
+	if (!html) {
+		buf_free(&out);
+		return DB_ENOMEM;
+	}
+	memcpy(html, out.data, out.len + 1);
+	if (m->key)
+		free(m->html);
+	m->html = html;
+	m->html_len = out.len;
+	m->html_perms = c->user->perms;
+	m->html_gen = gen;
+	buf_free(&out);
+	return DB_OK;
 }
 
 int
@@ -316,18 +364,14 @@ web_connector_list(struct ctx *c)
 		}
 	}
 	p.total = m->total;
+	if (!m->html || m->html_perms != c->user->perms || m->html_gen != web_tmpl_gen(c)) {
+		int rc = list_main_render(c, &q, &p, m);
+		if (rc != DB_OK)
+			return rc;
+	}
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Data Connectors");
-	jset_str(d, "q", q.q);
-	jset(d, "categories", json_object_get(m->filter));
-	jset_str(d, "sort", connector_sort_names[q.sort]);
-	jset(d, "sort_links", sort_links(c, &q, p.per_page));
-	jset(d, "rows", json_object_get(m->rows));
-	jset_bool(d, "has_rows", m->n > 0);
-	jset_bool(d, "empty_all", !m->any);
-	jset_bool(d, "no_results", m->any && m->n == 0);
-	jset(d, "pager",
-	     pager_json(&p, list_state(c, &q, p.per_page, connector_sort_names[q.sort])));
+	jset(d, "main_html", json_object_new_string_len(m->html, (int)m->html_len));
 	return web_render(c, 200, "connectors_list", d);
 }
 

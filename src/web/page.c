@@ -101,21 +101,25 @@ web_page_context(struct ctx *c)
 }
 
 static int
-render_into(struct ctx *c, const char *name, struct json_object *ctxobj)
+render_into(struct ctx *c, const char *name, struct json_object *ctxobj, struct buf *out,
+	    unsigned long *gen)
 {
 	pthread_rwlock_rdlock(&c->app->tmpl_lock);
-	buf_reset(&c->resp->body);
-	int rc = tmpl_render(c->app->tmpls, name, ctxobj, TMPL_ESC_HTML, &c->resp->body);
+	buf_reset(out);
+	int rc = tmpl_render(c->app->tmpls, name, ctxobj, TMPL_ESC_HTML, out);
+	if (gen)
+		*gen = c->app->tmpl_gen;
 	pthread_rwlock_unlock(&c->app->tmpl_lock);
-	if (rc != TMPL_OK || c->resp->body.failed) {
+	if (rc != TMPL_OK || out->failed) {
 		log_err("render %s failed: %d", name, rc);
 		return -1;
 	}
 	return 0;
 }
 
-int
-web_render(struct ctx *c, int status, const char *name, struct json_object *data)
+/* The page context with data's members added; data is consumed. */
+static struct json_object *
+page_with(struct ctx *c, struct json_object *data)
 {
 	struct json_object *page = web_page_context(c);
 	web_defer_json(c, page);
@@ -126,7 +130,14 @@ web_render(struct ctx *c, int status, const char *name, struct json_object *data
 		}
 		json_object_put(data);
 	}
-	if (render_into(c, name, page) != 0) {
+	return page;
+}
+
+int
+web_render(struct ctx *c, int status, const char *name, struct json_object *data)
+{
+	struct json_object *page = page_with(c, data);
+	if (render_into(c, name, page, &c->resp->body, NULL) != 0) {
 		/* Render into a buffer first: a failing template becomes a clean 500. */
 		buf_reset(&c->resp->body);
 		buf_puts(&c->resp->body, "<!doctype html><title>500 Internal Server Error</title>"
@@ -135,6 +146,22 @@ web_render(struct ctx *c, int status, const char *name, struct json_object *data
 	}
 	c->resp->status = status;
 	return status;
+}
+
+int
+web_render_piece(struct ctx *c, const char *name, struct json_object *data, struct buf *out,
+		 unsigned long *gen)
+{
+	return render_into(c, name, page_with(c, data), out, gen);
+}
+
+unsigned long
+web_tmpl_gen(struct ctx *c)
+{
+	pthread_rwlock_rdlock(&c->app->tmpl_lock);
+	unsigned long gen = c->app->tmpl_gen;
+	pthread_rwlock_unlock(&c->app->tmpl_lock);
+	return gen;
 }
 
 static const char *

@@ -56,6 +56,13 @@ int web_dispatch(struct ctx *c);
 /* Renders "name" (which extends the layout) with data plus the common page context
  * (user, navigation, flash, csrf). Takes ownership of data. */
 int web_render(struct ctx *c, int status, const char *name, struct json_object *data);
+/* Renders template name over the page context plus data (consumed) into out instead of the
+ * response: a piece of HTML a handler keeps and reuses. *gen (when not NULL) gets the
+ * template generation it was rendered with. 0, or -1 when the template failed. */
+int web_render_piece(struct ctx *c, const char *name, struct json_object *data, struct buf *out,
+		     unsigned long *gen);
+/* The current template generation: a kept piece rendered under another one is stale. */
+unsigned long web_tmpl_gen(struct ctx *c);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */

@@ -582,6 +582,33 @@ test('API tokens: shown once, stored hashed, /api/1.0/users/me, revoked -> 401',
   assert.equal(auditCount(`action = 'token.revoke' AND object_id = ${row.id}`), 1);
 });
 
+test('a change to the user row, even by SQL, reaches signed-in sessions and tokens on the next request', async () => {
+  // Each process keeps users under the accounts counter (sql/006): an update of the row
+  // must move it, or a deactivated user would keep their session.
+  const name = unique('row').replace(/\s/g, '_');
+  const u = await createUser({ username: name, display_name: 'Before Row', permissions: ['view-groups'] });
+  const c = await signedIn(name);
+  const token = newToken((await c.post('/profile/tokens', { _csrf: c.csrf, name: 'row' })).text);
+  assert.ok(token);
+  for (let i = 0; i < 3; i++) assert.match((await c.get('/admin/groups')).text, /Before Row/);
+  assert.equal((await new Client().api('GET', '/api/1.0/users/me', null, token)).json().display_name, 'Before Row');
+
+  sql(`UPDATE users SET display_name = 'After Row' WHERE id = ${u.id}`);
+  assert.match((await c.get('/admin/groups')).text, /After Row/);
+  assert.equal((await new Client().api('GET', '/api/1.0/users/me', null, token)).json().display_name, 'After Row');
+
+  sql(`UPDATE users SET is_super_admin = 1 WHERE id = ${u.id}`);
+  assert.equal((await c.get('/admin/users')).status, 200, 'made Super Admin by SQL: may list users');
+  sql(`UPDATE users SET is_super_admin = 0 WHERE id = ${u.id}`);
+  assert.equal((await c.get('/admin/users')).status, 403, 'and back');
+
+  sql(`UPDATE users SET is_active = 0 WHERE id = ${u.id}`);
+  assert.equal((await new Client().api('GET', '/api/1.0/users/me', null, token)).status, 401);
+  const out = await c.get('/admin/groups');
+  assert.equal(out.status, 302);
+  assert.match(out.headers.get('location'), /^\/login/);
+});
+
 test('a Super Admin API caller holds every permission', async () => {
   const name = unique('apisa').replace(/\s/g, '_');
   await createUser({ username: name, is_super_admin: '1' });

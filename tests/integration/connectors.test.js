@@ -5,8 +5,11 @@
 // one transaction per save.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, flashOf, fieldError, inputTag, inputValue } = require('./lib.js');
+const ops = require('../ops/lib.js');
 
 // ------------------------------------------------------------------- page helpers
 
@@ -515,6 +518,55 @@ test('a view-only user sees no Edit, Delete or create, and is refused them', asy
   assert.equal((await nobody.get('/data-connectors')).status, 403);
   assert.equal((await nobody.get('/data-connector-categories')).status, 403);
   assert.equal((await new Client().get('/data-connectors')).status, 302);
+});
+
+test('the list each worker keeps as HTML follows the permissions of who asks', async () => {
+  // Workers keep the list's main content rendered (web/connectors.c); one user's Edit and
+  // Delete must never reach another. Alternating requests let the workers serve both.
+  await newConnector(admin, { name: `Kept ${tag}`, category_ids: [catA] });
+  const viewer = await userWith(['view-data-connectors']);
+  const url = '/data-connectors?q=' + encodeURIComponent(`Kept ${tag}`);
+  for (let i = 0; i < 16; i++) {
+    const a = await admin.get(url);
+    assert.match(a.text, />Edit</);
+    assert.match(a.text, />Delete</);
+    const v = await viewer.get(url);
+    assert.equal(v.status, 200);
+    assert.deepEqual(listNames(v.text), [`Kept ${tag}`]);
+    assert.doesNotMatch(v.text, />Edit</, `request ${i}: the viewer got someone else's buttons`);
+    assert.doesNotMatch(v.text, />Delete</);
+  }
+});
+
+test('after a template reload (SIGHUP) the kept list is rendered again', async () => {
+  const dir = path.join(ops.opsDir(), 'tmpl-reload');
+  fs.cpSync(path.join(ops.ROOT, 'templates'), dir, { recursive: true });
+  const conf = ops.confCopy('tmpl-reload', { 'server.socket': ops.sockPath('tmpl-reload'), 'server.templates': dir });
+  const app = await ops.startDcgate('tmpl-reload', conf);
+  let web;
+  try {
+    web = await ops.startNginx('tmpl-reload', [app.socket]);
+    const c = new Client(web.url);
+    assert.equal((await c.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+    const before = '<h1 class="grow">Data Connectors</h1>';
+    const after = '<h1 class="grow">Data Connectors, reloaded</h1>';
+    for (let i = 0; i < 10; i++) assert.ok((await c.get('/data-connectors')).text.includes(before));
+    const file = path.join(dir, 'connectors_list_main.mustache');
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes(before));
+    fs.writeFileSync(file, text.replace(before, after));
+    const count = () => (fs.readFileSync(app.log, 'utf8').match(/templates loaded from/g) || []).length;
+    const n = count();
+    process.kill(app.pid, 'SIGHUP');
+    await ops.until(() => count() > n, { timeout: 5000, what: 'the template reload', proc: app });
+    for (let i = 0; i < 10; i++) {
+      const r = (await c.get('/data-connectors')).text;
+      assert.ok(r.includes(after) && !r.includes(before), `request ${i} after the reload shows the new template`);
+    }
+  } finally {
+    if (web) await web.proc.stop();
+    await app.stop('SIGTERM', 30000);
+  }
 });
 
 test('a POST without the CSRF token is refused', async () => {
