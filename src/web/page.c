@@ -117,9 +117,8 @@ render_into(struct ctx *c, const char *name, struct json_object *ctxobj, struct 
 	return 0;
 }
 
-/* The page context with data's members added; data is consumed. */
-static struct json_object *
-page_with(struct ctx *c, struct json_object *data)
+int
+web_render(struct ctx *c, int status, const char *name, struct json_object *data)
 {
 	struct json_object *page = web_page_context(c);
 	web_defer_json(c, page);
@@ -130,13 +129,6 @@ page_with(struct ctx *c, struct json_object *data)
 		}
 		json_object_put(data);
 	}
-	return page;
-}
-
-int
-web_render(struct ctx *c, int status, const char *name, struct json_object *data)
-{
-	struct json_object *page = page_with(c, data);
 	if (render_into(c, name, page, &c->resp->body, NULL) != 0) {
 		/* Render into a buffer first: a failing template becomes a clean 500. */
 		buf_reset(&c->resp->body);
@@ -148,11 +140,17 @@ web_render(struct ctx *c, int status, const char *name, struct json_object *data
 	return status;
 }
 
+/* A piece sees data and can.* only: no user, CSRF token or flash can end up in HTML that
+ * is kept and handed to other users. */
 int
 web_render_piece(struct ctx *c, const char *name, struct json_object *data, struct buf *out,
 		 unsigned long *gen)
 {
-	return render_into(c, name, page_with(c, data), out, gen);
+	if (!data)
+		data = json_object_new_object();
+	web_defer_json(c, data);
+	jset(data, "can", page_can(c->user));
+	return render_into(c, name, data, out, gen);
 }
 
 unsigned long

@@ -56,9 +56,10 @@ int web_dispatch(struct ctx *c);
 /* Renders "name" (which extends the layout) with data plus the common page context
  * (user, navigation, flash, csrf). Takes ownership of data. */
 int web_render(struct ctx *c, int status, const char *name, struct json_object *data);
-/* Renders template name over the page context plus data (consumed) into out instead of the
- * response: a piece of HTML a handler keeps and reuses. *gen (when not NULL) gets the
- * template generation it was rendered with. 0, or -1 when the template failed. */
+/* Renders template name over data (consumed) and can.* into out instead of the response:
+ * a piece of HTML a handler keeps and reuses, so it sees nothing else of the page (no user,
+ * CSRF token or flash). *gen (when not NULL) gets the template generation it was rendered
+ * with. 0, or -1 when the template failed. */
 int web_render_piece(struct ctx *c, const char *name, struct json_object *data, struct buf *out,
 		     unsigned long *gen);
 /* The current template generation: a kept piece rendered under another one is stale. */
