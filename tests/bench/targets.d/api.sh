@@ -2,7 +2,8 @@
 # in the database, then the JSON API's connector list (25 of the connectors seeded by
 # connectors.sh) and execute of an endpoint whose URL is the bench nginx's static file (a
 # local upstream; the bench config allows loopback destinations). Execute is a POST: its
-# target names a wrk Lua script (4th field).
+# target names a wrk Lua script (4th field). GET /api/1.0/users/me is the floor of any
+# signed-in request: the one token statement and a 300-byte answer, nothing else.
 DC_MARIADB_SOCKET=${DC_MARIADB_SOCKET:-$DC_WORK/run/mysql.sock}
 api_token=dcg_bench_$(dc_random_hex 24)
 api_hash=$(printf %s "$api_token" | sha256sum | cut -d' ' -f1)
@@ -31,6 +32,7 @@ wrk.body = '{"data": {"bench": 1}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 targets+=(
+	"GET /api/1.0/users/me (auth only)|$base/api/1.0/users/me|Authorization: Bearer $api_token"
 	"GET /api/1.0/data-connectors|$base/api/1.0/data-connectors|Authorization: Bearer $api_token"
 	"POST /api/.../execute (GET static)|$base/api/1.0/data-connectors/$api_conn/endpoints/Static/execute|Authorization: Bearer $api_token|$DC_WORK/api-execute.lua"
 )
