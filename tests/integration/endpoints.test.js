@@ -352,6 +352,31 @@ test('json-server: POST a JSON body built from the sample data, then PUT, PATCH 
 
 // ------------------------------------------------------------ Test: plain failures
 
+test('an endpoint, header or parameter changed by SQL is what the next Test sends', async () => {
+  // Definitions are kept per worker under counter 1 (sql/007): a change made behind
+  // dcgate's back must still reach every worker on the next request.
+  const id = await connector(admin);
+  const eid = await addEndpoint(admin, id, { purpose: 'By SQL', url: `${env('ECHO_URL')}/before`, 'header[0][key]': 'X-Kept', 'header[0][value]': 'one', 'param[0][key]': 'p', 'param[0][value]': '1' });
+  for (let i = 0; i < 10; i++) {
+    const seen = responseJson(await runTest(admin, id, eid));
+    assert.equal(seen.path, '/before');
+    assert.equal(seen.headers['x-kept'], 'one');
+    assert.equal(seen.query.p, '1');
+  }
+  sql(`UPDATE endpoints SET url = '${env('ECHO_URL')}/after' WHERE id = ${eid}`);
+  sql(`UPDATE endpoint_headers SET value = 'two' WHERE endpoint_id = ${eid}`);
+  sql(`INSERT INTO endpoint_headers (endpoint_id, position, name, value) VALUES (${eid}, 1, 'X-Added', 'three')`);
+  sql(`DELETE FROM endpoint_params WHERE endpoint_id = ${eid}`);
+  sql(`INSERT INTO endpoint_params (endpoint_id, position, name, value) VALUES (${eid}, 0, 'q', '2')`);
+  for (let i = 0; i < 10; i++) {
+    const seen = responseJson(await runTest(admin, id, eid));
+    assert.equal(seen.path, '/after', `Test ${i} after the SQL change`);
+    assert.equal(seen.headers['x-kept'], 'two');
+    assert.equal(seen.headers['x-added'], 'three');
+    assert.deepEqual(seen.query, { q: '2' });
+  }
+});
+
 test('a required header or parameter whose value is missing stops the request, naming it', async () => {
   const id = await connector(admin);
   const eid = await addEndpoint(admin, id, {
