@@ -80,6 +80,20 @@ user_from_row(const struct db_rows *r, struct user *u)
 					   perm_parse_list(db_get(r, 0, "group_perms"));
 }
 
+/* The user row with its permissions; *is_active (when not NULL) gets its active flag. */
+static int
+user_read(struct db *db, struct arena *a, long long uid, struct user *u, int *is_active)
+{
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", uid);
+	if (rc != DB_OK)
+		return rc;
+	user_from_row(&r, u);
+	if (is_active)
+		*is_active = db_get_ll(&r, 0, "is_active", 0) != 0;
+	return DB_OK;
+}
+
 /* The counters when the row has them (session and token rows); 0 leaves caches alone. */
 static void
 gens_from_row(const struct db_rows *r, struct user *u)
@@ -151,12 +165,9 @@ user_load_cached(struct db *db, struct arena *a, long long uid, long long gen, s
 	if (gen > 0 && cache_get(user_cache, key, a, &val, &len) == CORE_OK &&
 	    user_unpack(val, len, u, is_active) && u->id == uid)
 		return DB_OK;
-	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", uid);
+	int rc = user_read(db, a, uid, u, is_active);
 	if (rc != DB_OK)
 		return rc;
-	user_from_row(&r, u);
-	*is_active = db_get_ll(&r, 0, "is_active", 0) != 0;
 	if (gen > 0) {
 		struct buf b;
 		buf_init(&b);
@@ -336,11 +347,7 @@ auth_token_create(struct db *db, struct arena *a, long long user_id, const char 
 int
 auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u)
 {
-	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", user_id);
-	if (rc == DB_OK)
-		user_from_row(&r, u);
-	return rc;
+	return user_read(db, a, user_id, u, NULL);
 }
 
 int

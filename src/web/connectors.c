@@ -278,7 +278,7 @@ list_memo(void)
 }
 
 /* Renders the list's main content from the memo's json into m->html. A memo that is not
- * kept lives in the arena, and so does its HTML then. */
+ * kept lives in the arena: its HTML is freed with the arena then. */
 static int
 list_main_render(struct ctx *c, const struct connector_query *q, struct pager *p,
 		 struct list_memo *m)
@@ -301,14 +301,14 @@ list_main_render(struct ctx *c, const struct connector_query *q, struct pager *p
 		buf_free(&out);
 		return DB_EFAIL;
 	}
-	char *html = m->key ? malloc(out.len + 1) : arena_alloc(c->a, out.len + 1);
-	if (!html) {
+	char *html = malloc(out.len + 1);
+	if (!html || (!m->key && arena_defer(c->a, free, html) != 0)) {
+		free(html);
 		buf_free(&out);
 		return DB_ENOMEM;
 	}
 	memcpy(html, out.data, out.len + 1);
-	if (m->key)
-		free(m->html);
+	free(m->html);
 	m->html = html;
 	m->html_len = out.len;
 	m->html_perms = c->user->perms;
