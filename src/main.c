@@ -1,5 +1,9 @@
-/* dcgate: the FastCGI process. Worker threads each own a DB connection, a curl handle and
- * an arena; the main thread only waits for signals (TERM: drain and exit; HUP: reload). */
+/* dcgate: the FastCGI process. Worker threads each serve one request at a time with an
+ * arena of their own; database connections and outbound connections are shared by the
+ * process (db/ pool, outbound/ share). The pool of threads grows when every thread is busy
+ * (a call waiting on a slow data source holds its thread, nothing else), up to
+ * server.max_threads, and shrinks back to server.workers when idle. The main thread only
+ * waits for signals (TERM: drain and exit; HUP: reload). */
 #include <config.h>
 
 #include <curl/curl.h>
@@ -12,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +27,21 @@
 
 static struct app app;
 static int listen_fd = -1;
+
+/* The elastic thread pool: idle threads wait in accept; the last idle one to take a
+ * request starts another, so a new caller always finds a thread while under the cap. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t gone; /* a thread exited */
+	int total, idle, min, max, next_id;
+	int stopping;
+	pthread_attr_t attr;
+} tp = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .gone = PTHREAD_COND_INITIALIZER,
+};
+
+static int thread_start(void);
 
 static void
 access_log(struct ctx *c, int status, int64_t us)
@@ -59,8 +79,24 @@ serve_one(struct worker *w, FCGX_Request *fr)
 	} else {
 		status = web_dispatch(&c);
 	}
+	db_release(c.db); /* before the answer goes out: the next request finds the pool */
 	http_resp_send(&resp, &req);
 	access_log(&c, status, time_now_us() - start);
+}
+
+/* Called with tp.lock held after a thread took a request: when none is left waiting in
+ * accept, another is started (up to tp.max). */
+static void
+pool_grow_locked(void)
+{
+	if (tp.idle == 0 && tp.total < tp.max && !tp.stopping) {
+		tp.total++;
+		tp.idle++;
+		if (thread_start() != 0) {
+			tp.total--;
+			tp.idle--;
+		}
+	}
 }
 
 static void *
@@ -70,14 +106,65 @@ worker_main(void *arg)
 	FCGX_Request fr;
 	mysql_thread_init();
 	FCGX_InitRequest(&fr, listen_fd, 0);
-	while (FCGX_Accept_r(&fr) >= 0) {
+	for (;;) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		pthread_mutex_lock(&tp.lock);
+		tp.idle--;
+		pool_grow_locked();
+		pthread_mutex_unlock(&tp.lock);
 		serve_one(w, &fr);
 		FCGX_Finish_r(&fr);
 		arena_reset(&w->arena);
+		pthread_mutex_lock(&tp.lock);
+		/* More threads waiting than the floor needs: this one ends. */
+		int leave = tp.idle >= tp.min && tp.total > tp.min;
+		if (!leave)
+			tp.idle++;
+		pthread_mutex_unlock(&tp.lock);
+		if (leave)
+			goto out;
 	}
+	pthread_mutex_lock(&tp.lock);
+	tp.idle--;
+	pthread_mutex_unlock(&tp.lock);
+out:
 	FCGX_Free(&fr, 1);
+	db_close(w->db);
+	arena_free(&w->arena);
+	free(w);
 	mysql_thread_end();
+	pthread_mutex_lock(&tp.lock);
+	tp.total--;
+	pthread_cond_broadcast(&tp.gone);
+	pthread_mutex_unlock(&tp.lock);
 	return NULL;
+}
+
+/* Starts one detached worker thread; tp.total and tp.idle already count it. */
+static int
+thread_start(void)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	w->id = tp.next_id++;
+	w->app = &app;
+	arena_init(&w->arena, 64 * 1024);
+	if (db_open(&w->db, &app.cfg) != DB_OK) {
+		arena_free(&w->arena);
+		free(w);
+		return -1;
+	}
+	pthread_t tid;
+	if (pthread_create(&tid, &tp.attr, worker_main, w) != 0) {
+		log_err("cannot start a worker thread: %s", strerror(errno));
+		db_close(w->db);
+		arena_free(&w->arena);
+		free(w);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -86,7 +173,7 @@ open_socket(const struct config *cfg)
 	const char *path = config_get(cfg, "server.socket", "var/run/dcgate.sock");
 	if (path[0] == '/' || path[0] == '.' || strchr(path, ':') == NULL)
 		unlink(path); /* a stale socket from a killed process */
-	int fd = FCGX_OpenSocket(path, 128);
+	int fd = FCGX_OpenSocket(path, 4096);
 	if (fd < 0) {
 		log_err("cannot listen on %s: %s", path, strerror(errno));
 		return -1;
@@ -119,23 +206,50 @@ drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/* The floor of threads (server.workers) waiting in accept; the rest start on demand. */
 static int
-workers_start(struct worker *ws, pthread_t *tids, int n)
+workers_start(int min, int max)
 {
-	for (int i = 0; i < n; i++) {
-		ws[i].id = i;
-		ws[i].app = &app;
-		arena_init(&ws[i].arena, 64 * 1024);
-		if (db_open(&ws[i].db, &app.cfg) != DB_OK)
-			log_warn("worker %d: database not reachable yet; will retry per request",
-				 i);
-		ws[i].curl = curl_easy_init();
-		if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) {
-			log_err("cannot start worker %d", i);
-			return -1;
+	pthread_attr_init(&tp.attr);
+	pthread_attr_setdetachstate(&tp.attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&tp.attr, 512 * 1024);
+	tp.min = min;
+	tp.max = max;
+	pthread_mutex_lock(&tp.lock);
+	int rc = 0;
+	for (int i = 0; i < min && rc == 0; i++) {
+		tp.total++;
+		tp.idle++;
+		if ((rc = thread_start()) != 0) {
+			tp.total--;
+			tp.idle--;
 		}
 	}
-	return 0;
+	pthread_mutex_unlock(&tp.lock);
+	return rc;
+}
+
+/* Waits until every worker thread has finished its request and exited. */
+static void
+workers_join(void)
+{
+	pthread_mutex_lock(&tp.lock);
+	tp.stopping = 1;
+	while (tp.total > 0)
+		pthread_cond_wait(&tp.gone, &tp.lock);
+	pthread_mutex_unlock(&tp.lock);
+}
+
+/* One file descriptor per caller in flight, plus its outbound connection: raise the soft
+ * limit to the hard one. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* Waits for signals; returns when TERM or INT arrives. */
@@ -189,6 +303,8 @@ main(int argc, char **argv)
 		return 1;
 	mysql_library_init(0, NULL, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (outbound_global_init() != 0)
+		return 1;
 	FCGX_Init();
 	listen_fd = open_socket(&app.cfg);
 	if (listen_fd < 0 || drop_privileges(&app.cfg) != 0)
@@ -201,32 +317,28 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	long n = config_get_long(&app.cfg, "server.workers", 8);
 	if (n < 1 || n > 256)
 		n = 8;
-	struct worker *ws = calloc((size_t)n, sizeof(*ws));
-	pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-	if (!ws || !tids)
-		return 1;
+	long max =
+	    config_get_long(&app.cfg, "server.max_threads", n + app.outbound.concurrency + 16);
+	if (max < n || max > 8192)
+		max = n + app.outbound.concurrency + 16;
 	if (db_log_writer_start(&app.cfg) != DB_OK)
 		log_warn("execution log writer not started: rows are written by each request");
-	if (workers_start(ws, tids, (int)n) != 0)
+	if (workers_start((int)n, (int)max) != 0)
 		return 1;
-	log_info("dcgate %s started with %ld workers", DCGATE_VERSION, n);
+	log_info("dcgate %s started with %ld workers (up to %ld threads)", DCGATE_VERSION, n, max);
 	signal_loop();
 	FCGX_ShutdownPending();
 	shutdown(listen_fd, SHUT_RDWR);
-	for (long i = 0; i < n; i++) {
-		pthread_join(tids[i], NULL);
-		db_close(ws[i].db);
-		curl_easy_cleanup(ws[i].curl);
-		arena_free(&ws[i].arena);
-	}
+	workers_join();
 	db_log_writer_stop(); /* after the workers: their last rows are queued */
 	close(listen_fd);
-	free(ws);
-	free(tids);
+	db_pool_close();
 	app_free(&app);
+	outbound_global_free();
 	curl_global_cleanup();
 	mysql_library_end();
 	log_info("dcgate stopped");

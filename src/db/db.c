@@ -1,100 +1,388 @@
-/* MariaDB access: prepared statements cached per connection, results as arena strings. */
+/* MariaDB access: a process-wide pool of connections, each with its prepared statements
+ * cached; a handle (struct db) borrows a connection only while its statements run, or for
+ * the length of a transaction, and every wait is bounded by database.timeout. */
 #include <errno.h>
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 
 /* Every statement text in the program fits with room to spare (about 130 today). */
 #define DB_STMT_CACHE 256
+#define DB_MAX_HOSTS  8
+/* A connection to a host other than the first one listed is closed after this long, so a
+ * process comes back to its preferred node once that node is up again. */
+#define DB_FAILBACK_MS 30000
+/* After a connect that hung or a statement that ran out its time, requests answer at once
+ * for this long instead of queueing behind a database that does not answer. */
+#define DB_DOWN_MS 1000
+
+#ifndef ER_UNKNOWN_COM_ERROR
+#define ER_UNKNOWN_COM_ERROR 1047
+#endif
 
 struct db_stmt_slot {
 	const char *sql; /* statement text; literals, so the pointer is the key */
 	MYSQL_STMT *stmt;
 };
 
-struct db {
+/* One server connection and its statement cache; owned by the pool, lent to handles. */
+struct db_conn {
 	MYSQL *conn;
-	const struct config *cfg;
-	int in_tx;
-	unsigned long long last_id;
-	unsigned long long affected;
-	char errmsg[256];
+	struct db_conn *next; /* free list */
+	int host;	      /* index into the pool's host list */
+	int64_t born_ms;
 	struct db_stmt_slot cache[DB_STMT_CACHE];
 };
 
-static void
-db_drop_cache(struct db *db)
+struct db_host {
+	char name[256]; /* host name, or "localhost" with socket set */
+	char socket[256];
+	unsigned port;
+};
+
+static struct db_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	int ready;
+	const struct config *cfg;
+	struct db_conn *idle;
+	int total, max;
+	long timeout_s; /* database.timeout */
+	int sync_wait;	/* -1 auto (on for Galera), 0 off, 1 on */
+	struct db_host hosts[DB_MAX_HOSTS];
+	int nhosts;
+	_Atomic int64_t down_until_ms; /* fail fast until then (0: up) */
+} pool = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .freed = PTHREAD_COND_INITIALIZER,
+};
+
+/* A caller's handle: which connection it holds now, and its transaction's state. */
+struct db {
+	struct db_conn *c;
+	int in_tx;
+	int tx_err; /* the first error inside the open transaction; it fails as a whole */
+	int pinned; /* keep the connection between statements (session-level locks) */
+	int retry;  /* transactions that ended as deadlock victims in a row: backoff */
+	unsigned long long last_id;
+	unsigned long long affected;
+	char errmsg[256];
+};
+
+static int64_t
+now_ms(void)
 {
-	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
-		if (db->cache[i].stmt)
-			mysql_stmt_close(db->cache[i].stmt);
-		db->cache[i].stmt = NULL;
-		db->cache[i].sql = NULL;
+	return time_now_us() / 1000;
+}
+
+/* "host:port, host2:port2" (database.hosts), else database.socket, else host and port. */
+static void
+pool_hosts(const struct config *cfg)
+{
+	const char *list = config_get(cfg, "database.hosts", "");
+	pool.nhosts = 0;
+	while (*list && pool.nhosts < DB_MAX_HOSTS) {
+		while (*list == ' ' || *list == ',')
+			list++;
+		size_t n = strcspn(list, ", ");
+		if (!n)
+			break;
+		struct db_host *h = &pool.hosts[pool.nhosts++];
+		memset(h, 0, sizeof(*h));
+		size_t hl = n < sizeof(h->name) ? n : sizeof(h->name) - 1;
+		memcpy(h->name, list, hl);
+		h->port = 3306;
+		char *colon = strrchr(h->name, ':');
+		if (colon && !strchr(colon, ']')) {
+			*colon = '\0';
+			h->port = (unsigned)strtoul(colon + 1, NULL, 10);
+		}
+		list += n;
+	}
+	if (pool.nhosts)
+		return;
+	struct db_host *h = &pool.hosts[pool.nhosts++];
+	memset(h, 0, sizeof(*h));
+	const char *sock = config_get(cfg, "database.socket", "");
+	if (*sock) {
+		snprintf(h->name, sizeof(h->name), "localhost");
+		snprintf(h->socket, sizeof(h->socket), "%s", sock);
+	} else {
+		snprintf(h->name, sizeof(h->name), "%s",
+			 config_get(cfg, "database.host", "127.0.0.1"));
+		h->port = (unsigned)config_get_long(cfg, "database.port", 3306);
 	}
 }
 
 static void
-db_disconnect(struct db *db)
+pool_init(const struct config *cfg)
 {
-	db_drop_cache(db);
-	if (db->conn)
-		mysql_close(db->conn);
-	db->conn = NULL;
-	db->in_tx = 0;
+	pthread_mutex_lock(&pool.lock);
+	if (!pool.ready) {
+		pool.cfg = cfg;
+		pool.max = (int)config_get_long(cfg, "database.pool", 16);
+		if (pool.max < 1 || pool.max > 1024)
+			pool.max = 16;
+		pool.timeout_s = config_get_long(cfg, "database.timeout", 5);
+		if (pool.timeout_s < 1 || pool.timeout_s > 3600)
+			pool.timeout_s = 5;
+		const char *sw = config_get(cfg, "database.sync_wait", "auto");
+		pool.sync_wait = !strcmp(sw, "on") || !strcmp(sw, "1")	  ? 1
+				 : !strcmp(sw, "off") || !strcmp(sw, "0") ? 0
+									  : -1;
+		pool_hosts(cfg);
+		pool.ready = 1;
+	}
+	pthread_mutex_unlock(&pool.lock);
 }
 
-static int
-db_connect(struct db *db)
+long
+db_timeout_s(void)
 {
-	const struct config *cfg = db->cfg;
+	return pool.timeout_s ? pool.timeout_s : 5;
+}
+
+static void
+conn_drop_cache(struct db_conn *c)
+{
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		if (c->cache[i].stmt)
+			mysql_stmt_close(c->cache[i].stmt);
+		c->cache[i].stmt = NULL;
+		c->cache[i].sql = NULL;
+	}
+}
+
+static void
+conn_free(struct db_conn *c)
+{
+	if (!c)
+		return;
+	conn_drop_cache(c);
+	if (c->conn)
+		mysql_close(c->conn);
+	free(c);
+}
+
+/* One value of SHOW STATUS / SELECT over the text protocol (connect-time checks only). */
+static int
+conn_value(MYSQL *m, const char *sql, int col, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (mysql_query(m, sql))
+		return -1;
+	MYSQL_RES *res = mysql_store_result(m);
+	if (!res)
+		return -1;
+	MYSQL_ROW row = mysql_fetch_row(res);
+	if (row && (unsigned)col < mysql_num_fields(res) && row[col])
+		snprintf(out, outlen, "%s", row[col]);
+	mysql_free_result(res);
+	return row ? 0 : -1;
+}
+
+/* On a Galera node: 1 when it is ready and synced (a node that is joining, donating or
+ * non-Primary must not serve); sets *galera. A plain server is always ready. */
+static int
+conn_node_ready(MYSQL *m, int *galera)
+{
+	char v[64];
+	*galera = 0;
+	if (conn_value(m, "SELECT @@wsrep_on", 0, v, sizeof(v)) != 0 || strcmp(v, "1") != 0)
+		return 1;
+	*galera = 1;
+	if (conn_value(m, "SHOW STATUS LIKE 'wsrep_ready'", 1, v, sizeof(v)) != 0 ||
+	    strcmp(v, "ON") != 0)
+		return 0;
+	if (conn_value(m, "SHOW STATUS LIKE 'wsrep_local_state'", 1, v, sizeof(v)) != 0 ||
+	    strcmp(v, "4") != 0)
+		return 0;
+	return 1;
+}
+
+/* Connects to one host with every wait bounded: connect and each read or write. */
+static MYSQL *
+conn_open_host(const struct db_host *h, long rw_timeout, long connect_timeout, char *err,
+	       size_t errlen)
+{
+	const struct config *cfg = pool.cfg;
 	MYSQL *m = mysql_init(NULL);
-	if (!m)
-		return DB_ENOMEM;
-	unsigned int connect_timeout = 2, rw_timeout = 60;
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	unsigned int ct = (unsigned)connect_timeout, rw = (unsigned)rw_timeout;
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* Run by the client library on every connect, reconnects included. Strict mode: an
-	 * oversize or invalid value is an error, never a silent truncation. READ COMMITTED
-	 * takes no gap locks, so saves of different rows never deadlock on the gaps between
-	 * their child rows; every transaction locks what it changes. */
+	/* Run by the client library on every connect. Strict mode: an oversize or invalid
+	 * value is an error, never a silent truncation. READ COMMITTED takes no gap locks, so
+	 * saves of different rows never deadlock on the gaps between their child rows. A lock
+	 * wait ends within the database bound. */
 	mysql_options(m, MYSQL_INIT_COMMAND,
 		      "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
 		      " time_zone='+00:00'");
 	mysql_options(m, MYSQL_INIT_COMMAND,
 		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-	const char *sock = config_get(cfg, "database.socket", "");
-	const char *host = config_get(cfg, "database.host", "127.0.0.1");
-	long port = config_get_long(cfg, "database.port", 3306);
-	if (!mysql_real_connect(m, *sock ? "localhost" : host,
-				config_get(cfg, "database.user", "dcgate"),
+	if (!mysql_real_connect(m, h->name, config_get(cfg, "database.user", "dcgate"),
 				config_get(cfg, "database.password", ""),
-				config_get(cfg, "database.name", "dcgate"), (unsigned)port,
-				*sock ? sock : NULL, 0)) {
-		snprintf(db->errmsg, sizeof(db->errmsg), "%s", mysql_error(m));
-		log_warn("db: connect failed: %s", db->errmsg);
+				config_get(cfg, "database.name", "dcgate"), h->port,
+				h->socket[0] ? h->socket : NULL, 0)) {
+		snprintf(err, errlen, "%s", mysql_error(m));
 		mysql_close(m);
+		return NULL;
+	}
+	char set[128];
+	snprintf(set, sizeof(set), "SET SESSION innodb_lock_wait_timeout = %ld", rw_timeout);
+	if (mysql_query(m, set)) {
+		snprintf(err, errlen, "%s", mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Opens a connection to the first host that is up and ready, in the configured order. */
+static int
+conn_open(struct db_conn **out, char *err, size_t errlen)
+{
+	for (int i = 0; i < pool.nhosts; i++) {
+		const struct db_host *h = &pool.hosts[i];
+		long ct = pool.timeout_s < 2 ? pool.timeout_s : 2;
+		MYSQL *m = conn_open_host(h, pool.timeout_s, ct, err, errlen);
+		if (!m) {
+			log_warn("db: connect to %s:%u failed: %s", h->name, h->port, err);
+			continue;
+		}
+		int galera = 0;
+		if (!conn_node_ready(m, &galera)) {
+			snprintf(err, errlen, "node %s:%u is not synced", h->name, h->port);
+			log_warn("db: %s; trying the next address", err);
+			mysql_close(m);
+			continue;
+		}
+		if ((pool.sync_wait == 1 || (pool.sync_wait < 0 && galera)) &&
+		    mysql_query(m, "SET SESSION wsrep_sync_wait = 1")) {
+			snprintf(err, errlen, "%s", mysql_error(m));
+			mysql_close(m);
+			continue;
+		}
+		struct db_conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			mysql_close(m);
+			snprintf(err, errlen, "out of memory");
+			return DB_ENOMEM;
+		}
+		c->conn = m;
+		c->host = i;
+		c->born_ms = now_ms();
+		*out = c;
+		return DB_OK;
+	}
+	return DB_EDOWN;
+}
+
+static void
+pool_mark_down(void)
+{
+	atomic_store(&pool.down_until_ms, now_ms() + DB_DOWN_MS);
+}
+
+/* Borrows a connection: an idle one, a new one while under database.pool, else waits for
+ * one up to database.timeout. DB_EDOWN when none can be had in time. */
+static int
+pool_take(struct db *db)
+{
+	int64_t down = atomic_load(&pool.down_until_ms);
+	if (down && now_ms() < down) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "database unavailable");
+		log_debug("db: failing fast, the database did not answer a moment ago");
 		return DB_EDOWN;
 	}
-	db->conn = m;
+	struct timespec until = deadline_ms(pool.timeout_s * 1000);
+	pthread_mutex_lock(&pool.lock);
+	while (!pool.idle && pool.total >= pool.max) {
+		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &until) == ETIMEDOUT) {
+			pthread_mutex_unlock(&pool.lock);
+			snprintf(db->errmsg, sizeof(db->errmsg),
+				 "no database connection free within %ld s", pool.timeout_s);
+			log_warn("db: %s", db->errmsg);
+			return DB_EDOWN;
+		}
+	}
+	if (pool.idle) {
+		db->c = pool.idle;
+		pool.idle = db->c->next;
+		db->c->next = NULL;
+		pthread_mutex_unlock(&pool.lock);
+		return DB_OK;
+	}
+	pool.total++;
+	pthread_mutex_unlock(&pool.lock);
+	int64_t started = now_ms();
+	int rc = conn_open(&db->c, db->errmsg, sizeof(db->errmsg));
+	if (rc != DB_OK) {
+		db->c = NULL;
+		/* A refusal costs nothing to try again; a connect that hung does. */
+		if (now_ms() - started >= 500)
+			pool_mark_down();
+		pthread_mutex_lock(&pool.lock);
+		pool.total--;
+		pthread_cond_signal(&pool.freed);
+		pthread_mutex_unlock(&pool.lock);
+		return rc;
+	}
+	atomic_store(&pool.down_until_ms, 0);
 	return DB_OK;
+}
+
+/* Gives the connection back (or closes it when broken or due to fail back). */
+static void
+pool_give(struct db *db)
+{
+	struct db_conn *c = db->c;
+	db->c = NULL;
+	if (!c)
+		return;
+	int close_it = !c->conn || (c->host != 0 && now_ms() - c->born_ms > DB_FAILBACK_MS);
+	pthread_mutex_lock(&pool.lock);
+	if (close_it) {
+		pool.total--;
+	} else {
+		c->next = pool.idle;
+		pool.idle = c;
+	}
+	pthread_cond_signal(&pool.freed);
+	pthread_mutex_unlock(&pool.lock);
+	if (close_it)
+		conn_free(c);
+}
+
+/* After a statement outside a transaction: the connection goes back to the pool. */
+static void
+db_done(struct db *db)
+{
+	if (!db->in_tx && !db->pinned)
+		pool_give(db);
 }
 
 int
 db_open(struct db **out, const struct config *cfg)
 {
+	pool_init(cfg);
 	struct db *db = calloc(1, sizeof(*db));
-	if (!db)
-		return DB_ENOMEM;
-	db->cfg = cfg;
 	*out = db;
-	return db_connect(db);
+	return db ? DB_OK : DB_ENOMEM;
 }
 
 void
@@ -102,8 +390,42 @@ db_close(struct db *db)
 {
 	if (!db)
 		return;
-	db_disconnect(db);
+	db_release(db);
 	free(db);
+}
+
+void
+db_release(struct db *db)
+{
+	if (db->in_tx) {
+		log_warn("db: a transaction was left open; rolled back");
+		db_rollback(db);
+	}
+	db->pinned = 0;
+	pool_give(db);
+}
+
+void
+db_pin(struct db *db, int on)
+{
+	db->pinned = on;
+	if (!on)
+		db_done(db);
+}
+
+void
+db_pool_close(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	struct db_conn *c = pool.idle;
+	pool.idle = NULL;
+	pool.total = 0;
+	pthread_mutex_unlock(&pool.lock);
+	while (c) {
+		struct db_conn *next = c->next;
+		conn_free(c);
+		c = next;
+	}
 }
 
 const char *
@@ -117,53 +439,116 @@ db_is_gone(unsigned int err)
 {
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
 	       err == CR_CONN_HOST_ERROR || err == CR_COMMANDS_OUT_OF_SYNC ||
-	       err == 1927 /* ER_CONNECTION_KILLED */ || err == ER_SERVER_SHUTDOWN;
+	       err == 1927 /* ER_CONNECTION_KILLED */ || err == ER_SERVER_SHUTDOWN ||
+	       err == ER_UNKNOWN_COM_ERROR /* Galera: node not ready, non-Primary */ ||
+	       err == ER_QUERY_INTERRUPTED;
 }
 
-/* Maps a MySQL error number to ours; connection loss drops the handle so the next call
- * reconnects. */
+/* Maps a MySQL error number to ours; connection loss closes the connection (the pool opens
+ * another), and any error inside a transaction fails the whole transaction. */
 static int
 db_map_err(struct db *db, unsigned int err, const char *msg)
 {
+	int rc;
 	snprintf(db->errmsg, sizeof(db->errmsg), "%s", msg ? msg : "");
-	if (err == ER_DUP_ENTRY)
-		return DB_EDUP;
-	if (err == ER_ROW_IS_REFERENCED_2 || err == ER_NO_REFERENCED_ROW_2 ||
-	    err == ER_ROW_IS_REFERENCED)
-		return DB_EFK;
-	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
+	if (err == ER_DUP_ENTRY) {
+		rc = DB_EDUP;
+	} else if (err == ER_ROW_IS_REFERENCED_2 || err == ER_NO_REFERENCED_ROW_2 ||
+		   err == ER_ROW_IS_REFERENCED) {
+		rc = DB_EFK;
+	} else if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
 		log_warn("db: transaction conflict (%u): %s", err, db->errmsg);
-		return DB_ERETRY;
-	}
-	if (db_is_gone(err)) {
+		rc = DB_ERETRY;
+	} else if (db_is_gone(err)) {
 		log_warn("db: connection lost (%u): %s", err, db->errmsg);
-		db_disconnect(db);
-		return DB_EDOWN;
+		if (db->c) {
+			conn_drop_cache(db->c);
+			if (db->c->conn)
+				mysql_close(db->c->conn);
+			db->c->conn = NULL;
+		}
+		rc = DB_EDOWN;
+	} else {
+		log_err("db: error %u: %s", err, db->errmsg);
+		rc = DB_EFAIL;
 	}
-	log_err("db: error %u: %s", err, db->errmsg);
-	return DB_EFAIL;
+	/* The server rolled back a deadlock victim or a lost connection's transaction; after
+	 * any other error the rest of the transaction must not run either. */
+	if (db->in_tx && !db->tx_err)
+		db->tx_err = rc;
+	return rc;
 }
 
 int
 db_ensure(struct db *db)
 {
-	if (db->conn && mysql_ping(db->conn) == 0)
-		return DB_OK;
-	db_disconnect(db);
-	return db_connect(db);
+	int rc = DB_OK;
+	if (!db->c && (rc = pool_take(db)) != DB_OK)
+		return rc;
+	if (mysql_ping(db->c->conn) != 0)
+		rc = db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
+	db_done(db);
+	return rc;
+}
+
+/* Answers within a short bound of its own, on a connection of its own: a load balancer's
+ * probe reads 503 rather than waiting on a hung database or on busy workers. */
+int
+db_health(const struct config *cfg, long timeout_s, struct db_health *out)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static MYSQL *m;
+	static int m_host;
+	memset(out, 0, sizeof(*out));
+	pool_init(cfg);
+	struct timespec until = deadline_ms(timeout_s * 1000);
+	if (pthread_mutex_timedlock(&lock, &until) != 0) {
+		snprintf(out->error, sizeof(out->error), "another health check is still waiting");
+		return DB_EDOWN;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!m) {
+			for (int i = 0; i < pool.nhosts && !m; i++) {
+				m = conn_open_host(&pool.hosts[i], timeout_s, timeout_s, out->error,
+						   sizeof(out->error));
+				m_host = i;
+			}
+			if (!m)
+				break;
+		}
+		char v[64];
+		if (conn_value(m, "SELECT 1", 0, v, sizeof(v)) != 0) {
+			snprintf(out->error, sizeof(out->error), "%s", mysql_error(m));
+			mysql_close(m);
+			m = NULL;
+			continue;
+		}
+		out->reachable = 1;
+		out->synced = conn_node_ready(m, &out->galera);
+		if (out->synced)
+			atomic_store(&pool.down_until_ms, 0); /* answered: serve again at once */
+		snprintf(out->node, sizeof(out->node), "%s:%u", pool.hosts[m_host].name,
+			 pool.hosts[m_host].port);
+		if (!out->synced)
+			snprintf(out->error, sizeof(out->error), "the Galera node is not synced");
+		break;
+	}
+	pthread_mutex_unlock(&lock);
+	return out->reachable && out->synced ? DB_OK : DB_EDOWN;
 }
 
 static MYSQL_STMT *
 db_prepare(struct db *db, const char *sql, int *rc)
 {
+	struct db_conn *c = db->c;
 	size_t h = ((uintptr_t)sql >> 4) % DB_STMT_CACHE;
 	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
-		struct db_stmt_slot *s = &db->cache[(h + i) % DB_STMT_CACHE];
+		struct db_stmt_slot *s = &c->cache[(h + i) % DB_STMT_CACHE];
 		if (s->sql == sql)
 			return s->stmt;
 		if (s->sql)
 			continue;
-		MYSQL_STMT *st = mysql_stmt_init(db->conn);
+		MYSQL_STMT *st = mysql_stmt_init(c->conn);
 		if (!st) {
 			*rc = DB_ENOMEM;
 			return NULL;
@@ -226,15 +611,33 @@ db_bind_args(MYSQL_STMT *st, MYSQL_BIND *binds, struct db_arg_store *store, cons
 	return DB_OK;
 }
 
-/* Prepares (from cache), binds and executes; retries once on a lost connection outside a
- * transaction, so a restarted server is invisible to the request that finds it. */
+/* A statement that ran out the whole bound means a database that does not answer: fail
+ * the requests behind it fast for a moment rather than each waiting the bound again. */
+static void
+db_note_slow(int rc, int64_t started_ms)
+{
+	if (rc == DB_EDOWN && now_ms() - started_ms >= pool.timeout_s * 1000 - 100)
+		pool_mark_down();
+}
+
+/* Prepares (from cache), binds and executes. A lost connection outside a transaction is
+ * tried once more on a fresh connection, so a restarted server is invisible to the request
+ * that finds it; inside a transaction the error stays (the server rolled it back). */
 static int
 db_run(struct db *db, const char *sql, const char *types, va_list ap, MYSQL_STMT **out)
 {
+	if (db->in_tx && db->tx_err)
+		return db->tx_err;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc = DB_OK;
-		if (!db->conn && (rc = db_connect(db)) != DB_OK)
+		if (db->c && !db->c->conn) {
+			if (db->in_tx)
+				return db->tx_err ? db->tx_err : DB_EDOWN;
+			pool_give(db);
+		}
+		if (!db->c && (rc = pool_take(db)) != DB_OK)
 			return rc;
+		int64_t started = now_ms();
 		MYSQL_STMT *st = db_prepare(db, sql, &rc);
 		if (st) {
 			MYSQL_BIND binds[32];
@@ -245,20 +648,38 @@ db_run(struct db *db, const char *sql, const char *types, va_list ap, MYSQL_STMT
 			va_end(cp);
 			if (rc != DB_OK) {
 				log_err("db: bad bind for: %s", sql);
+				if (db->in_tx && !db->tx_err)
+					db->tx_err = rc;
 				return rc;
 			}
 			if (mysql_stmt_execute(st) == 0) {
 				*out = st;
 				return DB_OK;
 			}
+			if (mysql_stmt_errno(st) == 0) /* diagnose a failure without a code */
+				log_warn("db: statement failed without an error code: %s", sql);
 			rc = db_map_err(db, mysql_stmt_errno(st), mysql_stmt_error(st));
 		}
-		if (rc != DB_EDOWN || db->in_tx || attempt == 1)
+		db_note_slow(rc, started);
+		if (rc != DB_EDOWN || db->in_tx || attempt == 1 ||
+		    atomic_load(&pool.down_until_ms)) {
+			db_done(db);
 			return rc;
-		if (db->conn == NULL && db_connect(db) != DB_OK)
-			return DB_EDOWN;
+		}
 	}
 	return DB_EDOWN;
+}
+
+/* Resets a statement for its next use; a failure there is an error of the statement (a
+ * Galera abort or a lost connection can surface only here). */
+static int
+db_stmt_finish(struct db *db, MYSQL_STMT *st)
+{
+	if (!db->c || !db->c->conn)
+		return DB_EDOWN;
+	if (mysql_stmt_free_result(st) || mysql_stmt_reset(st))
+		return db_map_err(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+	return DB_OK;
 }
 
 int
@@ -273,8 +694,9 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 		return rc;
 	db->last_id = mysql_stmt_insert_id(st);
 	db->affected = mysql_stmt_affected_rows(st);
-	mysql_stmt_reset(st);
-	return DB_OK;
+	rc = db_stmt_finish(db, st);
+	db_done(db);
+	return rc;
 }
 
 static int
@@ -346,11 +768,9 @@ db_vquery(struct db *db, struct arena *a, struct db_rows *out, const char *sql, 
 	if (rc != DB_OK)
 		return rc;
 	rc = db_fetch_rows(db, st, a, out);
-	if (db->conn) {
-		mysql_stmt_free_result(st);
-		mysql_stmt_reset(st);
-	}
-	return rc;
+	int frc = db_stmt_finish(db, st);
+	db_done(db);
+	return rc != DB_OK ? rc : frc;
 }
 
 int
@@ -392,62 +812,117 @@ db_affected(struct db *db)
 static int
 db_simple(struct db *db, const char *sql)
 {
-	if (!db->conn && db_connect(db) != DB_OK)
+	int rc;
+	if (!db->c && (rc = pool_take(db)) != DB_OK)
+		return rc;
+	if (!db->c->conn)
 		return DB_EDOWN;
-	if (mysql_query(db->conn, sql))
-		return db_map_err(db, mysql_errno(db->conn), mysql_error(db->conn));
+	int64_t started = now_ms();
+	if (mysql_query(db->c->conn, sql)) {
+		rc = db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
+		db_note_slow(rc, started);
+		return rc;
+	}
 	return DB_OK;
+}
+
+/* A transaction that follows a deadlock victim waits 5-50 ms first, so two saves that
+ * collided (on one server, or certified against each other on Galera) do not collide
+ * again in lockstep. */
+static void
+db_backoff(struct db *db)
+{
+	if (!db->retry)
+		return;
+	long ms = 5 + (long)((unsigned long)random() % 46);
+	struct timespec ts = {0, ms * 1000000L};
+	nanosleep(&ts, NULL);
 }
 
 int
 db_begin(struct db *db)
 {
+	if (db->in_tx) {
+		log_err("db: nested transaction refused");
+		return DB_EFAIL;
+	}
+	db_backoff(db);
 	int rc = db_simple(db, "START TRANSACTION");
-	if (rc == DB_EDOWN)
+	if (rc == DB_EDOWN && !atomic_load(&pool.down_until_ms)) {
+		pool_give(db);
 		rc = db_simple(db, "START TRANSACTION");
-	if (rc == DB_OK)
-		db->in_tx = 1;
-	return rc;
+	}
+	if (rc != DB_OK) {
+		db_done(db);
+		return rc;
+	}
+	db->in_tx = 1;
+	db->tx_err = DB_OK;
+	return DB_OK;
 }
 
+static void
+db_tx_end(struct db *db, int rc)
+{
+	db->in_tx = 0;
+	db->tx_err = DB_OK;
+	db->retry = rc == DB_ERETRY ? db->retry + 1 : 0;
+	db_done(db);
+}
+
+/* Commits only a transaction every statement of which succeeded; one that failed anywhere
+ * is rolled back and its first error returned, so a caller never reports a partial save. */
 int
 db_commit(struct db *db)
 {
-	int rc = db_simple(db, "COMMIT");
-	db->in_tx = 0;
+	if (!db->in_tx)
+		return DB_EFAIL;
+	int rc = db->tx_err;
+	if (rc != DB_OK) {
+		if (db->c && db->c->conn && mysql_query(db->c->conn, "ROLLBACK"))
+			db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
+	} else {
+		rc = db_simple(db, "COMMIT");
+	}
+	db_tx_end(db, rc);
 	return rc;
 }
 
 int
 db_rollback(struct db *db)
 {
-	int rc = db->conn ? db_simple(db, "ROLLBACK") : DB_OK;
-	db->in_tx = 0;
-	return rc;
+	int reason = db->tx_err;
+	if (db->c && db->c->conn && mysql_query(db->c->conn, "ROLLBACK"))
+		db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
+	db_tx_end(db, reason);
+	return DB_OK;
 }
 
 int
 db_exec_script(struct db *db, const char *sql, size_t len)
 {
-	if (!db->conn && db_connect(db) != DB_OK)
-		return DB_EDOWN;
-	mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_ON);
-	int rc = DB_OK;
-	if (mysql_real_query(db->conn, sql, len)) {
-		rc = db_map_err(db, mysql_errno(db->conn), mysql_error(db->conn));
+	int rc;
+	if (!db->c && (rc = pool_take(db)) != DB_OK)
+		return rc;
+	MYSQL *m = db->c->conn;
+	mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_ON);
+	rc = DB_OK;
+	if (mysql_real_query(m, sql, len)) {
+		rc = db_map_err(db, mysql_errno(m), mysql_error(m));
 	} else {
 		int status;
 		do {
-			MYSQL_RES *res = mysql_store_result(db->conn);
+			MYSQL_RES *res = mysql_store_result(m);
 			if (res)
 				mysql_free_result(res);
-			status = mysql_next_result(db->conn);
+			status = mysql_next_result(m);
 		} while (status == 0);
 		if (status > 0)
-			rc = db_map_err(db, mysql_errno(db->conn), mysql_error(db->conn));
+			rc = db_map_err(db, mysql_errno(m), mysql_error(m));
 	}
-	if (db->conn)
-		mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	if (db->c && db->c->conn)
+		mysql_set_server_option(db->c->conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	db_done(db);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
-/* db: one MariaDB connection per worker, prepared statements only, cached per connection. */
+/* db: a process-wide pool of MariaDB connections lent to handles only while statements or a
+ * transaction run; prepared statements only, cached per connection. */
 #ifndef DCGATE_DB_H
 #define DCGATE_DB_H
 
@@ -18,8 +19,9 @@ enum db_err {
 	DB_ERETRY = -7, /* deadlock or lock wait timeout: the transaction was rolled back */
 };
 
-/* How many times a save runs when the server picks it as a deadlock victim. */
-#define DB_RETRIES 3
+/* How many times a save runs when the server picks it as a deadlock victim (or Galera
+ * aborts it); each retry after the first waits 5-50 ms (db_begin). */
+#define DB_RETRIES 5
 
 struct db;
 struct config;
@@ -43,10 +45,30 @@ struct db_gens {
 
 /* Argument types for the statement helpers: one letter per '?' placeholder.
  *  's' const char * (NULL binds SQL NULL)   'i' long long   'b' const void *, size_t */
+/* A handle over the process-wide pool (created on first use from database.* keys). */
 int db_open(struct db **out, const struct config *cfg);
 void db_close(struct db *db);
+/* Ends a request's use of the handle: an open transaction is rolled back, the connection
+ * goes back to the pool. */
+void db_release(struct db *db);
+/* on: keep the borrowed connection between statements (for session-level state such as
+ * GET_LOCK); off: give it back. Never across an outbound call. */
+void db_pin(struct db *db, int on);
+/* Closes the idle connections of the pool (at exit). */
+void db_pool_close(void);
+/* database.timeout in seconds: the bound of every wait on the database. */
+long db_timeout_s(void);
 /* Pings and reconnects if the server went away; DB_EDOWN when it is still down. */
 int db_ensure(struct db *db);
+
+struct db_health {
+	int reachable, galera, synced;
+	char node[300];
+	char error[256];
+};
+/* A real query on a connection of its own, bounded by timeout_s; on Galera also whether the
+ * node is ready and synced. DB_OK when the database can serve. */
+int db_health(const struct config *cfg, long timeout_s, struct db_health *out);
 int db_exec(struct db *db, const char *sql, const char *types, ...);
 /* Runs a select; rows and cells live in the arena. */
 int db_query(struct db *db, struct arena *a, struct db_rows *out, const char *sql,

@@ -376,11 +376,15 @@ static int
 token_lock(struct db *db, struct arena *a, long long connector_id)
 {
 	struct db_rows rows;
-	if (db_query_row(db, a, &rows, token_sql[SQL_LOCK], "i", connector_id) != DB_OK)
+	db_pin(db, 1); /* GET_LOCK belongs to the connection: keep it until the unlock */
+	if (db_query_row(db, a, &rows, token_sql[SQL_LOCK], "i", connector_id) != DB_OK) {
+		db_pin(db, 0);
 		return 0;
+	}
 	if (rows.ncols < 1 || !db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "1") != 0) {
 		log_warn("outbound: token lock for connector %lld not granted within %d s",
 			 connector_id, TOKEN_LOCK_WAIT);
+		db_pin(db, 0);
 		return 0;
 	}
 	return 1;
@@ -392,6 +396,7 @@ token_unlock(struct db *db, struct arena *a, long long connector_id)
 	struct db_rows rows;
 	if (db_query_row(db, a, &rows, token_sql[SQL_UNLOCK], "i", connector_id) != DB_OK)
 		log_warn("outbound: token lock for connector %lld not released", connector_id);
+	db_pin(db, 0);
 }
 
 static const char *

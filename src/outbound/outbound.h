@@ -45,8 +45,10 @@ struct outbound_config {
 	long default_timeout; /* s */
 	size_t max_response;  /* bytes */
 	long max_redirects;
-	long concurrency;
-	const char *ca_bundle; /* NULL: system; points into the config it was loaded from */
+	long concurrency;	    /* calls in flight in the process */
+	long connector_concurrency; /* default cap of one connector's calls in flight */
+	long queue_timeout_ms;	    /* longest wait for a slot before 503 */
+	const char *ca_bundle;	    /* NULL: system; points into the config it was loaded from */
 	struct addr_policy policy;
 };
 /* Reads [outbound]; -1 (logged) when a value is present but out of range. */
@@ -89,8 +91,10 @@ struct outbound_request {
 	size_t nheaders;
 	const char *body; /* NULL: none */
 	size_t body_len;
-	long timeout;	/* s, 0: default */
-	int verify_tls; /* 1: verify peer and host */
+	long timeout;		/* s, 0: default */
+	int verify_tls;		/* 1: verify peer and host */
+	long long connector_id; /* whose per-connector limit the call counts against (0: none) */
+	long connector_cap;	/* that connector's own cap; 0: outbound.connector_concurrency */
 };
 
 /* Durations of each phase in ms (not cumulative): DNS lookup, TCP connect, TLS handshake
@@ -115,11 +119,35 @@ struct outbound_response {
 	const char *effective_url;
 	int redirects;
 	struct outbound_timings t;
+	long retry_after; /* s, with OUT_EBUSY: when a slot is likely free */
 };
 
-/* Sends req with the worker's reused curl handle; everything result-side lives in arena.
- * Checks scheme, address policy on every connection (after DNS, each redirect hop),
- * limits and timeouts. Holds one concurrency slot while running (OUT_EBUSY when none). */
+/* ---- limits on calls in flight (slots.c) ---- */
+struct outbound_slot {
+	int held;
+	long long connector_id;
+	long limit;	   /* with OUT_EBUSY: the limit that was hit */
+	int per_connector; /* with OUT_EBUSY: 1 when it was the connector's own */
+};
+/* Takes a slot under both limits, waiting up to oc->queue_timeout_ms; OUT_EBUSY with slot's
+ * limit fields set when none came free in time. */
+int outbound_slot_take(const struct outbound_config *oc, long long connector_id, long connector_cap,
+		       struct outbound_slot *slot);
+void outbound_slot_give(struct outbound_slot *slot);
+/* The refusal message naming the limit that was hit. */
+const char *outbound_busy_message(struct arena *a, const struct outbound_slot *slot);
+long outbound_cap_of(const struct outbound_config *oc, long connector_cap);
+void outbound_inflight(long *inflight, long *waiting);
+/* The process-wide curl state: connections, DNS answers and TLS sessions shared by every
+ * thread, and a free list of easy handles. Call once before threads start. */
+int outbound_global_init(void);
+void outbound_global_free(void);
+
+/* Sends req on a handle from the process's pool (curl, when given, is used instead);
+ * everything result-side lives in arena. Checks scheme, address policy on every connection
+ * (after DNS, each redirect hop), limits and timeouts. Holds one slot under the process and
+ * connector limits while running, waiting for one up to the queue timeout (OUT_EBUSY with
+ * retry_after when none came). */
 int outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 		  const struct outbound_request *req, struct outbound_response *resp);
 /* "curl -X ... -H ..." with secret header values masked, for the Test screen. Headers marked

@@ -1,9 +1,11 @@
-/* Sending one outbound request with the worker's reused curl handle: scheme and address
- * policy on every connection, timeouts, a capped body, final-hop headers, timings, and
- * plain-language errors. */
+/* Sending one outbound request: scheme and address policy on every connection, timeouts, a
+ * capped body, final-hop headers, timings, and plain-language errors. Easy handles come
+ * from a process-wide free list and share one connection cache, DNS cache and TLS session
+ * cache, so a connection opened by one thread is reused by all. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <stdatomic.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -13,8 +15,11 @@
 #define MAX_RESP_HEADERS 256
 #define TIMEOUT_MAX	 300
 
-/* Outbound requests in flight in this process, across all worker threads. */
-static atomic_long out_inflight;
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static CURL **handles; /* idle easy handles */
+static size_t nhandles, handles_cap;
 
 /* Everything the curl callbacks fill in for one request. */
 struct send_ctx {
@@ -104,23 +109,86 @@ err_message(struct arena *a, enum outbound_err e, long timeout, long connect_tim
 	return m ? m : outbound_strerror(e);
 }
 
-/* ---- concurrency slots ---- */
+/* ---- the shared curl state ---- */
 
-static int
-slot_take(long limit)
+static void
+share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userp)
 {
-	long n = atomic_fetch_add(&out_inflight, 1);
-	if (limit > 0 && n >= limit) {
-		atomic_fetch_sub(&out_inflight, 1);
-		return 0;
-	}
-	return 1;
+	(void)h;
+	(void)access;
+	(void)userp;
+	pthread_mutex_lock(&share_locks[data]);
 }
 
 static void
-slot_give(void)
+share_unlock(CURL *h, curl_lock_data data, void *userp)
 {
-	atomic_fetch_sub(&out_inflight, 1);
+	(void)h;
+	(void)userp;
+	pthread_mutex_unlock(&share_locks[data]);
+}
+
+int
+outbound_global_init(void)
+{
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_locks[i], NULL);
+	share = curl_share_init();
+	if (!share)
+		return -1;
+	curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	return 0;
+}
+
+void
+outbound_global_free(void)
+{
+	pthread_mutex_lock(&handles_lock);
+	for (size_t i = 0; i < nhandles; i++)
+		curl_easy_cleanup(handles[i]);
+	free(handles);
+	handles = NULL;
+	nhandles = handles_cap = 0;
+	pthread_mutex_unlock(&handles_lock);
+	if (share)
+		curl_share_cleanup(share);
+	share = NULL;
+}
+
+static CURL *
+handle_take(void)
+{
+	CURL *h = NULL;
+	pthread_mutex_lock(&handles_lock);
+	if (nhandles)
+		h = handles[--nhandles];
+	pthread_mutex_unlock(&handles_lock);
+	return h ? h : curl_easy_init();
+}
+
+static void
+handle_give(CURL *h)
+{
+	pthread_mutex_lock(&handles_lock);
+	if (nhandles == handles_cap) {
+		size_t cap = handles_cap ? handles_cap * 2 : 64;
+		CURL **n = realloc(handles, cap * sizeof(*n));
+		if (n) {
+			handles = n;
+			handles_cap = cap;
+		}
+	}
+	if (nhandles < handles_cap) {
+		handles[nhandles++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&handles_lock);
+	if (h)
+		curl_easy_cleanup(h);
 }
 
 /* ---- curl callbacks ---- */
@@ -410,8 +478,9 @@ map_error(CURL *h, CURLcode rc, const struct send_ctx *c)
 	case CURLE_COULDNT_CONNECT:
 		return c->denied && !c->opened ? OUT_EDENIED : OUT_EREFUSED;
 	case CURLE_OPERATION_TIMEDOUT:
+		/* A reused connection (no socket opened) was connected long before. */
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
-		return connect_us > 0 ? OUT_ETIMEOUT : OUT_ECONNECT_TIMEOUT;
+		return connect_us > 0 || c->opened == 0 ? OUT_ETIMEOUT : OUT_ECONNECT_TIMEOUT;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
@@ -526,6 +595,10 @@ send_on(CURL *h, const struct outbound_config *oc, struct arena *a,
 	}
 	curl_easy_reset(h);
 	set_options(h, oc, req, &c, hdrs, errbuf);
+	if (share) {
+		curl_easy_setopt(h, CURLOPT_SHARE, share);
+		curl_easy_setopt(h, CURLOPT_MAXCONNECTS, oc->concurrency);
+	}
 	CURLcode rc = curl_easy_perform(h);
 	resp->err = map_error(h, rc, &c);
 	fill_response(h, &c, resp);
@@ -551,22 +624,24 @@ outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 		resp->message = "The method must be GET, POST, PUT, PATCH or DELETE.";
 		return resp->err;
 	}
-	if (!slot_take(oc->concurrency)) {
+	struct outbound_slot slot;
+	if (outbound_slot_take(oc, req->connector_id, req->connector_cap, &slot) != OUT_OK) {
 		resp->err = OUT_EBUSY;
-		resp->message = outbound_strerror(OUT_EBUSY);
+		resp->message = outbound_busy_message(a, &slot);
+		resp->retry_after = 1 + oc->queue_timeout_ms / 1000;
 		return resp->err;
 	}
-	CURL *h = curl ? curl : curl_easy_init();
+	CURL *h = curl ? curl : handle_take();
 	if (!h) {
-		slot_give();
+		outbound_slot_give(&slot);
 		resp->err = OUT_EOTHER;
 		resp->message = outbound_strerror(OUT_EOTHER);
 		return resp->err;
 	}
 	int rc = send_on(h, oc, a, req, resp);
 	if (!curl)
-		curl_easy_cleanup(h);
-	slot_give();
+		handle_give(h);
+	outbound_slot_give(&slot);
 	return rc;
 }
 

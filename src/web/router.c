@@ -211,7 +211,9 @@ route_guard(struct ctx *c, const struct route *r)
 {
 	int api = (r->flags & R_API) != 0;
 	int anonymous_api = api && (r->flags & R_PUBLIC) && !http_header(c->req, "Authorization");
-	int rc = anonymous_api ? 0 : api ? authenticate_api(c) : authenticate_session(c);
+	int rc = anonymous_api || (r->flags & R_NOAUTH) ? 0
+		 : api					? authenticate_api(c)
+							: authenticate_session(c);
 	if (rc && !(rc == 503 && (r->flags & R_PUBLIC)))
 		return rc; /* a public page (sign-in, health) still answers without the database */
 	if (!c->user && !(r->flags & R_PUBLIC))

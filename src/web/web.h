@@ -10,6 +10,7 @@ enum route_flags {
 	R_PUBLIC = 1 << 0, /* no session needed */
 	R_API = 1 << 1,	   /* bearer token, JSON errors, no CSRF */
 	R_NOCSRF = 1 << 2, /* POST without a session CSRF token (sign-in checks Origin) */
+	R_NOAUTH = 1 << 3, /* no session or token lookup at all (health: its own bound) */
 };
 
 struct ctx;

@@ -320,14 +320,32 @@ test('a redirect from an allowed server to a denied address is refused', async (
   assert.ok(!String(out.body).includes('internal secret'));
 });
 
-test('past the concurrency limit requests get EBUSY at once', async () => {
+test('past the concurrency limit callers queue, and only past the queue timeout get EBUSY', async () => {
   const s = await start((req, res) => setTimeout(() => res.end('slow'), 1500));
-  const { out, ms } = await probe([s.url, ...LOOPBACK, '--concurrency', '2', '--parallel', '6']);
+  const { out, ms } = await probe([s.url, ...LOOPBACK, '--concurrency', '2', '--queue-timeout', '300',
+    '--parallel', '6']);
   const errs = out.map((r) => r.err).sort();
   assert.deepEqual(errs, ['EBUSY', 'EBUSY', 'EBUSY', 'EBUSY', 'OK', 'OK'], JSON.stringify(errs));
   const busy = out.find((r) => r.err === 'EBUSY');
-  assert.equal(busy.message, 'The server is busy with other outbound requests; try again in a moment.');
+  assert.match(busy.message, /all 2 outbound slots are in use \(outbound\.concurrency\)/);
+  assert.ok(busy.elapsed_ms >= 250, `a refused caller waited its queue timeout first (${busy.elapsed_ms} ms)`);
   assert.ok(ms < 5000, `took ${ms} ms`);
+  // The same six with a queue long enough: every call is served, two at a time.
+  const fast = await start((req, res) => setTimeout(() => res.end('ok'), 200));
+  const queued = (await probe([fast.url, ...LOOPBACK, '--concurrency', '2', '--queue-timeout', '3000',
+    '--parallel', '6'])).out;
+  assert.deepEqual(queued.map((r) => r.err), ['OK', 'OK', 'OK', 'OK', 'OK', 'OK'], JSON.stringify(queued));
+  const slowest = Math.max(...queued.map((r) => r.elapsed_ms));
+  assert.ok(slowest >= 550, `the last pair waited for two pairs before it (${slowest} ms)`);
+});
+
+test('a connector at its own cap queues its callers without taking the slots of others', async () => {
+  const s = await start((req, res) => setTimeout(() => res.end('slow'), 1000));
+  const { out } = await probe([s.url, ...LOOPBACK, '--concurrency', '100', '--cap', '2',
+    '--queue-timeout', '200', '--parallel', '5']);
+  const errs = out.map((r) => r.err).sort();
+  assert.deepEqual(errs, ['EBUSY', 'EBUSY', 'EBUSY', 'OK', 'OK'], JSON.stringify(errs));
+  assert.match(out.find((r) => r.err === 'EBUSY').message, /already has 2 calls in flight/);
 });
 
 test('token requests: form body, client Basic, and the JSON answer', async () => {

@@ -4,7 +4,8 @@
  *   outbound_probe URL [--deny CIDRs] [--allow CIDRs] [--timeout S] [--connect-timeout S]
  *                      [--max N] [--redirects N] [--insecure] [--method M]
  *                      [--header 'Name: value']... [--data BODY]
- *                      [--concurrency N --parallel N]     N threads at once, JSON array
+ *                      [--concurrency N --queue-timeout MS --cap N --parallel N]
+ *                                                         N threads at once, JSON array
  *                      [--token GRANT --client-id ID --client-secret S --user U --pass P
  *                       --scope S --client-basic --refresh R]   outbound_token_request
  *                      [--auth TYPE --conf FILE --connector ID [--force-new]]
@@ -57,7 +58,8 @@ usage(void)
 {
 	fputs("usage: outbound_probe URL [--deny CIDRs] [--allow CIDRs] [--timeout S] "
 	      "[--connect-timeout S] [--max N] [--redirects N] [--insecure] [--method M] "
-	      "[--header 'K: V'] [--data BODY] [--concurrency N] [--parallel N] "
+	      "[--header 'K: V'] [--data BODY] [--concurrency N] [--queue-timeout MS] [--cap N] "
+	      "[--parallel N] "
 	      "[--token GRANT ...]\n",
 	      stderr);
 	return 2;
@@ -114,6 +116,10 @@ parse_opt(struct probe *p, int argc, char **argv, int *i)
 		return num(v, 0, 50, &p->oc.max_redirects);
 	if (!strcmp(o, "--concurrency"))
 		return num(v, 1, 1000, &p->oc.concurrency);
+	if (!strcmp(o, "--queue-timeout"))
+		return num(v, 0, 600000, &p->oc.queue_timeout_ms);
+	if (!strcmp(o, "--cap"))
+		return num(v, 1, 100000, &p->req.connector_cap) ? -1 : (p->req.connector_id = 7, 0);
 	if (!strcmp(o, "--parallel"))
 		return num(v, 1, PROBE_MAX_THREADS, &p->parallel);
 	if (!strcmp(o, "--max"))

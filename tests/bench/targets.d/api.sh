@@ -33,6 +33,6 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 targets+=(
 	"GET /api/1.0/users/me (auth only)|$base/api/1.0/users/me|Authorization: Bearer $api_token"
-	"GET /api/1.0/data-connectors|$base/api/1.0/data-connectors|Authorization: Bearer $api_token||0.60"
-	"POST /api/.../execute (GET static)|$base/api/1.0/data-connectors/$api_conn/endpoints/Static/execute|Authorization: Bearer $api_token|$DC_WORK/api-execute.lua|0.50"
+	"GET /api/1.0/data-connectors|$base/api/1.0/data-connectors|Authorization: Bearer $api_token"
+	"POST /api/.../execute (GET static)|$base/api/1.0/data-connectors/$api_conn/endpoints/Static/execute|Authorization: Bearer $api_token|$DC_WORK/api-execute.lua"
 )

@@ -29,9 +29,9 @@ end
 LUA
 done
 targets+=(
-	"GET /data-connectors (25 of 10,000)|$base/data-connectors|Cookie: $bench_cookie||0.50"
-	"GET /data-connectors?q=orders|$base/data-connectors?q=orders|Cookie: $bench_cookie||0.50"
-	"GET /data-connectors?category=|$base/data-connectors?category=$bench_cat|Cookie: $bench_cookie||0.50"
+	"GET /data-connectors (25 of 10,000)|$base/data-connectors|Cookie: $bench_cookie"
+	"GET /data-connectors?q=orders|$base/data-connectors?q=orders|Cookie: $bench_cookie"
+	"GET /data-connectors?category=|$base/data-connectors?category=$bench_cat|Cookie: $bench_cookie"
 	"GET /data-connectors?q=(new each time)|$base/data-connectors|Cookie: $bench_cookie|$DC_WORK/search-miss-all.lua"
 	"GET ?category=&q=(new each time)|$base/data-connectors|Cookie: $bench_cookie|$DC_WORK/search-miss-category.lua"
 )

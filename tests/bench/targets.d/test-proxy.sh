@@ -75,5 +75,5 @@ dc_nginx_run nginx-proxy "$tp_prefix" "http://127.0.0.1:$tp_port/"
 
 targets+=(
 	"nginx proxy_pass (same upstream)|http://127.0.0.1:$tp_port/|"
-	"POST .../test (Bearer, GET static)|$base/data-connectors/$tp_conn/endpoints/$tp_ep/test|Cookie: $tp_cookie|$DC_WORK/test-proxy.lua|0.60"
+	"POST .../test (Bearer, GET static)|$base/data-connectors/$tp_conn/endpoints/$tp_ep/test|Cookie: $tp_cookie|$DC_WORK/test-proxy.lua"
 )
