@@ -35,6 +35,7 @@ static struct {
 	pthread_cond_t gone; /* a thread exited */
 	int total, idle, min, max, next_id;
 	int stopping;
+	int64_t grown_us; /* when the pool last had to grow: no shrinking for a while after */
 	pthread_attr_t attr;
 } tp = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -89,6 +90,8 @@ serve_one(struct worker *w, FCGX_Request *fr)
 static void
 pool_grow_locked(void)
 {
+	if (tp.idle == 0)
+		tp.grown_us = time_now_us();
 	if (tp.idle == 0 && tp.total < tp.max && !tp.stopping) {
 		tp.total++;
 		tp.idle++;
@@ -117,8 +120,10 @@ worker_main(void *arg)
 		FCGX_Finish_r(&fr);
 		arena_reset(&w->arena);
 		pthread_mutex_lock(&tp.lock);
-		/* More threads waiting than the floor needs: this one ends. */
-		int leave = tp.idle >= tp.min && tp.total > tp.min;
+		/* More threads waiting than the floor needs, and no growth for 10 s (so a
+		 * steady load does not start and end threads all the time): this one ends. */
+		int leave = tp.idle >= tp.min && tp.total > tp.min &&
+			    time_now_us() - tp.grown_us > 10 * 1000000LL;
 		if (!leave)
 			tp.idle++;
 		pthread_mutex_unlock(&tp.lock);

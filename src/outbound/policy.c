@@ -244,7 +244,7 @@ outbound_config_load(struct outbound_config *oc, const struct config *cfg)
 	    conf_long(cfg, "outbound.max_response", 1024, 1073741824L, 1048576, &max_response) ||
 	    conf_long(cfg, "outbound.max_redirects", 0, 50, 5, &oc->max_redirects) ||
 	    conf_long(cfg, "outbound.concurrency", 1, 100000, 512, &oc->concurrency) ||
-	    conf_long(cfg, "outbound.connector_concurrency", 1, 100000, 64,
+	    conf_long(cfg, "outbound.connector_concurrency", 1, 100000, 256,
 		      &oc->connector_concurrency) ||
 	    conf_long(cfg, "outbound.queue_timeout_ms", 0, 600000, 5000, &oc->queue_timeout_ms))
 		return -1;

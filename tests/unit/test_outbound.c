@@ -192,7 +192,7 @@ test_config(void)
 	ok(load_config(&cfg, "[outbound]\n") == 0 && outbound_config_load(&oc, &cfg) == 0,
 	   "defaults load");
 	ok(oc.connect_timeout == 5 && oc.default_timeout == 30 && oc.max_response == 1048576 &&
-	       oc.max_redirects == 5 && oc.concurrency == 512 && oc.connector_concurrency == 64 &&
+	       oc.max_redirects == 5 && oc.concurrency == 512 && oc.connector_concurrency == 256 &&
 	       oc.queue_timeout_ms == 5000 && oc.ca_bundle == NULL,
 	   "defaults match the example config");
 	outbound_config_free(&oc);
