@@ -45,10 +45,11 @@ static const char SQL_EPP_ADD[] =
 #define SQL_DEF_COLUMNS                                                                            \
 	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
 	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
-	" c.client_auth, e.id, e.connector_id, e.purpose, e.description, e.method, e.url,"         \
+	" c.client_auth, c.max_concurrency, e.id, e.connector_id, e.purpose, e.description, "      \
+	"e.method, e.url,"                                                                         \
 	" e.timeout, e.body, e.sample_data, e.created_at, e.updated_at"                            \
 	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
-#define DEF_CONN_COLS 13
+#define DEF_CONN_COLS 14
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
 static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
 /* Headers ('h') then query parameters ('p'), each in order. */

@@ -13,8 +13,11 @@
 #define NOT_FOUND_CATEGORY  "The category does not exist."
 
 static const struct api_field DETAIL_FIELDS[] = {
-    {"name", "name", API_TEXT},		  {"description", "description", API_TEXT},
-    {"auth_type", "auth_type", API_TEXT}, {"category_ids", "category_ids", API_IDS},
+    {"name", "name", API_TEXT},
+    {"description", "description", API_TEXT},
+    {"max_concurrency", "max_concurrency", API_TEXT},
+    {"auth_type", "auth_type", API_TEXT},
+    {"category_ids", "category_ids", API_IDS},
     {"version", "version", API_TEXT},
 };
 #define NDETAIL (sizeof(DETAIL_FIELDS) / sizeof(DETAIL_FIELDS[0]))
@@ -109,6 +112,10 @@ api_connector_json(struct ctx *c, long long id, struct json_object **out)
 	jset_int(o, "id", id);
 	jset_str(o, "name", db_get(&d, 0, "name"));
 	jset_str(o, "description", db_get_str(&d, 0, "description"));
+	if (db_get(&d, 0, "max_concurrency"))
+		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
+	else
+		jset(o, "max_concurrency", NULL);
 	jset_int(o, "version", db_get_ll(&d, 0, "version", 0));
 	jset(o, "category_ids", row_ids(&cats));
 	jset(o, "categories", category_refs(&cats));

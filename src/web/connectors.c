@@ -544,6 +544,11 @@ connector_read(struct form *f, const struct connector_old *old, struct connector
 	memset(in, 0, sizeof(*in));
 	in->name = connector_name(f);
 	in->description = form_optional(f, "description", "description", CONNECTOR_DESC_MAX);
+	const char *cap = form_optional(f, "max_concurrency", "max concurrent calls", 16);
+	if (*cap && str_to_long(cap, 1, 100000, &in->max_concurrency) != CORE_OK)
+		form_error(f, "max_concurrency",
+			   "The max concurrent calls must be a whole number from 1 to 100000, or "
+			   "blank for the server's default.");
 	in->auth_type = "none";
 	if (old->id == 0) {
 		const char *a = form_text(f, "auth_type");
@@ -592,6 +597,8 @@ connector_changes(struct ctx *c, const struct connector_old *old, const struct c
 	audit_field(&af, "name", strcmp(in->name, db_get(&old->row, 0, "name")) != 0);
 	audit_field(&af, "description",
 		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
+	audit_field(&af, "max_concurrency",
+		    in->max_concurrency != db_get_ll(&old->row, 0, "max_concurrency", 0));
 	int same = in->ncategories == old->ncats;
 	for (size_t i = 0; same && i < in->ncategories; i++)
 		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
@@ -691,6 +698,7 @@ web_connector_show(struct ctx *c)
 	form_init(&f, c);
 	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
 	jset_str(f.values, "description", db_get(&old.row, 0, "description"));
+	jset_str(f.values, "max_concurrency", db_get_str(&old.row, 0, "max_concurrency"));
 	jset_int(f.values, "version", old.version);
 	return connector_form_page(c, 200, &f, &old, old.cat_ids, old.ncats);
 }

@@ -239,6 +239,7 @@ test_build(struct endpoint_run *t)
 	t->req.timeout = timeout > 0 && timeout <= 300 ? timeout : 0;
 	t->req.verify_tls = t->auth.verify_ssl;
 	t->req.connector_id = t->connector_id; /* counts against the connector's own cap */
+	t->req.connector_cap = (long)db_get_ll(&t->conn, 0, "max_concurrency", 0);
 	if (test_build_url(t) || test_build_headers(t) || test_build_body(t))
 		return -1;
 	return 0;

@@ -79,6 +79,8 @@ export_json(struct ctx *c, long long id, struct json_object **out)
 	jset_int(o, "dcgate_export", EXPORT_FORMAT);
 	jset_str(o, "name", db_get_str(&d, 0, "name"));
 	jset_str(o, "description", db_get_str(&d, 0, "description"));
+	if (db_get(&d, 0, "max_concurrency"))
+		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
 	for (size_t i = 0; i < cats.nrows; i++)
 		json_object_array_add(names, json_object_new_string(db_get_str(&cats, i, "name")));
 	jset(o, "categories", names);
@@ -289,6 +291,9 @@ import_connector(struct import *im)
 	memset(&c->req->form, 0, sizeof(c->req->form));
 	api_form_add(c, "name", im->name);
 	api_form_add(c, "description", d ? json_object_get_string(d) : "");
+	struct json_object *cap = member(im->doc, "max_concurrency", json_type_int);
+	if (cap)
+		api_form_add(c, "max_concurrency", json_object_get_string(cap));
 	api_form_add(c, "auth_type", im->type);
 	for (size_t i = 0; i < im->nids; i++)
 		api_form_add(c, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));

@@ -127,6 +127,35 @@ test('callers past a connector cap queue; past the queue timeout they get 503 wi
   }
 });
 
+test('a connector\'s own Max concurrent calls overrides the default, and a bad value is refused beside its field', async () => {
+  const src = await slowSource(1500);
+  try {
+    const c = await api('POST', '/api/1.0/data-connectors', { name: unique('engine own cap'), category_ids: [cat], max_concurrency: 2 });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json().id;
+    const got = await api('GET', `/api/1.0/data-connectors/${id}`);
+    assert.equal(got.json().max_concurrency, 2);
+    const e = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Call', url: `${src.url}/x`, timeout: 30 });
+    assert.equal(e.status, 201, e.text);
+    const calls = await Promise.all(Array.from({ length: 5 }, () => execute(id)));
+    assert.deepEqual(calls.map((x) => x.status).sort(), [200, 200, 503, 503, 503]);
+    assert.match(calls.find((x) => x.status === 503).text, /already has 2 calls in flight/);
+    // The Details form: a value that is not a whole number comes back with the input kept.
+    const admin = new Client(web.url);
+    assert.equal((await admin.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'))).status, 303);
+    const page = await admin.get(`/data-connectors/${id}`);
+    assert.match(page.text, /id="max_concurrency"[^>]*value="2"/);
+    const name = got.json().name;
+    const bad = await admin.post(`/data-connectors/${id}`, { _csrf: csrfFrom(page.text), name, description: '',
+      max_concurrency: 'lots', category_ids: String(cat), version: String(got.json().version) });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /max concurrent calls must be a whole number from 1 to 100000/);
+    assert.match(bad.text, /id="max_concurrency"[^>]*value="lots"/);
+  } finally {
+    src.close();
+  }
+});
+
 test('with every slot of a connector stuck, its next Test waits the queue timeout, says busy, and pages still answer', async () => {
   const sockets = new Set();
   const stuck = http.createServer(() => { /* never answers */ });
