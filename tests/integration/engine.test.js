@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { Client, env, unique, sql, decode, csrfFrom } = require('./lib.js');
 const ops = require('../ops/lib.js');
 const { userToken } = require('./apitokens.js');
@@ -265,6 +266,20 @@ test('a connection killed mid-transaction: the save answers 503, nothing of it i
   } finally {
     sql(`DROP TRIGGER IF EXISTS ${trigger}`);
   }
+});
+
+test('a transaction whose connection is killed between statements fails whole, even when its caller goes on', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = ['build', 'build-asan'].map((d) => path.join(root, d, 'tests', 'unit', 'db_probe')).find((p) => fs.existsSync(p));
+  assert.ok(bin, 'db_probe is built by make check');
+  const out = JSON.parse(execFileSync(bin, ['killed', env('DCGATE_CONF')], { encoding: 'utf8', timeout: 30000 }));
+  assert.equal(out.begin, 0);
+  assert.equal(out.first, 0);
+  assert.equal(out.killed, 0, 'the second connection killed the first');
+  assert.notEqual(out.second, 0, 'the statement after the loss fails');
+  assert.notEqual(out.third, 0, 'the transaction does not go on in autocommit');
+  assert.notEqual(out.commit, 0, 'COMMIT reports the failure');
+  assert.equal(out.rows, 0, 'nothing of it is kept');
 });
 
 test('TERM while calls are in flight: they finish, their rows are written, the process exits 0', async () => {
