@@ -60,6 +60,8 @@ reseal_token(const struct crypt_keyring *kr, struct arena *a, long long id, cons
 	return rc;
 }
 
+/* Every connector row holding a secret, locked (FOR UPDATE) so that a save in between
+ * cannot be sealed under the old key and then overwritten. */
 static int
 rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
 {
@@ -83,6 +85,8 @@ rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a
 	return rc;
 }
 
+/* Every cached OAuth token, locked likewise; a token that cannot be opened fails the whole
+ * rotation rather than being left under a key about to go away. */
 static int
 rotate_token_cache(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
 {

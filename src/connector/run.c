@@ -188,6 +188,9 @@ run_name_secret(const char *name)
 	return 0;
 }
 
+/* Every header row rendered over the data; a credential-looking name marks the header
+ * secret so the shown copy and the curl line mask it. Room is left for the Content-Type
+ * run_build_body may add (connector_authorize copies the array to add Authorization). */
 static int
 run_build_headers(struct run *t)
 {
@@ -247,6 +250,8 @@ run_build_body(struct run *t)
 	return 0;
 }
 
+/* The request from the endpoint row; a timeout outside 1-300 s falls back to the config's
+ * default (0). */
 static int
 run_build(struct run *t)
 {

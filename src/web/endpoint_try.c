@@ -138,6 +138,8 @@ test_page(struct ctx *c, const struct connector_run_out *t)
 	return web_render(c, 200, "endpoint_test", d);
 }
 
+/* The one place where this request's worker state (database handle, curl handle, arena,
+ * keys) and caller become the explicit inputs connector_run takes. */
 struct connector_run_in
 web_connector_run_in(struct ctx *c, long long cid, const char *kind)
 {
