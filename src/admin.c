@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "connector/connector.h"
 #include "db/logs.h"
 #include "web/web.h"
 
@@ -151,7 +152,7 @@ cmd_rotate_key(struct app *app)
 	int count = 0, ok = 0;
 	if (db_open(&db, &app->cfg) != DB_OK)
 		fprintf(stderr, "dcgate-admin: cannot connect to the database\n");
-	else if (crypt_rotate_all(db, &app->keys, &count) != CRYPT_OK)
+	else if (connector_rotate_keys(db, &app->keys, &count) != CRYPT_OK)
 		fprintf(stderr, "dcgate-admin: rotation failed; nothing was changed\n");
 	else if (rename(path, prev) != 0 || rename(next, path) != 0)
 		fprintf(stderr,

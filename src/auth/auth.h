@@ -85,6 +85,14 @@ int auth_token_create(struct db *db, struct arena *a, long long user_id, const c
 		      char **plain, long long *id);
 int auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u);
 
+/* A new password's scrypt hash at the configured cost (arena); 0, or -1 on failure. */
+int auth_password_hash(const struct auth_config *ac, struct arena *a, const char *password,
+		       char **hash);
+/* 1 when password matches the stored hash (same time whatever the hash holds), else 0. */
+int auth_password_matches(const char *password, const char *hash);
+/* 1 when a submitted CSRF token equals the session's (constant time), else 0. */
+int auth_csrf_ok(const struct session *s, const char *token);
+
 /* audit_log row; details must never hold a secret. */
 int audit_write(struct db *db, const struct user *who, const char *action, const char *object_type,
 		long long object_id, const char *details, const char *remote_addr);

@@ -365,3 +365,28 @@ audit_write(struct db *db, const struct user *who, const char *action, const cha
 		       object_type ? object_type : "", object_id > 0 ? oid : NULL,
 		       details ? details : "", remote_addr ? remote_addr : "");
 }
+
+/* Handlers hash and check passwords through auth/ so that web/ calls no crypt function
+ * itself (DESIGN.md, Layout). */
+int
+auth_password_hash(const struct auth_config *ac, struct arena *a, const char *password, char **hash)
+{
+	*hash = NULL;
+	return crypt_password_hash(a, password, ac->scrypt_log_n, ac->scrypt_r, ac->scrypt_p,
+				   hash) == CRYPT_OK
+		   ? 0
+		   : -1;
+}
+
+int
+auth_password_matches(const char *password, const char *hash)
+{
+	return password && hash && crypt_password_verify(password, hash) == CRYPT_OK;
+}
+
+/* Constant time, so a forged form cannot learn the token byte by byte. */
+int
+auth_csrf_ok(const struct session *s, const char *token)
+{
+	return s && s->csrf && token && crypt_str_eq(token, s->csrf);
+}

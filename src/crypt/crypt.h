@@ -83,9 +83,4 @@ int crypt_b64_decode_buf(const char *s, size_t len, uint8_t *out, size_t cap, si
 /* Lowercase hex of p[0..n) into out[2n+1]. */
 void crypt_hex(const void *p, size_t n, char *out);
 
-/* Re-seals every secret in the database (connector secrets, token cache) under the ring's
- * current key in one transaction; *count is the number of values re-sealed. */
-struct db;
-int crypt_rotate_all(struct db *db, const struct crypt_keyring *kr, int *count);
-
 #endif

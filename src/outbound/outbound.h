@@ -1,5 +1,6 @@
 /* outbound: building and sending connector requests safely — address policy (SSRF guard),
- * limits, timings, plain-language errors, authorization and the OAuth 2.0 token cache. */
+ * limits, timings, plain-language errors, rendering, and the stateless OAuth 2.0 token
+ * request. Knows no tables: the token cache lives in connector/. */
 #ifndef DCGATE_OUTBOUND_H
 #define DCGATE_OUTBOUND_H
 
@@ -8,7 +9,6 @@
 
 #include "../core/core.h"
 #include "../crypt/crypt.h"
-#include "../db/db.h"
 
 struct json_object;
 struct tmpl;
@@ -212,14 +212,7 @@ struct token_result {
 int outbound_token_request(void *curl, const struct outbound_config *oc, struct arena *a,
 			   const struct connector_auth *ca, const char *grant,
 			   const char *refresh_token, struct token_result *tr);
-/* Adds the Authorization header for ca to req (fetching/caching an OAuth token through the
- * sealed token_cache table, one fetch per connector at a time across processes via
- * GET_LOCK). force_new: ignore the cache (after a 401). An Authorization header already in
- * req is replaced. The new header array lives in a. db may be NULL (no cache). Returns
- * OUT_OK or an outbound_err with *errmsg in plain words. */
-int outbound_apply_auth(void *curl, const struct outbound_config *oc, struct db *db,
-			const struct crypt_keyring *kr, struct arena *a,
-			const struct connector_auth *ca, int force_new,
-			struct outbound_request *req, const char **errmsg);
+/* "Basic base64(user:pass)" in the arena (RFC 7617); NULL on allocation failure. */
+const char *outbound_basic_value(struct arena *a, const char *user, const char *pass);
 
 #endif

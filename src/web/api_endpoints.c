@@ -1,6 +1,6 @@
 /* JSON API: a connector's endpoints with their header and query parameter rows inline,
  * and execute: an endpoint rendered over the caller's data, authorized, sent and answered
- * as JSON (the Test screen's code, save.h's endpoint_run). Permissions come from the route
+ * as JSON (connector_run, the Test screen's run too). Permissions come from the route
  * table: view, view + edit, and execute + view. */
 #include <string.h>
 #include <strings.h>
@@ -217,8 +217,8 @@ body_json(struct ctx *c, const struct outbound_response *r, struct json_object *
 		   (http_utf8_valid(r->body, r->body_len) && strlen(r->body) == r->body_len)) {
 		jset_str(o, "body", r->body ? r->body : "");
 	} else {
-		char *b64 = NULL;
-		if (crypt_b64_encode(c->a, r->body, r->body_len, &b64) == CRYPT_OK)
+		const char *b64 = connector_body_base64(c->a, r);
+		if (b64)
 			jset_str(o, "body", b64);
 		jset_str(o, "body_encoding", "base64");
 	}
@@ -244,7 +244,7 @@ timings_json(struct arena *a, const struct outbound_timings *t)
 }
 
 static int
-execute_result(struct ctx *c, const struct endpoint_run *t)
+execute_result(struct ctx *c, const struct connector_run_out *t)
 {
 	const struct outbound_response *r = &t->resp;
 	struct json_object *o = json_object_new_object();
@@ -260,7 +260,7 @@ execute_result(struct ctx *c, const struct endpoint_run *t)
 /* A run that did not get an answer: 422 for data the templates cannot use, 504 for a
  * timeout, 503 when every outbound slot is busy, else 502; {"message", "code"}. */
 static int
-execute_failed(struct ctx *c, const struct endpoint_run *t)
+execute_failed(struct ctx *c, const struct connector_run_out *t)
 {
 	const char *code = t->error_code ? t->error_code : "EOTHER";
 	const char *msg = t->error ? t->error : "The request to the data source failed.";
@@ -275,7 +275,8 @@ execute_failed(struct ctx *c, const struct endpoint_run *t)
 		status = 504;
 	} else if (!strcmp(code, "EBUSY")) {
 		status = 503;
-		http_resp_header(c->resp, "Retry-After", "1");
+		long after = t->resp.retry_after > 0 ? t->resp.retry_after : 1;
+		http_resp_header(c->resp, "Retry-After", arena_printf(c->a, "%ld", after));
 	}
 	jset_str(o, "message", msg);
 	jset_str(o, "code", code);
@@ -287,11 +288,14 @@ int
 web_api_endpoint_execute(struct ctx *c)
 {
 	struct json_object *data = NULL;
-	struct endpoint_run t;
+	struct connector_run_out t;
 	int rc = execute_data(c, &data);
 	if (rc != 0)
 		return rc;
-	if ((rc = endpoint_run_purpose(&t, c, c->ids[0], c->params[0], data, "execute")) == 404)
+	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "execute");
+	in.purpose = c->params[0];
+	in.data = data;
+	if ((rc = connector_run(&in, &t)) == 404)
 		return api_not_found(c,
 				     arena_printf(c->a,
 						  "There is no such Data Connector, or it has no "

@@ -39,6 +39,7 @@ static const struct auth_text auth_texts[] = {
 
 /* A secret: sealed under "connector:<id>:<field>". */
 struct auth_secret {
+	enum connector_secret which; /* the sealing context's name (src/connector/secrets.c) */
 	const char *field;
 	const char *column;
 	const char *label;
@@ -46,10 +47,11 @@ struct auth_secret {
 	unsigned required;
 };
 static const struct auth_secret auth_secrets[] = {
-    {"password", "auth_password", "Password", M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD),
-     M(AUTH_OAUTH2_PASSWORD)},
-    {"token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER)},
-    {"client_secret", "client_secret", "Client Secret", M_OAUTH, M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
+    {CONNECTOR_SECRET_PASSWORD, "password", "auth_password", "Password",
+     M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD), M(AUTH_OAUTH2_PASSWORD)},
+    {CONNECTOR_SECRET_TOKEN, "token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER)},
+    {CONNECTOR_SECRET_CLIENT_SECRET, "client_secret", "client_secret", "Client Secret", M_OAUTH,
+     M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
 };
 #define AUTH_SECRETS (sizeof(auth_secrets) / sizeof(auth_secrets[0]))
 
@@ -214,9 +216,8 @@ auth_seal(struct form *f, long long id, const struct auth_secret *s, const char 
 					s->label, AUTH_SECRET_MAX));
 		return -1;
 	}
-	const char *context = arena_printf(c->a, "connector:%lld:%s", id, s->field);
-	if (!c->app->have_keys || !context ||
-	    crypt_seal(&c->app->keys, c->a, context, typed, strlen(typed), &sealed) != CRYPT_OK) {
+	if (!c->app->have_keys || connector_secret_seal(&c->app->keys, c->a, id, s->which, typed,
+							strlen(typed), &sealed) != 0) {
 		log_err("authorization: cannot seal %s of connector %lld", s->field, id);
 		form_error(f, s->field, "This server cannot store secrets (no key is loaded).");
 		return -1;

@@ -61,7 +61,7 @@ profile_password_check(struct form *f, const char *current, const char *password
 		form_error(f, "current_password", "The current password field is required.");
 	else if (strlen(current) > 1024 ||
 		 db_user_password_hash(c->db, c->a, c->user->id, &hash) != DB_OK || !hash ||
-		 crypt_password_verify(current, hash) != CRYPT_OK)
+		 !auth_password_matches(current, hash))
 		form_error(f, "current_password", "The current password is incorrect.");
 	if (!password || !*password)
 		form_error(f, "password", "The new password field is required.");
@@ -100,8 +100,7 @@ web_profile_password(struct ctx *c)
 	if (f.nerrors)
 		return profile_page(c, 422, &f, NULL);
 	char *hash = NULL;
-	if (crypt_password_hash(c->a, password, c->app->auth.scrypt_log_n, c->app->auth.scrypt_r,
-				c->app->auth.scrypt_p, &hash) != CRYPT_OK)
+	if (auth_password_hash(&c->app->auth, c->a, password, &hash) != 0)
 		return 500;
 	int rc = profile_password_save(c, hash);
 	if (rc != DB_OK)

@@ -224,8 +224,7 @@ route_guard(struct ctx *c, const struct route *r)
 					 "This request came from another site and was refused.");
 		if (!(r->flags & R_NOCSRF)) {
 			const char *token = http_form_get(c->req, "_csrf");
-			if (!c->user || !token || !c->sess.csrf ||
-			    !crypt_str_eq(token, c->sess.csrf))
+			if (!c->user || !auth_csrf_ok(&c->sess, token))
 				return web_error(
 				    c, 403, "This form has expired; reload the page and try again");
 		}

@@ -7,6 +7,7 @@
 #ifndef DCGATE_WEB_SAVE_H
 #define DCGATE_WEB_SAVE_H
 
+#include "../connector/connector.h"
 #include "form.h"
 
 /* Data connector details (src/web/connectors.c): name, description, auth_type (create
@@ -31,34 +32,11 @@ int authorization_check(struct form *f, long long id, int secrets_later);
  * sample_data. eid 0 creates; *out_id is the id. */
 int endpoint_submit(struct form *f, long long cid, long long eid, long long *out_id);
 
-/* ---- running an endpoint (src/web/endpoint_test.c): Test screen and API execute ---- */
+/* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
+ * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */
 
-/* One run of a saved endpoint: loaded, rendered over data, authorized, sent, logged. */
-struct endpoint_run {
-	struct ctx *c;
-	long long connector_id, endpoint_id;
-	const char *kind; /* "test" or "execute" (execution_logs.kind) */
-	struct db_rows conn, ep, headers, params;
-	struct connector_auth auth;
-	struct json_object *sample; /* the data rendered over (owned by the request) */
-	struct outbound_request req;
-	struct outbound_response resp;
-	int sent;
-	const char *error; /* plain words when the request could not be built or sent */
-	const char *error_code;
-};
-
-/* Runs endpoint eid of connector cid over data (NULL: the endpoint's sample data) and
- * writes the execution log. Returns 0 (t->sent, t->resp or t->error tell what happened),
- * 404 when the connector or endpoint is gone, or a db_err. */
-int endpoint_run(struct endpoint_run *t, struct ctx *c, long long cid, long long eid,
-		 struct json_object *data, const char *kind);
-/* The same for the endpoint of connector cid with that purpose (equal but for ASCII case);
- * 404 when there is none. */
-int endpoint_run_purpose(struct endpoint_run *t, struct ctx *c, long long cid, const char *purpose,
-			 struct json_object *data, const char *kind);
-/* The URL as shown and logged: a password in it and credential-looking query values
- * masked. */
-const char *endpoint_mask_url(struct arena *a, const char *url);
+/* The run's inputs from this request's worker and caller (src/web/endpoint_try.c): the
+ * endpoint of connector cid is then named by .endpoint_id or .purpose, the data by .data. */
+struct connector_run_in web_connector_run_in(struct ctx *c, long long cid, const char *kind);
 
 #endif

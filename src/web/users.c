@@ -321,8 +321,7 @@ user_submit(struct ctx *c, const struct user_old *old)
 	user_rules(&f, &in, old);
 	char *hash = NULL;
 	if (!f.nerrors && in.password[0] &&
-	    crypt_password_hash(c->a, in.password, c->app->auth.scrypt_log_n, c->app->auth.scrypt_r,
-				c->app->auth.scrypt_p, &hash) != CRYPT_OK)
+	    auth_password_hash(&c->app->auth, c->a, in.password, &hash) != 0)
 		return 500;
 	in.f.password_hash = hash;
 	long long id = 0;

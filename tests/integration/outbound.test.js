@@ -393,7 +393,7 @@ test('token requests: form body, client Basic, and the JSON answer', async () =>
   assert.match(denied.message, /token endpoint could not be reached/);
 });
 
-// ---- OAuth token cache (src/outbound/auth.c) over the suite's MariaDB ----------------
+// ---- OAuth token cache (src/connector/authorize.c) over the suite's MariaDB -----------
 // Needs scripts/test's environment (DCGATE_CONF for the database and key file, and
 // DCGATE_DB_* for lib.js's sql()); skipped, visibly, when run without it.
 const HAVE_DB = Boolean(process.env.DCGATE_CONF && process.env.DCGATE_DB_SOCKET);

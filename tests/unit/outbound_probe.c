@@ -9,7 +9,7 @@
  *                      [--token GRANT --client-id ID --client-secret S --user U --pass P
  *                       --scope S --client-basic --refresh R]   outbound_token_request
  *                      [--auth TYPE --conf FILE --connector ID [--force-new]]
- *                           outbound_apply_auth with the database and key of FILE's
+ *                           connector_authorize with the database and key of FILE's
  *                           [database] and [security] key_file (URL is the token URL);
  *                           each thread opens its own connection, as a worker does
  *
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connector/connector.h"
 #include "outbound/outbound.h"
 
 #define PROBE_MAX_HEADERS 32
@@ -266,7 +267,7 @@ auth_json(const struct probe_run *run, double elapsed_ms)
 	return o;
 }
 
-/* outbound_apply_auth on a blank request with this thread's own database connection. */
+/* connector_authorize on a blank request with this thread's own database connection. */
 static void
 run_auth(struct probe_run *run, CURL *h)
 {
@@ -281,7 +282,7 @@ run_auth(struct probe_run *run, CURL *h)
 		run->auth_msg = "out of memory";
 	} else {
 		run->auth_rc =
-		    outbound_apply_auth(h, &run->p->oc, db, &run->p->kr, &run->a, &run->p->ca,
+		    connector_authorize(h, &run->p->oc, db, &run->p->kr, &run->a, &run->p->ca,
 					run->p->force_new, &req, &run->auth_msg);
 	}
 	for (size_t i = 0; i < req.nheaders; i++)

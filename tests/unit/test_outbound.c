@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "connector/connector.h"
 #include "outbound/outbound.h"
 #include "tmpl/tmpl.h"
 #include "tap.h"
@@ -443,25 +444,25 @@ test_auth(struct arena *a)
 	ok(auth_type_from_name("bearer") == AUTH_BEARER && auth_type_from_name("nope") == -1 &&
 	       auth_type_from_name(NULL) == -1,
 	   "auth_type_from_name");
-	ok(outbound_apply_auth(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK, "basic");
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK, "basic");
 	is_str(header_value(&req, "Authorization", &n), "Basic dXNlcjpwYXNz", "Basic value");
 	ok(n == 1 && req.nheaders == 2, "replaces the existing Authorization header");
 	ok(req.headers[1].secret, "marked secret");
 	ca.type = AUTH_BEARER;
 	ca.token = "tok-123";
-	ok(outbound_apply_auth(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK, "bearer");
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK, "bearer");
 	is_str(header_value(&req, "Authorization", &n), "Bearer tok-123", "Bearer value");
 	ca.token = "";
-	ok(outbound_apply_auth(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH && msg,
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH && msg,
 	   "bearer without a token refused: %s", msg ? msg : "");
 	ca.type = AUTH_NONE;
 	size_t before = req.nheaders;
-	ok(outbound_apply_auth(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
 	       req.nheaders == before,
 	   "none leaves headers alone");
 	ca.type = AUTH_OAUTH2_CLIENT_CREDENTIALS;
 	ca.token_url = "";
-	ok(outbound_apply_auth(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EURL && msg &&
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EURL && msg &&
 	       strstr(msg, "token URL"),
 	   "oauth without a token URL: %s", msg ? msg : "");
 }

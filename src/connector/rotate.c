@@ -1,0 +1,126 @@
+/* Key rotation: every sealed value in the database (connector secrets, token cache) is
+ * opened with the ring (old keys too) and sealed again under the ring's current key, all
+ * in one transaction. It lives here, not in crypt/, because it knows the tables and the
+ * sealing contexts (secrets.c); crypt/ stays a leaf over core/. */
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "connector.h"
+
+static const char SQL_CONN_SECRETS[] =
+    "SELECT id, auth_password, auth_token, client_secret FROM connectors"
+    " WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL OR client_secret IS NOT NULL"
+    " FOR UPDATE";
+static const char SQL_CONN_SET[] =
+    "UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ? WHERE id = ?";
+static const char SQL_CACHE_ALL[] =
+    "SELECT connector_id, access_token, refresh_token FROM token_cache FOR UPDATE";
+static const char SQL_CACHE_SET[] =
+    "UPDATE token_cache SET access_token = ?, refresh_token = ? WHERE connector_id = ?";
+
+/* Secret s of connector id opened and sealed again with the current key; NULL stays NULL.
+ * The plaintext is wiped from the arena as soon as it is sealed. */
+static int
+reseal_secret(const struct crypt_keyring *kr, struct arena *a, long long id,
+	      enum connector_secret s, const char *sealed, char **out)
+{
+	char *plain = NULL;
+	size_t len = 0;
+	*out = NULL;
+	int rc = connector_secret_open(kr, a, id, s, sealed, &plain, &len);
+	if (rc != CRYPT_OK) {
+		log_err("rotate: cannot open the %s of connector %lld (%d)",
+			connector_secret_names[s], id, rc);
+		return rc;
+	}
+	if (!plain)
+		return CRYPT_OK;
+	rc = connector_secret_seal(kr, a, id, s, plain, len, out);
+	OPENSSL_cleanse(plain, len);
+	return rc;
+}
+
+/* The same for a cell of connector id's token cache row. */
+static int
+reseal_token(const struct crypt_keyring *kr, struct arena *a, long long id, const char *sealed,
+	     char **out)
+{
+	char *plain = NULL;
+	size_t len = 0;
+	*out = NULL;
+	int rc = connector_token_open(kr, a, id, sealed, &plain, &len);
+	if (rc != CRYPT_OK) {
+		log_err("rotate: cannot open the token cache of connector %lld (%d)", id, rc);
+		return rc;
+	}
+	if (!plain)
+		return CRYPT_OK;
+	rc = connector_token_seal(kr, a, id, plain, len, out);
+	OPENSSL_cleanse(plain, len);
+	return rc;
+}
+
+/* Every connector row holding a secret, locked (FOR UPDATE) so that a save in between
+ * cannot be sealed under the old key and then overwritten. */
+static int
+rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
+{
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_CONN_SECRETS, "");
+	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+		long long id = db_get_ll(&r, i, "id", 0);
+		char *val[CONNECTOR_SECRET__MAX];
+		for (int s = 0; s < CONNECTOR_SECRET__MAX && rc == DB_OK; s++) {
+			if (reseal_secret(kr, a, id, (enum connector_secret)s,
+					  db_cell(&r, i, (size_t)s + 1), &val[s]) != CRYPT_OK)
+				rc = DB_EFAIL;
+			else if (val[s])
+				(*count)++;
+		}
+		if (rc == DB_OK)
+			rc = db_exec(db, SQL_CONN_SET, "sssi", val[CONNECTOR_SECRET_PASSWORD],
+				     val[CONNECTOR_SECRET_TOKEN],
+				     val[CONNECTOR_SECRET_CLIENT_SECRET], id);
+	}
+	return rc;
+}
+
+/* Every cached OAuth token, locked likewise; a token that cannot be opened fails the whole
+ * rotation rather than being left under a key about to go away. */
+static int
+rotate_token_cache(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
+{
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_CACHE_ALL, "");
+	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+		long long id = db_get_ll(&r, i, "connector_id", 0);
+		char *access, *refresh;
+		if (reseal_token(kr, a, id, db_cell(&r, i, 1), &access) != CRYPT_OK ||
+		    reseal_token(kr, a, id, db_cell(&r, i, 2), &refresh) != CRYPT_OK)
+			rc = DB_EFAIL;
+		else
+			rc = db_exec(db, SQL_CACHE_SET, "ssi", access ? access : "", refresh, id);
+		if (rc == DB_OK)
+			(*count)++;
+	}
+	return rc;
+}
+
+int
+connector_rotate_keys(struct db *db, const struct crypt_keyring *kr, int *count)
+{
+	struct arena a;
+	arena_init(&a, 64 * 1024);
+	*count = 0;
+	int rc = db_begin(db);
+	if (rc == DB_OK)
+		rc = rotate_connectors(db, kr, &a, count);
+	if (rc == DB_OK)
+		rc = rotate_token_cache(db, kr, &a, count);
+	if (rc == DB_OK)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+	arena_free(&a);
+	return rc == DB_OK ? CRYPT_OK : CRYPT_EFAIL;
+}
