@@ -513,7 +513,7 @@ db_health(const struct config *cfg, long timeout_s, struct db_health *out)
 	if (last_ms && now_ms() - last_ms < 100) {
 		*out = last;
 		pthread_mutex_unlock(&lock);
-		return out->reachable && out->synced ? DB_OK : DB_EDOWN;
+		return out->reachable && out->query && out->synced ? DB_OK : DB_EDOWN;
 	}
 	int64_t started = now_ms();
 	/* A second try only after a quick failure (a connection the server closed). */
@@ -535,19 +535,25 @@ db_health(const struct config *cfg, long timeout_s, struct db_health *out)
 			continue;
 		}
 		out->reachable = 1;
+		out->query = conn_value(m, "SELECT COUNT(*) FROM generations", 0, v, sizeof(v)) == 0;
+		if (!out->query)
+			snprintf(out->error, sizeof(out->error), "%s", mysql_error(m));
 		out->synced = conn_node_ready(m, &out->galera);
+		if (out->galera)
+			conn_value(m, "SHOW STATUS LIKE 'wsrep_cluster_status'", 1,
+				   out->cluster_status, sizeof(out->cluster_status));
 		snprintf(out->node, sizeof(out->node), "%s:%u", pool.hosts[m_host].name,
 			 pool.hosts[m_host].port);
-		if (out->synced)
+		if (out->synced && out->query)
 			atomic_store(&pool.down_until_ms, 0); /* answered: serve again at once */
-		else
+		else if (!out->synced)
 			snprintf(out->error, sizeof(out->error), "the Galera node is not synced");
 		break;
 	}
 	last = *out;
 	last_ms = now_ms();
 	pthread_mutex_unlock(&lock);
-	return out->reachable && out->synced ? DB_OK : DB_EDOWN;
+	return out->reachable && out->query && out->synced ? DB_OK : DB_EDOWN;
 }
 
 static MYSQL_STMT *

@@ -62,12 +62,15 @@ long db_timeout_s(void);
 int db_ensure(struct db *db);
 
 struct db_health {
-	int reachable, galera, synced;
+	int reachable; /* the server answered */
+	int query;     /* a real table answered (a non-Primary Galera node refuses with 1047) */
+	int galera, synced;
+	char cluster_status[32]; /* wsrep_cluster_status on Galera: Primary, non-Primary */
 	char node[300];
 	char error[256];
 };
-/* A real query on a connection of its own, bounded by timeout_s; on Galera also whether the
- * node is ready and synced. DB_OK when the database can serve. */
+/* A real query (the change counters) on a connection of its own, bounded by timeout_s; on
+ * Galera also whether the node is ready and synced. DB_OK when the database can serve. */
 int db_health(const struct config *cfg, long timeout_s, struct db_health *out);
 int db_exec(struct db *db, const char *sql, const char *types, ...);
 /* Runs a select; rows and cells live in the arena. */

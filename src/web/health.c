@@ -1,4 +1,7 @@
-/* GET /healthz: for load balancers and monitors. */
+/* GET /healthz: for load balancers and monitors. 200 only when the database answers a real
+ * query (the change counters) within a second, on a connection of its own (db_health), and
+ * on a Galera node the node is synced: a node cut off from the cluster (non-Primary) still
+ * answers SELECT 1 but refuses every table with error 1047. */
 #include "web.h"
 
 int
@@ -10,8 +13,11 @@ web_health(struct ctx *c)
 	jset_str(o, "status", up ? "ok" : "unavailable");
 	struct json_object *dbo = json_object_new_object();
 	jset_bool(dbo, "reachable", h.reachable);
+	jset_bool(dbo, "query", h.query);
+	jset_bool(dbo, "synced", h.synced);
+	jset_bool(dbo, "galera", h.galera);
 	if (h.galera)
-		jset_bool(dbo, "synced", h.synced);
+		jset_str(dbo, "wsrep_cluster_status", h.cluster_status);
 	if (!up && h.error[0])
 		jset_str(dbo, "error", h.error);
 	jset(o, "database", dbo);
