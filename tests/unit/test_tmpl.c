@@ -550,6 +550,82 @@ test_reuse(void)
 	tmpl_set_free(set);
 }
 
+/* Renders src over json within lim into out (reset first); returns the status. */
+static int
+render_limited(const char *src, const char *json, const struct tmpl_limits *lim,
+	       enum tmpl_escape esc, struct buf *out)
+{
+	struct tmpl *t;
+	char err[256];
+	int rc = tmpl_compile(src, strlen(src), &t, err, sizeof(err));
+	if (rc)
+		return rc;
+	struct json_object *ctx = json ? json_tokener_parse(json) : NULL;
+	rc = tmpl_render_limited(t, NULL, ctx, esc, lim, out);
+	json_object_put(ctx);
+	tmpl_free(t);
+	return rc;
+}
+
+/* The render budget: output bytes and steps, each stopping the render at once. */
+static void
+test_budget(void)
+{
+	struct buf out;
+	buf_init(&out);
+	struct buf list;
+	buf_init(&list);
+	buf_puts(&list, "{\"a\":[");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&list, "%s%d", i ? "," : "", i);
+	buf_puts(&list, "],\"lt\":\"<<<<\"}");
+	const char *six =
+	    "{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}";
+	struct tmpl_limits lim = {1048576, 1000000};
+	int rc = render_limited(six, list.data, &lim, TMPL_ESC_JSON, &out);
+	ok(rc == TMPL_ESTEPS, "six nested sections over 40 items stop at the step budget");
+	ok(out.len <= lim.max_output, "and wrote no more than the output cap");
+	lim = (struct tmpl_limits){1000, 0};
+	buf_reset(&out);
+	rc = render_limited(six, list.data, &lim, TMPL_ESC_JSON, &out);
+	ok(rc == TMPL_EOUTPUT && out.len == 1000, "without a step cap the output cap stops it");
+	lim = (struct tmpl_limits){40, 0};
+	buf_reset(&out);
+	ok(render_limited("{{#a}}x{{/a}}", list.data, &lim, TMPL_ESC_NONE, &out) == TMPL_OK &&
+	       out.len == 40,
+	   "output exactly at the cap is fine");
+	lim.max_output = 39;
+	buf_reset(&out);
+	ok(render_limited("{{#a}}x{{/a}}", list.data, &lim, TMPL_ESC_NONE, &out) == TMPL_EOUTPUT &&
+	       out.len <= 39,
+	   "one byte past the cap is refused");
+	lim.max_output = 10;
+	buf_reset(&out);
+	ok(render_limited("{{lt}}", list.data, &lim, TMPL_ESC_HTML, &out) == TMPL_EOUTPUT &&
+	       out.len <= 10,
+	   "a value that grows past the cap while escaped is refused, the output cut");
+	buf_reset(&out);
+	buf_puts(&out, "0123456789abcdef");
+	ok(render_limited("{{lt}}", list.data, &(struct tmpl_limits){16, 0}, TMPL_ESC_HTML, &out) ==
+		   TMPL_OK &&
+	       out.len == 32,
+	   "the cap counts this render's bytes, not what out held before");
+	buf_reset(&out);
+	ok(render_limited("{{#a}}{{.}}{{/a}}", list.data, &(struct tmpl_limits){0, 122},
+			  TMPL_ESC_NONE, &out) == TMPL_OK,
+	   "40 passes over a short section body fit in 122 steps");
+	buf_reset(&out);
+	ok(render_limited("{{#a}}{{.}}{{/a}}", list.data, &(struct tmpl_limits){0, 121},
+			  TMPL_ESC_NONE, &out) == TMPL_ESTEPS,
+	   "and not in 121");
+	buf_reset(&out);
+	ok(render_limited(six, "{\"a\":[1,2,3]}", NULL, TMPL_ESC_NONE, &out) == TMPL_OK &&
+	       out.len == 729,
+	   "no limits: 3^6 passes render");
+	buf_free(&list);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -562,6 +638,7 @@ main(void)
 	test_depth();
 	test_syntax();
 	test_reuse();
+	test_budget();
 	buf_free(&render_out);
 	buf_free(&escape_out);
 	return tap_done();
