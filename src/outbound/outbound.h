@@ -48,8 +48,12 @@ struct outbound_config {
 	long concurrency;
 	const char *ca_bundle; /* NULL: system; points into the config it was loaded from */
 	struct addr_policy policy;
+	size_t max_render_body; /* bytes of a rendered body */
+	size_t max_render_line; /* bytes of a rendered URL (with its query) or header value */
+	unsigned long max_render_steps; /* work of one render, in tmpl steps */
 };
-/* Reads [outbound]; -1 (logged) when a value is present but out of range. */
+/* Reads [outbound] and makes its render budget the one of every outbound_render in the
+ * process; -1 (logged) when a value is present but out of range. */
 int outbound_config_load(struct outbound_config *oc, const struct config *cfg);
 void outbound_config_free(struct outbound_config *oc);
 
@@ -128,8 +132,20 @@ int outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 char *outbound_as_curl(struct arena *a, const struct outbound_request *req);
 
 /* ---- rendering an endpoint over data ---- */
-/* Renders a template text with context escaping (TMPL_ESC_URL/JSON/HEADER/NONE). On a
- * missing required variable or CR/LF in a header, returns OUT_ETEMPLATE with a message. */
+/* Every message about the render budget starts with this (the Test screen answers 422). */
+#define OUTBOUND_MSG_BUDGET "The template produces too much output"
+/* A flag for outbound_render's esc: the text is part of a URL or header line, so it gets the
+ * line budget (max_render_line) whatever its escaping. URL and HEADER always do. */
+#define OUTBOUND_RENDER_LINE 0x100
+/* The budget of every render (defaults 1 MiB body, 8 KiB line, 1,000,000 steps); set by
+ * outbound_config_load at start, before any render runs. */
+void outbound_render_budget(size_t max_body, size_t max_line, unsigned long max_steps);
+/* The budget message for a URL being built that has reached len bytes; NULL while it
+ * still fits max_render_line. */
+const char *outbound_line_budget(struct arena *a, size_t len);
+/* Renders a template text with context escaping (TMPL_ESC_URL/JSON/HEADER/NONE), within
+ * the render budget. On a missing required variable, CR/LF in a header or output past the
+ * budget (a message starting with OUTBOUND_MSG_BUDGET), returns OUT_ETEMPLATE. */
 int outbound_render(struct arena *a, const char *text, struct json_object *data, int esc,
 		    char **out, const char **errmsg);
 /* Same, and when required is set a referenced variable that is missing, null or empty in

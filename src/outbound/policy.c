@@ -237,15 +237,22 @@ conf_long(const struct config *cfg, const char *key, long min, long max, long de
 int
 outbound_config_load(struct outbound_config *oc, const struct config *cfg)
 {
-	long max_response;
+	long max_response, body, line, steps;
 	memset(oc, 0, sizeof(*oc));
 	if (conf_long(cfg, "outbound.connect_timeout", 1, 300, 5, &oc->connect_timeout) ||
 	    conf_long(cfg, "outbound.timeout", 1, 300, 30, &oc->default_timeout) ||
 	    conf_long(cfg, "outbound.max_response", 1024, 1073741824L, 1048576, &max_response) ||
 	    conf_long(cfg, "outbound.max_redirects", 0, 50, 5, &oc->max_redirects) ||
-	    conf_long(cfg, "outbound.concurrency", 1, 100000, 4, &oc->concurrency))
+	    conf_long(cfg, "outbound.concurrency", 1, 100000, 4, &oc->concurrency) ||
+	    conf_long(cfg, "outbound.max_render_body", 1024, 268435456L, 1048576, &body) ||
+	    conf_long(cfg, "outbound.max_render_line", 256, 1048576, 8192, &line) ||
+	    conf_long(cfg, "outbound.max_render_steps", 1000, 1000000000L, 1000000, &steps))
 		return -1;
 	oc->max_response = (size_t)max_response;
+	oc->max_render_body = (size_t)body;
+	oc->max_render_line = (size_t)line;
+	oc->max_render_steps = (unsigned long)steps;
+	outbound_render_budget(oc->max_render_body, oc->max_render_line, oc->max_render_steps);
 	const char *ca = config_get(cfg, "outbound.ca_bundle", "");
 	oc->ca_bundle = *ca ? ca : NULL;
 	return addr_policy_load(&oc->policy, cfg);

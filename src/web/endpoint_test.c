@@ -119,7 +119,8 @@ test_append_params(struct endpoint_run *t, struct buf *b, char sep)
 		char *val = NULL;
 		int required = db_get_ll(&t->params, i, "required", 0) != 0;
 		if (outbound_render_ex(c->a, db_get(&t->params, i, "value"), t->sample,
-				       TMPL_ESC_NONE, required, &val, &msg) != OUT_OK)
+				       TMPL_ESC_NONE | OUTBOUND_RENDER_LINE, required, &val,
+				       &msg) != OUT_OK)
 			return test_row_error(t, "Query parameter", key, msg);
 		if (sep)
 			buf_putc(b, sep);
@@ -127,6 +128,8 @@ test_append_params(struct endpoint_run *t, struct buf *b, char sep)
 		tmpl_escape_append(b, TMPL_ESC_URL, key, strlen(key));
 		buf_putc(b, '=');
 		tmpl_escape_append(b, TMPL_ESC_URL, val, strlen(val));
+		if ((msg = outbound_line_budget(c->a, b->len)) != NULL)
+			return test_row_error(t, "Query parameter", key, msg);
 	}
 	return 0;
 }
@@ -516,7 +519,9 @@ test_page(struct endpoint_run *t)
 		jset_str(d, "error", t->error);
 		jset_str(d, "error_code", t->error_code ? t->error_code : "");
 	}
-	return web_render(c, 200, "endpoint_test", d);
+	/* Past the render budget the request is unprocessable: 422, as execute and save say. */
+	int status = t->error && strstr(t->error, OUTBOUND_MSG_BUDGET) ? 422 : 200;
+	return web_render(c, status, "endpoint_test", d);
 }
 
 /* The run of either entry point: eid, or the endpoint with that purpose. */

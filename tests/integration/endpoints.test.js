@@ -510,6 +510,61 @@ test('a response over the cap is cut with a notice', async () => {
   assert.match(textOf(html, 'response-truncated', 'p'), /cut at 1048576 bytes/);
 });
 
+/** dcgate's resident memory in kB (VmRSS of /proc/DCGATE_PID/status). */
+function rssKb() {
+  const status = require('node:fs').readFileSync(`/proc/${env('DCGATE_PID')}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]);
+}
+
+// Six nested sections over a 40-item list: 40^6 (4.1 billion) passes without a budget.
+const NESTED = '{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}';
+const FORTY = { a: Array.from({ length: 40 }, (_, i) => i) };
+
+test('the render budget: nested sections over a 40-item list answer 422 at once from save, Test and execute; memory stays flat', async (t) => {
+  const id = await connector(admin);
+  const rss0 = rssKb();
+  // Save: the URL is rendered over the sample data.
+  let started = Date.now();
+  const saved = await postEndpoint(admin, id, {
+    purpose: 'Nested URL', url: `${env('ECHO_URL')}/echo/${NESTED}`, sample_data: JSON.stringify(FORTY),
+  });
+  const saveMs = Date.now() - started;
+  assert.equal(saved.status, 422);
+  assert.match(fieldError(saved.text, 'url'), /^The template produces too much output/);
+  // Test: the body is rendered when sent; another page answers meanwhile.
+  const eid = await addEndpoint(admin, id, {
+    purpose: 'Nested body', method: 'POST', url: `${env('ECHO_URL')}/echo`, body: `{"x": "${NESTED}"}`,
+    sample_data: JSON.stringify(FORTY),
+  });
+  const page = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  started = Date.now();
+  const pending = admin.post(`/data-connectors/${id}/endpoints/${eid}/test`, { _csrf: csrfFrom(page.text) });
+  const other = await admin.get('/data-connectors');
+  assert.equal(other.status, 200, 'another page answers meanwhile');
+  const tested = await pending;
+  const testMs = Date.now() - started;
+  assert.equal(tested.status, 422);
+  assert.match(errorOf(tested.text), /^The request body cannot be built: The template produces too much output/);
+  // Execute: the caller sends the long list (the sample data has one item).
+  const eid2 = await addEndpoint(admin, id, {
+    purpose: 'Nested exec', method: 'POST', url: `${env('ECHO_URL')}/echo`, body: `{"x": "${NESTED}"}`,
+    sample_data: '{"a": [1]}',
+  });
+  assert.ok(eid2);
+  const { adminToken } = require('./apitokens.js');
+  const { Client } = require('./lib.js');
+  const token = await adminToken();
+  started = Date.now();
+  const ex = await new Client().api('POST', `/api/1.0/data-connectors/${id}/endpoints/Nested%20exec/execute`, { data: FORTY }, token);
+  const execMs = Date.now() - started;
+  assert.equal(ex.status, 422, ex.text);
+  assert.match(ex.json().message, /The template produces too much output/);
+  assert.equal(ex.json().code, 'ETEMPLATE');
+  const rss1 = rssKb();
+  t.diagnostic(`time to 422: save ${saveMs} ms, Test ${testMs} ms, execute ${execMs} ms; RSS ${rss0} kB before, ${rss1} kB after`);
+  assert.ok(Math.abs(rss1 - rss0) <= rss0 * 0.1, `RSS stays within 10%: ${rss0} kB -> ${rss1} kB`);
+});
+
 test('a view-only user sees the list and an endpoint but cannot change or test it', async () => {
   const id = await connector(admin);
   const eid = await addEndpoint(admin, id, { purpose: 'Viewed', url: `${env('ECHO_URL')}/` });

@@ -211,6 +211,83 @@ test_config(void)
 	       outbound_config_load(&oc, &cfg) == -1,
 	   "non-number refused");
 	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\nmax_render_line = 100\n") == 0 &&
+	       outbound_config_load(&oc, &cfg) == -1,
+	   "a line budget under 256 bytes refused");
+	config_free(&cfg);
+}
+
+/* The render budget: outbound.max_render_body, max_render_line and max_render_steps. */
+static void
+test_render_budget(struct arena *a)
+{
+	struct config cfg;
+	struct outbound_config oc;
+	char *out = NULL;
+	const char *msg = NULL;
+	ok(load_config(&cfg, "[outbound]\n") == 0 && outbound_config_load(&oc, &cfg) == 0 &&
+	       oc.max_render_body == 1048576 && oc.max_render_line == 8192 &&
+	       oc.max_render_steps == 1000000,
+	   "render budget defaults: 1 MiB body, 8 KiB line, 1,000,000 steps");
+	outbound_config_free(&oc);
+	config_free(&cfg);
+
+	struct buf list;
+	buf_init(&list);
+	buf_puts(&list, "{\"a\":[");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&list, "%s%d", i ? "," : "", i);
+	buf_puts(&list, "]}");
+	struct json_object *d = json_tokener_parse(list.data);
+	buf_free(&list);
+	const char *six =
+	    "{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}";
+	ok(outbound_render(a, six, d, TMPL_ESC_JSON, &out, &msg) == OUT_ETEMPLATE && !out && msg &&
+	       strncmp(msg, OUTBOUND_MSG_BUDGET, strlen(OUTBOUND_MSG_BUDGET)) == 0 &&
+	       strstr(msg, "max_render_steps"),
+	   "six nested sections over 40 items: past the step budget");
+
+	ok(load_config(&cfg, "[outbound]\nmax_render_body = 2000\nmax_render_line = 300\n"
+			     "max_render_steps = 100000\n") == 0 &&
+	       outbound_config_load(&oc, &cfg) == 0,
+	   "a small budget loads");
+	ok(outbound_render(a, "{{#a}}{{#a}}x{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out, &msg) ==
+		   OUT_OK &&
+	       strlen(out) == 1600,
+	   "a body under max_render_body renders");
+	ok(outbound_render(a, "{{#a}}{{#a}}xx{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out, &msg) ==
+		   OUT_ETEMPLATE &&
+	       msg && strstr(msg, OUTBOUND_MSG_BUDGET) && strstr(msg, "2000 bytes for a body"),
+	   "a body past max_render_body refused, the cap named");
+	ok(outbound_render(a, "https://x.test/{{#a}}{{.}}{{/a}}", d, TMPL_ESC_URL, &out, &msg) ==
+	       OUT_OK,
+	   "a URL under max_render_line renders");
+	ok(outbound_render(a, "https://x.test/{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_URL,
+			   &out, &msg) == OUT_ETEMPLATE &&
+	       msg && strstr(msg, "300 bytes for a URL or header value"),
+	   "a URL past max_render_line refused");
+	ok(outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_HEADER, &out,
+			   &msg) == OUT_ETEMPLATE,
+	   "a header value past max_render_line refused");
+	ok(outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d,
+			   TMPL_ESC_NONE | OUTBOUND_RENDER_LINE, &out, &msg) == OUT_ETEMPLATE &&
+	       outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_NONE, &out,
+			       &msg) == OUT_OK,
+	   "OUTBOUND_RENDER_LINE gives a raw query value the line budget");
+	ok(outbound_line_budget(a, 300) == NULL && outbound_line_budget(a, 301) &&
+	       strstr(outbound_line_budget(a, 301), OUTBOUND_MSG_BUDGET),
+	   "outbound_line_budget: a URL being built past the line budget");
+	ok(outbound_render(a, "{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out,
+			   &msg) == OUT_OK,
+	   "40^3 passes that write nothing fit 100,000 steps");
+	ok(outbound_render(a, "{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}", d, TMPL_ESC_JSON,
+			   &out, &msg) == OUT_ETEMPLATE &&
+	       msg && strstr(msg, "100000 rendering steps"),
+	   "40^4 passes that write nothing do not: the step budget, not the output, stops them");
+	outbound_config_free(&oc);
+	config_free(&cfg);
+	outbound_render_budget(1048576, 8192, 1000000);
+	json_object_put(d);
 }
 
 /* ---- rendering ---- */
@@ -476,6 +553,7 @@ main(void)
 	test_policy();
 	test_config();
 	test_render(&a);
+	test_render_budget(&a);
 	test_as_curl(&a);
 	test_strerror();
 	test_send_refusals(&a);
