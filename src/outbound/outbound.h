@@ -143,6 +143,13 @@ void outbound_render_budget(size_t max_body, size_t max_line, unsigned long max_
 /* The budget message for a URL being built that has reached len bytes; NULL while it
  * still fits max_render_line. */
 const char *outbound_line_budget(struct arena *a, size_t len);
+/* How {{x}} is escaped in a request body, by the request's Content-Type (parameters
+ * ignored): form-urlencoded -> TMPL_ESC_FORM; a JSON type (application/json, +json, any
+ * subtype naming json) -> TMPL_ESC_JSON; application/xml, text/xml, +xml -> TMPL_ESC_XML;
+ * any other type (text/plain, multipart, ...) -> TMPL_ESC_NONE, {{x}} as it is like
+ * {{{x}}}. Without a Content-Type a body starting with { or [ is JSON and any other is
+ * form-urlencoded (what is sent for it); *add_type then names the type to send. */
+int outbound_body_escape(const char *content_type, const char *body, const char **add_type);
 /* Renders a template text with context escaping (TMPL_ESC_URL/JSON/HEADER/NONE), within
  * the render budget. On a missing required variable, CR/LF in a header or output past the
  * budget (a message starting with OUTBOUND_MSG_BUDGET), returns OUT_ETEMPLATE. */

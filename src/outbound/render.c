@@ -2,6 +2,7 @@
  * with the escaping of each context and checks for required variables. */
 #include <json-c/json.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../tmpl/tmpl.h"
 #include "outbound.h"
@@ -192,6 +193,40 @@ outbound_render_ex(struct arena *a, const char *text, struct json_object *data, 
 	if (errmsg)
 		*errmsg = msg;
 	return rc;
+}
+
+/* Whether the media type t (n bytes, lower or upper case) ends with suffix. */
+static int
+type_ends(const char *t, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && strncasecmp(t + n - k, suffix, k) == 0;
+}
+
+int
+outbound_body_escape(const char *content_type, const char *body, const char **add_type)
+{
+	*add_type = NULL;
+	if (!content_type) {
+		const char *p = body ? body + strspn(body, " \t\r\n") : "";
+		int json = *p == '{' || *p == '[';
+		*add_type = json ? "application/json" : "application/x-www-form-urlencoded";
+		return json ? TMPL_ESC_JSON : TMPL_ESC_FORM;
+	}
+	const char *t = content_type + strspn(content_type, " \t");
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	const char *slash = memchr(t, '/', n);
+	if (n == 33 && strncasecmp(t, "application/x-www-form-urlencoded", n) == 0)
+		return TMPL_ESC_FORM;
+	for (const char *p = slash; p && p + 4 <= t + n; p++)
+		if (strncasecmp(p, "json", 4) == 0)
+			return TMPL_ESC_JSON;
+	if ((n == 15 && strncasecmp(t, "application/xml", n) == 0) ||
+	    (n == 8 && strncasecmp(t, "text/xml", n) == 0) || type_ends(t, n, "+xml"))
+		return TMPL_ESC_XML;
+	return TMPL_ESC_NONE;
 }
 
 int

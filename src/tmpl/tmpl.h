@@ -24,9 +24,12 @@ enum tmpl_err {
 enum tmpl_escape {
 	TMPL_ESC_HTML, /* & < > " ' */
 	TMPL_ESC_NONE,
-	TMPL_ESC_URL,	 /* percent-encode all but unreserved (RFC 3986) */
+	TMPL_ESC_URL,	 /* percent-encode all but unreserved (RFC 3986); a value that is
+			    exactly "." or ".." becomes %2E or %2E%2E, never a dot segment */
 	TMPL_ESC_JSON,	 /* JSON string contents, without the quotes */
 	TMPL_ESC_HEADER, /* raw, but CR/LF refused with TMPL_EHEADER */
+	TMPL_ESC_FORM,	 /* application/x-www-form-urlencoded: space as +, the rest as URL */
+	TMPL_ESC_XML,	 /* & < > " ' as entities; controls XML cannot hold become U+FFFD */
 	TMPL_ESC__MAX
 };
 

@@ -1,5 +1,5 @@
 /* The Test screen: the saved endpoint rendered over its sample data (URL percent-encoded,
- * query parameters appended, header values refused with CR/LF, a JSON body JSON-escaped),
+ * query parameters appended, header values refused with CR/LF, the body escaped by its type),
  * the connector's authorization applied (an OAuth token fetched again once after a 401),
  * sent through the outbound layer, and shown with secrets masked: the request as sent,
  * "copy as cURL", status, timings, size, response headers and body. Every test is written
@@ -205,22 +205,20 @@ test_header_value(const struct outbound_request *req, const char *name)
 	return NULL;
 }
 
-/* The body: JSON-escaped when the request says JSON (or the body looks like it, which then
- * also gets a Content-Type); never for GET. */
+/* The body, escaped by its Content-Type (outbound_body_escape; without one it gets the type
+ * it is sent as); never for GET. */
 static int
 test_build_body(struct endpoint_run *t)
 {
 	struct ctx *c = t->c;
 	const char *body = db_get(&t->ep, 0, "body");
 	const char *type = test_header_value(&t->req, "Content-Type");
-	const char *msg = NULL;
+	const char *msg = NULL, *add = NULL;
 	char *out = NULL;
 	if (!body || !*body || !strcmp(t->req.method, "GET"))
 		return 0;
-	const char *p = body + strspn(body, " \t\r\n");
-	int json = type ? strcasestr(type, "json") != NULL : (*p == '{' || *p == '[');
-	if (outbound_render(c->a, body, t->sample, json ? TMPL_ESC_JSON : TMPL_ESC_NONE, &out,
-			    &msg) != OUT_OK) {
+	int esc = outbound_body_escape(type, body, &add);
+	if (outbound_render(c->a, body, t->sample, esc, &out, &msg) != OUT_OK) {
 		t->error =
 		    arena_printf(c->a, "The request body cannot be built: %s", msg ? msg : "");
 		t->error_code = outbound_err_name(OUT_ETEMPLATE);
@@ -228,9 +226,9 @@ test_build_body(struct endpoint_run *t)
 	}
 	t->req.body = out;
 	t->req.body_len = strlen(out);
-	if (json && !type)
+	if (add)
 		t->req.headers[t->req.nheaders++] =
-		    (struct outbound_header){"Content-Type", "application/json", 0};
+		    (struct outbound_header){"Content-Type", add, 0};
 	return 0;
 }
 

@@ -420,6 +420,33 @@ test('context escaping: {{x}} percent-encoded in the URL, raw with {{{x}}}; a JS
   assert.ok(!html.includes('<b>"'), 'the page escapes what it shows');
 });
 
+test('escaping by context: a ".." path value stays a segment; a body is escaped by its Content-Type; the form says how', async () => {
+  const id = await connector(admin);
+  const form = await admin.get(`/data-connectors/${id}/endpoints/new`);
+  assert.match(textOf(form.text, 'body-hint', 'p'), /form-urlencoded → percent-encoded, JSON → JSON-escaped, XML .* → XML-escaped, any other type \(e\.g\. text\/plain\) → inserted as it is/);
+  const dots = await addEndpoint(admin, id, {
+    purpose: 'Dots', url: `${env('ECHO_URL')}/customers/{{id}}/orders`, sample_data: '{"id": ".."}',
+  });
+  assert.equal(responseJson(await runTest(admin, id, dots)).url, '/customers/%2E%2E/orders');
+  const sample = JSON.stringify({ n: 'a&role=admin', x: '</v><admin/>', t: 'a&b <c>' });
+  const cases = [
+    ['application/x-www-form-urlencoded', 'name={{n}}&x=1', 'name=a%26role%3Dadmin&x=1'],
+    [null, 'name={{n}}&x=1', 'name=a%26role%3Dadmin&x=1'],
+    ['application/xml', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['text/xml; charset=utf-8', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['application/soap+xml', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['text/plain', 'say {{t}} and {{{t}}}', 'say a&b <c> and a&b <c>'],
+  ];
+  for (const [type, body, want] of cases) {
+    const fields = { purpose: `Body ${type}`, method: 'POST', url: `${env('ECHO_URL')}/echo`, body, sample_data: sample };
+    if (type) Object.assign(fields, { 'header[0][key]': 'Content-Type', 'header[0][value]': type });
+    const eid = await addEndpoint(admin, id, fields);
+    const echo = responseJson(await runTest(admin, id, eid));
+    assert.equal(echo.body, want, `${type}: ${body}`);
+    if (!type) assert.equal(echo.headers['content-type'], 'application/x-www-form-urlencoded');
+  }
+});
+
 test('a slow upstream ends with the timeout message, and the server answers meanwhile', async () => {
   const sockets = new Set();
   const slow = http.createServer(() => { /* never answers */ });
@@ -522,6 +549,9 @@ const FORTY = { a: Array.from({ length: 40 }, (_, i) => i) };
 
 test('the render budget: nested sections over a 40-item list answer 422 at once from save, Test and execute; memory stays flat', async (t) => {
   const id = await connector(admin);
+  const { adminToken } = require('./apitokens.js');
+  const { Client } = require('./lib.js');
+  const token = await adminToken();
   const rss0 = rssKb();
   // Save: the URL is rendered over the sample data.
   let started = Date.now();
@@ -551,9 +581,6 @@ test('the render budget: nested sections over a 40-item list answer 422 at once 
     sample_data: '{"a": [1]}',
   });
   assert.ok(eid2);
-  const { adminToken } = require('./apitokens.js');
-  const { Client } = require('./lib.js');
-  const token = await adminToken();
   started = Date.now();
   const ex = await new Client().api('POST', `/api/1.0/data-connectors/${id}/endpoints/Nested%20exec/execute`, { data: FORTY }, token);
   const execMs = Date.now() - started;

@@ -217,6 +217,57 @@ test_config(void)
 	config_free(&cfg);
 }
 
+/* A body's escaping by its Content-Type; without one, by what it is sent as. */
+static void
+test_body_escape(struct arena *a)
+{
+	const char *add = "x";
+	ok(outbound_body_escape("application/x-www-form-urlencoded", "n={{n}}", &add) ==
+		   TMPL_ESC_FORM &&
+	       add == NULL,
+	   "form-urlencoded -> form escaping");
+	ok(outbound_body_escape(" Application/X-WWW-Form-Urlencoded ; charset=UTF-8", "", &add) ==
+	       TMPL_ESC_FORM,
+	   "form type: case and parameters ignored");
+	ok(outbound_body_escape("application/json", "", &add) == TMPL_ESC_JSON &&
+	       outbound_body_escape("application/vnd.api+json; charset=utf-8", "", &add) ==
+		   TMPL_ESC_JSON &&
+	       outbound_body_escape("text/json", "", &add) == TMPL_ESC_JSON,
+	   "JSON types -> JSON escaping");
+	ok(outbound_body_escape("application/xml", "", &add) == TMPL_ESC_XML &&
+	       outbound_body_escape("text/xml; charset=utf-8", "", &add) == TMPL_ESC_XML &&
+	       outbound_body_escape("application/soap+xml", "", &add) == TMPL_ESC_XML,
+	   "XML types -> XML escaping");
+	ok(outbound_body_escape("text/plain", "{", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("multipart/form-data; boundary=x", "", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("application/xmlish", "", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("", "", &add) == TMPL_ESC_NONE,
+	   "any other type -> as it is");
+	ok(outbound_body_escape(NULL, "  {\"a\": 1}", &add) == TMPL_ESC_JSON && add &&
+	       strcmp(add, "application/json") == 0,
+	   "no type, a JSON-looking body: JSON, sent as application/json");
+	ok(outbound_body_escape(NULL, "name={{n}}&x=1", &add) == TMPL_ESC_FORM && add &&
+	       strcmp(add, "application/x-www-form-urlencoded") == 0,
+	   "no type, any other body: form-urlencoded, as it is sent");
+
+	struct json_object *d = json_tokener_parse("{\"n\":\"a&role=admin\",\"x\":\"</v>\"}");
+	char *out = NULL;
+	const char *msg = NULL;
+	ok(outbound_render(a, "name={{n}}&x=1", d, TMPL_ESC_FORM, &out, &msg) == OUT_OK &&
+	       strcmp(out, "name=a%26role%3Dadmin&x=1") == 0,
+	   "a form body: a value cannot add a field");
+	ok(outbound_render(a, "<v>{{x}}</v>", d, TMPL_ESC_XML, &out, &msg) == OUT_OK &&
+	       strcmp(out, "<v>&lt;/v&gt;</v>") == 0,
+	   "an XML body: a value cannot close an element");
+	struct json_object *dots = json_tokener_parse("{\"id\":\"..\"}");
+	ok(outbound_render(a, "https://x.test/customers/{{id}}/orders", dots, TMPL_ESC_URL, &out,
+			   &msg) == OUT_OK &&
+	       strcmp(out, "https://x.test/customers/%2E%2E/orders") == 0,
+	   "a URL path value '..' is percent-encoded, no dot segment");
+	json_object_put(dots);
+	json_object_put(d);
+}
+
 /* The render budget: outbound.max_render_body, max_render_line and max_render_steps. */
 static void
 test_render_budget(struct arena *a)
@@ -554,6 +605,7 @@ main(void)
 	test_config();
 	test_render(&a);
 	test_render_budget(&a);
+	test_body_escape(&a);
 	test_as_curl(&a);
 	test_strerror();
 	test_send_refusals(&a);

@@ -279,6 +279,33 @@ test_escape(void)
 	ok(rc == TMPL_EHEADER, "render in header mode refuses CR/LF -> TMPL_EHEADER");
 	is_str(render("X-A: {{w}}", ctx, NULL, TMPL_ESC_HEADER, &rc), "X-A: x/y",
 	       "render in header mode");
+	/* Escaping by context (issue "Secrets", item 4). */
+	is_str(escaped(TMPL_ESC_URL, "..", &rc), "%2E%2E", "url: a value '..' is no dot segment");
+	is_str(escaped(TMPL_ESC_URL, ".", &rc), "%2E", "url: a value '.' is no dot segment");
+	is_str(escaped(TMPL_ESC_URL, "...", &rc), "...", "url: '...' is an ordinary segment");
+	is_str(escaped(TMPL_ESC_URL, "a.b", &rc), "a.b", "url: dots inside a value stay");
+	is_str(render("https://x.test/customers/{{id}}/orders", "{\"id\":\"..\"}", NULL,
+		      TMPL_ESC_URL, &rc),
+	       "https://x.test/customers/%2E%2E/orders", "url: {{id}} = '..' stays in its segment");
+	is_str(render("/c/{{a}}{{b}}/o", "{\"a\":\".\",\"b\":\".\"}", NULL, TMPL_ESC_URL, &rc),
+	       "/c/%2E%2E/o", "url: two '.' values side by side do not make '..'");
+	is_str(escaped(TMPL_ESC_FORM, "a&role=admin", &rc), "a%26role%3Dadmin",
+	       "form: & and = are percent-encoded");
+	is_str(escaped(TMPL_ESC_FORM, "a b+c..", &rc), "a+b%2Bc..",
+	       "form: space is a plus, a plus is encoded");
+	is_str(render("name={{n}}&x=1", "{\"n\":\"a&role=admin\"}", NULL, TMPL_ESC_FORM, &rc),
+	       "name=a%26role%3Dadmin&x=1", "form: a value cannot add a field");
+	is_str(escaped(TMPL_ESC_XML, "<a x=\"1\" y='2'>&</a>", &rc),
+	       "&lt;a x=&quot;1&quot; y=&apos;2&apos;&gt;&amp;&lt;/a&gt;", "xml: markup escaped");
+	is_str(escaped(TMPL_ESC_XML,
+		       "a\x01"
+		       "b\tc\n\xc3\xa9",
+		       &rc),
+	       "a\xEF\xBF\xBD"
+	       "b\tc\n\xc3\xa9",
+	       "xml: a control XML cannot hold becomes U+FFFD; tab, newline, UTF-8 stay");
+	is_str(render("<n>{{v}}</n>{{{v}}}", "{\"v\":\"</n><admin/>\"}", NULL, TMPL_ESC_XML, &rc),
+	       "<n>&lt;/n&gt;&lt;admin/&gt;</n></n><admin/>", "xml: {{v}} escaped, {{{v}}} raw");
 }
 
 static void
