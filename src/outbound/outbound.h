@@ -19,11 +19,13 @@ struct cidr {
 	unsigned char addr[16];
 	int prefix;
 };
+struct addr_hosts; /* the host's own interface addresses, read again on reload */
 struct addr_policy {
 	struct cidr *deny;
 	size_t ndeny;
 	struct cidr *allow;
 	size_t nallow;
+	struct addr_hosts *hosts; /* NULL unless outbound.deny names "host" */
 };
 /* Parses "127.0.0.0/8, ::1/128" (a bare address means /32 or /128; commas and/or spaces
  * separate entries; host bits past the prefix are cleared). -1 on a bad entry. *out is
@@ -31,12 +33,18 @@ struct addr_policy {
 int cidr_parse_list(const char *text, struct cidr **out, size_t *count);
 /* addr: 4 bytes (AF_INET) or 16 bytes (AF_INET6), network order. */
 int cidr_contains(const struct cidr *c, int family, const void *addr);
-/* 1 when the address may be connected to: not in deny, or in allow. An IPv4-mapped IPv6
- * address (::ffff:a.b.c.d) is checked as IPv4 too. Other families: 0. */
+/* 1 when the address may be connected to: not in deny (nor one of the host's own addresses
+ * when deny names "host"), or in allow. An IPv4-mapped (::ffff:a.b.c.d) or NAT64
+ * (64:ff9b::a.b.c.d) IPv6 address is checked as that IPv4 address too. Other families: 0. */
 int addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa);
-/* From outbound.deny (default: loopback, link-local, unspecified, multicast) and
- * outbound.allow (default empty). -1 (logged) on a bad list. */
+/* From outbound.deny (default: loopback, link-local, unspecified, multicast, the cloud
+ * metadata addresses fd00:ec2::254 and 100.100.100.200, and "host": the host's own interface
+ * addresses), outbound.deny_private (default false: true adds 10/8, 172.16/12, 192.168/16,
+ * 100.64/10 and fc00::/7) and outbound.allow (default empty). -1 (logged) on a bad list. */
 int addr_policy_load(struct addr_policy *p, const struct config *cfg);
+/* Reads the host's interface addresses again (getifaddrs) when the policy denies them;
+ * safe while other threads check addresses. The number of addresses, or -1 (logged). */
+int addr_policy_reload_host(struct addr_policy *p);
 void addr_policy_free(struct addr_policy *p);
 
 /* ---- settings from [outbound] ---- */

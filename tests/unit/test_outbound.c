@@ -3,6 +3,8 @@
  * refuse a request before any network traffic. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ifaddrs.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -155,7 +157,74 @@ test_policy(void)
 	ok(allows(&p, "::ffff:93.184.216.34"), "mapped public address allowed");
 	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	ok(!addr_policy_allows(&p, (const struct sockaddr *)&un), "other families denied");
+	/* Secrets item 7: metadata addresses, NAT64 forms, the host's own addresses. */
+	ok(!allows(&p, "fd00:ec2::254"), "default: AWS IPv6 metadata address denied");
+	ok(allows(&p, "fd00:ec2::253"), "default: its neighbour is not");
+	ok(!allows(&p, "100.100.100.200"), "default: Alibaba metadata address denied");
+	ok(!allows(&p, "::ffff:100.100.100.200"), "default: its mapped form denied");
+	ok(!allows(&p, "64:ff9b::100.100.100.200"), "default: its NAT64 form denied");
+	ok(!allows(&p, "64:ff9b::127.0.0.1"), "default: NAT64 loopback denied");
+	ok(!allows(&p, "64:ff9b::169.254.169.254"), "default: NAT64 link-local denied");
+	ok(!allows(&p, "64:ff9b::0.0.0.0"), "default: NAT64 unspecified denied");
+	ok(!allows(&p, "64:ff9b::224.0.0.1"), "default: NAT64 multicast denied");
+	ok(!allows(&p, "::ffff:0.0.0.0") && !allows(&p, "::ffff:224.0.0.1"),
+	   "default: mapped unspecified and multicast denied");
+	ok(allows(&p, "64:ff9b::93.184.216.34"), "default: NAT64 public address allowed");
+	ok(allows(&p, "64:ff9b:1::127.0.0.1"), "only the well-known /96 NAT64 prefix is unwrapped");
+	ok(allows(&p, "10.1.2.3") && allows(&p, "172.16.0.1") && allows(&p, "192.168.1.1") &&
+	       allows(&p, "fd12::1") && allows(&p, "100.64.0.1"),
+	   "default: private ranges allowed");
+	struct ifaddrs *ifs = NULL;
+	int own = 0, own_denied = 0;
+	char ip[INET6_ADDRSTRLEN];
+	ok(p.hosts != NULL && addr_policy_reload_host(&p) >= 1,
+	   "default: the host's addresses are read (lo at least)");
+	if (getifaddrs(&ifs) == 0) {
+		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			own++;
+			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
+				  ip, sizeof(ip));
+			char mapped[INET6_ADDRSTRLEN + 16], nat64[INET6_ADDRSTRLEN + 16];
+			snprintf(mapped, sizeof(mapped), "::ffff:%s", ip);
+			snprintf(nat64, sizeof(nat64), "64:ff9b::%s", ip);
+			own_denied += !addr_policy_allows(&p, i->ifa_addr) && !allows(&p, mapped) &&
+				      !allows(&p, nat64);
+			printf("# own address %s\n", ip);
+		}
+		freeifaddrs(ifs);
+	}
+	ok(own >= 1 && own_denied == own,
+	   "default: every IPv4 interface address of this host denied, mapped and NAT64 too");
 	addr_policy_free(&p);
+	config_free(&cfg);
+
+	ok(load_config(&cfg, "[outbound]\ndeny = host\n") == 0 && addr_policy_load(&p, &cfg) == 0 &&
+	       p.ndeny == 0 && p.hosts && !allows(&p, "127.0.0.1") && allows(&p, "127.0.0.2"),
+	   "deny = host: only the host's own addresses (127.0.0.1 on lo, not all of 127/8)");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny = 127.0.0.1\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == 0 && p.hosts == NULL,
+	   "a deny list without host does not read the interfaces");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny_private = true\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == 0,
+	   "deny_private = true loads");
+	ok(!allows(&p, "10.1.2.3") && !allows(&p, "172.31.255.1") && !allows(&p, "192.168.1.1") &&
+	       !allows(&p, "100.64.0.1") && !allows(&p, "fd12::1"),
+	   "deny_private: private, shared and unique-local ranges denied");
+	ok(!allows(&p, "::ffff:10.1.2.3") && !allows(&p, "64:ff9b::192.168.1.1"),
+	   "deny_private: their mapped and NAT64 forms too");
+	ok(!allows(&p, "127.0.0.1") && !allows(&p, "fd00:ec2::254") && allows(&p, "172.32.0.1"),
+	   "deny_private keeps the default list, and 172.32/16 is not private");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny_private = maybe\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == -1,
+	   "deny_private must be true or false");
 	config_free(&cfg);
 
 	ok(load_config(&cfg, "[outbound]\ndeny = 127.0.0.0/8, ::1\nallow = 127.0.0.2/32\n") == 0 &&
