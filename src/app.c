@@ -28,10 +28,13 @@ app_limits(struct app *app)
 		app->per_page = 25;
 }
 
+/* Loads the templates; called at start and on SIGHUP, which also reads the host's own
+ * interface addresses again for the outbound deny list ("host" in outbound.deny). */
 int
 app_reload_templates(struct app *app)
 {
 	char err[512] = "";
+	addr_policy_reload_host(&app->outbound.policy);
 	struct tmpl_set *set = tmpl_set_new();
 	const char *dir = config_get(&app->cfg, "server.templates", "templates");
 	if (!set || tmpl_set_load_dir(set, dir, err, sizeof(err)) != TMPL_OK ||

@@ -138,7 +138,8 @@ run_append_params(struct run *t, struct buf *b, char sep)
 		char *val = NULL;
 		int required = db_get_ll(&t->params, i, "required", 0) != 0;
 		if (outbound_render_ex(t->a, db_get(&t->params, i, "value"), t->sample,
-				       TMPL_ESC_NONE, required, &val, &msg) != OUT_OK)
+				       TMPL_ESC_NONE | OUTBOUND_RENDER_LINE, required, &val,
+				       &msg) != OUT_OK)
 			return run_row_error(t, "Query parameter", key, msg);
 		if (sep)
 			buf_putc(b, sep);
@@ -146,6 +147,8 @@ run_append_params(struct run *t, struct buf *b, char sep)
 		tmpl_escape_append(b, TMPL_ESC_URL, key, strlen(key));
 		buf_putc(b, '=');
 		tmpl_escape_append(b, TMPL_ESC_URL, val, strlen(val));
+		if ((msg = outbound_line_budget(t->a, b->len)) != NULL)
+			return run_row_error(t, "Query parameter", key, msg);
 	}
 	return 0;
 }
@@ -222,21 +225,19 @@ run_header_value(const struct outbound_request *req, const char *name)
 	return NULL;
 }
 
-/* The body: JSON-escaped when the request says JSON (or the body looks like it, which then
- * also gets a Content-Type); never for GET. */
+/* The body, escaped by its Content-Type (outbound_body_escape; without one it gets the type
+ * it is sent as); never for GET. */
 static int
 run_build_body(struct run *t)
 {
 	const char *body = db_get(&t->ep, 0, "body");
 	const char *type = run_header_value(&t->req, "Content-Type");
-	const char *msg = NULL;
+	const char *msg = NULL, *add = NULL;
 	char *out = NULL;
 	if (!body || !*body || !strcmp(t->req.method, "GET"))
 		return 0;
-	const char *p = body + strspn(body, " \t\r\n");
-	int json = type ? strcasestr(type, "json") != NULL : (*p == '{' || *p == '[');
-	if (outbound_render(t->a, body, t->sample, json ? TMPL_ESC_JSON : TMPL_ESC_NONE, &out,
-			    &msg) != OUT_OK) {
+	int esc = outbound_body_escape(type, body, &add);
+	if (outbound_render(t->a, body, t->sample, esc, &out, &msg) != OUT_OK) {
 		t->out->error =
 		    arena_printf(t->a, "The request body cannot be built: %s", msg ? msg : "");
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
@@ -244,9 +245,9 @@ run_build_body(struct run *t)
 	}
 	t->req.body = out;
 	t->req.body_len = strlen(out);
-	if (json && !type)
+	if (add)
 		t->req.headers[t->req.nheaders++] =
-		    (struct outbound_header){"Content-Type", "application/json", 0};
+		    (struct outbound_header){"Content-Type", add, 0};
 	return 0;
 }
 

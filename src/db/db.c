@@ -535,7 +535,8 @@ db_health(const struct config *cfg, long timeout_s, struct db_health *out)
 			continue;
 		}
 		out->reachable = 1;
-		out->query = conn_value(m, "SELECT COUNT(*) FROM generations", 0, v, sizeof(v)) == 0;
+		out->query =
+		    conn_value(m, "SELECT COUNT(*) FROM generations", 0, v, sizeof(v)) == 0;
 		if (!out->query)
 			snprintf(out->error, sizeof(out->error), "%s", mysql_error(m));
 		out->synced = conn_node_ready(m, &out->galera);

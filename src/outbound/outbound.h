@@ -19,11 +19,13 @@ struct cidr {
 	unsigned char addr[16];
 	int prefix;
 };
+struct addr_hosts; /* the host's own interface addresses, read again on reload */
 struct addr_policy {
 	struct cidr *deny;
 	size_t ndeny;
 	struct cidr *allow;
 	size_t nallow;
+	struct addr_hosts *hosts; /* NULL unless outbound.deny names "host" */
 };
 /* Parses "127.0.0.0/8, ::1/128" (a bare address means /32 or /128; commas and/or spaces
  * separate entries; host bits past the prefix are cleared). -1 on a bad entry. *out is
@@ -31,12 +33,18 @@ struct addr_policy {
 int cidr_parse_list(const char *text, struct cidr **out, size_t *count);
 /* addr: 4 bytes (AF_INET) or 16 bytes (AF_INET6), network order. */
 int cidr_contains(const struct cidr *c, int family, const void *addr);
-/* 1 when the address may be connected to: not in deny, or in allow. An IPv4-mapped IPv6
- * address (::ffff:a.b.c.d) is checked as IPv4 too. Other families: 0. */
+/* 1 when the address may be connected to: not in deny (nor one of the host's own addresses
+ * when deny names "host"), or in allow. An IPv4-mapped (::ffff:a.b.c.d) or NAT64
+ * (64:ff9b::a.b.c.d) IPv6 address is checked as that IPv4 address too. Other families: 0. */
 int addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa);
-/* From outbound.deny (default: loopback, link-local, unspecified, multicast) and
- * outbound.allow (default empty). -1 (logged) on a bad list. */
+/* From outbound.deny (default: loopback, link-local, unspecified, multicast, the cloud
+ * metadata addresses fd00:ec2::254 and 100.100.100.200, and "host": the host's own interface
+ * addresses), outbound.deny_private (default false: true adds 10/8, 172.16/12, 192.168/16,
+ * 100.64/10 and fc00::/7) and outbound.allow (default empty). -1 (logged) on a bad list. */
 int addr_policy_load(struct addr_policy *p, const struct config *cfg);
+/* Reads the host's interface addresses again (getifaddrs) when the policy denies them;
+ * safe while other threads check addresses. The number of addresses, or -1 (logged). */
+int addr_policy_reload_host(struct addr_policy *p);
 void addr_policy_free(struct addr_policy *p);
 
 /* ---- settings from [outbound] ---- */
@@ -50,8 +58,12 @@ struct outbound_config {
 	long queue_timeout_ms;	    /* longest wait for a slot before 503 */
 	const char *ca_bundle;	    /* NULL: system; points into the config it was loaded from */
 	struct addr_policy policy;
+	size_t max_render_body; /* bytes of a rendered body */
+	size_t max_render_line; /* bytes of a rendered URL (with its query) or header value */
+	unsigned long max_render_steps; /* work of one render, in tmpl steps */
 };
-/* Reads [outbound]; -1 (logged) when a value is present but out of range. */
+/* Reads [outbound] and makes its render budget the one of every outbound_render in the
+ * process; -1 (logged) when a value is present but out of range. */
 int outbound_config_load(struct outbound_config *oc, const struct config *cfg);
 void outbound_config_free(struct outbound_config *oc);
 
@@ -156,8 +168,27 @@ int outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 char *outbound_as_curl(struct arena *a, const struct outbound_request *req);
 
 /* ---- rendering an endpoint over data ---- */
-/* Renders a template text with context escaping (TMPL_ESC_URL/JSON/HEADER/NONE). On a
- * missing required variable or CR/LF in a header, returns OUT_ETEMPLATE with a message. */
+/* Every message about the render budget starts with this (the Test screen answers 422). */
+#define OUTBOUND_MSG_BUDGET "The template produces too much output"
+/* A flag for outbound_render's esc: the text is part of a URL or header line, so it gets the
+ * line budget (max_render_line) whatever its escaping. URL and HEADER always do. */
+#define OUTBOUND_RENDER_LINE 0x100
+/* The budget of every render (defaults 1 MiB body, 8 KiB line, 1,000,000 steps); set by
+ * outbound_config_load at start, before any render runs. */
+void outbound_render_budget(size_t max_body, size_t max_line, unsigned long max_steps);
+/* The budget message for a URL being built that has reached len bytes; NULL while it
+ * still fits max_render_line. */
+const char *outbound_line_budget(struct arena *a, size_t len);
+/* How {{x}} is escaped in a request body, by the request's Content-Type (parameters
+ * ignored): form-urlencoded -> TMPL_ESC_FORM; a JSON type (application/json, +json, any
+ * subtype naming json) -> TMPL_ESC_JSON; application/xml, text/xml, +xml -> TMPL_ESC_XML;
+ * any other type (text/plain, multipart, ...) -> TMPL_ESC_NONE, {{x}} as it is like
+ * {{{x}}}. Without a Content-Type a body starting with { or [ is JSON and any other is
+ * form-urlencoded (what is sent for it); *add_type then names the type to send. */
+int outbound_body_escape(const char *content_type, const char *body, const char **add_type);
+/* Renders a template text with context escaping (TMPL_ESC_URL/JSON/HEADER/NONE), within
+ * the render budget. On a missing required variable, CR/LF in a header or output past the
+ * budget (a message starting with OUTBOUND_MSG_BUDGET), returns OUT_ETEMPLATE. */
 int outbound_render(struct arena *a, const char *text, struct json_object *data, int esc,
 		    char **out, const char **errmsg);
 /* Same, and when required is set a referenced variable that is missing, null or empty in

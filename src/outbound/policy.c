@@ -1,7 +1,9 @@
 /* Outbound address policy: CIDR lists from the config, checked against every address a
  * request is about to connect to; and the rest of the [outbound] settings. */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +12,24 @@
 #define CIDR_MAX_ENTRIES 4096
 #define CIDR_TEXT_MAX	 64 /* longest entry: an IPv6 address plus "/128" fits easily */
 
-/* Default outbound.deny: loopback, link-local (cloud metadata included), unspecified,
- * multicast — for IPv4 and IPv6. */
+/* Default outbound.deny: loopback, link-local (cloud metadata 169.254.169.254 included),
+ * unspecified, multicast — for IPv4 and IPv6 — the metadata addresses of AWS over IPv6 and
+ * of Alibaba Cloud, and the host's own addresses. Their IPv4-mapped and NAT64 forms are
+ * checked as IPv4 (addr_policy_allows). */
 static const char DEFAULT_DENY[] = "127.0.0.0/8, ::1/128, 169.254.0.0/16, fe80::/10, "
-				   "0.0.0.0/8, ::/128, 224.0.0.0/4, ff00::/8";
+				   "0.0.0.0/8, ::/128, 224.0.0.0/4, ff00::/8, "
+				   "fd00:ec2::254/128, 100.100.100.200/32, host";
+
+/* outbound.deny_private = true: the private and shared (carrier-grade NAT) ranges. */
+static const char PRIVATE_RANGES[] =
+    "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7";
+
+/* The host's own addresses, swapped whole under the lock by addr_policy_reload_host. */
+struct addr_hosts {
+	pthread_rwlock_t lock;
+	struct cidr *list;
+	size_t n;
+};
 
 static int
 is_sep(char c)
@@ -151,16 +167,32 @@ list_contains(const struct cidr *list, size_t n, int family, const void *addr)
 	return 0;
 }
 
-/* The IPv4 address inside ::ffff:a.b.c.d, or NULL for any other IPv6 address. */
+/* The IPv4 address inside ::ffff:a.b.c.d (IPv4-mapped) or 64:ff9b::a.b.c.d (the NAT64
+ * well-known prefix, RFC 6052), or NULL for any other IPv6 address. */
 static const unsigned char *
 mapped_v4(const struct in6_addr *a6)
 {
-	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	return memcmp(a6->s6_addr, prefix, 12) == 0 ? a6->s6_addr + 12 : NULL;
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+	if (memcmp(a6->s6_addr, mapped, 12) == 0 || memcmp(a6->s6_addr, nat64, 12) == 0)
+		return a6->s6_addr + 12;
+	return NULL;
 }
 
-/* Denied when any form of the address (IPv6, and IPv4 when mapped) is in the deny list
- * and no form is in the allow list. */
+/* Whether addr is one of the host's own addresses. */
+static int
+hosts_contain(struct addr_hosts *h, int family, const void *addr)
+{
+	if (!h)
+		return 0;
+	pthread_rwlock_rdlock(&h->lock);
+	int in = list_contains(h->list, h->n, family, addr);
+	pthread_rwlock_unlock(&h->lock);
+	return in;
+}
+
+/* Denied when any form of the address (IPv6, and IPv4 when mapped or NAT64) is in the deny
+ * list or among the host's addresses, and no form is in the allow list. */
 int
 addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa)
 {
@@ -187,18 +219,123 @@ addr_policy_allows(const struct addr_policy *p, const struct sockaddr *sa)
 	for (int i = 0; i < 2 && forms[i]; i++) {
 		if (list_contains(p->allow, p->nallow, fams[i], forms[i]))
 			return 1;
-		denied |= list_contains(p->deny, p->ndeny, fams[i], forms[i]);
+		denied |= list_contains(p->deny, p->ndeny, fams[i], forms[i]) ||
+			  hosts_contain(p->hosts, fams[i], forms[i]);
 	}
 	return !denied;
+}
+
+/* Blanks every whole-word "host" in text (a writable copy); 1 when there was one. */
+static int
+take_host_word(char *text)
+{
+	int found = 0;
+	for (char *p = text; *p;) {
+		while (*p && is_sep(*p))
+			p++;
+		size_t len = 0;
+		while (p[len] && !is_sep(p[len]))
+			len++;
+		if (len == 4 && memcmp(p, "host", 4) == 0) {
+			memset(p, ' ', 4);
+			found = 1;
+		}
+		p += len;
+	}
+	return found;
+}
+
+/* The addresses of every interface (lo included) as /32 and /128 entries; -1 on failure. */
+static int
+host_addresses(struct cidr **out, size_t *count)
+{
+	struct ifaddrs *ifs = NULL;
+	struct cidr *arr = NULL;
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	*count = 0;
+	if (getifaddrs(&ifs) != 0)
+		return -1;
+	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		struct cidr c;
+		memset(&c, 0, sizeof(c));
+		if (!i->ifa_addr ||
+		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		c.family = i->ifa_addr->sa_family;
+		if (c.family == AF_INET) {
+			memcpy(c.addr, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+			c.prefix = 32;
+		} else {
+			memcpy(c.addr, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
+			       16);
+			c.prefix = 128;
+		}
+		if (cidr_push(&arr, &n, &cap, &c) < 0) {
+			free(arr);
+			freeifaddrs(ifs);
+			return -1;
+		}
+	}
+	freeifaddrs(ifs);
+	*out = arr;
+	*count = n;
+	return 0;
+}
+
+int
+addr_policy_reload_host(struct addr_policy *p)
+{
+	struct cidr *list = NULL, *old;
+	size_t n = 0;
+	if (!p->hosts)
+		return 0;
+	if (host_addresses(&list, &n) < 0) {
+		log_err("outbound: the host's interface addresses cannot be read (getifaddrs)");
+		return -1;
+	}
+	pthread_rwlock_wrlock(&p->hosts->lock);
+	old = p->hosts->list;
+	p->hosts->list = list;
+	p->hosts->n = n;
+	pthread_rwlock_unlock(&p->hosts->lock);
+	free(old);
+	return (int)n;
+}
+
+/* Parses list (a copy with "host" taken out) into *out, *count; *host says it was named. */
+static int
+parse_deny(const char *text, int deny_private, struct cidr **out, size_t *count, int *host)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len + sizeof(PRIVATE_RANGES) + 2);
+	if (!copy)
+		return -1;
+	memcpy(copy, text, len + 1);
+	*host = take_host_word(copy);
+	if (deny_private) {
+		copy[len] = ',';
+		memcpy(copy + len + 1, PRIVATE_RANGES, sizeof(PRIVATE_RANGES));
+	}
+	int rc = cidr_parse_list(copy, out, count);
+	free(copy);
+	return rc;
 }
 
 int
 addr_policy_load(struct addr_policy *p, const struct config *cfg)
 {
+	int host = 0;
 	memset(p, 0, sizeof(*p));
 	const char *deny = config_get(cfg, "outbound.deny", DEFAULT_DENY);
 	const char *allow = config_get(cfg, "outbound.allow", "");
-	if (cidr_parse_list(deny, &p->deny, &p->ndeny) < 0) {
+	const char *dp = config_get(cfg, "outbound.deny_private", NULL);
+	int deny_private = dp && *dp ? config_get_bool(cfg, "outbound.deny_private", -1) : 0;
+	if (deny_private < 0) {
+		log_err("config: outbound.deny_private must be true or false (got \"%s\")", dp);
+		return -1;
+	}
+	if (parse_deny(deny, deny_private, &p->deny, &p->ndeny, &host) < 0) {
 		log_err("config: outbound.deny: not a list of addresses/CIDRs: %s", deny);
 		return -1;
 	}
@@ -206,6 +343,19 @@ addr_policy_load(struct addr_policy *p, const struct config *cfg)
 		log_err("config: outbound.allow: not a list of addresses/CIDRs: %s", allow);
 		addr_policy_free(p);
 		return -1;
+	}
+	if (host) {
+		p->hosts = calloc(1, sizeof(*p->hosts));
+		if (!p->hosts || pthread_rwlock_init(&p->hosts->lock, NULL) != 0) {
+			free(p->hosts);
+			p->hosts = NULL;
+			addr_policy_free(p);
+			return -1;
+		}
+		if (addr_policy_reload_host(p) < 0) {
+			addr_policy_free(p);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -215,6 +365,11 @@ addr_policy_free(struct addr_policy *p)
 {
 	free(p->deny);
 	free(p->allow);
+	if (p->hosts) {
+		pthread_rwlock_destroy(&p->hosts->lock);
+		free(p->hosts->list);
+		free(p->hosts);
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -237,7 +392,7 @@ conf_long(const struct config *cfg, const char *key, long min, long max, long de
 int
 outbound_config_load(struct outbound_config *oc, const struct config *cfg)
 {
-	long max_response;
+	long max_response, body, line, steps;
 	memset(oc, 0, sizeof(*oc));
 	if (conf_long(cfg, "outbound.connect_timeout", 1, 300, 5, &oc->connect_timeout) ||
 	    conf_long(cfg, "outbound.timeout", 1, 300, 30, &oc->default_timeout) ||
@@ -246,9 +401,16 @@ outbound_config_load(struct outbound_config *oc, const struct config *cfg)
 	    conf_long(cfg, "outbound.concurrency", 1, 100000, 512, &oc->concurrency) ||
 	    conf_long(cfg, "outbound.connector_concurrency", 1, 100000, 256,
 		      &oc->connector_concurrency) ||
-	    conf_long(cfg, "outbound.queue_timeout_ms", 0, 600000, 5000, &oc->queue_timeout_ms))
+	    conf_long(cfg, "outbound.queue_timeout_ms", 0, 600000, 5000, &oc->queue_timeout_ms) ||
+	    conf_long(cfg, "outbound.max_render_body", 1024, 268435456L, 1048576, &body) ||
+	    conf_long(cfg, "outbound.max_render_line", 256, 1048576, 8192, &line) ||
+	    conf_long(cfg, "outbound.max_render_steps", 1000, 1000000000L, 1000000, &steps))
 		return -1;
 	oc->max_response = (size_t)max_response;
+	oc->max_render_body = (size_t)body;
+	oc->max_render_line = (size_t)line;
+	oc->max_render_steps = (unsigned long)steps;
+	outbound_render_budget(oc->max_render_body, oc->max_render_line, oc->max_render_steps);
 	const char *ca = config_get(cfg, "outbound.ca_bundle", "");
 	oc->ca_bundle = *ca ? ca : NULL;
 	return addr_policy_load(&oc->policy, cfg);

@@ -2,6 +2,7 @@
  * with the escaping of each context and checks for required variables. */
 #include <json-c/json.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../tmpl/tmpl.h"
 #include "outbound.h"
@@ -67,14 +68,57 @@ outbound_missing_var(const struct tmpl *t, struct json_object *data, const char 
 
 #define MSG_LINE_BREAK "A header value may not contain a line break (CR or LF)."
 
+/* The render budget; written once by outbound_config_load before the workers start. */
+static struct {
+	size_t body, line;
+	unsigned long steps;
+} budget = {1048576, 8192, 1000000};
+
+void
+outbound_render_budget(size_t max_body, size_t max_line, unsigned long max_steps)
+{
+	budget.body = max_body;
+	budget.line = max_line;
+	budget.steps = max_steps;
+}
+
+static const char *
+line_budget_msg(struct arena *a)
+{
+	return arena_printf(a,
+			    OUTBOUND_MSG_BUDGET ": more than %zu bytes for a URL or header value "
+						"(outbound.max_render_line).",
+			    budget.line);
+}
+
+const char *
+outbound_line_budget(struct arena *a, size_t len)
+{
+	return len > budget.line ? line_budget_msg(a) : NULL;
+}
+
 /* The message for a failed render, in plain words. */
 static const char *
-render_errmsg(int rc)
+render_errmsg(struct arena *a, int rc, int line)
 {
 	if (rc == TMPL_EHEADER)
 		return MSG_LINE_BREAK;
 	if (rc == TMPL_EDEPTH)
 		return "The template nests sections too deeply.";
+	if (rc == TMPL_EOUTPUT && line)
+		return line_budget_msg(a);
+	if (rc == TMPL_EOUTPUT)
+		return arena_printf(a,
+				    OUTBOUND_MSG_BUDGET ": more than %zu bytes for a body "
+							"(outbound.max_render_body).",
+				    budget.body);
+	if (rc == TMPL_ESTEPS)
+		return arena_printf(a,
+				    OUTBOUND_MSG_BUDGET
+				    ": more than %lu rendering steps "
+				    "(outbound.max_render_steps); nested sections "
+				    "over long lists multiply.",
+				    budget.steps);
 	return "The template could not be rendered.";
 }
 
@@ -105,10 +149,13 @@ render_into(struct arena *a, const char *text, struct json_object *data, int esc
 		tmpl_free(t);
 		return OUT_ETEMPLATE;
 	}
-	int rc = tmpl_render_tmpl(t, NULL, data, (enum tmpl_escape)esc, b);
+	int line = (esc & OUTBOUND_RENDER_LINE) || (esc & 0xff) == TMPL_ESC_URL ||
+		   (esc & 0xff) == TMPL_ESC_HEADER;
+	struct tmpl_limits lim = {line ? budget.line : budget.body, budget.steps};
+	int rc = tmpl_render_limited(t, NULL, data, (enum tmpl_escape)(esc & 0xff), &lim, b);
 	tmpl_free(t);
 	if (rc != TMPL_OK) {
-		*errmsg = render_errmsg(rc);
+		*errmsg = render_errmsg(a, rc, line);
 		return OUT_ETEMPLATE;
 	}
 	return OUT_OK;
@@ -124,7 +171,7 @@ outbound_render_ex(struct arena *a, const char *text, struct json_object *data, 
 	*out = NULL;
 	if (errmsg)
 		*errmsg = NULL;
-	if (esc < 0 || esc >= TMPL_ESC__MAX) {
+	if (esc < 0 || (esc & ~(OUTBOUND_RENDER_LINE | 0xff)) || (esc & 0xff) >= TMPL_ESC__MAX) {
 		if (errmsg)
 			*errmsg = "Unknown escaping mode.";
 		return OUT_ETEMPLATE;
@@ -134,7 +181,7 @@ outbound_render_ex(struct arena *a, const char *text, struct json_object *data, 
 	buf_init(&b);
 	int rc = render_into(a, text ? text : "", data, esc, required, &b, &msg);
 	json_object_put(empty);
-	if (rc == OUT_OK && esc == TMPL_ESC_HEADER && !header_value_safe(&b)) {
+	if (rc == OUT_OK && (esc & 0xff) == TMPL_ESC_HEADER && !header_value_safe(&b)) {
 		rc = OUT_ETEMPLATE;
 		msg = MSG_LINE_BREAK;
 	}
@@ -146,6 +193,40 @@ outbound_render_ex(struct arena *a, const char *text, struct json_object *data, 
 	if (errmsg)
 		*errmsg = msg;
 	return rc;
+}
+
+/* Whether the media type t (n bytes, lower or upper case) ends with suffix. */
+static int
+type_ends(const char *t, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && strncasecmp(t + n - k, suffix, k) == 0;
+}
+
+int
+outbound_body_escape(const char *content_type, const char *body, const char **add_type)
+{
+	*add_type = NULL;
+	if (!content_type) {
+		const char *p = body ? body + strspn(body, " \t\r\n") : "";
+		int json = *p == '{' || *p == '[';
+		*add_type = json ? "application/json" : "application/x-www-form-urlencoded";
+		return json ? TMPL_ESC_JSON : TMPL_ESC_FORM;
+	}
+	const char *t = content_type + strspn(content_type, " \t");
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	const char *slash = memchr(t, '/', n);
+	if (n == 33 && strncasecmp(t, "application/x-www-form-urlencoded", n) == 0)
+		return TMPL_ESC_FORM;
+	for (const char *p = slash; p && p + 4 <= t + n; p++)
+		if (strncasecmp(p, "json", 4) == 0)
+			return TMPL_ESC_JSON;
+	if ((n == 15 && strncasecmp(t, "application/xml", n) == 0) ||
+	    (n == 8 && strncasecmp(t, "text/xml", n) == 0) || type_ends(t, n, "+xml"))
+		return TMPL_ESC_XML;
+	return TMPL_ESC_NONE;
 }
 
 int

@@ -53,17 +53,50 @@ url_unreserved(unsigned char ch)
 	       ch == '-' || ch == '.' || ch == '_' || ch == '~';
 }
 
-/* RFC 3986: every byte but the unreserved set becomes %XX. */
+/* RFC 3986: every byte but the unreserved set becomes %XX (form: a space becomes +). A value
+ * that is exactly "." or ".." is encoded whole: as a path segment it would otherwise be a
+ * dot segment, which clients and servers resolve to this or the parent folder. */
 static int
-esc_url(struct buf *out, const char *s, size_t len)
+esc_url(struct buf *out, const char *s, size_t len, int form)
 {
+	if (!form && (len == 1 || len == 2) && s[0] == '.' && s[len - 1] == '.')
+		return put(out, "%2E%2E", len * 3);
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (url_unreserved(ch))
 			continue;
 		char pct[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-		if (put(out, s + run, i - run) || put(out, pct, 3))
+		int plus = form && ch == ' ';
+		if (put(out, s + run, i - run) || put(out, plus ? "+" : pct, plus ? 1 : 3))
+			return TMPL_ENOMEM;
+		run = i + 1;
+	}
+	return put(out, s + run, len - run);
+}
+
+/* The XML entity for ch, U+FFFD for a control byte XML 1.0 cannot hold, or NULL. */
+static const char *
+xml_entity(unsigned char ch)
+{
+	if (ch == '\'')
+		return "&apos;";
+	if (ch == '"' || ch == '&' || ch == '<' || ch == '>')
+		return html_entity(ch);
+	if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+		return "\xEF\xBF\xBD";
+	return NULL;
+}
+
+static int
+esc_xml(struct buf *out, const char *s, size_t len)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *e = xml_entity((unsigned char)s[i]);
+		if (!e)
+			continue;
+		if (put(out, s + run, i - run) || put(out, e, strlen(e)))
 			return TMPL_ENOMEM;
 		run = i + 1;
 	}
@@ -137,7 +170,11 @@ tmpl_escape_append(struct buf *out, enum tmpl_escape esc, const char *s, size_t 
 	case TMPL_ESC_NONE:
 		return put(out, s, len);
 	case TMPL_ESC_URL:
-		return esc_url(out, s, len);
+		return esc_url(out, s, len, 0);
+	case TMPL_ESC_FORM:
+		return esc_url(out, s, len, 1);
+	case TMPL_ESC_XML:
+		return esc_xml(out, s, len);
 	case TMPL_ESC_JSON:
 		return esc_json(out, s, len);
 	case TMPL_ESC_HEADER:

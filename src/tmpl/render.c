@@ -34,6 +34,10 @@ struct render {
 	int at_bol; /* the last byte written was '\n' (or nothing was written yet) */
 	int pend;   /* a template line started: indent [pbase, ptop) before its first byte */
 	int pbase, ptop;
+	size_t base;		 /* out->len when the render started */
+	size_t max_out;		 /* 0: unlimited */
+	unsigned long steps;	 /* ops executed and section passes so far */
+	unsigned long max_steps; /* 0: unlimited */
 };
 
 /* Saved indentation around a nested template. */
@@ -54,17 +58,37 @@ pend_flush(struct render *r)
 	}
 }
 
+/* Whether this render has written past its output budget. */
+static int
+over_output(const struct render *r, size_t more)
+{
+	return r->max_out && r->out->len - r->base + more > r->max_out;
+}
+
+/* Escaping never shrinks a value, so a write that cannot fit is refused before it is
+ * escaped; one that grew past the cap while escaping is refused after. */
 static int
 out_write(struct render *r, const char *s, size_t n, enum tmpl_escape esc)
 {
 	if (!n)
 		return TMPL_OK;
+	if (over_output(r, n))
+		return TMPL_EOUTPUT;
 	pend_flush(r);
 	size_t before = r->out->len;
 	int rc = tmpl_escape_append(r->out, esc, s, n);
 	if (r->out->len > before)
 		r->at_bol = r->out->data[r->out->len - 1] == '\n';
+	if (!rc && over_output(r, 0))
+		rc = TMPL_EOUTPUT;
 	return rc;
+}
+
+/* Counts one step of work; TMPL_ESTEPS once the budget is spent. */
+static int
+step(struct render *r)
+{
+	return r->max_steps && ++r->steps > r->max_steps ? TMPL_ESTEPS : TMPL_OK;
 }
 
 static size_t
@@ -204,8 +228,11 @@ do_section(struct render *r, const struct tmpl *t, size_t i)
 	for (size_t k = 0; k < n; k++) {
 		if (r->nctx > TMPL_MAX_DEPTH)
 			return TMPL_EDEPTH;
+		int rc = step(r);
+		if (rc)
+			return rc;
 		r->ctx[r->nctx++] = list ? json_object_array_get_idx(v, k) : v;
-		int rc = render_ops(r, t, i + 1, op->end);
+		rc = render_ops(r, t, i + 1, op->end);
 		r->nctx--;
 		if (rc)
 			return rc;
@@ -351,6 +378,8 @@ render_ops(struct render *r, const struct tmpl *t, size_t from, size_t to)
 	for (size_t i = from; i < to && !rc; i++) {
 		const struct op *op = &t->ops[i];
 		int done = 0;
+		if ((rc = step(r)) != TMPL_OK)
+			break;
 		switch (op->type) {
 		case OP_TEXT:
 			rc = out_write(r, op->s, op->n, TMPL_ESC_NONE);
@@ -393,8 +422,8 @@ render_ops(struct render *r, const struct tmpl *t, size_t from, size_t to)
 }
 
 int
-tmpl_render_tmpl(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
-		 enum tmpl_escape esc, struct buf *out)
+tmpl_render_limited(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
+		    enum tmpl_escape esc, const struct tmpl_limits *lim, struct buf *out)
 {
 	if (!t || !out)
 		return TMPL_ENOTFOUND;
@@ -406,10 +435,26 @@ tmpl_render_tmpl(const struct tmpl *t, const struct tmpl_set *partials, struct j
 	r.ctx[0] = ctx;
 	r.nctx = 1;
 	r.at_bol = 1;
+	r.base = out->len;
+	if (lim) {
+		r.max_out = lim->max_output;
+		r.max_steps = lim->max_steps;
+	}
 	int rc = render_ops(&r, t, 0, t->nops);
 	if (!rc && out->failed)
 		rc = TMPL_ENOMEM;
+	if (rc == TMPL_EOUTPUT && out->len - r.base > r.max_out) {
+		out->len = r.base + r.max_out;
+		out->data[out->len] = '\0';
+	}
 	return rc;
+}
+
+int
+tmpl_render_tmpl(const struct tmpl *t, const struct tmpl_set *partials, struct json_object *ctx,
+		 enum tmpl_escape esc, struct buf *out)
+{
+	return tmpl_render_limited(t, partials, ctx, esc, NULL, out);
 }
 
 int

@@ -135,7 +135,9 @@ test_page(struct ctx *c, const struct connector_run_out *t)
 		jset_str(d, "error", t->error);
 		jset_str(d, "error_code", t->error_code ? t->error_code : "");
 	}
-	return web_render(c, 200, "endpoint_test", d);
+	/* Past the render budget the request is unprocessable: 422, as execute and save say. */
+	int status = t->error && strstr(t->error, OUTBOUND_MSG_BUDGET) ? 422 : 200;
+	return web_render(c, status, "endpoint_test", d);
 }
 
 /* The one place where this request's worker state (database handle, curl handle, arena,

@@ -1,6 +1,8 @@
 /* libFuzzer harness: compiles the input as a template and renders it against a fixed
  * context and a small set of partials and parents, in one escape mode chosen by the input's
- * length (every mode is reached without rendering each input several times). */
+ * length (every mode is reached without rendering each input several times), within a
+ * render budget whose output cap it asserts. */
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 #define MAX_HASHES 8
 #define MAX_BLOCKS 6
 #define MAX_INPUT  4096
+/* The budget: small enough that inputs reach it often (the cap varies with the input). */
+#define BUDGET_STEPS 5000
 
 static const char ctx_json[] =
     "{\"name\":\"<b>&'\\\"\",\"n\":42,\"d\":1.21,\"t\":true,\"f\":false,\"z\":null,"
@@ -66,7 +70,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct buf out;
 	buf_init(&out);
-	tmpl_render_tmpl(t, set, ctx, (enum tmpl_escape)(size % TMPL_ESC__MAX), &out);
+	struct tmpl_limits lim = {64 + size * 4 % 4096, BUDGET_STEPS};
+	int rc =
+	    tmpl_render_limited(t, set, ctx, (enum tmpl_escape)(size % TMPL_ESC__MAX), &lim, &out);
+	if (out.len > lim.max_output)
+		abort(); /* the render wrote past its output cap */
+	if (rc == TMPL_OK) {
+		/* Within the budget, the budget changes nothing. */
+		struct buf full;
+		buf_init(&full);
+		tmpl_render_tmpl(t, set, ctx, (enum tmpl_escape)(size % TMPL_ESC__MAX), &full);
+		if (full.len != out.len || (out.len && memcmp(full.data, out.data, out.len)))
+			abort();
+		buf_free(&full);
+	}
 	size_t names = 0;
 	tmpl_each_name(t, count_name, &names);
 	buf_free(&out);

@@ -420,6 +420,33 @@ test('context escaping: {{x}} percent-encoded in the URL, raw with {{{x}}}; a JS
   assert.ok(!html.includes('<b>"'), 'the page escapes what it shows');
 });
 
+test('escaping by context: a ".." path value stays a segment; a body is escaped by its Content-Type; the form says how', async () => {
+  const id = await connector(admin);
+  const form = await admin.get(`/data-connectors/${id}/endpoints/new`);
+  assert.match(textOf(form.text, 'body-hint', 'p'), /form-urlencoded → percent-encoded, JSON → JSON-escaped, XML .* → XML-escaped, any other type \(e\.g\. text\/plain\) → inserted as it is/);
+  const dots = await addEndpoint(admin, id, {
+    purpose: 'Dots', url: `${env('ECHO_URL')}/customers/{{id}}/orders`, sample_data: '{"id": ".."}',
+  });
+  assert.equal(responseJson(await runTest(admin, id, dots)).url, '/customers/%2E%2E/orders');
+  const sample = JSON.stringify({ n: 'a&role=admin', x: '</v><admin/>', t: 'a&b <c>' });
+  const cases = [
+    ['application/x-www-form-urlencoded', 'name={{n}}&x=1', 'name=a%26role%3Dadmin&x=1'],
+    [null, 'name={{n}}&x=1', 'name=a%26role%3Dadmin&x=1'],
+    ['application/xml', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['text/xml; charset=utf-8', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['application/soap+xml', '<v>{{x}}</v>', '<v>&lt;/v&gt;&lt;admin/&gt;</v>'],
+    ['text/plain', 'say {{t}} and {{{t}}}', 'say a&b <c> and a&b <c>'],
+  ];
+  for (const [type, body, want] of cases) {
+    const fields = { purpose: `Body ${type}`, method: 'POST', url: `${env('ECHO_URL')}/echo`, body, sample_data: sample };
+    if (type) Object.assign(fields, { 'header[0][key]': 'Content-Type', 'header[0][value]': type });
+    const eid = await addEndpoint(admin, id, fields);
+    const echo = responseJson(await runTest(admin, id, eid));
+    assert.equal(echo.body, want, `${type}: ${body}`);
+    if (!type) assert.equal(echo.headers['content-type'], 'application/x-www-form-urlencoded');
+  }
+});
+
 test('a slow upstream ends with the timeout message, and the server answers meanwhile', async () => {
   const sockets = new Set();
   const slow = http.createServer(() => { /* never answers */ });
@@ -474,6 +501,61 @@ test('a response over the cap is cut with a notice', async () => {
   const html = await runTest(admin, id, eid, { timeout: 60000 });
   assert.equal(statusOf(html), 200);
   assert.match(textOf(html, 'response-truncated', 'p'), /cut at 1048576 bytes/);
+});
+
+/** dcgate's resident memory in kB (VmRSS of /proc/DCGATE_PID/status). */
+function rssKb() {
+  const status = require('node:fs').readFileSync(`/proc/${env('DCGATE_PID')}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]);
+}
+
+// Six nested sections over a 40-item list: 40^6 (4.1 billion) passes without a budget.
+const NESTED = '{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}';
+const FORTY = { a: Array.from({ length: 40 }, (_, i) => i) };
+
+test('the render budget: nested sections over a 40-item list answer 422 at once from save, Test and execute; memory stays flat', async (t) => {
+  const id = await connector(admin);
+  const { adminToken } = require('./apitokens.js');
+  const { Client } = require('./lib.js');
+  const token = await adminToken();
+  const rss0 = rssKb();
+  // Save: the URL is rendered over the sample data.
+  let started = Date.now();
+  const saved = await postEndpoint(admin, id, {
+    purpose: 'Nested URL', url: `${env('ECHO_URL')}/echo/${NESTED}`, sample_data: JSON.stringify(FORTY),
+  });
+  const saveMs = Date.now() - started;
+  assert.equal(saved.status, 422);
+  assert.match(fieldError(saved.text, 'url'), /^The template produces too much output/);
+  // Test: the body is rendered when sent; another page answers meanwhile.
+  const eid = await addEndpoint(admin, id, {
+    purpose: 'Nested body', method: 'POST', url: `${env('ECHO_URL')}/echo`, body: `{"x": "${NESTED}"}`,
+    sample_data: JSON.stringify(FORTY),
+  });
+  const page = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  started = Date.now();
+  const pending = admin.post(`/data-connectors/${id}/endpoints/${eid}/test`, { _csrf: csrfFrom(page.text) });
+  const other = await admin.get('/data-connectors');
+  assert.equal(other.status, 200, 'another page answers meanwhile');
+  const tested = await pending;
+  const testMs = Date.now() - started;
+  assert.equal(tested.status, 422);
+  assert.match(errorOf(tested.text), /^The request body cannot be built: The template produces too much output/);
+  // Execute: the caller sends the long list (the sample data has one item).
+  const eid2 = await addEndpoint(admin, id, {
+    purpose: 'Nested exec', method: 'POST', url: `${env('ECHO_URL')}/echo`, body: `{"x": "${NESTED}"}`,
+    sample_data: '{"a": [1]}',
+  });
+  assert.ok(eid2);
+  started = Date.now();
+  const ex = await new Client().api('POST', `/api/1.0/data-connectors/${id}/endpoints/Nested%20exec/execute`, { data: FORTY }, token);
+  const execMs = Date.now() - started;
+  assert.equal(ex.status, 422, ex.text);
+  assert.match(ex.json().message, /The template produces too much output/);
+  assert.equal(ex.json().code, 'ETEMPLATE');
+  const rss1 = rssKb();
+  t.diagnostic(`time to 422: save ${saveMs} ms, Test ${testMs} ms, execute ${execMs} ms; RSS ${rss0} kB before, ${rss1} kB after`);
+  assert.ok(Math.abs(rss1 - rss0) <= rss0 * 0.1, `RSS stays within 10%: ${rss0} kB -> ${rss1} kB`);
 });
 
 test('a view-only user sees the list and an endpoint but cannot change or test it', async () => {

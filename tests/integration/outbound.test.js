@@ -286,6 +286,29 @@ test('the default policy denies 127.0.0.1 and a name resolving to it', async () 
   assert.equal(hits, 0, 'no request reached the server');
 });
 
+test("the default policy denies the host's own interface addresses and the mapped form of loopback", async (t) => {
+  const own = Object.values(os.networkInterfaces()).flat()
+    .filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
+  if (!own.length) return t.skip('this host has no non-loopback IPv4 address');
+  let hits = 0;
+  const s = await start((req, res) => {
+    hits++;
+    res.end('should not be reached');
+  }, '0.0.0.0');
+  for (const addr of own) {
+    // Allowing loopback does not allow the host's other addresses.
+    const { out } = await probe([`http://${addr}:${s.port}/`, ...LOOPBACK]);
+    assert.equal(out.err, 'EDENIED', `${addr}: ${JSON.stringify(out)}`);
+  }
+  const mapped = (await probe([`http://[::ffff:127.0.0.1]:${s.port}/`])).out;
+  assert.equal(mapped.err, 'EDENIED', JSON.stringify(mapped));
+  assert.equal(hits, 0, 'no request reached the server');
+  // The server is there: allowing that address reaches it.
+  const { out } = await probe([`http://${own[0]}:${s.port}/`, '--allow', `${own[0]}/32`]);
+  assert.equal(out.err, 'OK', JSON.stringify(out));
+  assert.equal(hits, 1);
+});
+
 test('a name with one denied and one allowed address uses the allowed one', async () => {
   const s = await start((req, res) => res.end('v4 only'));
   // localhost is ::1 (still denied by default) and 127.0.0.1 (allowed here).

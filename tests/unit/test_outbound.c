@@ -3,6 +3,8 @@
  * refuse a request before any network traffic. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ifaddrs.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -156,7 +158,74 @@ test_policy(void)
 	ok(allows(&p, "::ffff:93.184.216.34"), "mapped public address allowed");
 	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	ok(!addr_policy_allows(&p, (const struct sockaddr *)&un), "other families denied");
+	/* Secrets item 7: metadata addresses, NAT64 forms, the host's own addresses. */
+	ok(!allows(&p, "fd00:ec2::254"), "default: AWS IPv6 metadata address denied");
+	ok(allows(&p, "fd00:ec2::253"), "default: its neighbour is not");
+	ok(!allows(&p, "100.100.100.200"), "default: Alibaba metadata address denied");
+	ok(!allows(&p, "::ffff:100.100.100.200"), "default: its mapped form denied");
+	ok(!allows(&p, "64:ff9b::100.100.100.200"), "default: its NAT64 form denied");
+	ok(!allows(&p, "64:ff9b::127.0.0.1"), "default: NAT64 loopback denied");
+	ok(!allows(&p, "64:ff9b::169.254.169.254"), "default: NAT64 link-local denied");
+	ok(!allows(&p, "64:ff9b::0.0.0.0"), "default: NAT64 unspecified denied");
+	ok(!allows(&p, "64:ff9b::224.0.0.1"), "default: NAT64 multicast denied");
+	ok(!allows(&p, "::ffff:0.0.0.0") && !allows(&p, "::ffff:224.0.0.1"),
+	   "default: mapped unspecified and multicast denied");
+	ok(allows(&p, "64:ff9b::93.184.216.34"), "default: NAT64 public address allowed");
+	ok(allows(&p, "64:ff9b:1::127.0.0.1"), "only the well-known /96 NAT64 prefix is unwrapped");
+	ok(allows(&p, "10.1.2.3") && allows(&p, "172.16.0.1") && allows(&p, "192.168.1.1") &&
+	       allows(&p, "fd12::1") && allows(&p, "100.64.0.1"),
+	   "default: private ranges allowed");
+	struct ifaddrs *ifs = NULL;
+	int own = 0, own_denied = 0;
+	char ip[INET6_ADDRSTRLEN];
+	ok(p.hosts != NULL && addr_policy_reload_host(&p) >= 1,
+	   "default: the host's addresses are read (lo at least)");
+	if (getifaddrs(&ifs) == 0) {
+		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			own++;
+			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
+				  ip, sizeof(ip));
+			char mapped[INET6_ADDRSTRLEN + 16], nat64[INET6_ADDRSTRLEN + 16];
+			snprintf(mapped, sizeof(mapped), "::ffff:%s", ip);
+			snprintf(nat64, sizeof(nat64), "64:ff9b::%s", ip);
+			own_denied += !addr_policy_allows(&p, i->ifa_addr) && !allows(&p, mapped) &&
+				      !allows(&p, nat64);
+			printf("# own address %s\n", ip);
+		}
+		freeifaddrs(ifs);
+	}
+	ok(own >= 1 && own_denied == own,
+	   "default: every IPv4 interface address of this host denied, mapped and NAT64 too");
 	addr_policy_free(&p);
+	config_free(&cfg);
+
+	ok(load_config(&cfg, "[outbound]\ndeny = host\n") == 0 && addr_policy_load(&p, &cfg) == 0 &&
+	       p.ndeny == 0 && p.hosts && !allows(&p, "127.0.0.1") && allows(&p, "127.0.0.2"),
+	   "deny = host: only the host's own addresses (127.0.0.1 on lo, not all of 127/8)");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny = 127.0.0.1\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == 0 && p.hosts == NULL,
+	   "a deny list without host does not read the interfaces");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny_private = true\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == 0,
+	   "deny_private = true loads");
+	ok(!allows(&p, "10.1.2.3") && !allows(&p, "172.31.255.1") && !allows(&p, "192.168.1.1") &&
+	       !allows(&p, "100.64.0.1") && !allows(&p, "fd12::1"),
+	   "deny_private: private, shared and unique-local ranges denied");
+	ok(!allows(&p, "::ffff:10.1.2.3") && !allows(&p, "64:ff9b::192.168.1.1"),
+	   "deny_private: their mapped and NAT64 forms too");
+	ok(!allows(&p, "127.0.0.1") && !allows(&p, "fd00:ec2::254") && allows(&p, "172.32.0.1"),
+	   "deny_private keeps the default list, and 172.32/16 is not private");
+	addr_policy_free(&p);
+	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\ndeny_private = maybe\n") == 0 &&
+	       addr_policy_load(&p, &cfg) == -1,
+	   "deny_private must be true or false");
 	config_free(&cfg);
 
 	ok(load_config(&cfg, "[outbound]\ndeny = 127.0.0.0/8, ::1\nallow = 127.0.0.2/32\n") == 0 &&
@@ -213,6 +282,134 @@ test_config(void)
 	       outbound_config_load(&oc, &cfg) == -1,
 	   "non-number refused");
 	config_free(&cfg);
+	ok(load_config(&cfg, "[outbound]\nmax_render_line = 100\n") == 0 &&
+	       outbound_config_load(&oc, &cfg) == -1,
+	   "a line budget under 256 bytes refused");
+	config_free(&cfg);
+}
+
+/* A body's escaping by its Content-Type; without one, by what it is sent as. */
+static void
+test_body_escape(struct arena *a)
+{
+	const char *add = "x";
+	ok(outbound_body_escape("application/x-www-form-urlencoded", "n={{n}}", &add) ==
+		   TMPL_ESC_FORM &&
+	       add == NULL,
+	   "form-urlencoded -> form escaping");
+	ok(outbound_body_escape(" Application/X-WWW-Form-Urlencoded ; charset=UTF-8", "", &add) ==
+	       TMPL_ESC_FORM,
+	   "form type: case and parameters ignored");
+	ok(outbound_body_escape("application/json", "", &add) == TMPL_ESC_JSON &&
+	       outbound_body_escape("application/vnd.api+json; charset=utf-8", "", &add) ==
+		   TMPL_ESC_JSON &&
+	       outbound_body_escape("text/json", "", &add) == TMPL_ESC_JSON,
+	   "JSON types -> JSON escaping");
+	ok(outbound_body_escape("application/xml", "", &add) == TMPL_ESC_XML &&
+	       outbound_body_escape("text/xml; charset=utf-8", "", &add) == TMPL_ESC_XML &&
+	       outbound_body_escape("application/soap+xml", "", &add) == TMPL_ESC_XML,
+	   "XML types -> XML escaping");
+	ok(outbound_body_escape("text/plain", "{", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("multipart/form-data; boundary=x", "", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("application/xmlish", "", &add) == TMPL_ESC_NONE &&
+	       outbound_body_escape("", "", &add) == TMPL_ESC_NONE,
+	   "any other type -> as it is");
+	ok(outbound_body_escape(NULL, "  {\"a\": 1}", &add) == TMPL_ESC_JSON && add &&
+	       strcmp(add, "application/json") == 0,
+	   "no type, a JSON-looking body: JSON, sent as application/json");
+	ok(outbound_body_escape(NULL, "name={{n}}&x=1", &add) == TMPL_ESC_FORM && add &&
+	       strcmp(add, "application/x-www-form-urlencoded") == 0,
+	   "no type, any other body: form-urlencoded, as it is sent");
+
+	struct json_object *d = json_tokener_parse("{\"n\":\"a&role=admin\",\"x\":\"</v>\"}");
+	char *out = NULL;
+	const char *msg = NULL;
+	ok(outbound_render(a, "name={{n}}&x=1", d, TMPL_ESC_FORM, &out, &msg) == OUT_OK &&
+	       strcmp(out, "name=a%26role%3Dadmin&x=1") == 0,
+	   "a form body: a value cannot add a field");
+	ok(outbound_render(a, "<v>{{x}}</v>", d, TMPL_ESC_XML, &out, &msg) == OUT_OK &&
+	       strcmp(out, "<v>&lt;/v&gt;</v>") == 0,
+	   "an XML body: a value cannot close an element");
+	struct json_object *dots = json_tokener_parse("{\"id\":\"..\"}");
+	ok(outbound_render(a, "https://x.test/customers/{{id}}/orders", dots, TMPL_ESC_URL, &out,
+			   &msg) == OUT_OK &&
+	       strcmp(out, "https://x.test/customers/%2E%2E/orders") == 0,
+	   "a URL path value '..' is percent-encoded, no dot segment");
+	json_object_put(dots);
+	json_object_put(d);
+}
+
+/* The render budget: outbound.max_render_body, max_render_line and max_render_steps. */
+static void
+test_render_budget(struct arena *a)
+{
+	struct config cfg;
+	struct outbound_config oc;
+	char *out = NULL;
+	const char *msg = NULL;
+	ok(load_config(&cfg, "[outbound]\n") == 0 && outbound_config_load(&oc, &cfg) == 0 &&
+	       oc.max_render_body == 1048576 && oc.max_render_line == 8192 &&
+	       oc.max_render_steps == 1000000,
+	   "render budget defaults: 1 MiB body, 8 KiB line, 1,000,000 steps");
+	outbound_config_free(&oc);
+	config_free(&cfg);
+
+	struct buf list;
+	buf_init(&list);
+	buf_puts(&list, "{\"a\":[");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&list, "%s%d", i ? "," : "", i);
+	buf_puts(&list, "]}");
+	struct json_object *d = json_tokener_parse(list.data);
+	buf_free(&list);
+	const char *six =
+	    "{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}";
+	ok(outbound_render(a, six, d, TMPL_ESC_JSON, &out, &msg) == OUT_ETEMPLATE && !out && msg &&
+	       strncmp(msg, OUTBOUND_MSG_BUDGET, strlen(OUTBOUND_MSG_BUDGET)) == 0 &&
+	       strstr(msg, "max_render_steps"),
+	   "six nested sections over 40 items: past the step budget");
+
+	ok(load_config(&cfg, "[outbound]\nmax_render_body = 2000\nmax_render_line = 300\n"
+			     "max_render_steps = 100000\n") == 0 &&
+	       outbound_config_load(&oc, &cfg) == 0,
+	   "a small budget loads");
+	ok(outbound_render(a, "{{#a}}{{#a}}x{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out, &msg) ==
+		   OUT_OK &&
+	       strlen(out) == 1600,
+	   "a body under max_render_body renders");
+	ok(outbound_render(a, "{{#a}}{{#a}}xx{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out, &msg) ==
+		   OUT_ETEMPLATE &&
+	       msg && strstr(msg, OUTBOUND_MSG_BUDGET) && strstr(msg, "2000 bytes for a body"),
+	   "a body past max_render_body refused, the cap named");
+	ok(outbound_render(a, "https://x.test/{{#a}}{{.}}{{/a}}", d, TMPL_ESC_URL, &out, &msg) ==
+	       OUT_OK,
+	   "a URL under max_render_line renders");
+	ok(outbound_render(a, "https://x.test/{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_URL,
+			   &out, &msg) == OUT_ETEMPLATE &&
+	       msg && strstr(msg, "300 bytes for a URL or header value"),
+	   "a URL past max_render_line refused");
+	ok(outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_HEADER, &out,
+			   &msg) == OUT_ETEMPLATE,
+	   "a header value past max_render_line refused");
+	ok(outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d,
+			   TMPL_ESC_NONE | OUTBOUND_RENDER_LINE, &out, &msg) == OUT_ETEMPLATE &&
+	       outbound_render(a, "{{#a}}{{.}}-{{.}}-{{.}}-{{.}}{{/a}}", d, TMPL_ESC_NONE, &out,
+			       &msg) == OUT_OK,
+	   "OUTBOUND_RENDER_LINE gives a raw query value the line budget");
+	ok(outbound_line_budget(a, 300) == NULL && outbound_line_budget(a, 301) &&
+	       strstr(outbound_line_budget(a, 301), OUTBOUND_MSG_BUDGET),
+	   "outbound_line_budget: a URL being built past the line budget");
+	ok(outbound_render(a, "{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}", d, TMPL_ESC_JSON, &out,
+			   &msg) == OUT_OK,
+	   "40^3 passes that write nothing fit 100,000 steps");
+	ok(outbound_render(a, "{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}", d, TMPL_ESC_JSON,
+			   &out, &msg) == OUT_ETEMPLATE &&
+	       msg && strstr(msg, "100000 rendering steps"),
+	   "40^4 passes that write nothing do not: the step budget, not the output, stops them");
+	outbound_config_free(&oc);
+	config_free(&cfg);
+	outbound_render_budget(1048576, 8192, 1000000);
+	json_object_put(d);
 }
 
 /* ---- rendering ---- */
@@ -478,6 +675,8 @@ main(void)
 	test_policy();
 	test_config();
 	test_render(&a);
+	test_render_budget(&a);
+	test_body_escape(&a);
 	test_as_curl(&a);
 	test_strerror();
 	test_send_refusals(&a);

@@ -279,6 +279,33 @@ test_escape(void)
 	ok(rc == TMPL_EHEADER, "render in header mode refuses CR/LF -> TMPL_EHEADER");
 	is_str(render("X-A: {{w}}", ctx, NULL, TMPL_ESC_HEADER, &rc), "X-A: x/y",
 	       "render in header mode");
+	/* Escaping by context (issue "Secrets", item 4). */
+	is_str(escaped(TMPL_ESC_URL, "..", &rc), "%2E%2E", "url: a value '..' is no dot segment");
+	is_str(escaped(TMPL_ESC_URL, ".", &rc), "%2E", "url: a value '.' is no dot segment");
+	is_str(escaped(TMPL_ESC_URL, "...", &rc), "...", "url: '...' is an ordinary segment");
+	is_str(escaped(TMPL_ESC_URL, "a.b", &rc), "a.b", "url: dots inside a value stay");
+	is_str(render("https://x.test/customers/{{id}}/orders", "{\"id\":\"..\"}", NULL,
+		      TMPL_ESC_URL, &rc),
+	       "https://x.test/customers/%2E%2E/orders", "url: {{id}} = '..' stays in its segment");
+	is_str(render("/c/{{a}}{{b}}/o", "{\"a\":\".\",\"b\":\".\"}", NULL, TMPL_ESC_URL, &rc),
+	       "/c/%2E%2E/o", "url: two '.' values side by side do not make '..'");
+	is_str(escaped(TMPL_ESC_FORM, "a&role=admin", &rc), "a%26role%3Dadmin",
+	       "form: & and = are percent-encoded");
+	is_str(escaped(TMPL_ESC_FORM, "a b+c..", &rc), "a+b%2Bc..",
+	       "form: space is a plus, a plus is encoded");
+	is_str(render("name={{n}}&x=1", "{\"n\":\"a&role=admin\"}", NULL, TMPL_ESC_FORM, &rc),
+	       "name=a%26role%3Dadmin&x=1", "form: a value cannot add a field");
+	is_str(escaped(TMPL_ESC_XML, "<a x=\"1\" y='2'>&</a>", &rc),
+	       "&lt;a x=&quot;1&quot; y=&apos;2&apos;&gt;&amp;&lt;/a&gt;", "xml: markup escaped");
+	is_str(escaped(TMPL_ESC_XML,
+		       "a\x01"
+		       "b\tc\n\xc3\xa9",
+		       &rc),
+	       "a\xEF\xBF\xBD"
+	       "b\tc\n\xc3\xa9",
+	       "xml: a control XML cannot hold becomes U+FFFD; tab, newline, UTF-8 stay");
+	is_str(render("<n>{{v}}</n>{{{v}}}", "{\"v\":\"</n><admin/>\"}", NULL, TMPL_ESC_XML, &rc),
+	       "<n>&lt;/n&gt;&lt;admin/&gt;</n></n><admin/>", "xml: {{v}} escaped, {{{v}}} raw");
 }
 
 static void
@@ -550,6 +577,82 @@ test_reuse(void)
 	tmpl_set_free(set);
 }
 
+/* Renders src over json within lim into out (reset first); returns the status. */
+static int
+render_limited(const char *src, const char *json, const struct tmpl_limits *lim,
+	       enum tmpl_escape esc, struct buf *out)
+{
+	struct tmpl *t;
+	char err[256];
+	int rc = tmpl_compile(src, strlen(src), &t, err, sizeof(err));
+	if (rc)
+		return rc;
+	struct json_object *ctx = json ? json_tokener_parse(json) : NULL;
+	rc = tmpl_render_limited(t, NULL, ctx, esc, lim, out);
+	json_object_put(ctx);
+	tmpl_free(t);
+	return rc;
+}
+
+/* The render budget: output bytes and steps, each stopping the render at once. */
+static void
+test_budget(void)
+{
+	struct buf out;
+	buf_init(&out);
+	struct buf list;
+	buf_init(&list);
+	buf_puts(&list, "{\"a\":[");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&list, "%s%d", i ? "," : "", i);
+	buf_puts(&list, "],\"lt\":\"<<<<\"}");
+	const char *six =
+	    "{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}";
+	struct tmpl_limits lim = {1048576, 1000000};
+	int rc = render_limited(six, list.data, &lim, TMPL_ESC_JSON, &out);
+	ok(rc == TMPL_ESTEPS, "six nested sections over 40 items stop at the step budget");
+	ok(out.len <= lim.max_output, "and wrote no more than the output cap");
+	lim = (struct tmpl_limits){1000, 0};
+	buf_reset(&out);
+	rc = render_limited(six, list.data, &lim, TMPL_ESC_JSON, &out);
+	ok(rc == TMPL_EOUTPUT && out.len == 1000, "without a step cap the output cap stops it");
+	lim = (struct tmpl_limits){40, 0};
+	buf_reset(&out);
+	ok(render_limited("{{#a}}x{{/a}}", list.data, &lim, TMPL_ESC_NONE, &out) == TMPL_OK &&
+	       out.len == 40,
+	   "output exactly at the cap is fine");
+	lim.max_output = 39;
+	buf_reset(&out);
+	ok(render_limited("{{#a}}x{{/a}}", list.data, &lim, TMPL_ESC_NONE, &out) == TMPL_EOUTPUT &&
+	       out.len <= 39,
+	   "one byte past the cap is refused");
+	lim.max_output = 10;
+	buf_reset(&out);
+	ok(render_limited("{{lt}}", list.data, &lim, TMPL_ESC_HTML, &out) == TMPL_EOUTPUT &&
+	       out.len <= 10,
+	   "a value that grows past the cap while escaped is refused, the output cut");
+	buf_reset(&out);
+	buf_puts(&out, "0123456789abcdef");
+	ok(render_limited("{{lt}}", list.data, &(struct tmpl_limits){16, 0}, TMPL_ESC_HTML, &out) ==
+		   TMPL_OK &&
+	       out.len == 32,
+	   "the cap counts this render's bytes, not what out held before");
+	buf_reset(&out);
+	ok(render_limited("{{#a}}{{.}}{{/a}}", list.data, &(struct tmpl_limits){0, 122},
+			  TMPL_ESC_NONE, &out) == TMPL_OK,
+	   "40 passes over a short section body fit in 122 steps");
+	buf_reset(&out);
+	ok(render_limited("{{#a}}{{.}}{{/a}}", list.data, &(struct tmpl_limits){0, 121},
+			  TMPL_ESC_NONE, &out) == TMPL_ESTEPS,
+	   "and not in 121");
+	buf_reset(&out);
+	ok(render_limited(six, "{\"a\":[1,2,3]}", NULL, TMPL_ESC_NONE, &out) == TMPL_OK &&
+	       out.len == 729,
+	   "no limits: 3^6 passes render");
+	buf_free(&list);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -562,6 +665,7 @@ main(void)
 	test_depth();
 	test_syntax();
 	test_reuse();
+	test_budget();
 	buf_free(&render_out);
 	buf_free(&escape_out);
 	return tap_done();
