@@ -185,10 +185,10 @@ int outbound_token_request(void *curl, const struct outbound_config *oc, struct 
 			   const struct connector_auth *ca, const char *grant,
 			   const char *refresh_token, struct token_result *tr);
 /* Adds the Authorization header for ca to req (fetching/caching an OAuth token through the
- * sealed token_cache table, one fetch per connector at a time across processes via
- * GET_LOCK). force_new: ignore the cache (after a 401). An Authorization header already in
- * req is replaced. The new header array lives in a. db may be NULL (no cache). Returns
- * OUT_OK or an outbound_err with *errmsg in plain words. */
+ * sealed token_cache table, one fetch per connector at a time across processes and
+ * database nodes via a lease row, sql/008_token_lease.sql). force_new: ignore the cache (after a
+ * 401). An Authorization header already in req is replaced. The new header array lives in a. db may
+ * be NULL (no cache). Returns OUT_OK or an outbound_err with *errmsg in plain words. */
 int outbound_apply_auth(void *curl, const struct outbound_config *oc, struct db *db,
 			const struct crypt_keyring *kr, struct arena *a,
 			const struct connector_auth *ca, int force_new,
