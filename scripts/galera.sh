@@ -56,6 +56,8 @@ max-connections = 200
 binlog_format = ROW
 default_storage_engine = InnoDB
 innodb_autoinc_lock_mode = 2
+# wsrep counts as binary logging: dcgate-admin migrate creates triggers (sql/004-009)
+log_bin_trust_function_creators = 1
 wsrep_on = ON
 wsrep_provider = $DC_GALERA_PROVIDER
 wsrep_cluster_name = dcgate-test
