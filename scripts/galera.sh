@@ -140,11 +140,19 @@ dc_galera_stop_node() {
 	rm -f "$dir/node$n/mariadbd.pid"
 }
 
-# dc_galera_stop_all DIR: stop the nodes, the last one started first stopped last.
+# dc_galera_stop_all DIR: stop the nodes, the last one started first stopped last. Nodes
+# whose pid files are gone (DIR removed under a running cluster) are found among the pids
+# dc_galera_env remembered, when their command line still names DIR.
 dc_galera_stop_all() {
-	local dir=$1 i
+	local dir=$1 i p
 	for ((i = DC_GALERA_NODES; i >= 1; i--)); do
 		dc_galera_stop_node "$dir" "$i" || true
+	done
+	for p in ${DC_GALERA_PIDS:-}; do
+		if kill -0 "$p" 2>/dev/null && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$dir/"; then
+			dc_log "galera: node pid $p still running without its pid file: killing it"
+			kill -KILL "$p" 2>/dev/null || true
+		fi
 	done
 }
 
@@ -195,10 +203,12 @@ dc_galera_env() {
 	local dir=$1 i p hosts=() socks=()
 	# shellcheck source=/dev/null
 	source "$dir/ports"
+	DC_GALERA_PIDS=""
 	for ((i = 1; i <= DC_GALERA_NODES; i++)); do
 		p=CLIENT_$i
 		hosts+=("127.0.0.1:${!p}")
 		socks+=("$dir/node$i/mysql.sock")
+		DC_GALERA_PIDS+=" $(dc_galera_pid "$dir" "$i")"
 	done
 	GALERA_HOSTS=$(
 		IFS=,
@@ -238,7 +248,8 @@ dc_galera_start() {
 		chmod 750 "$dir/node$i"
 	done
 	if [ ! -d "$dir/node1/data/mysql" ]; then
-		if ! mariadb-install-db --no-defaults --user=mysql --datadir="$dir/node1/data" \
+		# TMPDIR: the installer's server runs as mysql and must write its temporary files.
+		if ! TMPDIR=$dir/node1/tmp mariadb-install-db --no-defaults --user=mysql --datadir="$dir/node1/data" \
 			--auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
 			>"$dir/install.log" 2>&1; then
 			dc_tail "$dir/install.log"
