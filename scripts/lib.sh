@@ -17,9 +17,11 @@ DC_CLEANUP=()
 declare -gA DC_PIDS=()
 
 # Debian packages the project needs; nodejs and npm are added when node is missing.
+# galera-4 and rsync: the private Galera cluster of the integration/galera suite.
 DC_APT_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libcurl4-openssl-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server
-	mariadb-client nginx openssl curl ca-certificates clang clang-format valgrind wrk apache2 chromium)
+	mariadb-client nginx openssl curl ca-certificates clang clang-format valgrind wrk apache2 chromium
+	galera-4 rsync)
 
 # --------------------------------------------------------------------------- basics
 

@@ -15,13 +15,14 @@
 	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"            \
 	" AS group_perms"
 
-/* The change counters of sql/005_generations.sql, read with the session or token: joins of
- * one primary key row each (const tables, read once while planning), LEFT so that a missing
- * row only turns the caches off. */
-#define SQL_GENS_COLS "g1.n AS gen_connectors, g2.n AS gen_categories, g3.n AS gen_accounts"
-#define SQL_GENS_JOIN                                                                              \
-	" LEFT JOIN generations g1 ON g1.id = 1 LEFT JOIN generations g2 ON g2.id = 2"             \
-	" LEFT JOIN generations g3 ON g3.id = 3"
+/* The change counters of sql/005_generations.sql, read with the session or token: each the
+ * sum of one row per database server (sql/009_node_counters.sql: saves through different
+ * Galera nodes write different rows), a short range of the primary key each. NULL when no
+ * row is there turns the caches off. */
+#define SQL_GENS_COLS                                                                              \
+	"(SELECT SUM(n) FROM generations WHERE id = 1) AS gen_connectors,"                         \
+	" (SELECT SUM(n) FROM generations WHERE id = 2) AS gen_categories,"                        \
+	" (SELECT SUM(n) FROM generations WHERE id = 3) AS gen_accounts"
 
 static const char SQL_LOGIN_USER[] =
     "SELECT id, password_hash, is_active,"
@@ -43,7 +44,7 @@ static const char SQL_SESSION_GET[] =
     "SELECT s.user_id, s.csrf_token, s.flash,"
     " TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
     " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age, " SQL_GENS_COLS
-    " FROM sessions s" SQL_GENS_JOIN " WHERE s.token_hash = ?";
+    " FROM sessions s WHERE s.token_hash = ?";
 static const char SQL_SESSION_TOUCH[] =
     "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_CLEAR[] =
@@ -53,7 +54,7 @@ static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?
 static const char SQL_TOKEN_GET[] =
     "SELECT t.id AS token_id, t.user_id,"
     " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
-    " FROM api_tokens t" SQL_GENS_JOIN " WHERE t.token_hash = ?";
+    " FROM api_tokens t WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
     "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";

@@ -1,20 +1,31 @@
 /* A connector's authorization applied to a request: Basic, Bearer, and OAuth 2.0 (password
  * and client credentials grants) with a sealed token cache shared by every process through
- * MySQL, one token fetch per connector at a time (GET_LOCK). The token request itself is
+ * MySQL, one token fetch per connector at a time across a whole cluster (a lease row,
+ * sql/008_token_lease.sql, which Galera certifies). The token request itself is
  * outbound_token_request; what is cached, and under which sealing context, is decided here. */
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "connector.h"
 
-#define TOKEN_LOCK_WAIT 10 /* s to wait for another worker's fetch (in the SQL) */
-#define FINGERPRINT_HEX 64
+#define TOKEN_LOCK_WAIT	 10 /* s to wait for another worker's fetch */
+#define TOKEN_LEASE_TTL	 20 /* s a lease holds when its owner never gives it back */
+#define TOKEN_LEASE_POLL 50 /* ms between two looks at the cache and the lease */
+#define FINGERPRINT_HEX	 64
 
 /* ---- SQL: every statement of the token cache, one table ---- */
-enum token_sql { SQL_LOCK, SQL_UNLOCK, SQL_READ, SQL_STORE, SQL__MAX };
+enum token_sql { SQL_LEASE_TAKE, SQL_LEASE_MINE, SQL_LEASE_FREE, SQL_READ, SQL_STORE, SQL__MAX };
 static const char *const token_sql[SQL__MAX] = {
-    [SQL_LOCK] = "SELECT GET_LOCK(CONCAT('dcgate-token-', ?), 10)",
-    [SQL_UNLOCK] = "SELECT RELEASE_LOCK(CONCAT('dcgate-token-', ?))",
+    /* An absent or expired lease becomes ours; one held by another owner stays as it is
+     * (the assignments run left to right: expires_at moves only when owner is now ours). */
+    [SQL_LEASE_TAKE] = "INSERT INTO token_leases (connector_id, owner, expires_at) "
+		       "VALUES (?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND) "
+		       "ON DUPLICATE KEY UPDATE "
+		       "owner = IF(expires_at <= UTC_TIMESTAMP(3), VALUES(owner), owner), "
+		       "expires_at = IF(owner = VALUES(owner), VALUES(expires_at), expires_at)",
+    [SQL_LEASE_MINE] = "SELECT owner = ? AS mine FROM token_leases WHERE connector_id = ?",
+    [SQL_LEASE_FREE] = "DELETE FROM token_leases WHERE connector_id = ? AND owner = ?",
     /* Fresh until 30 s before expiry (half the lifetime for tokens shorter than a minute);
      * no expiry known: fresh until the data source answers 401. */
     [SQL_READ] = "SELECT access_token, refresh_token, token_type, "
@@ -123,32 +134,41 @@ cache_store(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 			 db_errmsg(db));
 }
 
-/* GET_LOCK for this connector's token; 1 when held, 0 on timeout or error (logged). */
+/* The connector's token lease for owner: 1 when held (taken now or already ours), 0 when
+ * another owner holds it, -1 on a database error. The take is one autocommit statement:
+ * two takes through different Galera nodes conflict in certification and the loser is
+ * retried by the server (wsrep_retry_autocommit) or fails; reading the owner back tells. */
 static int
-token_lock(struct db *db, struct arena *a, long long connector_id)
+lease_take(struct db *db, struct arena *a, long long connector_id, const char *owner)
 {
 	struct db_rows rows;
-	db_pin(db, 1); /* GET_LOCK belongs to the connection: keep it until the unlock */
-	if (db_query_row(db, a, &rows, token_sql[SQL_LOCK], "i", connector_id) != DB_OK) {
-		db_pin(db, 0);
-		return 0;
-	}
-	if (rows.ncols < 1 || !db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "1") != 0) {
-		log_warn("connector: token lock for connector %lld not granted within %d s",
-			 connector_id, TOKEN_LOCK_WAIT);
-		db_pin(db, 0);
-		return 0;
-	}
-	return 1;
+	if (db_exec(db, token_sql[SQL_LEASE_TAKE], "isi", connector_id, owner,
+		    (long long)TOKEN_LEASE_TTL) != DB_OK)
+		log_debug("connector: token lease for connector %lld not taken: %s", connector_id,
+			  db_errmsg(db));
+	int rc = db_query_row(db, a, &rows, token_sql[SQL_LEASE_MINE], "si", owner, connector_id);
+	if (rc == DB_ENOTFOUND)
+		return 0; /* freed between the two statements: try again */
+	if (rc != DB_OK)
+		return -1;
+	return db_get_ll(&rows, 0, "mine", 0) == 1;
 }
 
 static void
-token_unlock(struct db *db, struct arena *a, long long connector_id)
+lease_free(struct db *db, long long connector_id, const char *owner)
 {
-	struct db_rows rows;
-	if (db_query_row(db, a, &rows, token_sql[SQL_UNLOCK], "i", connector_id) != DB_OK)
-		log_warn("connector: token lock for connector %lld not released", connector_id);
-	db_pin(db, 0);
+	if (db_exec(db, token_sql[SQL_LEASE_FREE], "is", connector_id, owner) != DB_OK)
+		log_warn(
+		    "connector: token lease for connector %lld not given back (expires in %d s)",
+		    connector_id, TOKEN_LEASE_TTL);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
 }
 
 static const char *
@@ -179,21 +199,57 @@ token_fetch(void *curl, const struct outbound_config *oc, struct db *db,
 }
 
 /* Whether the cached token may be used. Without force_new: when fresh. With force_new
- * (the data source said 401): only after the lock, and only a token other than the one
- * seen before the lock — another worker's fresh fetch. */
+ * (the data source said 401): only after waiting, and only a token other than the one seen
+ * first — another worker's fresh fetch. */
 static int
-cache_usable(const struct cached_token *ct, int force_new, int after_lock, const char *rejected)
+cache_usable(const struct cached_token *ct, int force_new, int after_wait, const char *rejected)
 {
 	if (!ct->access || !ct->fresh)
 		return 0;
 	if (!force_new)
 		return 1;
-	return after_lock && (!rejected || strcmp(ct->access, rejected) != 0);
+	return after_wait && (!rejected || strcmp(ct->access, rejected) != 0);
 }
 
-/* An OAuth access token for ca: from the cache, or fetched under the connector's lock so
- * concurrent requests in any process fetch one. With force_new the token seen before the
- * lock counts as rejected; one another worker stored meanwhile is used instead. */
+/* Waits for the connector's lease (bounded by TOKEN_LOCK_WAIT), looking at the cache between
+ * tries: 1 with a usable token in ct (another worker's fetch), else 0 with *held set when
+ * the lease is ours. On a database error or when the wait ends the caller fetches without
+ * the lease (logged), as it would without a database. No connection is held while waiting. */
+static int
+lease_wait(struct db *db, const struct crypt_keyring *kr, struct arena *a,
+	   const struct connector_auth *ca, const char *fp, const char *owner, int force_new,
+	   const char *rejected, struct cached_token *ct, int *held)
+{
+	int64_t end = time_now_us() + TOKEN_LOCK_WAIT * 1000000LL;
+	*held = 0;
+	for (;;) {
+		int mine = lease_take(db, a, ca->connector_id, owner);
+		/* Read after the take: a token stored before the lease was given back is seen. */
+		if (cache_read(db, kr, a, ca, fp, ct) == DB_OK &&
+		    cache_usable(ct, force_new, 1, rejected)) {
+			if (mine == 1)
+				lease_free(db, ca->connector_id, owner);
+			return 1;
+		}
+		if (mine == 1) {
+			*held = 1;
+			return 0;
+		}
+		if (mine < 0)
+			return 0;
+		if (time_now_us() >= end) {
+			log_warn(
+			    "connector: token lease for connector %lld not granted within %d s",
+			    ca->connector_id, TOKEN_LOCK_WAIT);
+			return 0;
+		}
+		sleep_ms(TOKEN_LEASE_POLL);
+	}
+}
+
+/* An OAuth access token for ca: from the cache, or fetched under the connector's lease so
+ * concurrent requests in any process on any node fetch one. With force_new the token seen
+ * first counts as rejected; one another worker stored meanwhile is used instead. */
 static int
 oauth_token(void *curl, const struct outbound_config *oc, struct db *db,
 	    const struct crypt_keyring *kr, struct arena *a, const struct connector_auth *ca,
@@ -201,31 +257,29 @@ oauth_token(void *curl, const struct outbound_config *oc, struct db *db,
 {
 	char fp[FINGERPRINT_HEX + 1];
 	struct cached_token ct = {0};
-	int cache = db && kr, locked = 0, rc;
+	int cache = db && kr, held = 0, rc;
 	const char *rejected = NULL;
+	char *owner = NULL;
 	memset(tr, 0, sizeof(*tr));
 	auth_fingerprint(ca, fp);
-	/* Database down: fetch without cache or lock rather than wait on every statement. */
+	/* Database down: fetch without cache or lease rather than wait on every statement. */
 	if (cache && cache_read(db, kr, a, ca, fp, &ct) == DB_EDOWN)
 		cache = 0;
 	if (cache) {
 		rejected = ct.access;
 		if (cache_usable(&ct, force_new, 0, NULL))
 			goto use_cached;
-		locked = token_lock(db, a, ca->connector_id);
-		cache_read(db, kr, a, ca, fp, &ct);
-		if (cache_usable(&ct, force_new, 1, rejected))
+		if (crypt_token_hex(a, 16, &owner) == CRYPT_OK &&
+		    lease_wait(db, kr, a, ca, fp, owner, force_new, rejected, &ct, &held))
 			goto use_cached;
 	}
 	rc = token_fetch(curl, oc, db, kr, a, ca, fp, force_new ? NULL : ct.refresh, cache, tr);
-	if (locked)
-		token_unlock(db, a, ca->connector_id);
+	if (held)
+		lease_free(db, ca->connector_id, owner);
 	if (rc != OUT_OK)
 		*errmsg = tr->message ? tr->message : outbound_strerror((enum outbound_err)rc);
 	return rc;
 use_cached:
-	if (locked)
-		token_unlock(db, a, ca->connector_id);
 	tr->access_token = ct.access;
 	tr->token_type = ct.type;
 	return OUT_OK;

@@ -26,7 +26,7 @@ const char *const connector_sort_names[CSORT__MAX] = {
 #define ORDER_CREATED_DESC  "c.created_at DESC, c.id DESC"
 
 #define CONN_IDS_ALL(order)                                                                        \
-	"SELECT c.id, (SELECT connectors FROM connector_stats WHERE id = 1) AS total"              \
+	"SELECT c.id, (SELECT SUM(connectors) FROM connector_stats WHERE id = 1) AS total"         \
 	" FROM connectors c ORDER BY " order " LIMIT ? OFFSET ?"
 #define CONN_IDS_CATEGORY(order)                                                                   \
 	"SELECT c.id, COUNT(*) OVER () AS total FROM connector_categories f"                       \
@@ -108,8 +108,10 @@ static const char SQL_CONN_ROWS[] =
     " FROM connectors c WHERE c.id IN (" ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5
     ", " ID_SLOTS_5 ")";
 
-/* Kept exact by the triggers of sql/004_connector_counts.sql. */
-static const char SQL_CONN_STATS[] = "SELECT connectors AS n FROM connector_stats WHERE id = 1";
+/* Kept exact by the triggers of sql/004_connector_counts.sql: the sum of one row per
+ * database server (sql/009_node_counters.sql). */
+static const char SQL_CONN_STATS[] =
+    "SELECT SUM(connectors) AS n FROM connector_stats WHERE id = 1";
 static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
 
 static const char SQL_CONN_GET[] =
@@ -159,7 +161,7 @@ connector_count(struct db *db, struct arena *a, long long *n)
 {
 	struct db_rows r;
 	int rc = db_query_row(db, a, &r, SQL_CONN_STATS, "");
-	if (rc == DB_ENOTFOUND)
+	if (rc == DB_ENOTFOUND || (rc == DB_OK && !db_get(&r, 0, "n")))
 		rc = db_query_row(db, a, &r, SQL_CONN_COUNT, "");
 	if (rc == DB_OK)
 		*n = db_get_ll(&r, 0, "n", 0);

@@ -34,8 +34,9 @@ struct db_rows {
 	const char **names; /* column names */
 };
 
-/* Change counters kept by the triggers of sql/005_generations.sql, read in the same round
- * trip as the session or API token, before any data a request reads: a cache entry filled
+/* Change counters kept by the triggers of sql/005_generations.sql (one row per database
+ * server since sql/009, read as sums), read in the same round trip as the session or API
+ * token, before any data a request reads: a cache entry filled
  * after reading them is at least as new as they say. 0 when unknown (then nothing is
  * cached). */
 struct db_gens {

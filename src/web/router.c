@@ -161,6 +161,11 @@ authenticate_api(struct ctx *c)
 	int rc = auth_token_load(c->db, c->a, authz + 7, u);
 	if (rc == DB_EDOWN)
 		return web_json_error(c, 503, "The database is unavailable", NULL);
+	/* Only a token the database does not know is refused: a statement that failed says
+	 * nothing about the token (a Galera node out of the cluster answers 1047): 503, try again.
+	 */
+	if (rc != AUTH_OK && rc != AUTH_ENOSESSION)
+		return web_json_error(c, 503, "The token could not be checked", NULL);
 	if (rc != AUTH_OK)
 		return web_json_error(c, 401, "Invalid API token", NULL);
 	c->user = u;

@@ -438,7 +438,7 @@ test('long pages: 30 rows in order past the 25-row chunk, totals kept exact', as
   assert.equal(names.length, 30);
   assert.deepEqual(names, Array.from({ length: 30 }, (_, i) => `Many ${lt} ${String(29 - i).padStart(2, '0')}`));
   assert.ok(decode(r.text).includes(`Many ${lt} Cat`));
-  const stats = () => sql('SELECT (SELECT connectors FROM connector_stats WHERE id = 1) AS kept, (SELECT COUNT(*) FROM connectors) AS n')[0];
+  const stats = () => sql('SELECT (SELECT SUM(connectors) FROM connector_stats WHERE id = 1) AS kept, (SELECT COUNT(*) FROM connectors) AS n')[0];
   let st = stats();
   assert.equal(st.kept, st.n);
   const all = await admin.get('/data-connectors?per_page=100&page=1');
