@@ -16,10 +16,18 @@ DC_WORK=${DC_WORK:-}
 DC_CLEANUP=()
 declare -gA DC_PIDS=()
 
-# Debian packages the project needs; nodejs and npm are added when node is missing.
+# Debian packages that building and running dcgate needs (scripts/demo installs these).
 DC_APT_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libcurl4-openssl-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server
-	mariadb-client nginx openssl curl ca-certificates clang clang-format valgrind wrk apache2 chromium)
+	mariadb-client nginx curl ca-certificates)
+# What only the tests and benchmarks use (scripts/test installs these too; nodejs and npm
+# are added when node is missing): clang with libFuzzer's runtime (Debian's clang only
+# recommends libclang-rt-14-dev, and the install skips recommends), clang-format (format
+# suite), Apache (integration/apache), chromium (browser suites), systemd-analyze
+# (integration/privileges), python3 (integration/outbound), openssl (test certificates),
+# valgrind (--valgrind), wrk (tests/bench).
+DC_APT_TEST_PACKAGES=(clang libclang-rt-14-dev clang-format apache2 chromium systemd python3
+	openssl valgrind wrk)
 
 # --------------------------------------------------------------------------- basics
 
@@ -169,15 +177,19 @@ dc_stop() {
 
 # ---------------------------------------------------------------------- installing
 
-# dc_install_deps: install the Debian packages that are missing (apt-get update once,
-# noninteractive, no recommends). Services are not started by the install: a temporary
+# dc_install_deps run|test: install the Debian packages that are missing (apt-get update
+# once, noninteractive, no recommends): DC_APT_PACKAGES, and for "test" also
+# DC_APT_TEST_PACKAGES and Node. Services are not started by the install: a temporary
 # policy-rc.d refuses it when none is there already.
 dc_install_deps() {
 	local want=("${DC_APT_PACKAGES[@]}") missing=() p status sudo=()
-	if ! command -v node >/dev/null 2>&1; then
-		want+=(nodejs npm)
-	elif ! command -v npm >/dev/null 2>&1; then
-		want+=(npm)
+	if [ "${1:-}" = test ]; then
+		want+=("${DC_APT_TEST_PACKAGES[@]}")
+		if ! command -v node >/dev/null 2>&1; then
+			want+=(nodejs npm)
+		elif ! command -v npm >/dev/null 2>&1; then
+			want+=(npm)
+		fi
 	fi
 	if ! command -v dpkg-query >/dev/null 2>&1; then
 		dc_log "no dpkg-query: not a Debian system, assuming the packages are there"
