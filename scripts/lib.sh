@@ -12,6 +12,8 @@
 # Under DC_WORK: logs/ (every log), run/ (pid files, sockets), tmp/ (scratch).
 
 DC_ROOT=${DC_ROOT:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
+# nginx, mariadbd and apache2 live in sbin, which a user's PATH on Debian leaves out.
+case :$PATH: in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin ;; esac
 DC_WORK=${DC_WORK:-}
 DC_CLEANUP=()
 declare -gA DC_PIDS=()
@@ -619,15 +621,15 @@ dc_nginx_run() {
 }
 
 # dc_nginx_start PREFIX PORT SOCKET [ADDR]: render conf/nginx.conf.example into
-# PREFIX/conf/nginx.conf (static files from DC_ROOT/static, FastCGI to SOCKET) and start
-# nginx on ADDR:PORT (127.0.0.1). Sets DC_NGINX_PID; stopped at exit.
+# PREFIX/conf/nginx.conf (static files from DC_STATIC_DIR, default DC_ROOT/static; FastCGI
+# to SOCKET) and start nginx on ADDR:PORT (127.0.0.1). Sets DC_NGINX_PID; stopped at exit.
 dc_nginx_start() {
-	local prefix=$1 port=$2 sock=$3 addr=${4:-127.0.0.1} user
+	local prefix=$1 port=$2 sock=$3 addr=${4:-127.0.0.1} user static=${DC_STATIC_DIR:-$DC_ROOT/static}
 	mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
 	prefix=$(cd "$prefix" && pwd)
-	user=$(dc_nginx_user "$DC_ROOT/static" "$(dirname "$sock")" "$prefix")
+	user=$(dc_nginx_user "$static" "$(dirname "$sock")" "$prefix")
 	dc_render "$DC_ROOT/conf/nginx.conf.example" "$prefix/conf/nginx.conf" \
-		PREFIX="$prefix" ADDR="$addr" PORT="$port" SOCKET="$sock" STATIC="$DC_ROOT/static" USER="$user"
+		PREFIX="$prefix" ADDR="$addr" PORT="$port" SOCKET="$sock" STATIC="$static" USER="$user"
 	[ "$(id -u)" -eq 0 ] || sed -i 's/^user .*/# user: not root, workers run as the current user/' "$prefix/conf/nginx.conf"
 	dc_nginx_run nginx "$prefix" "http://$addr:$port/favicon.ico"
 	DC_NGINX_PID=${DC_PIDS[nginx]}
