@@ -12,16 +12,25 @@
 # Under DC_WORK: logs/ (every log), run/ (pid files, sockets), tmp/ (scratch).
 
 DC_ROOT=${DC_ROOT:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
+# nginx, mariadbd and apache2 live in sbin, which a user's PATH on Debian leaves out.
+case :$PATH: in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin ;; esac
 DC_WORK=${DC_WORK:-}
 DC_CLEANUP=()
 declare -gA DC_PIDS=()
 
-# Debian packages the project needs; nodejs and npm are added when node is missing.
-# galera-4 and rsync: the private Galera cluster of the integration/galera suite.
+# Debian packages that building and running dcgate needs (scripts/demo installs these).
 DC_APT_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libcurl4-openssl-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server
-	mariadb-client nginx openssl curl ca-certificates clang clang-format valgrind wrk apache2 chromium
-	galera-4 rsync)
+	mariadb-client nginx curl ca-certificates)
+# What only the tests and benchmarks use (scripts/test installs these too; nodejs and npm
+# are added when node is missing): clang with libFuzzer's runtime (Debian's clang only
+# recommends libclang-rt-14-dev, and the install skips recommends), clang-format (format
+# suite), Apache (integration/apache), chromium (browser suites), systemd-analyze
+# (integration/privileges), python3 (integration/outbound), openssl (test certificates),
+# valgrind (--valgrind), wrk (tests/bench), galera-4 and rsync (the private Galera cluster
+# of integration/galera).
+DC_APT_TEST_PACKAGES=(clang libclang-rt-14-dev clang-format apache2 chromium systemd python3
+	openssl valgrind wrk galera-4 rsync)
 
 # --------------------------------------------------------------------------- basics
 
@@ -171,15 +180,19 @@ dc_stop() {
 
 # ---------------------------------------------------------------------- installing
 
-# dc_install_deps: install the Debian packages that are missing (apt-get update once,
-# noninteractive, no recommends). Services are not started by the install: a temporary
+# dc_install_deps run|test: install the Debian packages that are missing (apt-get update
+# once, noninteractive, no recommends): DC_APT_PACKAGES, and for "test" also
+# DC_APT_TEST_PACKAGES and Node. Services are not started by the install: a temporary
 # policy-rc.d refuses it when none is there already.
 dc_install_deps() {
 	local want=("${DC_APT_PACKAGES[@]}") missing=() p status sudo=()
-	if ! command -v node >/dev/null 2>&1; then
-		want+=(nodejs npm)
-	elif ! command -v npm >/dev/null 2>&1; then
-		want+=(npm)
+	if [ "${1:-}" = test ]; then
+		want+=("${DC_APT_TEST_PACKAGES[@]}")
+		if ! command -v node >/dev/null 2>&1; then
+			want+=(nodejs npm)
+		elif ! command -v npm >/dev/null 2>&1; then
+			want+=(npm)
+		fi
 	fi
 	if ! command -v dpkg-query >/dev/null 2>&1; then
 		dc_log "no dpkg-query: not a Debian system, assuming the packages are there"
@@ -609,15 +622,15 @@ dc_nginx_run() {
 }
 
 # dc_nginx_start PREFIX PORT SOCKET [ADDR]: render conf/nginx.conf.example into
-# PREFIX/conf/nginx.conf (static files from DC_ROOT/static, FastCGI to SOCKET) and start
-# nginx on ADDR:PORT (127.0.0.1). Sets DC_NGINX_PID; stopped at exit.
+# PREFIX/conf/nginx.conf (static files from DC_STATIC_DIR, default DC_ROOT/static; FastCGI
+# to SOCKET) and start nginx on ADDR:PORT (127.0.0.1). Sets DC_NGINX_PID; stopped at exit.
 dc_nginx_start() {
-	local prefix=$1 port=$2 sock=$3 addr=${4:-127.0.0.1} user
+	local prefix=$1 port=$2 sock=$3 addr=${4:-127.0.0.1} user static=${DC_STATIC_DIR:-$DC_ROOT/static}
 	mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
 	prefix=$(cd "$prefix" && pwd)
-	user=$(dc_nginx_user "$DC_ROOT/static" "$(dirname "$sock")" "$prefix")
+	user=$(dc_nginx_user "$static" "$(dirname "$sock")" "$prefix")
 	dc_render "$DC_ROOT/conf/nginx.conf.example" "$prefix/conf/nginx.conf" \
-		PREFIX="$prefix" ADDR="$addr" PORT="$port" SOCKET="$sock" STATIC="$DC_ROOT/static" USER="$user"
+		PREFIX="$prefix" ADDR="$addr" PORT="$port" SOCKET="$sock" STATIC="$static" USER="$user"
 	[ "$(id -u)" -eq 0 ] || sed -i 's/^user .*/# user: not root, workers run as the current user/' "$prefix/conf/nginx.conf"
 	dc_nginx_run nginx "$prefix" "http://$addr:$port/favicon.ico"
 	DC_NGINX_PID=${DC_PIDS[nginx]}

@@ -1,8 +1,10 @@
 /* dcgate-admin: migrations, users, keys and config checks from the command line. */
 #include <config.h>
 
+#include <grp.h>
 #include <json-c/json.h>
 #include <mysql.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,9 @@ usage(void)
 	fprintf(stderr,
 		"usage: dcgate-admin [-c config] COMMAND\n"
 		"  migrate                         apply pending sql/NNN_*.sql migrations\n"
-		"  init-key                        create the key file if it is missing (0600)\n"
+		"  init-key                        create the key file if it is missing (0600;\n"
+		"                                  as root with server.user set: 0640, that\n"
+		"                                  user's group, also for an existing key)\n"
 		"  create-user NAME [--super-admin] [--display-name X] [--email X]\n"
 		"                                  password from $DCGATE_PASSWORD\n"
 		"  check-config                    parse the config and reach the database\n"
@@ -52,21 +56,63 @@ cmd_migrate(struct app *app)
 	return 0;
 }
 
+/* The group key files get: that of server.user, when it is set and dcgate-admin runs as
+ * root (dcgate, started as root, drops to that user and must still read a rotated key on
+ * SIGHUP). Returns 1 with *gid set, 0 when the files stay 0600 for their owner, -1 when
+ * server.user does not exist. */
+static int
+key_group(struct app *app, gid_t *gid)
+{
+	const char *name = config_get(&app->cfg, "server.user", "");
+	if (geteuid() != 0 || !*name)
+		return 0;
+	struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		fprintf(stderr, "dcgate-admin: server.user %s does not exist\n", name);
+		return -1;
+	}
+	*gid = pw->pw_gid;
+	return 1;
+}
+
+/* Gives PATH the group of server.user (mode 0640) when key_group says so; SAY prints it. */
+static int
+key_share(struct app *app, const char *path, int say)
+{
+	gid_t gid = 0;
+	int g = key_group(app, &gid);
+	if (g <= 0)
+		return g;
+	if (crypt_key_file_set_group(path, gid) != CRYPT_OK) {
+		fprintf(stderr, "dcgate-admin: cannot give key file %s the group of server.user\n",
+			path);
+		return -1;
+	}
+	struct group *gr = getgrgid(gid);
+	if (say)
+		printf("key file %s: mode 0640, group %s (server.user %s)\n", path,
+		       gr ? gr->gr_name : "?", config_get(&app->cfg, "server.user", ""));
+	return 1;
+}
+
 static int
 cmd_init_key(struct app *app)
 {
 	const char *path = config_get(&app->cfg, "security.key_file", "var/secret.key");
+	gid_t gid;
+	if (key_group(app, &gid) < 0)
+		return 1;
 	int rc = crypt_key_file_create(path);
 	if (rc == CRYPT_OK) {
 		printf("created key file %s\n", path);
-		return 0;
+		return key_share(app, path, 1) < 0 ? 1 : 0;
 	}
 	struct crypt_keyring kr;
 	memset(&kr, 0, sizeof(kr));
 	if (crypt_keyring_load(&kr, path) == CRYPT_OK) {
 		crypt_keyring_wipe(&kr);
 		printf("key file %s exists\n", path);
-		return 0;
+		return key_share(app, path, 1) < 0 ? 1 : 0;
 	}
 	fprintf(stderr, "dcgate-admin: cannot create or read key file %s\n", path);
 	return 1;
@@ -130,7 +176,8 @@ cmd_create_user(struct app *app, int argc, char **argv)
 
 /* New key in KEY.new, every secret re-sealed under it in one transaction, then KEY.new
  * becomes KEY and the old key stays readable as KEY.prev. Running dcgate processes pick
- * the new key up on SIGHUP (systemctl reload dcgate). */
+ * the new key up on SIGHUP (systemctl reload dcgate); run as root with server.user set,
+ * both files get that user's group (0640) first, so a dcgate serving as that user can. */
 static int
 cmd_rotate_key(struct app *app)
 {
@@ -142,10 +189,13 @@ cmd_rotate_key(struct app *app)
 		fprintf(stderr, "dcgate-admin: the current key %s cannot be read\n", path);
 		return 1;
 	}
+	if (key_share(app, path, 0) < 0)
+		return 1;
 	unlink(next);
-	if (crypt_key_file_create(next) != CRYPT_OK ||
+	if (crypt_key_file_create(next) != CRYPT_OK || key_share(app, next, 0) < 0 ||
 	    crypt_keyring_add_file(&app->keys, next, 1) != CRYPT_OK) {
 		fprintf(stderr, "dcgate-admin: cannot create the new key %s\n", next);
+		unlink(next);
 		return 1;
 	}
 	struct db *db = NULL;
@@ -165,6 +215,10 @@ cmd_rotate_key(struct app *app)
 		audit_write(db, NULL, "key.rotate", "key", 0, "", "cli");
 		printf("re-sealed %d values under key %s; old key kept in %s\n", count,
 		       app->keys.keys[app->keys.current].id, prev);
+		gid_t gid;
+		if (key_group(app, &gid) > 0)
+			printf("key files: mode 0640, group of server.user %s\n",
+			       config_get(&app->cfg, "server.user", ""));
 	} else {
 		unlink(next);
 	}

@@ -208,6 +208,17 @@ drop_privileges(const struct config *cfg)
 		return -1;
 	}
 	log_info("running as user %s", name);
+	/* What SIGHUP reads again must be readable as this user (dcgate-admin init-key and
+	 * rotate-key, run as root, give the key files this user's group). */
+	const char *key = config_get(cfg, "security.key_file", "var/secret.key");
+	if (access(key, R_OK) != 0)
+		log_warn("as %s the key file %s cannot be read (%s): SIGHUP cannot load a rotated "
+			 "key; run dcgate-admin init-key as root to give it the group of %s",
+			 name, key, strerror(errno), name);
+	const char *tmpl = config_get(cfg, "server.templates", "templates");
+	if (access(tmpl, R_OK | X_OK) != 0)
+		log_warn("as %s the templates %s cannot be read (%s): SIGHUP cannot reload them",
+			 name, tmpl, strerror(errno));
 	return 0;
 }
 

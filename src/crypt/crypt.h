@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../core/core.h"
 
@@ -39,11 +40,15 @@ struct crypt_keyring {
 	int current; /* index used for sealing */
 };
 
-/* Key file: 32 raw bytes. create_key_file refuses to overwrite and writes mode 0600.
- * Loading refuses a file with any group/other permission bit, or not exactly 32 bytes.
+/* Key file: 32 raw bytes. create_key_file refuses to overwrite and writes mode 0600;
+ * set_group makes it mode 0640 with group gid (the group of server.user, so that dcgate
+ * reads it after dropping privileges, e.g. on the SIGHUP after rotate-key).
+ * Loading refuses a file with any permission for others, group write or execute, or not
+ * exactly 32 bytes.
  * keyring_load starts a fresh keyring (kr need not be initialised) holding that key as
  * current; keyring_add_file adds another (an already-loaded key is not duplicated). */
 int crypt_key_file_create(const char *path);
+int crypt_key_file_set_group(const char *path, gid_t gid);
 int crypt_keyring_load(struct crypt_keyring *kr, const char *path);
 int crypt_keyring_add_file(struct crypt_keyring *kr, const char *path, int make_current);
 void crypt_keyring_wipe(struct crypt_keyring *kr);

@@ -107,6 +107,29 @@ out:
 	return rc;
 }
 
+int
+crypt_key_file_set_group(const char *path, gid_t gid)
+{
+	if (!path || !*path)
+		return CRYPT_EIO;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("crypt: cannot open key file %s: %s", path, strerror(errno));
+		return CRYPT_EIO;
+	}
+	struct stat st;
+	int rc = CRYPT_EIO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		log_err("crypt: key file %s is not a regular file", path);
+	else if (fchown(fd, (uid_t)-1, gid) != 0 || fchmod(fd, 0640) != 0)
+		log_err("crypt: cannot give key file %s group %lu, mode 0640: %s", path,
+			(unsigned long)gid, strerror(errno));
+	else
+		rc = CRYPT_OK;
+	close(fd);
+	return rc;
+}
+
 /* Key id: hex of the first 8 bytes of SHA-256(key). */
 static int
 key_id(const uint8_t key[CRYPT_KEY_LEN], char id[17])
@@ -119,7 +142,9 @@ key_id(const uint8_t key[CRYPT_KEY_LEN], char id[17])
 	return CRYPT_OK;
 }
 
-/* Opens and checks a key file (regular, no group/other access, exactly 32 bytes). */
+/* Opens and checks a key file (regular, no access for others and no group write or
+ * execute, exactly 32 bytes). Group read is allowed: dcgate-admin gives the key the group
+ * of server.user (mode 0640), so that dcgate still reads it after dropping to that user. */
 static int
 key_file_read(const char *path, uint8_t key[CRYPT_KEY_LEN])
 {
@@ -135,9 +160,9 @@ key_file_read(const char *path, uint8_t key[CRYPT_KEY_LEN])
 		log_err("crypt: cannot stat key file %s: %s", path, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		log_err("crypt: key file %s is not a regular file", path);
-	} else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		log_err("crypt: key file %s has mode %04o; refusing a key others can read "
-			"(chmod 600)",
+	} else if (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) {
+		log_err("crypt: key file %s has mode %04o; refusing a key others can read or "
+			"change (chmod 600, or 640 for the group of server.user)",
 			path, (unsigned)(st.st_mode & 07777));
 	} else if (read_full(fd, tmp, sizeof(tmp)) != CRYPT_KEY_LEN) {
 		log_err("crypt: key file %s must hold exactly %d bytes", path, CRYPT_KEY_LEN);

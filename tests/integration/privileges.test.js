@@ -1,18 +1,30 @@
 'use strict';
 // Privileges: started as root with [server] user = nobody, dcgate opens its socket (in a
 // folder only root may write), reads its config and key, then serves as nobody — checked
-// in /proc/PID/status and by serving through its own nginx. conf/dcgate.service passes
-// systemd-analyze verify. The root-only test is skipped (TAP skip, with the reason) when
-// the suite does not run as root: nobody else can switch users.
+// in /proc/PID/status and by serving through its own nginx. What it reads again on SIGHUP
+// stays readable as nobody: dcgate-admin init-key and rotate-key, run as root, give the key
+// files nobody's group (0640), so after rotate-key and SIGHUP a stored credential still
+// opens its data source; the templates are scripts/test's world-readable copy.
+// conf/dcgate.service passes systemd-analyze verify. The root-only tests are skipped (TAP
+// skip, with the reason) when the suite does not run as root: nobody else can switch users.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { Client, env } = require('./lib.js');
+const { Client, env, sql, sqlString, unique } = require('./lib.js');
 const ops = require('../ops/lib.js');
+const flow = require('../ops/flow.js');
 
 const isRoot = process.getuid() === 0;
+// Its own database and key file: the key rotated here is not the shared stack's.
+const PRIV_DB = `${env('DCGATE_DB_NAME')}_priv`;
+
+test.after(() => {
+  if (!isRoot) return;
+  try { sql(`DROP DATABASE IF EXISTS \`${PRIV_DB}\``); } catch { /* best effort */ }
+});
 
 /** {uid: [real, effective, saved, fs], gid: [...], groups: [...]} of a running process. */
 function ids(pid) {
@@ -26,16 +38,40 @@ function account(name) {
   return { uid: Number(out[2]), gid: Number(out[3]) };
 }
 
-test('started as root with server.user = nobody, dcgate serves as nobody', { skip: isRoot ? false : `not root (uid ${process.getuid()}): only root can switch to another user; run scripts/test as root to check this` }, async () => {
+/** Owner, group and permission bits of a file. */
+function owner(file) {
+  const st = fs.statSync(file);
+  return { uid: st.uid, gid: st.gid, mode: `0${(st.mode & 0o777).toString(8)}` };
+}
+
+test('started as root with server.user = nobody, dcgate serves as nobody; rotate-key and SIGHUP work with it', { skip: isRoot ? false : `not root (uid ${process.getuid()}): only root can switch to another user; run scripts/test as root to check this` }, async () => {
   const nobody = account('nobody');
   // The socket's folder belongs to root, mode 0755: dcgate creates the socket as root
   // before switching; as nobody it could not.
   const runDir = path.join(ops.opsDir(), 'priv-run');
   fs.mkdirSync(runDir, { recursive: true });
   fs.chmodSync(runDir, 0o755);
-  const conf = ops.confCopy('privileges', { 'server.user': 'nobody', 'server.socket': path.join(runDir, 'dcgate.sock') });
+  const keyDir = path.join(ops.opsDir(), 'priv-keys');
+  fs.mkdirSync(keyDir, { recursive: true });
+  fs.chmodSync(keyDir, 0o755);
+  const keyFile = path.join(keyDir, 'secret.key');
+  for (const f of [keyFile, `${keyFile}.prev`, `${keyFile}.new`]) fs.rmSync(f, { force: true });
+  sql(`DROP DATABASE IF EXISTS \`${PRIV_DB}\`; CREATE DATABASE \`${PRIV_DB}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const conf = ops.confCopy('privileges', {
+    'server.user': 'nobody', 'server.socket': path.join(runDir, 'dcgate.sock'),
+    'database.name': PRIV_DB, 'security.key_file': keyFile,
+  });
   assert.equal(fs.statSync(conf).mode & 0o777, 0o600, 'the config copy is readable by root only');
-  assert.equal(fs.statSync(ops.iniGet(conf, 'security', 'key_file')).uid, 0, 'the key file belongs to root');
+  const admin = (...args) => execFileSync(env('DCGATE_ADMIN_BIN'), args, {
+    env: { ...process.env, DCGATE_CONF: conf, DCGATE_PASSWORD: env('DCGATE_ADMIN_PASSWORD') },
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // README's deploy steps, as root: the key, the schema, the first user.
+  assert.match(admin('init-key'), /key file .* mode 0640, group \S+ \(server\.user nobody\)/);
+  const shared = { uid: 0, gid: nobody.gid, mode: '0640' };
+  assert.deepEqual(owner(keyFile), shared, "the key file belongs to root, readable by nobody's group");
+  admin('migrate');
+  admin('create-user', env('DCGATE_ADMIN_USER'), '--super-admin');
 
   const app = await ops.startDcgate('privileges', conf);
   let web;
@@ -49,6 +85,7 @@ test('started as root with server.user = nobody, dcgate serves as nobody', { ski
     assert.deepEqual(got.groups, [], 'no supplementary groups kept from root');
     assert.equal(fs.statSync(app.socket).uid, 0, 'the socket was created by root, before the switch');
     assert.match(fs.readFileSync(app.log, 'utf8'), /running as user nobody/);
+    assert.doesNotMatch(fs.readFileSync(app.log, 'utf8'), /cannot be read/, 'as nobody, the key file and the templates are readable');
 
     web = await ops.startNginx('privileges', [app.socket]);
     const h = await new Client(web.url).get('/healthz');
@@ -58,11 +95,47 @@ test('started as root with server.user = nobody, dcgate serves as nobody', { ski
     const c = new Client(web.url);
     const login = await c.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
     assert.equal(login.status, 303);
-    // Templates are read again on HUP, as nobody.
-    const count = () => (fs.readFileSync(app.log, 'utf8').match(/templates loaded from/g) || []).length;
-    const n = count();
+
+    // A stored credential: Basic auth against the echo server, which answers 401 unless it matches.
+    const catName = unique('Priv cat').replace(/[^A-Za-z0-9 ]/g, '');
+    const cr = await flow.submitForm(c, '/data-connector-categories/new', '/data-connector-categories', { name: catName, status: 'active' });
+    assert.equal(cr.status, 303, `create category: ${flow.where(cr)}`);
+    const catId = sql(`SELECT id FROM categories WHERE name = ${sqlString(catName)}`, { database: PRIV_DB })[0].id;
+    const id = await flow.createConnector(c, { name: unique('Priv').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [catId] });
+    const user = 'priv-user';
+    const pass = `pw-${crypto.randomBytes(6).toString('hex')}`;
+    await flow.setAuthorization(c, id, { auth_type: 'basic', verify_ssl: '1', username: user, password: pass });
+    const eid = await flow.addEndpoint(c, id, { purpose: 'Check', method: 'GET', url: `${env('ECHO_URL')}/auth/basic?user=${user}&pass=${pass}` });
+    const opens = async () => {
+      const text = ops.pageText((await flow.testEndpoint(c, id, eid)).text);
+      return /"path"\s*:\s*"\/auth\/basic"/.test(text) && !/unauthorized/.test(text) ? true : text.slice(0, 600);
+    };
+    assert.equal(await opens(), true, 'the stored credential opens its data source');
+    const sealedUnder = () => /^v1:([0-9a-f]{16}):/.exec(
+      sql(`SELECT auth_password FROM connectors WHERE id = ${Number(id)}`, { database: PRIV_DB })[0].auth_password || '')?.[1];
+    const before = sealedUnder();
+    assert.ok(before, 'the password is stored sealed');
+
+    // rotate-key as root (README: then systemctl reload, i.e. SIGHUP): the new key and the
+    // old one (KEY.prev) both readable by nobody's group.
+    assert.match(admin('rotate-key'), /re-sealed \d+ values under key [0-9a-f]{16}/);
+    const after = sealedUnder();
+    assert.ok(after && after !== before, 'the password is re-sealed under the new key');
+    assert.deepEqual(owner(keyFile), shared, 'the new key: root, group nobody, 0640');
+    assert.deepEqual(owner(`${keyFile}.prev`), shared, 'the old key, KEY.prev: root, group nobody, 0640');
+
+    // Templates and keys are read again on HUP, as nobody.
+    const count = (re) => (fs.readFileSync(app.log, 'utf8').match(re) || []).length;
+    const tmpl = /templates loaded from/g;
+    const keys = /SIGHUP: keys reloaded/g;
+    const keyFailed = /SIGHUP: the key file could not be loaded/g;
+    const n = { tmpl: count(tmpl), keys: count(keys), failed: count(keyFailed) };
     process.kill(app.pid, 'SIGHUP');
-    await ops.until(() => count() > n, { timeout: 5000, what: 'the template reload', proc: app });
+    await ops.until(() => count(tmpl) > n.tmpl && (count(keys) > n.keys || count(keyFailed) > n.failed),
+      { timeout: 5000, what: 'the template and key reload', proc: app });
+    assert.equal(count(keyFailed), n.failed, `the keys reload as nobody:\n${app.tail(10)}`);
+    assert.doesNotMatch(fs.readFileSync(app.log, 'utf8'), /Permission denied/);
+    assert.equal(await opens(), true, 'after rotate-key and SIGHUP the stored credential still opens, as nobody');
     assert.equal((await new Client(web.url).get('/login')).status, 200);
   } finally {
     if (web) await web.proc.stop();

@@ -26,6 +26,14 @@ function env(name) {
   return v;
 }
 
+/**
+ * The static files the web servers started here serve: DCGATE_STATIC (scripts/test's copy
+ * in TEST_TMP, which nobody can read wherever the checkout is), else ROOT/static.
+ */
+function staticDir() {
+  return process.env.DCGATE_STATIC || path.join(ROOT, 'static');
+}
+
 /** TEST_TMP/ops (created): the folder of everything these helpers write. */
 function opsDir() {
   const d = path.join(env('TEST_TMP'), 'ops');
@@ -210,9 +218,9 @@ async function startNginx(name, sockets, { solo = false } = {}) {
   fs.mkdirSync(path.join(prefix, 'tmp'), { recursive: true });
   const port = freePort();
   const file = path.join(prefix, 'conf', 'nginx.conf');
-  const user = webUser(path.join(ROOT, 'static'), ...sockets.map((s) => path.dirname(s)), prefix);
+  const user = webUser(staticDir(), ...sockets.map((s) => path.dirname(s)), prefix);
   libsh('dc_render', path.join(ROOT, 'conf/nginx.conf.example'), file, `PREFIX=${prefix}`, 'ADDR=127.0.0.1',
-    `PORT=${port}`, `SOCKET=${sockets[0]}`, `STATIC=${path.join(ROOT, 'static')}`, `USER=${user}`);
+    `PORT=${port}`, `SOCKET=${sockets[0]}`, `STATIC=${staticDir()}`, `USER=${user}`);
   let text = fs.readFileSync(file, 'utf8');
   if (process.getuid() !== 0) text = text.replace(/^user .*$/m, '# user: not root');
   const soloUrls = [];
@@ -286,8 +294,8 @@ async function startApache(name, socket, { modulesDir = '/usr/lib/apache2/module
   for (const d of ['logs', 'run', 'conf']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
   fs.chmodSync(prefix, 0o755);
   const port = freePort();
-  const staticDir = path.join(ROOT, 'static');
-  let user = process.getuid() === 0 ? webUser(staticDir, path.dirname(socket), prefix) : '';
+  const statics = staticDir();
+  let user = process.getuid() === 0 ? webUser(statics, path.dirname(socket), prefix) : '';
   if (user.startsWith('root')) throw new Error('Apache cannot serve as root, and nobody cannot reach the static files or the socket');
   const lines = [
     `# rendered by tests/ops/lib.js for the ${name} test: a private Apache, nothing system-wide`,
@@ -316,7 +324,7 @@ async function startApache(name, socket, { modulesDir = '/usr/lib/apache2/module
     const [u, g] = user.split(' ');
     lines.push(`User ${u}`, `Group ${g || u}`);
   }
-  const site = renderApacheSite({ addr: `127.0.0.1:${port}`, staticDir, socket, logDir: `${prefix}/logs` });
+  const site = renderApacheSite({ addr: `127.0.0.1:${port}`, staticDir: statics, socket, logDir: `${prefix}/logs` });
   const conf = path.join(prefix, 'conf', 'httpd.conf');
   fs.writeFileSync(conf, `${lines.join('\n')}\n\n${site}`);
   execFileSync('apache2', ['-t', '-f', conf], { stdio: 'pipe' });
@@ -404,6 +412,6 @@ function rssKiB(pid) {
 }
 
 module.exports = {
-  ROOT, env, opsDir, libsh, shq, freePort, sockPath, iniGet, iniSet, confCopy, webUser, Proc, until, sleep, waitExit,
+  ROOT, env, staticDir, opsDir, libsh, shq, freePort, sockPath, iniGet, iniSet, confCopy, webUser, Proc, until, sleep, waitExit,
   isSocket, SqlSession, startDcgate, waitHttp, startNginx, startApache, renderApacheSite, hiddenFields, pageText, rssKiB,
 };

@@ -94,8 +94,10 @@ test_key_load_refusals(void)
 	const char *p = tmp_path("bad");
 	write_file(p, key, 32, 0644);
 	ok(crypt_keyring_load(&kr, p) == CRYPT_EIO, "0644 key file refused");
-	write_file(p, key, 32, 0640);
-	ok(crypt_keyring_load(&kr, p) == CRYPT_EIO, "0640 key file refused");
+	write_file(p, key, 32, 0660);
+	ok(crypt_keyring_load(&kr, p) == CRYPT_EIO, "0660 key file refused");
+	write_file(p, key, 32, 0650);
+	ok(crypt_keyring_load(&kr, p) == CRYPT_EIO, "0650 key file refused");
 	write_file(p, key, 32, 0604);
 	ok(crypt_keyring_load(&kr, p) == CRYPT_EIO, "0604 key file refused");
 	write_file(p, key, 31, 0600);
@@ -109,6 +111,31 @@ test_key_load_refusals(void)
 	write_file(p, key, 32, 0400);
 	ok(crypt_keyring_load(&kr, p) == CRYPT_OK, "0400 key file accepted");
 	crypt_keyring_wipe(&kr);
+	write_file(p, key, 32, 0640);
+	ok(crypt_keyring_load(&kr, p) == CRYPT_OK, "0640 key file accepted (group read)");
+	crypt_keyring_wipe(&kr);
+	unlink(p);
+}
+
+/* set_group: mode 0640 with the given group (our own here: any owner may choose it). */
+static void
+test_key_file_set_group(void)
+{
+	struct crypt_keyring kr;
+	struct stat st;
+	const char *p = tmp_path("grp");
+	ok(crypt_key_file_create(p) == CRYPT_OK, "key file created for set_group");
+	ok(crypt_key_file_set_group(p, getegid()) == CRYPT_OK, "set_group");
+	ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0640 && st.st_gid == getegid(),
+	   "mode 0640 with the group (%04o, gid %lu)", (unsigned)(st.st_mode & 07777),
+	   (unsigned long)st.st_gid);
+	ok(crypt_keyring_load(&kr, p) == CRYPT_OK, "the shared key file loads");
+	crypt_keyring_wipe(&kr);
+	ok(crypt_key_file_set_group(tmp_path("missing"), getegid()) == CRYPT_EIO,
+	   "set_group on a missing file fails");
+	ok(crypt_key_file_set_group(tmpdir, getegid()) == CRYPT_EIO,
+	   "set_group on a directory fails");
+	ok(crypt_key_file_set_group(NULL, getegid()) == CRYPT_EIO, "set_group with NULL fails");
 	unlink(p);
 }
 
@@ -647,6 +674,7 @@ main(void)
 	const char *k1 = tmp_path("k1");
 	test_key_file();
 	test_key_load_refusals();
+	test_key_file_set_group();
 	ok(crypt_keyring_load(&kr, k1) == CRYPT_OK, "keyring loads the key file");
 	test_key_id(&kr, k1);
 	test_seal_round_trip(&kr);
