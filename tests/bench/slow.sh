@@ -13,37 +13,9 @@ dc_spawn slow-upstream "$DC_WORK/logs/slow-upstream.log" node "$DC_ROOT/tests/be
 dc_wait_for slow-upstream 20 "${DC_PIDS[slow-upstream]}" curl -sf -o /dev/null "http://127.0.0.1:$slow_port/" ||
 	dc_die "slow upstream did not start"
 
-sp_port=$(dc_free_port)
-sp_prefix=$DC_WORK/nginx-slow
-mkdir -p "$sp_prefix/conf" "$sp_prefix/logs" "$sp_prefix/tmp"
-{
-	[ "$(id -u)" -eq 0 ] && printf 'user %s;\n' "$(dc_nginx_user "$DC_WORK")"
-	cat <<NGINX
-worker_processes auto;
-worker_rlimit_nofile 16384;
-pid $sp_prefix/logs/nginx.pid;
-error_log $sp_prefix/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $sp_prefix/tmp/client_body;
-    proxy_temp_path $sp_prefix/tmp/proxy;
-    fastcgi_temp_path $sp_prefix/tmp/fastcgi;
-    uwsgi_temp_path $sp_prefix/tmp/uwsgi;
-    scgi_temp_path $sp_prefix/tmp/scgi;
-    upstream slow { server 127.0.0.1:$slow_port; keepalive 512; }
-    server {
-        listen 127.0.0.1:$sp_port;
-        location / {
-            proxy_pass http://slow;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-NGINX
-} >"$sp_prefix/conf/nginx.conf"
-dc_nginx_run nginx-slow "$sp_prefix" "http://127.0.0.1:$sp_port/"
+source "$DC_ROOT/tests/bench/proxy.sh"
+bench_proxy slow "127.0.0.1:$slow_port" "" 512
+sp_url=$bench_proxy_url
 
 sl_conn=$(api_post /api/1.0/data-connectors "{\"name\": \"Bench Slow Source\", \"category_ids\": [$api_cat]}")
 [ -n "$sl_conn" ] || dc_die "bench slow connector: create failed"
@@ -76,12 +48,12 @@ slow_wrk() {
 }
 
 # Warm-up, not counted: connections to the upstream open, dcgate's threads start.
-wrk -t2 -c256 -d2s "http://127.0.0.1:$sp_port/" >/dev/null 2>&1 || true
+wrk -t2 -c256 -d2s "$sp_url" >/dev/null 2>&1 || true
 BENCH_METHOD=POST BENCH_BODY='{"data": {"bench": 1}}' BENCH_CTYPE=application/json \
 	wrk -t2 -c256 -d2s -s "$DC_ROOT/tests/bench/status.lua" -H "Authorization: Bearer $api_token" \
 	"$sl_exec" >/dev/null 2>&1 || true
 rows=()
-BENCH_METHOD=GET BENCH_BODY= BENCH_CTYPE= slow_wrk nginx-slow 256 "http://127.0.0.1:$sp_port/"
+BENCH_METHOD=GET BENCH_BODY= BENCH_CTYPE= slow_wrk nginx-slow 256 "$sp_url"
 ngx_okps=$sw_okps
 rows+=("nginx proxy_pass, 256 callers|$sw_okps|1.00|$((sw_503 + sw_other + sw_sockerr))|$sw_p99|")
 BENCH_METHOD=POST BENCH_BODY='{"data": {"bench": 1}}' BENCH_CTYPE=application/json \

@@ -38,42 +38,10 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 
 # nginx proxy_pass to the same upstream, keep-alive to it as dcgate's curl handles keep.
-tp_port=$(dc_free_port)
-tp_prefix=$DC_WORK/nginx-proxy
-mkdir -p "$tp_prefix/conf" "$tp_prefix/logs" "$tp_prefix/tmp"
-tp_user=$(dc_nginx_user "$DC_WORK")
-{
-	[ "$(id -u)" -eq 0 ] && printf 'user %s;\n' "$tp_user"
-	cat <<NGINX
-worker_processes auto;
-pid $tp_prefix/logs/nginx.pid;
-error_log $tp_prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tp_prefix/tmp/client_body;
-    proxy_temp_path $tp_prefix/tmp/proxy;
-    fastcgi_temp_path $tp_prefix/tmp/fastcgi;
-    uwsgi_temp_path $tp_prefix/tmp/uwsgi;
-    scgi_temp_path $tp_prefix/tmp/scgi;
-    upstream bench_static {
-        server 127.0.0.1:${base##*:};
-        keepalive 32;
-    }
-    server {
-        listen 127.0.0.1:$tp_port;
-        location / {
-            proxy_pass http://bench_static/static/bench.html;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-NGINX
-} >"$tp_prefix/conf/nginx.conf"
-dc_nginx_run nginx-proxy "$tp_prefix" "http://127.0.0.1:$tp_port/"
+source "$DC_ROOT/tests/bench/proxy.sh"
+bench_proxy proxy "127.0.0.1:${base##*:}" static/bench.html 32
 
 targets+=(
-	"nginx proxy_pass (same upstream)|http://127.0.0.1:$tp_port/|"
+	"nginx proxy_pass (same upstream)|$bench_proxy_url|"
 	"POST .../test (Bearer, GET static)|$base/data-connectors/$tp_conn/endpoints/$tp_ep/test|Cookie: $tp_cookie|$DC_WORK/test-proxy.lua"
 )
