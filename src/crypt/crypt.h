@@ -20,7 +20,7 @@ enum crypt_err {
 };
 
 #define CRYPT_KEY_LEN	  32
-#define CRYPT_KEYRING_MAX 4
+#define CRYPT_KEYRING_MAX 64 /* keys a process keeps: each SIGHUP after a rotation adds one */
 #define CRYPT_SEAL_MAX	  (64u * 1024 * 1024) /* largest plaintext crypt_seal accepts */
 #define CRYPT_CONTEXT_MAX 1024		      /* longest AAD context string */
 #define CRYPT_TOKEN_MAX	  256		      /* largest nbytes for crypt_token_* */
