@@ -45,9 +45,12 @@ perm_set perm_parse_list(const char *csv);
 struct auth_config {
 	long session_idle;
 	long session_absolute;
-	long max_failures;
+	long max_failures; /* per (user name, address) within failure_window: lock the pair */
 	long failure_window;
 	long lockout;
+	long address_failures; /* per address over any names within failure_window: slow down */
+	long address_max_wait; /* longest wait asked of a slowed-down address (s) */
+	long login_rate;       /* sign-in attempts per minute per address, per process; 0: off */
 	int scrypt_log_n, scrypt_r, scrypt_p;
 };
 void auth_config_load(struct auth_config *ac, const struct config *cfg);
@@ -64,12 +67,19 @@ enum auth_err {
 	AUTH_EINVALID = -10, /* wrong user or password, or inactive */
 	AUTH_ELOCKED = -11,  /* too many failures */
 	AUTH_ENOSESSION = -12,
+	AUTH_ESLOW = -13, /* too many failures from this address: wait */
 };
 
-/* Signs in: checks lockout, verifies the password (same cost for unknown users), records
- * failures. On success fills *user_id. Returns AUTH_* or a DB_* error. */
+/* Signs in from remote_addr: refuses an address slowed down by its failures over any names
+ * (AUTH_ESLOW) and a (user name, address) pair locked by its own failures (AUTH_ELOCKED),
+ * both before any password is hashed, with *wait the seconds to wait; then verifies the
+ * password (same cost for unknown users) and records a failure, which may lock the pair.
+ * On success fills *user_id. Returns AUTH_* or a DB_* error. */
 int auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const char *username,
-	       const char *password, const char *remote_addr, long long *user_id);
+	       const char *password, const char *remote_addr, long long *user_id, long *wait);
+/* Takes one sign-in attempt from the address's token bucket (ac->login_rate a minute, this
+ * process only): 1 when allowed, else 0 with *wait the seconds until the next one is. */
+int auth_login_rate_take(const struct auth_config *ac, const char *remote_addr, long *wait);
 /* Creates a session; *cookie_token is the value for the cookie (only its hash is stored). */
 int auth_session_create(struct db *db, struct arena *a, long long user_id, const char *remote_addr,
 			char **cookie_token);
