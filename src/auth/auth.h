@@ -67,7 +67,8 @@ enum auth_err {
 	AUTH_EINVALID = -10, /* wrong user or password, or inactive */
 	AUTH_ELOCKED = -11,  /* too many failures */
 	AUTH_ENOSESSION = -12,
-	AUTH_ESLOW = -13, /* too many failures from this address: wait */
+	AUTH_ESLOW = -13,    /* too many failures from this address: wait */
+	AUTH_EEXPIRED = -14, /* an API token past its expiry */
 };
 
 /* Signs in from remote_addr: refuses an address slowed down by its failures over any names
@@ -88,11 +89,11 @@ int auth_session_load(struct db *db, struct arena *a, const struct auth_config *
 		      const char *cookie_token, struct session *s);
 int auth_session_delete(struct db *db, const char *token_hash);
 int auth_session_set_flash(struct db *db, const char *token_hash, const char *flash);
-/* Loads the user behind an API bearer token. */
+/* Loads the user behind an API bearer token; AUTH_EEXPIRED past its expiry. */
 int auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user *u);
-/* Creates an API token; *plain is shown once. */
+/* Creates an API token that expires after days (0: never); *plain is shown once. */
 int auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name,
-		      char **plain, long long *id);
+		      long days, char **plain, long long *id);
 int auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u);
 
 /* A new password's scrypt hash at the configured cost (arena); 0, or -1 on failure. */

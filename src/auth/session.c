@@ -63,15 +63,18 @@ static const char SQL_SESSION_FLASH_CLEAR[] =
     "UPDATE sessions SET flash = NULL WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
+/* An expired token is told apart (not just missing) so the caller can say why. */
 static const char SQL_TOKEN_GET[] =
     "SELECT t.id AS token_id, t.user_id,"
+    " (t.expires_at IS NOT NULL AND t.expires_at <= UTC_TIMESTAMP()) AS expired,"
     " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
     " FROM api_tokens t" SQL_GENS_JOIN " WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
     "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
 static const char SQL_TOKEN_ADD[] =
-    "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
+    "INSERT INTO api_tokens (user_id, name, token_hash, expires_at)"
+    " VALUES (?, ?, ?, IF(? > 0, UTC_TIMESTAMP() + INTERVAL ? DAY, NULL))";
 static const char SQL_USER_GET[] =
     "SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
     " " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
@@ -344,6 +347,8 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 		return AUTH_ENOSESSION;
 	if (rc != DB_OK)
 		return rc;
+	if (db_get_ll(&r, 0, "expired", 0))
+		return AUTH_EEXPIRED;
 	int active = 0;
 	rc = user_load_cached(db, a, db_get_ll(&r, 0, "user_id", 0),
 			      db_get_ll(&r, 0, "gen_accounts", 0), u, &active);
@@ -361,8 +366,8 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 }
 
 int
-auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name, char **plain,
-		  long long *id)
+auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name, long days,
+		  char **plain, long long *id)
 {
 	char *token;
 	if (crypt_token_b64url(a, 32, &token) != CRYPT_OK)
@@ -372,7 +377,8 @@ auth_token_create(struct db *db, struct arena *a, long long user_id, const char 
 		return DB_ENOMEM;
 	char hash[65];
 	crypt_sha256_hex(full, strlen(full), hash);
-	int rc = db_exec(db, SQL_TOKEN_ADD, "iss", user_id, name, hash);
+	int rc = db_exec(db, SQL_TOKEN_ADD, "issii", user_id, name, hash, (long long)days,
+			 (long long)days);
 	if (rc == DB_OK) {
 		*plain = full;
 		*id = (long long)db_last_id(db);

@@ -1,5 +1,6 @@
-/* JSON API: who am I. */
-#include "web.h"
+/* JSON API: who am I, and new API tokens. */
+#include "../db/users.h"
+#include "api.h"
 
 int
 web_api_users_me(struct ctx *c)
@@ -16,4 +17,43 @@ web_api_users_me(struct ctx *c)
 	jset_bool(o, "is_super_admin", u->is_super_admin);
 	jset(o, "permissions", perms);
 	return web_json(c, 200, o);
+}
+
+/* A new API token of the token user, as the Profile page makes one: {"name",
+ * "expires_in_days"} -> 201 {"id", "name", "token", "expires_at"} (token shown this once). */
+static const struct api_field token_fields[] = {
+    {"name", "name", API_TEXT},
+    {"expires_in_days", "expires_in_days", API_TEXT},
+};
+
+int
+web_api_token_create(struct ctx *c)
+{
+	struct json_object *obj = NULL;
+	struct form f;
+	int rc = api_body(c, &obj);
+	if (rc)
+		return rc;
+	form_init(&f, c);
+	if ((rc = api_form(&f, obj, token_fields, sizeof(token_fields) / sizeof(token_fields[0]))))
+		return rc;
+	char *plain = NULL;
+	long long id = 0;
+	rc = f.nerrors ? 422 : token_submit(&f, &plain, &id);
+	if (rc)
+		return api_save_failed(&f, rc, NULL);
+	struct db_rows t;
+	if ((rc = db_tokens_of_user(c->db, c->a, c->user->id, &t)) != DB_OK)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", id);
+	for (size_t i = 0; i < t.nrows; i++) {
+		if (db_get_ll(&t, i, "id", 0) != id)
+			continue;
+		jset_str(o, "name", db_get(&t, i, "name"));
+		const char *exp = db_get(&t, i, "expires_at");
+		jset(o, "expires_at", exp ? jstr(exp) : NULL);
+	}
+	jset_str(o, "token", plain);
+	return web_json(c, 201, o);
 }

@@ -161,6 +161,8 @@ authenticate_api(struct ctx *c)
 	int rc = auth_token_load(c->db, c->a, authz + 7, u);
 	if (rc == DB_EDOWN)
 		return web_json_error(c, 503, "The database is unavailable", NULL);
+	if (rc == AUTH_EEXPIRED)
+		return web_json_error(c, 401, "API token expired", NULL);
 	if (rc != AUTH_OK)
 		return web_json_error(c, 401, "Invalid API token", NULL);
 	c->user = u;
