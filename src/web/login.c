@@ -39,11 +39,21 @@ web_login_form(struct ctx *c)
 	return login_page(c, 200, NULL, NULL);
 }
 
+const char *
+web_cookie_name(struct ctx *c)
+{
+	if (!c->req->https)
+		return c->app->cookie_name;
+	const char *name = arena_printf(c->a, "__Host-%s", c->app->cookie_name);
+	return name ? name : c->app->cookie_name;
+}
+
+/* No Domain: the cookie belongs to this host only (and __Host- insists on it over HTTPS). */
 static int
 set_session_cookie(struct ctx *c, const char *value, int clear)
 {
 	char *cookie =
-	    arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", c->app->cookie_name,
+	    arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", web_cookie_name(c),
 			 value, clear ? "; Max-Age=0" : "", c->req->https ? "; Secure" : "");
 	return cookie ? http_resp_header(c->resp, "Set-Cookie", cookie) : -1;
 }

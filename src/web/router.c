@@ -172,7 +172,7 @@ authenticate_api(struct ctx *c)
 static int
 authenticate_session(struct ctx *c)
 {
-	const char *cookie = http_cookie_get(c->req, c->app->cookie_name);
+	const char *cookie = http_cookie_get(c->req, web_cookie_name(c));
 	if (!cookie)
 		return 0;
 	int rc = auth_session_load(c->db, c->a, &c->app->auth, cookie, &c->sess);
