@@ -44,6 +44,13 @@ static const char SQL_FAILURES_RECENT[] =
     "  WHERE username = ? AND remote_addr = ?), '1000-01-01')";
 static const char SQL_FAILURES_CLEAR[] =
     "DELETE FROM login_failures WHERE username = ? AND remote_addr = ?";
+/* Nothing reads failures older than the window, nor locks that ended before it (the
+ * count of a pair starts at its last lock's end): each failure deletes a few, so the
+ * tables stay about as small as the failures of one window. */
+static const char SQL_FAILURES_EXPIRE[] =
+    "DELETE FROM login_failures WHERE failed_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
+static const char SQL_LOCKS_EXPIRE[] =
+    "DELETE FROM login_locks WHERE locked_until < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
 static const char SQL_PAIR_LOCK[] = "INSERT INTO login_locks (username, remote_addr, locked_until)"
 				    " VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"
 				    " ON DUPLICATE KEY UPDATE locked_until = VALUES(locked_until)";
@@ -204,6 +211,10 @@ login_failure(struct db *db, const struct auth_config *ac, const char *username,
 	struct arena a;
 	arena_init(&a, 1024);
 	int rc = db_exec(db, SQL_FAILURE_ADD, "ss", username, remote_addr);
+	if (rc == DB_OK) {
+		db_exec(db, SQL_FAILURES_EXPIRE, "i", (long long)ac->failure_window);
+		db_exec(db, SQL_LOCKS_EXPIRE, "i", (long long)ac->failure_window);
+	}
 	struct db_rows r;
 	if (rc == DB_OK)
 		rc = db_query_row(db, &a, &r, SQL_FAILURES_RECENT, "ssiss", username, remote_addr,

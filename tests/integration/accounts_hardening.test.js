@@ -169,6 +169,10 @@ test('failures from address A lock admin for A only: admin still signs in from B
 
 test('an address failing on many names is slowed down (429, Retry-After), others are not', async () => {
   const tag = unique('spray').replace(/\s/g, '_');
+  // Rows no check reads any more (a failure past the window, a lock that ended before it)
+  // go with the next failure.
+  sql(`INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (${sqlString(`${tag}_old`)}, '127.0.0.9', UTC_TIMESTAMP() - INTERVAL 2 DAY)`);
+  sql(`INSERT INTO login_locks (username, remote_addr, locked_until) VALUES (${sqlString(`${tag}_old`)}, '127.0.0.9', UTC_TIMESTAMP() - INTERVAL 2 DAY)`);
   const c = new AddrClient(web.url, '127.0.0.4');
   let slowed = null;
   let failures = 0;
@@ -190,6 +194,8 @@ test('an address failing on many names is slowed down (429, Retry-After), others
   assert.equal(count(`SELECT COUNT(*) AS n FROM login_failures WHERE remote_addr = '127.0.0.4'`), failures,
     'unknown names count too; the slowed attempt checked no password');
   assert.equal(count(`SELECT COUNT(*) AS n FROM login_locks WHERE remote_addr = '127.0.0.4'`), 0, 'no name is locked');
+  assert.equal(count(`SELECT COUNT(*) AS n FROM login_failures WHERE remote_addr = '127.0.0.9'`), 0, 'old failures deleted');
+  assert.equal(count(`SELECT COUNT(*) AS n FROM login_locks WHERE remote_addr = '127.0.0.9'`), 0, 'old locks deleted');
   // The slow-down holds the address, not the names: a real user elsewhere signs in.
   const name = unique('sprayed').replace(/\s/g, '_');
   await createUser({ username: name });
