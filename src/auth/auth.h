@@ -35,6 +35,7 @@ struct user {
 	int is_super_admin;
 	perm_set perms;	     /* own + groups'; all when super admin */
 	long long token_id;  /* API token used, 0 for a session */
+	long long token_ttl; /* API calls: seconds the token has left, -1 when it never expires */
 	struct db_gens gens; /* read with the session or token; 0s for other loads */
 };
 

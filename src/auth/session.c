@@ -74,6 +74,7 @@ static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?
 static const char SQL_TOKEN_GET[] =
     "SELECT t.id AS token_id, t.user_id,"
     " (t.expires_at IS NOT NULL AND t.expires_at <= UTC_TIMESTAMP()) AS expired,"
+    " TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), t.expires_at) AS ttl,"
     " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
     " FROM api_tokens t" SQL_GENS_JOIN " WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
@@ -369,6 +370,7 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 		return rc;
 	gens_from_row(&r, u);
 	u->token_id = db_get_ll(&r, 0, "token_id", 0);
+	u->token_ttl = db_get_ll(&r, 0, "ttl", -1);
 	/* last_used_at moves at most once a minute: no write round trip on the other calls. */
 	long long used_ago = db_get_ll(&r, 0, "used_ago", -1);
 	if (used_ago < 0 || used_ago > 60)

@@ -37,6 +37,22 @@ web_api_token_create(struct ctx *c)
 	form_init(&f, c);
 	if ((rc = api_form(&f, obj, token_fields, sizeof(token_fields) / sizeof(token_fields[0]))))
 		return rc;
+	/* A token that expires makes none that outlives it: a leaked short-lived token cannot
+	 * mint a lasting one. */
+	long long ttl = c->user->token_ttl;
+	if (ttl >= 0) {
+		const char *v = http_form_get(c->req, "expires_in_days");
+		long days = 0, most = (long)(ttl / 86400);
+		if (most < 1 || !v || str_to_long(v, 1, most, &days) != CORE_OK)
+			form_error(&f, "expires_in_days",
+				   most > 0 ? arena_printf(c->a,
+							   "This API token expires in %ld days: "
+							   "a token it makes must expire within "
+							   "as many (expires_in_days).",
+							   most)
+					    : "This API token expires within a day: it cannot make "
+					      "another one.");
+	}
 	char *plain = NULL;
 	long long id = 0;
 	rc = f.nerrors ? 422 : token_submit(&f, &plain, &id);

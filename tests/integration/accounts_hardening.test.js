@@ -335,9 +335,17 @@ test('API tokens can expire: Profile "Expires after (days)", API expires_in_days
   assert.match(j.token, /^dcg_/);
   assert.match(j.expires_at, /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/);
   assert.equal((await api.api('GET', '/api/1.0/users/me', null, j.token)).status, 200);
-  const forever = await api.api('POST', '/api/1.0/users/me/tokens', { name: 'forever' }, weekly);
+  // A token that expires cannot make one that outlives it; one that does not expire can.
+  for (const body of [{ name: 'forever' }, { name: 'month', expires_in_days: 30 }]) {
+    const r = await api.api('POST', '/api/1.0/users/me/tokens', body, weekly);
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.match(r.json().errors.expires_in_days[0], /^This API token expires in [67] days: a token it makes must expire within as many/);
+  }
+  const lasting = newToken((await c.post('/profile/tokens', { _csrf: c.csrf, name: 'lasting' })).text);
+  const forever = await api.api('POST', '/api/1.0/users/me/tokens', { name: 'forever' }, lasting);
   assert.equal(forever.status, 201);
   assert.equal(forever.json().expires_at, null);
+  assert.equal((await api.api('POST', '/api/1.0/users/me/tokens', { name: 'month', expires_in_days: 30 }, lasting)).status, 201);
   for (const v of [0, 3651, 'soon', 1.5]) {
     const r = await api.api('POST', '/api/1.0/users/me/tokens', { name: 'x', expires_in_days: v }, weekly);
     assert.equal(r.status, 422, `expires_in_days ${JSON.stringify(v)}`);
