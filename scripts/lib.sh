@@ -507,7 +507,8 @@ dc_ini_get() {
 
 # dc_app_write_conf OUT SOCKET DB_SOCKET DB_NAME DB_USER DB_PASSWORD KEY_FILE [ALLOW]:
 # OUT from conf/dcgate.conf.example with absolute paths for this checkout; ALLOW (default
-# loopback) becomes [outbound] allow. Every other key keeps its default. Mode 0600.
+# loopback) becomes [outbound] allow; run as root, [server] socket_mode 0666 (below).
+# Every other key keeps its default. Mode 0600.
 dc_app_write_conf() {
 	local out=$1 sock=$2 dbsock=$3 dbname=$4 dbuser=$5 dbpw=$6 keyfile=$7
 	local allow=${8-127.0.0.0/8, ::1/128}
@@ -521,6 +522,10 @@ dc_app_write_conf() {
 	dc_ini_set "$out" database migrations "$DC_ROOT/sql"
 	dc_ini_set "$out" security key_file "$keyfile"
 	dc_ini_set "$out" outbound allow "$allow"
+	# Started as root, the nginx (and Apache) of these scripts serve as nobody, who is not
+	# in the socket's group (root): the socket must be open to every local user. Otherwise
+	# the web server runs as this same user, and the default 0660 serves.
+	[ "$(id -u)" -ne 0 ] || dc_ini_set "$out" server socket_mode 0666
 	chmod 600 "$out"
 }
 

@@ -184,7 +184,9 @@ open_socket(const struct config *cfg)
 		return -1;
 	}
 	if (strchr(path, ':') == NULL) {
-		long mode = strtol(config_get(cfg, "server.socket_mode", "0666"), NULL, 8);
+		/* Owner and group only by default: the web server's user belongs to the
+		 * socket's group (README, Deploying), or the config says 0666. */
+		long mode = strtol(config_get(cfg, "server.socket_mode", "0660"), NULL, 8);
 		chmod(path, (mode_t)mode);
 	}
 	log_info("listening on %s", path);

@@ -35,6 +35,7 @@ struct user {
 	int is_super_admin;
 	perm_set perms;	     /* own + groups'; all when super admin */
 	long long token_id;  /* API token used, 0 for a session */
+	long long token_ttl; /* API calls: seconds the token has left, -1 when it never expires */
 	struct db_gens gens; /* read with the session or token; 0s for other loads */
 };
 
@@ -45,9 +46,12 @@ perm_set perm_parse_list(const char *csv);
 struct auth_config {
 	long session_idle;
 	long session_absolute;
-	long max_failures;
+	long max_failures; /* per (user name, address) within failure_window: lock the pair */
 	long failure_window;
 	long lockout;
+	long address_failures; /* per address over any names within failure_window: slow down */
+	long address_max_wait; /* longest wait asked of a slowed-down address (s) */
+	long login_rate;       /* sign-in attempts per minute per address, per process; 0: off */
 	int scrypt_log_n, scrypt_r, scrypt_p;
 };
 void auth_config_load(struct auth_config *ac, const struct config *cfg);
@@ -64,12 +68,20 @@ enum auth_err {
 	AUTH_EINVALID = -10, /* wrong user or password, or inactive */
 	AUTH_ELOCKED = -11,  /* too many failures */
 	AUTH_ENOSESSION = -12,
+	AUTH_ESLOW = -13,    /* too many failures from this address: wait */
+	AUTH_EEXPIRED = -14, /* an API token past its expiry */
 };
 
-/* Signs in: checks lockout, verifies the password (same cost for unknown users), records
- * failures. On success fills *user_id. Returns AUTH_* or a DB_* error. */
+/* Signs in from remote_addr: refuses an address slowed down by its failures over any names
+ * (AUTH_ESLOW) and a (user name, address) pair locked by its own failures (AUTH_ELOCKED),
+ * both before any password is hashed, with *wait the seconds to wait; then verifies the
+ * password (same cost for unknown users) and records a failure, which may lock the pair.
+ * On success fills *user_id. Returns AUTH_* or a DB_* error. */
 int auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const char *username,
-	       const char *password, const char *remote_addr, long long *user_id);
+	       const char *password, const char *remote_addr, long long *user_id, long *wait);
+/* Takes one sign-in attempt from the address's token bucket (ac->login_rate a minute, this
+ * process only): 1 when allowed, else 0 with *wait the seconds until the next one is. */
+int auth_login_rate_take(const struct auth_config *ac, const char *remote_addr, long *wait);
 /* Creates a session; *cookie_token is the value for the cookie (only its hash is stored). */
 int auth_session_create(struct db *db, struct arena *a, long long user_id, const char *remote_addr,
 			char **cookie_token);
@@ -78,11 +90,11 @@ int auth_session_load(struct db *db, struct arena *a, const struct auth_config *
 		      const char *cookie_token, struct session *s);
 int auth_session_delete(struct db *db, const char *token_hash);
 int auth_session_set_flash(struct db *db, const char *token_hash, const char *flash);
-/* Loads the user behind an API bearer token. */
+/* Loads the user behind an API bearer token; AUTH_EEXPIRED past its expiry. */
 int auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user *u);
-/* Creates an API token; *plain is shown once. */
+/* Creates an API token that expires after days (0: never); *plain is shown once. */
 int auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name,
-		      char **plain, long long *id);
+		      long days, char **plain, long long *id);
 int auth_load_user(struct db *db, struct arena *a, long long user_id, struct user *u);
 
 /* A new password's scrypt hash at the configured cost (arena); 0, or -1 on failure. */

@@ -61,6 +61,9 @@ auth_config_load(struct auth_config *ac, const struct config *cfg)
 	ac->max_failures = config_get_long(cfg, "security.login_max_failures", 10);
 	ac->failure_window = config_get_long(cfg, "security.login_window", 900);
 	ac->lockout = config_get_long(cfg, "security.lockout", 900);
+	ac->address_failures = config_get_long(cfg, "security.login_address_failures", 20);
+	ac->address_max_wait = config_get_long(cfg, "security.login_address_max_wait", 60);
+	ac->login_rate = config_get_long(cfg, "security.login_rate", 30);
 	ac->scrypt_log_n = (int)config_get_long(cfg, "security.scrypt_log_n", 15);
 	ac->scrypt_r = (int)config_get_long(cfg, "security.scrypt_r", 8);
 	ac->scrypt_p = (int)config_get_long(cfg, "security.scrypt_p", 1);

@@ -24,17 +24,37 @@
 	" (SELECT SUM(n) FROM generations WHERE id = 2) AS gen_categories,"                        \
 	" (SELECT SUM(n) FROM generations WHERE id = 3) AS gen_accounts"
 
-static const char SQL_LOGIN_USER[] =
-    "SELECT id, password_hash, is_active,"
-    " (locked_until IS NOT NULL AND locked_until > UTC_TIMESTAMP()) AS locked"
-    " FROM users WHERE username = ?";
-static const char SQL_FAILURES_RECENT[] = "SELECT COUNT(*) FROM login_failures WHERE username = ?"
-					  " AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND";
+/* Everything a sign-in needs before it hashes a password, in one round trip: this address's
+ * recent failures over any names (count and seconds since the newest), the seconds left on
+ * a lock of this (user name, address) pair, and the user row when the name exists. */
+static const char SQL_LOGIN_CHECK[] =
+    "SELECT f.n AS addr_failures, f.since AS addr_since,"
+    " (SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), MAX(l.locked_until)) FROM login_locks l"
+    "  WHERE l.username = ? AND l.remote_addr = ? AND l.locked_until > UTC_TIMESTAMP())"
+    " AS locked_for, u.id, u.password_hash, u.is_active"
+    " FROM (SELECT COUNT(*) AS n, TIMESTAMPDIFF(SECOND, MAX(failed_at), UTC_TIMESTAMP()) AS since"
+    "  FROM login_failures WHERE remote_addr = ? AND failed_at > UTC_TIMESTAMP() - INTERVAL ?"
+    "  SECOND) f LEFT JOIN users u ON u.username = ?";
 static const char SQL_FAILURE_ADD[] =
     "INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (?, ?, UTC_TIMESTAMP())";
-static const char SQL_FAILURES_CLEAR[] = "DELETE FROM login_failures WHERE username = ?";
-static const char SQL_USER_LOCK[] =
-    "UPDATE users SET locked_until = UTC_TIMESTAMP() + INTERVAL ? SECOND WHERE username = ?";
+/* The pair's failures within the window since its last lock ended. */
+static const char SQL_FAILURES_RECENT[] =
+    "SELECT COUNT(*) AS n FROM login_failures WHERE username = ? AND remote_addr = ?"
+    " AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND"
+    " AND failed_at >= COALESCE((SELECT MAX(locked_until) FROM login_locks"
+    "  WHERE username = ? AND remote_addr = ?), '1000-01-01')";
+static const char SQL_FAILURES_CLEAR[] =
+    "DELETE FROM login_failures WHERE username = ? AND remote_addr = ?";
+/* Nothing reads failures older than the window, nor locks that ended before it (the
+ * count of a pair starts at its last lock's end): each failure deletes a few, so the
+ * tables stay about as small as the failures of one window. */
+static const char SQL_FAILURES_EXPIRE[] =
+    "DELETE FROM login_failures WHERE failed_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
+static const char SQL_LOCKS_EXPIRE[] =
+    "DELETE FROM login_locks WHERE locked_until < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
+static const char SQL_PAIR_LOCK[] = "INSERT INTO login_locks (username, remote_addr, locked_until)"
+				    " VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"
+				    " ON DUPLICATE KEY UPDATE locked_until = VALUES(locked_until)";
 static const char SQL_SESSION_ADD[] =
     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
     " remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
@@ -51,15 +71,19 @@ static const char SQL_SESSION_FLASH_CLEAR[] =
     "UPDATE sessions SET flash = NULL WHERE token_hash = ?";
 static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
 static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
+/* An expired token is told apart (not just missing) so the caller can say why. */
 static const char SQL_TOKEN_GET[] =
     "SELECT t.id AS token_id, t.user_id,"
+    " (t.expires_at IS NOT NULL AND t.expires_at <= UTC_TIMESTAMP()) AS expired,"
+    " TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), t.expires_at) AS ttl,"
     " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
     " FROM api_tokens t WHERE t.token_hash = ?";
 static const char SQL_TOKEN_TOUCH[] =
     "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
 static const char SQL_TOKEN_ADD[] =
-    "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?)";
+    "INSERT INTO api_tokens (user_id, name, token_hash, expires_at)"
+    " VALUES (?, ?, ?, IF(? > 0, UTC_TIMESTAMP() + INTERVAL ? DAY, NULL))";
 static const char SQL_USER_GET[] =
     "SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
     " " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
@@ -180,20 +204,26 @@ user_load_cached(struct db *db, struct arena *a, long long uid, long long gen, s
 	return DB_OK;
 }
 
+/* Records a failure of (username, remote_addr); locks the pair when it reaches
+ * max_failures within the window (AUTH_ELOCKED, *wait = lockout), else AUTH_EINVALID. */
 static int
 login_failure(struct db *db, const struct auth_config *ac, const char *username,
-	      const char *remote_addr)
+	      const char *remote_addr, long *wait)
 {
 	struct arena a;
 	arena_init(&a, 1024);
 	int rc = db_exec(db, SQL_FAILURE_ADD, "ss", username, remote_addr);
+	if (rc == DB_OK) {
+		db_exec(db, SQL_FAILURES_EXPIRE, "i", (long long)ac->failure_window);
+		db_exec(db, SQL_LOCKS_EXPIRE, "i", (long long)ac->failure_window);
+	}
 	struct db_rows r;
 	if (rc == DB_OK)
-		rc = db_query_row(db, &a, &r, SQL_FAILURES_RECENT, "si", username,
-				  (long long)ac->failure_window);
-	if (rc == DB_OK && db_get_ll(&r, 0, "COUNT(*)", 0) >= ac->max_failures) {
-		db_exec(db, SQL_USER_LOCK, "is", (long long)ac->lockout, username);
-		db_exec(db, SQL_FAILURES_CLEAR, "s", username);
+		rc = db_query_row(db, &a, &r, SQL_FAILURES_RECENT, "ssiss", username, remote_addr,
+				  (long long)ac->failure_window, username, remote_addr);
+	if (rc == DB_OK && db_get_ll(&r, 0, "n", 0) >= ac->max_failures) {
+		db_exec(db, SQL_PAIR_LOCK, "ssi", username, remote_addr, (long long)ac->lockout);
+		*wait = ac->lockout;
 		arena_free(&a);
 		return AUTH_ELOCKED;
 	}
@@ -201,27 +231,48 @@ login_failure(struct db *db, const struct auth_config *ac, const char *username,
 	return rc == DB_OK ? AUTH_EINVALID : rc;
 }
 
+/* Seconds an address with n recent failures (the newest since seconds ago) must still
+ * wait: none below address_failures, then 1, 2, 4, ... up to address_max_wait. */
+static long
+address_wait(const struct auth_config *ac, long long n, long long since)
+{
+	if (ac->address_failures <= 0 || n < ac->address_failures)
+		return 0;
+	long long over = n - ac->address_failures, need = over >= 30 ? 1LL << 30 : 1LL << over;
+	if (need > ac->address_max_wait)
+		need = ac->address_max_wait;
+	return need > since ? (long)(need - since) : 0;
+}
+
 int
 auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const char *username,
-	   const char *password, const char *remote_addr, long long *user_id)
+	   const char *password, const char *remote_addr, long long *user_id, long *wait)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_LOGIN_USER, "s", username);
-	if (rc != DB_OK && rc != DB_ENOTFOUND)
+	const char *addr = remote_addr ? remote_addr : "";
+	*wait = 0;
+	int rc = db_query_row(db, a, &r, SQL_LOGIN_CHECK, "sssis", username, addr, addr,
+			      (long long)ac->failure_window, username);
+	if (rc != DB_OK)
 		return rc;
-	if (rc == DB_ENOTFOUND) {
-		/* Same scrypt cost as a real check so timing does not tell users apart. */
-		crypt_password_verify(password, crypt_password_dummy());
-		return AUTH_EINVALID;
-	}
-	if (db_get_ll(&r, 0, "locked", 0))
+	long long locked_for = db_get_ll(&r, 0, "locked_for", 0);
+	if (locked_for > 0) {
+		*wait = (long)locked_for;
 		return AUTH_ELOCKED;
-	int match = crypt_password_verify(password, db_get(&r, 0, "password_hash")) == CRYPT_OK;
-	if (!match)
-		return login_failure(db, ac, username, remote_addr);
+	}
+	*wait = address_wait(ac, db_get_ll(&r, 0, "addr_failures", 0),
+			     db_get_ll(&r, 0, "addr_since", 0));
+	if (*wait > 0)
+		return AUTH_ESLOW;
+	const char *hash = db_get(&r, 0, "password_hash");
+	/* An unknown name costs the same scrypt, so timing does not tell users apart. */
+	int match =
+	    crypt_password_verify(password, hash ? hash : crypt_password_dummy()) == CRYPT_OK;
+	if (!hash || !match)
+		return login_failure(db, ac, username, addr, wait);
 	if (!db_get_ll(&r, 0, "is_active", 0))
 		return AUTH_EINVALID;
-	db_exec(db, SQL_FAILURES_CLEAR, "s", username);
+	db_exec(db, SQL_FAILURES_CLEAR, "ss", username, addr);
 	*user_id = db_get_ll(&r, 0, "id", 0);
 	return AUTH_OK;
 }
@@ -309,6 +360,8 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 		return AUTH_ENOSESSION;
 	if (rc != DB_OK)
 		return rc;
+	if (db_get_ll(&r, 0, "expired", 0))
+		return AUTH_EEXPIRED;
 	int active = 0;
 	rc = user_load_cached(db, a, db_get_ll(&r, 0, "user_id", 0),
 			      db_get_ll(&r, 0, "gen_accounts", 0), u, &active);
@@ -318,6 +371,7 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 		return rc;
 	gens_from_row(&r, u);
 	u->token_id = db_get_ll(&r, 0, "token_id", 0);
+	u->token_ttl = db_get_ll(&r, 0, "ttl", -1);
 	/* last_used_at moves at most once a minute: no write round trip on the other calls. */
 	long long used_ago = db_get_ll(&r, 0, "used_ago", -1);
 	if (used_ago < 0 || used_ago > 60)
@@ -326,8 +380,8 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 }
 
 int
-auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name, char **plain,
-		  long long *id)
+auth_token_create(struct db *db, struct arena *a, long long user_id, const char *name, long days,
+		  char **plain, long long *id)
 {
 	char *token;
 	if (crypt_token_b64url(a, 32, &token) != CRYPT_OK)
@@ -337,7 +391,8 @@ auth_token_create(struct db *db, struct arena *a, long long user_id, const char 
 		return DB_ENOMEM;
 	char hash[65];
 	crypt_sha256_hex(full, strlen(full), hash);
-	int rc = db_exec(db, SQL_TOKEN_ADD, "iss", user_id, name, hash);
+	int rc = db_exec(db, SQL_TOKEN_ADD, "issii", user_id, name, hash, (long long)days,
+			 (long long)days);
 	if (rc == DB_OK) {
 		*plain = full;
 		*id = (long long)db_last_id(db);

@@ -70,7 +70,9 @@ static const char SQL_GROUP_PERM_ADD[] =
 static const char SQL_GROUP_DEL[] = "DELETE FROM `groups` WHERE id = ?";
 
 static const char SQL_TOKENS_OF[] =
-    "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?"
+    "SELECT id, name, created_at, last_used_at, expires_at,"
+    " (expires_at IS NOT NULL AND expires_at <= UTC_TIMESTAMP()) AS expired"
+    " FROM api_tokens WHERE user_id = ?"
     " ORDER BY created_at DESC, id DESC";
 static const char SQL_TOKEN_DEL[] = "DELETE FROM api_tokens WHERE id = ? AND user_id = ?";
 

@@ -64,7 +64,8 @@ int db_group_set_permissions(struct db *db, long long id, const char *const *nam
 int db_group_delete(struct db *db, long long id);
 
 /* ---- API tokens ---- */
-/* Tokens of a user: id, name, created_at, last_used_at (NULL when never), newest first. */
+/* Tokens of a user: id, name, created_at, last_used_at (NULL when never), expires_at (NULL:
+ * never), expired (1 once past it), newest first. */
 int db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out);
 /* Deletes a token of that user; DB_ENOTFOUND when it is not theirs or missing. */
 int db_token_delete(struct db *db, long long user_id, long long id);

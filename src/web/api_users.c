@@ -1,5 +1,6 @@
-/* JSON API: who am I. */
-#include "web.h"
+/* JSON API: who am I, and new API tokens. */
+#include "../db/users.h"
+#include "api.h"
 
 int
 web_api_users_me(struct ctx *c)
@@ -16,4 +17,59 @@ web_api_users_me(struct ctx *c)
 	jset_bool(o, "is_super_admin", u->is_super_admin);
 	jset(o, "permissions", perms);
 	return web_json(c, 200, o);
+}
+
+/* A new API token of the token user, as the Profile page makes one: {"name",
+ * "expires_in_days"} -> 201 {"id", "name", "token", "expires_at"} (token shown this once). */
+static const struct api_field token_fields[] = {
+    {"name", "name", API_TEXT},
+    {"expires_in_days", "expires_in_days", API_TEXT},
+};
+
+int
+web_api_token_create(struct ctx *c)
+{
+	struct json_object *obj = NULL;
+	struct form f;
+	int rc = api_body(c, &obj);
+	if (rc)
+		return rc;
+	form_init(&f, c);
+	if ((rc = api_form(&f, obj, token_fields, sizeof(token_fields) / sizeof(token_fields[0]))))
+		return rc;
+	/* A token that expires makes none that outlives it: a leaked short-lived token cannot
+	 * mint a lasting one. */
+	long long ttl = c->user->token_ttl;
+	if (ttl >= 0) {
+		const char *v = http_form_get(c->req, "expires_in_days");
+		long days = 0, most = (long)(ttl / 86400);
+		if (most < 1 || !v || str_to_long(v, 1, most, &days) != CORE_OK)
+			form_error(&f, "expires_in_days",
+				   most > 0 ? arena_printf(c->a,
+							   "This API token expires in %ld days: "
+							   "a token it makes must expire within "
+							   "as many (expires_in_days).",
+							   most)
+					    : "This API token expires within a day: it cannot make "
+					      "another one.");
+	}
+	char *plain = NULL;
+	long long id = 0;
+	rc = f.nerrors ? 422 : token_submit(&f, &plain, &id);
+	if (rc)
+		return api_save_failed(&f, rc, NULL);
+	struct db_rows t;
+	if ((rc = db_tokens_of_user(c->db, c->a, c->user->id, &t)) != DB_OK)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", id);
+	for (size_t i = 0; i < t.nrows; i++) {
+		if (db_get_ll(&t, i, "id", 0) != id)
+			continue;
+		jset_str(o, "name", db_get(&t, i, "name"));
+		const char *exp = db_get(&t, i, "expires_at");
+		jset(o, "expires_at", exp ? jstr(exp) : NULL);
+	}
+	jset_str(o, "token", plain);
+	return web_json(c, 201, o);
 }

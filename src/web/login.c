@@ -39,13 +39,51 @@ web_login_form(struct ctx *c)
 	return login_page(c, 200, NULL, NULL);
 }
 
+const char *
+web_cookie_name(struct ctx *c)
+{
+	if (!c->req->https)
+		return c->app->cookie_name;
+	const char *name = arena_printf(c->a, "__Host-%s", c->app->cookie_name);
+	return name ? name : c->app->cookie_name;
+}
+
+/* No Domain: the cookie belongs to this host only (and __Host- insists on it over HTTPS). */
 static int
 set_session_cookie(struct ctx *c, const char *value, int clear)
 {
 	char *cookie =
-	    arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", c->app->cookie_name,
+	    arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", web_cookie_name(c),
 			 value, clear ? "; Max-Age=0" : "", c->req->https ? "; Secure" : "");
 	return cookie ? http_resp_header(c->resp, "Set-Cookie", cookie) : -1;
+}
+
+/* "1 second", "N seconds", "N minutes" (rounded up) for a wait. */
+static const char *
+wait_text(struct ctx *c, long s)
+{
+	if (s >= 120)
+		return arena_printf(c->a, "%ld minutes", (s + 59) / 60);
+	return arena_printf(c->a, "%ld second%s", s, s == 1 ? "" : "s");
+}
+
+/* 429 with Retry-After: the sign-in page with the message. */
+static int
+login_refused(struct ctx *c, const char *username, long wait, const char *message)
+{
+	char *after = arena_printf(c->a, "%ld", wait > 0 ? wait : 1);
+	if (after)
+		http_resp_header(c->resp, "Retry-After", after);
+	return login_page(c, 429, username, message);
+}
+
+static int
+login_too_many(struct ctx *c, const char *username, long wait)
+{
+	return login_refused(c, username, wait,
+			     arena_printf(c->a,
+					  "Too many sign-in attempts from this address; wait %s.",
+					  wait_text(c, wait > 0 ? wait : 1)));
 }
 
 int
@@ -53,20 +91,31 @@ web_login_submit(struct ctx *c)
 {
 	const char *username = http_form_get(c->req, "username");
 	const char *password = http_form_get(c->req, "password");
+	long wait = 0;
+	/* Before anything else, so that a flood costs no password hash. */
+	if (!auth_login_rate_take(&c->app->auth, c->req->remote_addr, &wait))
+		return login_too_many(c, username, wait);
 	if (!username || !*username || !password || !*password)
 		return login_page(c, 422, username, "Enter your username and password");
 	if (strlen(username) > 255 || strlen(password) > 1024)
 		return login_page(c, 422, NULL, "Invalid username or password");
 	long long uid = 0;
-	int rc =
-	    auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr, &uid);
+	int rc = auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr,
+			    &uid, &wait);
 	if (rc == DB_EDOWN)
 		return 503;
+	if (rc == AUTH_ESLOW) {
+		audit_write(c->db, NULL, "login.slowed", "user", 0, username, c->req->remote_addr);
+		return login_too_many(c, username, wait);
+	}
 	if (rc == AUTH_ELOCKED) {
 		audit_write(c->db, NULL, "login.locked", "user", 0, username, c->req->remote_addr);
-		return login_page(c, 429, username,
-				  "This account is locked after too many failed sign-ins. "
-				  "Try again in 15 minutes.");
+		return login_refused(
+		    c, username, wait,
+		    arena_printf(c->a,
+				 "This account is locked for your address after too many failed "
+				 "sign-ins. Try again in %s.",
+				 wait_text(c, wait)));
 	}
 	if (rc != AUTH_OK) {
 		audit_write(c->db, NULL, "login.failed", "user", 0, username, c->req->remote_addr);

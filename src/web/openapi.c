@@ -189,6 +189,17 @@ static const char COMPONENTS[] =
     "   'username': {'type': 'string'}, 'display_name': {'type': 'string'},"
     "   'email': {'type': 'string'}, 'is_super_admin': {'type': 'boolean'},"
     "   'permissions': {'type': 'array', 'items': {'type': 'string'}}}},"
+    " 'TokenInput': {'type': 'object', 'required': ['name'], 'properties': {"
+    "   'name': {'type': 'string', 'maxLength': 255},"
+    "   'expires_in_days': {'type': ['integer', 'null'], 'minimum': 1, 'maximum': 3650,"
+    "     'description': 'Left out or null: the token never expires. A caller whose own"
+    "     token expires must give at most the whole days it has left. An expired token"
+    "     answers 401 API token expired.'}}},"
+    " 'Token': {'type': 'object', 'required': ['id', 'name', 'token'], 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'token': {'type': 'string', 'description': 'Shown this once; only its SHA-256 is"
+    "     stored.'},"
+    "   'expires_at': {'type': ['string', 'null'], 'description': 'UTC; null: never.'}}},"
     " 'OpenApi': {'type': 'object'}}}";
 
 /* What the route table does not say about a route. */
@@ -210,6 +221,8 @@ static const struct route_doc DOCS[] = {
     {"GET", "/api/1.0/openapi.json", "This description", "Meta", NULL, 200, "OpenApi", 0, 0},
     {"GET", "/api/1.0/users/me", "The token user and its permissions", "Accounts", NULL, 200,
      "UserMe", 0, 0},
+    {"POST", "/api/1.0/users/me/tokens", "Make an API token of the token user (optional expiry)",
+     "Accounts", "TokenInput", 201, "Token", 0, 0},
     {"GET", DC, "List data connectors", "Data Connectors", NULL, 200, "ConnectorList",
      DOC_Q_CONNECTORS, 0},
     {"POST", DC, "Create a data connector (with its authorization)", "Data Connectors",

@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "../db/users.h"
-#include "form.h"
+#include "save.h"
 
 #define TOKEN_NAME_MAX 255
+#define TOKEN_DAYS_MAX 3650
 
 /* Renders the profile with an optional form state (errors/values) and a just-created token,
  * which is shown this once and never stored in plain. */
@@ -28,10 +29,13 @@ profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *used = db_get(&t, i, "last_used_at");
+		const char *expires = db_get(&t, i, "expires_at");
 		jset_int(o, "id", db_get_ll(&t, i, "id", 0));
 		jset_str(o, "name", db_get(&t, i, "name"));
 		jset_str(o, "created_at", db_get(&t, i, "created_at"));
 		jset_str(o, "last_used_at", used ? used : "Never");
+		jset_str(o, "expires_at", expires ? expires : "Never");
+		jset_bool(o, "expired", db_get_ll(&t, i, "expired", 0));
 		json_object_array_add(tokens, o);
 	}
 	jset_str(d, "title", "Profile");
@@ -108,22 +112,47 @@ web_profile_password(struct ctx *c)
 	return web_redirect_flash(c, "/profile", "Your password was changed.");
 }
 
+/* The optional expiry in days: 0 when blank. */
+static long
+token_days(struct form *f)
+{
+	const char *v = form_text(f, "expires_in_days");
+	long days = 0;
+	if (v && *v && str_to_long(v, 1, TOKEN_DAYS_MAX, &days) != CORE_OK)
+		form_error(f, "expires_in_days",
+			   "The expiry must be a whole number of days from 1 to 3650.");
+	return days;
+}
+
+int
+token_submit(struct form *f, char **plain, long long *id)
+{
+	struct ctx *c = f->c;
+	const char *name = form_required(f, "name", "token name", TOKEN_NAME_MAX);
+	if (!form_no_controls(name))
+		form_error(f, "name", "The token name may not contain control characters.");
+	long days = token_days(f);
+	if (f->nerrors)
+		return 422;
+	int rc = auth_token_create(c->db, c->a, c->user->id, name, days, plain, id);
+	if (rc != DB_OK)
+		return rc;
+	audit_write(c->db, c->user, "token.create", "api_token", *id, name, c->req->remote_addr);
+	return 0;
+}
+
 int
 web_profile_token_create(struct ctx *c)
 {
 	struct form f;
 	form_init(&f, c);
-	const char *name = form_required(&f, "name", "token name", TOKEN_NAME_MAX);
-	if (!form_no_controls(name))
-		form_error(&f, "name", "The token name may not contain control characters.");
-	if (f.nerrors)
-		return profile_page(c, 422, &f, NULL);
 	char *plain = NULL;
 	long long id = 0;
-	int rc = auth_token_create(c->db, c->a, c->user->id, name, &plain, &id);
-	if (rc != DB_OK)
+	int rc = token_submit(&f, &plain, &id);
+	if (rc == 422)
+		return profile_page(c, 422, &f, NULL);
+	if (rc != 0)
 		return rc;
-	audit_write(c->db, c->user, "token.create", "api_token", id, name, c->req->remote_addr);
 	/* Answered directly (not redirected) so the token is never stored anywhere in plain. */
 	c->flash = "The API token was created. Copy it now: it will not be shown again.";
 	c->flash_kind = "success";

@@ -161,6 +161,8 @@ authenticate_api(struct ctx *c)
 	int rc = auth_token_load(c->db, c->a, authz + 7, u);
 	if (rc == DB_EDOWN)
 		return web_json_error(c, 503, "The database is unavailable", NULL);
+	if (rc == AUTH_EEXPIRED)
+		return web_json_error(c, 401, "API token expired", NULL);
 	/* Only a token the database does not know is refused: a statement that failed says
 	 * nothing about the token (a Galera node out of the cluster answers 1047): 503, try again.
 	 */
@@ -175,7 +177,7 @@ authenticate_api(struct ctx *c)
 static int
 authenticate_session(struct ctx *c)
 {
-	const char *cookie = http_cookie_get(c->req, c->app->cookie_name);
+	const char *cookie = http_cookie_get(c->req, web_cookie_name(c));
 	if (!cookie)
 		return 0;
 	int rc = auth_session_load(c->db, c->a, &c->app->auth, cookie, &c->sess);

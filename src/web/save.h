@@ -16,6 +16,10 @@ int connector_submit(struct form *f, long long id, long long *out_id);
 /* The same checks without saving: 0 or 422 (or 404 when connector id is gone). */
 int connector_check(struct form *f, long long id);
 
+/* API token of the signed-in user (src/web/profile.c): name, expires_in_days (blank:
+ * never). *plain is the token, to show this once; *id its id. */
+int token_submit(struct form *f, char **plain, long long *id);
+
 /* Category (src/web/categories.c): name, status. id 0 creates. */
 int category_submit(struct form *f, long long id, long long *out_id);
 

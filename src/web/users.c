@@ -101,6 +101,7 @@ user_form_page(struct ctx *c, int status, struct form *f, const struct user_old 
 		jset_int(d, "user_id", old->id);
 		jset_str(d, "user_name", old->username);
 		jset_str(d, "delete_url", users_path(c, old->id, "/delete"));
+		jset_bool(d, "is_self", old->id == c->user->id);
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_super", c->user->is_super_admin);
@@ -218,6 +219,24 @@ user_rules_grant(struct form *f, const struct user_input *in, const struct user_
 	}
 }
 
+/* Your own new password needs your current one, here as on the Profile page: a session
+ * left open is not enough to take the account over. */
+static void
+user_rules_self_password(struct form *f, const struct user_input *in, const struct user_old *old)
+{
+	struct ctx *c = f->c;
+	if (!old->id || old->id != c->user->id || !in->password[0])
+		return;
+	const char *current = http_form_get(c->req, "current_password"), *hash = NULL;
+	if (!current || !*current)
+		form_error(f, "current_password",
+			   "Enter your current password to change your own password.");
+	else if (strlen(current) > PASSWORD_MAX ||
+		 db_user_password_hash(c->db, c->a, c->user->id, &hash) != DB_OK || !hash ||
+		 !auth_password_matches(current, hash))
+		form_error(f, "current_password", "The current password is incorrect.");
+}
+
 /* Row-level rules; their messages go beside the fields they concern. */
 static void
 user_rules(struct form *f, struct user_input *in, const struct user_old *old)
@@ -226,6 +245,7 @@ user_rules(struct form *f, struct user_input *in, const struct user_old *old)
 	perm_set ed = perm_grantable(c->user);
 	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
 	user_rules_grant(f, in, old);
+	user_rules_self_password(f, in, old);
 	if (!c->user->is_super_admin && in->f.is_super_admin != old->is_super_admin)
 		form_error(f, "is_super_admin",
 			   "Only a Super Admin can make a user a Super Admin.");

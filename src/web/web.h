@@ -74,6 +74,9 @@ int web_json_error(struct ctx *c, int status, const char *message, struct json_o
 int web_redirect_flash(struct ctx *c, const char *location, const char *flash);
 /* Common context: user, can.* flags, csrf, flash. */
 struct json_object *web_page_context(struct ctx *c);
+/* The session cookie's name for this request: "__Host-" + security.cookie_name over HTTPS
+ * (the FastCGI param HTTPS), so it is only ever set Secure, for this host, on Path=/. */
+const char *web_cookie_name(struct ctx *c);
 
 /* json-c helpers that keep handlers short. */
 struct json_object *jstr(const char *s);

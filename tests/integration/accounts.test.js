@@ -89,7 +89,7 @@ test('wrong user and wrong password give the same message; audit records the fai
   assert.ok(auditCount(`action = 'login' AND user_id = ${id}`) >= 1, 'the sign-in is audited');
 });
 
-test('10 failures lock the account with a clear message, also for the right password', async () => {
+test('10 failures lock the account for that address with a clear message, also for the right password', async () => {
   const name = unique('lock').replace(/\s/g, '_');
   await createUser({ username: name });
   const c = new Client();
@@ -100,7 +100,9 @@ test('10 failures lock the account with a clear message, also for the right pass
   const right = await c.login(name, PW);
   assert.notEqual(right.status, 303, 'the right password does not get in while locked');
   assert.match(loginError(right.text), /locked.*15 minutes/i);
-  assert.ok(userRow(name).locked_until, 'locked_until is set');
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM login_locks WHERE username = ${sqlString(name)} AND remote_addr = '127.0.0.1' AND locked_until > UTC_TIMESTAMP()`)[0].n, '1',
+    'the (name, address) pair is locked');
+  assert.ok(Number(right.headers.get('retry-after')) > 0, 'Retry-After says how long');
   assert.ok(auditCount(`action = 'login.locked' AND details = ${sqlString(name)}`) >= 1);
 });
 
