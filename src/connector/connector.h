@@ -23,9 +23,10 @@ enum connector_secret {
 	CONNECTOR_SECRET_PASSWORD,
 	CONNECTOR_SECRET_TOKEN,
 	CONNECTOR_SECRET_CLIENT_SECRET,
+	CONNECTOR_SECRET_API_KEY,
 	CONNECTOR_SECRET__MAX
 };
-/* "password", "token", "client_secret": the names in the sealing context. */
+/* "password", "token", "client_secret", "api_key": the names in the sealing context. */
 extern const char *const connector_secret_names[CONNECTOR_SECRET__MAX];
 
 /* Seals plain as secret s of connector id into *out (arena). kr NULL (no key loaded):
@@ -35,6 +36,13 @@ int connector_secret_seal(const struct crypt_keyring *kr, struct arena *a, long 
 /* Opens secret s of connector id; *out NULL (and CRYPT_OK) when sealed is NULL or "". */
 int connector_secret_open(const struct crypt_keyring *kr, struct arena *a, long long id,
 			  enum connector_secret s, const char *sealed, char **out, size_t *len);
+/* The same for the sealed variable name of connector id ("connector:<id>:secret:<name>"). */
+int connector_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *name, const char *plain, size_t len, char **out);
+int connector_variable_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *name, const char *sealed, char **out, size_t *len);
+/* 1 when name can name a sealed variable: 1-64 of A-Z a-z 0-9 _, not starting with a digit. */
+int connector_variable_name_ok(const char *name);
 /* The same for a cell of the OAuth token cache of connector id ("token_cache:<id>"). */
 int connector_token_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
 			 const char *plain, size_t len, char **out);
@@ -101,8 +109,8 @@ struct connector_run_out {
  * happened), 404 when the connector or endpoint is gone, or a db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
 
-/* A URL as shown and logged: a password in it and credential-looking query values
- * masked. */
+/* A URL as shown and logged: its user info (user name and password) and credential-looking
+ * query values masked. */
 const char *connector_mask_url(struct arena *a, const char *url);
 /* The response body as base64 (arena), for callers that must carry bytes that are not
  * text; NULL when out of memory. */
