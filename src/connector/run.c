@@ -632,16 +632,14 @@ run_collect_masks(struct run *t)
 	const char *v[] = {a->password, a->token, a->client_secret, a->api_key};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		run_mask_add(t, v[i]);
-	if (a->type == AUTH_BASIC && a->username && a->password && *a->password)
-		run_mask_add(t, outbound_basic_value(t->a, a->username, a->password));
 	for (size_t i = 0; i < t->req.nheaders; i++) {
 		const struct outbound_header *h = &t->req.headers[i];
 		if (!h->secret || !h->value)
 			continue;
-		run_mask_add(t, h->value);
+		/* "Bearer <token>": the credential after the scheme word, so what is shown
+		 * still says which scheme was sent. */
 		const char *sp = strchr(h->value, ' ');
-		if (sp)
-			run_mask_add(t, sp + 1);
+		run_mask_add(t, sp ? sp + 1 : h->value);
 	}
 }
 

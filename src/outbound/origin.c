@@ -109,3 +109,20 @@ outbound_origin_list(struct arena *a, const char *text, const char **bad)
 	buf_free(&b);
 	return out;
 }
+
+const char *
+outbound_static_origin(struct arena *a, const char *url)
+{
+	const char *auth = url ? strstr(url, "://") : NULL;
+	if (!auth || memmem(url, (size_t)(auth - url), "{{", 2))
+		return NULL;
+	const char *host = auth + 3, *end = host + strcspn(host, "/?#");
+	for (const char *p = host; p < end; p++)
+		if (*p == '@')
+			host = p + 1;
+	if (memmem(host, (size_t)(end - host), "{{", 2))
+		return NULL;
+	const char *bare =
+	    arena_printf(a, "%.*s://%.*s", (int)(auth - url), url, (int)(end - host), host);
+	return bare ? outbound_origin(a, bare) : NULL;
+}

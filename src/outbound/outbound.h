@@ -173,6 +173,9 @@ int outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 /* "scheme://host:port" of an http(s) URL (scheme and host in lower case, the default port
  * written out), in a; NULL when url is not an absolute http(s) URL. */
 const char *outbound_origin(struct arena *a, const char *url);
+/* The origin of a URL template whose scheme, host and port are written out (its user info
+ * may be a template): what it will be whatever the data; NULL when a template decides it. */
+const char *outbound_static_origin(struct arena *a, const char *url);
 /* 1 when origin is one of the origins in list (separated by spaces, commas or newlines). */
 int outbound_origin_listed(const char *origin, const char *list);
 /* Each entry of text (URLs or origins, separated by spaces, commas or newlines) as its

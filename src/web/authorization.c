@@ -352,13 +352,16 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
  * blank one keeps the stored value of that name; a stored name no row lists is removed.
  * Only when the form (or the JSON body) lists them at all: secrets_given. */
 static void
-auth_read_variables(struct form *f, struct auth_input *in)
+auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input *in)
 {
 	struct ctx *c = f->c;
 	struct db_rows stored;
 	memset(&stored, 0, sizeof(stored));
-	if (!(in->vars_given = http_form_get(c->req, "secrets_given") != NULL))
+	if (!(in->vars_given = http_form_get(c->req, "secrets_given") != NULL)) {
+		/* Not listed: every stored one stays, bound where it is. */
+		in->vars_kept = *db_get_str(row, 0, "variables") != '\0';
 		return;
+	}
 	if (in->id && db_connector_variables(c->db, c->a, in->id, &stored) != DB_OK) {
 		form_error(f, "secrets", "The sealed variables cannot be read now; try again.");
 		return;
@@ -428,13 +431,7 @@ auth_derived_origins(struct ctx *c, const struct auth_input *in)
 		return "";
 	if (in->id && db_endpoint_list(c->db, c->a, in->id, &eps) == DB_OK) {
 		for (size_t i = 0; i < eps.nrows; i++) {
-			const char *url = db_get_str(&eps, i, "url");
-			const char *auth = strstr(url, "://");
-			size_t alen = auth ? strcspn(auth + 3, "/?#") : 0;
-			if (!auth || memmem(url, (size_t)(auth + 3 + alen - url), "{{", 2))
-				continue;
-			const char *o = outbound_origin(
-			    c->a, arena_strndup(c->a, url, (size_t)(auth + 3 + alen - url)));
+			const char *o = outbound_static_origin(c->a, db_get_str(&eps, i, "url"));
 			if (o) {
 				buf_puts(b, o);
 				buf_putc(b, ' ');
@@ -545,7 +542,7 @@ auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int 
 		    f, "api_key_name",
 		    "The Key name must be a header name (letters, digits and !#$%&'*+-.^_`|~).");
 	auth_read_secrets(f, row, in);
-	auth_read_variables(f, in);
+	auth_read_variables(f, row, in);
 	auth_read_origins(f, row, in);
 }
 

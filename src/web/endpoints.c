@@ -451,14 +451,11 @@ ep_origin_warning(struct ctx *c, struct form *f)
 	if (!json_object_object_get_ex(f->values, "url", &u) || !u ||
 	    db_connector_auth_get(c->db, c->a, c->ids[0], &r) != DB_OK)
 		return NULL;
-	const char *url = json_object_get_string(u), *type = db_get_str(&r, 0, "auth_type");
+	const char *type = db_get_str(&r, 0, "auth_type");
 	const char *allowed = db_get_str(&r, 0, "allowed_origins");
-	const char *auth = strstr(url, "://");
-	size_t alen = auth ? (size_t)(auth + 3 - url) + strcspn(auth + 3, "/?#") : 0;
-	if ((!strcmp(type, "none") && !*db_get_str(&r, 0, "variables")) || !alen ||
-	    memmem(url, alen, "{{", 2))
+	if (!strcmp(type, "none") && !*db_get_str(&r, 0, "variables"))
 		return NULL;
-	const char *origin = outbound_origin(c->a, arena_strndup(c->a, url, alen));
+	const char *origin = outbound_static_origin(c->a, json_object_get_string(u));
 	if (!origin || outbound_origin_listed(origin, allowed))
 		return NULL;
 	return arena_printf(
