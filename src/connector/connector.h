@@ -56,11 +56,14 @@ int connector_rotate_keys(struct db *db, const struct crypt_keyring *kr, int *co
 
 /* ---- authorization ---- */
 
-/* Adds the Authorization header for ca to req (fetching/caching an OAuth token through the
- * sealed token_cache table, one fetch per connector at a time across processes via
- * GET_LOCK). force_new: ignore the cache (after a 401). An Authorization header already in
- * req is replaced. The new header array lives in a. db or kr may be NULL (no cache).
- * Returns OUT_OK or an outbound_err with *errmsg in plain words. */
+/* Applies ca to req: the Authorization header (Basic, Bearer, or an OAuth token fetched and
+ * cached through the sealed token_cache table, one fetch per connector at a time across
+ * processes via a lease row), or the API key in its header or query parameter. The OAuth
+ * Client Secret and Password go only to ca->token_origin: a URL Token elsewhere is refused
+ * with OUT_EORIGIN before anything is sent. force_new: ignore the cache (after a 401). A
+ * header of the same name already in req is replaced. The new header array lives in a. db
+ * or kr may be NULL (no cache). Returns OUT_OK or an outbound_err with *errmsg in plain
+ * words. */
 int connector_authorize(void *curl, const struct outbound_config *oc, struct db *db,
 			const struct crypt_keyring *kr, struct arena *a,
 			const struct connector_auth *ca, int force_new,
@@ -103,10 +106,14 @@ struct connector_run_out {
 };
 
 /* Loads the endpoint (by id, or by purpose) with its connector, opens the connector's
- * secrets, renders URL, query parameters, headers and body over the data, authorizes
- * (an OAuth token fetched again once after a 401), sends through outbound_send, masks
- * secrets for showing, and writes the execution-log row. Returns 0 (out tells what
- * happened), 404 when the connector or endpoint is gone, or a db_err. */
+ * secrets (and, when a template names "secrets", its sealed variables as the data's
+ * "secrets" member), renders URL, query parameters, headers and body over the data, refuses
+ * (EORIGIN, nothing sent) a request carrying credentials to an origin outside the
+ * connector's allowed_origins, authorizes (an OAuth token fetched again once after a 401),
+ * sends through outbound_send (redirects drop the credentials at other origins), masks
+ * every secret value in what it shows, answers and logs, and writes the execution-log row.
+ * Returns 0 (out tells what happened), 404 when the connector or endpoint is gone, or a
+ * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
 
 /* A URL as shown and logged: its user info (user name and password) and credential-looking
