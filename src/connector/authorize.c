@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../tmpl/tmpl.h"
 #include "connector.h"
 
 #define TOKEN_LOCK_WAIT	 10 /* s to wait for another worker's fetch */
@@ -287,21 +288,73 @@ use_cached:
 
 /* ---- applying the header ---- */
 
-/* req's headers without any Authorization, plus value as a secret Authorization header. */
+/* req's headers plus name: value as a secret header (one of that name replaced). */
 static int
-set_authorization(struct arena *a, struct outbound_request *req, const char *value)
+set_header(struct arena *a, struct outbound_request *req, const char *name, const char *value)
 {
 	struct outbound_header *h = arena_alloc(a, (req->nheaders + 1) * sizeof(*h));
 	size_t n = 0;
 	if (!h || !value)
 		return OUT_EOTHER;
 	for (size_t i = 0; i < req->nheaders; i++)
-		if (!req->headers[i].name || strcasecmp(req->headers[i].name, "Authorization") != 0)
+		if (!req->headers[i].name || strcasecmp(req->headers[i].name, name) != 0)
 			h[n++] = req->headers[i];
-	h[n++] = (struct outbound_header){"Authorization", value, 1};
+	h[n++] = (struct outbound_header){name, value, 1};
 	req->headers = h;
 	req->nheaders = n;
 	return OUT_OK;
+}
+
+/* The API key in a header of its name, or appended to the query (percent-encoded). */
+static int
+set_api_key(struct arena *a, const struct connector_auth *ca, struct outbound_request *req,
+	    const char **errmsg)
+{
+	if (!ca->api_key_name || !*ca->api_key_name || !ca->api_key || !*ca->api_key) {
+		*errmsg = "No API key is set for this connector.";
+		return OUT_EAUTH;
+	}
+	if (!ca->api_key_query)
+		return set_header(a, req, ca->api_key_name, ca->api_key);
+	struct buf b;
+	const char *url = req->url ? req->url : "";
+	size_t len = strcspn(url, "#");
+	buf_init(&b);
+	buf_append(&b, url, len);
+	if (len && url[len - 1] != '?' && url[len - 1] != '&')
+		buf_putc(&b, memchr(url, '?', len) ? '&' : '?');
+	tmpl_escape_append(&b, TMPL_ESC_URL, ca->api_key_name, strlen(ca->api_key_name));
+	buf_putc(&b, '=');
+	tmpl_escape_append(&b, TMPL_ESC_URL, ca->api_key, strlen(ca->api_key));
+	buf_puts(&b, url + len);
+	req->url = b.failed ? NULL : arena_strdup(a, b.data);
+	buf_free(&b);
+	return req->url ? OUT_OK : OUT_EOTHER;
+}
+
+/* The OAuth secrets (client secret, password, refresh token) go only to the origin they were
+ * entered for: a URL Token moved elsewhere is refused before anything is sent. */
+static int
+token_origin_ok(struct arena *a, const struct connector_auth *ca, const char **errmsg)
+{
+	const char *origin = outbound_origin(a, ca->token_url);
+	if (!ca->token_url || !*ca->token_url)
+		return 1; /* nothing can be sent: outbound_token_request says so */
+	if (origin && ca->token_origin && !strcmp(origin, ca->token_origin))
+		return 1;
+	if (!ca->token_origin || !*ca->token_origin)
+		*errmsg =
+		    arena_printf(a,
+				 "The Client Secret and Password of this Data Connector are not "
+				 "bound to a token URL yet; the URL Token is at %s. Enter them "
+				 "again on the Authorization tab.",
+				 origin ? origin : "an invalid address");
+	else
+		*errmsg = arena_printf(a,
+				       "The Client Secret and Password of this Data Connector may "
+				       "only be sent to %s; the URL Token is at %s.",
+				       ca->token_origin, origin ? origin : "an invalid address");
+	return 0;
 }
 
 /* "Bearer" for a missing or any-case "bearer" token type, else the type as given. */
@@ -329,21 +382,26 @@ connector_authorize(void *curl, const struct outbound_config *oc, struct db *db,
 			*errmsg = "Basic Auth needs a user name.";
 			return OUT_EAUTH;
 		}
-		return set_authorization(a, req,
-					 outbound_basic_value(a, ca->username, ca->password));
+		return set_header(a, req, "Authorization",
+				  outbound_basic_value(a, ca->username, ca->password));
 	case AUTH_BEARER:
 		if (!ca->token || !*ca->token) {
 			*errmsg = "No token is set for this connector.";
 			return OUT_EAUTH;
 		}
-		return set_authorization(a, req, arena_printf(a, "Bearer %s", ca->token));
+		return set_header(a, req, "Authorization", arena_printf(a, "Bearer %s", ca->token));
+	case AUTH_API_KEY:
+		return set_api_key(a, ca, req, errmsg);
 	case AUTH_OAUTH2_PASSWORD:
 	case AUTH_OAUTH2_CLIENT_CREDENTIALS: {
+		if (!token_origin_ok(a, ca, errmsg))
+			return OUT_EORIGIN;
 		int rc = oauth_token(curl, oc, db, kr, a, ca, force_new, &tr, errmsg);
 		if (rc != OUT_OK)
 			return rc;
-		return set_authorization(
-		    a, req, arena_printf(a, "%s %s", scheme_of(tr.token_type), tr.access_token));
+		return set_header(
+		    a, req, "Authorization",
+		    arena_printf(a, "%s %s", scheme_of(tr.token_type), tr.access_token));
 	}
 	default:
 		*errmsg = "Unknown authorization method.";

@@ -23,9 +23,10 @@ enum connector_secret {
 	CONNECTOR_SECRET_PASSWORD,
 	CONNECTOR_SECRET_TOKEN,
 	CONNECTOR_SECRET_CLIENT_SECRET,
+	CONNECTOR_SECRET_API_KEY,
 	CONNECTOR_SECRET__MAX
 };
-/* "password", "token", "client_secret": the names in the sealing context. */
+/* "password", "token", "client_secret", "api_key": the names in the sealing context. */
 extern const char *const connector_secret_names[CONNECTOR_SECRET__MAX];
 
 /* Seals plain as secret s of connector id into *out (arena). kr NULL (no key loaded):
@@ -35,6 +36,13 @@ int connector_secret_seal(const struct crypt_keyring *kr, struct arena *a, long 
 /* Opens secret s of connector id; *out NULL (and CRYPT_OK) when sealed is NULL or "". */
 int connector_secret_open(const struct crypt_keyring *kr, struct arena *a, long long id,
 			  enum connector_secret s, const char *sealed, char **out, size_t *len);
+/* The same for the sealed variable name of connector id ("connector:<id>:secret:<name>"). */
+int connector_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *name, const char *plain, size_t len, char **out);
+int connector_variable_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *name, const char *sealed, char **out, size_t *len);
+/* 1 when name can name a sealed variable: 1-64 of A-Z a-z 0-9 _, not starting with a digit. */
+int connector_variable_name_ok(const char *name);
 /* The same for a cell of the OAuth token cache of connector id ("token_cache:<id>"). */
 int connector_token_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
 			 const char *plain, size_t len, char **out);
@@ -48,11 +56,14 @@ int connector_rotate_keys(struct db *db, const struct crypt_keyring *kr, int *co
 
 /* ---- authorization ---- */
 
-/* Adds the Authorization header for ca to req (fetching/caching an OAuth token through the
- * sealed token_cache table, one fetch per connector at a time across processes via
- * GET_LOCK). force_new: ignore the cache (after a 401). An Authorization header already in
- * req is replaced. The new header array lives in a. db or kr may be NULL (no cache).
- * Returns OUT_OK or an outbound_err with *errmsg in plain words. */
+/* Applies ca to req: the Authorization header (Basic, Bearer, or an OAuth token fetched and
+ * cached through the sealed token_cache table, one fetch per connector at a time across
+ * processes via a lease row), or the API key in its header or query parameter. The OAuth
+ * Client Secret and Password go only to ca->token_origin: a URL Token elsewhere is refused
+ * with OUT_EORIGIN before anything is sent. force_new: ignore the cache (after a 401). A
+ * header of the same name already in req is replaced. The new header array lives in a. db
+ * or kr may be NULL (no cache). Returns OUT_OK or an outbound_err with *errmsg in plain
+ * words. */
 int connector_authorize(void *curl, const struct outbound_config *oc, struct db *db,
 			const struct crypt_keyring *kr, struct arena *a,
 			const struct connector_auth *ca, int force_new,
@@ -95,14 +106,18 @@ struct connector_run_out {
 };
 
 /* Loads the endpoint (by id, or by purpose) with its connector, opens the connector's
- * secrets, renders URL, query parameters, headers and body over the data, authorizes
- * (an OAuth token fetched again once after a 401), sends through outbound_send, masks
- * secrets for showing, and writes the execution-log row. Returns 0 (out tells what
- * happened), 404 when the connector or endpoint is gone, or a db_err. */
+ * secrets (and, when a template names "secrets", its sealed variables as the data's
+ * "secrets" member), renders URL, query parameters, headers and body over the data, refuses
+ * (EORIGIN, nothing sent) a request carrying credentials to an origin outside the
+ * connector's allowed_origins, authorizes (an OAuth token fetched again once after a 401),
+ * sends through outbound_send (redirects drop the credentials at other origins), masks
+ * every secret value in what it shows, answers and logs, and writes the execution-log row.
+ * Returns 0 (out tells what happened), 404 when the connector or endpoint is gone, or a
+ * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
 
-/* A URL as shown and logged: a password in it and credential-looking query values
- * masked. */
+/* A URL as shown and logged: its user info (user name and password) and credential-looking
+ * query values masked. */
 const char *connector_mask_url(struct arena *a, const char *url);
 /* The response body as base64 (arena), for callers that must carry bytes that are not
  * text; NULL when out of memory. */

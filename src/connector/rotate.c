@@ -1,18 +1,22 @@
-/* Key rotation: every sealed value in the database (connector secrets, token cache) is
- * opened with the ring (old keys too) and sealed again under the ring's current key, all
- * in one transaction. It lives here, not in crypt/, because it knows the tables and the
- * sealing contexts (secrets.c); crypt/ stays a leaf over core/. */
+/* Key rotation: every sealed value in the database (connector secrets, sealed variables,
+ * token cache) is opened with the ring (old keys too) and sealed again under the ring's
+ * current key, all in one transaction. It lives here, not in crypt/, because it knows the tables
+ * and the sealing contexts (secrets.c); crypt/ stays a leaf over core/. */
 #include <openssl/crypto.h>
 #include <string.h>
 
 #include "connector.h"
 
 static const char SQL_CONN_SECRETS[] =
-    "SELECT id, auth_password, auth_token, client_secret FROM connectors"
+    "SELECT id, auth_password, auth_token, client_secret, api_key FROM connectors"
     " WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL OR client_secret IS NOT NULL"
-    " FOR UPDATE";
-static const char SQL_CONN_SET[] =
-    "UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ? WHERE id = ?";
+    " OR api_key IS NOT NULL FOR UPDATE";
+static const char SQL_CONN_SET[] = "UPDATE connectors SET auth_password = ?, auth_token = ?,"
+				   " client_secret = ?, api_key = ? WHERE id = ?";
+static const char SQL_VARS_ALL[] =
+    "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE";
+static const char SQL_VAR_SET[] =
+    "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
 static const char SQL_CACHE_ALL[] =
     "SELECT connector_id, access_token, refresh_token FROM token_cache FOR UPDATE";
 static const char SQL_CACHE_SET[] =
@@ -78,9 +82,42 @@ rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a
 				(*count)++;
 		}
 		if (rc == DB_OK)
-			rc = db_exec(db, SQL_CONN_SET, "sssi", val[CONNECTOR_SECRET_PASSWORD],
+			rc = db_exec(db, SQL_CONN_SET, "ssssi", val[CONNECTOR_SECRET_PASSWORD],
 				     val[CONNECTOR_SECRET_TOKEN],
-				     val[CONNECTOR_SECRET_CLIENT_SECRET], id);
+				     val[CONNECTOR_SECRET_CLIENT_SECRET],
+				     val[CONNECTOR_SECRET_API_KEY], id);
+	}
+	return rc;
+}
+
+/* Every sealed variable, locked likewise. */
+static int
+rotate_variables(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
+{
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_VARS_ALL, "");
+	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+		long long id = db_get_ll(&r, i, "connector_id", 0);
+		const char *name = db_cell(&r, i, 1);
+		char *plain = NULL, *sealed = NULL;
+		size_t len = 0;
+		if (connector_variable_open(kr, a, id, name, db_cell(&r, i, 2), &plain, &len) !=
+		    CRYPT_OK) {
+			log_err("rotate: cannot open the variable %s of connector %lld", name, id);
+			rc = DB_EFAIL;
+			break;
+		}
+		if (!plain)
+			continue;
+		int sc = connector_variable_seal(kr, a, id, name, plain, len, &sealed);
+		OPENSSL_cleanse(plain, len);
+		if (sc != CRYPT_OK) {
+			rc = DB_EFAIL;
+			break;
+		}
+		rc = db_exec(db, SQL_VAR_SET, "sis", sealed, id, name);
+		if (rc == DB_OK)
+			(*count)++;
 	}
 	return rc;
 }
@@ -115,6 +152,8 @@ connector_rotate_keys(struct db *db, const struct crypt_keyring *kr, int *count)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = rotate_connectors(db, kr, &a, count);
+	if (rc == DB_OK)
+		rc = rotate_variables(db, kr, &a, count);
 	if (rc == DB_OK)
 		rc = rotate_token_cache(db, kr, &a, count);
 	if (rc == DB_OK)

@@ -25,6 +25,10 @@ struct run {
 	struct connector_auth auth;
 	struct json_object *sample; /* the data rendered over */
 	struct outbound_request req;
+	int uses_vars;	    /* a template names "secrets" */
+	size_t nvars;	    /* sealed variables opened into the data's "secrets" */
+	const char **masks; /* every secret value (and its escaped forms), longest first */
+	size_t nmasks, masks_cap;
 };
 
 /* ------------------------------------------------------------------- loading */
@@ -62,9 +66,13 @@ run_auth(struct run *t)
 	a->client_id = db_get(&t->conn, 0, "client_id");
 	a->scope = db_get(&t->conn, 0, "scope");
 	a->client_basic = ca && !strcmp(ca, "basic");
+	a->api_key_name = db_get(&t->conn, 0, "api_key_name");
+	a->api_key_query = !strcmp(db_get_str(&t->conn, 0, "api_key_in"), "query");
+	a->token_origin = db_get(&t->conn, 0, "token_origin");
 	if (run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
-	    run_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret)) {
+	    run_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret) ||
+	    run_secret(t, "api_key", CONNECTOR_SECRET_API_KEY, &a->api_key)) {
 		t->out->error =
 		    "A stored secret of this Data Connector cannot be opened (the server's "
 		    "key has changed). Enter the Authorization secrets again.";
@@ -113,6 +121,167 @@ run_load(struct run *t)
 		return DB_EFAIL;
 	}
 	return DB_OK;
+}
+
+/* ---------------------------------------------------------------- secrets */
+
+/* Adds s (and the forms it takes in a URL, a form body and a JSON string) to the values
+ * masked wherever the run shows or logs something. Values shorter than 3 bytes are left:
+ * masking them would hide ordinary text; they are still masked as header values. */
+static void
+run_mask_add(struct run *t, const char *s)
+{
+	static const int escs[] = {-1, TMPL_ESC_URL, TMPL_ESC_FORM, TMPL_ESC_JSON};
+	if (!s || strlen(s) < 3)
+		return;
+	for (size_t e = 0; e < sizeof(escs) / sizeof(escs[0]); e++) {
+		const char *v = s;
+		if (escs[e] >= 0) {
+			struct buf b;
+			buf_init(&b);
+			tmpl_escape_append(&b, (enum tmpl_escape)escs[e], s, strlen(s));
+			v = b.failed || !b.data ? NULL : arena_strdup(t->a, b.data);
+			buf_free(&b);
+		}
+		if (!v)
+			continue;
+		int dup = 0;
+		for (size_t i = 0; i < t->nmasks && !dup; i++)
+			dup = !strcmp(t->masks[i], v);
+		if (dup)
+			continue;
+		if (t->nmasks == t->masks_cap) {
+			size_t cap = t->masks_cap ? t->masks_cap * 2 : 16;
+			const char **m = arena_alloc(t->a, cap * sizeof(*m));
+			if (!m)
+				return;
+			if (t->nmasks)
+				memcpy(m, t->masks, t->nmasks * sizeof(*m));
+			t->masks = m;
+			t->masks_cap = cap;
+		}
+		/* Longest first, so a value is masked whole before a part of it could be. */
+		size_t i = t->nmasks++;
+		while (i > 0 && strlen(t->masks[i - 1]) < strlen(v)) {
+			t->masks[i] = t->masks[i - 1];
+			i--;
+		}
+		t->masks[i] = v;
+	}
+}
+
+/* len bytes of p with every mask replaced by RUN_MASK, in the arena (NUL-terminated);
+ * *outlen its length. p itself when nothing is masked. */
+static const char *
+run_mask_bytes(struct run *t, const char *p, size_t len, size_t *outlen)
+{
+	*outlen = len;
+	if (!p || !t->nmasks)
+		return p;
+	const char *cur = p;
+	size_t curlen = len;
+	for (size_t m = 0; m < t->nmasks; m++) {
+		size_t mlen = strlen(t->masks[m]);
+		if (!memmem(cur, curlen, t->masks[m], mlen))
+			continue;
+		struct buf b;
+		buf_init(&b);
+		const char *q = cur, *end = cur + curlen, *hit;
+		while ((hit = memmem(q, (size_t)(end - q), t->masks[m], mlen)) != NULL) {
+			buf_append(&b, q, (size_t)(hit - q));
+			buf_puts(&b, RUN_MASK);
+			q = hit + mlen;
+		}
+		buf_append(&b, q, (size_t)(end - q));
+		char *n = b.failed ? NULL : arena_alloc(t->a, b.len + 1);
+		if (n) {
+			memcpy(n, b.data ? b.data : "", b.len);
+			n[b.len] = '\0';
+			cur = n;
+			curlen = b.len;
+		}
+		buf_free(&b);
+		if (!n)
+			return RUN_MASK;
+	}
+	*outlen = curlen;
+	return cur;
+}
+
+static const char *
+run_mask(struct run *t, const char *s)
+{
+	size_t n;
+	return s ? run_mask_bytes(t, s, strlen(s), &n) : s;
+}
+
+/* Whether a template can reach the sealed variables: only by naming "secrets" (mustache has
+ * no way to list an object's members or to build a name). */
+static int
+run_names_secrets(const char *text)
+{
+	return text && strstr(text, "secrets") != NULL;
+}
+
+static int
+run_templates_name_secrets(struct run *t)
+{
+	if (run_names_secrets(db_get(&t->ep, 0, "url")) ||
+	    run_names_secrets(db_get(&t->ep, 0, "body")))
+		return 1;
+	for (size_t i = 0; i < t->headers.nrows; i++)
+		if (run_names_secrets(db_get(&t->headers, i, "value")))
+			return 1;
+	for (size_t i = 0; i < t->params.nrows; i++)
+		if (run_names_secrets(db_get(&t->params, i, "value")))
+			return 1;
+	return 0;
+}
+
+/* When a template names "secrets": the data rendered over becomes a copy of it whose
+ * "secrets" member holds the connector's sealed variables, opened (the caller's own
+ * "secrets" member, if any, is replaced). */
+static int
+run_variables(struct run *t)
+{
+	struct db_rows r;
+	if (!(t->uses_vars = run_templates_name_secrets(t)))
+		return 0;
+	int rc = db_connector_variables(t->in->db, t->a, t->connector_id, &r);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *copy = json_object_new_object(), *vars = json_object_new_object();
+	if (!copy || !vars || arena_defer(t->a, run_json_put, copy) != CORE_OK) {
+		json_object_put(copy);
+		json_object_put(vars);
+		return DB_ENOMEM;
+	}
+	json_object_object_foreach(t->sample, key, val)
+	{
+		if (strcmp(key, "secrets") != 0)
+			json_object_object_add(copy, key, json_object_get(val));
+	}
+	json_object_object_add(copy, "secrets", vars);
+	for (size_t i = 0; i < r.nrows; i++) {
+		const char *name = db_get(&r, i, "name");
+		char *plain = NULL;
+		if (connector_variable_open(t->in->keys, t->a, t->connector_id, name,
+					    db_get(&r, i, "value"), &plain, NULL) != CRYPT_OK) {
+			log_warn("connector: the variable %s of connector %lld cannot be opened",
+				 name, t->connector_id);
+			t->out->error =
+			    "A sealed variable of this Data Connector cannot be opened (the "
+			    "server's "
+			    "key has changed). Enter the secrets again on the Authorization tab.";
+			t->out->error_code = "ESECRET";
+			return 1;
+		}
+		json_object_object_add(vars, name, json_object_new_string(plain ? plain : ""));
+		run_mask_add(t, plain);
+		t->nvars++;
+	}
+	t->sample = copy;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ building */
@@ -209,7 +378,9 @@ run_build_headers(struct run *t)
 		if (outbound_render_ex(t->a, db_get(&t->headers, i, "value"), t->sample,
 				       TMPL_ESC_HEADER, required, &val, &msg) != OUT_OK)
 			return run_row_error(t, "Header", name, msg);
-		h[i] = (struct outbound_header){name, val, run_name_secret(name)};
+		const char *tpl = db_get(&t->headers, i, "value");
+		h[i] = (struct outbound_header){
+		    name, val, run_name_secret(name) || (t->nvars && run_names_secrets(tpl))};
 	}
 	t->req.headers = h;
 	t->req.nheaders = n;
@@ -245,6 +416,7 @@ run_build_body(struct run *t)
 	}
 	t->req.body = out;
 	t->req.body_len = strlen(out);
+	t->req.body_secret = t->nvars && run_names_secrets(body);
 	if (add)
 		t->req.headers[t->req.nheaders++] =
 		    (struct outbound_header){"Content-Type", add, 0};
@@ -265,6 +437,59 @@ run_build(struct run *t)
 	if (run_build_url(t) || run_build_headers(t) || run_build_body(t))
 		return -1;
 	return 0;
+}
+
+/* ------------------------------------------------------------------- origins */
+
+/* Whether the request carries a credential of the connector: its authorization, or a
+ * sealed variable its templates name. */
+static int
+run_has_credentials(const struct run *t)
+{
+	return t->auth.type != AUTH_NONE || t->nvars > 0;
+}
+
+/* A request carrying credentials goes only to one of the connector's allowed origins;
+ * anywhere else it is refused before anything is sent (the OAuth token request included). */
+static int
+run_origin_check(struct run *t)
+{
+	const char *allowed = db_get_str(&t->conn, 0, "allowed_origins");
+	t->req.cred_origins = allowed;
+	if (!run_has_credentials(t))
+		return 0;
+	const char *origin = outbound_origin(t->a, t->req.url);
+	if (origin && outbound_origin_listed(origin, allowed))
+		return 0;
+	struct buf b;
+	buf_init(&b);
+	for (const char *p = allowed; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_append(&b, p, n);
+		p += n;
+	}
+	if (b.len)
+		t->out->error = arena_printf(
+		    t->a,
+		    "Credentials of this Data Connector may only be sent to %s; the endpoint's URL "
+		    "is at %s.",
+		    b.data, origin ? origin : "an address that is not an http(s) origin");
+	else
+		t->out->error = arena_printf(
+		    t->a,
+		    "Credentials of this Data Connector are not bound to any origin yet; the "
+		    "endpoint's URL is at %s. Enter the secrets again on the Authorization tab, "
+		    "with "
+		    "the origins they may be sent to.",
+		    origin ? origin : "an address that is not an http(s) origin");
+	buf_free(&b);
+	t->out->error_code = outbound_err_name(OUT_EORIGIN);
+	return -1;
 }
 
 /* ------------------------------------------------------------------- sending */
@@ -353,8 +578,8 @@ run_mask_query(struct buf *b, const char *q)
 	}
 }
 
-/* The URL as shown and logged: a password in it and credential-looking query values
- * masked. */
+/* The URL as shown and logged: its user info (user name and password) and credential-looking
+ * query values masked. */
 const char *
 connector_mask_url(struct arena *a, const char *url)
 {
@@ -364,13 +589,14 @@ connector_mask_url(struct arena *a, const char *url)
 		return url ? url : "";
 	host += 3;
 	size_t alen = strcspn(host, "/?#");
-	const char *at = memchr(host, '@', alen), *colon = memchr(host, ':', alen);
+	const char *at = host + alen;
+	while (at > host && at[-1] != '@')
+		at--;
 	buf_init(&b);
 	buf_append(&b, url, (size_t)(host - url));
-	if (at && colon && colon < at) {
-		buf_append(&b, host, (size_t)(colon - host) + 1);
+	if (at > host) { /* user info: a token may be the user name as well as the password */
 		buf_puts(&b, RUN_MASK);
-		host = at;
+		host = at - 1;
 	}
 	const char *q = strchr(host, '?');
 	buf_append(&b, host, q ? (size_t)(q - host) : strlen(host));
@@ -396,27 +622,87 @@ run_masked_value(struct arena *a, const struct outbound_header *h)
 	return RUN_MASK;
 }
 
+/* Every secret the run knows into the masks: the opened authorization secrets, the values
+ * of secret headers as sent (an OAuth access token, the Basic credentials) and the part
+ * after their scheme word. Sealed variables were added when opened. */
+static void
+run_collect_masks(struct run *t)
+{
+	const struct connector_auth *a = &t->auth;
+	const char *v[] = {a->password, a->token, a->client_secret, a->api_key};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		run_mask_add(t, v[i]);
+	for (size_t i = 0; i < t->req.nheaders; i++) {
+		const struct outbound_header *h = &t->req.headers[i];
+		if (!h->secret || !h->value)
+			continue;
+		/* "Bearer <token>": the credential after the scheme word, so what is shown
+		 * still says which scheme was sent. */
+		const char *sp = strchr(h->value, ' ');
+		run_mask_add(t, sp ? sp + 1 : h->value);
+	}
+}
+
+/* The response as shown or answered: no secret of the connector in its headers or body
+ * (an upstream that echoes what it got, or names a credential in an error). */
+static void
+run_mask_response(struct run *t)
+{
+	struct outbound_response *r = &t->out->resp;
+	if (!t->nmasks)
+		return;
+	size_t n = 0;
+	if (r->body) {
+		const char *b = run_mask_bytes(t, r->body, r->body_len, &n);
+		if (b != r->body) {
+			r->body = (char *)b;
+			r->body_len = n;
+		}
+	}
+	struct outbound_header *h =
+	    r->nheaders ? arena_alloc(t->a, r->nheaders * sizeof(*h)) : NULL;
+	for (size_t i = 0; h && i < r->nheaders; i++) {
+		h[i] = r->headers[i];
+		h[i].value = run_mask(t, h[i].value);
+	}
+	if (h)
+		r->headers = h;
+	r->message = run_mask(t, r->message);
+	r->error_detail = run_mask(t, r->error_detail);
+}
+
 /* out->shown: the request as sent with the URL and secret header values masked, and the
- * same as a curl command line (which masks secret headers once more by name). */
+ * same as a curl command line (which masks secret headers once more by name); every secret
+ * value masked wherever it is (URL user info, path, query, header, body, error text, the
+ * response). */
 static void
 run_show(struct run *t)
 {
 	struct connector_run_out *out = t->out;
 	struct outbound_header *h = NULL;
+	run_collect_masks(t);
 	out->shown = t->req;
-	out->shown.url = t->req.url ? connector_mask_url(t->a, t->req.url) : NULL;
+	out->shown.url = t->req.url ? run_mask(t, connector_mask_url(t->a, t->req.url)) : NULL;
 	if (t->req.nheaders)
 		h = arena_alloc(t->a, t->req.nheaders * sizeof(*h));
 	for (size_t i = 0; h && i < t->req.nheaders; i++) {
 		h[i] = t->req.headers[i];
 		h[i].value = run_masked_value(t->a, &t->req.headers[i]);
+		if (h[i].value == t->req.headers[i].value)
+			h[i].value = run_mask(t, h[i].value);
 		h[i].secret = h[i].secret || h[i].value != t->req.headers[i].value;
 	}
 	out->shown.headers = h;
 	out->shown.nheaders = h ? t->req.nheaders : 0;
+	if (t->req.body)
+		out->shown.body =
+		    run_mask_bytes(t, t->req.body, t->req.body_len, &out->shown.body_len);
 	out->curl = out->shown.url ? outbound_as_curl(t->a, &out->shown) : NULL;
 	if (out->sent && out->resp.effective_url)
-		out->effective_url = connector_mask_url(t->a, out->resp.effective_url);
+		out->effective_url = run_mask(t, connector_mask_url(t->a, out->resp.effective_url));
+	out->error = run_mask(t, out->error);
+	if (out->sent)
+		run_mask_response(t);
 }
 
 /* The execution-log row of every run, sent or not; a failure to write it is only logged. */
@@ -432,7 +718,8 @@ run_log(struct run *t)
 	    .token_id = in->token_id,
 	    .kind = in->kind,
 	    .method = t->req.method ? t->req.method : "",
-	    .url = connector_mask_url(t->a, t->req.url ? t->req.url : db_get(&t->ep, 0, "url")),
+	    .url = run_mask(
+		t, connector_mask_url(t->a, t->req.url ? t->req.url : db_get(&t->ep, 0, "url"))),
 	    .status = out->sent ? out->resp.status : 0,
 	    .duration_us = out->sent ? (long long)(out->resp.t.total_ms * 1000.0) : 0,
 	    .size = out->sent ? out->resp.size : 0,
@@ -459,7 +746,10 @@ connector_run(const struct connector_run_in *in, struct connector_run_out *out)
 	out->purpose = db_get(&t.ep, 0, "purpose");
 	out->auth_type = type < 0 ? AUTH_NONE : (enum auth_type)type;
 	out->endpoint_id = t.endpoint_id;
-	if (run_auth(&t) == 0 && run_build(&t) == 0)
+	rc = run_auth(&t) == 0 ? run_variables(&t) : 1;
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && run_build(&t) == 0 && run_origin_check(&t) == 0)
 		run_send(&t);
 	run_show(&t);
 	run_log(&t);

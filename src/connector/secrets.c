@@ -10,6 +10,7 @@ const char *const connector_secret_names[CONNECTOR_SECRET__MAX] = {
     [CONNECTOR_SECRET_PASSWORD] = "password",
     [CONNECTOR_SECRET_TOKEN] = "token",
     [CONNECTOR_SECRET_CLIENT_SECRET] = "client_secret",
+    [CONNECTOR_SECRET_API_KEY] = "api_key",
 };
 
 /* "connector:<id>:<field>"; NULL on a bad secret or no memory. */
@@ -19,6 +20,15 @@ secret_context(struct arena *a, long long id, enum connector_secret s)
 	if ((int)s < 0 || s >= CONNECTOR_SECRET__MAX)
 		return NULL;
 	return arena_printf(a, "connector:%lld:%s", id, connector_secret_names[s]);
+}
+
+/* "connector:<id>:secret:<name>": a sealed variable. */
+static const char *
+variable_context(struct arena *a, long long id, const char *name)
+{
+	if (!connector_variable_name_ok(name))
+		return NULL;
+	return arena_printf(a, "connector:%lld:secret:%s", id, name);
 }
 
 /* "token_cache:<id>": both cells (access and refresh token) of a connector's cache row. */
@@ -86,4 +96,33 @@ connector_token_open(const struct crypt_keyring *kr, struct arena *a, long long 
 		     const char *sealed, char **out, size_t *len)
 {
 	return open_under(kr, a, token_context(a, id), sealed, out, len);
+}
+
+int
+connector_variable_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 64 || (name[0] >= '0' && name[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+connector_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			const char *name, const char *plain, size_t len, char **out)
+{
+	return seal_under(kr, a, variable_context(a, id, name), plain, len, out);
+}
+
+int
+connector_variable_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			const char *name, const char *sealed, char **out, size_t *len)
+{
+	return open_under(kr, a, variable_context(a, id, name), sealed, out, len);
 }

@@ -5,13 +5,22 @@
 
 static const char SQL_AUTH_GET[] =
     "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
-    " auth_token, token_url, client_id, client_secret, scope, client_auth"
+    " auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name,"
+    " api_key, api_key_in, allowed_origins, token_origin,"
+    " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
+    "  WHERE s.connector_id = connectors.id) AS variables"
     " FROM connectors WHERE id = ?";
 static const char SQL_AUTH_SET[] =
     "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
     " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
-    " scope = ?, client_auth = ?, updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP,"
-    " version = version + 1 WHERE id = ? AND version = ?";
+    " scope = ?, client_auth = ?, api_key_name = ?, api_key = ?, api_key_in = ?,"
+    " allowed_origins = ?, token_origin = ?, updated_by = NULLIF(?, 0),"
+    " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
+static const char SQL_VARS_GET[] =
+    "SELECT name, value FROM connector_secrets WHERE connector_id = ? ORDER BY name";
+static const char SQL_VARS_CLEAR[] = "DELETE FROM connector_secrets WHERE connector_id = ?";
+static const char SQL_VAR_ADD[] =
+    "INSERT INTO connector_secrets (connector_id, name, value) VALUES (?, ?, ?)";
 static const char SQL_AUTH_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
 static const char SQL_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
 static const char SQL_CONN_TOUCH[] =
@@ -66,14 +75,28 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 	int rc = db_begin(db);
 	if (rc != DB_OK)
 		return rc;
-	rc = db_exec(db, SQL_AUTH_SET, "sissssssssiii", f->auth_type, (long long)f->verify_ssl,
-		     f->username, f->password, f->token, f->token_url, f->client_id,
-		     f->client_secret, f->scope, f->client_auth, user_id, id, version);
+	rc = db_exec(
+	    db, SQL_AUTH_SET, "sisssssssssssssiii", f->auth_type, (long long)f->verify_ssl,
+	    f->username, f->password, f->token, f->token_url, f->client_id, f->client_secret,
+	    f->scope, f->client_auth, f->api_key_name ? f->api_key_name : "", f->api_key,
+	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",
+	    f->token_origin ? f->token_origin : "", user_id, id, version);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
+	if (rc == DB_OK && f->vars_given) {
+		rc = db_exec(db, SQL_VARS_CLEAR, "i", id);
+		for (size_t i = 0; rc == DB_OK && i < f->nvars; i++)
+			rc = db_exec(db, SQL_VAR_ADD, "iss", id, f->var_names[i], f->var_values[i]);
+	}
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
 	return auth_finish(db, rc);
+}
+
+int
+db_connector_variables(struct db *db, struct arena *a, long long id, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_VARS_GET, "i", id);
 }
 
 int

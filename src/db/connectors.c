@@ -5,10 +5,11 @@
 #include "store.h"
 
 const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
-    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials",
+    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials", "api_key",
 };
 const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT] = {
     "No Auth", "Basic Auth", "Bearer Token", "Auth 2.0 Password", "OAuth 2.0 Client Credentials",
+    "API Key",
 };
 const char *const connector_sort_names[CSORT__MAX] = {
     "name", "-name", "modified", "-modified", "created", "-created",

@@ -21,17 +21,31 @@ struct db_auth_fields {
 	const char *client_secret; /* sealed */
 	const char *scope;
 	const char *client_auth; /* body or basic */
+	const char *api_key_name;
+	const char *api_key;	     /* sealed */
+	const char *api_key_in;	     /* header or query */
+	const char *allowed_origins; /* origins the credentials may go to, space-separated */
+	const char *token_origin;    /* the origin client_secret and password may go to */
+	int vars_given;		     /* replace the sealed variables by these: */
+	const char *const *var_names;
+	const char *const *var_values; /* sealed */
+	size_t nvars;
 };
 
 /* db_connector_get, db_connector_auth_get and db_connector_categories in one call. */
 int db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
 		      struct db_rows *auth, struct db_rows *categories);
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
- * auth_token, token_url, client_id, client_secret, scope, client_auth (secrets sealed);
+ * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
+ * api_key_in, allowed_origins, token_origin (secrets sealed) and variables (the names of the
+ * sealed variables, space-separated, by name; NULL when none);
  * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* Writes the authorization when the stored version is still `version` (it goes up by one)
- * and forgets the cached OAuth token, in one transaction. STORE_ESTALE when someone saved
+/* The connector's sealed variables: name, value (sealed), by name. */
+int db_connector_variables(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* Writes the authorization (and, with vars_given, the sealed variables) when the stored
+ * version is still `version` (it goes up by one) and forgets the cached OAuth token, in one
+ * transaction. STORE_ESTALE when someone saved
  * in between, DB_ENOTFOUND when the connector is gone. */
 int db_connector_auth_save(struct db *db, long long id, long long version,
 			   const struct db_auth_fields *f, long long user_id);

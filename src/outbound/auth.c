@@ -18,6 +18,7 @@ const char *const auth_type_names[AUTH__MAX] = {
     [AUTH_BEARER] = "bearer",
     [AUTH_OAUTH2_PASSWORD] = "oauth2_password",
     [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "oauth2_client_credentials",
+    [AUTH_API_KEY] = "api_key",
 };
 
 const char *const auth_type_labels[AUTH__MAX] = {
@@ -26,6 +27,7 @@ const char *const auth_type_labels[AUTH__MAX] = {
     [AUTH_BEARER] = "Bearer Token",
     [AUTH_OAUTH2_PASSWORD] = "Auth 2.0 Password",
     [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "OAuth 2.0 Client Credentials",
+    [AUTH_API_KEY] = "API Key",
 };
 
 int
@@ -222,7 +224,8 @@ outbound_token_request(void *curl, const struct outbound_config *oc, struct aren
 				       .url = ca->token_url,
 				       .headers = h,
 				       .nheaders = 2,
-				       .verify_tls = ca->verify_ssl};
+				       .verify_tls = ca->verify_ssl,
+				       .body_secret = 1};
 	struct outbound_response r;
 	memset(tr, 0, sizeof(*tr));
 	if (!ca->token_url || !*ca->token_url) {

@@ -82,7 +82,8 @@ enum outbound_err {
 	OUT_EBUSY,	/* concurrency limit reached */
 	OUT_ETEMPLATE,	/* rendering failed (missing required variable, CR/LF in header) */
 	OUT_EOTHER,
-	OUT_EAUTH, /* no access token: token endpoint refused or answered nonsense */
+	OUT_EAUTH,   /* no access token: token endpoint refused or answered nonsense */
+	OUT_EORIGIN, /* credentials would go to an origin they are not bound to: not sent */
 	OUT__MAX
 };
 /* Plain-language message for users. */
@@ -107,6 +108,13 @@ struct outbound_request {
 	int verify_tls;		/* 1: verify peer and host */
 	long long connector_id; /* whose per-connector limit the call counts against (0: none) */
 	long connector_cap;	/* that connector's own cap; 0: outbound.connector_concurrency */
+	/* Redirects are followed here, hop by hop (never by curl). Credentials — headers marked
+	 * secret, and the body when body_secret — go along only to an origin in cred_origins
+	 * (space-separated; NULL: the first URL's own origin); to any other they are dropped,
+	 * and a 307/308 that would re-send a secret body there is refused (OUT_EORIGIN), as is
+	 * a redirect from https to http while credentials are still attached. */
+	const char *cred_origins;
+	int body_secret;
 };
 
 /* Durations of each phase in ms (not cumulative): DNS lookup, TCP connect, TLS handshake
@@ -162,6 +170,21 @@ void outbound_global_free(void);
  * retry_after when none came). */
 int outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 		  const struct outbound_request *req, struct outbound_response *resp);
+/* "scheme://host:port" of an http(s) URL (scheme and host in lower case, the default port
+ * written out), in a; NULL when url is not an absolute http(s) URL. */
+const char *outbound_origin(struct arena *a, const char *url);
+/* The origin of a URL template whose scheme, host and port are written out (its user info
+ * may be a template): what it will be whatever the data; NULL when a template decides it. */
+const char *outbound_static_origin(struct arena *a, const char *url);
+/* 1 when origin is one of the origins in list (separated by spaces, commas or newlines). */
+int outbound_origin_listed(const char *origin, const char *list);
+/* Each entry of text (URLs or origins, separated by spaces, commas or newlines) as its
+ * origin, duplicates dropped, joined by one space ("" for none). NULL with *bad naming the
+ * entry when one is not an http(s) origin (a path other than "/" counts as not one). */
+const char *outbound_origin_list(struct arena *a, const char *text, const char **bad);
+/* ref (a Location) resolved against base; NULL when it cannot be. */
+const char *outbound_url_resolve(struct arena *a, const char *base, const char *ref);
+
 /* "curl -X ... -H ..." with secret header values masked, for the Test screen. Headers marked
  * secret and well-known credential headers (Authorization, Cookie, X-API-Key, ...) show as
  * "****"; every argument is single-quoted for a POSIX shell. */
@@ -206,6 +229,7 @@ enum auth_type {
 	AUTH_BEARER,
 	AUTH_OAUTH2_PASSWORD,
 	AUTH_OAUTH2_CLIENT_CREDENTIALS,
+	AUTH_API_KEY,
 	AUTH__MAX
 };
 extern const char *const auth_type_names[AUTH__MAX];  /* "none", "basic", ... */
@@ -225,6 +249,10 @@ struct connector_auth {
 	const char *client_secret;
 	const char *scope;
 	int client_basic; /* client_auth = basic */
+	const char *api_key_name;
+	const char *api_key;
+	int api_key_query;	  /* api_key_in = query (else a header) */
+	const char *token_origin; /* the origin client_secret and password may be posted to */
 };
 
 struct token_result {

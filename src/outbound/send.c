@@ -54,6 +54,7 @@ static const char *const err_names[OUT__MAX] = {
     [OUT_ETEMPLATE] = "ETEMPLATE",
     [OUT_EOTHER] = "EOTHER",
     [OUT_EAUTH] = "EAUTH",
+    [OUT_EORIGIN] = "EORIGIN",
 };
 
 static const char *const err_text[OUT__MAX] = {
@@ -73,6 +74,8 @@ static const char *const err_text[OUT__MAX] = {
 		      "missing or a header value contains a line break).",
     [OUT_EOTHER] = "The request to the data source failed.",
     [OUT_EAUTH] = "An access token could not be obtained from the token endpoint.",
+    [OUT_EORIGIN] = "The request was not sent: it would carry credentials to an origin they "
+		    "are not bound to.",
 };
 
 const char *
@@ -438,8 +441,7 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy: policy sees all */
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, oc->max_redirects > 0 ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, oc->max_redirects);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* outbound_send follows, hop by hop */
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
@@ -608,6 +610,160 @@ send_on(CURL *h, const struct outbound_config *oc, struct arena *a,
 	return resp->err;
 }
 
+/* ---- redirects, followed here so that every hop's credentials are decided ---- */
+
+static int
+is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+static const char *
+location_of(const struct outbound_response *r)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name && !strcasecmp(r->headers[i].name, "Location"))
+			return r->headers[i].value;
+	return NULL;
+}
+
+static int
+has_secret_header(const struct outbound_request *req)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (req->headers[i].secret)
+			return 1;
+	return 0;
+}
+
+/* req's headers in a, without the secret ones (secrets) and without Content-Type and
+ * Content-Length (body: the body is gone). */
+static void
+drop_headers(struct arena *a, struct outbound_request *req, int secrets, int body)
+{
+	struct outbound_header *h = arena_alloc(a, (req->nheaders + 1) * sizeof(*h));
+	size_t n = 0;
+	if (!h) {
+		req->nheaders = 0;
+		return;
+	}
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct outbound_header *x = &req->headers[i];
+		if (secrets && x->secret)
+			continue;
+		if (body && x->name &&
+		    (!strcasecmp(x->name, "Content-Type") ||
+		     !strcasecmp(x->name, "Content-Length")))
+			continue;
+		h[n++] = *x;
+	}
+	req->headers = h;
+	req->nheaders = n;
+}
+
+static void
+refuse(struct outbound_response *resp, enum outbound_err e, const char *message)
+{
+	resp->err = e;
+	resp->message = message ? message : outbound_strerror(e);
+	resp->error_detail = NULL;
+}
+
+/* The request of the next hop to next (an absolute URL) after a redirect with status: the
+ * method as browsers change it (303: GET; 301/302: a POST becomes GET), credentials kept
+ * only for an allowed origin. 0 to follow, -1 with resp->err set when refused. */
+static int
+next_hop(struct arena *a, const struct outbound_request *first, struct outbound_request *cur,
+	 long status, const char *next, struct outbound_response *resp)
+{
+	const char *from = outbound_origin(a, cur->url), *to = outbound_origin(a, next);
+	const char *allowed =
+	    first->cred_origins ? first->cred_origins : outbound_origin(a, first->url);
+	if (!to) {
+		refuse(resp, OUT_ESCHEME, NULL);
+		return -1;
+	}
+	int to_get = (status == 303 && strcmp(cur->method, "GET") != 0) ||
+		     ((status == 301 || status == 302) && !strcmp(cur->method, "POST"));
+	if (to_get) {
+		cur->method = "GET";
+		cur->body = NULL;
+		cur->body_len = 0;
+		cur->body_secret = 0;
+		drop_headers(a, cur, 0, 1);
+	}
+	int same = from && !strcmp(from, to);
+	if (!same && !outbound_origin_listed(to, allowed)) {
+		if (cur->body && cur->body_secret) {
+			refuse(
+			    resp, OUT_EORIGIN,
+			    arena_printf(a,
+					 "The data source redirected to %s, which would get the "
+					 "credentials in the request body again; the redirect was "
+					 "not followed.",
+					 to));
+			return -1;
+		}
+		drop_headers(a, cur, 1, 0);
+	}
+	if (!strncmp(cur->url, "https:", 6) && !strncmp(to, "http:", 5) &&
+	    (has_secret_header(cur) || (cur->body && cur->body_secret))) {
+		refuse(resp, OUT_EORIGIN,
+		       arena_printf(a,
+				    "The data source redirected from https to %s while credentials "
+				    "were attached; the redirect was not followed.",
+				    to));
+		return -1;
+	}
+	cur->url = next;
+	return 0;
+}
+
+static void
+add_timings(struct outbound_timings *sum, const struct outbound_timings *t)
+{
+	sum->dns_ms += t->dns_ms;
+	sum->connect_ms += t->connect_ms;
+	sum->tls_ms += t->tls_ms;
+	sum->first_byte_ms += t->first_byte_ms;
+	sum->total_ms += t->total_ms;
+}
+
+/* Sends req and each redirect hop (up to oc->max_redirects) on h. */
+static int
+send_hops(CURL *h, const struct outbound_config *oc, struct arena *a,
+	  const struct outbound_request *req, struct outbound_response *resp)
+{
+	struct outbound_request cur = *req;
+	struct outbound_timings sum = {0};
+	int hops = 0;
+	for (;;) {
+		send_on(h, oc, a, &cur, resp);
+		add_timings(&sum, &resp->t);
+		resp->t = sum;
+		resp->redirects = hops;
+		resp->effective_url = cur.url;
+		const char *loc = location_of(resp);
+		if (resp->err != OUT_OK || !is_redirect(resp->status) || !loc ||
+		    oc->max_redirects <= 0)
+			break;
+		if (hops >= oc->max_redirects) {
+			refuse(resp, OUT_EREDIRECTS,
+			       err_message(a, OUT_EREDIRECTS, 0, 0, oc->max_redirects));
+			break;
+		}
+		const char *next = outbound_url_resolve(a, cur.url, loc);
+		if (!next) {
+			refuse(resp, OUT_EURL, NULL);
+			break;
+		}
+		if (next_hop(a, req, &cur, resp->status, next, resp) != 0)
+			break;
+		hops++;
+	}
+	return resp->err;
+}
+
 int
 outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 	      const struct outbound_request *req, struct outbound_response *resp)
@@ -638,7 +794,7 @@ outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 		resp->message = outbound_strerror(OUT_EOTHER);
 		return resp->err;
 	}
-	int rc = send_on(h, oc, a, req, resp);
+	int rc = send_hops(h, oc, a, req, resp);
 	if (!curl)
 		handle_give(h);
 	outbound_slot_give(&slot);

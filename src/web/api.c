@@ -186,6 +186,63 @@ add_rows(struct form *f, const struct api_field *fd, struct json_object *v)
 	return 0;
 }
 
+/* {"NAME": "value" | null}: the sealed variables (null and left-out names are removed). */
+static int
+add_secret_map(struct form *f, const struct api_field *fd, struct json_object *v)
+{
+	struct ctx *c = f->c;
+	size_t n = 0;
+	int rc;
+	if (!json_object_is_type(v, json_type_object)) {
+		type_error(f, fd, "an object of names and values");
+		return 0;
+	}
+	if ((rc = api_form_add(c, arena_printf(c->a, "%ss_given", fd->field), "1")) != 0)
+		return rc;
+	json_object_object_foreach(v, key, val)
+	{
+		if (!val)
+			continue;
+		if (!json_object_is_type(val, json_type_string)) {
+			type_error(f, fd, "an object whose values are strings");
+			continue;
+		}
+		const char *s = string_text(f, fd->member, val);
+		if (!s)
+			continue;
+		if ((rc =
+			 api_form_add(c, arena_printf(c->a, "%s[%zu][name]", fd->field, n), key)) ||
+		    (rc = api_form_add(c, arena_printf(c->a, "%s[%zu][value]", fd->field, n), s)))
+			return rc;
+		n++;
+	}
+	return 0;
+}
+
+/* A list of words as an array of strings or one string; joined by spaces. */
+static int
+add_words(struct form *f, const struct api_field *fd, struct json_object *v)
+{
+	struct buf *b = buf_new_arena(f->c->a);
+	if (json_object_is_type(v, json_type_string))
+		return api_form_add(f->c, fd->field, json_object_get_string(v));
+	if (!b || !json_object_is_type(v, json_type_array)) {
+		type_error(f, fd, "an array of strings");
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string)) {
+			type_error(f, fd, "an array of strings");
+			return 0;
+		}
+		if (b->len)
+			buf_putc(b, ' ');
+		buf_puts(b, json_object_get_string(e));
+	}
+	return api_form_add(f->c, fd->field, b->data ? b->data : "");
+}
+
 /* One member by its kind; an HTTP_E* code past a limit, else 0. */
 static int
 add_member(struct form *f, const struct api_field *fd, struct json_object *v)
@@ -216,6 +273,10 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 			s = string_text(f, fd->field, v);
 		return s ? api_form_add(c, fd->field, s) : 0;
 	}
+	case API_SECRET_MAP:
+		return add_secret_map(f, fd, v);
+	case API_WORDS:
+		return add_words(f, fd, v);
 	case API_TEXT:
 	default: {
 		const char *s = scalar_text(f, fd, v);

@@ -17,6 +17,9 @@ enum api_kind {
 	API_ROWS,   /* [{key, value, description, required}] -> name[N][key]=... */
 	API_JSON,   /* a string as it is, any other JSON value as its JSON text */
 	API_SECRET, /* string -> name=value (blank keeps the stored one); null -> clear_name=1 */
+	API_SECRET_MAP, /* {"NAME": "value"} -> name_given=1&name[N][name]=NAME&name[N][value]=...
+			 * ("" keeps the stored value; a name left out or null is removed) */
+	API_WORDS,	/* ["a", "b"] or "a b" -> name=a b */
 };
 
 struct api_field {

@@ -23,11 +23,21 @@ static const struct api_field DETAIL_FIELDS[] = {
 #define NDETAIL (sizeof(DETAIL_FIELDS) / sizeof(DETAIL_FIELDS[0]))
 
 static const struct api_field AUTH_FIELDS[] = {
-    {"auth_type", "auth_type", API_TEXT}, {"verify_ssl", "verify_ssl", API_BOOL},
-    {"username", "username", API_TEXT},	  {"password", "password", API_SECRET},
-    {"token", "token", API_SECRET},	  {"token_url", "token_url", API_TEXT},
-    {"client_id", "client_id", API_TEXT}, {"client_secret", "client_secret", API_SECRET},
-    {"scope", "scope", API_TEXT},	  {"client_auth", "client_auth", API_TEXT},
+    {"auth_type", "auth_type", API_TEXT},
+    {"verify_ssl", "verify_ssl", API_BOOL},
+    {"username", "username", API_TEXT},
+    {"password", "password", API_SECRET},
+    {"token", "token", API_SECRET},
+    {"token_url", "token_url", API_TEXT},
+    {"client_id", "client_id", API_TEXT},
+    {"client_secret", "client_secret", API_SECRET},
+    {"scope", "scope", API_TEXT},
+    {"client_auth", "client_auth", API_TEXT},
+    {"api_key_name", "api_key_name", API_TEXT},
+    {"api_key", "api_key", API_SECRET},
+    {"api_key_in", "api_key_in", API_TEXT},
+    {"secrets", "secret", API_SECRET_MAP},
+    {"allowed_origins", "allowed_origins", API_WORDS},
     {"version", "version", API_TEXT},
 };
 #define NAUTH (sizeof(AUTH_FIELDS) / sizeof(AUTH_FIELDS[0]))
@@ -36,9 +46,14 @@ static const struct api_field AUTH_FIELDS[] = {
 static const struct {
 	const char *member, *column;
 } AUTH_KEEP[] = {
-    {"auth_type", "auth_type"}, {"username", "auth_username"},
-    {"token_url", "token_url"}, {"client_id", "client_id"},
-    {"scope", "scope"},		{"client_auth", "client_auth"},
+    {"auth_type", "auth_type"},
+    {"username", "auth_username"},
+    {"token_url", "token_url"},
+    {"client_id", "client_id"},
+    {"scope", "scope"},
+    {"client_auth", "client_auth"},
+    {"api_key_name", "api_key_name"},
+    {"api_key_in", "api_key_in"},
 };
 
 static const struct api_field CATEGORY_FIELDS[] = {
@@ -78,7 +93,24 @@ str_or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* The authorization members: settings as stored, secrets as *_set booleans. */
+/* "a b" -> ["a", "b"]. */
+static struct json_object *
+words_json(const char *s)
+{
+	struct json_object *arr = json_object_new_array();
+	for (const char *p = s ? s : ""; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+		p += n;
+	}
+	return arr;
+}
+
+/* The authorization members: settings as stored, secrets as *_set booleans, the sealed
+ * variables by name only. */
 static void
 auth_members(struct json_object *o, const struct db_rows *a)
 {
@@ -86,6 +118,7 @@ auth_members(struct json_object *o, const struct db_rows *a)
 	    {"password_set", "auth_password"},
 	    {"token_set", "auth_token"},
 	    {"client_secret_set", "client_secret"},
+	    {"api_key_set", "api_key"},
 	};
 	jset_str(o, "auth_type", db_get(a, 0, "auth_type"));
 	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
@@ -94,10 +127,15 @@ auth_members(struct json_object *o, const struct db_rows *a)
 	jset_str(o, "client_id", db_get_str(a, 0, "client_id"));
 	jset_str(o, "scope", db_get_str(a, 0, "scope"));
 	jset_str(o, "client_auth", db_get_str(a, 0, "client_auth"));
+	jset_str(o, "api_key_name", db_get_str(a, 0, "api_key_name"));
+	jset_str(o, "api_key_in", db_get_str(a, 0, "api_key_in"));
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
 		const char *v = db_get(a, 0, secrets[i][1]);
 		jset_bool(o, secrets[i][0], v && *v);
 	}
+	jset(o, "secrets", words_json(db_get_str(a, 0, "variables")));
+	jset(o, "allowed_origins", words_json(db_get_str(a, 0, "allowed_origins")));
+	jset_str(o, "token_origin", db_get_str(a, 0, "token_origin"));
 }
 
 /* One connector as the API shows it; DB_ENOTFOUND when it is gone. */

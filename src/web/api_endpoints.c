@@ -257,8 +257,10 @@ execute_result(struct ctx *c, const struct connector_run_out *t)
 	return web_json(c, 200, o);
 }
 
-/* A run that did not get an answer: 422 for data the templates cannot use, 504 for a
- * timeout, 503 when every outbound slot is busy, else 502; {"message", "code"}. */
+/* A run that did not get an answer: 422 for data the templates cannot use, 403 when the
+ * request would carry the connector's credentials to an origin they are not bound to (nothing
+ * was sent), 504 for a timeout, 503 when every outbound slot is busy, else 502;
+ * {"message", "code"}. */
 static int
 execute_failed(struct ctx *c, const struct connector_run_out *t)
 {
@@ -271,6 +273,8 @@ execute_failed(struct ctx *c, const struct connector_run_out *t)
 		json_object_array_add(arr, json_object_new_string(msg));
 		jset(errs, "data", arr);
 		status = 422;
+	} else if (!strcmp(code, "EORIGIN")) {
+		status = 403;
 	} else if (!strcmp(code, "ETIMEOUT") || !strcmp(code, "ECONNECT_TIMEOUT")) {
 		status = 504;
 	} else if (!strcmp(code, "EBUSY")) {

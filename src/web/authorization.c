@@ -10,6 +10,8 @@
 #include "save.h"
 
 #define AUTH_SECRET_MAX 8192
+#define AUTH_VARS_MAX	50 /* sealed variables per connector */
+#define AUTH_VAR_ROWS	2  /* empty rows the form offers for new ones */
 #define M(t)		(1u << (t))
 #define M_OAUTH		(M(AUTH_OAUTH2_PASSWORD) | M(AUTH_OAUTH2_CLIENT_CREDENTIALS))
 
@@ -34,6 +36,7 @@ static const struct auth_text auth_texts[] = {
     {"username", "auth_username", "User", 255, M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD),
      M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD)},
     {"scope", "scope", "Scope", 1024, M(AUTH_OAUTH2_CLIENT_CREDENTIALS), 0},
+    {"api_key_name", "api_key_name", "Key name", 255, M(AUTH_API_KEY), M(AUTH_API_KEY)},
 };
 #define AUTH_TEXTS (sizeof(auth_texts) / sizeof(auth_texts[0]))
 
@@ -52,6 +55,7 @@ static const struct auth_secret auth_secrets[] = {
     {CONNECTOR_SECRET_TOKEN, "token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER)},
     {CONNECTOR_SECRET_CLIENT_SECRET, "client_secret", "client_secret", "Client Secret", M_OAUTH,
      M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
+    {CONNECTOR_SECRET_API_KEY, "api_key", "api_key", "API Key", M(AUTH_API_KEY), M(AUTH_API_KEY)},
 };
 #define AUTH_SECRETS (sizeof(auth_secrets) / sizeof(auth_secrets[0]))
 
@@ -65,7 +69,18 @@ struct auth_input {
 	const char *text[AUTH_TEXTS];
 	const char *secret[AUTH_SECRETS];
 	int secret_changed[AUTH_SECRETS];
+	int secret_kept[AUTH_SECRETS]; /* the stored value stays (not typed again) */
 	int typed_secret; /* the user typed a secret that a re-rendered form will not show */
+	const char *api_key_in;
+	/* sealed variables (vars_given: the form or body lists them) */
+	int vars_given;
+	const char *var_names[AUTH_VARS_MAX];
+	const char *var_values[AUTH_VARS_MAX]; /* sealed */
+	size_t nvars;
+	int vars_kept;	  /* a stored variable's value stays */
+	int vars_changed; /* names or values differ from the stored ones */
+	const char *allowed_origins;
+	const char *token_origin;
 };
 
 static const char *
@@ -113,6 +128,63 @@ auth_secret_state(const struct db_rows *row)
 	return o;
 }
 
+/* 1 when word is one of the space-separated words of list (case matters). */
+static int
+auth_word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len == n && !strncmp(p, word, n))
+			return 1;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+/* The rows of the sealed variables: the stored names (values never shown), or what the form
+ * sent when it is shown again, then empty rows for new ones. */
+static struct json_object *
+auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *stored = db_get_str(row, 0, "variables");
+	size_t n = 0;
+	if (http_form_get(c->req, "secrets_given")) {
+		for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
+			const char *name =
+			    http_form_get(c->req, arena_printf(c->a, "secret[%zu][name]", i));
+			if (!name || !*name)
+				continue;
+			struct json_object *o = json_object_new_object();
+			jset_int(o, "n", (long long)n++);
+			jset_str(o, "name", name);
+			jset_bool(o, "set", auth_word_in(name, stored));
+			json_object_array_add(arr, o);
+		}
+	} else {
+		for (const char *p = stored; *p;) {
+			size_t len = strcspn(p, " ");
+			struct json_object *o = json_object_new_object();
+			jset_int(o, "n", (long long)n++);
+			jset_str(o, "name", arena_strndup(c->a, p, len));
+			jset_bool(o, "set", 1);
+			json_object_array_add(arr, o);
+			p += len;
+			p += strspn(p, " ");
+		}
+	}
+	for (size_t i = 0; i < AUTH_VAR_ROWS; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "n", (long long)n++);
+		jset_str(o, "name", "");
+		json_object_array_add(arr, o);
+	}
+	(void)f;
+	return arr;
+}
+
 static int
 auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 {
@@ -126,6 +198,9 @@ auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 	jset_str(d, "request_token_url", auth_path(c, "/authorization/request-token"));
 	jset(d, "methods", auth_method_choices(type ? json_object_get_string(type) : "none"));
 	jset(d, "secret_set", auth_secret_state(row));
+	jset(d, "variables", auth_variable_rows(c, f, row));
+	jset_str(d, "stored_origins", db_get_str(row, 0, "allowed_origins"));
+	jset_str(d, "token_origin", db_get_str(row, 0, "token_origin"));
 	form_put(f, d);
 	return web_render(c, status, "authorization", d);
 }
@@ -140,6 +215,8 @@ auth_values_from_row(struct form *f, const struct db_rows *row)
 		jset_str(f->values, auth_texts[i].field, db_get(row, 0, auth_texts[i].column));
 	const char *ca = db_get(row, 0, "client_auth");
 	jset_bool(f->values, "client_auth_basic", ca && !strcmp(ca, "basic"));
+	jset_bool(f->values, "api_key_query", !strcmp(db_get_str(row, 0, "api_key_in"), "query"));
+	jset_str(f->values, "allowed_origins", db_get_str(row, 0, "allowed_origins"));
 	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
 }
 
@@ -202,6 +279,19 @@ auth_read_texts(struct form *f, struct auth_input *in)
 	}
 }
 
+static const char *auth_text_of(const struct auth_input *in, const char *field);
+
+/* An RFC 7230 token, for the API key's header name ("" passes: the required check says). */
+static int
+auth_header_name_ok(const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-.^_`|~", *p)))
+			return 0;
+	return 1;
+}
+
 /* A newly typed secret: checked and sealed into *out; 0 on success. */
 static int
 auth_seal(struct form *f, long long id, const struct auth_secret *s, const char *typed,
@@ -251,10 +341,166 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 		}
 		in->secret[i] = clear_name && form_checkbox(f->c, clear_name) ? NULL : stored;
 		in->secret_changed[i] = in->secret[i] != stored;
+		in->secret_kept[i] = in->secret[i] != NULL;
 		if (!in->secret[i] && (s->required & M(in->type)) && !in->secrets_later)
 			form_error(f, s->field,
 				   arena_printf(f->c->a, "The %s field is required.", s->label));
 	}
+}
+
+/* The sealed variables: rows secret[N][name] / secret[N][value]. A typed value is sealed; a
+ * blank one keeps the stored value of that name; a stored name no row lists is removed.
+ * Only when the form (or the JSON body) lists them at all: secrets_given. */
+static void
+auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input *in)
+{
+	struct ctx *c = f->c;
+	struct db_rows stored;
+	memset(&stored, 0, sizeof(stored));
+	if (!(in->vars_given = http_form_get(c->req, "secrets_given") != NULL)) {
+		/* Not listed: every stored one stays, bound where it is. */
+		in->vars_kept = *db_get_str(row, 0, "variables") != '\0';
+		return;
+	}
+	if (in->id && db_connector_variables(c->db, c->a, in->id, &stored) != DB_OK) {
+		form_error(f, "secrets", "The sealed variables cannot be read now; try again.");
+		return;
+	}
+	for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
+		const char *nf = arena_printf(c->a, "secret[%zu][name]", i);
+		const char *vf = arena_printf(c->a, "secret[%zu][value]", i);
+		const char *name = http_form_get(c->req, nf);
+		const char *typed = http_form_get(c->req, vf);
+		const char *old = NULL;
+		if (!name || !*name)
+			continue;
+		if (!connector_variable_name_ok(name)) {
+			form_error(
+			    f, nf,
+			    "A variable name has 1 to 64 letters, digits and underscores and "
+			    "does not start with a digit.");
+			continue;
+		}
+		for (size_t k = 0; k < in->nvars; k++)
+			if (!strcmp(in->var_names[k], name))
+				form_error(f, nf, "Each variable name may be used once.");
+		for (size_t k = 0; k < stored.nrows; k++)
+			if (!strcmp(db_get_str(&stored, k, "name"), name))
+				old = db_get(&stored, k, "value");
+		char *sealed = NULL;
+		if (typed && *typed) {
+			in->typed_secret = 1;
+			if (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed))
+				form_error(
+				    f, vf,
+				    arena_printf(c->a,
+						 "The value of %s must be at most %d characters "
+						 "without line breaks.",
+						 name, AUTH_SECRET_MAX));
+			else if (!c->app->have_keys ||
+				 connector_variable_seal(&c->app->keys, c->a, in->id, name, typed,
+							 strlen(typed), &sealed) != 0)
+				form_error(f, vf,
+					   "This server cannot store secrets (no key is loaded).");
+			in->vars_changed = 1;
+		} else if (old) {
+			sealed = (char *)old;
+			in->vars_kept = 1;
+		} else {
+			form_error(f, vf, arena_printf(c->a, "Enter a value for %s.", name));
+		}
+		if (sealed && in->nvars < AUTH_VARS_MAX) {
+			in->var_names[in->nvars] = name;
+			in->var_values[in->nvars++] = sealed;
+		}
+	}
+	if (in->nvars != stored.nrows)
+		in->vars_changed = 1;
+}
+
+/* Origins of the endpoints' URLs whose scheme and host are written out (no template), and
+ * of the URL Token for OAuth: what the credentials are bound to when the secrets are
+ * entered with the allowed origins left blank. */
+static const char *
+auth_derived_origins(struct ctx *c, const struct auth_input *in)
+{
+	struct db_rows eps;
+	struct buf *b = buf_new_arena(c->a);
+	const char *bad = NULL;
+	if (!b)
+		return "";
+	if (in->id && db_endpoint_list(c->db, c->a, in->id, &eps) == DB_OK) {
+		for (size_t i = 0; i < eps.nrows; i++) {
+			const char *o = outbound_static_origin(c->a, db_get_str(&eps, i, "url"));
+			if (o) {
+				buf_puts(b, o);
+				buf_putc(b, ' ');
+			}
+		}
+	}
+	if (M_OAUTH & M(in->type)) {
+		const char *o = outbound_origin(c->a, in->text[0]);
+		if (o)
+			buf_puts(b, o);
+	}
+	const char *list = outbound_origin_list(c->a, b->data ? b->data : "", &bad);
+	return list ? list : "";
+}
+
+/* The allowed origins and the token origin. Both are what the stored secrets are bound to,
+ * so they change only in a save that keeps no stored secret (each is entered again or
+ * removed): else the secrets would follow them to the new place. */
+static void
+auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *in)
+{
+	struct ctx *c = f->c;
+	const char *stored = db_get_str(row, 0, "allowed_origins");
+	const char *stored_token = db_get_str(row, 0, "token_origin");
+	const char *typed = http_form_get(c->req, "allowed_origins");
+	const char *bad = NULL;
+	int kept = in->vars_kept, typed_any = in->typed_secret;
+	for (size_t i = 0; i < AUTH_SECRETS; i++)
+		kept |= in->secret_kept[i];
+	in->allowed_origins = stored;
+	if (!typed && typed_any && !kept)
+		in->allowed_origins = auth_derived_origins(c, in);
+	if (typed) {
+		jset_str(f->values, "allowed_origins", typed);
+		const char *list = outbound_origin_list(c->a, typed, &bad);
+		if (!list) {
+			form_error(
+			    f, "allowed_origins",
+			    arena_printf(c->a,
+					 "\"%s\" is not an origin: write scheme://host:port, "
+					 "e.g. https://api.example.com:443.",
+					 bad ? bad : ""));
+			return;
+		}
+		if (!*list && typed_any && !kept)
+			list = auth_derived_origins(c, in);
+		if (strcmp(list, stored) != 0 && kept)
+			form_error(
+			    f, "allowed_origins",
+			    "The allowed origins can be changed only together with entering "
+			    "every secret of this Data Connector again (its credentials would "
+			    "go to the new origins).");
+		else
+			in->allowed_origins = list;
+	}
+	/* The OAuth Client Secret and Password: bound to the URL Token's origin. */
+	in->token_origin = "";
+	if (!(M_OAUTH & M(in->type)))
+		return;
+	const char *origin = outbound_origin(c->a, in->text[0]);
+	int kept_oauth = in->secret_kept[0] || in->secret_kept[2]; /* password, client secret */
+	in->token_origin = origin ? origin : "";
+	if (kept_oauth && origin && strcmp(origin, stored_token) != 0)
+		form_error(f, "token_url",
+			   arena_printf(c->a,
+					"The URL Token is at %s, but the stored Client Secret and "
+					"Password may only be sent to %s: enter them again to use "
+					"this URL Token.",
+					origin, *stored_token ? stored_token : "no token URL yet"));
 }
 
 /* Reads and checks the whole form into in. */
@@ -285,7 +531,19 @@ auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int 
 	jset_bool(f->values, "client_auth_basic", !strcmp(in->client_auth, "basic"));
 	if (!(M_OAUTH & M(in->type)))
 		in->client_auth = "body";
+	const char *kin = form_text(f, "api_key_in");
+	in->api_key_in = kin && !strcmp(kin, "query") ? "query" : "header";
+	if (kin && *kin && strcmp(kin, "query") != 0 && strcmp(kin, "header") != 0)
+		form_error(f, "api_key_in", "Choose where the API key is sent.");
+	jset_bool(f->values, "api_key_query", !strcmp(in->api_key_in, "query"));
+	if (in->type == AUTH_API_KEY && !strcmp(in->api_key_in, "header") &&
+	    !auth_header_name_ok(auth_text_of(in, "api_key_name")))
+		form_error(
+		    f, "api_key_name",
+		    "The Key name must be a header name (letters, digits and !#$%&'*+-.^_`|~).");
 	auth_read_secrets(f, row, in);
+	auth_read_variables(f, row, in);
+	auth_read_origins(f, row, in);
 }
 
 /* Changed setting names for the audit log; never a value. */
@@ -305,6 +563,12 @@ auth_changes(struct ctx *c, const struct db_rows *row, const struct auth_input *
 	audit_field(&af, "client_auth", strcmp(in->client_auth, ca ? ca : "body") != 0);
 	for (size_t i = 0; i < AUTH_SECRETS; i++)
 		audit_field(&af, auth_secrets[i].field, in->secret_changed[i]);
+	audit_field(&af, "api_key_in", strcmp(in->api_key_in, db_get_str(row, 0, "api_key_in")));
+	audit_field(&af, "secrets", in->vars_given && in->vars_changed);
+	audit_field(&af, "allowed_origins",
+		    strcmp(in->allowed_origins, db_get_str(row, 0, "allowed_origins")) != 0);
+	audit_field(&af, "token_origin",
+		    strcmp(in->token_origin, db_get_str(row, 0, "token_origin")) != 0);
 	return audit_fields_text(&af);
 }
 
@@ -341,6 +605,15 @@ auth_fields_of(const struct auth_input *in, struct db_auth_fields *out)
 	out->token = auth_secret_of(in, "token");
 	out->client_secret = auth_secret_of(in, "client_secret");
 	out->client_auth = in->client_auth;
+	out->api_key_name = auth_text_of(in, "api_key_name");
+	out->api_key = auth_secret_of(in, "api_key");
+	out->api_key_in = in->api_key_in;
+	out->allowed_origins = in->allowed_origins;
+	out->token_origin = in->token_origin;
+	out->vars_given = in->vars_given;
+	out->var_names = in->var_names;
+	out->var_values = in->var_values;
+	out->nvars = in->nvars;
 }
 
 /* "Use this token" from the Request token screen: the form again with the token in the

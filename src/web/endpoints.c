@@ -441,6 +441,30 @@ ep_method_choices(const char *current)
 	return arr;
 }
 
+/* The warning beside the URL when the connector has credentials and the URL's origin (when
+ * its scheme and host are written out) is not one they may be sent to; NULL otherwise. */
+static const char *
+ep_origin_warning(struct ctx *c, struct form *f)
+{
+	struct db_rows r;
+	struct json_object *u = NULL;
+	if (!json_object_object_get_ex(f->values, "url", &u) || !u ||
+	    db_connector_auth_get(c->db, c->a, c->ids[0], &r) != DB_OK)
+		return NULL;
+	const char *type = db_get_str(&r, 0, "auth_type");
+	const char *allowed = db_get_str(&r, 0, "allowed_origins");
+	if (!strcmp(type, "none") && !*db_get_str(&r, 0, "variables"))
+		return NULL;
+	const char *origin = outbound_static_origin(c->a, json_object_get_string(u));
+	if (!origin || outbound_origin_listed(origin, allowed))
+		return NULL;
+	return arena_printf(
+	    c->a,
+	    "Credentials of this Data Connector may only be sent to %s; this URL is "
+	    "at %s, so a Test or call of it will be refused.",
+	    *allowed ? allowed : "no origin yet", origin);
+}
+
 /* The editor page. headers/params are row objects (borrowed); for a rebuild the empty
  * rows stay and one is added where asked. */
 static int
@@ -463,6 +487,9 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
 	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));
 	jset(d, "methods", ep_method_choices(m ? json_object_get_string(m) : "GET"));
+	const char *warn = ep_origin_warning(c, f);
+	if (warn)
+		jset_str(d, "origin_warning", warn);
 	form_put(f, d);
 	return ep_render(c, status, "endpoint_form", d);
 }

@@ -14,14 +14,16 @@
 
 /* ------------------------------------------------------------------- export */
 
-/* The authorization settings; secrets are never exported. */
+/* The authorization settings; secrets (the sealed variables too, and the origins they are
+ * bound to) are never exported. */
 static struct json_object *
 export_auth(const struct db_rows *a)
 {
 	static const char *const cols[][2] = {
 	    {"username", "auth_username"},  {"token_url", "token_url"},
 	    {"client_id", "client_id"},	    {"scope", "scope"},
-	    {"client_auth", "client_auth"},
+	    {"client_auth", "client_auth"}, {"api_key_name", "api_key_name"},
+	    {"api_key_in", "api_key_in"},
 	};
 	struct json_object *o = json_object_new_object();
 	jset_str(o, "auth_type", db_get_str(a, 0, "auth_type"));
@@ -161,7 +163,8 @@ static const struct api_field IMPORT_AUTH_FIELDS[] = {
     {"auth_type", "auth_type", API_TEXT},     {"verify_ssl", "verify_ssl", API_BOOL},
     {"username", "username", API_TEXT},	      {"token_url", "token_url", API_TEXT},
     {"client_id", "client_id", API_TEXT},     {"scope", "scope", API_TEXT},
-    {"client_auth", "client_auth", API_TEXT},
+    {"client_auth", "client_auth", API_TEXT}, {"api_key_name", "api_key_name", API_TEXT},
+    {"api_key_in", "api_key_in", API_TEXT},
 };
 
 /* Copies the errors of a sub-form into the import's, under prefix. */
@@ -323,7 +326,8 @@ import_auth(struct import *im)
 	if (rc != DB_OK)
 		return rc;
 	form_init(&sub, c);
-	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS, 7)) != 0)
+	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS,
+			   sizeof(IMPORT_AUTH_FIELDS) / sizeof(IMPORT_AUTH_FIELDS[0]))) != 0)
 		return rc;
 	api_form_default(c, a, "verify_ssl", "verify_ssl", "1");
 	api_form_add(c, "version", db_get_str(&d, 0, "version"));
@@ -410,6 +414,7 @@ import_secrets(const char *type)
 	    {"bearer", "Token"},
 	    {"oauth2_password", "Password and Client Secret"},
 	    {"oauth2_client_credentials", "Client Secret"},
+	    {"api_key", "API Key"},
 	};
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
 		if (!strcmp(type, needs[i][0]))

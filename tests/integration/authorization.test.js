@@ -198,6 +198,8 @@ test('switching the method drops the secrets the new method does not use', async
   r = await saveAuth(admin, id, {
     auth_type: 'oauth2_password', verify_ssl: '1', token_url: `${env('OAUTH_URL')}/token`, client_id: 'dcgate',
     client_secret: SECRET.client_secret, username: 'bob',
+    // The Basic password was bound to the connector's origins, not to this URL Token: entered again.
+    password: SECRET.password,
   }, pages);
   assert.equal(r.status, 303, `oauth2_password saved: ${fieldError(r.text, 'password') || r.status}`);
   let s = row(id);
@@ -341,19 +343,26 @@ test('Get Access Token: a refusal shows the status and a plain explanation', asy
 
 test('Basic and Bearer: the echo server sees the Authorization header', async () => {
   const id = await connector(admin);
-  let r = await saveAuth(admin, id, { auth_type: 'basic', verify_ssl: '1', username: 'echo-user', password: 'echo-pass' });
+  // No endpoint yet: the origin the secrets may go to is given with them.
+  let r = await saveAuth(admin, id, { auth_type: 'basic', verify_ssl: '1', username: 'echo-user', password: 'echo-pass', allowed_origins: env('ECHO_URL') });
   assert.equal(r.status, 303);
   const eid = await addEndpoint(admin, id, { url: `${env('ECHO_URL')}/echo` });
   let html = await runTest(admin, id, eid);
   assert.equal(statusOf(html), 200);
-  assert.equal(echoOf(html).headers.authorization, `Basic ${Buffer.from('echo-user:echo-pass').toString('base64')}`);
+  // What the echo server got comes back masked: no secret of the connector leaves dcgate.
+  assert.equal(echoOf(html).headers.authorization, 'Basic ****');
+  // The echo server's own check, with the password for it in a sealed variable.
+  r = await saveAuth(admin, id, { auth_type: 'basic', verify_ssl: '1', username: 'echo-user', secrets_given: '1', 'secret[0][name]': 'P', 'secret[0][value]': 'echo-pass' });
+  assert.equal(r.status, 303);
+  const basic = await addEndpoint(admin, id, { purpose: 'Basic', url: `${env('ECHO_URL')}/auth/basic?user=echo-user&pass={{secrets.P}}` });
+  assert.equal(statusOf(await runTest(admin, id, basic)), 200, 'the echo server accepted the Basic credentials');
   assert.match(byId(html, 'request-headers'), /Authorization\s*Basic \*\*\*\*/, 'shown masked');
   assert.match(html, /-H &#39;Authorization: Basic \*\*\*\*&#39;/, 'cURL masked');
 
   r = await saveAuth(admin, id, { auth_type: 'bearer', verify_ssl: '1', token: 'echo-token-123' });
   assert.equal(r.status, 303);
   html = await runTest(admin, id, eid);
-  assert.equal(echoOf(html).headers.authorization, 'Bearer echo-token-123');
+  assert.equal(echoOf(html).headers.authorization, 'Bearer ****');
   assert.match(byId(html, 'request-headers'), /Authorization\s*Bearer \*\*\*\*/);
   // The echo server's own check of the two schemes.
   const eid2 = await addEndpoint(admin, id, { purpose: 'Check', url: `${env('ECHO_URL')}/auth/bearer?token={{t}}`, sample_data: '{"t": "echo-token-123"}' });

@@ -62,7 +62,7 @@ test('a dump restored into a fresh database serves the same connectors, whose st
   const cat = await flow.createCategory(admin, unique('Backup cat'));
   const name = unique('Backed up');
   const id = await flow.createConnector(admin, { name, category_ids: [cat] });
-  await flow.setAuthorization(admin, id, { auth_type: 'basic', verify_ssl: '1', username: user, password: pass });
+  await flow.setAuthorization(admin, id, { auth_type: 'basic', verify_ssl: '1', username: user, password: pass, allowed_origins: env('ECHO_URL') });
   const stored = sql(`SELECT auth_password FROM connectors WHERE id = ${Number(id)}`)[0].auth_password || '';
   assert.ok(stored.length > 0 && !stored.includes(pass), 'the password is stored, sealed');
   const url = `${env('ECHO_URL')}/auth/basic?user=${user}&pass=${pass}`;

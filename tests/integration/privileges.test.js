@@ -104,7 +104,7 @@ test('started as root with server.user = nobody, dcgate serves as nobody; rotate
     const id = await flow.createConnector(c, { name: unique('Priv').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [catId] });
     const user = 'priv-user';
     const pass = `pw-${crypto.randomBytes(6).toString('hex')}`;
-    await flow.setAuthorization(c, id, { auth_type: 'basic', verify_ssl: '1', username: user, password: pass });
+    await flow.setAuthorization(c, id, { auth_type: 'basic', verify_ssl: '1', username: user, password: pass, allowed_origins: env('ECHO_URL') });
     const eid = await flow.addEndpoint(c, id, { purpose: 'Check', method: 'GET', url: `${env('ECHO_URL')}/auth/basic?user=${user}&pass=${pass}` });
     const opens = async () => {
       const text = ops.pageText((await flow.testEndpoint(c, id, eid)).text);

@@ -60,12 +60,15 @@ test('rotate-key re-seals every secret and every credential still works', async 
   assert.equal(c.status, 303);
   categoryId = sql(`SELECT id FROM categories WHERE name = '${cat}'`)[0].id;
 
-  const basic = await connector({ auth_type: 'basic', username: 'rot-user', password: 'rot-pass-1' });
-  const bearer = await connector({ auth_type: 'bearer', token: 'rot-token-2' });
+  // No endpoint yet: the origin the secrets may go to comes with them.
+  const basic = await connector({ auth_type: 'basic', username: 'rot-user', password: 'rot-pass-1',
+    allowed_origins: env('ECHO_URL'), secrets_given: '1', 'secret[0][name]': 'ROT', 'secret[0][value]': 'rot-pass-1' });
+  const bearer = await connector({ auth_type: 'bearer', token: 'rot-token-2', allowed_origins: env('ECHO_URL') });
   const cc = await connector({ auth_type: 'oauth2_client_credentials', token_url: `${env('OAUTH_URL')}/token`,
     client_id: 'rot-client', client_secret: 'rot-secret-3', scope: 'read' });
-  const eBasic = await endpoint(basic, `${env('ECHO_URL')}/echo`);
-  const eBearer = await endpoint(bearer, `${env('ECHO_URL')}/echo`);
+  // The echo server answers 401 unless the credentials are these (what comes back is masked).
+  const eBasic = await endpoint(basic, `${env('ECHO_URL')}/auth/basic?user=rot-user&pass={{secrets.ROT}}`);
+  const eBearer = await endpoint(bearer, `${env('ECHO_URL')}/auth/bearer?token=rot-token-2`);
   const eCc = await endpoint(cc, `${env('OAUTH_URL')}/resource`);
   await fetch(`${env('OAUTH_URL')}/__control/reset`, { method: 'POST' });
   assert.equal((await run(cc, eCc)).ok, true, 'client credentials work before');
@@ -95,10 +98,13 @@ test('rotate-key re-seals every secret and every credential still works', async 
   process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
   await waitFor(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
 
+  const vars = sql(`SELECT value FROM connector_secrets WHERE connector_id = ${basic}`);
+  assert.equal(/^v1:([0-9a-f]{16}):/.exec(vars[0].value)[1], after[0], 'the sealed variable is re-sealed too');
   const echoBasic = await run(basic, eBasic);
-  assert.equal(echoBasic.headers.authorization, `Basic ${Buffer.from('rot-user:rot-pass-1').toString('base64')}`);
+  assert.equal(echoBasic.path, '/auth/basic', 'the password and the sealed variable open under the new key');
   const echoBearer = await run(bearer, eBearer);
-  assert.equal(echoBearer.headers.authorization, 'Bearer rot-token-2');
+  assert.equal(echoBearer.path, '/auth/bearer', 'the token opens under the new key');
+  assert.equal(echoBearer.headers.authorization, 'Bearer ****');
   assert.equal((await run(cc, eCc)).ok, true, 'the cached token opens under the new key');
   assert.equal(oauthLog().length, 1, 'no new token request: the re-sealed cache was used');
   sql(`DELETE FROM token_cache WHERE connector_id = ${cc}`);

@@ -199,6 +199,10 @@ parse_args(struct probe *p, int argc, char **argv)
 	if (!p->req.url)
 		return -1;
 	p->ca.token_url = p->req.url;
+	/* As for a connector whose secrets were entered with this token URL. */
+	static struct arena origin_arena;
+	arena_init(&origin_arena, 1024);
+	p->ca.token_origin = outbound_origin(&origin_arena, p->req.url);
 	p->ca.verify_ssl = p->req.verify_tls;
 	return p->auth ? auth_setup(p) : 0;
 }

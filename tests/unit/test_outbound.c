@@ -664,6 +664,33 @@ test_auth(struct arena *a)
 	   "oauth without a token URL: %s", msg ? msg : "");
 }
 
+/* Origins: scheme and host in lower case, the default port written out; lists of them. */
+static void
+test_origin(struct arena *a)
+{
+	const char *bad = NULL;
+	is_str(outbound_origin(a, "HTTPS://API.Example.com/x?y=1"), "https://api.example.com:443",
+	       "origin with the default https port");
+	is_str(outbound_origin(a, "http://u:p@b.example:8080/"), "http://b.example:8080",
+	       "origin without user info");
+	is_str(outbound_origin(a, "http://[::1]:81/"), "http://[::1]:81", "IPv6 origin");
+	ok(outbound_origin(a, "ftp://a.example/") == NULL, "ftp has no origin here");
+	ok(outbound_origin(a, "not a url") == NULL, "a non-URL has no origin");
+	is_str(outbound_origin_list(
+		   a, "https://a.example, http://b.example:8080/\nhttps://a.example:443", &bad),
+	       "https://a.example:443 http://b.example:8080",
+	       "a list, normalized, duplicates dropped");
+	ok(outbound_origin_list(a, "https://a.example/path", &bad) == NULL && bad &&
+	       !strcmp(bad, "https://a.example/path"),
+	   "a URL with a path is not an origin");
+	ok(outbound_origin_listed("http://b.example:8080",
+				  "https://a.example:443 http://b.example:8080"),
+	   "listed");
+	ok(!outbound_origin_listed("http://b.example:80", "http://b.example:8080"), "port matters");
+	is_str(outbound_url_resolve(a, "http://a.example/x/y?q", "../z"), "http://a.example/z",
+	       "a relative Location");
+}
+
 int
 main(void)
 {
@@ -681,6 +708,7 @@ main(void)
 	test_strerror();
 	test_send_refusals(&a);
 	test_auth(&a);
+	test_origin(&a);
 	arena_free(&a);
 	curl_global_cleanup();
 	return tap_done();

@@ -10,7 +10,7 @@ DC_MARIADB_SOCKET=${DC_MARIADB_SOCKET:-$DC_WORK/run/mysql.sock}
 declare -F api_post >/dev/null || dc_die "test-proxy.sh needs api.sh (api_post) sourced first"
 
 tp_conn=$(api_post /api/1.0/data-connectors "{\"name\": \"Bench Test Proxy\", \"category_ids\": [$api_cat],
-	\"auth_type\": \"bearer\", \"token\": \"bench-bearer-secret\"}")
+	\"auth_type\": \"bearer\", \"token\": \"bench-bearer-secret\", \"allowed_origins\": [\"$base\"]}")
 [ -n "$tp_conn" ] || dc_die "bench Test connector: create failed"
 tp_ep=$(api_post "/api/1.0/data-connectors/$tp_conn/endpoints" \
 	"{\"purpose\": \"Static\", \"url\": \"$base/static/bench.html\", \"timeout\": 10}")
