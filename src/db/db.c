@@ -296,6 +296,9 @@ static void
 pool_mark_down(void)
 {
 	atomic_store(&pool.down_until_ms, now_ms() + DB_DOWN_MS);
+	pthread_mutex_lock(&pool.lock);
+	pthread_cond_broadcast(&pool.freed); /* waiters answer now instead of at their deadline */
+	pthread_mutex_unlock(&pool.lock);
 }
 
 /* Borrows a connection: an idle one, a new one while under database.pool, else waits for
@@ -312,6 +315,13 @@ pool_take(struct db *db)
 	struct timespec until = deadline_ms(pool.timeout_s * 1000);
 	pthread_mutex_lock(&pool.lock);
 	while (!pool.idle && pool.total >= pool.max) {
+		int64_t d = atomic_load(&pool.down_until_ms);
+		if (d && now_ms() < d) {
+			/* The connections this caller waited for ran out their time meanwhile. */
+			pthread_mutex_unlock(&pool.lock);
+			snprintf(db->errmsg, sizeof(db->errmsg), "database unavailable");
+			return DB_EDOWN;
+		}
 		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &until) == ETIMEDOUT) {
 			pthread_mutex_unlock(&pool.lock);
 			snprintf(db->errmsg, sizeof(db->errmsg),
