@@ -13,6 +13,7 @@
 #include "app.h"
 #include "connector/connector.h"
 #include "db/logs.h"
+#include "db/users.h"
 #include "web/web.h"
 
 static int
@@ -118,10 +119,6 @@ cmd_init_key(struct app *app)
 	return 1;
 }
 
-static const char SQL_USER_ADD[] =
-    "INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
-    " VALUES (?, ?, ?, ?, ?)";
-
 static int
 cmd_create_user(struct app *app, int argc, char **argv)
 {
@@ -155,16 +152,16 @@ cmd_create_user(struct app *app, int argc, char **argv)
 	} else if (db_open(&db, &app->cfg) != DB_OK) {
 		fprintf(stderr, "dcgate-admin: cannot connect to the database\n");
 	} else {
-		int rc = db_exec(db, SQL_USER_ADD, "ssssi", name, display, email, hash,
-				 (long long)super);
+		long long id = 0;
+		int rc = db_user_add_cli(db, name, display, email, hash, super, &id);
 		if (rc == DB_EDUP)
 			fprintf(stderr, "dcgate-admin: user %s already exists\n", name);
 		else if (rc != DB_OK)
 			fprintf(stderr, "dcgate-admin: cannot create user: %s\n", db_errmsg(db));
 		else {
 			struct user who = {.id = 0, .username = "dcgate-admin"};
-			audit_write(db, &who, "user.create", "user", (long long)db_last_id(db),
-				    super ? "super admin" : "", "cli");
+			audit_write(db, &who, "user.create", "user", id, super ? "super admin" : "",
+				    "cli");
 			printf("created user %s\n", name);
 			ok = 1;
 		}

@@ -6,90 +6,8 @@
 #include <string.h>
 
 #include "../crypt/crypt.h"
+#include "../db/sessions.h"
 #include "auth.h"
-
-/* A user's permissions: its own and its groups', as two comma-separated columns. */
-#define SQL_PERMS_OF(uid)                                                                          \
-	"(SELECT GROUP_CONCAT(permission) FROM user_permissions WHERE user_id = " uid ")"          \
-	" AS perms, (SELECT GROUP_CONCAT(gp.permission) FROM group_permissions gp"                 \
-	" JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = " uid ")"            \
-	" AS group_perms"
-
-/* The change counters of sql/005_generations.sql, read with the session or token: each the
- * sum of one row per database server (sql/009_node_counters.sql: saves through different
- * Galera nodes write different rows), a short range of the primary key each. NULL when no
- * row is there turns the caches off. */
-#define SQL_GENS_COLS                                                                              \
-	"(SELECT SUM(n) FROM generations WHERE id = 1) AS gen_connectors,"                         \
-	" (SELECT SUM(n) FROM generations WHERE id = 2) AS gen_categories,"                        \
-	" (SELECT SUM(n) FROM generations WHERE id = 3) AS gen_accounts"
-
-/* Everything a sign-in needs before it hashes a password, in one round trip: this address's
- * recent failures over any names (count and seconds since the newest), the seconds left on
- * a lock of this (user name, address) pair, and the user row when the name exists. */
-static const char SQL_LOGIN_CHECK[] =
-    "SELECT f.n AS addr_failures, f.since AS addr_since,"
-    " (SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), MAX(l.locked_until)) FROM login_locks l"
-    "  WHERE l.username = ? AND l.remote_addr = ? AND l.locked_until > UTC_TIMESTAMP())"
-    " AS locked_for, u.id, u.password_hash, u.is_active"
-    " FROM (SELECT COUNT(*) AS n, TIMESTAMPDIFF(SECOND, MAX(failed_at), UTC_TIMESTAMP()) AS since"
-    "  FROM login_failures WHERE remote_addr = ? AND failed_at > UTC_TIMESTAMP() - INTERVAL ?"
-    "  SECOND) f LEFT JOIN users u ON u.username = ?";
-static const char SQL_FAILURE_ADD[] =
-    "INSERT INTO login_failures (username, remote_addr, failed_at) VALUES (?, ?, UTC_TIMESTAMP())";
-/* The pair's failures within the window since its last lock ended. */
-static const char SQL_FAILURES_RECENT[] =
-    "SELECT COUNT(*) AS n FROM login_failures WHERE username = ? AND remote_addr = ?"
-    " AND failed_at > UTC_TIMESTAMP() - INTERVAL ? SECOND"
-    " AND failed_at >= COALESCE((SELECT MAX(locked_until) FROM login_locks"
-    "  WHERE username = ? AND remote_addr = ?), '1000-01-01')";
-static const char SQL_FAILURES_CLEAR[] =
-    "DELETE FROM login_failures WHERE username = ? AND remote_addr = ?";
-/* Nothing reads failures older than the window, nor locks that ended before it (the
- * count of a pair starts at its last lock's end): each failure deletes a few, so the
- * tables stay about as small as the failures of one window. */
-static const char SQL_FAILURES_EXPIRE[] =
-    "DELETE FROM login_failures WHERE failed_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
-static const char SQL_LOCKS_EXPIRE[] =
-    "DELETE FROM login_locks WHERE locked_until < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100";
-static const char SQL_PAIR_LOCK[] = "INSERT INTO login_locks (username, remote_addr, locked_until)"
-				    " VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"
-				    " ON DUPLICATE KEY UPDATE locked_until = VALUES(locked_until)";
-static const char SQL_SESSION_ADD[] =
-    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at,"
-    " remote_addr) VALUES (?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)";
-/* The session and the counters only: the user row and its permissions come from the user
- * cache while the accounts counter holds (sql/006_user_generation.sql). */
-static const char SQL_SESSION_GET[] =
-    "SELECT s.user_id, s.csrf_token, s.flash,"
-    " TIMESTAMPDIFF(SECOND, s.last_seen_at, UTC_TIMESTAMP()) AS idle,"
-    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP()) AS age, " SQL_GENS_COLS
-    " FROM sessions s WHERE s.token_hash = ?";
-static const char SQL_SESSION_TOUCH[] =
-    "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP() WHERE token_hash = ?";
-static const char SQL_SESSION_FLASH_CLEAR[] =
-    "UPDATE sessions SET flash = NULL WHERE token_hash = ?";
-static const char SQL_SESSION_FLASH_SET[] = "UPDATE sessions SET flash = ? WHERE token_hash = ?";
-static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE token_hash = ?";
-/* An expired token is told apart (not just missing) so the caller can say why. */
-static const char SQL_TOKEN_GET[] =
-    "SELECT t.id AS token_id, t.user_id,"
-    " (t.expires_at IS NOT NULL AND t.expires_at <= UTC_TIMESTAMP()) AS expired,"
-    " TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), t.expires_at) AS ttl,"
-    " TIMESTAMPDIFF(SECOND, t.last_used_at, UTC_TIMESTAMP()) AS used_ago, " SQL_GENS_COLS
-    " FROM api_tokens t WHERE t.token_hash = ?";
-static const char SQL_TOKEN_TOUCH[] =
-    "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP() WHERE id = ?"
-    " AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)";
-static const char SQL_TOKEN_ADD[] =
-    "INSERT INTO api_tokens (user_id, name, token_hash, expires_at)"
-    " VALUES (?, ?, ?, IF(? > 0, UTC_TIMESTAMP() + INTERVAL ? DAY, NULL))";
-static const char SQL_USER_GET[] =
-    "SELECT u.id, u.username, u.display_name, u.email, u.is_super_admin, u.is_active,"
-    " " SQL_PERMS_OF("u.id") " FROM users u WHERE u.id = ?";
-static const char SQL_AUDIT_ADD[] =
-    "INSERT INTO audit_log (user_id, username, action, object_type, object_id, details,"
-    " remote_addr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())";
 
 static void
 user_from_row(const struct db_rows *r, struct user *u)
@@ -110,7 +28,7 @@ static int
 user_read(struct db *db, struct arena *a, long long uid, struct user *u, int *is_active)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_USER_GET, "i", uid);
+	int rc = db_user_get_with_perms(db, a, uid, &r);
 	if (rc != DB_OK)
 		return rc;
 	user_from_row(&r, u);
@@ -210,24 +128,20 @@ static int
 login_failure(struct db *db, const struct auth_config *ac, const char *username,
 	      const char *remote_addr, long *wait)
 {
-	struct arena a;
-	arena_init(&a, 1024);
-	int rc = db_exec(db, SQL_FAILURE_ADD, "ss", username, remote_addr);
+	int rc = db_login_failure_add(db, username, remote_addr);
 	if (rc == DB_OK) {
-		db_exec(db, SQL_FAILURES_EXPIRE, "i", (long long)ac->failure_window);
-		db_exec(db, SQL_LOCKS_EXPIRE, "i", (long long)ac->failure_window);
+		db_login_failures_expire(db, (long long)ac->failure_window);
+		db_login_locks_expire(db, (long long)ac->failure_window);
 	}
-	struct db_rows r;
+	long long n = 0;
 	if (rc == DB_OK)
-		rc = db_query_row(db, &a, &r, SQL_FAILURES_RECENT, "ssiss", username, remote_addr,
-				  (long long)ac->failure_window, username, remote_addr);
-	if (rc == DB_OK && db_get_ll(&r, 0, "n", 0) >= ac->max_failures) {
-		db_exec(db, SQL_PAIR_LOCK, "ssi", username, remote_addr, (long long)ac->lockout);
+		rc = db_login_failures_recent(db, username, remote_addr,
+					      (long long)ac->failure_window, &n);
+	if (rc == DB_OK && n >= ac->max_failures) {
+		db_login_lock(db, username, remote_addr, (long long)ac->lockout);
 		*wait = ac->lockout;
-		arena_free(&a);
 		return AUTH_ELOCKED;
 	}
-	arena_free(&a);
 	return rc == DB_OK ? AUTH_EINVALID : rc;
 }
 
@@ -251,8 +165,7 @@ auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const c
 	struct db_rows r;
 	const char *addr = remote_addr ? remote_addr : "";
 	*wait = 0;
-	int rc = db_query_row(db, a, &r, SQL_LOGIN_CHECK, "sssis", username, addr, addr,
-			      (long long)ac->failure_window, username);
+	int rc = db_login_check(db, a, username, addr, (long long)ac->failure_window, &r);
 	if (rc != DB_OK)
 		return rc;
 	long long locked_for = db_get_ll(&r, 0, "locked_for", 0);
@@ -272,7 +185,7 @@ auth_login(struct db *db, struct arena *a, const struct auth_config *ac, const c
 		return login_failure(db, ac, username, addr, wait);
 	if (!db_get_ll(&r, 0, "is_active", 0))
 		return AUTH_EINVALID;
-	db_exec(db, SQL_FAILURES_CLEAR, "ss", username, addr);
+	db_login_failures_clear(db, username, addr);
 	*user_id = db_get_ll(&r, 0, "id", 0);
 	return AUTH_OK;
 }
@@ -287,8 +200,7 @@ auth_session_create(struct db *db, struct arena *a, long long user_id, const cha
 		return DB_EFAIL;
 	char hash[65];
 	crypt_sha256_hex(token, strlen(token), hash);
-	int rc = db_exec(db, SQL_SESSION_ADD, "siss", hash, user_id, csrf,
-			 remote_addr ? remote_addr : "");
+	int rc = db_session_add(db, hash, user_id, csrf, remote_addr ? remote_addr : "");
 	if (rc == DB_OK)
 		*cookie_token = token;
 	return rc;
@@ -306,7 +218,7 @@ auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
 		return DB_ENOMEM;
 	crypt_sha256_hex(cookie_token, strlen(cookie_token), hash);
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_SESSION_GET, "s", hash);
+	int rc = db_session_get(db, a, hash, &r);
 	if (rc == DB_ENOTFOUND)
 		return AUTH_ENOSESSION;
 	if (rc != DB_OK)
@@ -320,7 +232,7 @@ auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
 			return rc;
 	}
 	if (!active) {
-		db_exec(db, SQL_SESSION_DEL, "s", hash);
+		db_session_delete(db, hash);
 		return AUTH_ENOSESSION;
 	}
 	gens_from_row(&r, &s->user);
@@ -329,22 +241,22 @@ auth_session_load(struct db *db, struct arena *a, const struct auth_config *ac,
 	s->flash = db_get(&r, 0, "flash");
 	/* Writes only when needed: a flash to clear, or last_seen older than a minute. */
 	if (s->flash)
-		db_exec(db, SQL_SESSION_FLASH_CLEAR, "s", hash);
+		db_session_flash_clear(db, hash);
 	if (idle > 60)
-		db_exec(db, SQL_SESSION_TOUCH, "s", hash);
+		db_session_touch(db, hash);
 	return AUTH_OK;
 }
 
 int
 auth_session_delete(struct db *db, const char *token_hash)
 {
-	return db_exec(db, SQL_SESSION_DEL, "s", token_hash);
+	return db_session_delete(db, token_hash);
 }
 
 int
 auth_session_set_flash(struct db *db, const char *token_hash, const char *flash)
 {
-	return db_exec(db, SQL_SESSION_FLASH_SET, "ss", flash, token_hash);
+	return db_session_flash_set(db, token_hash, flash);
 }
 
 int
@@ -355,7 +267,7 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 	char hash[65];
 	crypt_sha256_hex(bearer, strlen(bearer), hash);
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_TOKEN_GET, "s", hash);
+	int rc = db_token_get(db, a, hash, &r);
 	if (rc == DB_ENOTFOUND)
 		return AUTH_ENOSESSION;
 	if (rc != DB_OK)
@@ -375,7 +287,7 @@ auth_token_load(struct db *db, struct arena *a, const char *bearer, struct user 
 	/* last_used_at moves at most once a minute: no write round trip on the other calls. */
 	long long used_ago = db_get_ll(&r, 0, "used_ago", -1);
 	if (used_ago < 0 || used_ago > 60)
-		db_exec(db, SQL_TOKEN_TOUCH, "i", u->token_id);
+		db_token_touch(db, u->token_id);
 	return AUTH_OK;
 }
 
@@ -391,12 +303,9 @@ auth_token_create(struct db *db, struct arena *a, long long user_id, const char 
 		return DB_ENOMEM;
 	char hash[65];
 	crypt_sha256_hex(full, strlen(full), hash);
-	int rc = db_exec(db, SQL_TOKEN_ADD, "issii", user_id, name, hash, (long long)days,
-			 (long long)days);
-	if (rc == DB_OK) {
+	int rc = db_token_add(db, user_id, name, hash, (long long)days, id);
+	if (rc == DB_OK)
 		*plain = full;
-		*id = (long long)db_last_id(db);
-	}
 	return rc;
 }
 
@@ -416,10 +325,9 @@ audit_write(struct db *db, const struct user *who, const char *action, const cha
 		snprintf(uid, sizeof(uid), "%lld", who->id);
 	if (object_id > 0)
 		snprintf(oid, sizeof(oid), "%lld", object_id);
-	return db_exec(db, SQL_AUDIT_ADD, "sssssss", who ? uid : NULL,
-		       who && who->username ? who->username : "", action,
-		       object_type ? object_type : "", object_id > 0 ? oid : NULL,
-		       details ? details : "", remote_addr ? remote_addr : "");
+	return db_audit_add(db, who ? uid : NULL, who && who->username ? who->username : "", action,
+			    object_type ? object_type : "", object_id > 0 ? oid : NULL,
+			    details ? details : "", remote_addr ? remote_addr : "");
 }
 
 /* Handlers hash and check passwords through auth/ so that web/ calls no crypt function

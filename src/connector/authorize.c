@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../db/token_cache.h"
 #include "../tmpl/tmpl.h"
 #include "connector.h"
 
@@ -14,32 +15,6 @@
 #define TOKEN_LEASE_TTL	 20 /* s a lease holds when its owner never gives it back */
 #define TOKEN_LEASE_POLL 50 /* ms between two looks at the cache and the lease */
 #define FINGERPRINT_HEX	 64
-
-/* ---- SQL: every statement of the token cache, one table ---- */
-enum token_sql { SQL_LEASE_TAKE, SQL_LEASE_MINE, SQL_LEASE_FREE, SQL_READ, SQL_STORE, SQL__MAX };
-static const char *const token_sql[SQL__MAX] = {
-    /* An absent or expired lease becomes ours; one held by another owner stays as it is
-     * (the assignments run left to right: expires_at moves only when owner is now ours). */
-    [SQL_LEASE_TAKE] = "INSERT INTO token_leases (connector_id, owner, expires_at) "
-		       "VALUES (?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND) "
-		       "ON DUPLICATE KEY UPDATE "
-		       "owner = IF(expires_at <= UTC_TIMESTAMP(3), VALUES(owner), owner), "
-		       "expires_at = IF(owner = VALUES(owner), VALUES(expires_at), expires_at)",
-    [SQL_LEASE_MINE] = "SELECT owner = ? AS mine FROM token_leases WHERE connector_id = ?",
-    [SQL_LEASE_FREE] = "DELETE FROM token_leases WHERE connector_id = ? AND owner = ?",
-    /* Fresh until 30 s before expiry (half the lifetime for tokens shorter than a minute);
-     * no expiry known: fresh until the data source answers 401. */
-    [SQL_READ] = "SELECT access_token, refresh_token, token_type, "
-		 "(expires_at IS NULL OR expires_at > UTC_TIMESTAMP() + INTERVAL "
-		 "LEAST(30, TIMESTAMPDIFF(SECOND, fetched_at, expires_at) DIV 2) SECOND) AS fresh "
-		 "FROM token_cache WHERE connector_id = ?",
-    [SQL_STORE] = "INSERT INTO token_cache (connector_id, access_token, refresh_token, "
-		  "token_type, expires_at, fetched_at) VALUES (?, ?, ?, ?, "
-		  "IF(? > 0, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULL), UTC_TIMESTAMP()) "
-		  "ON DUPLICATE KEY UPDATE access_token = VALUES(access_token), "
-		  "refresh_token = VALUES(refresh_token), token_type = VALUES(token_type), "
-		  "expires_at = VALUES(expires_at), fetched_at = VALUES(fetched_at)",
-};
 
 /* ---- the sealed cache ---- */
 
@@ -96,7 +71,7 @@ cache_read(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 {
 	struct db_rows rows;
 	memset(ct, 0, sizeof(*ct));
-	int rc = db_query_row(db, a, &rows, token_sql[SQL_READ], "i", ca->connector_id);
+	int rc = db_token_cache_read(db, a, ca->connector_id, &rows);
 	if (rc != DB_OK)
 		return rc;
 	const char *acc = open_cell(kr, a, ca->connector_id, db_get(&rows, 0, "access_token"));
@@ -128,9 +103,9 @@ cache_store(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 		return;
 	}
 	long long exp = tr->expires_in;
-	if (db_exec(db, token_sql[SQL_STORE], "isssii", ca->connector_id, sealed, sealed_refresh,
-		    tr->token_type && *tr->token_type ? tr->token_type : "Bearer", exp,
-		    exp) != DB_OK)
+	if (db_token_cache_store(db, ca->connector_id, sealed, sealed_refresh,
+				 tr->token_type && *tr->token_type ? tr->token_type : "Bearer",
+				 exp) != DB_OK)
 		log_warn("connector: token for connector %lld not cached: %s", ca->connector_id,
 			 db_errmsg(db));
 }
@@ -142,23 +117,22 @@ cache_store(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 static int
 lease_take(struct db *db, struct arena *a, long long connector_id, const char *owner)
 {
-	struct db_rows rows;
-	if (db_exec(db, token_sql[SQL_LEASE_TAKE], "isi", connector_id, owner,
-		    (long long)TOKEN_LEASE_TTL) != DB_OK)
+	int mine = 0;
+	if (db_token_lease_take(db, connector_id, owner, (long long)TOKEN_LEASE_TTL) != DB_OK)
 		log_debug("connector: token lease for connector %lld not taken: %s", connector_id,
 			  db_errmsg(db));
-	int rc = db_query_row(db, a, &rows, token_sql[SQL_LEASE_MINE], "si", owner, connector_id);
+	int rc = db_token_lease_mine(db, a, connector_id, owner, &mine);
 	if (rc == DB_ENOTFOUND)
 		return 0; /* freed between the two statements: try again */
 	if (rc != DB_OK)
 		return -1;
-	return db_get_ll(&rows, 0, "mine", 0) == 1;
+	return mine;
 }
 
 static void
 lease_free(struct db *db, long long connector_id, const char *owner)
 {
-	if (db_exec(db, token_sql[SQL_LEASE_FREE], "is", connector_id, owner) != DB_OK)
+	if (db_token_lease_free(db, connector_id, owner) != DB_OK)
 		log_warn(
 		    "connector: token lease for connector %lld not given back (expires in %d s)",
 		    connector_id, TOKEN_LEASE_TTL);

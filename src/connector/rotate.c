@@ -5,22 +5,9 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "../db/endpoints.h"
+#include "../db/token_cache.h"
 #include "connector.h"
-
-static const char SQL_CONN_SECRETS[] =
-    "SELECT id, auth_password, auth_token, client_secret, api_key FROM connectors"
-    " WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL OR client_secret IS NOT NULL"
-    " OR api_key IS NOT NULL FOR UPDATE";
-static const char SQL_CONN_SET[] = "UPDATE connectors SET auth_password = ?, auth_token = ?,"
-				   " client_secret = ?, api_key = ? WHERE id = ?";
-static const char SQL_VARS_ALL[] =
-    "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE";
-static const char SQL_VAR_SET[] =
-    "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
-static const char SQL_CACHE_ALL[] =
-    "SELECT connector_id, access_token, refresh_token FROM token_cache FOR UPDATE";
-static const char SQL_CACHE_SET[] =
-    "UPDATE token_cache SET access_token = ?, refresh_token = ? WHERE connector_id = ?";
 
 /* Secret s of connector id opened and sealed again with the current key; NULL stays NULL.
  * The plaintext is wiped from the arena as soon as it is sealed. */
@@ -70,7 +57,7 @@ static int
 rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_CONN_SECRETS, "");
+	int rc = db_connector_secrets_for_rotation(db, a, &r);
 	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
 		long long id = db_get_ll(&r, i, "id", 0);
 		char *val[CONNECTOR_SECRET__MAX];
@@ -82,10 +69,9 @@ rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a
 				(*count)++;
 		}
 		if (rc == DB_OK)
-			rc = db_exec(db, SQL_CONN_SET, "ssssi", val[CONNECTOR_SECRET_PASSWORD],
-				     val[CONNECTOR_SECRET_TOKEN],
-				     val[CONNECTOR_SECRET_CLIENT_SECRET],
-				     val[CONNECTOR_SECRET_API_KEY], id);
+			rc = db_connector_secrets_reseal(
+			    db, id, val[CONNECTOR_SECRET_PASSWORD], val[CONNECTOR_SECRET_TOKEN],
+			    val[CONNECTOR_SECRET_CLIENT_SECRET], val[CONNECTOR_SECRET_API_KEY]);
 	}
 	return rc;
 }
@@ -95,7 +81,7 @@ static int
 rotate_variables(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_VARS_ALL, "");
+	int rc = db_connector_variables_for_rotation(db, a, &r);
 	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
 		long long id = db_get_ll(&r, i, "connector_id", 0);
 		const char *name = db_cell(&r, i, 1);
@@ -115,7 +101,7 @@ rotate_variables(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 			rc = DB_EFAIL;
 			break;
 		}
-		rc = db_exec(db, SQL_VAR_SET, "sis", sealed, id, name);
+		rc = db_connector_variable_reseal(db, id, name, sealed);
 		if (rc == DB_OK)
 			(*count)++;
 	}
@@ -128,7 +114,7 @@ static int
 rotate_token_cache(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_CACHE_ALL, "");
+	int rc = db_token_cache_for_rotation(db, a, &r);
 	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
 		long long id = db_get_ll(&r, i, "connector_id", 0);
 		char *access, *refresh;
@@ -136,7 +122,7 @@ rotate_token_cache(struct db *db, const struct crypt_keyring *kr, struct arena *
 		    reseal_token(kr, a, id, db_cell(&r, i, 2), &refresh) != CRYPT_OK)
 			rc = DB_EFAIL;
 		else
-			rc = db_exec(db, SQL_CACHE_SET, "ssi", access ? access : "", refresh, id);
+			rc = db_token_cache_reseal(db, id, access ? access : "", refresh);
 		if (rc == DB_OK)
 			(*count)++;
 	}

@@ -1,6 +1,7 @@
 /* A connector's authorization columns: read for the Authorization tab and for outbound
  * requests, written with the connector's version (a stale save is refused) together with
- * dropping the cached OAuth token, which the new settings may no longer earn. */
+ * dropping the cached OAuth token, which the new settings may no longer earn; and the
+ * statements of key rotation over the sealed columns and variables. */
 #include "endpoints.h"
 
 static const char SQL_AUTH_GET[] =
@@ -26,6 +27,19 @@ static const char SQL_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_
 static const char SQL_CONN_TOUCH[] =
     "UPDATE connectors SET version = version + 1, updated_at = CURRENT_TIMESTAMP,"
     " updated_by = NULLIF(?, 0) WHERE id = ?";
+
+/* Key rotation: the rows holding a secret, locked (FOR UPDATE) so that a save in between
+ * cannot be sealed under the old key and then overwritten. */
+static const char SQL_CONN_SECRETS[] =
+    "SELECT id, auth_password, auth_token, client_secret, api_key FROM connectors"
+    " WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL OR client_secret IS NOT NULL"
+    " OR api_key IS NOT NULL FOR UPDATE";
+static const char SQL_CONN_SET[] = "UPDATE connectors SET auth_password = ?, auth_token = ?,"
+				   " client_secret = ?, api_key = ? WHERE id = ?";
+static const char SQL_VARS_ALL[] =
+    "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE";
+static const char SQL_VAR_SET[] =
+    "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
 
 /* A connector's details, authorization row and categories: what the API and export show. */
 int
@@ -106,4 +120,29 @@ db_connector_touch(struct db *db, long long id, long long user_id)
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	return rc;
+}
+
+int
+db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_CONN_SECRETS, "");
+}
+
+int
+db_connector_secrets_reseal(struct db *db, long long id, const char *password, const char *token,
+			    const char *client_secret, const char *api_key)
+{
+	return db_exec(db, SQL_CONN_SET, "ssssi", password, token, client_secret, api_key, id);
+}
+
+int
+db_connector_variables_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_VARS_ALL, "");
+}
+
+int
+db_connector_variable_reseal(struct db *db, long long id, const char *name, const char *sealed)
+{
+	return db_exec(db, SQL_VAR_SET, "sis", sealed, id, name);
 }

@@ -53,6 +53,19 @@ int db_connector_auth_save(struct db *db, long long id, long long version,
  * the caller's transaction. DB_ENOTFOUND when the connector is gone. */
 int db_connector_touch(struct db *db, long long id, long long user_id);
 
+/* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
+
+/* Every connector holding a secret: id, auth_password, auth_token, client_secret, api_key
+ * (sealed, NULL when none), in that column order. */
+int db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
+/* Replaces the four sealed columns of connector id (NULL stores none). */
+int db_connector_secrets_reseal(struct db *db, long long id, const char *password,
+				const char *token, const char *client_secret, const char *api_key);
+/* Every sealed variable: connector_id, name, value, in that column order. */
+int db_connector_variables_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
+/* Replaces the sealed value of connector id's variable name. */
+int db_connector_variable_reseal(struct db *db, long long id, const char *name, const char *sealed);
+
 /* ---- endpoints ---- */
 
 enum endpoint_method { EP_GET, EP_POST, EP_PUT, EP_PATCH, EP_DELETE, EP_METHOD__MAX };

@@ -23,6 +23,10 @@ static const char SQL_USER_ADD[] =
     "INSERT INTO users (username, display_name, email, password_hash, is_active,"
     " is_super_admin, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
+/* dcgate-admin create-user (src/admin.c). */
+static const char SQL_USER_ADD_CLI[] =
+    "INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
+    " VALUES (?, ?, ?, ?, ?)";
 static const char SQL_USER_SET[] =
     "UPDATE users SET username = ?, display_name = ?, email = ?,"
     " password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
@@ -141,6 +145,17 @@ db_user_insert(struct db *db, const struct db_user_fields *f, long long *id)
 {
 	int rc = db_exec(db, SQL_USER_ADD, "ssssii", f->username, f->display_name, f->email,
 			 f->password_hash, (long long)f->is_active, (long long)f->is_super_admin);
+	if (rc == DB_OK)
+		*id = (long long)db_last_id(db);
+	return rc;
+}
+
+int
+db_user_add_cli(struct db *db, const char *username, const char *display_name, const char *email,
+		const char *password_hash, int is_super_admin, long long *id)
+{
+	int rc = db_exec(db, SQL_USER_ADD_CLI, "ssssi", username, display_name, email,
+			 password_hash, (long long)is_super_admin);
 	if (rc == DB_OK)
 		*id = (long long)db_last_id(db);
 	return rc;

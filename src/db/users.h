@@ -29,6 +29,11 @@ int db_users_all(struct db *db, struct arena *a, struct db_rows *out);
 int db_user_group_ids(struct db *db, struct arena *a, long long id, struct db_rows *out);
 int db_user_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out);
 int db_user_insert(struct db *db, const struct db_user_fields *f, long long *id);
+/* The command line's create-user: active, timestamps from the column defaults; *id gets the
+ * new id. DB_EDUP when the name is taken. */
+int db_user_add_cli(struct db *db, const char *username, const char *display_name,
+		    const char *email, const char *password_hash, int is_super_admin,
+		    long long *id);
 int db_user_update(struct db *db, long long id, const struct db_user_fields *f);
 /* Replace the user's groups / direct permissions (call inside a transaction). */
 int db_user_set_groups(struct db *db, long long id, const long long *group_ids, size_t n);
