@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, fieldError, inputTag } = require('./lib.js');
+const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, fieldError, inputTag, setCookies } = require('./lib.js');
 const ops = require('../ops/lib.js');
 
 const PW = 'correct horse 1';
@@ -370,7 +370,7 @@ test('over HTTPS (FastCGI HTTPS=on) the session cookie is __Host-<name>: Secure,
   const c = new AddrClient(web.httpsUrl, '127.0.0.8');
   const r = await c.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
   assert.equal(r.status, 303, loginError(r.text));
-  const set = r.headers.getSetCookie().find((x) => /dcgate_session=/.test(x));
+  const set = setCookies(r.headers).find((x) => /dcgate_session=/.test(x));
   assert.match(set, /^__Host-dcgate_session=[A-Za-z0-9_-]{43};/);
   assert.match(set, /;\s*Secure(;|$)/);
   assert.match(set, /;\s*Path=\/(;|$)/);
@@ -384,10 +384,10 @@ test('over HTTPS (FastCGI HTTPS=on) the session cookie is __Host-<name>: Secure,
   assert.equal((await plain.get('/profile')).status, 302);
   const out = await c.post('/logout', { _csrf: c.csrf });
   assert.equal(out.status, 303);
-  assert.match(out.headers.getSetCookie().join('\n'), /^__Host-dcgate_session=;.*Max-Age=0.*Secure/m);
+  assert.match(setCookies(out.headers).join('\n'), /^__Host-dcgate_session=;.*Max-Age=0.*Secure/m);
   // Plain HTTP keeps the plain name, without Secure.
   const h = await new AddrClient(web.url, '127.0.0.8').login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
-  const hs = h.headers.getSetCookie().find((x) => /dcgate_session=/.test(x));
+  const hs = setCookies(h.headers).find((x) => /dcgate_session=/.test(x));
   assert.match(hs, /^dcgate_session=/);
   assert.doesNotMatch(hs, /Secure/);
 });

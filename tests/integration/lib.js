@@ -262,5 +262,5 @@ function inputValue(html, id) {
 
 module.exports = {
   Client, adminClient, csrfFrom, encodeForm, env, sql, sqlString, waitFor, unique, baseUrl,
-  decode, flashOf, fieldError, inputTag, inputValue,
+  decode, flashOf, fieldError, inputTag, inputValue, setCookies,
 };
