@@ -173,21 +173,68 @@ conn_free(struct db_conn *c)
 	free(c);
 }
 
-/* One value of SHOW STATUS / SELECT over the text protocol (connect-time checks only). */
+/* Runs one prepared statement on a connection outside the pool (connect-time settings and
+ * checks, the health probe) with at most one argument, a string (sarg) or a number (iarg,
+ * used when sarg is NULL and has_iarg); out, when given, gets the first column of the
+ * first row. 0 on success (and a row, when out is given), -1 otherwise. */
 static int
-conn_value(MYSQL *m, const char *sql, int col, char *out, size_t outlen)
+conn_stmt(MYSQL *m, const char *sql, const char *sarg, int has_iarg, long long iarg, char *out,
+	  size_t outlen)
 {
-	out[0] = '\0';
-	if (mysql_query(m, sql))
-		return -1;
-	MYSQL_RES *res = mysql_store_result(m);
-	if (!res)
-		return -1;
-	MYSQL_ROW row = mysql_fetch_row(res);
-	if (row && (unsigned)col < mysql_num_fields(res) && row[col])
-		snprintf(out, outlen, "%s", row[col]);
-	mysql_free_result(res);
-	return row ? 0 : -1;
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	MYSQL_BIND param, col;
+	unsigned long plen = sarg ? strlen(sarg) : 0, got = 0;
+	my_bool is_null = 0;
+	int rc = -1;
+	if (out)
+		out[0] = '\0';
+	if (!st || mysql_stmt_prepare(st, sql, strlen(sql)))
+		goto done;
+	memset(&param, 0, sizeof(param));
+	if (sarg) {
+		param.buffer_type = MYSQL_TYPE_STRING;
+		param.buffer = (void *)sarg;
+		param.buffer_length = plen;
+		param.length = &plen;
+	} else {
+		param.buffer_type = MYSQL_TYPE_LONGLONG;
+		param.buffer = &iarg;
+	}
+	if ((sarg || has_iarg) && mysql_stmt_bind_param(st, &param))
+		goto done;
+	if (mysql_stmt_execute(st))
+		goto done;
+	if (!out) {
+		rc = 0;
+		goto done;
+	}
+	memset(&col, 0, sizeof(col));
+	col.buffer_type = MYSQL_TYPE_STRING;
+	col.buffer = out;
+	col.buffer_length = outlen - 1;
+	col.length = &got;
+	col.is_null = &is_null;
+	if (mysql_stmt_bind_result(st, &col) || mysql_stmt_store_result(st))
+		goto done;
+	int f = mysql_stmt_fetch(st);
+	if (f == 0 || f == MYSQL_DATA_TRUNCATED) {
+		out[is_null ? 0 : (got < outlen - 1 ? got : outlen - 1)] = '\0';
+		rc = 0;
+	}
+done:
+	if (st)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+/* One global status value of the server ("" when the server has none). */
+static int
+conn_status(MYSQL *m, const char *name, char *out, size_t outlen)
+{
+	return conn_stmt(m,
+			 "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+			 " WHERE VARIABLE_NAME = ?",
+			 name, 0, 0, out, outlen);
 }
 
 /* On a Galera node: 1 when it is ready and synced (a node that is joining, donating or
@@ -197,14 +244,12 @@ conn_node_ready(MYSQL *m, int *galera)
 {
 	char v[64];
 	*galera = 0;
-	if (conn_value(m, "SELECT @@wsrep_on", 0, v, sizeof(v)) != 0 || strcmp(v, "1") != 0)
+	if (conn_stmt(m, "SELECT @@wsrep_on", NULL, 0, 0, v, sizeof(v)) != 0 || strcmp(v, "1") != 0)
 		return 1;
 	*galera = 1;
-	if (conn_value(m, "SHOW STATUS LIKE 'wsrep_ready'", 1, v, sizeof(v)) != 0 ||
-	    strcmp(v, "ON") != 0)
+	if (conn_status(m, "WSREP_READY", v, sizeof(v)) != 0 || strcmp(v, "ON") != 0)
 		return 0;
-	if (conn_value(m, "SHOW STATUS LIKE 'wsrep_local_state'", 1, v, sizeof(v)) != 0 ||
-	    strcmp(v, "4") != 0)
+	if (conn_status(m, "WSREP_LOCAL_STATE", v, sizeof(v)) != 0 || strcmp(v, "4") != 0)
 		return 0;
 	return 1;
 }
@@ -242,9 +287,8 @@ conn_open_host(const struct db_host *h, long rw_timeout, long connect_timeout, c
 		mysql_close(m);
 		return NULL;
 	}
-	char set[128];
-	snprintf(set, sizeof(set), "SET SESSION innodb_lock_wait_timeout = %ld", rw_timeout);
-	if (mysql_query(m, set)) {
+	if (conn_stmt(m, "SET SESSION innodb_lock_wait_timeout = ?", NULL, 1, rw_timeout, NULL,
+		      0)) {
 		snprintf(err, errlen, "%s", mysql_error(m));
 		mysql_close(m);
 		return NULL;
@@ -272,7 +316,7 @@ conn_open(struct db_conn **out, char *err, size_t errlen)
 			continue;
 		}
 		if ((pool.sync_wait == 1 || (pool.sync_wait < 0 && galera)) &&
-		    mysql_query(m, "SET SESSION wsrep_sync_wait = 1")) {
+		    conn_stmt(m, "SET SESSION wsrep_sync_wait = 1", NULL, 0, 0, NULL, 0)) {
 			snprintf(err, errlen, "%s", mysql_error(m));
 			mysql_close(m);
 			continue;
@@ -538,7 +582,7 @@ db_health(const struct config *cfg, long timeout_s, struct db_health *out)
 				break;
 		}
 		char v[64];
-		if (conn_value(m, "SELECT 1", 0, v, sizeof(v)) != 0) {
+		if (conn_stmt(m, "SELECT 1", NULL, 0, 0, v, sizeof(v)) != 0) {
 			snprintf(out->error, sizeof(out->error), "%s", mysql_error(m));
 			mysql_close(m);
 			m = NULL;
@@ -546,13 +590,13 @@ db_health(const struct config *cfg, long timeout_s, struct db_health *out)
 		}
 		out->reachable = 1;
 		out->query =
-		    conn_value(m, "SELECT COUNT(*) FROM generations", 0, v, sizeof(v)) == 0;
+		    conn_stmt(m, "SELECT COUNT(*) FROM generations", NULL, 0, 0, v, sizeof(v)) == 0;
 		if (!out->query)
 			snprintf(out->error, sizeof(out->error), "%s", mysql_error(m));
 		out->synced = conn_node_ready(m, &out->galera);
 		if (out->galera)
-			conn_value(m, "SHOW STATUS LIKE 'wsrep_cluster_status'", 1,
-				   out->cluster_status, sizeof(out->cluster_status));
+			conn_status(m, "WSREP_CLUSTER_STATUS", out->cluster_status,
+				    sizeof(out->cluster_status));
 		snprintf(out->node, sizeof(out->node), "%s:%u", pool.hosts[m_host].name,
 			 pool.hosts[m_host].port);
 		if (out->synced && out->query)
