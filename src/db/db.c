@@ -71,7 +71,6 @@ struct db {
 	struct db_conn *c;
 	int in_tx;
 	int tx_err; /* the first error inside the open transaction; it fails as a whole */
-	int pinned; /* keep the connection between statements (session-level locks) */
 	int retry;  /* transactions that ended as deadlock victims in a row: backoff */
 	unsigned long long last_id;
 	unsigned long long affected;
@@ -143,12 +142,6 @@ pool_init(const struct config *cfg)
 		pool.ready = 1;
 	}
 	pthread_mutex_unlock(&pool.lock);
-}
-
-long
-db_timeout_s(void)
-{
-	return pool.timeout_s ? pool.timeout_s : 5;
 }
 
 static void
@@ -426,7 +419,7 @@ pool_give(struct db *db)
 static void
 db_done(struct db *db)
 {
-	if (!db->in_tx && !db->pinned)
+	if (!db->in_tx)
 		pool_give(db);
 }
 
@@ -455,16 +448,7 @@ db_release(struct db *db)
 		log_warn("db: a transaction was left open; rolled back");
 		db_rollback(db);
 	}
-	db->pinned = 0;
 	pool_give(db);
-}
-
-void
-db_pin(struct db *db, int on)
-{
-	db->pinned = on;
-	if (!on)
-		db_done(db);
 }
 
 void
@@ -530,18 +514,6 @@ db_map_err(struct db *db, unsigned int err, const char *msg)
 	 * any other error the rest of the transaction must not run either. */
 	if (db->in_tx && !db->tx_err)
 		db->tx_err = rc;
-	return rc;
-}
-
-int
-db_ensure(struct db *db)
-{
-	int rc = DB_OK;
-	if (!db->c && (rc = pool_take(db)) != DB_OK)
-		return rc;
-	if (mysql_ping(db->c->conn) != 0)
-		rc = db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
-	db_done(db);
 	return rc;
 }
 

@@ -52,15 +52,8 @@ void db_close(struct db *db);
 /* Ends a request's use of the handle: an open transaction is rolled back, the connection
  * goes back to the pool. */
 void db_release(struct db *db);
-/* on: keep the borrowed connection between statements (for session-level state such as
- * GET_LOCK); off: give it back. Never across an outbound call. */
-void db_pin(struct db *db, int on);
 /* Closes the idle connections of the pool (at exit). */
 void db_pool_close(void);
-/* database.timeout in seconds: the bound of every wait on the database. */
-long db_timeout_s(void);
-/* Pings and reconnects if the server went away; DB_EDOWN when it is still down. */
-int db_ensure(struct db *db);
 
 struct db_health {
 	int reachable; /* the server answered */

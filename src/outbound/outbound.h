@@ -157,7 +157,6 @@ void outbound_slot_give(struct outbound_slot *slot);
 /* The refusal message naming the limit that was hit. */
 const char *outbound_busy_message(struct arena *a, const struct outbound_slot *slot);
 long outbound_cap_of(const struct outbound_config *oc, long connector_cap);
-void outbound_inflight(long *inflight, long *waiting);
 /* The process-wide curl state: connections, DNS answers and TLS sessions shared by every
  * thread, and a free list of easy handles. Call once before threads start. */
 int outbound_global_init(void);

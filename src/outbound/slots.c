@@ -134,12 +134,3 @@ outbound_busy_message(struct arena *a, const struct outbound_slot *slot)
 			    "slots are in use (outbound.concurrency); try again in a moment.",
 			    slot->limit);
 }
-
-void
-outbound_inflight(long *inflight, long *waiting)
-{
-	pthread_mutex_lock(&sl.lock);
-	*inflight = sl.inflight;
-	*waiting = sl.waiting;
-	pthread_mutex_unlock(&sl.lock);
-}
