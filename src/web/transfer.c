@@ -154,8 +154,6 @@ struct import {
 	long long id;	  /* the new connector, 0 until created */
 	long long *ids;	  /* its categories */
 	size_t nids;	  /* how many */
-	long long *made;  /* categories this import created */
-	size_t nmade;	  /* how many */
 	const char *type; /* auth_type */
 };
 
@@ -245,7 +243,6 @@ import_make_category(struct import *im, const char *name)
 			       json_object_get_string(json_object_object_get(sub.errors, "name"))));
 		return 0;
 	}
-	im->made[im->nmade++] = id;
 	return id;
 }
 
@@ -261,8 +258,7 @@ import_categories(struct import *im)
 	if (rc != DB_OK)
 		return rc;
 	im->ids = arena_alloc(c->a, (n + 1) * sizeof(*im->ids));
-	im->made = arena_alloc(c->a, (n + 1) * sizeof(*im->made));
-	if (!im->ids || !im->made)
+	if (!im->ids)
 		return DB_ENOMEM;
 	int may_create = perm_has(c->user, PERM_CREATE_CATEGORIES);
 	for (size_t i = 0; i < n; i++) {
@@ -363,19 +359,33 @@ import_endpoints(struct import *im)
 	return im->f->nerrors ? 422 : 0;
 }
 
-/* Takes away what a refused import made. */
-static void
-import_undo(struct import *im)
+/* Categories, connector, authorization, endpoints and the audit rows: one transaction, so
+ * a refused or failed part leaves nothing behind. A run again after a deadlock starts with
+ * no errors (the document's own were found before). */
+static int
+import_tx(struct db *db, void *arg)
 {
+	struct import *im = arg;
 	struct ctx *c = im->c;
-	if (im->id) {
-		db_connector_delete(c->db, im->id);
-		audit_write(c->db, c->user, "connector.delete", "connector", im->id,
-			    "import undone: part of it was refused", c->req->remote_addr);
-		im->id = 0;
+	(void)db;
+	if (im->f->nerrors) {
+		im->f->errors = json_object_new_object();
+		im->f->nerrors = 0;
+		web_defer_json(c, im->f->errors);
 	}
-	for (size_t i = 0; i < im->nmade; i++)
-		db_category_delete(c->db, im->made[i]);
+	im->id = 0;
+	im->nids = 0;
+	int rc = import_categories(im);
+	if (rc == 0)
+		rc = import_connector(im);
+	if (rc == 0)
+		rc = import_auth(im);
+	if (rc == 0)
+		rc = import_endpoints(im);
+	if (rc == 0)
+		rc = audit_write(c->db, c->user, "connector.import", "connector", im->id,
+				 arena_printf(c->a, "name: %s", im->name), c->req->remote_addr);
+	return rc;
 }
 
 /* Imports doc as name (NULL or "": the document's). 0 with im->id, 422 with the errors in
@@ -389,19 +399,11 @@ import_run(struct import *im, struct form *f, struct json_object *doc, const cha
 	im->doc = doc;
 	int rc = import_check(im, name);
 	if (rc == 0)
-		rc = import_categories(im);
-	if (rc == 0)
-		rc = import_connector(im);
-	if (rc == 0)
-		rc = import_auth(im);
-	if (rc == 0)
-		rc = import_endpoints(im);
+		rc = db_tx(im->c->db, import_tx, im);
 	if (rc != 0) {
-		import_undo(im);
+		im->id = 0;
 		return rc == 422 || im->f->nerrors ? 422 : rc;
 	}
-	audit_write(im->c->db, im->c->user, "connector.import", "connector", im->id,
-		    arena_printf(im->c->a, "name: %s", im->name), im->c->req->remote_addr);
 	return 0;
 }
 
