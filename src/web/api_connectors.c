@@ -342,11 +342,11 @@ auth_form(struct form *f, struct ctx *c, struct json_object *obj, const struct d
 	if (rc)
 		return rc;
 	int verify = row ? db_get_ll(row, 0, "verify_ssl", 1) != 0 : 1;
-	api_form_default(c, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
+	api_form_default(f, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
 	for (size_t i = 0; row && i < sizeof(AUTH_KEEP) / sizeof(AUTH_KEEP[0]); i++)
-		api_form_default(c, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
+		api_form_default(f, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
 				 db_get(row, 0, AUTH_KEEP[i].column));
-	api_form_add(c, "version", arena_printf(c->a, "%lld", version));
+	api_form_add(f, "version", arena_printf(c->a, "%lld", version));
 	return 0;
 }
 

@@ -151,10 +151,9 @@ auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
 	struct json_object *arr = json_object_new_array();
 	const char *stored = db_get_str(row, 0, "variables");
 	size_t n = 0;
-	if (http_form_get(c->req, "secrets_given")) {
+	if (form_get(f, "secrets_given")) {
 		for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
-			const char *name =
-			    http_form_get(c->req, arena_printf(c->a, "secret[%zu][name]", i));
+			const char *name = form_get(f, arena_printf(c->a, "secret[%zu][name]", i));
 			if (!name || !*name)
 				continue;
 			struct json_object *o = json_object_new_object();
@@ -181,7 +180,6 @@ auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
 		jset_str(o, "name", "");
 		json_object_array_add(arr, o);
 	}
-	(void)f;
 	return arr;
 }
 
@@ -324,7 +322,7 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 	for (size_t i = 0; i < AUTH_SECRETS; i++) {
 		const struct auth_secret *s = &auth_secrets[i];
 		const char *stored = db_get(row, 0, s->column);
-		const char *typed = http_form_get(f->c->req, s->field);
+		const char *typed = form_get(f, s->field);
 		const char *clear_name = arena_printf(f->c->a, "clear_%s", s->field);
 		in->secret[i] = NULL;
 		if (stored && !*stored)
@@ -339,7 +337,7 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 			auth_seal(f, in->id, s, typed, &in->secret[i]);
 			continue;
 		}
-		in->secret[i] = clear_name && form_checkbox(f->c, clear_name) ? NULL : stored;
+		in->secret[i] = clear_name && form_flag(f, clear_name) ? NULL : stored;
 		in->secret_changed[i] = in->secret[i] != stored;
 		in->secret_kept[i] = in->secret[i] != NULL;
 		if (!in->secret[i] && (s->required & M(in->type)) && !in->secrets_later)
@@ -357,7 +355,7 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 	struct ctx *c = f->c;
 	struct db_rows stored;
 	memset(&stored, 0, sizeof(stored));
-	if (!(in->vars_given = http_form_get(c->req, "secrets_given") != NULL)) {
+	if (!(in->vars_given = form_get(f, "secrets_given") != NULL)) {
 		/* Not listed: every stored one stays, bound where it is. */
 		in->vars_kept = *db_get_str(row, 0, "variables") != '\0';
 		return;
@@ -369,8 +367,8 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 	for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
 		const char *nf = arena_printf(c->a, "secret[%zu][name]", i);
 		const char *vf = arena_printf(c->a, "secret[%zu][value]", i);
-		const char *name = http_form_get(c->req, nf);
-		const char *typed = http_form_get(c->req, vf);
+		const char *name = form_get(f, nf);
+		const char *typed = form_get(f, vf);
 		const char *old = NULL;
 		if (!name || !*name)
 			continue;
@@ -456,7 +454,7 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 	struct ctx *c = f->c;
 	const char *stored = db_get_str(row, 0, "allowed_origins");
 	const char *stored_token = db_get_str(row, 0, "token_origin");
-	const char *typed = http_form_get(c->req, "allowed_origins");
+	const char *typed = form_get(f, "allowed_origins");
 	const char *bad = NULL;
 	int kept = in->vars_kept, typed_any = in->typed_secret;
 	for (size_t i = 0; i < AUTH_SECRETS; i++)
@@ -516,7 +514,7 @@ auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int 
 		form_error(f, "auth_type", "The selected method is invalid.");
 		in->type = AUTH_NONE;
 	}
-	in->verify_ssl = form_checkbox(f->c, "verify_ssl");
+	in->verify_ssl = form_flag(f, "verify_ssl");
 	jset_bool(f->values, "verify_ssl", in->verify_ssl);
 	if (in->type == AUTH_OAUTH2_PASSWORD && !in->verify_ssl)
 		form_error(f, "verify_ssl",
@@ -633,16 +631,36 @@ auth_prefill(struct ctx *c, const struct db_rows *row)
 	return auth_page(c, 200, &f, row);
 }
 
-/* Saves in; returns 0 when saved, 409 when stale (errors.form), else a status. */
+struct auth_write {
+	const struct db_rows *row;
+	const struct auth_input *in;
+	long version;
+};
+
+/* The save and its audit row (one transaction: form_tx). */
 static int
-auth_save(struct ctx *c, struct form *f, const struct auth_input *in)
+auth_write(struct form *f, void *arg)
 {
+	struct auth_write *w = arg;
+	struct ctx *c = f->c;
 	struct db_auth_fields df;
-	long version = 0;
-	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
-		version = 0; /* missing or forged: refused as stale */
-	auth_fields_of(in, &df);
-	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id);
+	auth_fields_of(w->in, &df);
+	int rc = db_connector_auth_save(c->db, w->in->id, w->version, &df, c->user->id);
+	if (rc != DB_OK)
+		return rc;
+	return audit_write(c->db, c->user, "connector.authorization", "connector", w->in->id,
+			   auth_changes(c, w->row, w->in), c->req->remote_addr);
+}
+
+/* Saves in with its audit row; returns 0 when saved, 409 when stale (errors.form), else a
+ * status. */
+static int
+auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in)
+{
+	struct auth_write w = {row, in, 0};
+	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &w.version) != CORE_OK)
+		w.version = 0; /* missing or forged: refused as stale */
+	int rc = form_tx(f, auth_write, &w);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
@@ -657,18 +675,12 @@ auth_save(struct ctx *c, struct form *f, const struct auth_input *in)
 static int
 auth_submit(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
 {
-	struct ctx *c = f->c;
 	auth_read(f, row, in, secrets_later);
 	if (f->nerrors) {
 		form_text(f, "version");
 		return 422;
 	}
-	int rc = auth_save(c, f, in);
-	if (rc != 0)
-		return rc;
-	audit_write(c->db, c->user, "connector.authorization", "connector", in->id,
-		    auth_changes(c, row, in), c->req->remote_addr);
-	return 0;
+	return auth_save(f, row, in);
 }
 
 int

@@ -117,37 +117,55 @@ web_category_new(struct ctx *c)
 	return category_form_page(c, 200, &f, 0, CATEGORY_ACTIVE);
 }
 
+struct category_write {
+	long long id;
+	const struct db_rows *old;
+	const char *name;
+	enum category_status st;
+	long long *out_id;
+};
+
+/* The save and its audit row (one transaction: form_tx). */
+static int
+category_write(struct form *f, void *arg)
+{
+	struct category_write *w = arg;
+	struct ctx *c = f->c;
+	int rc = w->id ? db_category_update(c->db, w->id, w->name, w->st)
+		       : db_category_create(c->db, w->name, w->st, w->out_id);
+	if (rc != DB_OK)
+		return rc;
+	if (!w->id)
+		return audit_write(c->db, c->user, "category.create", "category", *w->out_id,
+				   "name, status", c->req->remote_addr);
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", strcmp(w->name, db_get(w->old, 0, "name")) != 0);
+	audit_field(&af, "status",
+		    strcmp(category_status_names[w->st], db_get(w->old, 0, "status")));
+	return audit_write(c->db, c->user, "category.update", "category", w->id,
+			   audit_fields_text(&af), c->req->remote_addr);
+}
+
 /* Reads, checks and saves (id 0 creates; old: the stored row of an update) and writes the
  * audit log; 0 when saved, 422 with errors in f, else a status. Shared with the JSON API. */
 static int
 category_save(struct form *f, long long id, const struct db_rows *old, enum category_status *st,
 	      long long *out_id)
 {
-	struct ctx *c = f->c;
 	const char *name;
 	category_read(f, &name, st);
 	if (f->nerrors)
 		return 422;
 	*out_id = id;
-	int rc = id ? db_category_update(c->db, id, name, *st)
-		    : db_category_create(c->db, name, *st, out_id);
+	struct category_write w = {id, old, name, *st, out_id};
+	int rc = form_tx(f, category_write, &w);
 	if (rc == DB_EDUP) {
 		form_error(f, "name", MSG_NAME_TAKEN);
 		return 422;
 	}
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	if (!id) {
-		audit_write(c->db, c->user, "category.create", "category", *out_id, "name, status",
-			    c->req->remote_addr);
-		return 0;
-	}
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(name, db_get(old, 0, "name")) != 0);
-	audit_field(&af, "status", strcmp(category_status_names[*st], db_get(old, 0, "status")));
-	audit_write(c->db, c->user, "category.update", "category", id, audit_fields_text(&af),
-		    c->req->remote_addr);
 	return 0;
 }
 

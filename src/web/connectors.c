@@ -504,7 +504,7 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 		       long long **out)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "category_ids", &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, "category_ids", &vals);
 	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
 	size_t count = 0;
 	*out = ids;
@@ -606,6 +606,30 @@ connector_changes(struct ctx *c, const struct connector_old *old, const struct c
 	return audit_fields_text(&af);
 }
 
+struct connector_write {
+	const struct connector_old *old;
+	const struct connector_input *in;
+	long version;
+	long long *id;
+};
+
+/* The save and its audit row (one transaction: form_tx). */
+static int
+connector_write(struct form *f, void *arg)
+{
+	struct connector_write *w = arg;
+	struct ctx *c = f->c;
+	int rc = w->old->id ? db_connector_update(c->db, w->old->id, w->version, w->in, c->user->id)
+			    : db_connector_create(c->db, w->in, c->user->id, w->id);
+	if (rc != DB_OK)
+		return rc;
+	if (w->old->id)
+		return audit_write(c->db, c->user, "connector.update", "connector", w->old->id,
+				   connector_changes(c, w->old, w->in), c->req->remote_addr);
+	return audit_write(c->db, c->user, "connector.create", "connector", *w->id,
+			   "name, description, auth_type, categories", c->req->remote_addr);
+}
+
 /* Reads and checks the form, then creates (old->id 0) or updates the connector and writes
  * the audit log. Returns 0 when saved (*id set), 422 with the field errors in f, 409 when
  * the version is stale (errors.form), or another status. Shared with the JSON API. */
@@ -613,7 +637,6 @@ static int
 connector_save(struct form *f, const struct connector_old *old, struct connector_input *in,
 	       long long *id)
 {
-	struct ctx *c = f->c;
 	long long *ids = NULL;
 	long version = 0;
 	int rc = connector_read(f, old, in, &ids);
@@ -624,20 +647,14 @@ connector_save(struct form *f, const struct connector_old *old, struct connector
 	if (f->nerrors)
 		return 422;
 	*id = old->id;
-	rc = old->id ? db_connector_update(c->db, old->id, version, in, c->user->id)
-		     : db_connector_create(c->db, in, c->user->id, id);
+	struct connector_write w = {old, in, version, id};
+	rc = form_tx(f, connector_write, &w);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
 	}
 	if (rc != DB_OK)
 		return (rc = connector_save_error(f, rc)) != 0 ? rc : 422;
-	if (old->id)
-		audit_write(c->db, c->user, "connector.update", "connector", old->id,
-			    connector_changes(c, old, in), c->req->remote_addr);
-	else
-		audit_write(c->db, c->user, "connector.create", "connector", *id,
-			    "name, description, auth_type, categories", c->req->remote_addr);
 	return 0;
 }
 

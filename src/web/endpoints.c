@@ -255,13 +255,13 @@ ep_read_row(struct form *f, const struct ep_kind *k, long n, struct endpoint_row
 {
 	struct ctx *c = f->c;
 	const char *base = arena_printf(c->a, "%s[%ld]", k->prefix, n);
-	const char *key = http_form_get(c->req, arena_printf(c->a, "%s[key]", base));
-	const char *val = http_form_get(c->req, arena_printf(c->a, "%s[value]", base));
-	const char *desc = http_form_get(c->req, arena_printf(c->a, "%s[description]", base));
+	const char *key = form_get(f, arena_printf(c->a, "%s[key]", base));
+	const char *val = form_get(f, arena_printf(c->a, "%s[value]", base));
+	const char *desc = form_get(f, arena_printf(c->a, "%s[description]", base));
 	r->key = key ? str_trim(arena_strdup(c->a, key)) : "";
 	r->value = val ? val : "";
 	r->description = desc && k->has_desc ? str_trim(arena_strdup(c->a, desc)) : "";
-	r->required = form_checkbox(c, arena_printf(c->a, "%s[required]", base));
+	r->required = form_flag(f, arena_printf(c->a, "%s[required]", base));
 	struct json_object *row = ep_row_json(r->key, r->value, r->description, r->required);
 	if (!*r->key && !*r->value && !*r->description)
 		return row;
@@ -279,8 +279,8 @@ ep_read_rows(struct form *f, const struct ep_kind *k, struct ep_rows *out)
 {
 	struct ctx *c = f->c;
 	long *idx = NULL, skip = -1;
-	size_t n = http_kv_indexes(c->a, &c->req->form, k->prefix, &idx);
-	if (str_to_long(http_form_get(c->req, k->remove), 0, 999999999L, &skip) != CORE_OK)
+	size_t n = http_kv_indexes(c->a, &f->in, k->prefix, &idx);
+	if (str_to_long(form_get(f, k->remove), 0, 999999999L, &skip) != CORE_OK)
 		skip = -1;
 	out->json = json_object_new_array();
 	web_defer_json(c, out->json);
@@ -404,7 +404,7 @@ ep_read_fields(struct form *f, struct endpoint_input *in)
 	in->sample_data = ep_read_sample(f, &sample);
 	in->url = ep_read_url(f, sample);
 	in->timeout = ep_read_timeout(f);
-	in->body = http_form_get(f->c->req, "body");
+	in->body = form_get(f, "body");
 	in->body = in->body ? in->body : "";
 	jset_str(f->values, "body", in->body);
 	if (!ep_template_ok(f->c, in->body, "request body", &msg))
@@ -414,7 +414,6 @@ ep_read_fields(struct form *f, struct endpoint_input *in)
 static void
 ep_read(struct form *f, struct ep_input *ei)
 {
-	struct ctx *c = f->c;
 	memset(ei, 0, sizeof(*ei));
 	ep_read_fields(f, &ei->in);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
@@ -423,9 +422,8 @@ ep_read(struct form *f, struct ep_input *ei)
 	ei->in.nheaders = ei->headers.n;
 	ei->in.params = ei->params.rows;
 	ei->in.nparams = ei->params.n;
-	ei->rebuild =
-	    http_form_get(c->req, EP_HEADERS.add) || http_form_get(c->req, EP_PARAMS.add) ||
-	    http_form_get(c->req, EP_HEADERS.remove) || http_form_get(c->req, EP_PARAMS.remove);
+	ei->rebuild = form_get(f, EP_HEADERS.add) || form_get(f, EP_PARAMS.add) ||
+		      form_get(f, EP_HEADERS.remove) || form_get(f, EP_PARAMS.remove);
 }
 
 static struct json_object *
@@ -517,22 +515,40 @@ ep_save_error(struct form *f, int rc)
 	return rc == DB_ENOTFOUND ? 404 : rc;
 }
 
+struct ep_write {
+	long long cid, eid;
+	const struct ep_input *ei;
+	long long *out_id;
+};
+
+/* The save and its audit row (one transaction: form_tx). */
+static int
+ep_write(struct form *f, void *arg)
+{
+	struct ep_write *w = arg;
+	struct ctx *c = f->c;
+	int rc = w->eid ? db_endpoint_update(c->db, w->cid, w->eid, &w->ei->in, c->user->id)
+			: db_endpoint_create(c->db, w->cid, &w->ei->in, c->user->id, w->out_id);
+	if (rc != DB_OK)
+		return rc;
+	return audit_write(
+	    c->db, c->user, w->eid ? "endpoint.update" : "endpoint.create", "endpoint", *w->out_id,
+	    arena_printf(c->a, "connector %lld, purpose: %s", w->cid, w->ei->in.purpose),
+	    c->req->remote_addr);
+}
+
 /* Saves what ep_read read (eid 0 creates) and writes the audit log: 0 when saved (*out_id
  * set), 422 with errors in f, else a status. */
 static int
 ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei, long long *out_id)
 {
-	struct ctx *c = f->c;
 	if (f->nerrors)
 		return 422;
 	*out_id = eid;
-	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id)
-		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id);
+	struct ep_write w = {cid, eid, ei, out_id};
+	int rc = form_tx(f, ep_write, &w);
 	if (rc != DB_OK)
 		return (rc = ep_save_error(f, rc)) != 0 ? rc : 422;
-	audit_write(c->db, c->user, eid ? "endpoint.update" : "endpoint.create", "endpoint",
-		    *out_id, arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose),
-		    c->req->remote_addr);
 	return 0;
 }
 

@@ -8,11 +8,33 @@ void
 form_init(struct form *f, struct ctx *c)
 {
 	f->c = c;
+	f->in = c->req->form;
 	f->values = json_object_new_object();
 	f->errors = json_object_new_object();
 	f->nerrors = 0;
 	web_defer_json(c, f->values);
 	web_defer_json(c, f->errors);
+}
+
+struct form_tx {
+	struct form *f;
+	int (*fn)(struct form *, void *);
+	void *arg;
+};
+
+static int
+form_tx_run(struct db *db, void *arg)
+{
+	struct form_tx *t = arg;
+	(void)db;
+	return t->fn(t->f, t->arg);
+}
+
+int
+form_tx(struct form *f, int (*fn)(struct form *, void *), void *arg)
+{
+	struct form_tx t = {f, fn, arg};
+	return db_tx(f->c->db, form_tx_run, &t);
 }
 
 void
@@ -25,9 +47,22 @@ form_error(struct form *f, const char *field, const char *message)
 }
 
 const char *
+form_get(const struct form *f, const char *field)
+{
+	return http_kv_get(&f->in, field);
+}
+
+int
+form_flag(const struct form *f, const char *field)
+{
+	const char *v = form_get(f, field);
+	return v && (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "true"));
+}
+
+const char *
 form_text(struct form *f, const char *field)
 {
-	const char *v = http_form_get(f->c->req, field);
+	const char *v = form_get(f, field);
 	if (!v)
 		return NULL;
 	char *t = str_trim(arena_strdup(f->c->a, v));
@@ -209,7 +244,7 @@ form_ids(struct form *f, const char *field, const struct db_rows *allowed, const
 	 long long **out)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, field, &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, field, &vals);
 	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
 	long long *ok = NULL;
 	size_t nok = form_row_ids(f->c, allowed, "id", &ok), count = 0;
@@ -290,7 +325,7 @@ perm_set
 form_permissions(struct form *f)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "permissions", &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, "permissions", &vals);
 	perm_set s = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum perm p = perm_by_name(vals[i]);

@@ -9,13 +9,25 @@
  * {"errors": {field: [msg]}} in the API. */
 struct form {
 	struct ctx *c;
+	/* The input, decoded: the request's form fields (form_init), or the members of a JSON
+	 * body under the same field names (api_form, an import). Validators read only this, so
+	 * a form, the API and an import check and save alike; the request is never rewritten. */
+	struct http_kvlist in;
 	struct json_object *values; /* what the user typed, kept for re-rendering */
 	struct json_object *errors; /* field -> message */
 	int nerrors;
 };
 
 void form_init(struct form *f, struct ctx *c);
+/* Runs fn(f, arg) in a transaction of the request's database handle (a level of the
+ * caller's when one is open: db_tx), so a save and its audit row are kept together or not
+ * at all. */
+int form_tx(struct form *f, int (*fn)(struct form *, void *), void *arg);
 void form_error(struct form *f, const char *field, const char *message);
+/* Raw value of an input field (not kept); NULL when absent. */
+const char *form_get(const struct form *f, const char *field);
+/* 1 when the input field is "1", "on" or "true". */
+int form_flag(const struct form *f, const char *field);
 /* Trimmed value of a form field, kept in values; NULL when absent. */
 const char *form_text(struct form *f, const char *field);
 /* Checks a required text field of at most max characters (UTF-8 code points). */

@@ -232,9 +232,9 @@ import_make_category(struct import *im, const char *name)
 	struct form sub;
 	long long id = 0;
 	form_init(&sub, c);
-	memset(&c->req->form, 0, sizeof(c->req->form));
-	api_form_add(c, "name", name);
-	api_form_add(c, "status", "active");
+	memset(&sub.in, 0, sizeof(sub.in));
+	api_form_add(&sub, "name", name);
+	api_form_add(&sub, "status", "active");
 	int rc = category_submit(&sub, 0, &id);
 	if (rc != 0) {
 		form_error(im->f, "categories",
@@ -287,15 +287,15 @@ import_connector(struct import *im)
 	struct form sub;
 	struct json_object *d = member(im->doc, "description", json_type_string);
 	form_init(&sub, c);
-	memset(&c->req->form, 0, sizeof(c->req->form));
-	api_form_add(c, "name", im->name);
-	api_form_add(c, "description", d ? json_object_get_string(d) : "");
+	memset(&sub.in, 0, sizeof(sub.in));
+	api_form_add(&sub, "name", im->name);
+	api_form_add(&sub, "description", d ? json_object_get_string(d) : "");
 	struct json_object *cap = member(im->doc, "max_concurrency", json_type_int);
 	if (cap)
-		api_form_add(c, "max_concurrency", json_object_get_string(cap));
-	api_form_add(c, "auth_type", im->type);
+		api_form_add(&sub, "max_concurrency", json_object_get_string(cap));
+	api_form_add(&sub, "auth_type", im->type);
 	for (size_t i = 0; i < im->nids; i++)
-		api_form_add(c, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));
+		api_form_add(&sub, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));
 	int rc = connector_submit(&sub, 0, &im->id);
 	const char *nerr = json_object_get_string(json_object_object_get(sub.errors, "name"));
 	if (rc == 422 && nerr && strstr(nerr, "already been taken"))
@@ -325,8 +325,8 @@ import_auth(struct import *im)
 	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS,
 			   sizeof(IMPORT_AUTH_FIELDS) / sizeof(IMPORT_AUTH_FIELDS[0]))) != 0)
 		return rc;
-	api_form_default(c, a, "verify_ssl", "verify_ssl", "1");
-	api_form_add(c, "version", db_get_str(&d, 0, "version"));
+	api_form_default(&sub, a, "verify_ssl", "verify_ssl", "1");
+	api_form_add(&sub, "version", db_get_str(&d, 0, "version"));
 	if (sub.nerrors == 0)
 		rc = authorization_submit(&sub, im->id, 1);
 	import_merge(im, &sub, "authorization.");
@@ -503,9 +503,7 @@ web_connector_import(struct ctx *c)
 	struct json_object *doc = import_parse(&f, text);
 	if (!doc)
 		return import_page(c, 422, &f);
-	struct http_kvlist saved = c->req->form;
 	int rc = import_run(&im, &f, doc, name);
-	c->req->form = saved;
 	if (rc == 422)
 		return import_page(c, 422, &f);
 	if (rc != 0)
