@@ -357,7 +357,7 @@ int
 api_save_failed(struct form *f, int status, const char *not_found)
 {
 	struct ctx *c = f->c;
-	if (status == 404)
+	if (web_error_of(status).status == 404)
 		return api_not_found(c, not_found);
 	if (status != 422 && status != 409)
 		return status;

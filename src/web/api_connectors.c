@@ -414,8 +414,8 @@ check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_
 {
 	struct form f, fa;
 	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
-	if (rc || (rc = connector_check(&f, id)) == 404 || rc < 0)
-		return rc == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	if (rc || ((rc = connector_check(&f, id)) != 0 && rc != 422))
+		return web_error_of(rc).status == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
 	if (auth && ((rc = auth_form(&fa, c, obj, row, 0)) != 0 ||
 		     ((rc = authorization_check(&fa, id, 0)) != 0 && rc != 422)))
 		return rc;

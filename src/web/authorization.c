@@ -222,7 +222,7 @@ static int
 auth_load(struct ctx *c, struct db_rows *row)
 {
 	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], row);
-	return rc == DB_ENOTFOUND ? 404 : rc;
+	return rc;
 }
 
 int
@@ -666,7 +666,7 @@ auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in
 		return 409;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return 0;
 }
 
@@ -690,7 +690,7 @@ authorization_submit(struct form *f, long long id, int secrets_later)
 	struct auth_input in;
 	int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return auth_submit(f, &row, &in, secrets_later);
 }
 
@@ -703,7 +703,7 @@ authorization_check(struct form *f, long long id, int secrets_later)
 	if (id) {
 		int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	auth_read(f, &row, &in, secrets_later);
 	return f->nerrors ? 422 : 0;

@@ -165,7 +165,7 @@ category_save(struct form *f, long long id, const struct db_rows *old, enum cate
 		return 422;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return 0;
 }
 
@@ -178,7 +178,7 @@ category_submit(struct form *f, long long id, long long *out_id)
 	if (id) {
 		int rc = db_category_get(f->c->db, f->c->a, id, &old);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	return category_save(f, id, &old, &st, out_id);
 }
@@ -204,7 +204,7 @@ web_category_edit(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	jset_str(f.values, "name", db_get(&r, 0, "name"));
@@ -219,7 +219,7 @@ web_category_update(struct ctx *c)
 	struct db_rows old;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	enum category_status st;
@@ -259,7 +259,7 @@ web_category_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return category_delete_page(c, 200, &r);
 }
 
@@ -269,7 +269,7 @@ web_category_delete(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	if (db_get_ll(&r, 0, "connectors", 0) > 0)
 		return category_delete_page(c, 409, &r);
 	rc = db_category_delete(c->db, c->ids[0]);
@@ -280,7 +280,7 @@ web_category_delete(struct ctx *c)
 		return 409;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
 		    c->req->remote_addr);
 	return web_redirect_flash(c, CATEGORIES_PATH, "The category was deleted");

@@ -573,7 +573,7 @@ connector_save_error(struct form *f, int rc)
 	else if (rc == DB_EFK)
 		form_error(f, "category_ids", MSG_CATEGORY_INVALID);
 	else
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return 0;
 }
 
@@ -669,7 +669,7 @@ connector_check(struct form *f, long long id)
 	if (rc == DB_OK)
 		rc = connector_read(f, &old, &in, &ids);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return f->nerrors ? 422 : 0;
 }
 
@@ -682,7 +682,7 @@ connector_submit(struct form *f, long long id, long long *out_id)
 	if (id) {
 		int rc = connector_load(f->c, id, &old);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	return connector_save(f, &old, &in, out_id);
 }
@@ -710,7 +710,7 @@ web_connector_show(struct ctx *c)
 	struct connector_old old;
 	int rc = connector_load(c, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
@@ -728,7 +728,7 @@ web_connector_update(struct ctx *c)
 	long long id = 0;
 	int rc = connector_load(c, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	rc = connector_save(&f, &old, &in, &id);
@@ -748,7 +748,7 @@ web_connector_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *name = db_get(&r, 0, "name");
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Data Connector");
@@ -767,7 +767,7 @@ web_connector_delete(struct ctx *c)
 	if (rc == DB_OK)
 		rc = db_connector_delete(c->db, c->ids[0]);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
 		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
 	return web_redirect_flash(c, CONNECTORS_PATH, "The Data Connector was deleted.");

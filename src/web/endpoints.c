@@ -64,7 +64,7 @@ ep_connector(struct ctx *c, struct json_object **out)
 	struct db_rows r;
 	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct json_object *o = json_object_new_object();
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
 	jset_int(o, "id", c->ids[0]);
@@ -512,7 +512,7 @@ ep_save_error(struct form *f, int rc)
 			   "The purpose has already been taken for this Data Connector.");
 		return 0;
 	}
-	return rc == DB_ENOTFOUND ? 404 : rc;
+	return rc;
 }
 
 struct ep_write {
@@ -590,7 +590,7 @@ web_endpoint_update(struct ctx *c)
 	struct db_rows r;
 	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return ep_submit(c, c->ids[1]);
 }
 
@@ -610,7 +610,7 @@ web_endpoint_show(struct ctx *c)
 	struct db_rows r, h, p;
 	int rc = db_endpoint_load(c->db, c->a, c->ids[0], c->ids[1], &r, &h, &p);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	ep_values_from_row(&f, &r);
@@ -628,7 +628,7 @@ web_endpoint_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Endpoint");
 	jset_str(d, "question",
@@ -647,7 +647,7 @@ web_endpoint_delete(struct ctx *c)
 	if (rc == DB_OK)
 		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(
 	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
 	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),

@@ -201,7 +201,7 @@ web_logs_connector(struct ctx *c)
 	q.connector_id = c->ids[0];
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", c->ids[0]);

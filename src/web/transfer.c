@@ -117,7 +117,7 @@ web_connector_export(struct ctx *c)
 	struct json_object *o = NULL;
 	int rc = export_json(c, c->ids[0], &o);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *name = json_object_get_string(json_object_object_get(o, "name"));
 	buf_reset(&c->resp->body);
 	buf_puts(&c->resp->body, json_object_to_json_string_ext(
