@@ -75,6 +75,7 @@ auth_missed(struct db *db, long long id)
 struct auth_save {
 	const struct db_auth_fields *f;
 	long long id, version, user_id;
+	const struct db_audit *au;
 };
 
 static int
@@ -98,14 +99,14 @@ auth_save_tx(struct db *db, void *arg)
 	}
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
-	return rc;
+	return rc == DB_OK ? db_audit_put(db, s->au, id) : rc;
 }
 
 int
 db_connector_auth_save(struct db *db, long long id, long long version,
-		       const struct db_auth_fields *f, long long user_id)
+		       const struct db_auth_fields *f, long long user_id, const struct db_audit *au)
 {
-	struct auth_save s = {.f = f, .id = id, .version = version, .user_id = user_id};
+	struct auth_save s = {.f = f, .id = id, .version = version, .user_id = user_id, .au = au};
 	return db_tx(db, auth_save_tx, &s);
 }
 

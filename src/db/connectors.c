@@ -400,6 +400,7 @@ connector_link(struct db *db, long long id, const long long *ids, size_t n)
 struct connector_save {
 	const struct connector_input *in;
 	long long id, version, user_id;
+	const struct db_audit *au;
 };
 
 static int
@@ -413,14 +414,15 @@ connector_create_tx(struct db *db, void *arg)
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
-	return connector_link(db, s->id, in->category_ids, in->ncategories);
+	rc = connector_link(db, s->id, in->category_ids, in->ncategories);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
 int
 db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
-		    long long *id)
+		    long long *id, const struct db_audit *au)
 {
-	struct connector_save s = {.in = in, .user_id = user_id};
+	struct connector_save s = {.in = in, .user_id = user_id, .au = au};
 	int rc = db_tx(db, connector_create_tx, &s);
 	*id = s.id;
 	return rc;
@@ -447,14 +449,15 @@ connector_update_tx(struct db *db, void *arg)
 		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", s->id);
 	if (rc == DB_OK)
 		rc = connector_link(db, s->id, in->category_ids, in->ncategories);
-	return rc;
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
 int
 db_connector_update(struct db *db, long long id, long long version,
-		    const struct connector_input *in, long long user_id)
+		    const struct connector_input *in, long long user_id, const struct db_audit *au)
 {
-	struct connector_save s = {.in = in, .id = id, .version = version, .user_id = user_id};
+	struct connector_save s = {
+	    .in = in, .id = id, .version = version, .user_id = user_id, .au = au};
 	return db_tx(db, connector_update_tx, &s);
 }
 

@@ -88,6 +88,17 @@ int db_rollback(struct db *db);
  * up to DB_RETRIES times, when the transaction was a deadlock victim (DB_ERETRY): fn must
  * do nothing outside the database that a second run would repeat. */
 int db_tx(struct db *db, int (*fn)(struct db *, void *), void *arg);
+/* The audit row a save writes inside its own transaction (sql/001 audit_log): kept or
+ * refused together with the save. user_id and object_id 0 for none; a create's object_id
+ * is the new row's when 0. */
+struct db_audit {
+	long long user_id;
+	const char *username, *action, *object_type;
+	long long object_id;
+	const char *details, *remote_addr;
+};
+/* Writes au (NULL: nothing) with object_id when au has none (src/db/sessions.c). */
+int db_audit_put(struct db *db, const struct db_audit *au, long long object_id);
 /* Runs a whole script of ;-separated statements (migrations only; no user data). */
 int db_exec_script(struct db *db, const char *sql, size_t len);
 const char *db_errmsg(struct db *db);

@@ -134,6 +134,7 @@ endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 struct endpoint_save {
 	const struct endpoint_input *in;
 	long long connector_id, id, user_id;
+	const struct db_audit *au;
 };
 
 static int
@@ -149,14 +150,16 @@ endpoint_create_tx(struct db *db, void *arg)
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
-	return endpoint_rows_save(db, s->id, in);
+	rc = endpoint_rows_save(db, s->id, in);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
 int
 db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
-		   long long user_id, long long *id)
+		   long long user_id, long long *id, const struct db_audit *au)
 {
-	struct endpoint_save s = {.in = in, .connector_id = connector_id, .user_id = user_id};
+	struct endpoint_save s = {
+	    .in = in, .connector_id = connector_id, .user_id = user_id, .au = au};
 	int rc = db_tx(db, endpoint_create_tx, &s);
 	*id = s.id;
 	return rc;
@@ -188,15 +191,15 @@ endpoint_update_tx(struct db *db, void *arg)
 			     in->body, in->sample_data, s->id, s->connector_id);
 	if (rc == DB_OK)
 		rc = endpoint_rows_save(db, s->id, in);
-	return rc;
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
 int
 db_endpoint_update(struct db *db, long long connector_id, long long id,
-		   const struct endpoint_input *in, long long user_id)
+		   const struct endpoint_input *in, long long user_id, const struct db_audit *au)
 {
 	struct endpoint_save s = {
-	    .in = in, .connector_id = connector_id, .id = id, .user_id = user_id};
+	    .in = in, .connector_id = connector_id, .id = id, .user_id = user_id, .au = au};
 	return db_tx(db, endpoint_update_tx, &s);
 }
 

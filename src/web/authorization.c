@@ -102,20 +102,6 @@ auth_connector_json(struct ctx *c, const struct db_rows *row)
 	return o;
 }
 
-static struct json_object *
-auth_method_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < AUTH__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", auth_type_names[i]);
-		jset_str(o, "label", auth_type_labels[i]);
-		jset_bool(o, "selected", current && !strcmp(current, auth_type_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* "set" flags of the stored secrets: the only thing the page tells about them. */
 static struct json_object *
 auth_secret_state(const struct db_rows *row)
@@ -194,7 +180,9 @@ auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 	jset_bool(d, "tab_authorization", 1);
 	jset_str(d, "action", auth_path(c, "/authorization"));
 	jset_str(d, "request_token_url", auth_path(c, "/authorization/request-token"));
-	jset(d, "methods", auth_method_choices(type ? json_object_get_string(type) : "none"));
+	jset(d, "methods",
+	     form_select(auth_type_names, auth_type_labels, AUTH__MAX,
+			 type ? json_object_get_string(type) : "none"));
 	jset(d, "secret_set", auth_secret_state(row));
 	jset(d, "variables", auth_variable_rows(c, f, row));
 	jset_str(d, "stored_origins", db_get_str(row, 0, "allowed_origins"));
@@ -218,18 +206,11 @@ auth_values_from_row(struct form *f, const struct db_rows *row)
 	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
 }
 
-static int
-auth_load(struct ctx *c, struct db_rows *row)
-{
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], row);
-	return rc;
-}
-
 int
 web_authorization_show(struct ctx *c)
 {
 	struct db_rows row;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -631,36 +612,20 @@ auth_prefill(struct ctx *c, const struct db_rows *row)
 	return auth_page(c, 200, &f, row);
 }
 
-struct auth_write {
-	const struct db_rows *row;
-	const struct auth_input *in;
-	long version;
-};
-
-/* The save and its audit row (one transaction: form_tx). */
-static int
-auth_write(struct form *f, void *arg)
-{
-	struct auth_write *w = arg;
-	struct ctx *c = f->c;
-	struct db_auth_fields df;
-	auth_fields_of(w->in, &df);
-	int rc = db_connector_auth_save(c->db, w->in->id, w->version, &df, c->user->id);
-	if (rc != DB_OK)
-		return rc;
-	return audit_write(c->db, c->user, "connector.authorization", "connector", w->in->id,
-			   auth_changes(c, w->row, w->in), c->req->remote_addr);
-}
-
 /* Saves in with its audit row; returns 0 when saved, 409 when stale (errors.form), else a
  * status. */
 static int
 auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in)
 {
-	struct auth_write w = {row, in, 0};
-	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &w.version) != CORE_OK)
-		w.version = 0; /* missing or forged: refused as stale */
-	int rc = form_tx(f, auth_write, &w);
+	struct ctx *c = f->c;
+	struct db_auth_fields df;
+	long version = 0;
+	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
+		version = 0; /* missing or forged: refused as stale */
+	auth_fields_of(in, &df);
+	struct db_audit au =
+	    web_audit(c, "connector.authorization", "connector", in->id, auth_changes(c, row, in));
+	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id, &au);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
@@ -714,7 +679,7 @@ web_authorization_update(struct ctx *c)
 {
 	struct db_rows row;
 	struct auth_input in;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	if (form_checkbox(c, "prefill"))
@@ -754,7 +719,7 @@ int
 web_authorization_token_form(struct ctx *c)
 {
 	struct db_rows row;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -790,7 +755,7 @@ web_authorization_token_request(struct ctx *c)
 {
 	struct db_rows row;
 	struct token_result tr;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;

@@ -62,21 +62,6 @@ web_category_list(struct ctx *c)
 	return web_render(c, 200, "categories_list", d);
 }
 
-/* The status choices for the select, the current one selected. */
-static struct json_object *
-status_options(enum category_status current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < CATEGORY_STATUS__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", category_status_names[i]);
-		jset_str(o, "label", category_status_labels[i]);
-		jset_bool(o, "selected", (int)current == i);
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* Renders the create (id 0) or edit form; read-only for someone who may not save it. */
 static int
 category_form_page(struct ctx *c, int status, struct form *f, long long id, enum category_status st)
@@ -89,7 +74,9 @@ category_form_page(struct ctx *c, int status, struct form *f, long long id, enum
 	jset_bool(d, "may_save", is_new || perm_has(c->user, PERM_EDIT_CATEGORIES));
 	if (!is_new)
 		jset_str(d, "delete_url", category_path(c, id, "/delete"));
-	jset(d, "statuses", status_options(st));
+	jset(d, "statuses",
+	     form_select(category_status_names, category_status_labels, CATEGORY_STATUS__MAX,
+			 category_status_names[st]));
 	form_put(f, d);
 	return web_render(c, status, "categories_form", d);
 }
@@ -117,36 +104,6 @@ web_category_new(struct ctx *c)
 	return category_form_page(c, 200, &f, 0, CATEGORY_ACTIVE);
 }
 
-struct category_write {
-	long long id;
-	const struct db_rows *old;
-	const char *name;
-	enum category_status st;
-	long long *out_id;
-};
-
-/* The save and its audit row (one transaction: form_tx). */
-static int
-category_write(struct form *f, void *arg)
-{
-	struct category_write *w = arg;
-	struct ctx *c = f->c;
-	int rc = w->id ? db_category_update(c->db, w->id, w->name, w->st)
-		       : db_category_create(c->db, w->name, w->st, w->out_id);
-	if (rc != DB_OK)
-		return rc;
-	if (!w->id)
-		return audit_write(c->db, c->user, "category.create", "category", *w->out_id,
-				   "name, status", c->req->remote_addr);
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(w->name, db_get(w->old, 0, "name")) != 0);
-	audit_field(&af, "status",
-		    strcmp(category_status_names[w->st], db_get(w->old, 0, "status")));
-	return audit_write(c->db, c->user, "category.update", "category", w->id,
-			   audit_fields_text(&af), c->req->remote_addr);
-}
-
 /* Reads, checks and saves (id 0 creates; old: the stored row of an update) and writes the
  * audit log; 0 when saved, 422 with errors in f, else a status. Shared with the JSON API. */
 static int
@@ -157,9 +114,17 @@ category_save(struct form *f, long long id, const struct db_rows *old, enum cate
 	category_read(f, &name, st);
 	if (f->nerrors)
 		return 422;
+	struct ctx *c = f->c;
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", id && strcmp(name, db_get(old, 0, "name")) != 0);
+	audit_field(&af, "status",
+		    id && strcmp(category_status_names[*st], db_get(old, 0, "status")) != 0);
+	struct db_audit au = web_audit(c, id ? "category.update" : "category.create", "category",
+				       id, id ? audit_fields_text(&af) : "name, status");
 	*out_id = id;
-	struct category_write w = {id, old, name, *st, out_id};
-	int rc = form_tx(f, category_write, &w);
+	int rc = id ? db_category_update(c->db, id, name, *st, &au)
+		    : db_category_create(c->db, name, *st, out_id, &au);
 	if (rc == DB_EDUP) {
 		form_error(f, "name", MSG_NAME_TAKEN);
 		return 422;

@@ -416,21 +416,6 @@ category_choices(const struct db_rows *cats, const struct connector_old *old,
 	return arr;
 }
 
-/* Authentication type choices for the create form. */
-static struct json_object *
-auth_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < CONNECTOR_AUTH_COUNT; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", connector_auth_names[i]);
-		jset_str(o, "label", connector_auth_labels[i]);
-		jset_bool(o, "selected", current && !strcmp(current, connector_auth_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* What the Details tab shows about the stored connector: who made and changed it. */
 static struct json_object *
 connector_info(struct ctx *c, const struct connector_old *old)
@@ -473,7 +458,9 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 		json_object_object_get_ex(f->values, "auth_type", &auth);
 		jset_str(d, "title", "Create Data Connector");
 		jset_str(d, "action", CONNECTORS_PATH);
-		jset(d, "auth_types", auth_choices(auth ? json_object_get_string(auth) : "none"));
+		jset(d, "auth_types",
+		     form_select(connector_auth_names, connector_auth_labels, CONNECTOR_AUTH_COUNT,
+				 auth ? json_object_get_string(auth) : "none"));
 		jset_bool(d, "may_save", 1);
 		form_put(f, d);
 		return web_render(c, status, "connectors_new", d);
@@ -606,30 +593,6 @@ connector_changes(struct ctx *c, const struct connector_old *old, const struct c
 	return audit_fields_text(&af);
 }
 
-struct connector_write {
-	const struct connector_old *old;
-	const struct connector_input *in;
-	long version;
-	long long *id;
-};
-
-/* The save and its audit row (one transaction: form_tx). */
-static int
-connector_write(struct form *f, void *arg)
-{
-	struct connector_write *w = arg;
-	struct ctx *c = f->c;
-	int rc = w->old->id ? db_connector_update(c->db, w->old->id, w->version, w->in, c->user->id)
-			    : db_connector_create(c->db, w->in, c->user->id, w->id);
-	if (rc != DB_OK)
-		return rc;
-	if (w->old->id)
-		return audit_write(c->db, c->user, "connector.update", "connector", w->old->id,
-				   connector_changes(c, w->old, w->in), c->req->remote_addr);
-	return audit_write(c->db, c->user, "connector.create", "connector", *w->id,
-			   "name, description, auth_type, categories", c->req->remote_addr);
-}
-
 /* Reads and checks the form, then creates (old->id 0) or updates the connector and writes
  * the audit log. Returns 0 when saved (*id set), 422 with the field errors in f, 409 when
  * the version is stale (errors.form), or another status. Shared with the JSON API. */
@@ -647,8 +610,13 @@ connector_save(struct form *f, const struct connector_old *old, struct connector
 	if (f->nerrors)
 		return 422;
 	*id = old->id;
-	struct connector_write w = {old, in, version, id};
-	rc = form_tx(f, connector_write, &w);
+	struct ctx *c = f->c;
+	struct db_audit au = old->id ? web_audit(c, "connector.update", "connector", old->id,
+						 connector_changes(c, old, in))
+				     : web_audit(c, "connector.create", "connector", 0,
+						 "name, description, auth_type, categories");
+	rc = old->id ? db_connector_update(c->db, old->id, version, in, c->user->id, &au)
+		     : db_connector_create(c->db, in, c->user->id, id, &au);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;

@@ -426,19 +426,6 @@ ep_read(struct form *f, struct ep_input *ei)
 		      form_get(f, EP_HEADERS.remove) || form_get(f, EP_PARAMS.remove);
 }
 
-static struct json_object *
-ep_method_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < EP_METHOD__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", endpoint_method_names[i]);
-		jset_bool(o, "selected", current && !strcmp(current, endpoint_method_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* The warning beside the URL when the connector has credentials and the URL's origin (when
  * its scheme and host are written out) is not one they may be sent to; NULL otherwise. */
 static const char *
@@ -484,7 +471,9 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	}
 	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
 	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));
-	jset(d, "methods", ep_method_choices(m ? json_object_get_string(m) : "GET"));
+	jset(d, "methods",
+	     form_select(endpoint_method_names, NULL, EP_METHOD__MAX,
+			 m ? json_object_get_string(m) : "GET"));
 	const char *warn = ep_origin_warning(c, f);
 	if (warn)
 		jset_str(d, "origin_warning", warn);
@@ -515,28 +504,6 @@ ep_save_error(struct form *f, int rc)
 	return rc;
 }
 
-struct ep_write {
-	long long cid, eid;
-	const struct ep_input *ei;
-	long long *out_id;
-};
-
-/* The save and its audit row (one transaction: form_tx). */
-static int
-ep_write(struct form *f, void *arg)
-{
-	struct ep_write *w = arg;
-	struct ctx *c = f->c;
-	int rc = w->eid ? db_endpoint_update(c->db, w->cid, w->eid, &w->ei->in, c->user->id)
-			: db_endpoint_create(c->db, w->cid, &w->ei->in, c->user->id, w->out_id);
-	if (rc != DB_OK)
-		return rc;
-	return audit_write(
-	    c->db, c->user, w->eid ? "endpoint.update" : "endpoint.create", "endpoint", *w->out_id,
-	    arena_printf(c->a, "connector %lld, purpose: %s", w->cid, w->ei->in.purpose),
-	    c->req->remote_addr);
-}
-
 /* Saves what ep_read read (eid 0 creates) and writes the audit log: 0 when saved (*out_id
  * set), 422 with errors in f, else a status. */
 static int
@@ -544,9 +511,13 @@ ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei,
 {
 	if (f->nerrors)
 		return 422;
+	struct ctx *c = f->c;
+	struct db_audit au =
+	    web_audit(c, eid ? "endpoint.update" : "endpoint.create", "endpoint", eid,
+		      arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose));
 	*out_id = eid;
-	struct ep_write w = {cid, eid, ei, out_id};
-	int rc = form_tx(f, ep_write, &w);
+	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id, &au)
+		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id, &au);
 	if (rc != DB_OK)
 		return (rc = ep_save_error(f, rc)) != 0 ? rc : 422;
 	return 0;

@@ -16,25 +16,27 @@ form_init(struct form *f, struct ctx *c)
 	web_defer_json(c, f->errors);
 }
 
-struct form_tx {
-	struct form *f;
-	int (*fn)(struct form *, void *);
-	void *arg;
-};
-
-static int
-form_tx_run(struct db *db, void *arg)
+struct json_object *
+form_select(const char *const *values, const char *const *labels, size_t n, const char *current)
 {
-	struct form_tx *t = arg;
-	(void)db;
-	return t->fn(t->f, t->arg);
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", values[i]);
+		if (labels)
+			jset_str(o, "label", labels[i]);
+		jset_bool(o, "selected", current && !strcmp(current, values[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
 }
 
-int
-form_tx(struct form *f, int (*fn)(struct form *, void *), void *arg)
+struct db_audit
+web_audit(struct ctx *c, const char *action, const char *type, long long id, const char *details)
 {
-	struct form_tx t = {f, fn, arg};
-	return db_tx(f->c->db, form_tx_run, &t);
+	return (struct db_audit){
+	    c->user ? c->user->id : 0, c->user ? c->user->username : "", action, type, id, details,
+	    c->req->remote_addr};
 }
 
 void

@@ -19,10 +19,10 @@ struct form {
 };
 
 void form_init(struct form *f, struct ctx *c);
-/* Runs fn(f, arg) in a transaction of the request's database handle (a level of the
- * caller's when one is open: db_tx), so a save and its audit row are kept together or not
- * at all. */
-int form_tx(struct form *f, int (*fn)(struct form *, void *), void *arg);
+/* The audit row of a save by this request's user, for the store to write in the save's
+ * transaction (id 0: the row the save creates). */
+struct db_audit web_audit(struct ctx *c, const char *action, const char *type, long long id,
+			  const char *details);
 void form_error(struct form *f, const char *field, const char *message);
 /* Raw value of an input field (not kept); NULL when absent. */
 const char *form_get(const struct form *f, const char *field);
@@ -34,6 +34,9 @@ const char *form_text(struct form *f, const char *field);
 const char *form_required(struct form *f, const char *field, const char *label, size_t max);
 /* Optional text of at most max characters; "" when absent. */
 const char *form_optional(struct form *f, const char *field, const char *label, size_t max);
+/* The options of a select: [{value, label (when labels), selected}] of n values. */
+struct json_object *form_select(const char *const *values, const char *const *labels, size_t n,
+				const char *current);
 /* Adds "errors" and "values" into data (taking references) for a template. */
 void form_put(struct form *f, struct json_object *data);
 /* The API answer for a failed form: 422 with {"message","errors":{f:[m]}}. */

@@ -280,14 +280,10 @@ web_dispatch(struct ctx *c)
 struct web_error
 web_error_of(int rc)
 {
-	struct web_error e = {.code = rc, .status = rc};
-	if (rc >= 100 && rc <= 599)
-		e.code = 0;
-	else if (rc == DB_ENOTFOUND)
-		e.status = 404;
-	else if (rc == DB_EDOWN || rc == DB_ERETRY)
-		e.status = 503;
-	else
-		e.status = 500;
-	return e;
+	int http = rc >= 100 && rc <= 599;
+	int status = http				 ? rc
+		     : rc == DB_ENOTFOUND		 ? 404
+		     : rc == DB_EDOWN || rc == DB_ERETRY ? 503
+							 : 500;
+	return (struct web_error){http ? 0 : rc, status, NULL, NULL};
 }
