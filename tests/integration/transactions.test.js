@@ -3,7 +3,8 @@
 // "fail whole" rule, db_tx's retry from the outermost level) driven by tests/unit/db_probe
 // against the real MariaDB; then each composite save of the API and the import with a
 // failure injected after its first part (a trigger made here fails the second part's write
-// with a NULL in a NOT NULL column): the answer is an error and nothing of the save is kept, audit rows included.
+// with a NULL in a NOT NULL column): the answer is an error and nothing of the save is
+// kept, audit rows included; and a single save whose audit row is refused keeps nothing.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -156,4 +157,24 @@ test('import with endpoints: a failure in the second endpoint keeps no category,
   assert.equal(ok.status, 201, ok.text);
   assert.equal(count(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${ok.json().id}`), 2);
   assert.equal(count(`SELECT COUNT(*) AS n FROM audit_log WHERE id > ${audit} AND action = 'connector.import'`), 1);
+});
+
+test('a save and its audit row are one transaction: a refused audit row keeps no endpoint and no version bump', async () => {
+  const cat = await makeCategory();
+  const made = await api('POST', '/api/1.0/data-connectors', { name: plain('Tx Audit'), category_ids: [cat.id] });
+  assert.equal(made.status, 201, made.text);
+  const { id, version } = made.json();
+  const trigger = `${tag}_audit`;
+  trap(trigger, 'BEFORE INSERT', 'audit_log', 'action', `NEW.details LIKE '%purpose: fail-${tag}'`);
+  try {
+    const r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: `fail-${tag}`, url: 'http://127.0.0.1:9/a' });
+    assert.equal(r.status, 500, r.text);
+  } finally {
+    sql(`DROP TRIGGER IF EXISTS ${trigger}`);
+  }
+  assert.equal(count(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${id}`), 0, 'no endpoint row');
+  assert.equal(count(`SELECT version AS n FROM connectors WHERE id = ${id}`), version, 'the connector was not touched');
+  const ok = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: `fail-${tag}`, url: 'http://127.0.0.1:9/a' });
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal(count(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'endpoint.create' AND object_id = ${ok.json().id}`), 1);
 });
