@@ -1,6 +1,8 @@
 /* Users, groups, memberships and permissions; a user's API tokens and sessions. */
+#include <stdio.h>
 #include <string.h>
 
+#include "sessions.h"
 #include "users.h"
 
 #define USER_COLS "id, username, display_name, email, is_active, is_super_admin, created_at"
@@ -342,4 +344,186 @@ db_token_delete(struct db *db, long long user_id, long long id)
 	if (rc == DB_OK && db_affected(db) == 0)
 		return DB_ENOTFOUND;
 	return rc;
+}
+
+/* ---- whole saves: one transaction each, with the audit row ---- */
+
+/* The audit row of a change to object (type, id) made by by. */
+static int
+audit(struct db *db, const struct db_actor *by, const char *action, const char *type, long long id,
+      const char *details)
+{
+	char uid[24], oid[24];
+	snprintf(uid, sizeof(uid), "%lld", by->id);
+	snprintf(oid, sizeof(oid), "%lld", id);
+	return db_audit_add(db, uid, by->username ? by->username : "", action, type, oid,
+			    details ? details : "", by->remote_addr ? by->remote_addr : "");
+}
+
+/* One transaction around tx(db, arg), committed only when every part succeeded, run again
+ * when the server rolled it back whole as a deadlock victim. */
+static int
+transaction(struct db *db, int (*tx)(struct db *, void *), void *arg)
+{
+	int rc, tries = 0;
+	do {
+		rc = db_begin(db);
+		if (rc != DB_OK)
+			continue;
+		rc = tx(db, arg);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+	} while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}
+
+/* Inside a transaction: DB_USER_ELAST unless an active Super Admin other than id is left.
+ * The rows are locked, so two concurrent demotions cannot both pass. */
+static int
+super_admin_left(struct db *db, struct arena *a, long long id)
+{
+	struct db_rows r;
+	int rc = db_super_admins_lock(db, a, &r);
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++)
+		if (db_get_ll(&r, i, "id", 0) != id)
+			return DB_OK;
+	return DB_USER_ELAST;
+}
+
+struct user_tx {
+	struct arena *a;
+	const struct db_user_save *s;
+	const struct db_actor *by;
+	long long id;
+	const char *name, *hash;
+	int keep_super;
+};
+
+static int
+user_save_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	const struct db_user_save *s = t->s;
+	int rc = DB_OK;
+	t->id = s->id;
+	if (s->id && s->keep_super)
+		rc = super_admin_left(db, t->a, s->id);
+	if (rc == DB_OK)
+		rc = s->id ? db_user_update(db, s->id, &s->f) : db_user_insert(db, &s->f, &t->id);
+	if (rc == DB_OK)
+		rc = db_user_set_groups(db, t->id, s->group_ids, s->ngroups);
+	if (rc == DB_OK)
+		rc = db_user_set_permissions(db, t->id, s->perms, s->nperms);
+	if (rc == DB_OK && s->id && s->signout_except)
+		rc = db_user_sessions_delete(db, t->id, s->signout_except);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, s->id ? "user.update" : "user.create", "user", t->id,
+			   s->changed);
+	return rc;
+}
+
+int
+db_user_save(struct db *db, struct arena *a, const struct db_user_save *s,
+	     const struct db_actor *by, long long *id)
+{
+	struct user_tx t = {.a = a, .s = s, .by = by};
+	int rc = transaction(db, user_save_tx, &t);
+	*id = t.id;
+	return rc;
+}
+
+static int
+user_remove_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	int rc = t->keep_super ? super_admin_left(db, t->a, t->id) : DB_OK;
+	if (rc == DB_OK)
+		rc = db_user_delete(db, t->id);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "user.delete", "user", t->id, t->name);
+	return rc;
+}
+
+int
+db_user_remove(struct db *db, struct arena *a, long long id, const char *username, int keep_super,
+	       const struct db_actor *by)
+{
+	struct user_tx t = {.a = a, .by = by, .id = id, .name = username, .keep_super = keep_super};
+	return transaction(db, user_remove_tx, &t);
+}
+
+static int
+password_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	int rc = db_user_set_password(db, t->id, t->hash);
+	if (rc == DB_OK)
+		rc = db_user_sessions_delete(db, t->id, t->name);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "user.password", "user", t->id, "password");
+	return rc;
+}
+
+int
+db_user_password_change(struct db *db, long long id, const char *hash, const char *except_hash,
+			const struct db_actor *by)
+{
+	struct user_tx t = {.by = by, .id = id, .hash = hash, .name = except_hash};
+	return transaction(db, password_tx, &t);
+}
+
+struct group_tx {
+	const struct db_group_save *s;
+	const struct db_actor *by;
+	long long id;
+	const char *name;
+};
+
+static int
+group_save_tx(struct db *db, void *arg)
+{
+	struct group_tx *t = arg;
+	const struct db_group_save *s = t->s;
+	t->id = s->id;
+	int rc = s->id ? db_group_update(db, s->id, s->name, s->description)
+		       : db_group_insert(db, s->name, s->description, &t->id);
+	if (rc == DB_OK)
+		rc = db_group_set_members(db, t->id, s->user_ids, s->nusers);
+	if (rc == DB_OK)
+		rc = db_group_set_permissions(db, t->id, s->perms, s->nperms);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, s->id ? "group.update" : "group.create", "group", t->id,
+			   s->changed);
+	return rc;
+}
+
+int
+db_group_save(struct db *db, const struct db_group_save *s, const struct db_actor *by,
+	      long long *id)
+{
+	struct group_tx t = {.s = s, .by = by};
+	int rc = transaction(db, group_save_tx, &t);
+	*id = t.id;
+	return rc;
+}
+
+static int
+group_remove_tx(struct db *db, void *arg)
+{
+	struct group_tx *t = arg;
+	int rc = db_group_delete(db, t->id);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "group.delete", "group", t->id, t->name);
+	return rc;
+}
+
+int
+db_group_remove(struct db *db, long long id, const char *name, const struct db_actor *by)
+{
+	struct group_tx t = {.by = by, .id = id, .name = name};
+	return transaction(db, group_remove_tx, &t);
 }

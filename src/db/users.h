@@ -15,6 +15,57 @@ struct db_user_fields {
 	int is_super_admin;
 };
 
+/* Who makes a change, for the audit row the save writes in its transaction. */
+struct db_actor {
+	long long id;
+	const char *username;
+	const char *remote_addr;
+};
+
+/* A user's whole save: the row, its groups and its direct permissions. */
+struct db_user_save {
+	long long id; /* 0 for a new user */
+	struct db_user_fields f;
+	const long long *group_ids;
+	size_t ngroups;
+	const char *const *perms; /* permission names */
+	size_t nperms;
+	int keep_super; /* the save demotes or deactivates an active Super Admin: another
+			 * active one must be left (else DB_USER_ELAST) */
+	const char *signout_except; /* not NULL: the password changed, sign the user out of
+				     * every session but this one (token hash, "" for none) */
+	const char *changed;	    /* the audit row's details: names of changed fields */
+};
+/* A group's whole save: the row, its members and its permissions. */
+struct db_group_save {
+	long long id; /* 0 for a new group */
+	const char *name, *description;
+	const long long *user_ids;
+	size_t nusers;
+	const char *const *perms;
+	size_t nperms;
+	const char *changed;
+};
+/* The change would leave no active Super Admin. */
+#define DB_USER_ELAST (-100)
+
+/* Each in ONE transaction with its audit row, run again when it was a deadlock victim;
+ * nothing is written when any part fails. *id gets the (new) id. DB_EDUP when the name is
+ * taken; DB_USER_ELAST as above. */
+int db_user_save(struct db *db, struct arena *a, const struct db_user_save *s,
+		 const struct db_actor *by, long long *id);
+int db_group_save(struct db *db, const struct db_group_save *s, const struct db_actor *by,
+		  long long *id);
+/* Deletes a user (its links go with it) with its audit row; keep_super as above.
+ * DB_ENOTFOUND when it is gone. */
+int db_user_remove(struct db *db, struct arena *a, long long id, const char *username,
+		   int keep_super, const struct db_actor *by);
+int db_group_remove(struct db *db, long long id, const char *name, const struct db_actor *by);
+/* A user's own new password: sets the hash, signs out every other session (all but
+ * except_hash) and writes the audit row, in one transaction. */
+int db_user_password_change(struct db *db, long long id, const char *hash, const char *except_hash,
+			    const struct db_actor *by);
+
 /* ---- users ---- */
 /* A page of users whose username, display name or e-mail contains q ("" matches all), ordered
  * by username, and the number of all matches. Columns: id, username, display_name, email,

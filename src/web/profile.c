@@ -79,19 +79,9 @@ profile_password_check(struct form *f, const char *current, const char *password
 static int
 profile_password_save(struct ctx *c, const char *hash)
 {
-	int rc = db_begin(c->db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_user_set_password(c->db, c->user->id, hash);
-	if (rc == DB_OK)
-		rc = db_user_sessions_delete(c->db, c->user->id, c->sess.token_hash);
-	if (rc == DB_OK)
-		rc = audit_write(c->db, c->user, "user.password", "user", c->user->id, "password",
-				 c->req->remote_addr);
-	if (rc == DB_OK)
-		return db_commit(c->db);
-	db_rollback(c->db);
-	return rc;
+	struct db_actor by = {
+	    .id = c->user->id, .username = c->user->username, .remote_addr = c->req->remote_addr};
+	return db_user_password_change(c->db, c->user->id, hash, c->sess.token_hash, &by);
 }
 
 int
