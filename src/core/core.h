@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "names.h"
+
 enum core_err {
 	CORE_OK = 0,
 	CORE_ENOMEM = -1,

@@ -4,13 +4,6 @@
 
 #include "store.h"
 
-const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
-    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials", "api_key",
-};
-const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT] = {
-    "No Auth", "Basic Auth", "Bearer Token", "Auth 2.0 Password", "OAuth 2.0 Client Credentials",
-    "API Key",
-};
 const char *const connector_sort_names[CSORT__MAX] = {
     "name", "-name", "modified", "-modified", "created", "-created",
 };
@@ -137,15 +130,6 @@ static const char SQL_CONN_LINK[] =
     "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
 static const char SQL_CONN_UNLINK_ALL[] = "DELETE FROM connector_categories WHERE connector_id = ?";
 static const char SQL_CONN_DEL[] = "DELETE FROM connectors WHERE id = ?";
-
-int
-connector_auth_index(const char *s)
-{
-	for (int i = 0; s && i < CONNECTOR_AUTH_COUNT; i++)
-		if (strcmp(s, connector_auth_names[i]) == 0)
-			return i;
-	return -1;
-}
 
 enum connector_sort
 connector_sort_parse(const char *s)

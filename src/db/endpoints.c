@@ -8,10 +8,6 @@
 #include "endpoints.h"
 #include "logs.h"
 
-const char *const endpoint_method_names[EP_METHOD__MAX] = {
-    "GET", "POST", "PUT", "PATCH", "DELETE",
-};
-
 static const char SQL_EP_LIST[] =
     "SELECT id, purpose, description, method, url, timeout FROM endpoints"
     " WHERE connector_id = ? ORDER BY id";
@@ -67,10 +63,8 @@ static const char SQL_EXEC_LOG[] =
 enum endpoint_method
 endpoint_method_parse(const char *s)
 {
-	for (int i = 0; s && i < EP_METHOD__MAX; i++)
-		if (strcmp(s, endpoint_method_names[i]) == 0)
-			return (enum endpoint_method)i;
-	return EP_METHOD__MAX;
+	int i = method_index(s, EP_METHOD__MAX);
+	return i < 0 ? EP_METHOD__MAX : (enum endpoint_method)i;
 }
 
 int

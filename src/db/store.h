@@ -37,14 +37,13 @@ int db_category_delete(struct db *db, long long id);
 
 /* ---- connectors ---- */
 
-/* Authentication types, in the order of the create form's select. The same list as
- * outbound.h's enum auth_type (the db layer sits above outbound, so it keeps its own copy of
- * the names; outbound_auth's table is the one to use once web code links outbound). */
-#define CONNECTOR_AUTH_COUNT 6
-extern const char *const connector_auth_names[CONNECTOR_AUTH_COUNT];  /* column values */
-extern const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT]; /* what users read */
+/* Authentication types, in the order of the create form's select: core/names.h's one
+ * table (enum auth_type), under the names the connector code reads. */
+#define CONNECTOR_AUTH_COUNT  AUTH__MAX
+#define connector_auth_names  auth_type_names  /* column values */
+#define connector_auth_labels auth_type_labels /* what users read */
 /* Index of an auth type name; -1 when unknown. */
-int connector_auth_index(const char *s);
+#define connector_auth_index(s) auth_type_from_name(s)
 
 /* List orders; each one is a whole statement of its own (never SQL built from input). */
 enum connector_sort {

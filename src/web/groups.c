@@ -231,44 +231,4 @@ static const struct resource groups = {
     .remove = group_remove,
 };
 
-int
-web_groups_list(struct ctx *c)
-{
-	return resource_list(c, &groups);
-}
-
-int
-web_groups_new(struct ctx *c)
-{
-	return resource_new(c, &groups);
-}
-
-int
-web_groups_create(struct ctx *c)
-{
-	return resource_create(c, &groups);
-}
-
-int
-web_groups_edit(struct ctx *c)
-{
-	return resource_edit(c, &groups);
-}
-
-int
-web_groups_update(struct ctx *c)
-{
-	return resource_update(c, &groups);
-}
-
-int
-web_groups_delete_confirm(struct ctx *c)
-{
-	return resource_delete_confirm(c, &groups);
-}
-
-int
-web_groups_delete(struct ctx *c)
-{
-	return resource_delete(c, &groups);
-}
+RESOURCE_HANDLERS(groups, &groups)

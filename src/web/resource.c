@@ -157,9 +157,9 @@ confirm_page(struct ctx *c, const struct resource *r, int status, const void *ol
 	jset_str(d, "title", arena_printf(c->a, "Delete %s", r->noun));
 	jset_str(d, "name", r->name(old));
 	jset_str(d, "action", resource_path(c, r, c->ids[0], "/delete"));
-	jset_str(d, "cancel", r->base);
+	jset_str(d, "back", r->base);
 	if (error)
-		jset_str(d, "error", error);
+		jset_str(d, "reason", error);
 	const char *note = r->delete_note ? r->delete_note(c, old) : NULL;
 	if (note)
 		jset_str(d, "message", note);

@@ -167,15 +167,6 @@ user_check_fields(struct form *f, const struct user_input *in, int is_new)
 		form_error(f, "password", "The password may not be greater than 1024 characters.");
 }
 
-static int
-id_in(const long long *ids, size_t n, long long id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ids[i] == id)
-			return 1;
-	return 0;
-}
-
 /* The permissions a group gives; all of them when they cannot be read, so that a rule
  * built on it refuses rather than allows. */
 static perm_set
@@ -193,7 +184,7 @@ groups_perms_diff(struct ctx *c, const long long *a, size_t na, const long long 
 {
 	perm_set s = 0;
 	for (size_t i = 0; i < na; i++)
-		if (!id_in(b, nb, a[i]))
+		if (!form_id_in(b, nb, a[i]))
 			s |= group_perms(c, a[i]);
 	return s;
 }
@@ -403,44 +394,4 @@ static const struct resource users = {
     .delete_fails = user_delete_fails,
 };
 
-int
-web_users_list(struct ctx *c)
-{
-	return resource_list(c, &users);
-}
-
-int
-web_users_new(struct ctx *c)
-{
-	return resource_new(c, &users);
-}
-
-int
-web_users_create(struct ctx *c)
-{
-	return resource_create(c, &users);
-}
-
-int
-web_users_edit(struct ctx *c)
-{
-	return resource_edit(c, &users);
-}
-
-int
-web_users_update(struct ctx *c)
-{
-	return resource_update(c, &users);
-}
-
-int
-web_users_delete_confirm(struct ctx *c)
-{
-	return resource_delete_confirm(c, &users);
-}
-
-int
-web_users_delete(struct ctx *c)
-{
-	return resource_delete(c, &users);
-}
+RESOURCE_HANDLERS(users, &users)
