@@ -11,54 +11,34 @@
 
 /* The stored group being edited; all zero/"" for a new one. */
 struct group_old {
-	long long id;
-	const char *name, *description;
-	long long *user_ids;
-	size_t nusers;
-	perm_set perms;
+	struct resource_old h; /* id, members, permissions */
+	struct db_group g;
 };
 
 /* A group as submitted: decoded by group_decode, judged by group_validate. */
 struct group_input {
+	struct resource_in h; /* members, permissions */
 	const char *name, *description;
-	long long *user_ids;
-	size_t nusers;
-	perm_set perms;
 };
 
-static const struct group_old group_blank = {.name = "", .description = ""};
+static const struct group_old group_blank = {.g = {.name = "", .description = ""}};
 
 static const struct resource groups;
 
-/* Loads a group with its members and permissions; DB_ENOTFOUND when missing. */
 static int
-group_load(struct ctx *c, long long id, void *old)
+group_get(struct ctx *c, long long id, void *old)
 {
-	struct group_old *g = old;
-	struct db_rows r, m, p;
-	int rc = db_group_get(c->db, c->a, id, &r);
-	if (rc == DB_OK)
-		rc = db_group_member_ids(c->db, c->a, id, &m);
-	if (rc == DB_OK)
-		rc = db_group_permissions(c->db, c->a, id, &p);
-	if (rc != DB_OK)
-		return rc;
-	g->id = id;
-	g->name = db_get(&r, 0, "name");
-	g->description = db_get(&r, 0, "description");
-	g->nusers = form_row_ids(c, &m, "user_id", &g->user_ids);
-	g->perms = perm_set_of_rows(&p);
-	return DB_OK;
+	return db_group_get(c->db, c->a, id, &((struct group_old *)old)->g);
 }
 
 static void
 group_values(struct form *f, const void *old)
 {
 	const struct group_old *g = old;
-	if (!g->id)
+	if (!g->h.id)
 		return;
-	jset_str(f->values, "name", g->name);
-	jset_str(f->values, "description", g->description);
+	jset_str(f->values, "name", g->g.name);
+	jset_str(f->values, "description", g->g.description);
 }
 
 static int
@@ -67,47 +47,39 @@ group_form_page(struct ctx *c, int status, struct form *f, const void *o, const 
 	const struct group_old *old = o;
 	const struct group_input *in = i;
 	struct db_rows users;
-	int rc = db_users_all(c->db, c->a, &users);
+	int rc = db_users_read(c->db, c->a, DBU_USERS_ALL, 0, &users);
 	if (rc != DB_OK)
 		return rc;
-	int is_new = old->id == 0;
+	int is_new = old->h.id == 0;
 	int may_save = is_new || perm_has(c->user, PERM_EDIT_GROUPS);
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", is_new ? "New group" : "Edit group");
 	jset_bool(d, "is_new", is_new);
-	jset_str(d, "action", is_new ? "/admin/groups" : resource_path(c, &groups, old->id, ""));
+	jset_str(d, "action", is_new ? "/admin/groups" : resource_path(c, &groups, old->h.id, ""));
 	if (!is_new) {
-		jset_int(d, "group_id", old->id);
-		jset_str(d, "group_name", old->name);
-		jset_str(d, "delete_url", resource_path(c, &groups, old->id, "/delete"));
+		jset_int(d, "group_id", old->h.id);
+		jset_str(d, "group_name", old->g.name);
+		jset_str(d, "delete_url", resource_path(c, &groups, old->h.id, "/delete"));
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_GROUPS));
 	jset(d, "members",
-	     form_choices(&users, "username", "display_name", in ? in->user_ids : old->user_ids,
-			  in ? in->nusers : old->nusers));
+	     form_choices(&users, "username", "display_name", in ? in->h.link_ids : old->h.link_ids,
+			  in ? in->h.nlinks : old->h.nlinks));
 	jset(d, "perm_groups",
-	     perm_editor_json(in ? in->perms : old->perms, may_save ? perm_grantable(c->user) : 0));
+	     perm_editor_json(in ? in->h.perms : old->h.perms,
+			      may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
 	return web_render(c, status, "groups_form", d);
 }
 
-static int
-group_decode(struct form *f, void *i, const void *old)
+static void
+group_decode(struct form *f, void *i)
 {
-	(void)old;
 	struct group_input *in = i;
-	struct db_rows users;
-	int rc = db_users_all(f->c->db, f->c->a, &users);
-	if (rc != DB_OK)
-		return rc;
 	const char *v;
 	in->name = (v = form_text(f, "name")) ? v : "";
 	in->description = (v = form_text(f, "description")) ? v : "";
-	in->nusers =
-	    form_ids(f, "user_ids", &users, "Choose members from the list.", &in->user_ids);
-	in->perms = form_permissions(f);
-	return DB_OK;
 }
 
 static void
@@ -120,10 +92,10 @@ group_validate(struct form *f, void *i, const void *o)
 		form_error(f, "description",
 			   "The description may not be greater than 1000 characters.");
 	perm_set ed = perm_grantable(f->c->user);
-	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
+	in->h.perms = perm_implied((in->h.perms & ed) | (old->h.perms & ~ed));
 	/* No way up: only who holds all of a group's permissions may change its members. */
-	if ((in->perms & ~ed) &&
-	    !form_ids_same(in->user_ids, in->nusers, old->user_ids, old->nusers))
+	if ((in->h.perms & ~ed) &&
+	    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks))
 		form_error(f, "user_ids",
 			   "You can only change the members of a group whose "
 			   "permissions you hold yourself.");
@@ -135,11 +107,11 @@ group_changes(struct ctx *c, const struct group_input *in, const struct group_ol
 {
 	struct audit_fields af;
 	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(in->name, old->name) != 0);
-	audit_field(&af, "description", strcmp(in->description, old->description) != 0);
+	audit_field(&af, "name", strcmp(in->name, old->g.name) != 0);
+	audit_field(&af, "description", strcmp(in->description, old->g.description) != 0);
 	audit_field(&af, "members",
-		    !form_ids_same(in->user_ids, in->nusers, old->user_ids, old->nusers));
-	audit_field(&af, "permissions", in->perms != old->perms);
+		    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks));
+	audit_field(&af, "permissions", in->h.perms != old->h.perms);
 	return audit_fields_text(&af);
 }
 
@@ -151,12 +123,12 @@ group_save(struct ctx *c, const void *i, const void *o, long long *id)
 	const struct group_old *old = o;
 	const char **names = NULL;
 	struct db_group_save s = {
-	    .id = old->id,
+	    .id = old->h.id,
 	    .name = in->name,
 	    .description = in->description,
-	    .user_ids = in->user_ids,
-	    .nusers = in->nusers,
-	    .nperms = perm_names(c->a, in->perms, &names),
+	    .user_ids = in->h.link_ids,
+	    .nusers = in->h.nlinks,
+	    .nperms = perm_names(c->a, in->h.perms, &names),
 	    .changed = group_changes(c, in, old),
 	};
 	s.perms = names;
@@ -165,32 +137,33 @@ group_save(struct ctx *c, const void *i, const void *o, long long *id)
 }
 
 static struct json_object *
-group_row_json(const struct ctx *c, const struct db_rows *r, size_t i)
+group_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 {
 	(void)c;
+	const struct db_group *g = &l->groups[i];
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
-	jset_str(o, "name", db_get(r, i, "name"));
-	jset_str(o, "description", db_get(r, i, "description"));
-	jset_int(o, "members", db_get_ll(r, i, "members", 0));
-	jset_str(o, "created_at", db_get(r, i, "created_at"));
+	jset_int(o, "id", g->id);
+	jset_str(o, "name", g->name);
+	jset_str(o, "description", g->description);
+	jset_int(o, "members", g->members);
+	jset_str(o, "created_at", g->created_at);
 	return o;
 }
 
 static const char *
 group_name(const void *old)
 {
-	return ((const struct group_old *)old)->name;
+	return ((const struct group_old *)old)->g.name;
 }
 
 static const char *
 group_delete_note(struct ctx *c, const void *old)
 {
 	const struct group_old *g = old;
-	if (!g->nusers)
+	if (!g->h.nlinks)
 		return NULL;
-	return arena_printf(c->a, "Its %zu member%s will lose the group's permissions.", g->nusers,
-			    g->nusers == 1 ? "" : "s");
+	return arena_printf(c->a, "Its %zu member%s will lose the group's permissions.",
+			    g->h.nlinks, g->h.nlinks == 1 ? "" : "s");
 }
 
 /* Deletes the group (memberships and permissions go with it) with its audit row. */
@@ -199,7 +172,7 @@ group_remove(struct ctx *c, const void *old)
 {
 	const struct group_old *g = old;
 	struct db_actor by = resource_actor(c);
-	return db_group_remove(c->db, g->id, g->name, &by);
+	return db_group_remove(c->db, g->h.id, g->g.name, &by);
 }
 
 static const struct resource_fail group_save_fails[] = {
@@ -217,9 +190,14 @@ static const struct resource groups = {
     .old_size = sizeof(struct group_old),
     .in_size = sizeof(struct group_input),
     .blank = &group_blank,
-    .search = db_groups_search,
+    .list = DBL_GROUPS,
+    .links = DBU_GROUP_MEMBERS,
+    .perms = DBU_GROUP_PERMS,
+    .choices = DBU_USERS_ALL,
+    .links_field = "user_ids",
+    .links_message = "Choose members from the list.",
     .row_json = group_row_json,
-    .load = group_load,
+    .get = group_get,
     .name = group_name,
     .values = group_values,
     .form_page = group_form_page,

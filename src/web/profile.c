@@ -13,7 +13,8 @@
 static int
 profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 {
-	struct db_rows u, t;
+	struct db_user u;
+	struct db_rows t;
 	int rc = db_user_get(c->db, c->a, c->user->id, &u);
 	if (rc == DB_OK)
 		rc = db_tokens_of_user(c->db, c->a, c->user->id, &t);
@@ -21,11 +22,11 @@ profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
 	struct json_object *me = json_object_new_object();
-	jset_str(me, "username", db_get(&u, 0, "username"));
-	jset_str(me, "display_name", db_get(&u, 0, "display_name"));
-	jset_str(me, "email", db_get(&u, 0, "email"));
-	jset_str(me, "created_at", db_get(&u, 0, "created_at"));
-	jset_bool(me, "is_super_admin", db_get_ll(&u, 0, "is_super_admin", 0));
+	jset_str(me, "username", u.username);
+	jset_str(me, "display_name", u.display_name);
+	jset_str(me, "email", u.email);
+	jset_str(me, "created_at", u.created_at);
+	jset_bool(me, "is_super_admin", u.is_super_admin);
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *used = db_get(&t, i, "last_used_at");

@@ -51,18 +51,19 @@ resource_list(struct ctx *c, const struct resource *r)
 	q = q ? str_trim(arena_strdup(c->a, q)) : "";
 	if (utf8_length(q) > r->q_max)
 		q = "";
-	struct db_rows rows;
-	int rc = r->search(c->db, c->a, q, p.per_page, p.offset, &rows, &p.total);
+	struct db_list rows;
+	int rc = db_users_list(c->db, c->a, r->list, q, p.per_page, p.offset, &rows);
 	if (rc != DB_OK)
 		return rc;
+	p.total = rows.total;
 	struct json_object *d = json_object_new_object(), *list = json_object_new_array();
-	for (size_t i = 0; i < rows.nrows; i++)
+	for (size_t i = 0; i < rows.n; i++)
 		json_object_array_add(list, r->row_json(c, &rows, i));
 	jset_str(d, "title", r->list_title);
 	jset_str(d, "q", q);
 	jset(d, r->list_key, list);
 	jset(d, "pager", pager_json(&p, pager_base_query(c, &p, q)));
-	if (!rows.nrows)
+	if (!rows.n)
 		jset_str(d, "empty", *q || p.total ? "No Results" : "No Data Available");
 	return web_render(c, 200, r->list_tmpl, d);
 }
@@ -74,8 +75,19 @@ load(struct ctx *c, const struct resource *r, void **old)
 	*old = arena_alloc(c->a, r->old_size);
 	if (!*old)
 		return DB_ENOMEM;
-	int rc = r->load(c, c->ids[0], *old);
-	return rc == DB_ENOTFOUND ? 404 : rc;
+	struct resource_old *h = *old;
+	struct db_rows links, perms;
+	int rc = r->get(c, c->ids[0], h);
+	if (rc == DB_OK)
+		rc = db_users_read(c->db, c->a, r->links, c->ids[0], &links);
+	if (rc == DB_OK)
+		rc = db_users_read(c->db, c->a, r->perms, c->ids[0], &perms);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	h->id = c->ids[0];
+	h->nlinks = form_row_ids(c, &links, "id", &h->link_ids);
+	h->perms = perm_set_of_rows(&perms);
+	return DB_OK;
 }
 
 int
@@ -95,10 +107,15 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 	void *in = arena_alloc(c->a, r->in_size);
 	if (!in)
 		return DB_ENOMEM;
-	form_init(&f, c);
-	int rc = r->decode(&f, in, old);
+	struct resource_in *h = in;
+	struct db_rows choices;
+	int rc = db_users_read(c->db, c->a, r->choices, 0, &choices);
 	if (rc != DB_OK)
 		return rc;
+	form_init(&f, c);
+	r->decode(&f, in);
+	h->nlinks = form_ids(&f, r->links_field, &choices, r->links_message, &h->link_ids);
+	h->perms = form_permissions(&f);
 	r->validate(&f, in, old);
 	if (!f.nerrors) {
 		long long id = 0;

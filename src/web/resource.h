@@ -16,6 +16,20 @@ struct resource_fail {
 	const char *message;
 };
 
+/* What every stored resource has: the first member of its old struct. */
+struct resource_old {
+	long long id;	     /* 0 for a new one */
+	long long *link_ids; /* a user's groups, a group's members */
+	size_t nlinks;
+	perm_set perms; /* its own (direct) permissions */
+};
+/* What every submitted one has: the first member of its input struct. */
+struct resource_in {
+	long long *link_ids;
+	size_t nlinks;
+	perm_set perms;
+};
+
 struct resource {
 	const char *base;	/* "/admin/users" */
 	const char *noun;	/* "user": "The user was created", "Delete user" */
@@ -24,12 +38,16 @@ struct resource {
 	const char *list_key;	/* "users": the rows' key in the list template */
 	size_t q_max;		/* longest search text */
 	size_t old_size, in_size;
-	const void *blank; /* the old of a new one */
-	int (*search)(struct db *db, struct arena *a, const char *q, long long limit,
-		      long long offset, struct db_rows *out, long long *total);
-	struct json_object *(*row_json)(const struct ctx *c, const struct db_rows *r, size_t i);
-	/* Loads the stored one into old; DB_ENOTFOUND when missing. */
-	int (*load)(struct ctx *c, long long id, void *old);
+	const void *blank;		 /* the old of a new one */
+	enum db_users_list list;	 /* its list page's statement */
+	enum db_users_read links, perms; /* its link ids and permissions */
+	enum db_users_read choices;	 /* the rows its link ids must be one of */
+	const char *links_field;	 /* "group_ids" */
+	const char *links_message;	 /* the field's error for an id not in choices */
+	struct json_object *(*row_json)(const struct ctx *c, const struct db_list *l, size_t i);
+	/* Reads the stored row into old (its links and permissions are read for it);
+	 * DB_ENOTFOUND when missing. */
+	int (*get)(struct ctx *c, long long id, void *old);
 	/* Its name, for the confirm page and the delete's audit row. */
 	const char *(*name)(const void *old);
 	/* The form's values from old, for the first rendering. */
@@ -37,9 +55,9 @@ struct resource {
 	/* The create/edit page; in is NULL on the first rendering. */
 	int (*form_page)(struct ctx *c, int status, struct form *f, const void *old,
 			 const void *in);
-	/* Decodes the request into in (no judgement but what needs the stored lists);
-	 * DB_OK or a database error. */
-	int (*decode)(struct form *f, void *in, const void *old);
+	/* Decodes the request's own fields into in (the links and permissions are
+	 * decoded for it). */
+	void (*decode)(struct form *f, void *in);
 	/* Judges in against old: field errors into f. */
 	void (*validate)(struct form *f, void *in, const void *old);
 	/* Writes in as ONE transaction; *id gets the id. 0 or an error code (500 on a

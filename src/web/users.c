@@ -21,52 +21,28 @@ static const char MSG_PASSWORD_GRANT[] =
 
 /* The stored user being edited; all zero/"" for a new one. */
 struct user_old {
-	long long id;
-	const char *username, *display_name, *email;
-	int is_active, is_super_admin;
-	long long *group_ids;
-	size_t ngroups;
-	perm_set perms; /* direct permissions */
+	struct resource_old h; /* id, groups, direct permissions */
+	struct db_user u;
 };
 
 /* A user as submitted: decoded from the request by user_decode, judged by user_validate
  * (on the struct, not the request), saved by user_save. */
 struct user_input {
+	struct resource_in h; /* groups, direct permissions */
 	struct db_user_fields f;
 	const char *password;	      /* "" when blank; never kept in the form's values */
 	const char *current_password; /* "" when blank: for one's own new password */
-	long long *group_ids;
-	size_t ngroups;
-	perm_set perms;
 };
 
 static const struct user_old user_blank = {
-    .username = "", .display_name = "", .email = "", .is_active = 1};
+    .u = {.username = "", .display_name = "", .email = "", .is_active = 1}};
 
 static const struct resource users;
 
-/* Loads a user with its groups and direct permissions; DB_ENOTFOUND when missing. */
 static int
-user_load(struct ctx *c, long long id, void *old)
+user_get(struct ctx *c, long long id, void *old)
 {
-	struct user_old *u = old;
-	struct db_rows r, g, p;
-	int rc = db_user_get(c->db, c->a, id, &r);
-	if (rc == DB_OK)
-		rc = db_user_group_ids(c->db, c->a, id, &g);
-	if (rc == DB_OK)
-		rc = db_user_permissions(c->db, c->a, id, &p);
-	if (rc != DB_OK)
-		return rc;
-	u->id = id;
-	u->username = db_get(&r, 0, "username");
-	u->display_name = db_get(&r, 0, "display_name");
-	u->email = db_get(&r, 0, "email");
-	u->is_active = db_get_ll(&r, 0, "is_active", 0) != 0;
-	u->is_super_admin = db_get_ll(&r, 0, "is_super_admin", 0) != 0;
-	u->ngroups = form_row_ids(c, &g, "group_id", &u->group_ids);
-	u->perms = perm_set_of_rows(&p);
-	return DB_OK;
+	return db_user_get(c->db, c->a, id, &((struct user_old *)old)->u);
 }
 
 /* The form's values from a stored user, for the first rendering of the edit page. */
@@ -74,11 +50,11 @@ static void
 user_values(struct form *f, const void *old)
 {
 	const struct user_old *u = old;
-	jset_str(f->values, "username", u->username);
-	jset_str(f->values, "display_name", u->display_name);
-	jset_str(f->values, "email", u->email);
-	jset_bool(f->values, "is_active", u->is_active);
-	jset_bool(f->values, "is_super_admin", u->is_super_admin);
+	jset_str(f->values, "username", u->u.username);
+	jset_str(f->values, "display_name", u->u.display_name);
+	jset_str(f->values, "email", u->u.email);
+	jset_bool(f->values, "is_active", u->u.is_active);
+	jset_bool(f->values, "is_super_admin", u->u.is_super_admin);
 }
 
 /* Renders the create/edit form; the page is read-only for someone who may not save it. */
@@ -87,30 +63,30 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 {
 	const struct user_old *old = o;
 	const struct user_input *in = i;
-	const long long *gids = in ? in->group_ids : old->group_ids;
-	size_t ng = in ? in->ngroups : old->ngroups;
-	perm_set perms = in ? in->perms : old->perms;
+	const long long *gids = in ? in->h.link_ids : old->h.link_ids;
+	size_t ng = in ? in->h.nlinks : old->h.nlinks;
+	perm_set perms = in ? in->h.perms : old->h.perms;
 	struct db_rows groups;
-	int rc = db_groups_all(c->db, c->a, &groups);
+	int rc = db_users_read(c->db, c->a, DBU_GROUPS_ALL, 0, &groups);
 	if (rc != DB_OK)
 		return rc;
-	int is_new = old->id == 0;
+	int is_new = old->h.id == 0;
 	int may_save = is_new || (perm_has(c->user, PERM_EDIT_USERS) &&
-				  (!old->is_super_admin || c->user->is_super_admin));
+				  (!old->u.is_super_admin || c->user->is_super_admin));
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", is_new ? "New user" : "Edit user");
 	jset_bool(d, "is_new", is_new);
-	jset_str(d, "action", is_new ? "/admin/users" : resource_path(c, &users, old->id, ""));
+	jset_str(d, "action", is_new ? "/admin/users" : resource_path(c, &users, old->h.id, ""));
 	if (!is_new) {
-		jset_int(d, "user_id", old->id);
-		jset_str(d, "user_name", old->username);
-		jset_str(d, "delete_url", resource_path(c, &users, old->id, "/delete"));
-		jset_bool(d, "is_self", old->id == c->user->id);
+		jset_int(d, "user_id", old->h.id);
+		jset_str(d, "user_name", old->u.username);
+		jset_str(d, "delete_url", resource_path(c, &users, old->h.id, "/delete"));
+		jset_bool(d, "is_self", old->h.id == c->user->id);
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_super", c->user->is_super_admin);
 	jset_bool(d, "may_delete",
-		  !is_new && perm_has(c->user, PERM_DELETE_USERS) && old->id != c->user->id);
+		  !is_new && perm_has(c->user, PERM_DELETE_USERS) && old->h.id != c->user->id);
 	jset(d, "groups", form_choices(&groups, "name", NULL, gids, ng));
 	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
@@ -118,17 +94,12 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 }
 
 /* The request into in: trimmed text kept for re-rendering, the password as typed (never
- * kept), boxes, and group ids that must be ones of the list. */
-static int
-user_decode(struct form *f, void *i, const void *old)
+ * kept), boxes. */
+static void
+user_decode(struct form *f, void *i)
 {
-	(void)old;
 	struct ctx *c = f->c;
 	struct user_input *in = i;
-	struct db_rows groups;
-	int rc = db_groups_all(c->db, c->a, &groups);
-	if (rc != DB_OK)
-		return rc;
 	const char *v;
 	in->f.username = (v = form_text(f, "username")) ? v : "";
 	in->f.display_name = (v = form_text(f, "display_name")) ? v : "";
@@ -139,10 +110,6 @@ user_decode(struct form *f, void *i, const void *old)
 	in->f.is_super_admin = form_checkbox(c, "is_super_admin");
 	jset_bool(f->values, "is_active", in->f.is_active);
 	jset_bool(f->values, "is_super_admin", in->f.is_super_admin);
-	in->ngroups =
-	    form_ids(f, "group_ids", &groups, "Choose groups from the list.", &in->group_ids);
-	in->perms = form_permissions(f);
-	return DB_OK;
 }
 
 /* The fields on their own: lengths, characters, e-mail shape, password length (required
@@ -173,7 +140,7 @@ static perm_set
 group_perms(struct ctx *c, long long gid)
 {
 	struct db_rows p;
-	if (db_group_permissions(c->db, c->a, gid, &p) != DB_OK)
+	if (db_users_read(c->db, c->a, DBU_GROUP_PERMS, gid, &p) != DB_OK)
 		return (perm_set)((1ull << PERM__MAX) - 1);
 	return perm_set_of_rows(&p);
 }
@@ -200,13 +167,13 @@ user_rules_grant(struct form *f, const struct user_input *in, const struct user_
 		return;
 	perm_set ed = perm_grantable(c->user);
 	perm_set moved =
-	    groups_perms_diff(c, in->group_ids, in->ngroups, old->group_ids, old->ngroups) |
-	    groups_perms_diff(c, old->group_ids, old->ngroups, in->group_ids, in->ngroups);
+	    groups_perms_diff(c, in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks) |
+	    groups_perms_diff(c, old->h.link_ids, old->h.nlinks, in->h.link_ids, in->h.nlinks);
 	if (moved & ~ed)
 		form_error(f, "group_ids", MSG_GROUP_GRANT);
-	if (old->id && old->id != c->user->id && in->password[0]) {
+	if (old->h.id && old->h.id != c->user->id && in->password[0]) {
 		perm_set held =
-		    old->perms | groups_perms_diff(c, old->group_ids, old->ngroups, NULL, 0);
+		    old->h.perms | groups_perms_diff(c, old->h.link_ids, old->h.nlinks, NULL, 0);
 		if (held & ~ed)
 			form_error(f, "password", MSG_PASSWORD_GRANT);
 	}
@@ -218,7 +185,7 @@ static void
 user_rules_self_password(struct form *f, const struct user_input *in, const struct user_old *old)
 {
 	struct ctx *c = f->c;
-	if (!old->id || old->id != c->user->id || !in->password[0])
+	if (!old->h.id || old->h.id != c->user->id || !in->password[0])
 		return;
 	const char *current = in->current_password, *hash = NULL;
 	if (!*current)
@@ -237,23 +204,23 @@ user_validate(struct form *f, void *i, const void *o)
 	struct ctx *c = f->c;
 	struct user_input *in = i;
 	const struct user_old *old = o;
-	user_check_fields(f, in, old->id == 0);
+	user_check_fields(f, in, old->h.id == 0);
 	perm_set ed = perm_grantable(c->user);
-	in->perms = perm_implied((in->perms & ed) | (old->perms & ~ed));
+	in->h.perms = perm_implied((in->h.perms & ed) | (old->h.perms & ~ed));
 	user_rules_grant(f, in, old);
 	user_rules_self_password(f, in, old);
-	if (!c->user->is_super_admin && in->f.is_super_admin != old->is_super_admin)
+	if (!c->user->is_super_admin && in->f.is_super_admin != old->u.is_super_admin)
 		form_error(f, "is_super_admin",
 			   "Only a Super Admin can make a user a Super Admin.");
-	if (old->id && old->is_super_admin && old->is_active &&
+	if (old->h.id && old->u.is_super_admin && old->u.is_active &&
 	    (!in->f.is_super_admin || !in->f.is_active)) {
 		long long others = 1;
-		db_super_admins_other(c->db, c->a, old->id, &others);
+		db_super_admins_other(c->db, c->a, old->h.id, &others);
 		if (others == 0)
 			form_error(f, in->f.is_super_admin ? "is_active" : "is_super_admin",
 				   MSG_LAST_SUPER);
 	}
-	if (old->id && old->id == c->user->id && !in->f.is_active)
+	if (old->h.id && old->h.id == c->user->id && !in->f.is_active)
 		form_error(f, "is_active", "You cannot deactivate your own account.");
 }
 
@@ -263,15 +230,15 @@ user_changes(struct ctx *c, const struct user_input *in, const struct user_old *
 {
 	struct audit_fields af;
 	audit_fields_init(&af, c);
-	audit_field(&af, "username", strcmp(in->f.username, old->username) != 0);
+	audit_field(&af, "username", strcmp(in->f.username, old->u.username) != 0);
 	audit_field(&af, "password", in->password[0] != '\0');
-	audit_field(&af, "display_name", strcmp(in->f.display_name, old->display_name) != 0);
-	audit_field(&af, "email", strcmp(in->f.email, old->email) != 0);
-	audit_field(&af, "is_active", in->f.is_active != old->is_active);
-	audit_field(&af, "is_super_admin", in->f.is_super_admin != old->is_super_admin);
+	audit_field(&af, "display_name", strcmp(in->f.display_name, old->u.display_name) != 0);
+	audit_field(&af, "email", strcmp(in->f.email, old->u.email) != 0);
+	audit_field(&af, "is_active", in->f.is_active != old->u.is_active);
+	audit_field(&af, "is_super_admin", in->f.is_super_admin != old->u.is_super_admin);
 	audit_field(&af, "groups",
-		    !form_ids_same(in->group_ids, in->ngroups, old->group_ids, old->ngroups));
-	audit_field(&af, "permissions", in->perms != old->perms);
+		    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks));
+	audit_field(&af, "permissions", in->h.perms != old->h.perms);
 	return audit_fields_text(&af);
 }
 
@@ -283,11 +250,11 @@ user_save(struct ctx *c, const void *i, const void *o, long long *id)
 	const struct user_input *in = i;
 	const struct user_old *old = o;
 	struct db_user_save s = {
-	    .id = old->id,
+	    .id = old->h.id,
 	    .f = in->f,
-	    .group_ids = in->group_ids,
-	    .ngroups = in->ngroups,
-	    .keep_super = old->is_super_admin && old->is_active &&
+	    .group_ids = in->h.link_ids,
+	    .ngroups = in->h.nlinks,
+	    .keep_super = old->u.is_super_admin && old->u.is_active &&
 			  (!in->f.is_super_admin || !in->f.is_active),
 	    .changed = user_changes(c, in, old),
 	};
@@ -300,7 +267,7 @@ user_save(struct ctx *c, const void *i, const void *o, long long *id)
 	}
 	s.f.password_hash = hash;
 	const char **names = NULL;
-	s.nperms = perm_names(c->a, in->perms, &names);
+	s.nperms = perm_names(c->a, in->h.perms, &names);
 	s.perms = names;
 	struct db_actor by = resource_actor(c);
 	return db_user_save(c->db, c->a, &s, &by, id);
@@ -308,18 +275,18 @@ user_save(struct ctx *c, const void *i, const void *o, long long *id)
 
 /* One row of the list with real booleans (mustache treats "0" as true). */
 static struct json_object *
-user_row_json(const struct ctx *c, const struct db_rows *r, size_t i)
+user_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 {
+	const struct db_user *u = &l->users[i];
 	struct json_object *o = json_object_new_object();
-	long long id = db_get_ll(r, i, "id", 0);
-	jset_int(o, "id", id);
-	jset_bool(o, "is_self", id == c->user->id);
-	jset_str(o, "username", db_get(r, i, "username"));
-	jset_str(o, "display_name", db_get(r, i, "display_name"));
-	jset_str(o, "email", db_get(r, i, "email"));
-	jset_bool(o, "is_active", db_get_ll(r, i, "is_active", 0));
-	jset_bool(o, "is_super_admin", db_get_ll(r, i, "is_super_admin", 0));
-	jset_str(o, "created_at", db_get(r, i, "created_at"));
+	jset_int(o, "id", u->id);
+	jset_bool(o, "is_self", u->id == c->user->id);
+	jset_str(o, "username", u->username);
+	jset_str(o, "display_name", u->display_name);
+	jset_str(o, "email", u->email);
+	jset_bool(o, "is_active", u->is_active);
+	jset_bool(o, "is_super_admin", u->is_super_admin);
+	jset_str(o, "created_at", u->created_at);
 	return o;
 }
 
@@ -328,9 +295,9 @@ static const char *
 user_delete_refusal(struct ctx *c, const void *old)
 {
 	const struct user_old *u = old;
-	if (u->id == c->user->id)
+	if (u->h.id == c->user->id)
 		return "You cannot delete your own account.";
-	if (u->is_super_admin && !c->user->is_super_admin)
+	if (u->u.is_super_admin && !c->user->is_super_admin)
 		return MSG_SUPER_ONLY;
 	return NULL;
 }
@@ -339,13 +306,13 @@ static const char *
 user_edit_refusal(struct ctx *c, const void *old)
 {
 	const struct user_old *u = old;
-	return u->is_super_admin && !c->user->is_super_admin ? MSG_SUPER_ONLY : NULL;
+	return u->u.is_super_admin && !c->user->is_super_admin ? MSG_SUPER_ONLY : NULL;
 }
 
 static const char *
 user_name(const void *old)
 {
-	return ((const struct user_old *)old)->username;
+	return ((const struct user_old *)old)->u.username;
 }
 
 /* Deletes in one transaction that first makes sure an active Super Admin is left. */
@@ -354,8 +321,8 @@ user_remove(struct ctx *c, const void *old)
 {
 	const struct user_old *u = old;
 	struct db_actor by = resource_actor(c);
-	return db_user_remove(c->db, c->a, u->id, u->username, u->is_super_admin && u->is_active,
-			      &by);
+	return db_user_remove(c->db, c->a, u->h.id, u->u.username,
+			      u->u.is_super_admin && u->u.is_active, &by);
 }
 
 static const struct resource_fail user_save_fails[] = {
@@ -378,9 +345,14 @@ static const struct resource users = {
     .old_size = sizeof(struct user_old),
     .in_size = sizeof(struct user_input),
     .blank = &user_blank,
-    .search = db_users_search,
+    .list = DBL_USERS,
+    .links = DBU_USER_GROUPS,
+    .perms = DBU_USER_PERMS,
+    .choices = DBU_GROUPS_ALL,
+    .links_field = "group_ids",
+    .links_message = "Choose groups from the list.",
     .row_json = user_row_json,
-    .load = user_load,
+    .get = user_get,
     .name = user_name,
     .values = user_values,
     .form_page = user_form_page,
