@@ -118,11 +118,11 @@ static const enum stmt READS[DBU__MAX] = {
 /* The two searchable lists: a count and a page statement, each binding the search text
  * and then its LIKE pattern once per searched column. */
 static const struct {
-	enum stmt count, page;
+	enum stmt count, page, get;
 	int ncols; /* searched columns */
 } LISTS[DBL__MAX] = {
-    [DBL_USERS] = {S_USERS_COUNT, S_USERS_PAGE, 3},
-    [DBL_GROUPS] = {S_GROUPS_COUNT, S_GROUPS_PAGE, 2},
+    [DBL_USERS] = {S_USERS_COUNT, S_USERS_PAGE, S_USER_GET, 3},
+    [DBL_GROUPS] = {S_GROUPS_COUNT, S_GROUPS_PAGE, S_GROUP_GET, 2},
 };
 
 /* "%q%" with LIKE's wildcards and escape character in q escaped. */
@@ -169,6 +169,25 @@ group_of(const struct db_rows *r, size_t i, struct db_group *g)
 	g->updated_at = db_get_str(r, i, "updated_at");
 }
 
+/* The rows r of list which as typed structs into out (in the arena). */
+static int
+list_of(struct arena *a, enum db_users_list which, const struct db_rows *r, struct db_list *out)
+{
+	out->n = r->nrows;
+	if (which == DBL_USERS)
+		out->users = arena_alloc(a, (r->nrows + 1) * sizeof(*out->users));
+	else
+		out->groups = arena_alloc(a, (r->nrows + 1) * sizeof(*out->groups));
+	if (!out->users && !out->groups)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r->nrows; i++)
+		if (which == DBL_USERS)
+			user_of(r, i, &out->users[i]);
+		else
+			group_of(r, i, &out->groups[i]);
+	return DB_OK;
+}
+
 int
 db_users_list(struct db *db, struct arena *a, enum db_users_list which, const char *q,
 	      long long limit, long long offset, struct db_list *out)
@@ -188,41 +207,19 @@ db_users_list(struct db *db, struct arena *a, enum db_users_list which, const ch
 	out->total = db_get_ll(&n, 0, "n", 0);
 	rc = three ? db_query(db, a, &r, page, "ssssii", q, like, like, like, limit, offset)
 		   : db_query(db, a, &r, page, "sssii", q, like, like, limit, offset);
-	if (rc != DB_OK)
-		return rc;
-	out->n = r.nrows;
-	if (which == DBL_USERS)
-		out->users = arena_alloc(a, (r.nrows + 1) * sizeof(*out->users));
-	else
-		out->groups = arena_alloc(a, (r.nrows + 1) * sizeof(*out->groups));
-	if (!out->users && !out->groups)
-		return DB_ENOMEM;
-	for (size_t i = 0; i < r.nrows; i++)
-		if (which == DBL_USERS)
-			user_of(&r, i, &out->users[i]);
-		else
-			group_of(&r, i, &out->groups[i]);
-	return DB_OK;
+	return rc == DB_OK ? list_of(a, which, &r, out) : rc;
 }
 
 int
-db_user_get(struct db *db, struct arena *a, long long id, struct db_user *out)
+db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long id,
+	     struct db_list *out)
 {
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)which >= DBL__MAX)
+		return DB_EFAIL;
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL[S_USER_GET], "i", id);
-	if (rc == DB_OK)
-		user_of(&r, 0, out);
-	return rc;
-}
-
-int
-db_group_get(struct db *db, struct arena *a, long long id, struct db_group *out)
-{
-	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL[S_GROUP_GET], "i", id);
-	if (rc == DB_OK)
-		group_of(&r, 0, out);
-	return rc;
+	int rc = db_query_row(db, a, &r, SQL[LISTS[which].get], "i", id);
+	return rc == DB_OK ? list_of(a, which, &r, out) : rc;
 }
 
 int
@@ -277,13 +274,19 @@ delete_one(struct db *db, enum stmt st, long long id)
 	return rc;
 }
 
+/* The one row of statement st for id. */
+static int
+row_of(struct db *db, struct arena *a, enum stmt st, long long id, struct db_rows *r)
+{
+	return db_query_row(db, a, r, SQL[st], "i", id);
+}
+
 int
 db_super_admins_other(struct db *db, struct arena *a, long long id, long long *count)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL[S_SUPERS_OTHER], "i", id);
-	if (rc == DB_OK)
-		*count = db_get_ll(&r, 0, "n", 0);
+	int rc = row_of(db, a, S_SUPERS_OTHER, id, &r);
+	*count = rc == DB_OK ? db_get_ll(&r, 0, "n", 0) : 1;
 	return rc;
 }
 
@@ -291,9 +294,8 @@ int
 db_user_password_hash(struct db *db, struct arena *a, long long id, const char **hash)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL[S_USER_HASH], "i", id);
-	if (rc == DB_OK)
-		*hash = db_get(&r, 0, "password_hash");
+	int rc = row_of(db, a, S_USER_HASH, id, &r);
+	*hash = rc == DB_OK ? db_get(&r, 0, "password_hash") : NULL;
 	return rc;
 }
 

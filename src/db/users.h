@@ -81,10 +81,6 @@ struct db_group {
 	long long members;
 	const char *created_at, *updated_at;
 };
-/* One user or group; DB_ENOTFOUND when missing. */
-int db_user_get(struct db *db, struct arena *a, long long id, struct db_user *out);
-int db_group_get(struct db *db, struct arena *a, long long id, struct db_group *out);
-
 /* The searchable lists: users by username, display name or e-mail; groups by name or
  * description. */
 enum db_users_list { DBL_USERS, DBL_GROUPS, DBL__MAX };
@@ -97,6 +93,10 @@ struct db_list {
 /* A page of the list whose searched columns contain q ("" matches all), in name order. */
 int db_users_list(struct db *db, struct arena *a, enum db_users_list which, const char *q,
 		  long long limit, long long offset, struct db_list *out);
+
+/* One user or group of id, as a list of one; DB_ENOTFOUND when missing. */
+int db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long id,
+		 struct db_list *out);
 
 /* Reads of plain rows: every user (id, username, display_name) or group (id, name) for
  * the editors; the ids (column id) of a user's groups or a group's members; the

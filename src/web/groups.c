@@ -28,7 +28,11 @@ static const struct resource groups;
 static int
 group_get(struct ctx *c, long long id, void *old)
 {
-	return db_group_get(c->db, c->a, id, &((struct group_old *)old)->g);
+	struct db_list l;
+	int rc = db_users_get(c->db, c->a, DBL_GROUPS, id, &l);
+	if (rc == DB_OK)
+		((struct group_old *)old)->g = l.groups[0];
+	return rc;
 }
 
 static void

@@ -13,20 +13,21 @@
 static int
 profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 {
-	struct db_user u;
+	struct db_list l;
 	struct db_rows t;
-	int rc = db_user_get(c->db, c->a, c->user->id, &u);
+	int rc = db_users_get(c->db, c->a, DBL_USERS, c->user->id, &l);
 	if (rc == DB_OK)
 		rc = db_tokens_of_user(c->db, c->a, c->user->id, &t);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
+	const struct db_user *u = l.users;
 	struct json_object *me = json_object_new_object();
-	jset_str(me, "username", u.username);
-	jset_str(me, "display_name", u.display_name);
-	jset_str(me, "email", u.email);
-	jset_str(me, "created_at", u.created_at);
-	jset_bool(me, "is_super_admin", u.is_super_admin);
+	jset_str(me, "username", u->username);
+	jset_str(me, "display_name", u->display_name);
+	jset_str(me, "email", u->email);
+	jset_str(me, "created_at", u->created_at);
+	jset_bool(me, "is_super_admin", u->is_super_admin);
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *used = db_get(&t, i, "last_used_at");

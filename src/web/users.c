@@ -42,7 +42,11 @@ static const struct resource users;
 static int
 user_get(struct ctx *c, long long id, void *old)
 {
-	return db_user_get(c->db, c->a, id, &((struct user_old *)old)->u);
+	struct db_list l;
+	int rc = db_users_get(c->db, c->a, DBL_USERS, id, &l);
+	if (rc == DB_OK)
+		((struct user_old *)old)->u = l.users[0];
+	return rc;
 }
 
 /* The form's values from a stored user, for the first rendering of the edit page. */
