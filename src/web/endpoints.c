@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
+#include "../tmpl/tmpl.h"
 #include "save.h"
 
 #define EP_PURPOSE_MAX	255

@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "../tmpl/tmpl.h"
 #include "form.h"
 
 void
