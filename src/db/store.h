@@ -111,14 +111,10 @@ int db_connector_categories(struct db *db, struct arena *a, long long id, struct
  * cascade inside the one DELETE statement). DB_ENOTFOUND when it is gone. */
 int db_connector_delete(struct db *db, long long id);
 
-/* The process's caches (created on first use, freed at exit); NULL when memory ran out. */
-enum store_cache {
-	STORE_CACHE_LIST,	/* db_connector_list pages */
-	STORE_CACHE_CATEGORIES, /* db_category_all_cached */
-	STORE_CACHE_API_LIST,	/* whole answers of GET /api/1.0/data-connectors */
-	STORE_CACHE__MAX
-};
-struct cache *store_cache(enum store_cache which);
+/* The cache key of a list page under the change counters (what: who keeps it, "rows"
+ * for db_connector_list); NULL when the counters are unknown (then nothing is cached). */
+const char *db_connector_list_key(struct arena *a, const struct db_gens *gens,
+				  const struct connector_query *q, const char *what);
 
 /* Escapes LIKE's wildcards with '!' (statements say ESCAPE '!') and wraps s in '%'. */
 char *store_like_pattern(struct arena *a, const char *s);
