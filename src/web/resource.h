@@ -94,34 +94,15 @@ int resource_delete(struct ctx *c, const struct resource *r);
 
 /* The seven route handlers web_NAME_list, _new, _create, _edit, _update, _delete_confirm
  * and _delete of resource r. */
-#define RESOURCE_HANDLERS(name, r)                                                                 \
-	int web_##name##_list(struct ctx *c)                                                       \
-	{                                                                                          \
-		return resource_list(c, r);                                                        \
-	}                                                                                          \
-	int web_##name##_new(struct ctx *c)                                                        \
-	{                                                                                          \
-		return resource_new(c, r);                                                         \
-	}                                                                                          \
-	int web_##name##_create(struct ctx *c)                                                     \
-	{                                                                                          \
-		return resource_create(c, r);                                                      \
-	}                                                                                          \
-	int web_##name##_edit(struct ctx *c)                                                       \
-	{                                                                                          \
-		return resource_edit(c, r);                                                        \
-	}                                                                                          \
-	int web_##name##_update(struct ctx *c)                                                     \
-	{                                                                                          \
-		return resource_update(c, r);                                                      \
-	}                                                                                          \
-	int web_##name##_delete_confirm(struct ctx *c)                                             \
-	{                                                                                          \
-		return resource_delete_confirm(c, r);                                              \
-	}                                                                                          \
-	int web_##name##_delete(struct ctx *c)                                                     \
-	{                                                                                          \
-		return resource_delete(c, r);                                                      \
-	}
+// clang-format off
+#define RESOURCE_HANDLERS(name, r)                                                        \
+	int web_##name##_list(struct ctx *c) { return resource_list(c, r); }                 \
+	int web_##name##_new(struct ctx *c) { return resource_new(c, r); }                   \
+	int web_##name##_create(struct ctx *c) { return resource_create(c, r); }             \
+	int web_##name##_edit(struct ctx *c) { return resource_edit(c, r); }                 \
+	int web_##name##_update(struct ctx *c) { return resource_update(c, r); }             \
+	int web_##name##_delete_confirm(struct ctx *c) { return resource_delete_confirm(c, r); } \
+	int web_##name##_delete(struct ctx *c) { return resource_delete(c, r); }
+// clang-format on
 
 #endif
