@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "db/db.h"
+#include "tmpl/tmpl.h"
 
 const char *
 app_conf_path(const char *given)

@@ -6,13 +6,16 @@
 
 #include <pthread.h>
 
+/* Only what the structs below hold by value; a file that uses a layer includes that
+ * layer's header itself. */
 #include "auth/auth.h"
 #include "core/core.h"
 #include "crypt/crypt.h"
-#include "db/db.h"
 #include "http/http.h"
 #include "outbound/outbound.h"
-#include "tmpl/tmpl.h"
+
+struct db;
+struct tmpl_set;
 
 #define DCGATE_VERSION PACKAGE_VERSION
 

@@ -47,23 +47,6 @@ gens_from_row(const struct db_rows *r, struct user *u)
 
 /* ---- users by id and accounts counter, shared by the workers ---- */
 
-static struct cache *user_cache;
-static pthread_once_t user_cache_once = PTHREAD_ONCE_INIT;
-
-static void
-user_cache_free(void)
-{
-	cache_free(user_cache);
-	user_cache = NULL;
-}
-
-static void
-user_cache_init(void)
-{
-	user_cache = cache_new(4096, 0);
-	atexit(user_cache_free);
-}
-
 static void
 user_pack(struct buf *b, const struct user *u, int is_active)
 {
@@ -92,6 +75,44 @@ user_unpack(const void *val, size_t len, struct user *u, int *is_active)
 	return !up.bad && up.left == 0;
 }
 
+/* ---- user_load_cached: one read-through query (core.h) ---- */
+
+struct user_arg {
+	struct db *db;
+	struct arena *a;
+	long long uid;
+	struct user *u;
+	int *is_active;
+};
+
+static int
+user_fill(void *arg, struct buf *b)
+{
+	struct user_arg *x = arg;
+	int rc = user_read(x->db, x->a, x->uid, x->u, x->is_active);
+	if (rc == DB_OK && b)
+		user_pack(b, x->u, *x->is_active);
+	return rc;
+}
+
+static int
+user_use(void *arg, struct arena *a, const void *val, size_t len)
+{
+	(void)a;
+	struct user_arg *x = arg;
+	return user_unpack(val, len, x->u, x->is_active) && x->u->id == x->uid ? 0 : -1;
+}
+
+static struct cache_query user_query = {.max_entries = 4096, .fill = user_fill, .use = user_use};
+
+/* The key of a user under the accounts counter read with the session or token; NULL when
+ * it is unknown. */
+static const char *
+user_key(struct arena *a, long long uid, long long gen)
+{
+	return gen > 0 ? arena_printf(a, "%lld|%lld", uid, gen) : NULL;
+}
+
 /* The user of a session or token, with its permissions: from the cache under the accounts
  * counter read with the session or token (so before the user: an entry is never older than
  * its key, and every change to a user or a permission moves the counter), else from the
@@ -100,26 +121,8 @@ static int
 user_load_cached(struct db *db, struct arena *a, long long uid, long long gen, struct user *u,
 		 int *is_active)
 {
-	char key[64];
-	void *val;
-	size_t len;
-	pthread_once(&user_cache_once, user_cache_init);
-	snprintf(key, sizeof(key), "%lld|%lld", uid, gen);
-	if (gen > 0 && cache_get(user_cache, key, a, &val, &len) == CORE_OK &&
-	    user_unpack(val, len, u, is_active) && u->id == uid)
-		return DB_OK;
-	int rc = user_read(db, a, uid, u, is_active);
-	if (rc != DB_OK)
-		return rc;
-	if (gen > 0) {
-		struct buf b;
-		buf_init(&b);
-		user_pack(&b, u, *is_active);
-		if (!b.failed)
-			cache_put(user_cache, key, b.data, b.len);
-		buf_free(&b);
-	}
-	return DB_OK;
+	struct user_arg x = {db, a, uid, u, is_active};
+	return cache_through(&user_query, user_key(a, uid, gen), a, &x);
 }
 
 /* Records a failure of (username, remote_addr); locks the pair when it reaches

@@ -330,3 +330,62 @@ unpack_str(struct unpack *u)
 	u->left -= n + 1;
 	return s;
 }
+
+/* ---- read-through queries (core.h) ---- */
+
+/* Every cache a query made, freed together at exit. */
+static struct cache *made[32];
+static size_t nmade;
+static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+made_free(void)
+{
+	pthread_mutex_lock(&made_lock);
+	for (size_t i = 0; i < nmade; i++)
+		cache_free(made[i]);
+	nmade = 0;
+	pthread_mutex_unlock(&made_lock);
+}
+
+struct cache *
+cache_of(struct cache_query *q)
+{
+	pthread_mutex_lock(&made_lock);
+	if (!q->cache && nmade < sizeof(made) / sizeof(made[0])) {
+		q->cache = cache_new(q->max_entries, q->max_bytes);
+		if (q->cache) {
+			if (nmade == 0)
+				atexit(made_free);
+			made[nmade++] = q->cache;
+		}
+	}
+	struct cache *c = q->cache;
+	pthread_mutex_unlock(&made_lock);
+	return c;
+}
+
+int
+cache_through(struct cache_query *q, const char *key, struct arena *a, void *arg)
+{
+	struct cache *c = key ? cache_of(q) : NULL;
+	void *val;
+	size_t len;
+	if (!c)
+		return q->fill(arg, NULL);
+	if (cache_get(c, key, a, &val, &len) == CORE_OK && q->use(arg, a, val, len) == 0)
+		return 0;
+	int claim = q->claim_ms > 0 ? cache_claim(c, key, q->claim_ms) : CORE_ENOMEM;
+	if (claim == CORE_ERANGE && cache_get(c, key, a, &val, &len) == CORE_OK &&
+	    q->use(arg, a, val, len) == 0)
+		return 0;
+	struct buf b;
+	buf_init(&b);
+	int rc = q->fill(arg, &b);
+	if (rc == 0 && !b.failed)
+		cache_put(c, key, b.data, b.len);
+	buf_free(&b);
+	if (claim == CORE_OK)
+		cache_release(c, key);
+	return rc;
+}

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "names.h"
+
 enum core_err {
 	CORE_OK = 0,
 	CORE_ENOMEM = -1,
@@ -83,6 +85,25 @@ int cache_claim(struct cache *c, const char *key, long wait_ms);
 void cache_release(struct cache *c, const char *key);
 void cache_stats(struct cache *c, size_t *entries, size_t *bytes, unsigned long long *hits,
 		 unsigned long long *misses);
+
+/* One read-through cached query: the one way a layer keeps the answers of a query. Its key
+ * (made by the query's own key builder) names everything the answer depends on, the
+ * database's change counters included, so a found answer is current by construction. */
+struct cache_query {
+	size_t max_entries, max_bytes; /* the cache's bounds (cache_new) */
+	long claim_ms; /* > 0: one thread fills a missing key, the others wait this long */
+	/* Runs the query into arg's outputs; when b is not NULL also packs them into b, which
+	 * is kept under the key. 0, or an error code that is returned as it is. */
+	int (*fill)(void *arg, struct buf *b);
+	/* Unpacks a kept value into arg's outputs: 0 when it could (else the query runs). */
+	int (*use)(void *arg, struct arena *a, const void *val, size_t len);
+	struct cache *cache; /* made on first use, freed at exit */
+};
+/* The answer of q for key into arg: kept, else filled and kept. A NULL key (counters
+ * unknown) runs the query without the cache. */
+int cache_through(struct cache_query *q, const char *key, struct arena *a, void *arg);
+/* q's cache, made on first use (NULL when it could not be). */
+struct cache *cache_of(struct cache_query *q);
 
 /* pack/unpack: flat cache values of integers and strings (NULL kept), read back in order.
  * unpack_str points into the unpacked bytes; u->bad is sticky on a short or broken value. */

@@ -74,60 +74,48 @@ db_category_all(struct db *db, struct arena *a, struct db_rows *out)
 	return db_query(db, a, out, SQL_CATEGORY_ALL, "");
 }
 
-/* ---- the process's caches ---- */
+/* ---- db_category_all_cached: one read-through query (core.h) ---- */
 
-static struct cache *store_caches[STORE_CACHE__MAX];
-static pthread_once_t store_caches_once = PTHREAD_ONCE_INIT;
+struct cats_arg {
+	struct db *db;
+	struct arena *a;
+	struct db_rows *out;
+};
 
-static void
-store_caches_free(void)
+static int
+cats_fill(void *arg, struct buf *b)
 {
-	for (int i = 0; i < STORE_CACHE__MAX; i++) {
-		cache_free(store_caches[i]);
-		store_caches[i] = NULL;
-	}
+	struct cats_arg *x = arg;
+	int rc = db_category_all(x->db, x->a, x->out);
+	if (rc == DB_OK && b)
+		db_rows_pack(b, x->out);
+	return rc;
 }
 
-static void
-store_caches_init(void)
+static int
+cats_use(void *arg, struct arena *a, const void *val, size_t len)
 {
-	/* A list page of 100 rows packs to about 30 KB; categories are a few KB. */
-	store_caches[STORE_CACHE_LIST] = cache_new(256, 8u << 20);
-	store_caches[STORE_CACHE_CATEGORIES] = cache_new(8, 2u << 20);
-	store_caches[STORE_CACHE_API_LIST] = cache_new(256, 8u << 20);
-	atexit(store_caches_free);
+	struct cats_arg *x = arg;
+	return db_rows_unpack(a, &(struct unpack){val, len, 0}, x->out);
 }
 
-struct cache *
-store_cache(enum store_cache which)
+/* Categories are a few KB. */
+static struct cache_query cats_query = {
+    .max_entries = 8, .max_bytes = 2u << 20, .fill = cats_fill, .use = cats_use};
+
+/* The key of the categories under the categories counter; NULL when it is unknown. */
+static const char *
+cats_key(struct arena *a, const struct db_gens *gens)
 {
-	pthread_once(&store_caches_once, store_caches_init);
-	return which < STORE_CACHE__MAX ? store_caches[which] : NULL;
+	return gens && gens->categories > 0 ? arena_printf(a, "all|%lld", gens->categories) : NULL;
 }
 
 int
 db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
 		       struct db_rows *out)
 {
-	struct cache *cache = store_cache(STORE_CACHE_CATEGORIES);
-	if (!cache || !gens || gens->categories <= 0)
-		return db_category_all(db, a, out);
-	const char *key = arena_printf(a, "all|%lld", gens->categories);
-	void *val;
-	size_t len;
-	if (key && cache_get(cache, key, a, &val, &len) == CORE_OK &&
-	    db_rows_unpack(a, &(struct unpack){val, len, 0}, out) == DB_OK)
-		return DB_OK;
-	int rc = db_category_all(db, a, out);
-	if (rc == DB_OK && key) {
-		struct buf b;
-		buf_init(&b);
-		db_rows_pack(&b, out);
-		if (!b.failed)
-			cache_put(cache, key, b.data, b.len);
-		buf_free(&b);
-	}
-	return rc;
+	struct cats_arg x = {db, a, out};
+	return cache_through(&cats_query, cats_key(a, gens), a, &x);
 }
 
 int

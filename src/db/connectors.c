@@ -4,13 +4,6 @@
 
 #include "store.h"
 
-const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
-    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials", "api_key",
-};
-const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT] = {
-    "No Auth", "Basic Auth", "Bearer Token", "Auth 2.0 Password", "OAuth 2.0 Client Credentials",
-    "API Key",
-};
 const char *const connector_sort_names[CSORT__MAX] = {
     "name", "-name", "modified", "-modified", "created", "-created",
 };
@@ -137,15 +130,6 @@ static const char SQL_CONN_LINK[] =
     "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
 static const char SQL_CONN_UNLINK_ALL[] = "DELETE FROM connector_categories WHERE connector_id = ?";
 static const char SQL_CONN_DEL[] = "DELETE FROM connectors WHERE id = ?";
-
-int
-connector_auth_index(const char *s)
-{
-	for (int i = 0; s && i < CONNECTOR_AUTH_COUNT; i++)
-		if (strcmp(s, connector_auth_names[i]) == 0)
-			return i;
-	return -1;
-}
 
 enum connector_sort
 connector_sort_parse(const char *s)
@@ -348,41 +332,63 @@ list_unpack(struct arena *a, const void *val, size_t len, struct connector_row *
 	return DB_OK;
 }
 
+/* ---- db_connector_list: one read-through query (core.h) ---- */
+
+struct list_arg {
+	struct db *db;
+	struct arena *a;
+	const struct connector_query *q;
+	struct connector_row **rows;
+	size_t *nrows;
+	long long *total;
+	int *any;
+};
+
+static int
+list_fill(void *arg, struct buf *b)
+{
+	struct list_arg *x = arg;
+	int rc = connector_list_db(x->db, x->a, x->q, x->rows, x->nrows, x->total, x->any);
+	if (rc == DB_OK && b)
+		list_pack(b, *x->rows, *x->nrows, *x->total, *x->any);
+	return rc;
+}
+
+static int
+list_use(void *arg, struct arena *a, const void *val, size_t len)
+{
+	struct list_arg *x = arg;
+	return list_unpack(a, val, len, x->rows, x->nrows, x->total, x->any);
+}
+
+/* A list page of 100 rows packs to about 30 KB. After a save every worker misses the same
+ * pages at once: one asks, the others wait for its answer (a search scans every
+ * connector). */
+static struct cache_query list_query = {.max_entries = 256,
+					.max_bytes = 8u << 20,
+					.claim_ms = 2000,
+					.fill = list_fill,
+					.use = list_use};
+
+const char *
+db_connector_list_key(struct arena *a, const struct db_gens *gens, const struct connector_query *q,
+		      const char *what)
+{
+	/* Both counters: a search also matches category names. q last, as it may hold '|'. */
+	if (!gens || gens->connectors <= 0 || gens->categories <= 0)
+		return NULL;
+	return arena_printf(a, "%s|%lld|%lld|%d|%lld|%lld|%ld|%s", what, gens->connectors,
+			    gens->categories, (int)q->sort, q->category_id, q->offset, q->limit,
+			    q->q ? q->q : "");
+}
+
 int
 db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens,
 		  const struct connector_query *q, struct connector_row **rows, size_t *nrows,
 		  long long *total, int *any)
 {
-	struct cache *cache = store_cache(STORE_CACHE_LIST);
-	const char *key = NULL;
-	/* Both counters: a search also matches category names. q last, as it may hold '|'. */
-	if (cache && gens && gens->connectors > 0 && gens->categories > 0)
-		key = arena_printf(a, "%lld|%lld|%d|%lld|%lld|%ld|%s", gens->connectors,
-				   gens->categories, (int)q->sort, q->category_id, q->offset,
-				   q->limit, q->q ? q->q : "");
-	void *val;
-	size_t len;
-	if (key && cache_get(cache, key, a, &val, &len) == CORE_OK &&
-	    list_unpack(a, val, len, rows, nrows, total, any) == DB_OK)
-		return DB_OK;
-	/* After a save every worker misses the same pages at once: one asks, the others wait
-	 * for its answer (a search scans every connector). */
-	int claim = key ? cache_claim(cache, key, 2000) : CORE_ENOMEM;
-	if (claim == CORE_ERANGE && cache_get(cache, key, a, &val, &len) == CORE_OK &&
-	    list_unpack(a, val, len, rows, nrows, total, any) == DB_OK)
-		return DB_OK;
-	int rc = connector_list_db(db, a, q, rows, nrows, total, any);
-	if (rc == DB_OK && key) {
-		struct buf b;
-		buf_init(&b);
-		list_pack(&b, *rows, *nrows, *total, *any);
-		if (!b.failed)
-			cache_put(cache, key, b.data, b.len);
-		buf_free(&b);
-	}
-	if (claim == CORE_OK)
-		cache_release(cache, key);
-	return rc;
+	struct list_arg x = {db, a, q, rows, nrows, total, any};
+	return cache_through(&list_query, db_connector_list_key(a, gens, q, "rows"), a, &x);
 }
 
 /* Links ids to connector id; the caller owns the transaction. */

@@ -8,10 +8,6 @@
 #include "endpoints.h"
 #include "logs.h"
 
-const char *const endpoint_method_names[EP_METHOD__MAX] = {
-    "GET", "POST", "PUT", "PATCH", "DELETE",
-};
-
 static const char SQL_EP_LIST[] =
     "SELECT id, purpose, description, method, url, timeout FROM endpoints"
     " WHERE connector_id = ? ORDER BY id";
@@ -67,10 +63,8 @@ static const char SQL_EXEC_LOG[] =
 enum endpoint_method
 endpoint_method_parse(const char *s)
 {
-	for (int i = 0; s && i < EP_METHOD__MAX; i++)
-		if (strcmp(s, endpoint_method_names[i]) == 0)
-			return (enum endpoint_method)i;
-	return EP_METHOD__MAX;
+	int i = method_index(s, EP_METHOD__MAX);
+	return i < 0 ? EP_METHOD__MAX : (enum endpoint_method)i;
 }
 
 int
@@ -228,23 +222,6 @@ db_endpoint_delete(struct db *db, long long connector_id, long long id, long lon
 #define DEF_CACHE_ENTRIES 512
 #define DEF_CACHE_BYTES	  (8u << 20)
 
-static struct cache *def_cache;
-static pthread_once_t def_cache_once = PTHREAD_ONCE_INIT;
-
-static void
-def_cache_free(void)
-{
-	cache_free(def_cache);
-	def_cache = NULL;
-}
-
-static void
-def_cache_init(void)
-{
-	def_cache = cache_new(DEF_CACHE_ENTRIES, DEF_CACHE_BYTES);
-	atexit(def_cache_free);
-}
-
 /* A view of some columns (or some rows) of r: cells are shared, nothing is copied. */
 static void
 rows_view(const struct db_rows *r, size_t row0, size_t nrows, size_t col0, size_t ncols,
@@ -274,17 +251,12 @@ def_unpack(struct arena *a, const void *val, size_t len, struct endpoint_def *ou
 }
 
 static void
-def_put(const char *key, const struct endpoint_def *d)
+def_pack(struct buf *b, const struct endpoint_def *d)
 {
-	struct buf b;
-	buf_init(&b);
-	db_rows_pack(&b, &d->conn);
-	db_rows_pack(&b, &d->ep);
-	db_rows_pack(&b, &d->headers);
-	db_rows_pack(&b, &d->params);
-	if (!b.failed)
-		cache_put(def_cache, key, b.data, b.len);
-	buf_free(&b);
+	db_rows_pack(b, &d->conn);
+	db_rows_pack(b, &d->ep);
+	db_rows_pack(b, &d->headers);
+	db_rows_pack(b, &d->params);
 }
 
 /* Two round trips: connector and endpoint joined, then the endpoint's rows. */
@@ -312,25 +284,56 @@ def_load(struct db *db, struct arena *a, long long cid, long long eid, const cha
 	return DB_OK;
 }
 
+/* ---- db_endpoint_def: one read-through query (core.h) ---- */
+
+struct def_arg {
+	struct db *db;
+	struct arena *a;
+	long long cid, eid;
+	const char *purpose;
+	struct endpoint_def *out;
+};
+
+static int
+def_fill(void *arg, struct buf *b)
+{
+	struct def_arg *x = arg;
+	int rc = def_load(x->db, x->a, x->cid, x->eid, x->purpose, x->out);
+	if (rc == DB_OK && b)
+		def_pack(b, x->out);
+	return rc;
+}
+
+static int
+def_use(void *arg, struct arena *a, const void *val, size_t len)
+{
+	return def_unpack(a, val, len, ((struct def_arg *)arg)->out);
+}
+
+static struct cache_query def_query = {.max_entries = DEF_CACHE_ENTRIES,
+				       .max_bytes = DEF_CACHE_BYTES,
+				       .fill = def_fill,
+				       .use = def_use};
+
+/* The key of an endpoint by purpose or id under the connectors counter; NULL when it is
+ * unknown. */
+static const char *
+def_key(struct arena *a, const struct db_gens *gens, long long cid, long long eid,
+	const char *purpose)
+{
+	if (!gens || gens->connectors <= 0)
+		return NULL;
+	return purpose ? arena_printf(a, "p|%lld|%lld|%s", gens->connectors, cid, purpose)
+		       : arena_printf(a, "i|%lld|%lld|%lld", gens->connectors, cid, eid);
+}
+
 int
 db_endpoint_def(struct db *db, struct arena *a, const struct db_gens *gens, long long cid,
 		long long eid, const char *purpose, struct endpoint_def *out)
 {
-	const char *key = NULL;
-	void *val;
-	size_t len;
 	memset(out, 0, sizeof(*out));
-	if (gens && gens->connectors > 0) {
-		pthread_once(&def_cache_once, def_cache_init);
-		key = purpose ? arena_printf(a, "p|%lld|%lld|%s", gens->connectors, cid, purpose)
-			      : arena_printf(a, "i|%lld|%lld|%lld", gens->connectors, cid, eid);
-	}
-	int rc = DB_EFAIL;
-	if (key && def_cache && cache_get(def_cache, key, a, &val, &len) == CORE_OK)
-		rc = def_unpack(a, val, len, out);
-	if (rc != DB_OK && (rc = def_load(db, a, cid, eid, purpose, out)) == DB_OK && key &&
-	    def_cache)
-		def_put(key, out);
+	struct def_arg x = {db, a, cid, eid, purpose, out};
+	int rc = cache_through(&def_query, def_key(a, gens, cid, eid, purpose), a, &x);
 	if (rc != DB_OK)
 		return rc;
 	/* The unique key's collation also matches accents and trailing blanks: a purpose is

@@ -69,8 +69,16 @@ int db_connector_variable_reseal(struct db *db, long long id, const char *name, 
 
 /* ---- endpoints ---- */
 
-enum endpoint_method { EP_GET, EP_POST, EP_PUT, EP_PATCH, EP_DELETE, EP_METHOD__MAX };
-extern const char *const endpoint_method_names[EP_METHOD__MAX]; /* "GET", ... */
+/* The methods an endpoint may send: core/names.h's first METHOD_SENDABLE. */
+enum endpoint_method {
+	EP_GET = METHOD_GET,
+	EP_POST = METHOD_POST,
+	EP_PUT = METHOD_PUT,
+	EP_PATCH = METHOD_PATCH,
+	EP_DELETE = METHOD_DELETE,
+	EP_METHOD__MAX = METHOD_SENDABLE
+};
+#define endpoint_method_names method_names /* "GET", ... */
 /* Method by its name; EP_METHOD__MAX when unknown. */
 enum endpoint_method endpoint_method_parse(const char *s);
 

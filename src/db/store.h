@@ -40,14 +40,13 @@ int db_category_delete(struct db *db, long long id);
 
 /* ---- connectors ---- */
 
-/* Authentication types, in the order of the create form's select. The same list as
- * outbound.h's enum auth_type (the db layer sits above outbound, so it keeps its own copy of
- * the names; outbound_auth's table is the one to use once web code links outbound). */
-#define CONNECTOR_AUTH_COUNT 6
-extern const char *const connector_auth_names[CONNECTOR_AUTH_COUNT];  /* column values */
-extern const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT]; /* what users read */
+/* Authentication types, in the order of the create form's select: core/names.h's one
+ * table (enum auth_type), under the names the connector code reads. */
+#define CONNECTOR_AUTH_COUNT  AUTH__MAX
+#define connector_auth_names  auth_type_names  /* column values */
+#define connector_auth_labels auth_type_labels /* what users read */
 /* Index of an auth type name; -1 when unknown. */
-int connector_auth_index(const char *s);
+#define connector_auth_index(s) auth_type_from_name(s)
 
 /* List orders; each one is a whole statement of its own (never SQL built from input). */
 enum connector_sort {
@@ -116,14 +115,10 @@ int db_connector_categories(struct db *db, struct arena *a, long long id, struct
  * cascade inside the one DELETE statement). DB_ENOTFOUND when it is gone. */
 int db_connector_delete(struct db *db, long long id);
 
-/* The process's caches (created on first use, freed at exit); NULL when memory ran out. */
-enum store_cache {
-	STORE_CACHE_LIST,	/* db_connector_list pages */
-	STORE_CACHE_CATEGORIES, /* db_category_all_cached */
-	STORE_CACHE_API_LIST,	/* whole answers of GET /api/1.0/data-connectors */
-	STORE_CACHE__MAX
-};
-struct cache *store_cache(enum store_cache which);
+/* The cache key of a list page under the change counters (what: who keeps it, "rows"
+ * for db_connector_list); NULL when the counters are unknown (then nothing is cached). */
+const char *db_connector_list_key(struct arena *a, const struct db_gens *gens,
+				  const struct connector_query *q, const char *what);
 
 /* Escapes LIKE's wildcards with '!' (statements say ESCAPE '!') and wraps s in '%'. */
 char *store_like_pattern(struct arena *a, const char *s);

@@ -1,84 +1,129 @@
-/* Users, groups, memberships and permissions; a user's API tokens and sessions. */
+/* Users, groups, memberships and permissions; a user's API tokens and sessions. Every
+ * statement is one entry of the table below (an enum and its SQL, as kcgi-framework's
+ * generated code does); rows come back as the typed structs of users.h. */
+#include <stdio.h>
 #include <string.h>
 
+#include "sessions.h"
 #include "users.h"
 
-#define USER_COLS "id, username, display_name, email, is_active, is_super_admin, created_at"
+enum stmt {
+	S_USERS_COUNT,
+	S_USERS_PAGE,
+	S_USER_GET,
+	S_USERS_ALL,
+	S_USER_GROUPS,
+	S_USER_PERMS,
+	S_USER_ADD,
+	S_USER_ADD_CLI,
+	S_USER_SET,
+	S_USER_GROUPS_CLEAR,
+	S_USER_GROUP_ADD,
+	S_USER_PERMS_CLEAR,
+	S_USER_PERM_ADD,
+	S_USER_DEL,
+	S_SUPERS_LOCK,
+	S_SUPERS_OTHER,
+	S_USER_HASH,
+	S_USER_SET_HASH,
+	S_USER_SESSIONS_DEL,
+	S_GROUPS_COUNT,
+	S_GROUPS_PAGE,
+	S_GROUP_GET,
+	S_GROUPS_ALL,
+	S_GROUP_MEMBERS,
+	S_GROUP_PERMS,
+	S_GROUP_ADD,
+	S_GROUP_SET,
+	S_GROUP_MEMBERS_CLEAR,
+	S_GROUP_MEMBER_ADD,
+	S_GROUP_PERMS_CLEAR,
+	S_GROUP_PERM_ADD,
+	S_GROUP_DEL,
+	S_TOKENS_OF,
+	S_TOKEN_DEL,
+	S__MAX
+};
 
-static const char SQL_USERS_COUNT[] =
-    "SELECT COUNT(*) AS n FROM users"
-    " WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)";
-static const char SQL_USERS_PAGE[] =
-    "SELECT " USER_COLS " FROM users"
-    " WHERE (? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)"
-    " ORDER BY username, id LIMIT ? OFFSET ?";
-static const char SQL_USER_GET[] = "SELECT " USER_COLS ", updated_at FROM users WHERE id = ?";
-static const char SQL_USERS_ALL[] =
-    "SELECT id, username, display_name FROM users ORDER BY username, id";
-static const char SQL_USER_GROUPS[] =
-    "SELECT group_id FROM user_groups WHERE user_id = ? ORDER BY group_id";
-static const char SQL_USER_PERMS[] =
-    "SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission";
-static const char SQL_USER_ADD[] =
-    "INSERT INTO users (username, display_name, email, password_hash, is_active,"
-    " is_super_admin, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
-/* dcgate-admin create-user (src/admin.c). */
-static const char SQL_USER_ADD_CLI[] =
-    "INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
-    " VALUES (?, ?, ?, ?, ?)";
-static const char SQL_USER_SET[] =
-    "UPDATE users SET username = ?, display_name = ?, email = ?,"
-    " password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
-    " updated_at = UTC_TIMESTAMP() WHERE id = ?";
-static const char SQL_USER_GROUPS_CLEAR[] = "DELETE FROM user_groups WHERE user_id = ?";
-static const char SQL_USER_GROUP_ADD[] =
-    "INSERT INTO user_groups (user_id, group_id) VALUES (?, ?)";
-static const char SQL_USER_PERMS_CLEAR[] = "DELETE FROM user_permissions WHERE user_id = ?";
-static const char SQL_USER_PERM_ADD[] =
-    "INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)";
-static const char SQL_USER_DEL[] = "DELETE FROM users WHERE id = ?";
-static const char SQL_SUPERS_LOCK[] =
-    "SELECT id FROM users WHERE is_super_admin = 1 AND is_active = 1 FOR UPDATE";
-static const char SQL_SUPERS_OTHER[] =
-    "SELECT COUNT(*) AS n FROM users WHERE is_super_admin = 1 AND is_active = 1 AND id <> ?";
-static const char SQL_USER_HASH[] = "SELECT password_hash FROM users WHERE id = ?";
-static const char SQL_USER_SET_HASH[] =
-    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
-static const char SQL_USER_SESSIONS_DEL[] =
-    "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
+#define USER_COLS   "id, username, display_name, email, is_active, is_super_admin, created_at"
+#define USER_FILTER "(? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)"
+#define GROUP_COLS                                                                                 \
+	"g.id, g.name, g.description, g.created_at, g.updated_at,"                                 \
+	" (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
+#define GROUP_FILTER "(? = '' OR g.name LIKE ? OR g.description LIKE ?)"
 
-static const char SQL_GROUPS_COUNT[] =
-    "SELECT COUNT(*) AS n FROM `groups` WHERE (? = '' OR name LIKE ? OR description LIKE ?)";
-static const char SQL_GROUPS_PAGE[] =
-    "SELECT g.id, g.name, g.description, g.created_at,"
-    " (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
-    " FROM `groups` g WHERE (? = '' OR g.name LIKE ? OR g.description LIKE ?)"
-    " ORDER BY g.name, g.id LIMIT ? OFFSET ?";
-static const char SQL_GROUP_GET[] =
-    "SELECT id, name, description, created_at, updated_at FROM `groups` WHERE id = ?";
-static const char SQL_GROUPS_ALL[] = "SELECT id, name FROM `groups` ORDER BY name, id";
-static const char SQL_GROUP_MEMBERS[] =
-    "SELECT user_id FROM user_groups WHERE group_id = ? ORDER BY user_id";
-static const char SQL_GROUP_PERMS[] =
-    "SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission";
-static const char SQL_GROUP_ADD[] =
-    "INSERT INTO `groups` (name, description, created_at, updated_at)"
-    " VALUES (?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())";
-static const char SQL_GROUP_SET[] =
-    "UPDATE `groups` SET name = ?, description = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?";
-static const char SQL_GROUP_MEMBERS_CLEAR[] = "DELETE FROM user_groups WHERE group_id = ?";
-static const char SQL_GROUP_PERMS_CLEAR[] = "DELETE FROM group_permissions WHERE group_id = ?";
-static const char SQL_GROUP_PERM_ADD[] =
-    "INSERT INTO group_permissions (group_id, permission) VALUES (?, ?)";
-static const char SQL_GROUP_DEL[] = "DELETE FROM `groups` WHERE id = ?";
+static const char *const SQL[S__MAX] = {
+    [S_USERS_COUNT] = "SELECT COUNT(*) AS n FROM users WHERE " USER_FILTER,
+    [S_USERS_PAGE] = "SELECT " USER_COLS ", updated_at FROM users WHERE " USER_FILTER
+		     " ORDER BY username, id LIMIT ? OFFSET ?",
+    [S_USER_GET] = "SELECT " USER_COLS ", updated_at FROM users WHERE id = ?",
+    [S_USERS_ALL] = "SELECT id, username, display_name FROM users ORDER BY username, id",
+    [S_USER_GROUPS] = "SELECT group_id AS id FROM user_groups WHERE user_id = ? ORDER BY group_id",
+    [S_USER_PERMS] =
+	"SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission",
+    [S_USER_ADD] = "INSERT INTO users (username, display_name, email, password_hash, is_active,"
+		   " is_super_admin, created_at, updated_at)"
+		   " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+    /* dcgate-admin create-user (src/admin.c). */
+    [S_USER_ADD_CLI] =
+	"INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
+	" VALUES (?, ?, ?, ?, ?)",
+    [S_USER_SET] = "UPDATE users SET username = ?, display_name = ?, email = ?,"
+		   " password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
+		   " updated_at = UTC_TIMESTAMP() WHERE id = ?",
+    [S_USER_GROUPS_CLEAR] = "DELETE FROM user_groups WHERE user_id = ?",
+    [S_USER_GROUP_ADD] = "INSERT INTO user_groups (user_id, group_id) VALUES (?, ?)",
+    [S_USER_PERMS_CLEAR] = "DELETE FROM user_permissions WHERE user_id = ?",
+    [S_USER_PERM_ADD] = "INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)",
+    [S_USER_DEL] = "DELETE FROM users WHERE id = ?",
+    [S_SUPERS_LOCK] = "SELECT id FROM users WHERE is_super_admin = 1 AND is_active = 1 FOR UPDATE",
+    [S_SUPERS_OTHER] = "SELECT COUNT(*) AS n FROM users"
+		       " WHERE is_super_admin = 1 AND is_active = 1 AND id <> ?",
+    [S_USER_HASH] = "SELECT password_hash FROM users WHERE id = ?",
+    [S_USER_SET_HASH] =
+	"UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+    [S_USER_SESSIONS_DEL] = "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+    [S_GROUPS_COUNT] = "SELECT COUNT(*) AS n FROM `groups` g WHERE " GROUP_FILTER,
+    [S_GROUPS_PAGE] = "SELECT " GROUP_COLS " FROM `groups` g WHERE " GROUP_FILTER
+		      " ORDER BY g.name, g.id LIMIT ? OFFSET ?",
+    [S_GROUP_GET] = "SELECT " GROUP_COLS " FROM `groups` g WHERE g.id = ?",
+    [S_GROUPS_ALL] = "SELECT id, name FROM `groups` ORDER BY name, id",
+    [S_GROUP_MEMBERS] = "SELECT user_id AS id FROM user_groups WHERE group_id = ? ORDER BY user_id",
+    [S_GROUP_PERMS] =
+	"SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission",
+    [S_GROUP_ADD] = "INSERT INTO `groups` (name, description, created_at, updated_at)"
+		    " VALUES (?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+    [S_GROUP_SET] = "UPDATE `groups` SET name = ?, description = ?, updated_at = UTC_TIMESTAMP()"
+		    " WHERE id = ?",
+    [S_GROUP_MEMBERS_CLEAR] = "DELETE FROM user_groups WHERE group_id = ?",
+    /* The same link table seen from the group's side: (group, user) bound in this order. */
+    [S_GROUP_MEMBER_ADD] = "INSERT INTO user_groups (group_id, user_id) VALUES (?, ?)",
+    [S_GROUP_PERMS_CLEAR] = "DELETE FROM group_permissions WHERE group_id = ?",
+    [S_GROUP_PERM_ADD] = "INSERT INTO group_permissions (group_id, permission) VALUES (?, ?)",
+    [S_GROUP_DEL] = "DELETE FROM `groups` WHERE id = ?",
+    [S_TOKENS_OF] = "SELECT id, name, created_at, last_used_at, expires_at,"
+		    " (expires_at IS NOT NULL AND expires_at <= UTC_TIMESTAMP()) AS expired"
+		    " FROM api_tokens WHERE user_id = ?"
+		    " ORDER BY created_at DESC, id DESC",
+    [S_TOKEN_DEL] = "DELETE FROM api_tokens WHERE id = ? AND user_id = ?",
+};
 
-static const char SQL_TOKENS_OF[] =
-    "SELECT id, name, created_at, last_used_at, expires_at,"
-    " (expires_at IS NOT NULL AND expires_at <= UTC_TIMESTAMP()) AS expired"
-    " FROM api_tokens WHERE user_id = ?"
-    " ORDER BY created_at DESC, id DESC";
-static const char SQL_TOKEN_DEL[] = "DELETE FROM api_tokens WHERE id = ? AND user_id = ?";
+/* The reads by one id of users.h's enum db_users_read. */
+static const enum stmt READS[DBU__MAX] = {
+    [DBU_USERS_ALL] = S_USERS_ALL,	   [DBU_GROUPS_ALL] = S_GROUPS_ALL,
+    [DBU_USER_GROUPS] = S_USER_GROUPS,	   [DBU_USER_PERMS] = S_USER_PERMS,
+    [DBU_GROUP_MEMBERS] = S_GROUP_MEMBERS, [DBU_GROUP_PERMS] = S_GROUP_PERMS,
+};
+
+/* The two searchable lists: a count and a page statement, each binding the search text
+ * and then its LIKE pattern once per searched column. */
+static const struct {
+	enum stmt count, page, get;
+	int ncols; /* searched columns */
+} LISTS[DBL__MAX] = {
+    [DBL_USERS] = {S_USERS_COUNT, S_USERS_PAGE, S_USER_GET, 3},
+    [DBL_GROUPS] = {S_GROUPS_COUNT, S_GROUPS_PAGE, S_GROUP_GET, 2},
+};
 
 /* "%q%" with LIKE's wildcards and escape character in q escaped. */
 static const char *
@@ -100,50 +145,96 @@ like_pattern(struct arena *a, const char *q)
 	return p;
 }
 
-int
-db_users_search(struct db *db, struct arena *a, const char *q, long long limit, long long offset,
-		struct db_rows *out, long long *total)
+static void
+user_of(const struct db_rows *r, size_t i, struct db_user *u)
 {
-	const char *like = like_pattern(a, q ? q : "");
-	if (!like)
+	u->id = db_get_ll(r, i, "id", 0);
+	u->username = db_get_str(r, i, "username");
+	u->display_name = db_get_str(r, i, "display_name");
+	u->email = db_get_str(r, i, "email");
+	u->is_active = db_get_ll(r, i, "is_active", 0) != 0;
+	u->is_super_admin = db_get_ll(r, i, "is_super_admin", 0) != 0;
+	u->created_at = db_get_str(r, i, "created_at");
+	u->updated_at = db_get_str(r, i, "updated_at");
+}
+
+static void
+group_of(const struct db_rows *r, size_t i, struct db_group *g)
+{
+	g->id = db_get_ll(r, i, "id", 0);
+	g->name = db_get_str(r, i, "name");
+	g->description = db_get_str(r, i, "description");
+	g->members = db_get_ll(r, i, "members", 0);
+	g->created_at = db_get_str(r, i, "created_at");
+	g->updated_at = db_get_str(r, i, "updated_at");
+}
+
+/* The rows r of list which as typed structs into out (in the arena). */
+static int
+list_of(struct arena *a, enum db_users_list which, const struct db_rows *r, struct db_list *out)
+{
+	out->n = r->nrows;
+	if (which == DBL_USERS)
+		out->users = arena_alloc(a, (r->nrows + 1) * sizeof(*out->users));
+	else
+		out->groups = arena_alloc(a, (r->nrows + 1) * sizeof(*out->groups));
+	if (!out->users && !out->groups)
 		return DB_ENOMEM;
+	for (size_t i = 0; i < r->nrows; i++)
+		if (which == DBL_USERS)
+			user_of(r, i, &out->users[i]);
+		else
+			group_of(r, i, &out->groups[i]);
+	return DB_OK;
+}
+
+int
+db_users_list(struct db *db, struct arena *a, enum db_users_list which, const char *q,
+	      long long limit, long long offset, struct db_list *out)
+{
+	memset(out, 0, sizeof(*out));
 	q = q ? q : "";
-	struct db_rows n;
-	int rc = db_query_row(db, a, &n, SQL_USERS_COUNT, "ssss", q, like, like, like);
+	const char *like = like_pattern(a, q);
+	if (!like || (unsigned)which >= DBL__MAX)
+		return DB_ENOMEM;
+	const char *count = SQL[LISTS[which].count], *page = SQL[LISTS[which].page];
+	int three = LISTS[which].ncols == 3;
+	struct db_rows n, r;
+	int rc = three ? db_query_row(db, a, &n, count, "ssss", q, like, like, like)
+		       : db_query_row(db, a, &n, count, "sss", q, like, like);
 	if (rc != DB_OK)
 		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, SQL_USERS_PAGE, "ssssii", q, like, like, like, limit, offset);
+	out->total = db_get_ll(&n, 0, "n", 0);
+	rc = three ? db_query(db, a, &r, page, "ssssii", q, like, like, like, limit, offset)
+		   : db_query(db, a, &r, page, "sssii", q, like, like, limit, offset);
+	return rc == DB_OK ? list_of(a, which, &r, out) : rc;
 }
 
 int
-db_user_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long id,
+	     struct db_list *out)
 {
-	return db_query_row(db, a, out, SQL_USER_GET, "i", id);
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)which >= DBL__MAX)
+		return DB_EFAIL;
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL[LISTS[which].get], "i", id);
+	return rc == DB_OK ? list_of(a, which, &r, out) : rc;
 }
 
 int
-db_users_all(struct db *db, struct arena *a, struct db_rows *out)
+db_users_read(struct db *db, struct arena *a, enum db_users_read q, long long id,
+	      struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_USERS_ALL, "");
+	if ((unsigned)q >= DBU__MAX)
+		return DB_EFAIL;
+	return db_query(db, a, out, SQL[READS[q]], q <= DBU_GROUPS_ALL ? "" : "i", id);
 }
 
-int
-db_user_group_ids(struct db *db, struct arena *a, long long id, struct db_rows *out)
+static int
+user_insert(struct db *db, const struct db_user_fields *f, long long *id)
 {
-	return db_query(db, a, out, SQL_USER_GROUPS, "i", id);
-}
-
-int
-db_user_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL_USER_PERMS, "i", id);
-}
-
-int
-db_user_insert(struct db *db, const struct db_user_fields *f, long long *id)
-{
-	int rc = db_exec(db, SQL_USER_ADD, "ssssii", f->username, f->display_name, f->email,
+	int rc = db_exec(db, SQL[S_USER_ADD], "ssssii", f->username, f->display_name, f->email,
 			 f->password_hash, (long long)f->is_active, (long long)f->is_super_admin);
 	if (rc == DB_OK)
 		*id = (long long)db_last_id(db);
@@ -154,76 +245,48 @@ int
 db_user_add_cli(struct db *db, const char *username, const char *display_name, const char *email,
 		const char *password_hash, int is_super_admin, long long *id)
 {
-	int rc = db_exec(db, SQL_USER_ADD_CLI, "ssssi", username, display_name, email,
+	int rc = db_exec(db, SQL[S_USER_ADD_CLI], "ssssi", username, display_name, email,
 			 password_hash, (long long)is_super_admin);
 	if (rc == DB_OK)
 		*id = (long long)db_last_id(db);
 	return rc;
 }
 
-int
-db_user_update(struct db *db, long long id, const struct db_user_fields *f)
-{
-	return db_exec(db, SQL_USER_SET, "ssssiii", f->username, f->display_name, f->email,
-		       f->password_hash, (long long)f->is_active, (long long)f->is_super_admin, id);
-}
-
-/* Replaces the (owner, id) rows of a link table: clear, then one insert per id. */
+/* Replaces the (owner, x) rows of a link table: clear, then one insert per id or name. */
 static int
-set_links(struct db *db, const char *clear, const char *add, long long owner, const long long *ids,
-	  size_t n)
-{
-	int rc = db_exec(db, clear, "i", owner);
-	for (size_t i = 0; rc == DB_OK && i < n; i++)
-		rc = db_exec(db, add, "ii", owner, ids[i]);
-	return rc;
-}
-
-/* Same for (owner, permission name) rows. */
-static int
-set_names(struct db *db, const char *clear, const char *add, long long owner,
+set_links(struct db *db, enum stmt clear, enum stmt add, long long owner, const long long *ids,
 	  const char *const *names, size_t n)
 {
-	int rc = db_exec(db, clear, "i", owner);
+	int rc = db_exec(db, SQL[clear], "i", owner);
 	for (size_t i = 0; rc == DB_OK && i < n; i++)
-		rc = db_exec(db, add, "is", owner, names[i]);
+		rc = ids ? db_exec(db, SQL[add], "ii", owner, ids[i])
+			 : db_exec(db, SQL[add], "is", owner, names[i]);
 	return rc;
 }
 
-int
-db_user_set_groups(struct db *db, long long id, const long long *group_ids, size_t n)
+/* Deletes row id by statement st; DB_ENOTFOUND when there was none. */
+static int
+delete_one(struct db *db, enum stmt st, long long id)
 {
-	return set_links(db, SQL_USER_GROUPS_CLEAR, SQL_USER_GROUP_ADD, id, group_ids, n);
-}
-
-int
-db_user_set_permissions(struct db *db, long long id, const char *const *names, size_t n)
-{
-	return set_names(db, SQL_USER_PERMS_CLEAR, SQL_USER_PERM_ADD, id, names, n);
-}
-
-int
-db_user_delete(struct db *db, long long id)
-{
-	int rc = db_exec(db, SQL_USER_DEL, "i", id);
+	int rc = db_exec(db, SQL[st], "i", id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		return DB_ENOTFOUND;
 	return rc;
 }
 
-int
-db_super_admins_lock(struct db *db, struct arena *a, struct db_rows *out)
+/* The one row of statement st for id. */
+static int
+row_of(struct db *db, struct arena *a, enum stmt st, long long id, struct db_rows *r)
 {
-	return db_query(db, a, out, SQL_SUPERS_LOCK, "");
+	return db_query_row(db, a, r, SQL[st], "i", id);
 }
 
 int
 db_super_admins_other(struct db *db, struct arena *a, long long id, long long *count)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_SUPERS_OTHER, "i", id);
-	if (rc == DB_OK)
-		*count = db_get_ll(&r, 0, "n", 0);
+	int rc = row_of(db, a, S_SUPERS_OTHER, id, &r);
+	*count = rc == DB_OK ? db_get_ll(&r, 0, "n", 0) : 1;
 	return rc;
 }
 
@@ -231,115 +294,220 @@ int
 db_user_password_hash(struct db *db, struct arena *a, long long id, const char **hash)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_USER_HASH, "i", id);
-	if (rc == DB_OK)
-		*hash = db_get(&r, 0, "password_hash");
+	int rc = row_of(db, a, S_USER_HASH, id, &r);
+	*hash = rc == DB_OK ? db_get(&r, 0, "password_hash") : NULL;
 	return rc;
 }
 
-int
-db_user_set_password(struct db *db, long long id, const char *hash)
+static int
+sessions_delete(struct db *db, long long id, const char *except_hash)
 {
-	return db_exec(db, SQL_USER_SET_HASH, "si", hash, id);
-}
-
-int
-db_user_sessions_delete(struct db *db, long long id, const char *except_hash)
-{
-	return db_exec(db, SQL_USER_SESSIONS_DEL, "is", id, except_hash ? except_hash : "");
-}
-
-int
-db_groups_search(struct db *db, struct arena *a, const char *q, long long limit, long long offset,
-		 struct db_rows *out, long long *total)
-{
-	const char *like = like_pattern(a, q ? q : "");
-	if (!like)
-		return DB_ENOMEM;
-	q = q ? q : "";
-	struct db_rows n;
-	int rc = db_query_row(db, a, &n, SQL_GROUPS_COUNT, "sss", q, like, like);
-	if (rc != DB_OK)
-		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, SQL_GROUPS_PAGE, "sssii", q, like, like, limit, offset);
-}
-
-int
-db_group_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query_row(db, a, out, SQL_GROUP_GET, "i", id);
-}
-
-int
-db_groups_all(struct db *db, struct arena *a, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL_GROUPS_ALL, "");
-}
-
-int
-db_group_member_ids(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL_GROUP_MEMBERS, "i", id);
-}
-
-int
-db_group_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL_GROUP_PERMS, "i", id);
-}
-
-int
-db_group_insert(struct db *db, const char *name, const char *description, long long *id)
-{
-	int rc = db_exec(db, SQL_GROUP_ADD, "ss", name, description);
-	if (rc == DB_OK)
-		*id = (long long)db_last_id(db);
-	return rc;
-}
-
-int
-db_group_update(struct db *db, long long id, const char *name, const char *description)
-{
-	return db_exec(db, SQL_GROUP_SET, "ssi", name, description, id);
-}
-
-/* Members are (user, group) rows: the same link table seen from the group's side. */
-int
-db_group_set_members(struct db *db, long long id, const long long *user_ids, size_t n)
-{
-	int rc = db_exec(db, SQL_GROUP_MEMBERS_CLEAR, "i", id);
-	for (size_t i = 0; rc == DB_OK && i < n; i++)
-		rc = db_exec(db, SQL_USER_GROUP_ADD, "ii", user_ids[i], id);
-	return rc;
-}
-
-int
-db_group_set_permissions(struct db *db, long long id, const char *const *names, size_t n)
-{
-	return set_names(db, SQL_GROUP_PERMS_CLEAR, SQL_GROUP_PERM_ADD, id, names, n);
-}
-
-int
-db_group_delete(struct db *db, long long id)
-{
-	int rc = db_exec(db, SQL_GROUP_DEL, "i", id);
-	if (rc == DB_OK && db_affected(db) == 0)
-		return DB_ENOTFOUND;
-	return rc;
+	return db_exec(db, SQL[S_USER_SESSIONS_DEL], "is", id, except_hash ? except_hash : "");
 }
 
 int
 db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_TOKENS_OF, "i", user_id);
+	return db_query(db, a, out, SQL[S_TOKENS_OF], "i", user_id);
 }
 
 int
 db_token_delete(struct db *db, long long user_id, long long id)
 {
-	int rc = db_exec(db, SQL_TOKEN_DEL, "ii", id, user_id);
+	int rc = db_exec(db, SQL[S_TOKEN_DEL], "ii", id, user_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		return DB_ENOTFOUND;
 	return rc;
+}
+
+/* ---- whole saves: one transaction each, with the audit row ---- */
+
+/* The audit row of a change to object (type, id) made by by. */
+static int
+audit(struct db *db, const struct db_actor *by, const char *action, const char *type, long long id,
+      const char *details)
+{
+	char uid[24], oid[24];
+	snprintf(uid, sizeof(uid), "%lld", by->id);
+	snprintf(oid, sizeof(oid), "%lld", id);
+	return db_audit_add(db, uid, by->username ? by->username : "", action, type, oid,
+			    details ? details : "", by->remote_addr ? by->remote_addr : "");
+}
+
+/* One transaction around tx(db, arg), committed only when every part succeeded, run again
+ * when the server rolled it back whole as a deadlock victim. */
+static int
+transaction(struct db *db, int (*tx)(struct db *, void *), void *arg)
+{
+	int rc, tries = 0;
+	do {
+		rc = db_begin(db);
+		if (rc != DB_OK)
+			continue;
+		rc = tx(db, arg);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+	} while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}
+
+/* Inside a transaction: DB_USER_ELAST unless an active Super Admin other than id is left.
+ * The rows are locked, so two concurrent demotions cannot both pass. */
+static int
+super_admin_left(struct db *db, struct arena *a, long long id)
+{
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL[S_SUPERS_LOCK], "");
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++)
+		if (db_get_ll(&r, i, "id", 0) != id)
+			return DB_OK;
+	return DB_USER_ELAST;
+}
+
+struct user_tx {
+	struct arena *a;
+	const struct db_user_save *s;
+	const struct db_actor *by;
+	long long id;
+	const char *name, *hash;
+	int keep_super;
+};
+
+static int
+user_save_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	const struct db_user_save *s = t->s;
+	int rc = DB_OK;
+	t->id = s->id;
+	if (s->id && s->keep_super)
+		rc = super_admin_left(db, t->a, s->id);
+	if (rc == DB_OK)
+		rc = s->id
+			 ? db_exec(db, SQL[S_USER_SET], "ssssiii", s->f.username, s->f.display_name,
+				   s->f.email, s->f.password_hash, (long long)s->f.is_active,
+				   (long long)s->f.is_super_admin, s->id)
+			 : user_insert(db, &s->f, &t->id);
+	if (rc == DB_OK)
+		rc = set_links(db, S_USER_GROUPS_CLEAR, S_USER_GROUP_ADD, t->id, s->group_ids, NULL,
+			       s->ngroups);
+	if (rc == DB_OK)
+		rc = set_links(db, S_USER_PERMS_CLEAR, S_USER_PERM_ADD, t->id, NULL, s->perms,
+			       s->nperms);
+	if (rc == DB_OK && s->id && s->signout_except)
+		rc = sessions_delete(db, t->id, s->signout_except);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, s->id ? "user.update" : "user.create", "user", t->id,
+			   s->changed);
+	return rc;
+}
+
+int
+db_user_save(struct db *db, struct arena *a, const struct db_user_save *s,
+	     const struct db_actor *by, long long *id)
+{
+	struct user_tx t = {.a = a, .s = s, .by = by};
+	int rc = transaction(db, user_save_tx, &t);
+	*id = t.id;
+	return rc;
+}
+
+static int
+user_remove_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	int rc = t->keep_super ? super_admin_left(db, t->a, t->id) : DB_OK;
+	if (rc == DB_OK)
+		rc = delete_one(db, S_USER_DEL, t->id);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "user.delete", "user", t->id, t->name);
+	return rc;
+}
+
+int
+db_user_remove(struct db *db, struct arena *a, long long id, const char *username, int keep_super,
+	       const struct db_actor *by)
+{
+	struct user_tx t = {.a = a, .by = by, .id = id, .name = username, .keep_super = keep_super};
+	return transaction(db, user_remove_tx, &t);
+}
+
+static int
+password_tx(struct db *db, void *arg)
+{
+	struct user_tx *t = arg;
+	int rc = db_exec(db, SQL[S_USER_SET_HASH], "si", t->hash, t->id);
+	if (rc == DB_OK)
+		rc = sessions_delete(db, t->id, t->name);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "user.password", "user", t->id, "password");
+	return rc;
+}
+
+int
+db_user_password_change(struct db *db, long long id, const char *hash, const char *except_hash,
+			const struct db_actor *by)
+{
+	struct user_tx t = {.by = by, .id = id, .hash = hash, .name = except_hash};
+	return transaction(db, password_tx, &t);
+}
+
+struct group_tx {
+	const struct db_group_save *s;
+	const struct db_actor *by;
+	long long id;
+	const char *name;
+};
+
+static int
+group_save_tx(struct db *db, void *arg)
+{
+	struct group_tx *t = arg;
+	const struct db_group_save *s = t->s;
+	t->id = s->id;
+	int rc = s->id ? db_exec(db, SQL[S_GROUP_SET], "ssi", s->name, s->description, s->id)
+		       : db_exec(db, SQL[S_GROUP_ADD], "ss", s->name, s->description);
+	if (rc == DB_OK && !s->id)
+		t->id = (long long)db_last_id(db);
+	if (rc == DB_OK)
+		rc = set_links(db, S_GROUP_MEMBERS_CLEAR, S_GROUP_MEMBER_ADD, t->id, s->user_ids,
+			       NULL, s->nusers);
+	if (rc == DB_OK)
+		rc = set_links(db, S_GROUP_PERMS_CLEAR, S_GROUP_PERM_ADD, t->id, NULL, s->perms,
+			       s->nperms);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, s->id ? "group.update" : "group.create", "group", t->id,
+			   s->changed);
+	return rc;
+}
+
+int
+db_group_save(struct db *db, const struct db_group_save *s, const struct db_actor *by,
+	      long long *id)
+{
+	struct group_tx t = {.s = s, .by = by};
+	int rc = transaction(db, group_save_tx, &t);
+	*id = t.id;
+	return rc;
+}
+
+static int
+group_remove_tx(struct db *db, void *arg)
+{
+	struct group_tx *t = arg;
+	int rc = delete_one(db, S_GROUP_DEL, t->id);
+	if (rc == DB_OK)
+		rc = audit(db, t->by, "group.delete", "group", t->id, t->name);
+	return rc;
+}
+
+int
+db_group_remove(struct db *db, long long id, const char *name, const struct db_actor *by)
+{
+	struct group_tx t = {.by = by, .id = id, .name = name};
+	return transaction(db, group_remove_tx, &t);
 }

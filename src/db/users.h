@@ -15,58 +15,113 @@ struct db_user_fields {
 	int is_super_admin;
 };
 
-/* ---- users ---- */
-/* A page of users whose username, display name or e-mail contains q ("" matches all), ordered
- * by username, and the number of all matches. Columns: id, username, display_name, email,
- * is_active, is_super_admin, created_at. */
-int db_users_search(struct db *db, struct arena *a, const char *q, long long limit,
-		    long long offset, struct db_rows *out, long long *total);
-/* One user (columns as above plus updated_at); DB_ENOTFOUND when missing. */
-int db_user_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* id, username, display_name of every user, for the members editor. */
-int db_users_all(struct db *db, struct arena *a, struct db_rows *out);
-/* The group ids (column group_id) and direct permissions (column permission) of a user. */
-int db_user_group_ids(struct db *db, struct arena *a, long long id, struct db_rows *out);
-int db_user_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out);
-int db_user_insert(struct db *db, const struct db_user_fields *f, long long *id);
+/* Who makes a change, for the audit row the save writes in its transaction. */
+struct db_actor {
+	long long id;
+	const char *username;
+	const char *remote_addr;
+};
+
+/* A user's whole save: the row, its groups and its direct permissions. */
+struct db_user_save {
+	long long id; /* 0 for a new user */
+	struct db_user_fields f;
+	const long long *group_ids;
+	size_t ngroups;
+	const char *const *perms; /* permission names */
+	size_t nperms;
+	int keep_super; /* the save demotes or deactivates an active Super Admin: another
+			 * active one must be left (else DB_USER_ELAST) */
+	const char *signout_except; /* not NULL: the password changed, sign the user out of
+				     * every session but this one (token hash, "" for none) */
+	const char *changed;	    /* the audit row's details: names of changed fields */
+};
+/* A group's whole save: the row, its members and its permissions. */
+struct db_group_save {
+	long long id; /* 0 for a new group */
+	const char *name, *description;
+	const long long *user_ids;
+	size_t nusers;
+	const char *const *perms;
+	size_t nperms;
+	const char *changed;
+};
+/* The change would leave no active Super Admin. */
+#define DB_USER_ELAST (-100)
+
+/* Each in ONE transaction with its audit row, run again when it was a deadlock victim;
+ * nothing is written when any part fails. *id gets the (new) id. DB_EDUP when the name is
+ * taken; DB_USER_ELAST as above. */
+int db_user_save(struct db *db, struct arena *a, const struct db_user_save *s,
+		 const struct db_actor *by, long long *id);
+int db_group_save(struct db *db, const struct db_group_save *s, const struct db_actor *by,
+		  long long *id);
+/* Deletes a user (its links go with it) with its audit row; keep_super as above.
+ * DB_ENOTFOUND when it is gone. */
+int db_user_remove(struct db *db, struct arena *a, long long id, const char *username,
+		   int keep_super, const struct db_actor *by);
+int db_group_remove(struct db *db, long long id, const char *name, const struct db_actor *by);
+/* A user's own new password: sets the hash, signs out every other session (all but
+ * except_hash) and writes the audit row, in one transaction. */
+int db_user_password_change(struct db *db, long long id, const char *hash, const char *except_hash,
+			    const struct db_actor *by);
+
+/* ---- reads ---- */
+/* A user as stored, without its password hash. */
+struct db_user {
+	long long id;
+	const char *username, *display_name, *email;
+	int is_active, is_super_admin;
+	const char *created_at, *updated_at;
+};
+/* A group as stored, with its number of members. */
+struct db_group {
+	long long id;
+	const char *name, *description;
+	long long members;
+	const char *created_at, *updated_at;
+};
+/* The searchable lists: users by username, display name or e-mail; groups by name or
+ * description. */
+enum db_users_list { DBL_USERS, DBL_GROUPS, DBL__MAX };
+struct db_list {
+	size_t n;
+	struct db_user *users;	 /* DBL_USERS */
+	struct db_group *groups; /* DBL_GROUPS */
+	long long total;	 /* all matches, for the pager */
+};
+/* A page of the list whose searched columns contain q ("" matches all), in name order. */
+int db_users_list(struct db *db, struct arena *a, enum db_users_list which, const char *q,
+		  long long limit, long long offset, struct db_list *out);
+
+/* One user or group of id, as a list of one; DB_ENOTFOUND when missing. */
+int db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long id,
+		 struct db_list *out);
+
+/* Reads of plain rows: every user (id, username, display_name) or group (id, name) for
+ * the editors; the ids (column id) of a user's groups or a group's members; the
+ * permissions (column permission) of a user or a group. */
+enum db_users_read {
+	DBU_USERS_ALL, /* the first two take no id */
+	DBU_GROUPS_ALL,
+	DBU_USER_GROUPS,
+	DBU_USER_PERMS,
+	DBU_GROUP_MEMBERS,
+	DBU_GROUP_PERMS,
+	DBU__MAX
+};
+int db_users_read(struct db *db, struct arena *a, enum db_users_read q, long long id,
+		  struct db_rows *out);
+
 /* The command line's create-user: active, timestamps from the column defaults; *id gets the
  * new id. DB_EDUP when the name is taken. */
 int db_user_add_cli(struct db *db, const char *username, const char *display_name,
 		    const char *email, const char *password_hash, int is_super_admin,
 		    long long *id);
-int db_user_update(struct db *db, long long id, const struct db_user_fields *f);
-/* Replace the user's groups / direct permissions (call inside a transaction). */
-int db_user_set_groups(struct db *db, long long id, const long long *group_ids, size_t n);
-int db_user_set_permissions(struct db *db, long long id, const char *const *names, size_t n);
-int db_user_delete(struct db *db, long long id);
-/* Ids (column id) of all active super admins, rows locked until the transaction ends, so two
- * concurrent demotions cannot both see "another one is left". */
-int db_super_admins_lock(struct db *db, struct arena *a, struct db_rows *out);
 /* Active super admins other than id, without locking (for a form message). */
 int db_super_admins_other(struct db *db, struct arena *a, long long id, long long *count);
 /* The stored password hash of a user. */
 int db_user_password_hash(struct db *db, struct arena *a, long long id, const char **hash);
-int db_user_set_password(struct db *db, long long id, const char *hash);
-/* Signs a user out everywhere except the session with except_hash (NULL: everywhere). */
-int db_user_sessions_delete(struct db *db, long long id, const char *except_hash);
-
-/* ---- groups ---- */
-/* A page of groups whose name or description contains q. Columns: id, name, description,
- * members, created_at. */
-int db_groups_search(struct db *db, struct arena *a, const char *q, long long limit,
-		     long long offset, struct db_rows *out, long long *total);
-/* One group: id, name, description, created_at, updated_at. */
-int db_group_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* id, name of every group, for the groups editor. */
-int db_groups_all(struct db *db, struct arena *a, struct db_rows *out);
-/* Member user ids (column user_id) and permissions (column permission) of a group. */
-int db_group_member_ids(struct db *db, struct arena *a, long long id, struct db_rows *out);
-int db_group_permissions(struct db *db, struct arena *a, long long id, struct db_rows *out);
-int db_group_insert(struct db *db, const char *name, const char *description, long long *id);
-int db_group_update(struct db *db, long long id, const char *name, const char *description);
-int db_group_set_members(struct db *db, long long id, const long long *user_ids, size_t n);
-int db_group_set_permissions(struct db *db, long long id, const char *const *names, size_t n);
-int db_group_delete(struct db *db, long long id);
 
 /* ---- API tokens ---- */
 /* Tokens of a user: id, name, created_at, last_used_at (NULL when never), expires_at (NULL:

@@ -72,7 +72,16 @@ size_t http_kv_indexes(struct arena *a, const struct http_kvlist *list, const ch
 /* ---- request and response around one FastCGI request ---- */
 struct FCGX_Request;
 
-enum http_method { HTTP_GET, HTTP_POST, HTTP_HEAD, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OTHER };
+/* The methods of core/names.h, by the same numbers; HTTP_OTHER for any other. */
+enum http_method {
+	HTTP_GET = METHOD_GET,
+	HTTP_POST = METHOD_POST,
+	HTTP_PUT = METHOD_PUT,
+	HTTP_PATCH = METHOD_PATCH,
+	HTTP_DELETE = METHOD_DELETE,
+	HTTP_HEAD = METHOD_HEAD,
+	HTTP_OTHER = METHOD__MAX
+};
 
 /* Strings point into the arena or into the FastCGI parameters: valid until FCGX_Finish_r. */
 struct http_req {

@@ -11,11 +11,6 @@
 /* Longest body chunk handed to FCGX_GetStr at once (it takes an int). */
 #define BODY_CHUNK 65536
 
-static const char *const method_names[] = {
-    [HTTP_GET] = "GET", [HTTP_POST] = "POST",	[HTTP_HEAD] = "HEAD",
-    [HTTP_PUT] = "PUT", [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE",
-};
-
 static const char *
 env_get(char **envp, const char *name)
 {
@@ -79,14 +74,9 @@ static void
 method_set(struct http_req *req)
 {
 	const char *m = http_param(req, "REQUEST_METHOD");
-	req->method = HTTP_OTHER;
-	req->method_name = m ? m : "GET";
-	for (int i = 0; i < HTTP_OTHER; i++) {
-		if (strcmp(req->method_name, method_names[i]) == 0) {
-			req->method = (enum http_method)i;
-			req->method_name = method_names[i];
-		}
-	}
+	int i = method_index(m ? m : "GET", METHOD__MAX);
+	req->method = i < 0 ? HTTP_OTHER : (enum http_method)i;
+	req->method_name = i < 0 ? m : method_names[i];
 }
 
 /* A routable path: starts with '/', valid UTF-8, no control bytes (NUL included) and no

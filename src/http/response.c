@@ -17,51 +17,11 @@ static const char security_headers[] =
     "Referrer-Policy: same-origin\r\n"
     "X-Frame-Options: DENY\r\n";
 
-struct status_text {
-	int code;
-	const char *text;
-};
-
-static const struct status_text status_texts[] = {
-    {200, "OK"},
-    {201, "Created"},
-    {202, "Accepted"},
-    {204, "No Content"},
-    {301, "Moved Permanently"},
-    {302, "Found"},
-    {303, "See Other"},
-    {304, "Not Modified"},
-    {307, "Temporary Redirect"},
-    {308, "Permanent Redirect"},
-    {400, "Bad Request"},
-    {401, "Unauthorized"},
-    {403, "Forbidden"},
-    {404, "Not Found"},
-    {405, "Method Not Allowed"},
-    {406, "Not Acceptable"},
-    {408, "Request Timeout"},
-    {409, "Conflict"},
-    {410, "Gone"},
-    {411, "Length Required"},
-    {413, "Content Too Large"},
-    {414, "URI Too Long"},
-    {415, "Unsupported Media Type"},
-    {422, "Unprocessable Content"},
-    {429, "Too Many Requests"},
-    {500, "Internal Server Error"},
-    {501, "Not Implemented"},
-    {502, "Bad Gateway"},
-    {503, "Service Unavailable"},
-    {504, "Gateway Timeout"},
-};
-
 const char *
 http_status_text(int status)
 {
-	for (size_t i = 0; i < sizeof(status_texts) / sizeof(status_texts[0]); i++)
-		if (status_texts[i].code == status)
-			return status_texts[i].text;
-	return "Unknown";
+	const char *t = http_reason_phrase(status);
+	return t ? t : "Unknown";
 }
 
 /* Frees a response's buffers when the arena is reset. Until the response is sent it reads

@@ -12,33 +12,6 @@
 #define TOKEN_EXPIRY_MAX 315360000L /* 10 years: keeps DATETIME arithmetic sane */
 #define TOKEN_ECHO_MAX	 200	    /* longest upstream error text repeated to the user */
 
-const char *const auth_type_names[AUTH__MAX] = {
-    [AUTH_NONE] = "none",
-    [AUTH_BASIC] = "basic",
-    [AUTH_BEARER] = "bearer",
-    [AUTH_OAUTH2_PASSWORD] = "oauth2_password",
-    [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "oauth2_client_credentials",
-    [AUTH_API_KEY] = "api_key",
-};
-
-const char *const auth_type_labels[AUTH__MAX] = {
-    [AUTH_NONE] = "No Auth",
-    [AUTH_BASIC] = "Basic Auth",
-    [AUTH_BEARER] = "Bearer Token",
-    [AUTH_OAUTH2_PASSWORD] = "Auth 2.0 Password",
-    [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "OAuth 2.0 Client Credentials",
-    [AUTH_API_KEY] = "API Key",
-};
-
-int
-auth_type_from_name(const char *s)
-{
-	for (int i = 0; s && i < AUTH__MAX; i++)
-		if (strcmp(s, auth_type_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* ---- small helpers ---- */
 
 /* application/x-www-form-urlencoded: unreserved kept, space as '+', the rest %XX. */

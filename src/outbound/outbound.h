@@ -222,18 +222,7 @@ int outbound_render_ex(struct arena *a, const char *text, struct json_object *da
 int outbound_missing_var(const struct tmpl *t, struct json_object *data, const char **name);
 
 /* ---- connector authorization ---- */
-enum auth_type {
-	AUTH_NONE,
-	AUTH_BASIC,
-	AUTH_BEARER,
-	AUTH_OAUTH2_PASSWORD,
-	AUTH_OAUTH2_CLIENT_CREDENTIALS,
-	AUTH_API_KEY,
-	AUTH__MAX
-};
-extern const char *const auth_type_names[AUTH__MAX];  /* "none", "basic", ... */
-extern const char *const auth_type_labels[AUTH__MAX]; /* "No Auth", "Basic Auth", ... */
-int auth_type_from_name(const char *s);		      /* -1 when unknown */
+/* enum auth_type and its names and labels: core/names.h. */
 
 /* A connector's authorization with secrets already opened (plaintext, arena). */
 struct connector_auth {

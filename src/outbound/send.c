@@ -241,38 +241,8 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 static const char *
 default_reason(long status)
 {
-	static const struct {
-		long code;
-		const char *text;
-	} t[] = {
-	    {200, "OK"},
-	    {201, "Created"},
-	    {202, "Accepted"},
-	    {204, "No Content"},
-	    {301, "Moved Permanently"},
-	    {302, "Found"},
-	    {303, "See Other"},
-	    {304, "Not Modified"},
-	    {307, "Temporary Redirect"},
-	    {308, "Permanent Redirect"},
-	    {400, "Bad Request"},
-	    {401, "Unauthorized"},
-	    {403, "Forbidden"},
-	    {404, "Not Found"},
-	    {405, "Method Not Allowed"},
-	    {409, "Conflict"},
-	    {415, "Unsupported Media Type"},
-	    {422, "Unprocessable Content"},
-	    {429, "Too Many Requests"},
-	    {500, "Internal Server Error"},
-	    {502, "Bad Gateway"},
-	    {503, "Service Unavailable"},
-	    {504, "Gateway Timeout"},
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].code == status)
-			return t[i].text;
-	return "";
+	const char *t = http_reason_phrase(status);
+	return t ? t : "";
 }
 
 /* "HTTP/1.1 404 Not Found": starts a new hop's headers and keeps its reason phrase. The
@@ -390,16 +360,6 @@ build_headers(struct arena *a, const struct outbound_request *req, struct curl_s
 bad:
 	curl_slist_free_all(l);
 	return -1;
-}
-
-static int
-method_known(const char *m)
-{
-	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (m && strcmp(m, ok[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* Effective total timeout in seconds: the request's, else the config default, 1..300. */
@@ -775,7 +735,7 @@ outbound_send(void *curl, const struct outbound_config *oc, struct arena *a,
 		resp->message = outbound_strerror(OUT_EURL);
 		return resp->err;
 	}
-	if (!method_known(req->method)) {
+	if (method_index(req->method, METHOD_SENDABLE) < 0) {
 		resp->err = OUT_EOTHER;
 		resp->message = "The method must be GET, POST, PUT, PATCH or DELETE.";
 		return resp->err;

@@ -262,6 +262,10 @@ list_query(struct form *f, struct connector_query *q)
 	q->sort = sorts[orders[oi] ? oi : 0][strcmp(dir, "desc") == 0];
 }
 
+/* Whole answers of GET /api/1.0/data-connectors: a page concern, kept here in web/ (the
+ * store keeps only rows). */
+static struct cache_query api_list_cache = {.max_entries = 256, .max_bytes = 8u << 20};
+
 int
 web_api_connector_list(struct ctx *c)
 {
@@ -278,14 +282,10 @@ web_api_connector_list(struct ctx *c)
 	/* The answer as sent, kept by the process under the change counters read with this
 	 * request's token and everything the answer depends on (q last: it may hold '|'). */
 	const struct db_gens *g = &c->user->gens;
-	struct cache *cache = store_cache(STORE_CACHE_API_LIST);
-	const char *key = NULL;
+	struct cache *cache = cache_of(&api_list_cache);
+	const char *key = cache ? db_connector_list_key(c->a, g, &q, "api") : NULL;
 	void *val;
 	size_t len;
-	if (cache && g->connectors > 0 && g->categories > 0)
-		key =
-		    arena_printf(c->a, "%lld|%lld|%d|%lld|%ld|%ld|%s", g->connectors, g->categories,
-				 (int)q.sort, q.category_id, p.page, p.per_page, q.q);
 	if (key && cache_get(cache, key, c->a, &val, &len) == CORE_OK) {
 		buf_reset(&c->resp->body);
 		buf_append(&c->resp->body, val, len);

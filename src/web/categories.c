@@ -215,7 +215,7 @@ category_delete_page(struct ctx *c, int status, const struct db_rows *r)
 				      "Connector%s %s it. Remove it from %s first.",
 				      used, used == 1 ? "" : "s", used == 1 ? "uses" : "use",
 				      used == 1 ? "that connector" : "those connectors"));
-	return web_render(c, status, "categories_delete", d);
+	return web_render(c, status, "confirm_delete", d);
 }
 
 int

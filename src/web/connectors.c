@@ -724,7 +724,9 @@ web_connector_delete_confirm(struct ctx *c)
 	jset_str(d, "question", arena_printf(c->a, "Are you sure you want to delete %s?", name));
 	jset_str(d, "action", connector_path(c, c->ids[0], "/delete"));
 	jset_str(d, "back", connector_path(c, c->ids[0], ""));
-	return web_render(c, 200, "connectors_delete", d);
+	jset_str(d, "message",
+		 "Its endpoints, headers, parameters and cached tokens are deleted with it.");
+	return web_render(c, 200, "confirm_delete", d);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
+#include "../tmpl/tmpl.h"
 #include "save.h"
 
 #define EP_PURPOSE_MAX	255
@@ -607,7 +608,8 @@ web_endpoint_delete_confirm(struct ctx *c)
 			      db_get(&r, 0, "purpose")));
 	jset_str(d, "action", ep_one_path(c, c->ids[1], "/delete"));
 	jset_str(d, "back", ep_path(c, ""));
-	return ep_render(c, 200, "endpoint_delete", d);
+	jset_str(d, "message", "Its headers and query parameters are deleted with it.");
+	return ep_render(c, 200, "confirm_delete", d);
 }
 
 int

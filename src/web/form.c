@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "../tmpl/tmpl.h"
 #include "form.h"
 
 void
@@ -221,8 +222,8 @@ form_no_controls(const char *s)
 	return 1;
 }
 
-static int
-id_in(const long long *ids, size_t n, long long id)
+int
+form_id_in(const long long *ids, size_t n, long long id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ids[i] == id)
@@ -255,11 +256,11 @@ form_ids(struct form *f, const char *field, const struct db_rows *allowed, const
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		long v;
-		if (str_to_long(vals[i], 1, LONG_MAX, &v) != CORE_OK || !id_in(ok, nok, v)) {
+		if (str_to_long(vals[i], 1, LONG_MAX, &v) != CORE_OK || !form_id_in(ok, nok, v)) {
 			form_error(f, field, message);
 			continue;
 		}
-		if (!id_in(ids, count, v))
+		if (!form_id_in(ids, count, v))
 			ids[count++] = v;
 	}
 	return count;
@@ -271,7 +272,7 @@ form_ids_same(const long long *a, size_t na, const long long *b, size_t nb)
 	if (na != nb)
 		return 0;
 	for (size_t i = 0; i < na; i++)
-		if (!id_in(b, nb, a[i]))
+		if (!form_id_in(b, nb, a[i]))
 			return 0;
 	return 1;
 }
@@ -289,7 +290,7 @@ form_choices(const struct db_rows *rows, const char *label_col, const char *alt_
 		const char *alt = alt_col ? db_get(rows, i, alt_col) : NULL;
 		if (alt && *alt)
 			jset_str(o, "alt", alt);
-		jset_bool(o, "checked", id_in(checked, n, id));
+		jset_bool(o, "checked", form_id_in(checked, n, id));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -67,6 +67,8 @@ size_t form_ids(struct form *f, const char *field, const struct db_rows *allowed
 		const char *message, long long **out);
 /* Ids of one column of rows, e.g. the group_id of a user's memberships. */
 size_t form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out);
+/* 1 when id is one of ids[0..n). */
+int form_id_in(const long long *ids, size_t n, long long id);
 /* 1 when both id lists hold the same ids (each list without duplicates). */
 int form_ids_same(const long long *a, size_t na, const long long *b, size_t nb);
 /* A checkbox list for templates: [{id, label, checked}] from rows (id + label column). */

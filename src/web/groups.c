@@ -1,95 +1,108 @@
-/* Groups admin: list with search, create, edit, delete; a group's members and permissions.
- * The route table checks view/create/edit/delete-groups. */
+/* Groups admin on the resource skeleton (resource.h): list with search, create, edit,
+ * delete; a group's members and permissions. The route table checks
+ * view/create/edit/delete-groups. */
 #include <string.h>
 
 #include "../db/users.h"
-#include "form.h"
+#include "resource.h"
 
 #define GROUP_NAME_MAX 255
 #define GROUP_DESC_MAX 1000
 
 /* The stored group being edited; all zero/"" for a new one. */
 struct group_old {
-	long long id;
-	const char *name, *description;
-	long long *user_ids;
-	size_t nusers;
-	perm_set perms;
+	struct resource_old h; /* id, members, permissions */
+	struct db_group g;
 };
 
-/* What the form submitted, validated. */
+/* A group as submitted: decoded by group_decode, judged by group_validate. */
 struct group_input {
+	struct resource_in h; /* members, permissions */
 	const char *name, *description;
-	long long *user_ids;
-	size_t nusers;
-	perm_set perms;
 };
 
-static const struct group_old group_blank = {.name = "", .description = ""};
+static const struct group_old group_blank = {.g = {.name = "", .description = ""}};
 
-static const char *
-groups_path(struct ctx *c, long long id, const char *suffix)
+static const struct resource groups;
+
+static int
+group_get(struct ctx *c, long long id, void *old)
 {
-	return arena_printf(c->a, "/admin/groups/%lld%s", id, suffix);
+	struct db_list l;
+	int rc = db_users_get(c->db, c->a, DBL_GROUPS, id, &l);
+	if (rc == DB_OK)
+		((struct group_old *)old)->g = l.groups[0];
+	return rc;
 }
 
-/* Loads a group with its members and permissions; DB_ENOTFOUND when missing. */
-static int
-group_load(struct ctx *c, long long id, struct group_old *g)
+static void
+group_values(struct form *f, const void *old)
 {
-	struct db_rows r, m, p;
-	int rc = db_group_get(c->db, c->a, id, &r);
-	if (rc == DB_OK)
-		rc = db_group_member_ids(c->db, c->a, id, &m);
-	if (rc == DB_OK)
-		rc = db_group_permissions(c->db, c->a, id, &p);
-	if (rc != DB_OK)
-		return rc;
-	g->id = id;
-	g->name = db_get(&r, 0, "name");
-	g->description = db_get(&r, 0, "description");
-	g->nusers = form_row_ids(c, &m, "user_id", &g->user_ids);
-	g->perms = perm_set_of_rows(&p);
-	return DB_OK;
+	const struct group_old *g = old;
+	if (!g->h.id)
+		return;
+	jset_str(f->values, "name", g->g.name);
+	jset_str(f->values, "description", g->g.description);
 }
 
 static int
-group_form_page(struct ctx *c, int status, struct form *f, const struct group_old *old,
-		const long long *uids, size_t nu, perm_set perms)
+group_form_page(struct ctx *c, int status, struct form *f, const void *o, const void *i)
 {
+	const struct group_old *old = o;
+	const struct group_input *in = i;
 	struct db_rows users;
-	int rc = db_users_all(c->db, c->a, &users);
+	int rc = db_users_read(c->db, c->a, DBU_USERS_ALL, 0, &users);
 	if (rc != DB_OK)
 		return rc;
-	int is_new = old->id == 0;
+	int is_new = old->h.id == 0;
 	int may_save = is_new || perm_has(c->user, PERM_EDIT_GROUPS);
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", is_new ? "New group" : "Edit group");
 	jset_bool(d, "is_new", is_new);
-	jset_str(d, "action", is_new ? "/admin/groups" : groups_path(c, old->id, ""));
+	jset_str(d, "action", is_new ? "/admin/groups" : resource_path(c, &groups, old->h.id, ""));
 	if (!is_new) {
-		jset_int(d, "group_id", old->id);
-		jset_str(d, "group_name", old->name);
-		jset_str(d, "delete_url", groups_path(c, old->id, "/delete"));
+		jset_int(d, "group_id", old->h.id);
+		jset_str(d, "group_name", old->g.name);
+		jset_str(d, "delete_url", resource_path(c, &groups, old->h.id, "/delete"));
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_GROUPS));
-	jset(d, "members", form_choices(&users, "username", "display_name", uids, nu));
-	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
+	jset(d, "members",
+	     form_choices(&users, "username", "display_name", in ? in->h.link_ids : old->h.link_ids,
+			  in ? in->h.nlinks : old->h.nlinks));
+	jset(d, "perm_groups",
+	     perm_editor_json(in ? in->h.perms : old->h.perms,
+			      may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
 	return web_render(c, status, "groups_form", d);
 }
 
 static void
-group_read(struct form *f, struct group_input *in, const struct db_rows *users)
+group_decode(struct form *f, void *i)
 {
-	memset(in, 0, sizeof(*in));
-	in->name = form_required(f, "name", "name", GROUP_NAME_MAX);
-	if (!form_no_controls(in->name))
-		form_error(f, "name", "The name may not contain control characters.");
-	in->description = form_optional(f, "description", "description", GROUP_DESC_MAX);
-	in->nusers = form_ids(f, "user_ids", users, "Choose members from the list.", &in->user_ids);
-	in->perms = form_permissions(f);
+	struct group_input *in = i;
+	const char *v;
+	in->name = (v = form_text(f, "name")) ? v : "";
+	in->description = (v = form_text(f, "description")) ? v : "";
+}
+
+static void
+group_validate(struct form *f, void *i, const void *o)
+{
+	struct group_input *in = i;
+	const struct group_old *old = o;
+	resource_check_text(f, "name", "name", in->name, 1, GROUP_NAME_MAX);
+	if (utf8_length(in->description) > GROUP_DESC_MAX)
+		form_error(f, "description",
+			   "The description may not be greater than 1000 characters.");
+	perm_set ed = perm_grantable(f->c->user);
+	in->h.perms = perm_implied((in->h.perms & ed) | (old->h.perms & ~ed));
+	/* No way up: only who holds all of a group's permissions may change its members. */
+	if ((in->h.perms & ~ed) &&
+	    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks))
+		form_error(f, "user_ids",
+			   "You can only change the members of a group whose "
+			   "permissions you hold yourself.");
 }
 
 /* The names of the fields a save changes, for the audit log. */
@@ -98,215 +111,106 @@ group_changes(struct ctx *c, const struct group_input *in, const struct group_ol
 {
 	struct audit_fields af;
 	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(in->name, old->name) != 0);
-	audit_field(&af, "description", strcmp(in->description, old->description) != 0);
+	audit_field(&af, "name", strcmp(in->name, old->g.name) != 0);
+	audit_field(&af, "description", strcmp(in->description, old->g.description) != 0);
 	audit_field(&af, "members",
-		    !form_ids_same(in->user_ids, in->nusers, old->user_ids, old->nusers));
-	audit_field(&af, "permissions", in->perms != old->perms);
+		    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks));
+	audit_field(&af, "permissions", in->h.perms != old->h.perms);
 	return audit_fields_text(&af);
 }
 
-/* Writes group, members, permissions and the audit row in one transaction. */
+/* Group, members, permissions and the audit row in ONE transaction (db_group_save). */
 static int
-group_save(struct ctx *c, const struct group_input *in, const struct group_old *old, long long *id)
+group_save(struct ctx *c, const void *i, const void *o, long long *id)
 {
+	const struct group_input *in = i;
+	const struct group_old *old = o;
 	const char **names = NULL;
-	size_t np = perm_names(c->a, in->perms, &names);
-	const char *changed = group_changes(c, in, old);
-	int rc = db_begin(c->db);
-	if (rc != DB_OK)
-		return rc;
-	*id = old->id;
-	rc = old->id ? db_group_update(c->db, old->id, in->name, in->description)
-		     : db_group_insert(c->db, in->name, in->description, id);
-	if (rc == DB_OK)
-		rc = db_group_set_members(c->db, *id, in->user_ids, in->nusers);
-	if (rc == DB_OK)
-		rc = db_group_set_permissions(c->db, *id, names, np);
-	if (rc == DB_OK)
-		rc = audit_write(c->db, c->user, old->id ? "group.update" : "group.create", "group",
-				 *id, changed, c->req->remote_addr);
-	if (rc == DB_OK)
-		return db_commit(c->db);
-	db_rollback(c->db);
-	return rc;
-}
-
-/* Validates and saves a new (old->id == 0) or existing group; answers the request. */
-static int
-group_submit(struct ctx *c, const struct group_old *old)
-{
-	struct form f;
-	struct group_input in;
-	struct db_rows users;
-	int rc = db_users_all(c->db, c->a, &users);
-	if (rc != DB_OK)
-		return rc;
-	form_init(&f, c);
-	group_read(&f, &in, &users);
-	perm_set ed = perm_grantable(c->user);
-	in.perms = perm_implied((in.perms & ed) | (old->perms & ~ed));
-	/* No way up: only who holds all of a group's permissions may change its members. */
-	if ((in.perms & ~ed) && !form_ids_same(in.user_ids, in.nusers, old->user_ids, old->nusers))
-		form_error(&f, "user_ids",
-			   "You can only change the members of a group whose "
-			   "permissions you hold yourself.");
-	long long id = 0;
-	if (!f.nerrors) {
-		int tries = 0;
-		do /* a deadlock victim was rolled back whole: again */
-			rc = group_save(c, &in, old, &id);
-		while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-		if (rc == DB_EDUP)
-			form_error(&f, "name", "The name has already been taken.");
-		else if (rc != DB_OK)
-			return rc;
-	}
-	if (f.nerrors)
-		return group_form_page(c, 422, &f, old, in.user_ids, in.nusers, in.perms);
-	return web_redirect_flash(c, "/admin/groups",
-				  old->id ? "The group was updated" : "The group was created");
+	struct db_group_save s = {
+	    .id = old->h.id,
+	    .name = in->name,
+	    .description = in->description,
+	    .user_ids = in->h.link_ids,
+	    .nusers = in->h.nlinks,
+	    .nperms = perm_names(c->a, in->h.perms, &names),
+	    .changed = group_changes(c, in, old),
+	};
+	s.perms = names;
+	struct db_actor by = resource_actor(c);
+	return db_group_save(c->db, &s, &by, id);
 }
 
 static struct json_object *
-group_row_json(const struct db_rows *r, size_t i)
+group_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 {
+	(void)c;
+	const struct db_group *g = &l->groups[i];
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
-	jset_str(o, "name", db_get(r, i, "name"));
-	jset_str(o, "description", db_get(r, i, "description"));
-	jset_int(o, "members", db_get_ll(r, i, "members", 0));
-	jset_str(o, "created_at", db_get(r, i, "created_at"));
+	jset_int(o, "id", g->id);
+	jset_str(o, "name", g->name);
+	jset_str(o, "description", g->description);
+	jset_int(o, "members", g->members);
+	jset_str(o, "created_at", g->created_at);
 	return o;
 }
 
-int
-web_groups_list(struct ctx *c)
+static const char *
+group_name(const void *old)
 {
-	struct pager p;
-	pager_init(&p, c);
-	const char *q = http_query_get(c->req, "q");
-	q = q ? str_trim(arena_strdup(c->a, q)) : "";
-	if (utf8_length(q) > GROUP_NAME_MAX)
-		q = "";
-	struct db_rows r;
-	int rc = db_groups_search(c->db, c->a, q, p.per_page, p.offset, &r, &p.total);
-	if (rc != DB_OK)
-		return rc;
-	struct json_object *d = json_object_new_object(), *rows = json_object_new_array();
-	for (size_t i = 0; i < r.nrows; i++)
-		json_object_array_add(rows, group_row_json(&r, i));
-	jset_str(d, "title", "Groups");
-	jset_str(d, "q", q);
-	jset(d, "groups", rows);
-	jset(d, "pager", pager_json(&p, pager_base_query(c, &p, q)));
-	if (!r.nrows)
-		jset_str(d, "empty", *q || p.total ? "No Results" : "No Data Available");
-	return web_render(c, 200, "groups_list", d);
+	return ((const struct group_old *)old)->g.name;
 }
 
-int
-web_groups_new(struct ctx *c)
+static const char *
+group_delete_note(struct ctx *c, const void *old)
 {
-	struct form f;
-	form_init(&f, c);
-	return group_form_page(c, 200, &f, &group_blank, NULL, 0, 0);
+	const struct group_old *g = old;
+	if (!g->h.nlinks)
+		return NULL;
+	return arena_printf(c->a, "Its %zu member%s will lose the group's permissions.",
+			    g->h.nlinks, g->h.nlinks == 1 ? "" : "s");
 }
 
-int
-web_groups_create(struct ctx *c)
-{
-	return group_submit(c, &group_blank);
-}
-
-int
-web_groups_edit(struct ctx *c)
-{
-	struct group_old old;
-	int rc = group_load(c, c->ids[0], &old);
-	if (rc == DB_ENOTFOUND)
-		return 404;
-	if (rc != DB_OK)
-		return rc;
-	struct form f;
-	form_init(&f, c);
-	jset_str(f.values, "name", old.name);
-	jset_str(f.values, "description", old.description);
-	return group_form_page(c, 200, &f, &old, old.user_ids, old.nusers, old.perms);
-}
-
-int
-web_groups_update(struct ctx *c)
-{
-	struct group_old old;
-	int rc = group_load(c, c->ids[0], &old);
-	if (rc == DB_ENOTFOUND)
-		return 404;
-	if (rc != DB_OK)
-		return rc;
-	return group_submit(c, &old);
-}
-
+/* Deletes the group (memberships and permissions go with it) with its audit row. */
 static int
-group_confirm_page(struct ctx *c, const struct group_old *g)
+group_remove(struct ctx *c, const void *old)
 {
-	struct json_object *d = json_object_new_object();
-	jset_str(d, "title", "Delete group");
-	jset_str(d, "name", g->name);
-	jset_str(d, "action", groups_path(c, g->id, "/delete"));
-	jset_str(d, "cancel", "/admin/groups");
-	if (g->nusers)
-		jset_str(d, "message",
-			 arena_printf(c->a, "Its %zu member%s will lose the group's permissions.",
-				      g->nusers, g->nusers == 1 ? "" : "s"));
-	return web_render(c, 200, "confirm_delete", d);
+	const struct group_old *g = old;
+	struct db_actor by = resource_actor(c);
+	return db_group_remove(c->db, g->h.id, g->g.name, &by);
 }
 
-int
-web_groups_delete_confirm(struct ctx *c)
-{
-	struct group_old g;
-	int rc = group_load(c, c->ids[0], &g);
-	if (rc == DB_ENOTFOUND)
-		return 404;
-	if (rc != DB_OK)
-		return rc;
-	return group_confirm_page(c, &g);
-}
+static const struct resource_fail group_save_fails[] = {
+    {DB_EDUP, "name", "The name has already been taken."},
+    {0, NULL, NULL},
+};
 
-/* Deletes the group (memberships and permissions go with it) and writes the audit row. */
-static int
-group_delete_tx(struct ctx *c, const struct group_old *g)
-{
-	int rc = db_begin(c->db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_group_delete(c->db, g->id);
-	if (rc == DB_OK)
-		rc = audit_write(c->db, c->user, "group.delete", "group", g->id, g->name,
-				 c->req->remote_addr);
-	if (rc == DB_OK)
-		return db_commit(c->db);
-	db_rollback(c->db);
-	return rc;
-}
+static const struct resource groups = {
+    .base = "/admin/groups",
+    .noun = "group",
+    .list_title = "Groups",
+    .list_tmpl = "groups_list",
+    .list_key = "groups",
+    .q_max = GROUP_NAME_MAX,
+    .old_size = sizeof(struct group_old),
+    .in_size = sizeof(struct group_input),
+    .blank = &group_blank,
+    .list = DBL_GROUPS,
+    .links = DBU_GROUP_MEMBERS,
+    .perms = DBU_GROUP_PERMS,
+    .choices = DBU_USERS_ALL,
+    .links_field = "user_ids",
+    .links_message = "Choose members from the list.",
+    .row_json = group_row_json,
+    .get = group_get,
+    .name = group_name,
+    .values = group_values,
+    .form_page = group_form_page,
+    .decode = group_decode,
+    .validate = group_validate,
+    .save = group_save,
+    .save_fails = group_save_fails,
+    .delete_note = group_delete_note,
+    .remove = group_remove,
+};
 
-int
-web_groups_delete(struct ctx *c)
-{
-	struct group_old g;
-	int rc = group_load(c, c->ids[0], &g);
-	if (rc == DB_ENOTFOUND)
-		return 404;
-	if (rc != DB_OK)
-		return rc;
-	int tries = 0;
-	do
-		rc = group_delete_tx(c, &g);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	if (rc == DB_ENOTFOUND)
-		return 404;
-	if (rc != DB_OK)
-		return rc;
-	return web_redirect_flash(c, "/admin/groups", "The group was deleted.");
-}
+RESOURCE_HANDLERS(groups, &groups)

@@ -1,6 +1,7 @@
 /* Rendering: every HTML byte goes through the template engine; JSON through json-c. */
 #include <string.h>
 
+#include "../tmpl/tmpl.h"
 #include "web.h"
 
 static void

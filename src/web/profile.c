@@ -13,19 +13,21 @@
 static int
 profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 {
-	struct db_rows u, t;
-	int rc = db_user_get(c->db, c->a, c->user->id, &u);
+	struct db_list l;
+	struct db_rows t;
+	int rc = db_users_get(c->db, c->a, DBL_USERS, c->user->id, &l);
 	if (rc == DB_OK)
 		rc = db_tokens_of_user(c->db, c->a, c->user->id, &t);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
+	const struct db_user *u = l.users;
 	struct json_object *me = json_object_new_object();
-	jset_str(me, "username", db_get(&u, 0, "username"));
-	jset_str(me, "display_name", db_get(&u, 0, "display_name"));
-	jset_str(me, "email", db_get(&u, 0, "email"));
-	jset_str(me, "created_at", db_get(&u, 0, "created_at"));
-	jset_bool(me, "is_super_admin", db_get_ll(&u, 0, "is_super_admin", 0));
+	jset_str(me, "username", u->username);
+	jset_str(me, "display_name", u->display_name);
+	jset_str(me, "email", u->email);
+	jset_str(me, "created_at", u->created_at);
+	jset_bool(me, "is_super_admin", u->is_super_admin);
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *used = db_get(&t, i, "last_used_at");
@@ -79,19 +81,9 @@ profile_password_check(struct form *f, const char *current, const char *password
 static int
 profile_password_save(struct ctx *c, const char *hash)
 {
-	int rc = db_begin(c->db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_user_set_password(c->db, c->user->id, hash);
-	if (rc == DB_OK)
-		rc = db_user_sessions_delete(c->db, c->user->id, c->sess.token_hash);
-	if (rc == DB_OK)
-		rc = audit_write(c->db, c->user, "user.password", "user", c->user->id, "password",
-				 c->req->remote_addr);
-	if (rc == DB_OK)
-		return db_commit(c->db);
-	db_rollback(c->db);
-	return rc;
+	struct db_actor by = {
+	    .id = c->user->id, .username = c->user->username, .remote_addr = c->req->remote_addr};
+	return db_user_password_change(c->db, c->user->id, hash, c->sess.token_hash, &by);
 }
 
 int

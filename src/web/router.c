@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../tmpl/tmpl.h"
 #include "web.h"
 
 const struct route web_routes[] = {

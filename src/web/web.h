@@ -6,6 +6,8 @@
 
 #include "../app.h"
 
+struct db_rows;
+
 enum route_flags {
 	R_PUBLIC = 1 << 0, /* no session needed */
 	R_API = 1 << 1,	   /* bearer token, JSON errors, no CSRF */

@@ -201,6 +201,69 @@ test_cache(void)
 	arena_free(&a);
 }
 
+/* A query for cache_through: counts its runs; its answer is one number. */
+struct counted {
+	int runs;
+	long long answer, got;
+	int fail; /* fill answers this error */
+};
+
+static int
+counted_fill(void *arg, struct buf *b)
+{
+	struct counted *x = arg;
+	x->runs++;
+	if (x->fail)
+		return x->fail;
+	x->got = x->answer;
+	if (b)
+		pack_i64(b, x->answer);
+	return 0;
+}
+
+static int
+counted_use(void *arg, struct arena *a, const void *val, size_t len)
+{
+	(void)a;
+	struct counted *x = arg;
+	struct unpack u = {val, len, 0};
+	long long v = unpack_i64(&u);
+	if (u.bad || u.left || v < 0)
+		return -1; /* a damaged (here: negative) value is not used */
+	x->got = v;
+	return 0;
+}
+
+static void
+test_cache_through(void)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	static struct cache_query q = {.max_entries = 8, .fill = counted_fill, .use = counted_use};
+	struct counted x = {.answer = 7};
+	ok(cache_through(&q, "k|1", &a, &x) == 0 && x.runs == 1 && x.got == 7,
+	   "a miss runs the query and answers its result");
+	x.answer = 8;
+	x.got = 0;
+	ok(cache_through(&q, "k|1", &a, &x) == 0 && x.runs == 1 && x.got == 7,
+	   "the same key is answered from the cache without running the query");
+	ok(cache_through(&q, "k|2", &a, &x) == 0 && x.runs == 2 && x.got == 8,
+	   "another key (a moved counter) runs the query again");
+	ok(cache_through(&q, NULL, &a, &x) == 0 && cache_through(&q, NULL, &a, &x) == 0 &&
+	       x.runs == 4,
+	   "no key (counters unknown): the query runs every time");
+	x.fail = -3;
+	ok(cache_through(&q, "k|3", &a, &x) == -3 && x.runs == 5,
+	   "a failed fill answers its error");
+	x.fail = 0;
+	ok(cache_through(&q, "k|3", &a, &x) == 0 && x.runs == 6,
+	   "and keeps nothing: the next ask runs again");
+	cache_put(cache_of(&q), "k|4", "\xff", 1);
+	ok(cache_through(&q, "k|4", &a, &x) == 0 && x.runs == 7 && x.got == 8,
+	   "a kept value its use refuses is filled again");
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -209,5 +272,6 @@ main(void)
 	test_config();
 	test_strings();
 	test_cache();
+	test_cache_through();
 	return tap_done();
 }

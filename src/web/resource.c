@@ -1,0 +1,215 @@
+/* The admin resources' shared request flow (resource.h). */
+#include <string.h>
+
+#include "resource.h"
+
+const char *
+resource_path(struct ctx *c, const struct resource *r, long long id, const char *suffix)
+{
+	return arena_printf(c->a, "%s/%lld%s", r->base, id, suffix);
+}
+
+struct db_actor
+resource_actor(const struct ctx *c)
+{
+	return (struct db_actor){
+	    .id = c->user->id, .username = c->user->username, .remote_addr = c->req->remote_addr};
+}
+
+void
+resource_check_text(struct form *f, const char *field, const char *label, const char *v,
+		    int required, size_t max)
+{
+	struct arena *a = f->c->a;
+	if (required && !*v)
+		form_error(f, field, arena_printf(a, "The %s field is required.", label));
+	else if (utf8_length(v) > max)
+		form_error(
+		    f, field,
+		    arena_printf(a, "The %s may not be greater than %zu characters.", label, max));
+	else if (!form_no_controls(v))
+		form_error(f, field,
+			   arena_printf(a, "The %s may not contain control characters.", label));
+}
+
+/* The message of rc in a table ending with rc 0; NULL when rc is not in it. */
+static const struct resource_fail *
+fail_of(const struct resource_fail *t, int rc)
+{
+	for (; t && t->rc; t++)
+		if (t->rc == rc)
+			return t;
+	return NULL;
+}
+
+int
+resource_list(struct ctx *c, const struct resource *r)
+{
+	struct pager p;
+	pager_init(&p, c);
+	const char *q = http_query_get(c->req, "q");
+	q = q ? str_trim(arena_strdup(c->a, q)) : "";
+	if (utf8_length(q) > r->q_max)
+		q = "";
+	struct db_list rows;
+	int rc = db_users_list(c->db, c->a, r->list, q, p.per_page, p.offset, &rows);
+	if (rc != DB_OK)
+		return rc;
+	p.total = rows.total;
+	struct json_object *d = json_object_new_object(), *list = json_object_new_array();
+	for (size_t i = 0; i < rows.n; i++)
+		json_object_array_add(list, r->row_json(c, &rows, i));
+	jset_str(d, "title", r->list_title);
+	jset_str(d, "q", q);
+	jset(d, r->list_key, list);
+	jset(d, "pager", pager_json(&p, pager_base_query(c, &p, q)));
+	if (!rows.n)
+		jset_str(d, "empty", *q || p.total ? "No Results" : "No Data Available");
+	return web_render(c, 200, r->list_tmpl, d);
+}
+
+/* The stored one of the request's id into *old (in the arena); a status or DB_OK. */
+static int
+load(struct ctx *c, const struct resource *r, void **old)
+{
+	*old = arena_alloc(c->a, r->old_size);
+	if (!*old)
+		return DB_ENOMEM;
+	struct resource_old *h = *old;
+	struct db_rows links, perms;
+	int rc = r->get(c, c->ids[0], h);
+	if (rc == DB_OK)
+		rc = db_users_read(c->db, c->a, r->links, c->ids[0], &links);
+	if (rc == DB_OK)
+		rc = db_users_read(c->db, c->a, r->perms, c->ids[0], &perms);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	h->id = c->ids[0];
+	h->nlinks = form_row_ids(c, &links, "id", &h->link_ids);
+	h->perms = perm_set_of_rows(&perms);
+	return DB_OK;
+}
+
+int
+resource_new(struct ctx *c, const struct resource *r)
+{
+	struct form f;
+	form_init(&f, c);
+	r->values(&f, r->blank);
+	return r->form_page(c, 200, &f, r->blank, NULL);
+}
+
+/* Decodes, validates and saves a new (blank) or stored old; answers the request. */
+static int
+submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
+{
+	struct form f;
+	void *in = arena_alloc(c->a, r->in_size);
+	if (!in)
+		return DB_ENOMEM;
+	struct resource_in *h = in;
+	struct db_rows choices;
+	int rc = db_users_read(c->db, c->a, r->choices, 0, &choices);
+	if (rc != DB_OK)
+		return rc;
+	form_init(&f, c);
+	r->decode(&f, in);
+	h->nlinks = form_ids(&f, r->links_field, &choices, r->links_message, &h->link_ids);
+	h->perms = form_permissions(&f);
+	r->validate(&f, in, old);
+	if (!f.nerrors) {
+		long long id = 0;
+		rc = r->save(c, in, old, &id);
+		const struct resource_fail *e = fail_of(r->save_fails, rc);
+		if (e)
+			form_error(&f, e->field, e->message);
+		else if (rc != DB_OK)
+			return rc;
+	}
+	if (f.nerrors)
+		return r->form_page(c, 422, &f, old, in);
+	return web_redirect_flash(
+	    c, r->base,
+	    arena_printf(c->a, "The %s was %s", r->noun, is_new ? "created" : "updated"));
+}
+
+int
+resource_create(struct ctx *c, const struct resource *r)
+{
+	return submit(c, r, r->blank, 1);
+}
+
+int
+resource_edit(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc != DB_OK)
+		return rc;
+	struct form f;
+	form_init(&f, c);
+	r->values(&f, old);
+	return r->form_page(c, 200, &f, old, NULL);
+}
+
+int
+resource_update(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc != DB_OK)
+		return rc;
+	const char *refusal = r->edit_refusal ? r->edit_refusal(c, old) : NULL;
+	if (refusal)
+		return web_error(c, 403, refusal);
+	return submit(c, r, old, 0);
+}
+
+/* The "Caution!" page; with error set it explains why the delete cannot happen. */
+static int
+confirm_page(struct ctx *c, const struct resource *r, int status, const void *old,
+	     const char *error)
+{
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", arena_printf(c->a, "Delete %s", r->noun));
+	jset_str(d, "name", r->name(old));
+	jset_str(d, "action", resource_path(c, r, c->ids[0], "/delete"));
+	jset_str(d, "back", r->base);
+	if (error)
+		jset_str(d, "reason", error);
+	const char *note = r->delete_note ? r->delete_note(c, old) : NULL;
+	if (note)
+		jset_str(d, "message", note);
+	return web_render(c, status, "confirm_delete", d);
+}
+
+int
+resource_delete_confirm(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc != DB_OK)
+		return rc;
+	return confirm_page(c, r, 200, old, r->delete_refusal ? r->delete_refusal(c, old) : NULL);
+}
+
+int
+resource_delete(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc != DB_OK)
+		return rc;
+	const char *refusal = r->delete_refusal ? r->delete_refusal(c, old) : NULL;
+	if (refusal)
+		return confirm_page(c, r, 409, old, refusal);
+	rc = r->remove(c, old);
+	const struct resource_fail *e = fail_of(r->delete_fails, rc);
+	if (e)
+		return confirm_page(c, r, 409, old, e->message);
+	if (rc == DB_ENOTFOUND)
+		return 404;
+	if (rc != DB_OK)
+		return rc;
+	return web_redirect_flash(c, r->base, arena_printf(c->a, "The %s was deleted.", r->noun));
+}
