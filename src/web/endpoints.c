@@ -416,6 +416,7 @@ ep_read(struct form *f, struct ep_input *ei)
 {
 	struct ctx *c = f->c;
 	memset(ei, 0, sizeof(*ei));
+	endpoint_runtime_defaults(&ei->in.rt);
 	ep_read_fields(f, &ei->in);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
 	ep_read_rows(f, &EP_PARAMS, &ei->params);
