@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "../db/endpoints.h"
+#include "api.h"
 #include "save.h"
 
 #define EP_PURPOSE_MAX	255
@@ -416,8 +417,8 @@ ep_read(struct form *f, struct ep_input *ei)
 {
 	struct ctx *c = f->c;
 	memset(ei, 0, sizeof(*ei));
-	endpoint_runtime_defaults(&ei->in.rt);
 	ep_read_fields(f, &ei->in);
+	endpoint_runtime_read(f, &ei->in.rt, f->values);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
 	ep_read_rows(f, &EP_PARAMS, &ei->params);
 	ei->in.headers = ei->headers.rows;
@@ -543,6 +544,22 @@ endpoint_submit(struct form *f, long long cid, long long eid, long long *out_id)
 	struct ep_input ei;
 	ep_read(f, &ei);
 	return ep_save(f, cid, eid, &ei, out_id);
+}
+
+int
+endpoint_draft(struct form *f, struct endpoint_input **out)
+{
+	struct ep_input *ei = arena_alloc(f->c->a, sizeof(*ei));
+	*out = NULL;
+	if (!ei)
+		return 500;
+	if (!http_form_get(f->c->req, "purpose") && api_form_add(f->c, "purpose", "draft") != 0)
+		return 500;
+	ep_read(f, ei);
+	if (f->nerrors)
+		return 422;
+	*out = &ei->in;
+	return 0;
 }
 
 /* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */
