@@ -1042,9 +1042,9 @@ run_pages(struct run *t)
 	long max = rt->max_pages > 0 ? rt->max_pages : 10, offset = 0;
 	const char *cursor = NULL, *next = NULL;
 	struct json_object *items = NULL;
-	out->first_url = t->req.url;
 	if (run_authorize(t, 0))
 		return;
+	out->first_url = t->req.url; /* with an API key in the query */
 	if (all) {
 		if (!(items = json_object_new_array()) ||
 		    arena_defer(t->a, run_json_put, items) != CORE_OK) {
