@@ -261,14 +261,50 @@ endpoint_runtime_merge(struct json_object *into, const struct endpoint_runtime *
 	json_object_put(o);
 }
 
-struct json_object *
-endpoint_runtime_editor(struct json_object *values, int extra)
+int
+endpoint_runtime_rebuild(struct ctx *c)
 {
-	struct json_object *o = json_object_new_object(), *v = NULL;
-	json_object_object_get_ex(values, "response_map", &v);
-	jset(o, "map_rows", rt_rows_view(&RT_MAPS, v, extra));
+	return http_form_get(c->req, "add_map") || http_form_get(c->req, RT_MAPS.remove) ||
+	       http_form_get(c->req, "add_field") || http_form_get(c->req, RT_FIELDS.remove);
+}
+
+/* Choices of a select: [{value, selected}]. */
+static struct json_object *
+rt_choices(const char *const *names, int n, struct json_object *values, const char *field)
+{
+	struct json_object *arr = json_object_new_array(), *v = NULL;
+	const char *cur =
+	    json_object_object_get_ex(values, field, &v) ? json_object_get_string(v) : NULL;
+	for (int i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", names[i]);
+		jset_bool(o, "selected", cur ? !strcmp(cur, names[i]) : i == 0);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+void
+endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int rebuild)
+{
+	struct json_object *v = NULL;
+	int add_m = rebuild && http_form_get(c->req, "add_map");
+	int add_f = rebuild && http_form_get(c->req, "add_field");
+	json_object_object_get_ex(f->values, "response_map", &v);
+	jset(d, "map_rows", rt_rows_view(&RT_MAPS, v, rebuild ? add_m : 1));
 	v = NULL;
-	json_object_object_get_ex(values, "body_fields", &v);
-	jset(o, "field_rows", rt_rows_view(&RT_FIELDS, v, extra));
-	return o;
+	json_object_object_get_ex(f->values, "body_fields", &v);
+	jset(d, "field_rows", rt_rows_view(&RT_FIELDS, v, rebuild ? add_f : 1));
+	jset(d, "paging_choices",
+	     rt_choices(endpoint_paging_names, PAGING__MAX, f->values, "pagination"));
+	jset(d, "body_type_choices",
+	     rt_choices(endpoint_body_type_names, BODY__MAX, f->values, "body_type"));
+	jset_str(d, "draft_test_url",
+		 arena_printf(c->a, "/data-connectors/%lld/endpoints/test", c->ids[0]));
+	/* The Test data box: what was typed, else the sample data. */
+	const char *td = http_form_get(c->req, "test_data");
+	v = NULL;
+	if (!td && json_object_object_get_ex(f->values, "sample_data", &v))
+		td = json_object_get_string(v);
+	jset_str(d, "test_data", td ? td : "");
 }

@@ -425,9 +425,10 @@ ep_read(struct form *f, struct ep_input *ei)
 	ei->in.nheaders = ei->headers.n;
 	ei->in.params = ei->params.rows;
 	ei->in.nparams = ei->params.n;
-	ei->rebuild =
-	    http_form_get(c->req, EP_HEADERS.add) || http_form_get(c->req, EP_PARAMS.add) ||
-	    http_form_get(c->req, EP_HEADERS.remove) || http_form_get(c->req, EP_PARAMS.remove);
+	ei->rebuild = http_form_get(c->req, EP_HEADERS.add) ||
+		      http_form_get(c->req, EP_PARAMS.add) ||
+		      http_form_get(c->req, EP_HEADERS.remove) ||
+		      http_form_get(c->req, EP_PARAMS.remove) || endpoint_runtime_rebuild(c);
 }
 
 static struct json_object *
@@ -492,6 +493,7 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	const char *warn = ep_origin_warning(c, f);
 	if (warn)
 		jset_str(d, "origin_warning", warn);
+	endpoint_runtime_page(c, f, d, rebuild);
 	form_put(f, d);
 	return ep_render(c, status, "endpoint_form", d);
 }
@@ -504,6 +506,9 @@ web_endpoint_new(struct ctx *c)
 	jset_str(f.values, "purpose", "List");
 	jset_str(f.values, "method", "GET");
 	jset_int(f.values, "timeout", c->app->outbound.default_timeout);
+	struct endpoint_runtime rt;
+	endpoint_runtime_defaults(&rt);
+	endpoint_runtime_merge(f.values, &rt);
 	return ep_form_page(c, 200, &f, 0, NULL, NULL, 0);
 }
 
@@ -616,6 +621,10 @@ web_endpoint_show(struct ctx *c)
 	struct form f;
 	form_init(&f, c);
 	ep_values_from_row(&f, &r);
+	struct endpoint_runtime rt;
+	if ((rc = endpoint_runtime_load(c, c->ids[1], &r, &rt)) != DB_OK)
+		return rc;
+	endpoint_runtime_merge(f.values, &rt);
 	struct json_object *hj = ep_rows_from_db(&h), *pj = ep_rows_from_db(&p);
 	web_defer_json(c, hj);
 	web_defer_json(c, pj);

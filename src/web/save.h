@@ -58,9 +58,13 @@ void endpoint_runtime_merge(struct json_object *into, const struct endpoint_runt
 /* The saved options of endpoint eid, whose endpoints row is ep. A db_err. */
 int endpoint_runtime_load(struct ctx *c, long long eid, const struct db_rows *ep,
 			  struct endpoint_runtime *rt);
-/* The editor's rows from values ("response_map", "body_fields"), numbered, with extra blank
- * rows: {"map_rows": [...], "field_rows": [...]}. */
-struct json_object *endpoint_runtime_editor(struct json_object *values, int extra);
+/* 1 when a row button of the runtime (add_map, remove_map, add_field, remove_field) was
+ * pressed: the editor re-renders instead of saving. */
+int endpoint_runtime_rebuild(struct ctx *c);
+/* The editor's part in d: map_rows and field_rows from f's values (numbered, with a blank
+ * row, or the one an add button asked for), the pagination and body type choices, the
+ * draft Test's URL and the Test data box (what was typed, else the sample data). */
+void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int rebuild);
 
 /* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
  * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */

@@ -383,3 +383,55 @@ test('runtime fields round-trip through the API, export and import', async () =>
   const list = eps.data;
   assert.deepEqual(pick(list[0]), fields);
 });
+
+test('the editor: runtime fields saved from the form and shown again; Test this form runs the form unsaved', async () => {
+  const conn = await makeConnector();
+  const admin = await adminClient();
+  const page = await admin.get(`/data-connectors/${conn.id}/endpoints/new`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /id="test-draft"[^>]*>Test this form</);
+  assert.match(page.text, /formaction="\/data-connectors\/\d+\/endpoints\/test"/);
+  const fields = {
+    _csrf: csrfFrom(page.text), purpose: 'Form Made', method: 'GET', timeout: '10', url: `${upstream.url}/list`,
+    sample_data: '{"x": 1}', response_root: '/data/items', 'map[0][name]': 'who', 'map[0][pointer]': '/name',
+    'map[1][name]': 'missing', 'map[1][pointer]': '/nope', error_statuses: '500-599', retries: '2',
+    retry_backoff_ms: '100', pagination: 'offset', offset_param: 'o', limit_param: 'l', page_size: '3', max_pages: '4',
+    body_type: 'raw',
+  };
+  // Test this form: the draft as it stands, over the Test data box, nothing saved.
+  const t = await admin.post(`/data-connectors/${conn.id}/endpoints/test`, { ...fields, test_data: '{"x": 2}' });
+  assert.equal(t.status, 200, t.text.slice(0, 500));
+  assert.match(t.text, /unsaved draft/);
+  assert.match(t.text, /id="response-data"[^>]*>[\s\S]*&quot;who&quot;: &quot;item 1&quot;/);
+  assert.match(t.text, /id="mapping-notes"[\s\S]*\/nope/);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${conn.id}`)[0].n, '0', 'nothing saved');
+  const bad = await admin.post(`/data-connectors/${conn.id}/endpoints/test`, { ...fields, response_root: 'x', test_data: '[1]' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /The draft cannot be tested/);
+  assert.match(bad.text, /test_data/);
+  // Save from the form and see the values again.
+  const saved = await admin.post(`/data-connectors/${conn.id}/endpoints`, fields);
+  assert.equal(saved.status, 303, saved.text.slice(0, 300));
+  const shown = await admin.get(saved.location);
+  assert.match(shown.text, /id="response_root"[^>]*value="\/data\/items"/);
+  assert.match(shown.text, /name="map\[0\]\[pointer\]"[^>]*value="\/name"/);
+  assert.match(shown.text, /<option value="offset" selected>/);
+  assert.match(shown.text, /id="retries"[^>]*value="2"/);
+  assert.match(shown.text, /id="test_data"[^>]*>\{&quot;x&quot;: 1\}</, 'Test data prefilled from Sample Data');
+  // The saved Test with Fetch all pages.
+  const eid = /\/endpoints\/(\d+)$/.exec(saved.location)[1];
+  const all = await admin.post(`/data-connectors/${conn.id}/endpoints/${eid}/test`, { _csrf: csrfFrom(shown.text), all_pages: '1' });
+  assert.equal(all.status, 200);
+  assert.match(all.text, /4 page\(s\)/, '/list ignores the offset: full pages until Max pages');
+  assert.match(all.text, /Stopped after 4 pages \(Max pages\)/);
+  // A view + execute user may not test a draft.
+  const viewer = new Client();
+  const u = userToken('rt html viewer', ['view-data-connectors', 'execute-data-connectors']);
+  sql(`UPDATE users SET password_hash = (SELECT password_hash FROM (SELECT password_hash FROM users WHERE username = ${JSON.stringify(env('DCGATE_ADMIN_USER')).replace(/"/g, "'")}) x) WHERE id = ${u.id}`);
+  const login = await viewer.login(u.username, env('DCGATE_ADMIN_PASSWORD'));
+  assert.equal(login.status, 303);
+  const vp = await viewer.get(`/data-connectors/${conn.id}/endpoints/${eid}`);
+  assert.doesNotMatch(vp.text, /id="test-draft"/);
+  const denied = await viewer.post(`/data-connectors/${conn.id}/endpoints/test`, { ...fields, _csrf: csrfFrom(vp.text) });
+  assert.equal(denied.status, 403);
+});
