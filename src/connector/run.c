@@ -970,6 +970,11 @@ run_page_url(struct run *t, long page, long offset, const char *cursor, const ch
 	case PAGING_CURSOR:
 		return page ? outbound_url_set_param(t->a, url, rt->cursor_param, cursor) : url;
 	case PAGING_LINK:
+		/* A key sent in the query goes along to the next page, at the same origin. */
+		if (page && t->auth.type == AUTH_API_KEY && t->auth.api_key_query &&
+		    t->auth.api_key_name && t->auth.api_key)
+			return outbound_url_set_param(t->a, next, t->auth.api_key_name,
+						      t->auth.api_key);
 		return page ? next : url;
 	default:
 		return url;
