@@ -228,6 +228,21 @@ test('rate limit: parallel calls at L per second reach the upstream spaced by at
   assert.ok(bad.json().errors.rate_limit);
 });
 
+test('rate limit: a caller whose turn lies past the queue timeout gets 503 + Retry-After', async () => {
+  // 0.5 per second: turns at 0, 2, 4 and 6 s; outbound.queue_timeout_ms is 5000 in the test config.
+  const conn = await makeConnector({ rate_limit: 0.5 });
+  const key = ukey('slow');
+  await makeEndpoint(conn.id, { purpose: 'Slow Rate', url: `${upstream.url}/rate?key=${key}` });
+  const answers = await Promise.all(Array.from({ length: 4 }, () => execute(conn.id, 'Slow Rate')));
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [200, 200, 200, 503]);
+  const refused = answers.find((a) => a.status === 503);
+  assert.equal(refused.json().code, 'EBUSY');
+  assert.match(refused.json().message, /rate limit \(0\.5 requests per second\)/);
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  assert.equal(upstream.hits[`/rate:${key}`], 3, 'the refused call sent nothing');
+});
+
 test('pagination: page (json-server _page/_limit) walks every page and concatenates mapped items', async () => {
   const conn = await makeConnector();
   await makeEndpoint(conn.id, {
