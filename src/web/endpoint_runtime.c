@@ -85,9 +85,9 @@ rt_rows(struct form *f, const struct rt_kind *k, size_t *count, struct json_obje
 {
 	struct ctx *c = f->c;
 	long *idx = NULL, skip = -1;
-	size_t n = http_kv_indexes(c->a, &c->req->form, k->prefix, &idx);
+	size_t n = http_kv_indexes(c->a, &f->in, k->prefix, &idx);
 	struct endpoint_row *rows = arena_alloc(c->a, (n + 1) * sizeof(*rows));
-	if (str_to_long(http_form_get(c->req, k->remove), 0, 999999999L, &skip) != CORE_OK)
+	if (str_to_long(form_get(f, k->remove), 0, 999999999L, &skip) != CORE_OK)
 		skip = -1;
 	*count = 0;
 	*json = json_object_new_array();
@@ -97,7 +97,7 @@ rt_rows(struct form *f, const struct rt_kind *k, size_t *count, struct json_obje
 		const char *base = arena_printf(c->a, "%s[%ld]", k->prefix, idx[i]);
 		const char *nf = arena_printf(c->a, "%s[name]", base);
 		const char *sf = arena_printf(c->a, "%s[%s]", base, k->second);
-		const char *name = http_form_get(c->req, nf), *second = http_form_get(c->req, sf);
+		const char *name = form_get(f, nf), *second = form_get(f, sf);
 		name = name ? str_trim(arena_strdup(c->a, name)) : "";
 		second = second ? second : "";
 		if (k == &RT_MAPS)
@@ -151,7 +151,6 @@ rt_rows_view(const struct rt_kind *k, struct json_object *rows, int extra)
 void
 endpoint_runtime_read(struct form *f, struct endpoint_runtime *rt, struct json_object *view)
 {
-	struct ctx *c = f->c;
 	struct json_object *maps = NULL, *fields = NULL;
 	int e;
 	endpoint_runtime_defaults(rt);
@@ -167,7 +166,7 @@ endpoint_runtime_read(struct form *f, struct endpoint_runtime *rt, struct json_o
 		    "commas, e.g. 400-599 (empty: none).");
 	rt->retries = rt_long(f, "retries", 0, 0, 5, "number of retries");
 	rt->retry_backoff_ms = rt_long(f, "retry_backoff_ms", 500, 0, 60000, "retry backoff (ms)");
-	rt->retry_unsafe = form_checkbox(c, "retry_unsafe");
+	rt->retry_unsafe = form_flag(f, "retry_unsafe");
 	jset_bool(f->values, "retry_unsafe", rt->retry_unsafe);
 	const char *pg = rt_text(f, "pagination", "none", 16, "pagination");
 	if ((e = endpoint_enum_parse(endpoint_paging_names, PAGING__MAX, *pg ? pg : "none")) < 0)
@@ -262,10 +261,10 @@ endpoint_runtime_merge(struct json_object *into, const struct endpoint_runtime *
 }
 
 int
-endpoint_runtime_rebuild(struct ctx *c)
+endpoint_runtime_rebuild(const struct form *f)
 {
-	return http_form_get(c->req, "add_map") || http_form_get(c->req, RT_MAPS.remove) ||
-	       http_form_get(c->req, "add_field") || http_form_get(c->req, RT_FIELDS.remove);
+	return form_get(f, "add_map") || form_get(f, RT_MAPS.remove) || form_get(f, "add_field") ||
+	       form_get(f, RT_FIELDS.remove);
 }
 
 /* Choices of a select: [{value, selected}]. */
@@ -288,8 +287,8 @@ void
 endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int rebuild)
 {
 	struct json_object *v = NULL;
-	int add_m = rebuild && http_form_get(c->req, "add_map");
-	int add_f = rebuild && http_form_get(c->req, "add_field");
+	int add_m = rebuild && form_get(f, "add_map");
+	int add_f = rebuild && form_get(f, "add_field");
 	json_object_object_get_ex(f->values, "response_map", &v);
 	jset(d, "map_rows", rt_rows_view(&RT_MAPS, v, rebuild ? add_m : 1));
 	v = NULL;
@@ -302,7 +301,7 @@ endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int 
 	jset_str(d, "draft_test_url",
 		 arena_printf(c->a, "/data-connectors/%lld/endpoints/test", c->ids[0]));
 	/* The Test data box: what was typed, else the sample data. */
-	const char *td = http_form_get(c->req, "test_data");
+	const char *td = form_get(f, "test_data");
 	v = NULL;
 	if (!td && json_object_object_get_ex(f->values, "sample_data", &v))
 		td = json_object_get_string(v);

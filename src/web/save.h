@@ -60,7 +60,7 @@ int endpoint_runtime_load(struct ctx *c, long long eid, const struct db_rows *ep
 			  struct endpoint_runtime *rt);
 /* 1 when a row button of the runtime (add_map, remove_map, add_field, remove_field) was
  * pressed: the editor re-renders instead of saving. */
-int endpoint_runtime_rebuild(struct ctx *c);
+int endpoint_runtime_rebuild(const struct form *f);
 /* The editor's part in d: map_rows and field_rows from f's values (numbered, with a blank
  * row, or the one an add button asked for), the pagination and body type choices, the
  * draft Test's URL and the Test data box (what was typed, else the sample data). */
