@@ -12,6 +12,7 @@
 #include "../core/core.h"
 #include "../crypt/crypt.h"
 #include "../db/db.h"
+#include "../db/endpoints.h"
 #include "../outbound/outbound.h"
 
 struct json_object;
@@ -69,6 +70,30 @@ int connector_authorize(void *curl, const struct outbound_config *oc, struct db 
 			const struct connector_auth *ca, int force_new,
 			struct outbound_request *req, const char **errmsg);
 
+/* ---- response mapping (mapping.c) ---- */
+
+/* 1 when ptr is an RFC 6901 JSON Pointer: "" (the whole document) or "/"-separated
+ * reference tokens in which "~" is always followed by 0 or 1. */
+int connector_pointer_valid(const char *ptr);
+/* The value at ptr in doc (borrowed; may be NULL for a JSON null) and *found 1, or NULL
+ * and *found 0 when ptr matches nothing or is not a pointer. */
+struct json_object *connector_pointer_get(struct json_object *doc, const char *ptr, int *found);
+
+#define CONNECTOR_MAP_NOTES 16
+/* A mapped answer: data (a reference the caller puts; NULL when the root matched nothing),
+ * whether it is a list of items, and notes about pointers that matched nothing. */
+struct connector_mapped {
+	struct json_object *data;
+	int is_array;
+	const char *notes[CONNECTOR_MAP_NOTES];
+	size_t nnotes;
+};
+/* Maps body: the value at root, then, when there are rows, an object of row name -> the
+ * value at its pointer (null when none) for the root, or for each item when the root is an
+ * array. -1 when out of memory. */
+int connector_map(struct arena *a, struct json_object *body, const char *root,
+		  const struct endpoint_row *maps, size_t n, struct connector_mapped *m);
+
 /* ---- the endpoint run ---- */
 
 /* What one run needs, all of it explicit: the caller's worker state and who asks. */
@@ -86,7 +111,13 @@ struct connector_run_in {
 	const char *kind;	  /* "test" or "execute" (execution_logs.kind) */
 	long long user_id;	  /* for the execution log */
 	long long token_id;	  /* the API token used, 0 for a session */
+	/* An unsaved endpoint of the connector to run instead of a saved one (the Test of a
+	 * draft); endpoint_id then only names it in the execution log (0: none). */
+	const struct endpoint_input *draft;
+	int all_pages; /* walk every page (up to max_pages) and put their items together */
 };
+
+#define CONNECTOR_RUN_NOTES 20
 
 /* What happened. Either sent (resp holds the answer, or a transport error) or error says
  * why the request could not be built or sent. */
@@ -103,15 +134,27 @@ struct connector_run_out {
 	int sent;
 	const char *error;	/* plain words when the request could not be built or sent */
 	const char *error_code; /* outbound_err_name() or "ESECRET" */
+	/* The runtime (sql/017): */
+	int error_status;	  /* resp.status is one of the endpoint's error statuses */
+	struct json_object *data; /* the mapped answer (all pages' items with all_pages);
+				   * kept until the arena goes; NULL: nothing mapped */
+	int data_is_array;
+	long pages;	       /* pages answered (not counting one with an error status) */
+	long attempts;	       /* requests sent, retries included */
+	const char *first_url; /* the rendered URL before paging parameters */
+	const char *notes[CONNECTOR_RUN_NOTES]; /* pointers that matched nothing, paging */
+	size_t nnotes;
 };
 
-/* Loads the endpoint (by id, or by purpose) with its connector, opens the connector's
+/* Loads the endpoint (by id, or by purpose, or in->draft) with its connector, opens the connector's
  * secrets (and, when a template names "secrets", its sealed variables as the data's
  * "secrets" member), renders URL, query parameters, headers and body over the data, refuses
  * (EORIGIN, nothing sent) a request carrying credentials to an origin outside the
  * connector's allowed_origins, authorizes (an OAuth token fetched again once after a 401),
- * sends through outbound_send (redirects drop the credentials at other origins), masks
- * every secret value in what it shows, answers and logs, and writes the execution-log row.
+ * sends through outbound_send (redirects drop the credentials at other origins) under the
+ * connector's rate limit, with the endpoint's retries (an execution-log row per attempt)
+ * and pages, maps the answer, and masks every secret value in what it shows, answers and
+ * logs.
  * Returns 0 (out tells what happened), 404 when the connector or endpoint is gone, or a
  * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);

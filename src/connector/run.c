@@ -5,8 +5,11 @@
  * once after a 401), sent through the outbound layer, masked for showing, and written to
  * execution_logs. Callers get plain results; pages and JSON are theirs. */
 #include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../db/endpoints.h"
 #include "../tmpl/tmpl.h"
@@ -21,7 +24,8 @@ struct run {
 	struct connector_run_out *out;
 	struct arena *a;
 	long long connector_id, endpoint_id;
-	struct db_rows conn, ep, headers, params;
+	struct db_rows conn;
+	const struct endpoint_input *e; /* the saved endpoint, or the caller's draft */
 	struct connector_auth auth;
 	struct json_object *sample; /* the data rendered over */
 	struct outbound_request req;
@@ -89,27 +93,73 @@ run_json_put(void *p)
 	json_object_put(p);
 }
 
+/* Rows (name, value, description, required) as endpoint rows in a. */
+static struct endpoint_row *
+run_rows(struct arena *a, const struct db_rows *r)
+{
+	struct endpoint_row *rows = arena_alloc(a, (r->nrows + 1) * sizeof(*rows));
+	for (size_t i = 0; rows && i < r->nrows; i++)
+		rows[i] = (struct endpoint_row){db_get_str(r, i, "name"), db_get_str(r, i, "value"),
+						db_get_str(r, i, "description"),
+						db_get_ll(r, i, "required", 0) != 0};
+	return rows;
+}
+
+/* A saved endpoint's definition as the typed input a draft also is. */
+static const struct endpoint_input *
+run_endpoint_of(struct arena *a, const struct endpoint_def *d)
+{
+	struct endpoint_input *e = arena_alloc(a, sizeof(*e));
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->purpose = db_get_str(&d->ep, 0, "purpose");
+	e->description = db_get_str(&d->ep, 0, "description");
+	e->method = endpoint_method_parse(db_get(&d->ep, 0, "method"));
+	if (e->method == EP_METHOD__MAX)
+		e->method = EP_GET;
+	e->url = db_get_str(&d->ep, 0, "url");
+	e->timeout = (long)db_get_ll(&d->ep, 0, "timeout", 0);
+	e->body = db_get_str(&d->ep, 0, "body");
+	e->sample_data = db_get_str(&d->ep, 0, "sample_data");
+	e->headers = run_rows(a, &d->headers);
+	e->nheaders = d->headers.nrows;
+	e->params = run_rows(a, &d->params);
+	e->nparams = d->params.nrows;
+	if (!e->headers || !e->params ||
+	    db_endpoint_runtime(a, &d->ep, &d->maps, &d->fields, &e->rt) != 0)
+		return NULL;
+	return e;
+}
+
 /* Loads the connector and endpoint (by id, or by purpose when in->purpose is set); the
  * caller's data (an object), else the sample data, is what the templates render over. */
 static int
 run_load(struct run *t)
 {
 	const struct connector_run_in *in = t->in;
-	struct endpoint_def d;
-	int rc = db_endpoint_def(in->db, t->a, in->gens, t->connector_id, t->endpoint_id,
-				 in->purpose, &d);
-	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
-	t->conn = d.conn;
-	t->ep = d.ep;
-	t->headers = d.headers;
-	t->params = d.params;
-	t->endpoint_id = db_get_ll(&t->ep, 0, "id", t->endpoint_id);
+	int rc;
+	if (in->draft) {
+		if ((rc = db_connector_auth_get(in->db, t->a, t->connector_id, &t->conn)) != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+		t->e = in->draft;
+		t->endpoint_id = in->endpoint_id;
+	} else {
+		struct endpoint_def d;
+		rc = db_endpoint_def(in->db, t->a, in->gens, t->connector_id, t->endpoint_id,
+				     in->purpose, &d);
+		if (rc != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+		t->conn = d.conn;
+		t->endpoint_id = db_get_ll(&d.ep, 0, "id", t->endpoint_id);
+		if (!(t->e = run_endpoint_of(t->a, &d)))
+			return DB_ENOMEM;
+	}
 	if (in->data) {
 		t->sample = in->data;
 		return DB_OK;
 	}
-	const char *sample = db_get(&t->ep, 0, "sample_data");
+	const char *sample = t->e->sample_data;
 	t->sample = sample && *sample ? json_tokener_parse(sample) : NULL;
 	if (!t->sample || !json_object_is_type(t->sample, json_type_object)) {
 		json_object_put(t->sample);
@@ -226,14 +276,17 @@ run_names_secrets(const char *text)
 static int
 run_templates_name_secrets(struct run *t)
 {
-	if (run_names_secrets(db_get(&t->ep, 0, "url")) ||
-	    run_names_secrets(db_get(&t->ep, 0, "body")))
+	const struct endpoint_input *e = t->e;
+	if (run_names_secrets(e->url) || run_names_secrets(e->body))
 		return 1;
-	for (size_t i = 0; i < t->headers.nrows; i++)
-		if (run_names_secrets(db_get(&t->headers, i, "value")))
+	for (size_t i = 0; i < e->nheaders; i++)
+		if (run_names_secrets(e->headers[i].value))
 			return 1;
-	for (size_t i = 0; i < t->params.nrows; i++)
-		if (run_names_secrets(db_get(&t->params, i, "value")))
+	for (size_t i = 0; i < e->nparams; i++)
+		if (run_names_secrets(e->params[i].value))
+			return 1;
+	for (size_t i = 0; i < e->rt.nfields; i++)
+		if (run_names_secrets(e->rt.fields[i].value))
 			return 1;
 	return 0;
 }
@@ -301,12 +354,12 @@ run_row_error(struct run *t, const char *what, const char *key, const char *msg)
 static int
 run_append_params(struct run *t, struct buf *b, char sep)
 {
-	for (size_t i = 0; i < t->params.nrows; i++) {
-		const char *key = db_get(&t->params, i, "name");
+	for (size_t i = 0; i < t->e->nparams; i++) {
+		const char *key = t->e->params[i].key;
 		const char *msg = NULL;
 		char *val = NULL;
-		int required = db_get_ll(&t->params, i, "required", 0) != 0;
-		if (outbound_render_ex(t->a, db_get(&t->params, i, "value"), t->sample,
+		int required = t->e->params[i].required;
+		if (outbound_render_ex(t->a, t->e->params[i].value, t->sample,
 				       TMPL_ESC_NONE | OUTBOUND_RENDER_LINE, required, &val,
 				       &msg) != OUT_OK)
 			return run_row_error(t, "Query parameter", key, msg);
@@ -329,8 +382,7 @@ run_build_url(struct run *t)
 	char *url = NULL;
 	const char *msg = NULL;
 	struct buf b;
-	if (outbound_render(t->a, db_get(&t->ep, 0, "url"), t->sample, TMPL_ESC_URL, &url, &msg) !=
-	    OUT_OK) {
+	if (outbound_render(t->a, t->e->url, t->sample, TMPL_ESC_URL, &url, &msg) != OUT_OK) {
 		t->out->error = arena_printf(t->a, "The URL cannot be built: %s", msg ? msg : "");
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
 		return -1;
@@ -366,19 +418,19 @@ run_name_secret(const char *name)
 static int
 run_build_headers(struct run *t)
 {
-	size_t n = t->headers.nrows;
+	size_t n = t->e->nheaders;
 	struct outbound_header *h = arena_alloc(t->a, (n + 2) * sizeof(*h));
 	if (!h)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const char *name = db_get(&t->headers, i, "name");
+		const char *name = t->e->headers[i].key;
 		const char *msg = NULL;
 		char *val = NULL;
-		int required = db_get_ll(&t->headers, i, "required", 0) != 0;
-		if (outbound_render_ex(t->a, db_get(&t->headers, i, "value"), t->sample,
-				       TMPL_ESC_HEADER, required, &val, &msg) != OUT_OK)
+		int required = t->e->headers[i].required;
+		if (outbound_render_ex(t->a, t->e->headers[i].value, t->sample, TMPL_ESC_HEADER,
+				       required, &val, &msg) != OUT_OK)
 			return run_row_error(t, "Header", name, msg);
-		const char *tpl = db_get(&t->headers, i, "value");
+		const char *tpl = t->e->headers[i].value;
 		h[i] = (struct outbound_header){
 		    name, val, run_name_secret(name) || (t->nvars && run_names_secrets(tpl))};
 	}
@@ -396,23 +448,88 @@ run_header_value(const struct outbound_request *req, const char *name)
 	return NULL;
 }
 
+/* Stops the run: the body cannot be built. */
+static int
+run_body_error(struct run *t, const char *msg)
+{
+	t->out->error = arena_printf(t->a, "The request body cannot be built: %s", msg ? msg : "");
+	t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
+	return -1;
+}
+
+/* A body of form-urlencoded or multipart rows: each value rendered over the data as it is,
+ * then escaped for its type (outbound_form_body, outbound_multipart_body). The Content-Type
+ * is the body type's (a header row naming one is replaced). */
+static int
+run_build_rows_body(struct run *t)
+{
+	const struct endpoint_runtime *rt = &t->e->rt;
+	const char **names = arena_alloc(t->a, (rt->nfields + 1) * sizeof(*names));
+	const char **vals = arena_alloc(t->a, (rt->nfields + 1) * sizeof(*vals));
+	const char *type = "application/x-www-form-urlencoded", *msg = NULL;
+	if (!names || !vals)
+		return -1;
+	for (size_t i = 0; i < rt->nfields; i++) {
+		char *v = NULL;
+		if (outbound_render(t->a, rt->fields[i].value, t->sample, TMPL_ESC_NONE, &v,
+				    &msg) != OUT_OK)
+			return run_row_error(t, "Body field", rt->fields[i].key, msg);
+		names[i] = rt->fields[i].key;
+		vals[i] = v;
+		if (run_names_secrets(rt->fields[i].value) && t->nvars)
+			t->req.body_secret = 1;
+	}
+	if (rt->body_type == BODY_FORM) {
+		t->req.body = outbound_form_body(t->a, names, vals, rt->nfields);
+		if (!t->req.body)
+			return -1;
+		t->req.body_len = strlen(t->req.body);
+	} else if (outbound_multipart_body(t->a, names, vals, rt->nfields, &type, &t->req.body,
+					   &t->req.body_len, &msg) != OUT_OK) {
+		return run_body_error(t, msg);
+	}
+	for (size_t i = 0; i < t->req.nheaders; i++)
+		if (t->req.headers[i].name && !strcasecmp(t->req.headers[i].name, "Content-Type")) {
+			t->req.headers[i].value = type;
+			return 0;
+		}
+	t->req.headers[t->req.nheaders++] = (struct outbound_header){"Content-Type", type, 0};
+	return 0;
+}
+
 /* The body, escaped by its Content-Type (outbound_body_escape; without one it gets the type
- * it is sent as); never for GET. */
+ * it is sent as), or by its body type: JSON escapes for JSON whatever the header says and
+ * must parse; form and multipart are built from rows. Never for GET. */
 static int
 run_build_body(struct run *t)
 {
-	const char *body = db_get(&t->ep, 0, "body");
+	const char *body = t->e->body;
 	const char *type = run_header_value(&t->req, "Content-Type");
 	const char *msg = NULL, *add = NULL;
 	char *out = NULL;
-	if (!body || !*body || !strcmp(t->req.method, "GET"))
+	enum endpoint_body_type bt = t->e->rt.body_type;
+	if (!strcmp(t->req.method, "GET"))
+		return 0;
+	if (bt == BODY_FORM || bt == BODY_MULTIPART)
+		return t->e->rt.nfields ? run_build_rows_body(t) : 0;
+	if (!body || !*body)
 		return 0;
 	int esc = outbound_body_escape(type, body, &add);
+	if (bt == BODY_JSON) {
+		esc = TMPL_ESC_JSON;
+		add = type ? NULL : "application/json";
+	}
 	if (outbound_render(t->a, body, t->sample, esc, &out, &msg) != OUT_OK) {
 		t->out->error =
 		    arena_printf(t->a, "The request body cannot be built: %s", msg ? msg : "");
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
 		return -1;
+	}
+	if (bt == BODY_JSON) {
+		struct json_object *j = json_tokener_parse(out);
+		if (!j)
+			return run_body_error(t, "the JSON body is not valid JSON once rendered.");
+		json_object_put(j);
 	}
 	t->req.body = out;
 	t->req.body_len = strlen(out);
@@ -428,8 +545,8 @@ run_build_body(struct run *t)
 static int
 run_build(struct run *t)
 {
-	long timeout = (long)db_get_ll(&t->ep, 0, "timeout", 0);
-	t->req.method = db_get(&t->ep, 0, "method");
+	long timeout = t->e->timeout;
+	t->req.method = endpoint_method_names[t->e->method];
 	t->req.timeout = timeout > 0 && timeout <= 300 ? timeout : 0;
 	t->req.verify_tls = t->auth.verify_ssl;
 	t->req.connector_id = t->connector_id; /* counts against the connector's own cap */
@@ -490,55 +607,6 @@ run_origin_check(struct run *t)
 	buf_free(&b);
 	t->out->error_code = outbound_err_name(OUT_EORIGIN);
 	return -1;
-}
-
-/* ------------------------------------------------------------------- sending */
-
-/* Authorization for the request; on failure out->error says why. */
-static int
-run_authorize(struct run *t, int force_new)
-{
-	const struct connector_run_in *in = t->in;
-	const char *msg = NULL;
-	int rc = connector_authorize(in->curl, in->oc, in->db, in->keys, t->a, &t->auth, force_new,
-				     &t->req, &msg);
-	if (rc == OUT_OK)
-		return 0;
-	t->out->error = msg ? msg : outbound_strerror((enum outbound_err)rc);
-	t->out->error_code = outbound_err_name((enum outbound_err)rc);
-	return -1;
-}
-
-static int
-run_is_oauth(const struct run *t)
-{
-	return t->auth.type == AUTH_OAUTH2_PASSWORD ||
-	       t->auth.type == AUTH_OAUTH2_CLIENT_CREDENTIALS;
-}
-
-/* Authorization, the request, and once more with a new token when OAuth got a 401 (the
- * cached token was revoked or expired early). */
-static void
-run_send(struct run *t)
-{
-	const struct connector_run_in *in = t->in;
-	struct connector_run_out *out = t->out;
-	if (run_authorize(t, 0))
-		return;
-	outbound_send(in->curl, in->oc, t->a, &t->req, &out->resp);
-	out->sent = 1;
-	if (out->resp.err == OUT_OK && out->resp.status == 401 && run_is_oauth(t)) {
-		log_info("connector: connector %lld got 401, fetching a new token",
-			 t->connector_id);
-		if (run_authorize(t, 1))
-			return;
-		outbound_send(in->curl, in->oc, t->a, &t->req, &out->resp);
-	}
-	if (out->resp.err != OUT_OK) {
-		out->error =
-		    out->resp.message ? out->resp.message : outbound_strerror(out->resp.err);
-		out->error_code = outbound_err_name(out->resp.err);
-	}
 }
 
 /* ------------------------------------------------------------------- showing */
@@ -646,9 +714,8 @@ run_collect_masks(struct run *t)
 /* The response as shown or answered: no secret of the connector in its headers or body
  * (an upstream that echoes what it got, or names a credential in an error). */
 static void
-run_mask_response(struct run *t)
+run_mask_response(struct run *t, struct outbound_response *r)
 {
-	struct outbound_response *r = &t->out->resp;
 	if (!t->nmasks)
 		return;
 	size_t n = 0;
@@ -702,15 +769,18 @@ run_show(struct run *t)
 		out->effective_url = run_mask(t, connector_mask_url(t->a, out->resp.effective_url));
 	out->error = run_mask(t, out->error);
 	if (out->sent)
-		run_mask_response(t);
+		run_mask_response(t, &out->resp);
 }
 
-/* The execution-log row of every run, sent or not; a failure to write it is only logged. */
+/* One execution-log row: of an attempt (r), or of a run that sent nothing (r NULL); a
+ * failure to write it is only logged. */
 static void
-run_log(struct run *t)
+run_log(struct run *t, const struct outbound_response *r)
 {
 	const struct connector_run_in *in = t->in;
-	const struct connector_run_out *out = t->out;
+	const char *error = r && r->err != OUT_OK
+				? (r->message ? r->message : outbound_strerror(r->err))
+				: (r ? NULL : t->out->error);
 	struct db_execution e = {
 	    .connector_id = t->connector_id,
 	    .endpoint_id = t->endpoint_id,
@@ -718,15 +788,333 @@ run_log(struct run *t)
 	    .token_id = in->token_id,
 	    .kind = in->kind,
 	    .method = t->req.method ? t->req.method : "",
-	    .url = run_mask(
-		t, connector_mask_url(t->a, t->req.url ? t->req.url : db_get(&t->ep, 0, "url"))),
-	    .status = out->sent ? out->resp.status : 0,
-	    .duration_us = out->sent ? (long long)(out->resp.t.total_ms * 1000.0) : 0,
-	    .size = out->sent ? out->resp.size : 0,
-	    .error = out->error ? out->error : "",
+	    .url = run_mask(t, connector_mask_url(t->a, t->req.url ? t->req.url : t->e->url)),
+	    .status = r ? r->status : 0,
+	    .duration_us = r ? (long long)(r->t.total_ms * 1000.0) : 0,
+	    .size = r ? r->size : 0,
+	    .error = error ? run_mask(t, error) : "",
 	};
 	if (db_execution_log(in->db, &e) != DB_OK)
 		log_warn("connector: execution log not written for endpoint %lld", t->endpoint_id);
+}
+
+/* ------------------------------------------------------------------- sending */
+
+/* Authorization for the request; on failure out->error says why. The credentials it adds
+ * join the masks. */
+static int
+run_authorize(struct run *t, int force_new)
+{
+	const struct connector_run_in *in = t->in;
+	const char *msg = NULL;
+	int rc = connector_authorize(in->curl, in->oc, in->db, in->keys, t->a, &t->auth, force_new,
+				     &t->req, &msg);
+	if (rc == OUT_OK) {
+		run_collect_masks(t);
+		return 0;
+	}
+	t->out->error = msg ? msg : outbound_strerror((enum outbound_err)rc);
+	t->out->error_code = outbound_err_name((enum outbound_err)rc);
+	return -1;
+}
+
+static int
+run_is_oauth(const struct run *t)
+{
+	return t->auth.type == AUTH_OAUTH2_PASSWORD ||
+	       t->auth.type == AUTH_OAUTH2_CLIENT_CREDENTIALS;
+}
+
+static void
+run_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (ms > 0 && nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* The connector's rate limit in requests per second (0: none). */
+static double
+run_rate(const struct run *t)
+{
+	const char *v = db_get(&t->conn, 0, "rate_limit");
+	return v ? strtod(v, NULL) : 0;
+}
+
+/* One attempt: the rate limit's turn, then the request (again with a new token when OAuth
+ * got a 401: the cached token was revoked or expired early), masked and logged. */
+static void
+run_attempt(struct run *t, struct outbound_response *r)
+{
+	const struct connector_run_in *in = t->in;
+	long after = 0;
+	double rate = run_rate(t);
+	memset(r, 0, sizeof(*r));
+	if (outbound_rate_take(in->oc, t->connector_id, rate, &after) != OUT_OK) {
+		r->err = OUT_EBUSY;
+		r->retry_after = after;
+		r->message =
+		    arena_printf(t->a,
+				 "This Data Connector's rate limit (%g requests per second) "
+				 "would keep this call waiting longer than the queue allows; "
+				 "try again in %ld s.",
+				 rate, after);
+		run_log(t, r);
+		return;
+	}
+	outbound_send(in->curl, in->oc, t->a, &t->req, r);
+	t->out->attempts++;
+	if (r->err == OUT_OK && r->status == 401 && run_is_oauth(t)) {
+		log_info("connector: connector %lld got 401, fetching a new token",
+			 t->connector_id);
+		run_mask_response(t, r);
+		run_log(t, r);
+		if (run_authorize(t, 1))
+			return;
+		memset(r, 0, sizeof(*r));
+		outbound_send(in->curl, in->oc, t->a, &t->req, r);
+		t->out->attempts++;
+	}
+	run_mask_response(t, r);
+	run_log(t, r);
+}
+
+static const char *
+run_resp_header(const struct outbound_response *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name && !strcasecmp(r->headers[i].name, name))
+			return r->headers[i].value;
+	return NULL;
+}
+
+/* One page: attempts until one is not worth another (outbound_retryable), the endpoint's
+ * retries are spent, or the method is POST or PATCH without retry_unsafe. Between them the
+ * wait is Retry-After, else the backoff, at most the endpoint's timeout. 0 when an answer
+ * came (of any status), -1 when none did (out->error says why). */
+static int
+run_fetch(struct run *t, struct outbound_response *r)
+{
+	const struct endpoint_runtime *rt = &t->e->rt;
+	int unsafe = t->e->method == EP_POST || t->e->method == EP_PATCH;
+	long cap_ms = (t->req.timeout > 0 ? t->req.timeout : t->in->oc->default_timeout) * 1000;
+	for (int attempt = 0;; attempt++) {
+		run_attempt(t, r);
+		if (attempt >= rt->retries || !outbound_retryable(r) ||
+		    (unsafe && !rt->retry_unsafe))
+			break;
+		long wait = outbound_retry_after_ms(run_resp_header(r, "Retry-After"), time(NULL));
+		if (wait < 0) {
+			unsigned int rnd = 0;
+			if (crypt_random(&rnd, sizeof(rnd)) != CRYPT_OK)
+				rnd = (unsigned int)attempt;
+			wait = outbound_backoff_ms(rt->retry_backoff_ms, attempt, rnd);
+		}
+		run_sleep_ms(wait < cap_ms ? wait : cap_ms);
+	}
+	if (r->err != OUT_OK) {
+		t->out->error = r->message ? r->message : outbound_strerror(r->err);
+		t->out->error_code = outbound_err_name(r->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A note for the Test screen and execute's "notes". */
+static void
+run_note(struct run *t, const char *note)
+{
+	if (note && t->out->nnotes < CONNECTOR_RUN_NOTES)
+		t->out->notes[t->out->nnotes++] = note;
+}
+
+/* The answer parsed as JSON (kept until the arena goes); NULL when it is not JSON. */
+static struct json_object *
+run_parse(struct run *t, const struct outbound_response *r)
+{
+	if (!r->body || r->truncated || strlen(r->body) != r->body_len)
+		return NULL;
+	struct json_object *j = json_tokener_parse(r->body);
+	if (j && arena_defer(t->a, run_json_put, j) != CORE_OK) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The URL of page number page (0 first), from the rendered URL and what the page before
+ * said (offset, cursor, next link). */
+static const char *
+run_page_url(struct run *t, long page, long offset, const char *cursor, const char *next)
+{
+	const struct endpoint_runtime *rt = &t->e->rt;
+	const char *url = t->out->first_url;
+	char num[32];
+	switch (rt->pagination) {
+	case PAGING_PAGE:
+		snprintf(num, sizeof(num), "%ld", rt->first_page + page);
+		url = outbound_url_set_param(t->a, url, rt->page_param, num);
+		if (url && *rt->size_param && rt->page_size > 0) {
+			snprintf(num, sizeof(num), "%ld", rt->page_size);
+			url = outbound_url_set_param(t->a, url, rt->size_param, num);
+		}
+		return url;
+	case PAGING_OFFSET:
+		snprintf(num, sizeof(num), "%ld", offset);
+		url = outbound_url_set_param(t->a, url, rt->offset_param, num);
+		if (url && *rt->limit_param && rt->page_size > 0) {
+			snprintf(num, sizeof(num), "%ld", rt->page_size);
+			url = outbound_url_set_param(t->a, url, rt->limit_param, num);
+		}
+		return url;
+	case PAGING_CURSOR:
+		return page ? outbound_url_set_param(t->a, url, rt->cursor_param, cursor) : url;
+	case PAGING_LINK:
+		/* A key sent in the query goes along to the next page, at the same origin. */
+		if (page && t->auth.type == AUTH_API_KEY && t->auth.api_key_query &&
+		    t->auth.api_key_name && t->auth.api_key)
+			return outbound_url_set_param(t->a, next, t->auth.api_key_name,
+						      t->auth.api_key);
+		return page ? next : url;
+	default:
+		return url;
+	}
+}
+
+/* The next page's offset, cursor or link from this one (count items); 0 when there is
+ * one, else the walk ends. */
+static int
+run_next(struct run *t, const struct outbound_response *r, struct json_object *body, size_t count,
+	 long *offset, const char **cursor, const char **next)
+{
+	const struct endpoint_runtime *rt = &t->e->rt;
+	int found = 0;
+	struct json_object *c;
+	switch (rt->pagination) {
+	case PAGING_PAGE:
+		return count == 0 || (rt->page_size > 0 && (long)count < rt->page_size) ? -1 : 0;
+	case PAGING_OFFSET:
+		*offset += (long)count;
+		return count == 0 || (rt->page_size > 0 && (long)count < rt->page_size) ? -1 : 0;
+	case PAGING_CURSOR:
+		c = body ? connector_pointer_get(body, rt->cursor_pointer, &found) : NULL;
+		if (!found || !c || !*json_object_get_string(c))
+			return -1;
+		*cursor = arena_strdup(t->a, json_object_get_string(c));
+		return *cursor ? 0 : -1;
+	case PAGING_LINK: {
+		const char *link = run_resp_header(r, "Link");
+		const char *to = link ? outbound_link_next(t->a, link) : NULL;
+		const char *abs = to ? outbound_url_resolve(t->a, t->req.url, to) : NULL;
+		const char *o1 = outbound_origin(t->a, t->out->first_url);
+		const char *o2 = abs ? outbound_origin(t->a, abs) : NULL;
+		if (!abs)
+			return -1;
+		if (!o1 || !o2 || strcmp(o1, o2) != 0) {
+			run_note(
+			    t, arena_printf(t->a,
+					    "The next page's link goes to another origin (%s); it "
+					    "was not followed.",
+					    o2 ? o2 : "not an http(s) URL"));
+			return -1;
+		}
+		*next = abs;
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* How many items a mapped page holds. */
+static size_t
+run_count(const struct connector_mapped *m)
+{
+	if (!m->data)
+		return 0;
+	return m->is_array ? json_object_array_length(m->data) : 1;
+}
+
+/* The request, page after page when asked (all_pages) and the endpoint pages: each page
+ * mapped (response_root, response_map) and its items put together. out->resp is the first
+ * page's answer, or the one that failed. */
+static void
+run_pages(struct run *t)
+{
+	const struct endpoint_runtime *rt = &t->e->rt;
+	struct connector_run_out *out = t->out;
+	int all = t->in->all_pages && rt->pagination != PAGING_NONE;
+	long max = rt->max_pages > 0 ? rt->max_pages : 10, offset = 0;
+	const char *cursor = NULL, *next = NULL;
+	struct json_object *items = NULL;
+	if (run_authorize(t, 0))
+		return;
+	out->first_url = t->req.url; /* with an API key in the query */
+	if (all) {
+		if (!(items = json_object_new_array()) ||
+		    arena_defer(t->a, run_json_put, items) != CORE_OK) {
+			json_object_put(items);
+			return;
+		}
+	}
+	for (long page = 0;; page++) {
+		struct outbound_response r;
+		const char *url = run_page_url(t, page, offset, cursor, next);
+		if (!url)
+			break;
+		t->req.url = url;
+		int rc = run_fetch(t, &r);
+		if (page == 0 || rc != 0) {
+			out->resp = r;
+			out->sent = 1;
+		}
+		if (rc != 0)
+			break;
+		if (outbound_status_listed(rt->error_statuses, r.status)) {
+			out->resp = r;
+			out->error_status = 1;
+			break;
+		}
+		out->pages++;
+		struct json_object *body = run_parse(t, &r);
+		struct connector_mapped m;
+		memset(&m, 0, sizeof(m));
+		if (body && connector_map(t->a, body, rt->response_root, rt->maps, rt->nmaps, &m))
+			break;
+		if (m.data && arena_defer(t->a, run_json_put, m.data) != CORE_OK) {
+			json_object_put(m.data);
+			break;
+		}
+		if (!body && (*rt->response_root || rt->nmaps) && page == 0)
+			run_note(t, "The answer is not JSON: there is nothing to map.");
+		if (page == 0) {
+			for (size_t i = 0; i < m.nnotes; i++)
+				run_note(t, m.notes[i]);
+			out->data = m.data;
+			out->data_is_array = m.is_array;
+		}
+		if (!all)
+			break;
+		if (m.is_array)
+			for (size_t i = 0; i < json_object_array_length(m.data); i++)
+				json_object_array_add(
+				    items, json_object_get(json_object_array_get_idx(m.data, i)));
+		else if (m.data)
+			json_object_array_add(items, json_object_get(m.data));
+		if (run_next(t, &r, body, run_count(&m), &offset, &cursor, &next) != 0)
+			break;
+		if (page + 1 >= max) {
+			run_note(
+			    t, arena_printf(t->a,
+					    "Stopped after %ld pages (Max pages); there are more.",
+					    max));
+			break;
+		}
+	}
+	if (all) {
+		out->data = items;
+		out->data_is_array = 1;
+	}
 }
 
 int
@@ -743,16 +1131,17 @@ connector_run(const struct connector_run_in *in, struct connector_run_out *out)
 		return rc;
 	int type = auth_type_from_name(db_get(&t.conn, 0, "auth_type"));
 	out->connector_name = db_get(&t.conn, 0, "name");
-	out->purpose = db_get(&t.ep, 0, "purpose");
+	out->purpose = t.e->purpose;
 	out->auth_type = type < 0 ? AUTH_NONE : (enum auth_type)type;
 	out->endpoint_id = t.endpoint_id;
 	rc = run_auth(&t) == 0 ? run_variables(&t) : 1;
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && run_build(&t) == 0 && run_origin_check(&t) == 0)
-		run_send(&t);
+		run_pages(&t);
 	run_show(&t);
-	run_log(&t);
+	if (!out->attempts && !out->sent)
+		run_log(&t, NULL);
 	return 0;
 }
 

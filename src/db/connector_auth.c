@@ -7,7 +7,7 @@
 static const char SQL_AUTH_GET[] =
     "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
     " auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name,"
-    " api_key, api_key_in, allowed_origins, token_origin,"
+    " api_key, api_key_in, allowed_origins, token_origin, max_concurrency, rate_limit,"
     " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
     "  WHERE s.connector_id = connectors.id) AS variables"
     " FROM connectors WHERE id = ?";

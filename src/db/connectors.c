@@ -109,7 +109,8 @@ static const char SQL_CONN_STATS[] =
 static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
 
 static const char SQL_CONN_GET[] =
-    "SELECT c.id, c.name, c.description, c.max_concurrency, c.auth_type, c.version,"
+    "SELECT c.id, c.name, c.description, c.max_concurrency, c.rate_limit, c.auth_type,"
+    " c.version,"
     " c.created_at,"
     " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"
     " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
@@ -119,10 +120,12 @@ static const char SQL_CONN_CATEGORIES[] =
     "SELECT k.id, k.name, k.status FROM connector_categories cc"
     " JOIN categories k ON k.id = cc.category_id WHERE cc.connector_id = ? ORDER BY k.name";
 static const char SQL_CONN_ADD[] =
-    "INSERT INTO connectors (name, description, max_concurrency, auth_type, created_by,"
-    " updated_by) VALUES (?, ?, NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, 0))";
+    "INSERT INTO connectors (name, description, max_concurrency, rate_limit, auth_type,"
+    " created_by, updated_by) VALUES (?, ?, NULLIF(?, 0), NULLIF(?, ''), ?, NULLIF(?, 0),"
+    " NULLIF(?, 0))";
 static const char SQL_CONN_SET[] =
     "UPDATE connectors SET name = ?, description = ?, max_concurrency = NULLIF(?, 0),"
+    " rate_limit = NULLIF(?, ''),"
     " updated_by = NULLIF(?, 0),"
     " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
 static const char SQL_CONN_VERSION[] = "SELECT version FROM connectors WHERE id = ?";
@@ -414,9 +417,9 @@ connector_create_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_ADD, "ssisii", in->name, in->description,
-			 (long long)in->max_concurrency, in->auth_type ? in->auth_type : "none",
-			 s->user_id, s->user_id);
+	int rc = db_exec(db, SQL_CONN_ADD, "ssissii", in->name, in->description,
+			 (long long)in->max_concurrency, in->rate_limit ? in->rate_limit : "",
+			 in->auth_type ? in->auth_type : "none", s->user_id, s->user_id);
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
@@ -439,8 +442,9 @@ connector_update_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_SET, "ssiiii", in->name, in->description,
-			 (long long)in->max_concurrency, s->user_id, s->id, s->version);
+	int rc = db_exec(db, SQL_CONN_SET, "ssisiii", in->name, in->description,
+			 (long long)in->max_concurrency, in->rate_limit ? in->rate_limit : "",
+			 s->user_id, s->id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		/* Nothing matched: stale when the row is still there, else it is gone. */
 		struct arena a;

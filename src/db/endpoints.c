@@ -11,9 +11,13 @@
 static const char SQL_EP_LIST[] =
     "SELECT id, purpose, description, method, url, timeout FROM endpoints"
     " WHERE connector_id = ? ORDER BY id";
+#define SQL_RT_COLUMNS                                                                             \
+	"response_root, error_statuses, retries, retry_backoff_ms, retry_unsafe, pagination,"      \
+	" page_param, size_param, first_page, page_size, offset_param, limit_param,"               \
+	" cursor_pointer, cursor_param, max_pages, body_type"
 static const char SQL_EP_GET[] =
     "SELECT id, connector_id, purpose, description, method, url, timeout, body, sample_data,"
-    " created_at, updated_at FROM endpoints WHERE id = ? AND connector_id = ?";
+    " " SQL_RT_COLUMNS ", created_at, updated_at FROM endpoints WHERE id = ? AND connector_id = ?";
 static const char SQL_EP_LOCK[] =
     "SELECT id FROM endpoints WHERE id = ? AND connector_id = ? FOR UPDATE";
 static const char SQL_EP_HEADERS[] =
@@ -23,10 +27,20 @@ static const char SQL_EP_PARAMS[] = "SELECT name, value, required FROM endpoint_
 				    " WHERE endpoint_id = ? ORDER BY position, id";
 static const char SQL_EP_ADD[] =
     "INSERT INTO endpoints (connector_id, purpose, description, method, url, timeout, body,"
-    " sample_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    " sample_data, " SQL_RT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_EP_SET[] =
     "UPDATE endpoints SET purpose = ?, description = ?, method = ?, url = ?, timeout = ?,"
-    " body = ?, sample_data = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
+    " body = ?, sample_data = ?, response_root = ?, error_statuses = ?, retries = ?,"
+    " retry_backoff_ms = ?, retry_unsafe = ?, pagination = ?, page_param = ?, size_param = ?,"
+    " first_page = ?, page_size = ?, offset_param = ?, limit_param = ?, cursor_pointer = ?,"
+    " cursor_param = ?, max_pages = ?, body_type = ?,"
+    " updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
+static const char SQL_EI_CLEAR[] = "DELETE FROM endpoint_items WHERE endpoint_id = ?";
+static const char SQL_EI_ADD[] =
+    "INSERT INTO endpoint_items (endpoint_id, kind, position, name, value) VALUES (?, ?, ?, ?, ?)";
+static const char SQL_EI_GET[] = "SELECT name, value FROM endpoint_items"
+				 " WHERE endpoint_id = ? AND kind = ? ORDER BY position, id";
 static const char SQL_EP_DEL[] = "DELETE FROM endpoints WHERE id = ? AND connector_id = ?";
 static const char SQL_EH_CLEAR[] = "DELETE FROM endpoint_headers WHERE endpoint_id = ?";
 static const char SQL_EP_PARAMS_CLEAR[] = "DELETE FROM endpoint_params WHERE endpoint_id = ?";
@@ -38,27 +52,143 @@ static const char SQL_EPP_ADD[] =
     " VALUES (?, ?, ?, ?, ?)";
 /* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
  * 18) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
+#define SQL_RT_COLUMNS_E                                                                           \
+	"response_root, e.error_statuses, e.retries, e.retry_backoff_ms, e.retry_unsafe,"          \
+	" e.pagination, e.page_param, e.size_param, e.first_page, e.page_size, e.offset_param,"    \
+	" e.limit_param, e.cursor_pointer, e.cursor_param, e.max_pages, e.body_type"
 #define SQL_DEF_COLUMNS                                                                            \
 	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
 	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
 	" c.client_auth, c.max_concurrency, c.api_key_name, c.api_key, c.api_key_in,"              \
-	" c.allowed_origins, c.token_origin, e.id, e.connector_id, e.purpose, e.description, "     \
-	"e.method, e.url,"                                                                         \
-	" e.timeout, e.body, e.sample_data, e.created_at, e.updated_at"                            \
+	" c.allowed_origins, c.token_origin, c.rate_limit, e.id, e.connector_id, e.purpose,"       \
+	" e.description, e.method, e.url,"                                                         \
+	" e.timeout, e.body, e.sample_data, e." SQL_RT_COLUMNS_E ", e.created_at, e.updated_at"    \
 	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
-#define DEF_CONN_COLS 19
+#define DEF_CONN_COLS 20
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
 static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
-/* Headers ('h') then query parameters ('p'), each in order. */
+/* Headers ('h'), query parameters ('p'), map rows ('m') and body fields ('f'), each kind in
+ * order ('f' < 'h' < 'm' < 'p'). */
 static const char SQL_DEF_ROWS[] =
     "SELECT 'h' AS kind, name, value, description, required, position, id"
     " FROM endpoint_headers WHERE endpoint_id = ?"
     " UNION ALL SELECT 'p', name, value, NULL, required, position, id"
-    " FROM endpoint_params WHERE endpoint_id = ? ORDER BY kind, position, id";
+    " FROM endpoint_params WHERE endpoint_id = ?"
+    " UNION ALL SELECT kind, name, value, NULL, 0, position, id"
+    " FROM endpoint_items WHERE endpoint_id = ? ORDER BY kind, position, id";
 static const char SQL_EXEC_LOG[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
     " url, status, duration_us, size, error) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
     " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024))";
+
+const char *const endpoint_paging_names[PAGING__MAX] = {"none", "page", "offset", "cursor", "link"};
+const char *const endpoint_body_type_names[BODY__MAX] = {"raw", "json", "form", "multipart"};
+
+/* The runtime columns' arguments, in SQL_RT_COLUMNS order (types "ssiiisssiissssis"). */
+#define RT_ARGS(rt)                                                                                \
+	(rt)->response_root ? (rt)->response_root : "",                                            \
+	    (rt)->error_statuses ? (rt)->error_statuses : "400-599", (long long)(rt)->retries,     \
+	    (long long)(rt)->retry_backoff_ms, (long long)((rt)->retry_unsafe != 0),               \
+	    endpoint_paging_names[(rt)->pagination], (rt)->page_param ? (rt)->page_param : "",     \
+	    (rt)->size_param ? (rt)->size_param : "", (long long)(rt)->first_page,                 \
+	    (long long)(rt)->page_size, (rt)->offset_param ? (rt)->offset_param : "",              \
+	    (rt)->limit_param ? (rt)->limit_param : "",                                            \
+	    (rt)->cursor_pointer ? (rt)->cursor_pointer : "",                                      \
+	    (rt)->cursor_param ? (rt)->cursor_param : "", (long long)(rt)->max_pages,              \
+	    endpoint_body_type_names[(rt)->body_type]
+
+int
+endpoint_enum_parse(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+endpoint_runtime_defaults(struct endpoint_runtime *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->response_root = "";
+	rt->error_statuses = "400-599";
+	rt->retry_backoff_ms = 500;
+	rt->pagination = PAGING_NONE;
+	rt->page_param = "page";
+	rt->size_param = "";
+	rt->first_page = 1;
+	rt->offset_param = "offset";
+	rt->limit_param = "";
+	rt->cursor_pointer = "";
+	rt->cursor_param = "cursor";
+	rt->max_pages = 10;
+	rt->body_type = BODY_RAW;
+}
+
+/* Rows (name, value) as endpoint rows in a. */
+static int
+items_rows(struct arena *a, const struct db_rows *r, const struct endpoint_row **out, size_t *n)
+{
+	struct endpoint_row *rows = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!r || !r->nrows)
+		return 0;
+	if (!(rows = arena_alloc(a, r->nrows * sizeof(*rows))))
+		return -1;
+	for (size_t i = 0; i < r->nrows; i++)
+		rows[i] = (struct endpoint_row){db_get_str(r, i, "name"), db_get_str(r, i, "value"),
+						NULL, 0};
+	*out = rows;
+	*n = r->nrows;
+	return 0;
+}
+
+int
+db_endpoint_runtime(struct arena *a, const struct db_rows *ep, const struct db_rows *maps,
+		    const struct db_rows *fields, struct endpoint_runtime *rt)
+{
+	endpoint_runtime_defaults(rt);
+	const char *v;
+	if ((v = db_get(ep, 0, "response_root")) != NULL)
+		rt->response_root = v;
+	if ((v = db_get(ep, 0, "error_statuses")) != NULL)
+		rt->error_statuses = v;
+	rt->retries = (long)db_get_ll(ep, 0, "retries", 0);
+	rt->retry_backoff_ms = (long)db_get_ll(ep, 0, "retry_backoff_ms", 500);
+	rt->retry_unsafe = db_get_ll(ep, 0, "retry_unsafe", 0) != 0;
+	int e =
+	    endpoint_enum_parse(endpoint_paging_names, PAGING__MAX, db_get(ep, 0, "pagination"));
+	rt->pagination = e < 0 ? PAGING_NONE : (enum endpoint_paging)e;
+	if ((v = db_get(ep, 0, "page_param")) != NULL)
+		rt->page_param = v;
+	if ((v = db_get(ep, 0, "size_param")) != NULL)
+		rt->size_param = v;
+	rt->first_page = (long)db_get_ll(ep, 0, "first_page", 1);
+	rt->page_size = (long)db_get_ll(ep, 0, "page_size", 0);
+	if ((v = db_get(ep, 0, "offset_param")) != NULL)
+		rt->offset_param = v;
+	if ((v = db_get(ep, 0, "limit_param")) != NULL)
+		rt->limit_param = v;
+	if ((v = db_get(ep, 0, "cursor_pointer")) != NULL)
+		rt->cursor_pointer = v;
+	if ((v = db_get(ep, 0, "cursor_param")) != NULL)
+		rt->cursor_param = v;
+	rt->max_pages = (long)db_get_ll(ep, 0, "max_pages", 10);
+	e = endpoint_enum_parse(endpoint_body_type_names, BODY__MAX, db_get(ep, 0, "body_type"));
+	rt->body_type = e < 0 ? BODY_RAW : (enum endpoint_body_type)e;
+	if (items_rows(a, maps, &rt->maps, &rt->nmaps) ||
+	    items_rows(a, fields, &rt->fields, &rt->nfields))
+		return -1;
+	return 0;
+}
+
+int
+db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
+		  struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_EI_GET, "is", id, kind);
+}
 
 enum endpoint_method
 endpoint_method_parse(const char *s)
@@ -122,6 +252,14 @@ endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 		rc = db_exec(db, SQL_EPP_ADD, "iissi", id, (long long)i, r->key, r->value,
 			     (long long)(r->required != 0));
 	}
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_EI_CLEAR, "i", id);
+	for (size_t i = 0; rc == DB_OK && i < in->rt.nmaps; i++)
+		rc = db_exec(db, SQL_EI_ADD, "isiss", id, "m", (long long)i, in->rt.maps[i].key,
+			     in->rt.maps[i].value ? in->rt.maps[i].value : "");
+	for (size_t i = 0; rc == DB_OK && i < in->rt.nfields; i++)
+		rc = db_exec(db, SQL_EI_ADD, "isiss", id, "f", (long long)i, in->rt.fields[i].key,
+			     in->rt.fields[i].value ? in->rt.fields[i].value : "");
 	return rc;
 }
 
@@ -138,9 +276,10 @@ endpoint_create_tx(struct db *db, void *arg)
 	const struct endpoint_input *in = s->in;
 	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_ADD, "issssiss", s->connector_id, in->purpose,
-			     in->description, endpoint_method_names[in->method], in->url,
-			     (long long)in->timeout, in->body, in->sample_data);
+		rc = db_exec(db, SQL_EP_ADD, "issssissssiiisssiissssis", s->connector_id,
+			     in->purpose, in->description, endpoint_method_names[in->method],
+			     in->url, (long long)in->timeout, in->body, in->sample_data,
+			     RT_ARGS(&in->rt));
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
@@ -180,9 +319,10 @@ endpoint_update_tx(struct db *db, void *arg)
 	if (rc == DB_OK)
 		rc = endpoint_lock(db, s->connector_id, s->id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_SET, "ssssissii", in->purpose, in->description,
-			     endpoint_method_names[in->method], in->url, (long long)in->timeout,
-			     in->body, in->sample_data, s->id, s->connector_id);
+		rc = db_exec(db, SQL_EP_SET, "ssssissssiiisssiissssisii", in->purpose,
+			     in->description, endpoint_method_names[in->method], in->url,
+			     (long long)in->timeout, in->body, in->sample_data, RT_ARGS(&in->rt),
+			     s->id, s->connector_id);
 	if (rc == DB_OK)
 		rc = endpoint_rows_save(db, s->id, in);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
@@ -245,6 +385,10 @@ def_unpack(struct arena *a, const void *val, size_t len, struct endpoint_def *ou
 		rc = db_rows_unpack(a, &u, &out->headers);
 	if (rc == DB_OK)
 		rc = db_rows_unpack(a, &u, &out->params);
+	if (rc == DB_OK)
+		rc = db_rows_unpack(a, &u, &out->maps);
+	if (rc == DB_OK)
+		rc = db_rows_unpack(a, &u, &out->fields);
 	if (rc == DB_OK && (out->conn.nrows != 1 || out->ep.nrows != 1 || u.left != 0))
 		rc = DB_EFAIL;
 	return rc;
@@ -257,6 +401,8 @@ def_pack(struct buf *b, const struct endpoint_def *d)
 	db_rows_pack(b, &d->ep);
 	db_rows_pack(b, &d->headers);
 	db_rows_pack(b, &d->params);
+	db_rows_pack(b, &d->maps);
+	db_rows_pack(b, &d->fields);
 }
 
 /* Two round trips: connector and endpoint joined, then the endpoint's rows. */
@@ -274,13 +420,18 @@ def_load(struct db *db, struct arena *a, long long cid, long long eid, const cha
 	rows_view(&r, 0, 1, 0, DEF_CONN_COLS, &out->conn);
 	rows_view(&r, 0, 1, DEF_CONN_COLS, r.ncols - DEF_CONN_COLS, &out->ep);
 	long long id = db_get_ll(&out->ep, 0, "id", 0);
-	if ((rc = db_query(db, a, &rows, SQL_DEF_ROWS, "ii", id, id)) != DB_OK)
+	if ((rc = db_query(db, a, &rows, SQL_DEF_ROWS, "iii", id, id, id)) != DB_OK)
 		return rc;
-	size_t nh = 0;
-	while (nh < rows.nrows && strcmp(db_cell(&rows, nh, 0), "h") == 0)
-		nh++;
-	rows_view(&rows, 0, nh, 0, rows.ncols, &out->headers);
-	rows_view(&rows, nh, rows.nrows - nh, 0, rows.ncols, &out->params);
+	static const char kinds[] = "fhmp";
+	struct db_rows *views[] = {&out->fields, &out->headers, &out->maps, &out->params};
+	size_t at = 0;
+	for (size_t k = 0; k < 4; k++) {
+		size_t n = 0;
+		while (at + n < rows.nrows && db_cell(&rows, at + n, 0)[0] == kinds[k])
+			n++;
+		rows_view(&rows, at, n, 0, rows.ncols, views[k]);
+		at += n;
+	}
 	return DB_OK;
 }
 

@@ -90,6 +90,50 @@ struct endpoint_row {
 	int required;
 };
 
+/* How execute walks the pages of an answer (the endpoint's pagination). */
+enum endpoint_paging {
+	PAGING_NONE,
+	PAGING_PAGE,
+	PAGING_OFFSET,
+	PAGING_CURSOR,
+	PAGING_LINK,
+	PAGING__MAX
+};
+extern const char *const endpoint_paging_names[PAGING__MAX]; /* "none", "page", ... */
+/* What the request body is: the raw template, a JSON template, or form-urlencoded or
+ * multipart rows. */
+enum endpoint_body_type { BODY_RAW, BODY_JSON, BODY_FORM, BODY_MULTIPART, BODY__MAX };
+extern const char *const endpoint_body_type_names[BODY__MAX]; /* "raw", "json", ... */
+/* The index of s in names (n of them); -1 when it is none. */
+int endpoint_enum_parse(const char *const *names, int n, const char *s);
+
+/* The runtime options of an endpoint (sql/017): response mapping, error statuses, retries,
+ * pagination and the body type with its rows. endpoint_runtime_defaults gives the ones a new
+ * endpoint has. */
+struct endpoint_runtime {
+	const char *response_root;	 /* RFC 6901 JSON Pointer; "" the whole answer */
+	const struct endpoint_row *maps; /* key: the name, value: its JSON Pointer */
+	size_t nmaps;
+	const char *error_statuses; /* "400-599": statuses execute answers 502 for */
+	long retries;		    /* 0-5 */
+	long retry_backoff_ms;	    /* the first wait, doubled each time, with jitter */
+	int retry_unsafe;	    /* POST and PATCH are retried too */
+	enum endpoint_paging pagination;
+	const char *page_param; /* page: the page number's parameter */
+	const char *size_param; /* page: the page size's parameter ("" none) */
+	long first_page;
+	long page_size; /* page, offset: the size sent (0: none sent) */
+	const char *offset_param;
+	const char *limit_param;    /* offset: the limit's parameter ("" none) */
+	const char *cursor_pointer; /* cursor: where the next cursor is in the answer */
+	const char *cursor_param;
+	long max_pages; /* 1-1000 */
+	enum endpoint_body_type body_type;
+	const struct endpoint_row *fields; /* form and multipart body rows (key, value) */
+	size_t nfields;
+};
+void endpoint_runtime_defaults(struct endpoint_runtime *rt);
+
 struct endpoint_input {
 	const char *purpose;
 	const char *description;
@@ -102,6 +146,7 @@ struct endpoint_input {
 	size_t nheaders;
 	const struct endpoint_row *params;
 	size_t nparams;
+	struct endpoint_runtime rt;
 };
 
 /* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
@@ -121,7 +166,15 @@ int db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_r
  * header and query parameter rows (name, value, description, required). */
 struct endpoint_def {
 	struct db_rows conn, ep, headers, params;
+	struct db_rows maps, fields; /* endpoint_items rows 'm' and 'f': name, value */
 };
+/* The runtime options from a row of endpoints (db_endpoint_get's or a definition's) with
+ * its map and field rows (name, value), in a. -1 when out of memory. */
+int db_endpoint_runtime(struct arena *a, const struct db_rows *ep, const struct db_rows *maps,
+			const struct db_rows *fields, struct endpoint_runtime *rt);
+/* The map ('m') and body field ('f') rows of an endpoint: name, value, in order. */
+int db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
+		      struct db_rows *out);
 /* The endpoint eid of connector cid, or (purpose not NULL) the one with that purpose, equal
  * but for ASCII case. Two round trips; none when gens (read with the session or token, see
  * db.h) name an entry of this process's cache, filled by an earlier load at the same

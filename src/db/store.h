@@ -89,9 +89,10 @@ int db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens
 struct connector_input {
 	const char *name;
 	const char *description;
-	long max_concurrency;  /* calls in flight at once; 0: outbound.connector_concurrency */
-	const char *auth_type; /* create only (a connector_auth_names value); the Authorization
-				* tab owns it afterwards */
+	long max_concurrency;	/* calls in flight at once; 0: outbound.connector_concurrency */
+	const char *rate_limit; /* requests per second as decimal text ("2.5"); NULL/"": none */
+	const char *auth_type;	/* create only (a connector_auth_names value); the Authorization
+				 * tab owns it afterwards */
 	const long long *category_ids;
 	size_t ncategories;
 };

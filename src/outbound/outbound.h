@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "../core/core.h"
 #include "../crypt/crypt.h"
@@ -188,6 +189,44 @@ const char *outbound_url_resolve(struct arena *a, const char *base, const char *
  * secret and well-known credential headers (Authorization, Cookie, X-API-Key, ...) show as
  * "****"; every argument is single-quoted for a POSIX shell. */
 char *outbound_as_curl(struct arena *a, const struct outbound_request *req);
+
+/* ---- the connector runtime: error statuses, retries, pages, rate limits (retry.c,
+ * rate.c) and bodies from rows (body.c) ---- */
+/* 1 when list ("400-599, 302": statuses and ranges within 100-599, comma-separated; ""
+ * names none) is well formed. */
+int outbound_status_list_valid(const char *list);
+/* 1 when status is in list (0 for a malformed list). */
+int outbound_status_listed(const char *list, long status);
+/* 1 when an attempt is worth another: connection refused or not made in time, or the
+ * status 429, 502, 503 or 504. */
+int outbound_retryable(const struct outbound_response *r);
+/* A Retry-After value (delta seconds, or an HTTP date against now) in ms; -1 when it is
+ * absent or not one. */
+long outbound_retry_after_ms(const char *value, time_t now);
+/* The wait before retry number attempt (0 first): base doubled attempt times (at most
+ * 60 s), then between half and all of it by rnd. */
+long outbound_backoff_ms(long base, int attempt, unsigned int rnd);
+/* The target of the rel="next" link of an RFC 8288 Link header value (as written, maybe
+ * relative), in a; NULL when none. */
+const char *outbound_link_next(struct arena *a, const char *link);
+/* url with every query parameter name dropped and name=value (both percent-encoded) put
+ * at the end of its query (before a fragment), in a; NULL when out of memory. */
+const char *outbound_url_set_param(struct arena *a, const char *url, const char *name,
+				   const char *value);
+/* Waits for connector_id's turn under rate requests per second (a token bucket shared by
+ * the process's threads): OUT_OK when it came, OUT_EBUSY with *retry_after (s) when it
+ * would come later than oc->queue_timeout_ms. rate <= 0: no limit. */
+int outbound_rate_take(const struct outbound_config *oc, long long connector_id, double rate,
+		       long *retry_after);
+/* name=value&... with names and values form-urlencoded, in a. */
+const char *outbound_form_body(struct arena *a, const char *const *names, const char *const *values,
+			       size_t n);
+/* multipart/form-data text fields under a random boundary no value contains: *type the
+ * Content-Type to send, *body and *len the body. OUT_ETEMPLATE with *errmsg when a name
+ * holds a quote, backslash or line break. */
+int outbound_multipart_body(struct arena *a, const char *const *names, const char *const *values,
+			    size_t n, const char **type, const char **body, size_t *len,
+			    const char **errmsg);
 
 /* ---- rendering an endpoint over data ---- */
 /* Every message about the render budget starts with this (the Test screen answers 422). */

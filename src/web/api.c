@@ -167,7 +167,13 @@ add_cell(struct form *f, const struct api_field *fd, size_t n, struct json_objec
 static int
 add_rows(struct form *f, const struct api_field *fd, struct json_object *v)
 {
-	static const char *const cells[] = {"key", "value", "description", "required"};
+	static const char *const rows[] = {"key", "value", "description", "required"};
+	static const char *const maps[] = {"name", "pointer"};
+	static const char *const fields[] = {"name", "value"};
+	const char *const *cells = fd->kind == API_MAP_ROWS	? maps
+				   : fd->kind == API_FIELD_ROWS ? fields
+								: rows;
+	size_t ncells = fd->kind == API_ROWS ? 4 : 2;
 	if (!json_object_is_type(v, json_type_array)) {
 		type_error(f, fd, "an array of rows");
 		return 0;
@@ -178,7 +184,7 @@ add_rows(struct form *f, const struct api_field *fd, struct json_object *v)
 			type_error(f, fd, "an array of objects");
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+		for (size_t k = 0; k < ncells; k++) {
 			int rc = add_cell(f, fd, i, row, cells[k]);
 			if (rc)
 				return rc;
@@ -257,6 +263,8 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 	case API_IDS:
 		return add_ids(f, fd, v);
 	case API_ROWS:
+	case API_MAP_ROWS:
+	case API_FIELD_ROWS:
 		return add_rows(f, fd, v);
 	case API_JSON: {
 		const char *s =
@@ -399,6 +407,25 @@ const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS] = {
     {"sample_data", "sample_data", API_JSON},
     {"headers", "header", API_ROWS},
     {"params", "param", API_ROWS},
+    /* The runtime (src/web/endpoint_runtime.c). */
+    {"response_root", "response_root", API_TEXT},
+    {"response_map", "map", API_MAP_ROWS},
+    {"error_statuses", "error_statuses", API_TEXT},
+    {"retries", "retries", API_TEXT},
+    {"retry_backoff_ms", "retry_backoff_ms", API_TEXT},
+    {"retry_unsafe", "retry_unsafe", API_BOOL},
+    {"pagination", "pagination", API_TEXT},
+    {"page_param", "page_param", API_TEXT},
+    {"size_param", "size_param", API_TEXT},
+    {"first_page", "first_page", API_TEXT},
+    {"page_size", "page_size", API_TEXT},
+    {"offset_param", "offset_param", API_TEXT},
+    {"limit_param", "limit_param", API_TEXT},
+    {"cursor_pointer", "cursor_pointer", API_TEXT},
+    {"cursor_param", "cursor_param", API_TEXT},
+    {"max_pages", "max_pages", API_TEXT},
+    {"body_type", "body_type", API_TEXT},
+    {"body_fields", "field", API_FIELD_ROWS},
 };
 
 struct json_object *

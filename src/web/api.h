@@ -20,6 +20,8 @@ enum api_kind {
 	API_SECRET_MAP, /* {"NAME": "value"} -> name_given=1&name[N][name]=NAME&name[N][value]=...
 			 * ("" keeps the stored value; a name left out or null is removed) */
 	API_WORDS,	/* ["a", "b"] or "a b" -> name=a b */
+	API_MAP_ROWS,	/* [{name, pointer}] -> name[N][name]=...&name[N][pointer]=... */
+	API_FIELD_ROWS, /* [{name, value}] -> name[N][name]=...&name[N][value]=... */
 };
 
 struct api_field {
@@ -57,7 +59,7 @@ int api_not_found(struct ctx *c, const char *message);
 const char *api_error_key(struct arena *a, const char *key);
 
 /* An endpoint's members (purpose ... params), for the endpoint API and imports. */
-#define API_ENDPOINT_NFIELDS 9
+#define API_ENDPOINT_NFIELDS 27
 extern const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS];
 /* Header or parameter rows (columns name, value, description, required) as
  * [{key, value, description, required}] (description only when with_desc). */

@@ -16,6 +16,7 @@ static const struct api_field DETAIL_FIELDS[] = {
     {"name", "name", API_TEXT},
     {"description", "description", API_TEXT},
     {"max_concurrency", "max_concurrency", API_TEXT},
+    {"rate_limit", "rate_limit", API_TEXT},
     {"auth_type", "auth_type", API_TEXT},
     {"category_ids", "category_ids", API_IDS},
     {"version", "version", API_TEXT},
@@ -154,6 +155,7 @@ api_connector_json(struct ctx *c, long long id, struct json_object **out)
 		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
 	else
 		jset(o, "max_concurrency", NULL);
+	connector_rate_json(o, db_get(&d, 0, "rate_limit"));
 	jset_int(o, "version", db_get_ll(&d, 0, "version", 0));
 	jset(o, "category_ids", row_ids(&cats));
 	jset(o, "categories", category_refs(&cats));

@@ -10,6 +10,7 @@
 
 #define NOT_FOUND_CONNECTOR "The Data Connector does not exist."
 #define NOT_FOUND_ENDPOINT  "The endpoint does not exist."
+#define EXCERPT_MAX	    300
 
 /* ------------------------------------------------------------- reading out */
 
@@ -31,6 +32,12 @@ endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **
 	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
 	jset(o, "headers", api_rows_json(&h, 1));
 	jset(o, "params", api_rows_json(&p, 0));
+	struct endpoint_runtime rt;
+	if ((rc = endpoint_runtime_load(c, eid, &r, &rt)) != DB_OK) {
+		json_object_put(o);
+		return rc;
+	}
+	endpoint_runtime_merge(o, &rt);
 	jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
 	jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
 	*out = o;
@@ -146,12 +153,55 @@ web_api_endpoint_delete(struct ctx *c)
 
 /* ------------------------------------------------------------------ execute */
 
-/* {"data": {...}} (or no body at all: {}); 0 with *data, else the status answered. */
+/* A 422 answer naming one member. */
 static int
-execute_data(struct ctx *c, struct json_object **data)
+execute_invalid(struct ctx *c, const char *member, const char *msg)
 {
-	struct json_object *obj = NULL, *d = NULL;
+	struct json_object *errs = json_object_new_object(), *arr = json_object_new_array();
+	json_object_array_add(arr, json_object_new_string(msg));
+	jset(errs, member, arr);
+	return web_json_error(c, 422, "The given data was invalid.", errs);
+}
+
+/* "all_pages" of the body: absent or a boolean. */
+static int
+execute_all_pages(struct ctx *c, struct json_object *obj, int *all)
+{
+	struct json_object *v = NULL;
+	*all = 0;
+	if (!obj || !json_object_object_get_ex(obj, "all_pages", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return execute_invalid(c, "all_pages",
+				       "The all_pages field must be true or false.");
+	*all = json_object_get_boolean(v);
+	return 0;
+}
+
+/* The "data" member of obj (an object; absent or null: {}). */
+static int
+execute_data_of(struct ctx *c, struct json_object *obj, struct json_object **data)
+{
+	struct json_object *d = NULL;
+	if (!json_object_object_get_ex(obj, "data", &d) || !d) {
+		*data = json_object_new_object();
+		web_defer_json(c, *data);
+		return 0;
+	}
+	if (!json_object_is_type(d, json_type_object))
+		return execute_invalid(c, "data", "The data field must be an object.");
+	*data = d;
+	return 0;
+}
+
+/* {"data": {...}, "all_pages": bool} (or no body at all: {}); 0 with *data, else the status
+ * answered. *body is the parsed body (NULL when none). */
+static int
+execute_data(struct ctx *c, struct json_object **data, struct json_object **body)
+{
+	struct json_object *obj = NULL;
 	*data = NULL;
+	*body = NULL;
 	if (c->req->body_len == 0) {
 		*data = json_object_new_object();
 		web_defer_json(c, *data);
@@ -160,20 +210,8 @@ execute_data(struct ctx *c, struct json_object **data)
 	int rc = api_body(c, &obj);
 	if (rc)
 		return rc;
-	if (!json_object_object_get_ex(obj, "data", &d) || !d) {
-		*data = json_object_new_object();
-		web_defer_json(c, *data);
-		return 0;
-	}
-	if (!json_object_is_type(d, json_type_object)) {
-		struct json_object *errs = json_object_new_object(), *arr = json_object_new_array();
-		json_object_array_add(arr,
-				      json_object_new_string("The data field must be an object."));
-		jset(errs, "data", arr);
-		return web_json_error(c, 422, "The given data was invalid.", errs);
-	}
-	*data = d;
-	return 0;
+	*body = obj;
+	return execute_data_of(c, obj, data);
 }
 
 /* The response headers as one object; repeated names joined with ", ". */
@@ -243,6 +281,19 @@ timings_json(struct arena *a, const struct outbound_timings *t)
 	return o;
 }
 
+/* "data" (the mapped answer), "pages", "attempts" and "notes". */
+static void
+execute_runtime(struct json_object *o, const struct connector_run_out *t)
+{
+	struct json_object *notes = json_object_new_array();
+	jset(o, "data", t->data ? json_object_get(t->data) : NULL);
+	jset_int(o, "pages", t->pages);
+	jset_int(o, "attempts", t->attempts);
+	for (size_t i = 0; i < t->nnotes; i++)
+		json_object_array_add(notes, json_object_new_string(t->notes[i]));
+	jset(o, "notes", notes);
+}
+
 static int
 execute_result(struct ctx *c, const struct connector_run_out *t)
 {
@@ -254,7 +305,37 @@ execute_result(struct ctx *c, const struct connector_run_out *t)
 	jset(o, "timings", timings_json(c->a, &r->t));
 	jset_int(o, "size", r->size);
 	jset_bool(o, "truncated", r->truncated);
+	execute_runtime(o, t);
 	return web_json(c, 200, o);
+}
+
+/* The upstream answered one of the endpoint's error statuses: 502 with that status and a
+ * short excerpt of its body, so that no caller takes an error page for data. */
+static int
+execute_error_status(struct ctx *c, const struct connector_run_out *t)
+{
+	const struct outbound_response *r = &t->resp;
+	struct json_object *o = json_object_new_object();
+	size_t n = r->body ? r->body_len : 0;
+	if (n > EXCERPT_MAX)
+		n = EXCERPT_MAX;
+	while (n > 0 && r->body && ((unsigned char)r->body[n] & 0xC0) == 0x80 && n < r->body_len)
+		n--; /* not inside a UTF-8 sequence */
+	const char *ex = r->body ? arena_strndup(c->a, r->body, n) : "";
+	if (ex && (!http_utf8_valid(ex, strlen(ex)) || strlen(ex) != n))
+		ex = "(not text)";
+	jset_str(o, "message",
+		 arena_printf(c->a,
+			      "The data source answered %ld%s%s, one of this endpoint's error "
+			      "statuses.",
+			      r->status, r->reason && *r->reason ? " " : "",
+			      r->reason ? r->reason : ""));
+	jset_str(o, "code", "ESTATUS");
+	jset_int(o, "upstream_status", r->status);
+	jset_str(o, "body_excerpt", ex ? ex : "");
+	jset_int(o, "attempts", t->attempts);
+	jset(o, "errors", json_object_new_object());
+	return web_json(c, 502, o);
 }
 
 /* A run that did not get an answer: 422 for data the templates cannot use, 403 when the
@@ -288,17 +369,30 @@ execute_failed(struct ctx *c, const struct connector_run_out *t)
 	return web_json(c, status, o);
 }
 
+/* The answer of a run: the result, 502 for an error status, or the failure. */
+static int
+execute_answer(struct ctx *c, const struct connector_run_out *t)
+{
+	if (t->sent && t->resp.err == OUT_OK && t->error_status)
+		return execute_error_status(c, t);
+	if (t->sent && t->resp.err == OUT_OK)
+		return execute_result(c, t);
+	return execute_failed(c, t);
+}
+
 int
 web_api_endpoint_execute(struct ctx *c)
 {
-	struct json_object *data = NULL;
+	struct json_object *data = NULL, *body = NULL;
 	struct connector_run_out t;
-	int rc = execute_data(c, &data);
-	if (rc != 0)
+	int all = 0;
+	int rc = execute_data(c, &data, &body);
+	if (rc != 0 || (rc = execute_all_pages(c, body, &all)) != 0)
 		return rc;
 	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "execute");
 	in.purpose = c->params[0];
 	in.data = data;
+	in.all_pages = all;
 	if ((rc = connector_run(&in, &t)) == 404)
 		return api_not_found(c,
 				     arena_printf(c->a,
@@ -307,7 +401,49 @@ web_api_endpoint_execute(struct ctx *c)
 						  c->params[0]));
 	if (rc != 0)
 		return rc;
-	if (t.sent && t.resp.err == OUT_OK)
-		return execute_result(c, &t);
-	return execute_failed(c, &t);
+	return execute_answer(c, &t);
+}
+
+/* POST .../endpoints/test: {"endpoint": {the endpoint's fields}, "data": {...},
+ * "all_pages": bool}. The draft is checked as a save would check it, run over the data (or
+ * its own sample data) through connector_run — credentials only to the connector's allowed
+ * origins — and answered in execute's shape; nothing is saved but the execution log. */
+int
+web_api_endpoint_test(struct ctx *c)
+{
+	struct json_object *obj = NULL, *ep = NULL, *data = NULL;
+	struct endpoint_input *draft = NULL;
+	struct connector_run_out t;
+	struct form f;
+	int all = 0;
+	int rc = api_body(c, &obj);
+	if (rc || (rc = connector_exists(c, c->ids[0])) != 0)
+		return rc;
+	if (!json_object_object_get_ex(obj, "endpoint", &ep) ||
+	    !json_object_is_type(ep, json_type_object))
+		return execute_invalid(c, "endpoint",
+				       "The endpoint field must be an object of the endpoint's "
+				       "fields.");
+	if ((rc = execute_all_pages(c, obj, &all)) != 0)
+		return rc;
+	struct json_object *d = NULL;
+	if (json_object_object_get_ex(obj, "data", &d) && d &&
+	    (rc = execute_data_of(c, obj, &data)) != 0)
+		return rc;
+	form_init(&f, c);
+	if ((rc = api_form(&f, ep, api_endpoint_fields, API_ENDPOINT_NFIELDS)) != 0)
+		return rc;
+	if (f.nerrors || (rc = endpoint_draft(&f, &draft)) == 422)
+		return api_save_failed(&f, 422, NULL);
+	if (rc != 0)
+		return rc;
+	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");
+	in.draft = draft;
+	in.data = data;
+	in.all_pages = all;
+	if ((rc = connector_run(&in, &t)) == 404)
+		return api_not_found(c, NOT_FOUND_CONNECTOR);
+	if (rc != 0)
+		return rc;
+	return execute_answer(c, &t);
 }

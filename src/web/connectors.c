@@ -519,6 +519,53 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 	return count;
 }
 
+/* The rate limit field: requests per second, a decimal from 0.001 to 10000 with at most
+ * three decimals; "" (none) when blank. */
+const char *
+connector_rate_limit(struct form *f)
+{
+	const char *v = form_optional(f, "rate_limit", "rate limit", 16);
+	char *end = NULL;
+	if (!*v)
+		return "";
+	double d = strtod(v, &end);
+	const char *dot = strchr(v, '.');
+	if (!end || *end || d < 0.001 || d > 10000 || (dot && strlen(dot + 1) > 3) ||
+	    strspn(v, "0123456789.") != strlen(v)) {
+		form_error(f, "rate_limit",
+			   "The rate limit must be a number of requests per second from 0.001 to "
+			   "10000 (at most three decimals), or blank for none.");
+		return "";
+	}
+	return v;
+}
+
+/* A stored DECIMAL ("2.500") as typed ("2.5"); "" for NULL. */
+const char *
+connector_rate_text(struct arena *a, const char *v)
+{
+	if (!v)
+		return "";
+	char *s = arena_strdup(a, v);
+	if (s && strchr(s, '.')) {
+		size_t n = strlen(s);
+		while (n && s[n - 1] == '0')
+			s[--n] = '\0';
+		if (n && s[n - 1] == '.')
+			s[--n] = '\0';
+	}
+	return s ? s : "";
+}
+
+void
+connector_rate_json(struct json_object *o, const char *v)
+{
+	if (v)
+		jset(o, "rate_limit", json_object_new_double(strtod(v, NULL)));
+	else
+		jset(o, "rate_limit", NULL);
+}
+
 /* Reads and checks the form into in; messages go beside their fields. */
 static int
 connector_read(struct form *f, const struct connector_old *old, struct connector_input *in,
@@ -536,6 +583,7 @@ connector_read(struct form *f, const struct connector_old *old, struct connector
 		form_error(f, "max_concurrency",
 			   "The max concurrent calls must be a whole number from 1 to 100000, or "
 			   "blank for the server's default.");
+	in->rate_limit = connector_rate_limit(f);
 	in->auth_type = "none";
 	if (old->id == 0) {
 		const char *a = form_text(f, "auth_type");
@@ -586,6 +634,9 @@ connector_changes(struct ctx *c, const struct connector_old *old, const struct c
 		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
 	audit_field(&af, "max_concurrency",
 		    in->max_concurrency != db_get_ll(&old->row, 0, "max_concurrency", 0));
+	audit_field(&af, "rate_limit",
+		    strtod(in->rate_limit, NULL) !=
+			strtod(db_get_str(&old->row, 0, "rate_limit"), NULL));
 	int same = in->ncategories == old->ncats;
 	for (size_t i = 0; same && i < in->ncategories; i++)
 		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
@@ -684,6 +735,8 @@ web_connector_show(struct ctx *c)
 	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
 	jset_str(f.values, "description", db_get(&old.row, 0, "description"));
 	jset_str(f.values, "max_concurrency", db_get_str(&old.row, 0, "max_concurrency"));
+	jset_str(f.values, "rate_limit",
+		 connector_rate_text(c->a, db_get(&old.row, 0, "rate_limit")));
 	jset_int(f.values, "version", old.version);
 	return connector_form_page(c, 200, &f, &old, old.cat_ids, old.ncats);
 }

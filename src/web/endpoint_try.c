@@ -111,6 +111,45 @@ test_response_json(struct ctx *c, const struct connector_run_out *t)
 	return o;
 }
 
+/* JSON for reading: pretty, slashes as they are. */
+static const char *
+test_pretty(struct arena *a, struct json_object *o)
+{
+	if (!o)
+		return "null";
+	return arena_strdup(
+	    a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* The runtime's part of the screen: the mapped data beside the body, notes about pointers
+ * that matched nothing, pages fetched and attempts, and an error status. */
+static void
+test_runtime_json(struct ctx *c, const struct connector_run_out *t, struct json_object *d)
+{
+	struct json_object *notes = json_object_new_array();
+	for (size_t i = 0; i < t->nnotes; i++) {
+		struct json_object *n = json_object_new_object();
+		jset_str(n, "text", t->notes[i]);
+		json_object_array_add(notes, n);
+	}
+	jset(d, "notes", notes);
+	jset_bool(d, "has_notes", t->nnotes > 0);
+	if (t->sent && t->resp.err == OUT_OK) {
+		jset_str(d, "data", test_pretty(c->a, t->data));
+		jset_int(d, "pages", t->pages);
+		jset_int(d, "attempts", t->attempts);
+		jset_bool(d, "retried", t->attempts > 1);
+	}
+	if (t->error_status)
+		jset_str(
+		    d, "error_status",
+		    arena_printf(c->a,
+				 "%ld is one of this endpoint's error statuses: execute answers "
+				 "502 for it.",
+				 t->resp.status));
+}
+
 static int
 test_page(struct ctx *c, const struct connector_run_out *t)
 {
@@ -135,8 +174,17 @@ test_page(struct ctx *c, const struct connector_run_out *t)
 		jset_str(d, "error", t->error);
 		jset_str(d, "error_code", t->error_code ? t->error_code : "");
 	}
+	test_runtime_json(c, t, d);
+	if (!c->ids[1]) { /* a draft: nothing to test again here, nothing saved to go back to */
+		jset_bool(d, "draft", 1);
+		jset_str(d, "close_url", arena_printf(c->a, "%s/endpoints", base));
+		jset(d, "test_url", NULL);
+	}
 	/* Past the render budget the request is unprocessable: 422, as execute and save say. */
-	int status = t->error && strstr(t->error, OUTBOUND_MSG_BUDGET) ? 422 : 200;
+	int status = t->error && (strstr(t->error, OUTBOUND_MSG_BUDGET) ||
+				  (t->error_code && !strcmp(t->error_code, "EINVALID")))
+			 ? 422
+			 : 200;
 	return web_render(c, status, "endpoint_test", d);
 }
 
@@ -165,8 +213,62 @@ web_endpoint_test(struct ctx *c)
 	struct connector_run_out out;
 	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");
 	in.endpoint_id = c->ids[1];
+	in.all_pages = form_checkbox(c, "all_pages");
 	int rc = connector_run(&in, &out);
 	if (rc != 0)
+		return rc;
+	return test_page(c, &out);
+}
+
+/* The Test of the editor's form as it stands (POST /data-connectors/{id}/endpoints/test,
+ * the editor's Test button): the fields read and checked as a save would, without saving,
+ * run over the "Test data" box (a JSON object; blank: the draft's sample data), all pages
+ * when "all_pages" is ticked. A draft with errors shows them and sends nothing. */
+int
+web_endpoint_draft_test(struct ctx *c)
+{
+	struct form f;
+	struct endpoint_input *draft = NULL;
+	struct connector_run_out out;
+	struct json_object *data = NULL;
+	const char *text = http_form_get(c->req, "test_data");
+	form_init(&f, c);
+	if (text && *(text + strspn(text, " \t\r\n"))) {
+		data = json_tokener_parse(text);
+		web_defer_json(c, data);
+		if (!json_object_is_type(data, json_type_object))
+			form_error(&f, "test_data", "The Test data must be a JSON object.");
+	}
+	int rc = endpoint_draft(&f, &draft);
+	if (rc == 500)
+		return rc;
+	if (f.nerrors) {
+		struct buf *b = buf_new_arena(c->a);
+		json_object_object_foreach(f.errors, field, msg)
+		{
+			if (b->len)
+				buf_puts(b, " ");
+			buf_puts(b,
+				 arena_printf(c->a, "%s: %s", field, json_object_get_string(msg)));
+		}
+		memset(&out, 0, sizeof(out));
+		out.purpose = draft ? draft->purpose : "draft";
+		out.error =
+		    arena_printf(c->a, "The draft cannot be tested: %s", b->data ? b->data : "");
+		out.error_code = "EINVALID";
+		struct db_rows r;
+		if ((rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r)) != DB_OK)
+			return rc == DB_ENOTFOUND ? 404 : rc;
+		out.connector_name = db_get(&r, 0, "name");
+		c->ids[1] = 0;
+		return test_page(c, &out);
+	}
+	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");
+	in.draft = draft;
+	in.data = data;
+	in.all_pages = form_checkbox(c, "all_pages");
+	c->ids[1] = 0;
+	if ((rc = connector_run(&in, &out)) != 0)
 		return rc;
 	return test_page(c, &out);
 }

@@ -9,6 +9,7 @@
 
 #include "../db/endpoints.h"
 #include "../tmpl/tmpl.h"
+#include "api.h"
 #include "save.h"
 
 #define EP_PURPOSE_MAX	255
@@ -417,6 +418,7 @@ ep_read(struct form *f, struct ep_input *ei)
 {
 	memset(ei, 0, sizeof(*ei));
 	ep_read_fields(f, &ei->in);
+	endpoint_runtime_read(f, &ei->in.rt, f->values);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
 	ep_read_rows(f, &EP_PARAMS, &ei->params);
 	ei->in.headers = ei->headers.rows;
@@ -424,7 +426,8 @@ ep_read(struct form *f, struct ep_input *ei)
 	ei->in.params = ei->params.rows;
 	ei->in.nparams = ei->params.n;
 	ei->rebuild = form_get(f, EP_HEADERS.add) || form_get(f, EP_PARAMS.add) ||
-		      form_get(f, EP_HEADERS.remove) || form_get(f, EP_PARAMS.remove);
+		      form_get(f, EP_HEADERS.remove) || form_get(f, EP_PARAMS.remove) ||
+		      endpoint_runtime_rebuild(f);
 }
 
 /* The warning beside the URL when the connector has credentials and the URL's origin (when
@@ -478,6 +481,7 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	const char *warn = ep_origin_warning(c, f);
 	if (warn)
 		jset_str(d, "origin_warning", warn);
+	endpoint_runtime_page(c, f, d, rebuild);
 	form_put(f, d);
 	return ep_render(c, status, "endpoint_form", d);
 }
@@ -490,6 +494,9 @@ web_endpoint_new(struct ctx *c)
 	jset_str(f.values, "purpose", "List");
 	jset_str(f.values, "method", "GET");
 	jset_int(f.values, "timeout", c->app->outbound.default_timeout);
+	struct endpoint_runtime rt;
+	endpoint_runtime_defaults(&rt);
+	endpoint_runtime_merge(f.values, &rt);
 	return ep_form_page(c, 200, &f, 0, NULL, NULL, 0);
 }
 
@@ -530,6 +537,22 @@ endpoint_submit(struct form *f, long long cid, long long eid, long long *out_id)
 	struct ep_input ei;
 	ep_read(f, &ei);
 	return ep_save(f, cid, eid, &ei, out_id);
+}
+
+int
+endpoint_draft(struct form *f, struct endpoint_input **out)
+{
+	struct ep_input *ei = arena_alloc(f->c->a, sizeof(*ei));
+	*out = NULL;
+	if (!ei)
+		return 500;
+	if (!form_get(f, "purpose") && api_form_add(f, "purpose", "draft") != 0)
+		return 500;
+	ep_read(f, ei);
+	if (f->nerrors)
+		return 422;
+	*out = &ei->in;
+	return 0;
 }
 
 /* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */
@@ -586,6 +609,10 @@ web_endpoint_show(struct ctx *c)
 	struct form f;
 	form_init(&f, c);
 	ep_values_from_row(&f, &r);
+	struct endpoint_runtime rt;
+	if ((rc = endpoint_runtime_load(c, c->ids[1], &r, &rt)) != DB_OK)
+		return rc;
+	endpoint_runtime_merge(f.values, &rt);
 	struct json_object *hj = ep_rows_from_db(&h), *pj = ep_rows_from_db(&p);
 	web_defer_json(c, hj);
 	web_defer_json(c, pj);

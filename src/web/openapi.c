@@ -9,6 +9,28 @@
 
 /* Schemas, parameters and error answers. Written with ' for " (no apostrophes inside) to
  * stay readable, and no text needs two spaces in a row; turned into JSON when served. */
+/* The runtime members of an endpoint (issue 18), in Endpoint, EndpointInput and
+ * ExportEndpoint. */
+#define RT_PROPS                                                                                   \
+	"   'response_root': {'type': 'string', 'description': 'RFC 6901 JSON Pointer to the"      \
+	"   part of the answer that is mapped, e.g. /data/items; empty: the whole answer.'},"      \
+	"   'response_map': {'type': 'array', 'items': {'$ref': '#/components/schemas/MapRow'}},"  \
+	"   'error_statuses': {'type': 'string', 'default': '400-599', 'description': 'Statuses"   \
+	"   and ranges execute answers 502 (ESTATUS) for; empty: none.'},"                         \
+	"   'retries': {'type': 'integer', 'minimum': 0, 'maximum': 5, 'default': 0},"             \
+	"   'retry_backoff_ms': {'type': 'integer', 'minimum': 0, 'maximum': 60000, 'default':"    \
+	"   500},"                                                                                 \
+	"   'retry_unsafe': {'type': 'boolean', 'description': 'Retry POST and PATCH too.'},"      \
+	"   'pagination': {'type': 'string', 'enum': ['none', 'page', 'offset', 'cursor',"         \
+	"   'link'], 'default': 'none'},"                                                          \
+	"   'page_param': {'type': 'string'}, 'size_param': {'type': 'string'},"                   \
+	"   'first_page': {'type': 'integer'}, 'page_size': {'type': 'integer', 'minimum': 0},"    \
+	"   'offset_param': {'type': 'string'}, 'limit_param': {'type': 'string'},"                \
+	"   'cursor_pointer': {'type': 'string'}, 'cursor_param': {'type': 'string'},"             \
+	"   'max_pages': {'type': 'integer', 'minimum': 1, 'maximum': 1000, 'default': 10},"       \
+	"   'body_type': {'type': 'string', 'enum': ['raw', 'json', 'form', 'multipart'],"         \
+	"   'default': 'raw'},"                                                                    \
+	"   'body_fields': {'type': 'array', 'items': {'$ref': '#/components/schemas/FieldRow'}},"
 static const char COMPONENTS[] =
     "{'securitySchemes': {'bearerAuth': {'type': 'http', 'scheme': 'bearer',"
     "  'description': 'An API token from the Profile page: Authorization: Bearer dcg_...'}},"
@@ -58,7 +80,11 @@ static const char COMPONENTS[] =
     "   'errors': {'type': 'object', 'additionalProperties': {'type': 'array',"
     "     'items': {'type': 'string'}}, 'description': 'Messages by field; rows as"
     "     headers.0.key, imports as endpoints.0.url.'},"
-    "   'code': {'type': 'string', 'description': 'Execute only: EREFUSED, ETIMEOUT, ...'}}},"
+    "   'code': {'type': 'string', 'description': 'Execute only: EREFUSED, ETIMEOUT,"
+    "   ESTATUS (an error status of the endpoint), ...'},"
+    "   'upstream_status': {'type': 'integer', 'description': 'ESTATUS only.'},"
+    "   'body_excerpt': {'type': 'string', 'description': 'ESTATUS only: the start of the"
+    "   data source answer.'}, 'attempts': {'type': 'integer'}}},"
     " 'ListMeta': {'type': 'object', 'required': ['total', 'count', 'per_page',"
     "   'current_page', 'total_pages'], 'properties': {'total': {'type': 'integer'},"
     "   'count': {'type': 'integer'}, 'per_page': {'type': 'integer'},"
@@ -90,6 +116,7 @@ static const char COMPONENTS[] =
     "   'created_at': {'type': 'string', 'format': 'date-time'},"
     "   'updated_at': {'type': 'string', 'format': 'date-time'},"
     "   'created_by': {'type': ['string', 'null']}, 'updated_by': {'type': ['string', 'null']},"
+    "   'rate_limit': {'type': ['number', 'null'], 'description': 'Requests per second.'},"
     "   'message': {'type': 'string', 'description': 'Import only.'},"
     "   'secrets_needed': {'type': 'boolean', 'description': 'Import only.'}}},"
     " 'ConnectorSummary': {'type': 'object', 'properties': {"
@@ -112,6 +139,9 @@ static const char COMPONENTS[] =
     "   'name': {'type': 'string', 'maxLength': 255}, 'description': {'type': 'string'},"
     "   'category_ids': {'type': 'array', 'minItems': 1, 'items': {'type': 'integer'}},"
     "   'version': {'type': 'integer', 'description': 'Required for an update.'},"
+    "   'max_concurrency': {'type': ['integer', 'null']},"
+    "   'rate_limit': {'type': ['number', 'string', 'null'], 'description': 'Requests per"
+    "   second (0.001-10000); blank or left out: none.'},"
     "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
     "   'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
     "   'password': {'type': ['string', 'null']}, 'token': {'type': ['string', 'null']},"
@@ -131,6 +161,11 @@ static const char COMPONENTS[] =
     "   'required': {'type': 'boolean'}}},"
     " 'ParamRow': {'type': 'object', 'properties': {'key': {'type': 'string'},"
     "   'value': {'type': 'string'}, 'required': {'type': 'boolean'}}},"
+    " 'MapRow': {'type': 'object', 'properties': {'name': {'type': 'string'},"
+    "   'pointer': {'type': 'string', 'description': 'RFC 6901, relative to each item when"
+    "   the root is an array, else to the root.'}}},"
+    " 'FieldRow': {'type': 'object', 'properties': {'name': {'type': 'string'},"
+    "   'value': {'type': 'string', 'description': 'A template over the data.'}}},"
     " 'Method': {'type': 'string', 'enum': ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']},"
     " 'Endpoint': {'type': 'object', 'required': ['id', 'purpose', 'method', 'url'],"
     "   'properties': {"
@@ -140,7 +175,7 @@ static const char COMPONENTS[] =
     "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
     "   'sample_data': {'type': 'string', 'description': 'JSON text'},"
     "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
-    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}},"
+    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}," RT_PROPS
     "   'created_at': {'type': 'string', 'format': 'date-time'},"
     "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
     " 'EndpointList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
@@ -153,7 +188,7 @@ static const char COMPONENTS[] =
     "   'timeout': {'type': 'integer', 'minimum': 1, 'maximum': 300},"
     "   'body': {'type': 'string'},"
     "   'sample_data': {'description': 'JSON text, or any JSON value (stored as its text).'},"
-    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
+    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}}," RT_PROPS
     "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
     " 'Category': {'type': 'object', 'required': ['id', 'name', 'status'], 'properties': {"
     "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
@@ -169,7 +204,13 @@ static const char COMPONENTS[] =
     "   'status': {'type': 'string', 'enum': ['active', 'inactive'], 'default': 'active'}}},"
     " 'ExecuteInput': {'type': 'object', 'properties': {'data': {'type': 'object',"
     "   'description': 'The values the URL, headers, parameters and body are rendered over"
-    "   (as the Test screen uses the sample data).'}}},"
+    "   (as the Test screen uses the sample data).'},"
+    "   'all_pages': {'type': 'boolean', 'description': 'Walk every page (up to max_pages)"
+    "   and answer their mapped items together in data.'}}},"
+    " 'DraftTestInput': {'type': 'object', 'required': ['endpoint'], 'properties': {"
+    "   'endpoint': {'$ref': '#/components/schemas/EndpointInput'},"
+    "   'data': {'type': 'object', 'description': 'Left out: the draft sample data.'},"
+    "   'all_pages': {'type': 'boolean'}}},"
     " 'ExecuteResult': {'type': 'object', 'required': ['status', 'headers', 'body',"
     "   'timings', 'size', 'truncated'], 'properties': {"
     "   'status': {'type': 'integer', 'description': 'The data source status'},"
@@ -179,16 +220,22 @@ static const char COMPONENTS[] =
     "   'timings': {'type': 'object', 'properties': {'dns_ms': {'type': 'number'},"
     "     'connect_ms': {'type': 'number'}, 'tls_ms': {'type': 'number'},"
     "     'first_byte_ms': {'type': 'number'}, 'total_ms': {'type': 'number'}}},"
-    "   'size': {'type': 'integer'}, 'truncated': {'type': 'boolean'}}},"
+    "   'size': {'type': 'integer'}, 'truncated': {'type': 'boolean'},"
+    "   'data': {'description': 'The answer mapped by response_root and response_map (null"
+    "   when the root matched nothing); with all_pages the items of every page.'},"
+    "   'pages': {'type': 'integer'}, 'attempts': {'type': 'integer'},"
+    "   'notes': {'type': 'array', 'items': {'type': 'string'}, 'description': 'Pointers"
+    "   that matched nothing, pages not followed.'}}},"
     " 'ExportEndpoint': {'type': 'object', 'properties': {"
     "   'purpose': {'type': 'string'}, 'description': {'type': 'string'},"
     "   'method': {'$ref': '#/components/schemas/Method'}, 'url': {'type': 'string'},"
     "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
     "   'sample_data': {'type': 'string'},"
-    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
+    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}}," RT_PROPS
     "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
     " 'Export': {'type': 'object', 'required': ['name', 'categories'], 'properties': {"
     "   'dcgate_export': {'type': 'integer', 'const': 1}, 'name': {'type': 'string'},"
+    "   'rate_limit': {'type': 'number'},"
     "   'description': {'type': 'string'},"
     "   'categories': {'type': 'array', 'items': {'type': 'string'}},"
     "   'authorization': {'type': 'object', 'properties': {"
@@ -263,6 +310,9 @@ static const struct route_doc DOCS[] = {
      "Endpoints", "EndpointInput", 200, "Endpoint", 0, 0},
     {"DELETE", DC "/{id}/endpoints/{eid}", "Delete an endpoint", "Endpoints", NULL, 204, NULL, 0,
      0},
+    {"POST", DC "/{id}/endpoints/test",
+     "Test an unsaved endpoint (a draft) over data, in execute's shape; nothing is saved",
+     "Execute", "DraftTestInput", 200, "ExecuteResult", 0, 0},
     {"POST", DC "/{id}/endpoints/{purpose:s}/execute",
      "Run an endpoint over data and answer the data source's response", "Execute", "ExecuteInput",
      200, "ExecuteResult", 0, 0},

@@ -13,6 +13,13 @@
 /* Data connector details (src/web/connectors.c): name, description, auth_type (create
  * only), category_ids repeated, version (update). id 0 creates; *out_id is the id. */
 int connector_submit(struct form *f, long long id, long long *out_id);
+/* The connector's rate_limit field (requests per second): "" for none, or the text typed;
+ * a message beside it when it is not a number from 0.001 to 10000. */
+const char *connector_rate_limit(struct form *f);
+/* A stored rate limit ("2.500", NULL) as shown ("2.5", ""). */
+const char *connector_rate_text(struct arena *a, const char *v);
+/* "rate_limit": the stored value as a number, or null. */
+void connector_rate_json(struct json_object *o, const char *v);
 /* The same checks without saving: 0 or 422 (or 404 when connector id is gone). */
 int connector_check(struct form *f, long long id);
 
@@ -35,6 +42,29 @@ int authorization_check(struct form *f, long long id, int secrets_later);
  * timeout, header[N][key|value|description|required], param[N][key|value|required], body,
  * sample_data. eid 0 creates; *out_id is the id. */
 int endpoint_submit(struct form *f, long long cid, long long eid, long long *out_id);
+
+/* The same fields read and checked as an unsaved draft (the Test of a draft): 0 with *out
+ * (in the arena), 422 (errors in f). A missing purpose is "draft". */
+int endpoint_draft(struct form *f, struct endpoint_input **out);
+
+/* The runtime options of an endpoint (src/web/endpoint_runtime.c): read from the form's
+ * fields (defaults for those absent) with messages beside them; view (may be NULL) gets the
+ * rows as typed, "response_map" and "body_fields". */
+void endpoint_runtime_read(struct form *f, struct endpoint_runtime *rt, struct json_object *view);
+/* The options as the API, export and the editor show them (a new object). */
+struct json_object *endpoint_runtime_json(const struct endpoint_runtime *rt);
+/* Each member of endpoint_runtime_json(rt) set in into. */
+void endpoint_runtime_merge(struct json_object *into, const struct endpoint_runtime *rt);
+/* The saved options of endpoint eid, whose endpoints row is ep. A db_err. */
+int endpoint_runtime_load(struct ctx *c, long long eid, const struct db_rows *ep,
+			  struct endpoint_runtime *rt);
+/* 1 when a row button of the runtime (add_map, remove_map, add_field, remove_field) was
+ * pressed: the editor re-renders instead of saving. */
+int endpoint_runtime_rebuild(const struct form *f);
+/* The editor's part in d: map_rows and field_rows from f's values (numbered, with a blank
+ * row, or the one an add button asked for), the pagination and body type choices, the
+ * draft Test's URL and the Test data box (what was typed, else the sample data). */
+void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int rebuild);
 
 /* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
  * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */

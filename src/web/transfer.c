@@ -49,6 +49,12 @@ export_endpoint(struct ctx *c, long long cid, long long eid, struct json_object 
 	jset_str(o, "sample_data", db_get_str(&r, 0, "sample_data"));
 	jset(o, "headers", api_rows_json(&h, 1));
 	jset(o, "params", api_rows_json(&p, 0));
+	struct endpoint_runtime rt;
+	if ((rc = endpoint_runtime_load(c, eid, &r, &rt)) != DB_OK) {
+		json_object_put(o);
+		return rc;
+	}
+	endpoint_runtime_merge(o, &rt);
 	*out = o;
 	return DB_OK;
 }
@@ -83,6 +89,8 @@ export_json(struct ctx *c, long long id, struct json_object **out)
 	jset_str(o, "description", db_get_str(&d, 0, "description"));
 	if (db_get(&d, 0, "max_concurrency"))
 		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
+	if (db_get(&d, 0, "rate_limit"))
+		connector_rate_json(o, db_get(&d, 0, "rate_limit"));
 	for (size_t i = 0; i < cats.nrows; i++)
 		json_object_array_add(names, json_object_new_string(db_get_str(&cats, i, "name")));
 	jset(o, "categories", names);
@@ -293,6 +301,11 @@ import_connector(struct import *im)
 	struct json_object *cap = member(im->doc, "max_concurrency", json_type_int);
 	if (cap)
 		api_form_add(&sub, "max_concurrency", json_object_get_string(cap));
+	struct json_object *rate = member(im->doc, "rate_limit", json_type_double);
+	if (!rate)
+		rate = member(im->doc, "rate_limit", json_type_int);
+	if (rate)
+		api_form_add(&sub, "rate_limit", json_object_get_string(rate));
 	api_form_add(&sub, "auth_type", im->type);
 	for (size_t i = 0; i < im->nids; i++)
 		api_form_add(&sub, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));

@@ -107,6 +107,41 @@ test('add an endpoint with two headers, test it and see the response', async () 
   });
 });
 
+test('Test this form: the editor as it stands over the Test data, in a new tab, nothing saved', async () => {
+  await step('draft', async () => {
+    const page = b.page;
+    await page.goto(b.url(`/data-connectors/${connectorId}/endpoints/new`));
+    await page.fill('#purpose', 'Draft Customers');
+    await page.fill('#url', `${env('JSON_SERVER_URL')}/customers`);
+    await page.fill('#sample_data', '{"x": 1}');
+    await page.selectOption('#pagination', 'page');
+    await page.fill('#page_param', '_page');
+    await page.fill('#size_param', '_limit');
+    await page.fill('#page_size', '2');
+    await page.fill('#map-0-name', 'who');
+    await page.fill('#map-0-pointer', '/name');
+    await page.click('button[data-add-row="map"]');
+    await page.fill('#map-1-name', 'nothing');
+    await page.fill('#map-1-pointer', '/no/such');
+    await page.fill('#test_data', '{"x": 2}');
+    await page.check('#test_all_pages');
+    await assertLabelled(page, 'the editor with the runtime options');
+    const before = sql(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${connectorId}`)[0].n;
+    const [tab] = await Promise.all([b.context.waitForEvent('page'), page.click('#test-draft')]);
+    await tab.waitForLoadState();
+    assert.match(await tab.textContent('h1'), /unsaved draft/);
+    const data = JSON.parse(await tab.textContent('#response-data'));
+    assert.deepEqual(data.map((d) => d.who), ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Edsger Dijkstra']);
+    assert.equal(data[0].nothing, null);
+    assert.match(await tab.textContent('#mapping-notes'), /\/no\/such/);
+    assert.match(await tab.textContent('.test-columns'), /3 page\(s\)/);
+    await tab.close();
+    assert.equal(await page.inputValue('#purpose'), 'Draft Customers', 'the editor keeps its input');
+    assert.equal(sql(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${connectorId}`)[0].n, before, 'nothing saved');
+    assert.deepEqual(b.errors, [], 'no JavaScript errors');
+  });
+});
+
 test('the Authorization tab shows only the groups of the chosen method', async () => {
   await step('authorization', async () => {
     const page = b.page;

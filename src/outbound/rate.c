@@ -1,0 +1,70 @@
+/* A connector's rate limit (requests per second) as a token bucket of one token in this
+ * process: each call reserves the next free instant (at least 1/rate after the one before)
+ * and waits for it outside the lock, so callers go out in the order they came, evenly
+ * spaced. A caller whose instant lies past outbound.queue_timeout_ms reserves nothing and
+ * is refused (OUT_EBUSY with a time to retry after), as a full slot queue is. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "outbound.h"
+
+#define RATE_BUCKETS 256
+
+struct rate_conn {
+	long long id;
+	double next_ms; /* CLOCK_MONOTONIC ms of the next free instant */
+	struct rate_conn *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct rate_conn *buckets[RATE_BUCKETS];
+} rl = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double
+rate_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int
+outbound_rate_take(const struct outbound_config *oc, long long connector_id, double rate,
+		   long *retry_after)
+{
+	*retry_after = 0;
+	if (rate <= 0 || connector_id <= 0)
+		return OUT_OK;
+	double gap = 1000.0 / rate, now, at;
+	pthread_mutex_lock(&rl.lock);
+	struct rate_conn **p = &rl.buckets[(unsigned long long)connector_id % RATE_BUCKETS];
+	while (*p && (*p)->id != connector_id)
+		p = &(*p)->next;
+	if (!*p && (*p = calloc(1, sizeof(**p))) != NULL)
+		(*p)->id = connector_id;
+	if (!*p) {
+		pthread_mutex_unlock(&rl.lock);
+		return OUT_OK;
+	}
+	now = rate_now_ms();
+	at = (*p)->next_ms > now ? (*p)->next_ms : now;
+	if (at - now > (double)oc->queue_timeout_ms) {
+		pthread_mutex_unlock(&rl.lock);
+		*retry_after = (long)((at - now) / 1000.0) + 1;
+		return OUT_EBUSY;
+	}
+	(*p)->next_ms = at + gap;
+	pthread_mutex_unlock(&rl.lock);
+	double wait = at - now;
+	if (wait > 0) {
+		long long ns = (long long)(wait * 1e6);
+		struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	return OUT_OK;
+}
