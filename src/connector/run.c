@@ -69,7 +69,14 @@ run_auth(struct run *t)
 	a->api_key_name = db_get(&t->conn, 0, "api_key_name");
 	a->api_key_query = !strcmp(db_get_str(&t->conn, 0, "api_key_in"), "query");
 	a->token_origin = db_get(&t->conn, 0, "token_origin");
-	if (run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
+	a->aws_region = db_get(&t->conn, 0, "aws_region");
+	a->aws_service = db_get(&t->conn, 0, "aws_service");
+	a->client_cert = db_get(&t->conn, 0, "client_cert");
+	a->auth_url = db_get(&t->conn, 0, "auth_url");
+	a->token_params = db_get(&t->conn, 0, "token_params");
+	if (run_secret(t, "client_key", CONNECTOR_SECRET_CLIENT_KEY, &a->client_key) ||
+	    run_secret(t, "oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH, &a->refresh_token) ||
+	    run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
 	    run_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret) ||
 	    run_secret(t, "api_key", CONNECTOR_SECRET_API_KEY, &a->api_key)) {
@@ -512,8 +519,7 @@ run_authorize(struct run *t, int force_new)
 static int
 run_is_oauth(const struct run *t)
 {
-	return t->auth.type == AUTH_OAUTH2_PASSWORD ||
-	       t->auth.type == AUTH_OAUTH2_CLIENT_CREDENTIALS;
+	return auth_type_is_oauth(t->auth.type);
 }
 
 /* Authorization, the request, and once more with a new token when OAuth got a 401 (the

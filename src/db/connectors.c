@@ -5,11 +5,20 @@
 #include "store.h"
 
 const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
-    "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials", "api_key",
+    "none",    "basic",	 "bearer",    "oauth2_password", "oauth2_client_credentials",
+    "api_key", "digest", "aws_sigv4", "client_cert",	 "oauth2_authorization_code",
 };
 const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT] = {
-    "No Auth", "Basic Auth", "Bearer Token", "Auth 2.0 Password", "OAuth 2.0 Client Credentials",
+    "No Auth",
+    "Basic Auth",
+    "Bearer Token",
+    "Auth 2.0 Password",
+    "OAuth 2.0 Client Credentials",
     "API Key",
+    "Digest Auth",
+    "AWS Signature V4",
+    "Client Certificate (mTLS)",
+    "OAuth 2.0 Authorization Code (PKCE)",
 };
 const char *const connector_sort_names[CSORT__MAX] = {
     "name", "-name", "modified", "-modified", "created", "-created",

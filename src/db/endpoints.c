@@ -41,16 +41,18 @@ static const char SQL_EPP_ADD[] =
     "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
     " VALUES (?, ?, ?, ?, ?)";
 /* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
- * 18) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
+ * 25) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
 #define SQL_DEF_COLUMNS                                                                            \
 	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
 	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
 	" c.client_auth, c.max_concurrency, c.api_key_name, c.api_key, c.api_key_in,"              \
-	" c.allowed_origins, c.token_origin, e.id, e.connector_id, e.purpose, e.description, "     \
+	" c.allowed_origins, c.token_origin, c.aws_region, c.aws_service, c.client_cert,"          \
+	" c.client_key, c.auth_url, c.token_params, c.oauth_refresh,"                              \
+	" e.id, e.connector_id, e.purpose, e.description, "                                        \
 	"e.method, e.url,"                                                                         \
 	" e.timeout, e.body, e.sample_data, e.created_at, e.updated_at"                            \
 	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
-#define DEF_CONN_COLS 19
+#define DEF_CONN_COLS 26
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
 static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
 /* Headers ('h') then query parameters ('p'), each in order. */

@@ -40,7 +40,7 @@ int db_category_delete(struct db *db, long long id);
 /* Authentication types, in the order of the create form's select. The same list as
  * outbound.h's enum auth_type (the db layer sits above outbound, so it keeps its own copy of
  * the names; outbound_auth's table is the one to use once web code links outbound). */
-#define CONNECTOR_AUTH_COUNT 6
+#define CONNECTOR_AUTH_COUNT 10
 extern const char *const connector_auth_names[CONNECTOR_AUTH_COUNT];  /* column values */
 extern const char *const connector_auth_labels[CONNECTOR_AUTH_COUNT]; /* what users read */
 /* Index of an auth type name; -1 when unknown. */

@@ -429,6 +429,35 @@ set_method(CURL *h, const struct outbound_request *req)
 	}
 }
 
+/* Digest, AWS SigV4 and the client certificate: curl copies the blobs (CURL_BLOB_COPY),
+ * and the handle is reset after the transfer, so nothing outlives the request in memory
+ * that is not wiped with it; the key never touches a file. */
+static void
+set_cred(CURL *h, const struct outbound_cred *cr)
+{
+	if (!cr)
+		return;
+	if (cr->digest || cr->aws_sigv4) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, cr->user ? cr->user : "");
+		curl_easy_setopt(h, CURLOPT_PASSWORD, cr->pass ? cr->pass : "");
+	}
+	if (cr->digest)
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+	else if (cr->aws_sigv4)
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, cr->aws_sigv4);
+	if (cr->cert_pem && *cr->cert_pem) {
+		struct curl_blob cert = {(void *)cr->cert_pem, strlen(cr->cert_pem),
+					 CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+	}
+	if (cr->key_pem && *cr->key_pem) {
+		struct curl_blob key = {(void *)cr->key_pem, strlen(cr->key_pem), CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+	}
+}
+
 /* All options for one request on a freshly reset handle. */
 static void
 set_options(CURL *h, const struct outbound_config *oc, const struct outbound_request *req,
@@ -459,6 +488,7 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "dcgate");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	set_method(h, req);
+	set_cred(h, req->cred);
 }
 
 /* ---- results ---- */
@@ -630,6 +660,8 @@ location_of(const struct outbound_response *r)
 static int
 has_secret_header(const struct outbound_request *req)
 {
+	if (req->cred)
+		return 1;
 	for (size_t i = 0; i < req->nheaders; i++)
 		if (req->headers[i].secret)
 			return 1;
@@ -705,6 +737,7 @@ next_hop(struct arena *a, const struct outbound_request *first, struct outbound_
 			return -1;
 		}
 		drop_headers(a, cur, 1, 0);
+		cur->cred = NULL;
 	}
 	if (!strncmp(cur->url, "https:", 6) && !strncmp(to, "http:", 5) &&
 	    (has_secret_header(cur) || (cur->body && cur->body_secret))) {
@@ -853,6 +886,28 @@ put_masked(struct buf *b, const struct outbound_header *h)
 	buf_free(&tmp);
 }
 
+/* --digest / --aws-sigv4 with -u 'user:****', --cert and --key with the secret masked. */
+static void
+put_cred(struct buf *b, const struct outbound_cred *cr)
+{
+	if (cr->digest || cr->aws_sigv4) {
+		if (cr->digest) {
+			buf_puts(b, " \\\n  --digest");
+		} else {
+			buf_puts(b, " \\\n  --aws-sigv4 ");
+			shell_quote(b, cr->aws_sigv4, strlen(cr->aws_sigv4));
+		}
+		struct buf tmp;
+		buf_init(&tmp);
+		buf_printf(&tmp, "%s:****", cr->user ? cr->user : "");
+		buf_puts(b, " -u ");
+		shell_quote(b, tmp.data ? tmp.data : "", tmp.len);
+		buf_free(&tmp);
+	}
+	if (cr->cert_pem && *cr->cert_pem)
+		buf_puts(b, " \\\n  --cert 'client-cert.pem' --key '****'");
+}
+
 char *
 outbound_as_curl(struct arena *a, const struct outbound_request *req)
 {
@@ -865,6 +920,8 @@ outbound_as_curl(struct arena *a, const struct outbound_request *req)
 	buf_puts(&b, req->method ? req->method : "GET");
 	buf_putc(&b, ' ');
 	shell_quote(&b, req->url ? req->url : "", req->url ? strlen(req->url) : 0);
+	if (req->cred)
+		put_cred(&b, req->cred);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct outbound_header *h = &req->headers[i];
 		buf_puts(&b, " \\\n  -H ");
