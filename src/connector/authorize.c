@@ -681,3 +681,57 @@ connector_oauth_test(void *curl, const struct outbound_config *oc, struct db *db
 	info->scope = tr.scope;
 	return OUT_OK;
 }
+
+int
+connector_auth_from_row(const struct crypt_keyring *kr, struct arena *a, long long id,
+			const struct db_rows *row, struct connector_auth *ca, const char **errmsg)
+{
+	static const struct {
+		const char *column;
+		enum connector_secret which;
+	} sealed[] = {
+	    {"auth_password", CONNECTOR_SECRET_PASSWORD},
+	    {"auth_token", CONNECTOR_SECRET_TOKEN},
+	    {"client_secret", CONNECTOR_SECRET_CLIENT_SECRET},
+	    {"api_key", CONNECTOR_SECRET_API_KEY},
+	    {"client_key", CONNECTOR_SECRET_CLIENT_KEY},
+	    {"oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH},
+	};
+	char *plain[sizeof(sealed) / sizeof(sealed[0])];
+	int type = auth_type_from_name(db_get(row, 0, "auth_type"));
+	const char *cauth = db_get(row, 0, "client_auth");
+	memset(ca, 0, sizeof(*ca));
+	*errmsg = NULL;
+	for (size_t i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++)
+		if (connector_secret_open(kr, a, id, sealed[i].which,
+					  db_get(row, 0, sealed[i].column), &plain[i],
+					  NULL) != CRYPT_OK) {
+			*errmsg =
+			    "A stored secret of this Data Connector cannot be opened (the "
+			    "server's key has changed). Enter the Authorization secrets again.";
+			return -1;
+		}
+	ca->connector_id = id;
+	ca->type = type < 0 ? AUTH_NONE : (enum auth_type)type;
+	ca->verify_ssl = db_get_ll(row, 0, "verify_ssl", 1) != 0;
+	ca->username = db_get(row, 0, "auth_username");
+	ca->token_url = db_get(row, 0, "token_url");
+	ca->client_id = db_get(row, 0, "client_id");
+	ca->scope = db_get(row, 0, "scope");
+	ca->client_basic = cauth && !strcmp(cauth, "basic");
+	ca->api_key_name = db_get(row, 0, "api_key_name");
+	ca->api_key_query = !strcmp(db_get_str(row, 0, "api_key_in"), "query");
+	ca->token_origin = db_get(row, 0, "token_origin");
+	ca->aws_region = db_get(row, 0, "aws_region");
+	ca->aws_service = db_get(row, 0, "aws_service");
+	ca->client_cert = db_get(row, 0, "client_cert");
+	ca->auth_url = db_get(row, 0, "auth_url");
+	ca->token_params = db_get(row, 0, "token_params");
+	ca->password = plain[0];
+	ca->token = plain[1];
+	ca->client_secret = plain[2];
+	ca->api_key = plain[3];
+	ca->client_key = plain[4];
+	ca->refresh_token = plain[5];
+	return 0;
+}

@@ -81,6 +81,12 @@ int connector_authorize(void *curl, const struct outbound_config *oc, struct db 
 
 /* ---- OAuth 2.0: Authorization Code with PKCE, and "Test authorization" ---- */
 
+/* The stored authorization of a connector (db_connector_auth_get's row) as a
+ * connector_auth with its secrets opened; -1 with *errmsg when a secret cannot be opened. */
+int connector_auth_from_row(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const struct db_rows *row, struct connector_auth *ca,
+			    const char **errmsg);
+
 /* Starts a Connect for the user: a fresh state and PKCE verifier (the verifier sealed, the
  * state stored as its SHA-256, for 10 minutes) and the provider URL to send the browser to
  * (*url). redirect_uri: this connector's callback URL. OUT_OK, or OUT_EURL (no
