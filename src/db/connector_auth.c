@@ -115,7 +115,7 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 		return rc;
 	long long keep = f->keep_grant ? 1 : 0;
 	rc = db_exec(
-	    db, SQL_AUTH_SET, "sissssssssssssssssssiiiiiii", f->auth_type, (long long)f->verify_ssl,
+	    db, SQL_AUTH_SET, "sisssssssssssssssssssiiiiiii", f->auth_type, (long long)f->verify_ssl,
 	    f->username, f->password, f->token, f->token_url, f->client_id, f->client_secret,
 	    f->scope, f->client_auth, f->api_key_name ? f->api_key_name : "", f->api_key,
 	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",

@@ -259,10 +259,10 @@ authorization_oauth_json(struct ctx *c, const struct db_rows *row)
 	jset_str(o, "expires_at", db_get(row, 0, "oauth_expires_at"));
 	jset_str(o, "connect_url", auth_path(c, "/authorization/connect"));
 	jset_str(o, "test_url", auth_path(c, "/authorization/test"));
-	const char *host = http_header(c->req, "Host");
-	jset_str(o, "callback_hint",
-		 arena_printf(c->a, "%s://%s%s", c->req->https ? "https" : "http",
-			      host ? host : "this-host", auth_path(c, "/authorization/callback")));
+	const char *site = web_public_origin(c);
+	jset_str(
+	    o, "callback_hint",
+	    arena_printf(c->a, "%s%s", site ? site : "", auth_path(c, "/authorization/callback")));
 	return o;
 }
 

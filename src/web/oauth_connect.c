@@ -9,21 +9,45 @@
 #include "api.h"
 #include "save.h"
 
-/* "https://host/data-connectors/<id>/authorization/callback": this site as the browser
- * reached it (scheme from the front end's HTTPS, the Host header), NULL when the Host
- * header is not a plain host[:port]. */
-static const char *
-callback_uri(struct ctx *c)
+/* This site's origin as the browser reaches it: [server] public_url when set, else the
+ * scheme (the front end's HTTPS), the Host header and, when Host has no port (nginx passes
+ * $host), SERVER_PORT unless it is the scheme's default. NULL when Host is not a plain
+ * host[:port]. */
+const char *
+web_public_origin(struct ctx *c)
 {
+	const char *pub = config_get(&c->app->cfg, "server.public_url", "");
+	if (pub && *pub) {
+		size_t n = strlen(pub);
+		while (n && pub[n - 1] == '/')
+			n--;
+		return arena_strndup(c->a, pub, n);
+	}
 	const char *host = http_header(c->req, "Host");
+	const char *port = http_param(c->req, "SERVER_PORT");
+	const char *scheme = c->req->https ? "https" : "http";
 	if (!host || !*host || strlen(host) > 255)
 		return NULL;
 	for (const char *p = host; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("-.:[]", *p)))
 			return NULL;
-	return arena_printf(c->a, "%s://%s/data-connectors/%lld/authorization/callback",
-			    c->req->https ? "https" : "http", host, c->ids[0]);
+	const char *close = strrchr(host, ']');
+	int has_port = strchr(close ? close : host, ':') != NULL;
+	int default_port = !port || !*port || !strcmp(port, c->req->https ? "443" : "80");
+	if (has_port || default_port || strspn(port, "0123456789") != strlen(port))
+		return arena_printf(c->a, "%s://%s", scheme, host);
+	return arena_printf(c->a, "%s://%s:%s", scheme, host, port);
+}
+
+/* ".../data-connectors/<id>/authorization/callback" on this site's origin. */
+static const char *
+callback_uri(struct ctx *c)
+{
+	const char *o = web_public_origin(c);
+	return o ? arena_printf(c->a, "%s/data-connectors/%lld/authorization/callback", o,
+				c->ids[0])
+		 : NULL;
 }
 
 /* The connector's authorization with its secrets opened: 0, else a status (page shown). */

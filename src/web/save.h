@@ -38,6 +38,10 @@ int authorization_page_message(struct ctx *c, int status, const char *error,
 /* The OAuth state of the tab: {code (the method is Authorization Code), connected, subject,
  * connected_at, expires_at, connect_url, test_url, oauth (an OAuth method)}. */
 struct json_object *authorization_oauth_json(struct ctx *c, const struct db_rows *row);
+/* This site's origin for links given to others (the OAuth redirect URI): [server]
+ * public_url, else scheme, Host and port of the request; NULL when Host is invalid
+ * (src/web/oauth_connect.c). */
+const char *web_public_origin(struct ctx *c);
 
 /* Endpoint of connector cid (src/web/endpoints.c): purpose, description, method, url,
  * timeout, header[N][key|value|description|required], param[N][key|value|required], body,
