@@ -89,8 +89,13 @@ web_authorization_connect(struct ctx *c)
 		return authorization_page_message(c, 422, msg, NULL);
 	log_info("authorization: connector %lld: Connect started by user %lld", c->ids[0],
 		 c->user->id);
-	http_redirect(c->resp, 303, url);
-	return 303;
+	/* A page that moves on by itself, not a 303: the tab's CSP (form-action 'self') stops a
+	 * form submission redirected to another origin. */
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "title", "Connect");
+	jset_str(d, "connector_name", db_get(&row, 0, "name"));
+	jset_str(d, "provider_url", url);
+	return web_render(c, 200, "oauth_redirect", d);
 }
 
 int
