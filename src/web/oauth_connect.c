@@ -160,7 +160,8 @@ test_json(const struct connector_oauth_info *info, int rc, const char *msg)
 	return o;
 }
 
-/* Runs the test: 0 with *out (the JSON above), or a status. */
+/* Runs the test: 0 with *out (the JSON above), 422 with *out for a method without tokens,
+ * or another status. */
 static int
 run_test(struct ctx *c, struct json_object **out)
 {
@@ -171,6 +172,15 @@ run_test(struct ctx *c, struct json_object **out)
 	int rc = load_auth(c, &row, &ca, &msg);
 	if (rc != 0 && rc != 422)
 		return rc;
+	if (rc == 0 && !auth_type_is_oauth(ca.type)) {
+		*out = json_object_new_object();
+		jset_bool(*out, "ok", 0);
+		jset_str(*out, "message",
+			 "Test authorization is for the OAuth 2.0 methods: choose one and save "
+			 "first.");
+		jset_str(*out, "code", "EMETHOD");
+		return 422;
+	}
 	if (rc == 0)
 		rc = connector_oauth_test(c->w->curl, &c->app->outbound, c->db,
 					  c->app->have_keys ? &c->app->keys : NULL, c->a, &ca,
@@ -188,9 +198,9 @@ web_authorization_test(struct ctx *c)
 {
 	struct json_object *result = NULL;
 	int rc = run_test(c, &result);
-	if (rc != 0)
+	if (rc != 0 && rc != 422)
 		return rc;
-	return authorization_page_message(c, 200, NULL, result);
+	return authorization_page_message(c, rc ? 422 : 200, NULL, result);
 }
 
 int
@@ -200,6 +210,16 @@ web_api_authorization_test(struct ctx *c)
 	int rc = run_test(c, &result);
 	if (rc == 404)
 		return api_not_found(c, "Data Connector not found");
+	if (rc == 422) {
+		struct json_object *errs = json_object_new_object(), *arr = json_object_new_array();
+		struct json_object *m = NULL;
+		json_object_object_get_ex(result, "message", &m);
+		const char *msg = arena_strdup(c->a, json_object_get_string(m));
+		json_object_array_add(arr, json_object_new_string(msg ? msg : ""));
+		jset(errs, "auth_type", arr);
+		json_object_put(result);
+		return web_json_error(c, 422, msg, errs);
+	}
 	if (rc != 0)
 		return rc;
 	struct json_object *ok = NULL;
