@@ -633,3 +633,56 @@ test('export carries the new settings and no secret; the API reads them back', a
   assert.match(sql(`SELECT client_key FROM connectors WHERE id = ${id}`)[0].client_key, /^v1:/);
   assert.ok(!r.text.includes(mtls.key.split('\n')[1]), 'the key is not echoed');
 });
+
+// ------------------------------------------------------------------- key rotation
+
+/** Connect an Authorization Code connector through the HTTP flow; resolves when connected. */
+async function connectCode(id) {
+  const page = await admin.get(`/data-connectors/${id}/authorization`);
+  const r = await admin.post(`/data-connectors/${id}/authorization/connect`, { _csrf: csrfFrom(page.text) });
+  assert.equal(r.status, 200);
+  const prov = await fetch(providerOf(r.text), { redirect: 'manual' });
+  const back = new URL(prov.headers.get('location'));
+  const cb = await admin.get(`${back.pathname}${back.search}`);
+  assert.equal(cb.status, 303, 'connected');
+}
+
+test('rotate-key re-seals the private key and the refresh token; both still work', async () => {
+  const cert = await connector();
+  let r = await saveAuth(cert, { auth_type: 'client_cert', verify_ssl: '1', client_cert: mtls.cert, client_key: mtls.key, allowed_origins: origin(mtls.url) });
+  assert.equal(r.status, 303);
+  await addEndpoint(cert, { url: `${mtls.url}/echo/rotate` });
+  const code = await connector();
+  r = await saveAuth(code, codeFields());
+  assert.equal(r.status, 303);
+  await connectCode(code);
+  await addEndpoint(code, { url: `${env('OAUTH_URL')}/resource` });
+  const keyOf = (v) => /^v1:([0-9a-f]{16}):/.exec(v)[1];
+  const sealed = () => ({
+    key: sql(`SELECT client_key FROM connectors WHERE id = ${cert}`)[0].client_key,
+    refresh: sql(`SELECT oauth_refresh FROM connectors WHERE id = ${code}`)[0].oauth_refresh,
+  });
+  const before = sealed();
+  const out = execFileSync(env('DCGATE_ADMIN_BIN'), ['rotate-key'],
+    { env: { ...process.env, DCGATE_CONF: env('DCGATE_CONF') }, encoding: 'utf8' });
+  assert.match(out, /re-sealed \d+ values under key ([0-9a-f]{16})/);
+  const newKey = /under key ([0-9a-f]{16})/.exec(out)[1];
+  const after = sealed();
+  assert.notEqual(keyOf(before.key), newKey);
+  assert.equal(keyOf(after.key), newKey, 'the private key is under the new key');
+  assert.equal(keyOf(after.refresh), newKey, 'the refresh token is under the new key');
+
+  const log = env('DCGATE_APP_LOG');
+  const reloads = () => (fs.readFileSync(log, 'utf8').match(/SIGHUP: keys reloaded/g) || []).length;
+  const n = reloads();
+  process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
+  await ops.until(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
+
+  let res = (await execute(cert)).json();
+  assert.equal(res.status, 200, 'the re-sealed key opens and nginx accepts the certificate');
+  sql(`DELETE FROM token_cache WHERE connector_id = ${code}`);
+  const b = (await tokenLog()).length;
+  res = (await execute(code)).json();
+  assert.equal(res.status, 200, 'the re-sealed refresh token earns a token');
+  assert.equal((await tokenLog()).slice(b)[0].body.grant_type, 'refresh_token');
+});
