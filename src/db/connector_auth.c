@@ -114,15 +114,16 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 	if (rc != DB_OK)
 		return rc;
 	long long keep = f->keep_grant ? 1 : 0;
-	rc = db_exec(
-	    db, SQL_AUTH_SET, "sisssssssssssssssssssiiiiiii", f->auth_type, (long long)f->verify_ssl,
-	    f->username, f->password, f->token, f->token_url, f->client_id, f->client_secret,
-	    f->scope, f->client_auth, f->api_key_name ? f->api_key_name : "", f->api_key,
-	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",
-	    f->token_origin ? f->token_origin : "", f->aws_region ? f->aws_region : "",
-	    f->aws_service ? f->aws_service : "", f->client_cert, f->client_key,
-	    f->auth_url ? f->auth_url : "", f->token_params ? f->token_params : "", keep, keep,
-	    keep, keep, user_id, id, version);
+	rc = db_exec(db, SQL_AUTH_SET, "sisssssssssssssssssssiiiiiii", f->auth_type,
+		     (long long)f->verify_ssl, f->username, f->password, f->token, f->token_url,
+		     f->client_id, f->client_secret, f->scope, f->client_auth,
+		     f->api_key_name ? f->api_key_name : "", f->api_key,
+		     f->api_key_in ? f->api_key_in : "header",
+		     f->allowed_origins ? f->allowed_origins : "",
+		     f->token_origin ? f->token_origin : "", f->aws_region ? f->aws_region : "",
+		     f->aws_service ? f->aws_service : "", f->client_cert, f->client_key,
+		     f->auth_url ? f->auth_url : "", f->token_params ? f->token_params : "", keep,
+		     keep, keep, keep, user_id, id, version);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
 	if (rc == DB_OK && f->vars_given) {
