@@ -635,7 +635,8 @@ static void
 run_collect_masks(struct run *t)
 {
 	const struct connector_auth *a = &t->auth;
-	const char *v[] = {a->password, a->token, a->client_secret, a->api_key};
+	const char *v[] = {a->password, a->token,      a->client_secret,
+			   a->api_key,	a->client_key, a->refresh_token};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		run_mask_add(t, v[i]);
 	for (size_t i = 0; i < t->req.nheaders; i++) {

@@ -340,6 +340,20 @@ test('AWS SigV4: aws4 verifies the signature (GET with an unsorted query, POST w
   assert.equal(out.status, 403, 'a wrong secret key does not verify');
   assert.deepEqual(out.body, { error: 'signature mismatch' });
 
+  // A redirect to an origin the credentials are not bound to: the signature stays behind.
+  const other = await connector();
+  r = await saveAuth(other, {
+    auth_type: 'aws_sigv4', verify_ssl: '1', username: AWS_KEY, password: AWS_SECRET,
+    aws_region: 'eu-west-1', aws_service: 'execute-api', allowed_origins: origin(env('ECHO_URL')),
+  });
+  assert.equal(r.status, 303);
+  await addEndpoint(other, { url: `${env('ECHO_URL')}/redirect-to?url=${encodeURIComponent(`${sigv4.url}/moved`)}` });
+  const n = sigv4.seen.length;
+  out = (await execute(other)).json();
+  assert.equal(sigv4.seen.length, n + 1, 'the redirect was followed');
+  assert.equal(sigv4.seen[n].auth, '', 'no signature went to the other origin');
+  assert.equal(out.status, 403);
+
   r = await saveAuth(id, { auth_type: 'aws_sigv4', verify_ssl: '1', username: AWS_KEY, aws_region: 'EU West', aws_service: '' });
   assert.equal(r.status, 422);
   assert.match(fieldError(r.text, 'aws_region'), /lower-case AWS name/);
