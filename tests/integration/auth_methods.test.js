@@ -277,7 +277,15 @@ test('Digest: mod_auth_digest grants the right password and answers 401 to a wro
   assert.equal(stored.auth_type, 'digest');
   assert.match(stored.auth_password, /^v1:[0-9a-f]{16}:/, 'the password is sealed');
   assert.ok(!stored.auth_password.includes(DIGEST_PASS));
-  await addEndpoint(id, { url: `${digest.url}/digest/data.json` });
+  const eid = await addEndpoint(id, { url: `${digest.url}/digest/data.json` });
+  // The Test screen: the answer, and a cURL line with the password masked.
+  const form = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  const shown = await admin.post(`/data-connectors/${id}/endpoints/${eid}/test`, { _csrf: csrfFrom(form.text) });
+  assert.equal(shown.status, 200);
+  const curl = decode((/<textarea id="curl-command"[^>]*>([\s\S]*?)<\/textarea>/.exec(shown.text) || [])[1] || '');
+  assert.match(curl, new RegExp(`--digest -u '${DIGEST_USER}:\\*\\*\\*\\*'`), `the cURL line: ${curl}`);
+  assert.ok(!shown.text.includes(DIGEST_PASS), 'the password is not in the Test screen');
+  assert.match(shown.text, /granted/);
   r = await execute(id);
   assert.equal(r.status, 200, r.text);
   let out = r.json();
