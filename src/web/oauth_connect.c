@@ -150,6 +150,7 @@ test_json(const struct connector_oauth_info *info, int rc, const char *msg)
 	if (rc != OUT_OK) {
 		jset_str(o, "message", msg ? msg : outbound_strerror((enum outbound_err)rc));
 		jset_str(o, "code", outbound_err_name((enum outbound_err)rc));
+		jset(o, "errors", json_object_new_object()); /* the API's error shape */
 		return o;
 	}
 	jset_str(o, "token_type", info->token_type);

@@ -466,6 +466,14 @@ test('extra token fields reach the token endpoint; Test authorization shows type
   assert.equal(j.access_token, undefined);
   for (const t of await issuedTokens()) assert.ok(!api.text.includes(t), 'no issued token in the answer');
 
+  // A token endpoint that refuses: 502 with the plain message, still no token.
+  await fetch(`${env('OAUTH_URL')}/__control/next?status=401&error=invalid_client`, { method: 'POST' });
+  const refused = await new Client().api('POST', `/api/1.0/data-connectors/${id}/authorization/test`, {}, token);
+  assert.equal(refused.status, 502, refused.text);
+  assert.equal(refused.json().ok, false);
+  assert.match(refused.json().message, /The token endpoint answered 401: invalid_client/);
+  assert.deepEqual(refused.json().errors, {});
+
   // A grant's own field cannot be added.
   r = await saveAuth(id, {
     auth_type: 'oauth2_client_credentials', verify_ssl: '1', token_url: `${env('OAUTH_URL')}/token`,
