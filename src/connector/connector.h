@@ -25,9 +25,12 @@ enum connector_secret {
 	CONNECTOR_SECRET_TOKEN,
 	CONNECTOR_SECRET_CLIENT_SECRET,
 	CONNECTOR_SECRET_API_KEY,
+	CONNECTOR_SECRET_CLIENT_KEY,	/* mutual TLS private key */
+	CONNECTOR_SECRET_OAUTH_REFRESH, /* Authorization Code refresh token */
 	CONNECTOR_SECRET__MAX
 };
-/* "password", "token", "client_secret", "api_key": the names in the sealing context. */
+/* "password", "token", "client_secret", "api_key", "client_key", "oauth_refresh": the names
+ * in the sealing context (and the column order of key rotation). */
 extern const char *const connector_secret_names[CONNECTOR_SECRET__MAX];
 
 /* Seals plain as secret s of connector id into *out (arena). kr NULL (no key loaded):
@@ -49,6 +52,13 @@ int connector_token_seal(const struct crypt_keyring *kr, struct arena *a, long l
 			 const char *plain, size_t len, char **out);
 int connector_token_open(const struct crypt_keyring *kr, struct arena *a, long long id,
 			 const char *sealed, char **out, size_t *len);
+
+/* The same for the PKCE verifier of a pending Connect of connector id
+ * ("oauth_state:<id>"). */
+int connector_pkce_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			const char *plain, size_t len, char **out);
+int connector_pkce_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			const char *sealed, char **out, size_t *len);
 
 /* Re-seals every secret in the database (connector secrets, token cache) under the ring's
  * current key in one transaction; *count is the number of values re-sealed. Returns a
@@ -93,6 +103,46 @@ struct connector_mapped {
  * array. -1 when out of memory. */
 int connector_map(struct arena *a, struct json_object *body, const char *root,
 		  const struct endpoint_row *maps, size_t n, struct connector_mapped *m);
+/* ---- OAuth 2.0: Authorization Code with PKCE, and "Test authorization" ---- */
+
+/* The stored authorization of a connector (db_connector_auth_get's row) as a
+ * connector_auth with its secrets opened; -1 with *errmsg when a secret cannot be opened. */
+int connector_auth_from_row(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const struct db_rows *row, struct connector_auth *ca,
+			    const char **errmsg);
+
+/* Starts a Connect for the user: a fresh state and PKCE verifier (the verifier sealed, the
+ * state stored as its SHA-256, for 10 minutes) and the provider URL to send the browser to
+ * (*url). redirect_uri: this connector's callback URL. OUT_OK, or OUT_EURL (no
+ * authorization URL), OUT_EORIGIN, OUT_EOTHER with *errmsg. */
+int connector_oauth_begin(struct db *db, const struct crypt_keyring *kr, struct arena *a,
+			  const struct connector_auth *ca, long long user_id,
+			  const char *redirect_uri, const char **url, const char **errmsg);
+
+/* What a finished Connect or a Test authorization tells (never the token itself). */
+struct connector_oauth_info {
+	const char *token_type;
+	long expires_in; /* s, 0: unknown */
+	const char *scope;
+	const char *subject; /* who connected (Connect only) */
+};
+
+/* The callback: takes the pending Connect of state (single use; it must be this user's and
+ * not expired), exchanges code with its verifier at the token URL (only at
+ * ca->token_origin), keeps the refresh token sealed with who connected and caches the access
+ * token. OUT_OK, or an outbound_err with *errmsg in plain words. */
+int connector_oauth_finish(void *curl, const struct outbound_config *oc, struct db *db,
+			   const struct crypt_keyring *kr, struct arena *a,
+			   const struct connector_auth *ca, long long user_id, const char *state,
+			   const char *code, const char *redirect_uri,
+			   struct connector_oauth_info *info, const char **errmsg);
+
+/* Fetches a new token for an OAuth method now (the configured grant; the stored refresh
+ * token for Authorization Code) and caches it; info tells its type, expiry and scope. */
+int connector_oauth_test(void *curl, const struct outbound_config *oc, struct db *db,
+			 const struct crypt_keyring *kr, struct arena *a,
+			 const struct connector_auth *ca, struct connector_oauth_info *info,
+			 const char **errmsg);
 
 /* ---- the endpoint run ---- */
 

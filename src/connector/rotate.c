@@ -51,6 +51,9 @@ reseal_token(const struct crypt_keyring *kr, struct arena *a, long long id, cons
 	return rc;
 }
 
+_Static_assert(CONNECTOR_SECRET__MAX == DB_CONNECTOR_SEALED_COLUMNS,
+	       "every sealed connector column is re-sealed, in the enum's order");
+
 /* Every connector row holding a secret, locked (FOR UPDATE) so that a save in between
  * cannot be sealed under the old key and then overwritten. */
 static int
@@ -69,9 +72,7 @@ rotate_connectors(struct db *db, const struct crypt_keyring *kr, struct arena *a
 				(*count)++;
 		}
 		if (rc == DB_OK)
-			rc = db_connector_secrets_reseal(
-			    db, id, val[CONNECTOR_SECRET_PASSWORD], val[CONNECTOR_SECRET_TOKEN],
-			    val[CONNECTOR_SECRET_CLIENT_SECRET], val[CONNECTOR_SECRET_API_KEY]);
+			rc = db_connector_secrets_reseal(db, id, (const char *const *)val);
 	}
 	return rc;
 }

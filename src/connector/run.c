@@ -73,7 +73,14 @@ run_auth(struct run *t)
 	a->api_key_name = db_get(&t->conn, 0, "api_key_name");
 	a->api_key_query = !strcmp(db_get_str(&t->conn, 0, "api_key_in"), "query");
 	a->token_origin = db_get(&t->conn, 0, "token_origin");
-	if (run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
+	a->aws_region = db_get(&t->conn, 0, "aws_region");
+	a->aws_service = db_get(&t->conn, 0, "aws_service");
+	a->client_cert = db_get(&t->conn, 0, "client_cert");
+	a->auth_url = db_get(&t->conn, 0, "auth_url");
+	a->token_params = db_get(&t->conn, 0, "token_params");
+	if (run_secret(t, "client_key", CONNECTOR_SECRET_CLIENT_KEY, &a->client_key) ||
+	    run_secret(t, "oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH, &a->refresh_token) ||
+	    run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
 	    run_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret) ||
 	    run_secret(t, "api_key", CONNECTOR_SECRET_API_KEY, &a->api_key)) {
@@ -697,7 +704,8 @@ static void
 run_collect_masks(struct run *t)
 {
 	const struct connector_auth *a = &t->auth;
-	const char *v[] = {a->password, a->token, a->client_secret, a->api_key};
+	const char *v[] = {a->password, a->token,      a->client_secret,
+			   a->api_key,	a->client_key, a->refresh_token};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		run_mask_add(t, v[i]);
 	for (size_t i = 0; i < t->req.nheaders; i++) {

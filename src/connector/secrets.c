@@ -11,6 +11,8 @@ const char *const connector_secret_names[CONNECTOR_SECRET__MAX] = {
     [CONNECTOR_SECRET_TOKEN] = "token",
     [CONNECTOR_SECRET_CLIENT_SECRET] = "client_secret",
     [CONNECTOR_SECRET_API_KEY] = "api_key",
+    [CONNECTOR_SECRET_CLIENT_KEY] = "client_key",
+    [CONNECTOR_SECRET_OAUTH_REFRESH] = "oauth_refresh",
 };
 
 /* "connector:<id>:<field>"; NULL on a bad secret or no memory. */
@@ -96,6 +98,20 @@ connector_token_open(const struct crypt_keyring *kr, struct arena *a, long long 
 		     const char *sealed, char **out, size_t *len)
 {
 	return open_under(kr, a, token_context(a, id), sealed, out, len);
+}
+
+int
+connector_pkce_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+		    const char *plain, size_t len, char **out)
+{
+	return seal_under(kr, a, arena_printf(a, "oauth_state:%lld", id), plain, len, out);
+}
+
+int
+connector_pkce_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+		    const char *sealed, char **out, size_t *len)
+{
+	return open_under(kr, a, arena_printf(a, "oauth_state:%lld", id), sealed, out, len);
 }
 
 int

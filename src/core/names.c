@@ -69,6 +69,10 @@ const char *const auth_type_names[AUTH__MAX] = {
     [AUTH_OAUTH2_PASSWORD] = "oauth2_password",
     [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "oauth2_client_credentials",
     [AUTH_API_KEY] = "api_key",
+    [AUTH_DIGEST] = "digest",
+    [AUTH_AWS_SIGV4] = "aws_sigv4",
+    [AUTH_CLIENT_CERT] = "client_cert",
+    [AUTH_OAUTH2_AUTHORIZATION_CODE] = "oauth2_authorization_code",
 };
 
 const char *const auth_type_labels[AUTH__MAX] = {
@@ -78,6 +82,10 @@ const char *const auth_type_labels[AUTH__MAX] = {
     [AUTH_OAUTH2_PASSWORD] = "Auth 2.0 Password",
     [AUTH_OAUTH2_CLIENT_CREDENTIALS] = "OAuth 2.0 Client Credentials",
     [AUTH_API_KEY] = "API Key",
+    [AUTH_DIGEST] = "Digest Auth",
+    [AUTH_AWS_SIGV4] = "AWS Signature V4",
+    [AUTH_CLIENT_CERT] = "Client Certificate (mTLS)",
+    [AUTH_OAUTH2_AUTHORIZATION_CODE] = "OAuth 2.0 Authorization Code (PKCE)",
 };
 
 int
@@ -87,4 +95,11 @@ auth_type_from_name(const char *s)
 		if (strcmp(s, auth_type_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+int
+auth_type_is_oauth(int type)
+{
+	return type == AUTH_OAUTH2_PASSWORD || type == AUTH_OAUTH2_CLIENT_CREDENTIALS ||
+	       type == AUTH_OAUTH2_AUTHORIZATION_CODE;
 }

@@ -31,10 +31,16 @@ enum auth_type {
 	AUTH_OAUTH2_PASSWORD,
 	AUTH_OAUTH2_CLIENT_CREDENTIALS,
 	AUTH_API_KEY,
+	AUTH_DIGEST,
+	AUTH_AWS_SIGV4,
+	AUTH_CLIENT_CERT,
+	AUTH_OAUTH2_AUTHORIZATION_CODE,
 	AUTH__MAX
 };
 extern const char *const auth_type_names[AUTH__MAX];  /* "none", "basic", ... (column values) */
 extern const char *const auth_type_labels[AUTH__MAX]; /* "No Auth", "Basic Auth", ... */
-int auth_type_from_name(const char *s);		      /* -1 when unknown */
+int auth_type_from_name(const char *s);
+/* 1 for the OAuth 2.0 methods (a token URL, a token request, "Test authorization"). */
+int auth_type_is_oauth(int type); /* -1 when unknown */
 
 #endif

@@ -68,6 +68,9 @@ int crypt_token_hex(struct arena *a, size_t nbytes, char **out);
 int crypt_token_b64url(struct arena *a, size_t nbytes, char **out);
 /* SHA-256 of data as 64 lowercase hex chars into out[65]. */
 void crypt_sha256_hex(const void *data, size_t len, char out[65]);
+/* base64url (RFC 4648 section 5, no padding) of SHA-256(data): the PKCE S256 code challenge
+ * of a verifier (RFC 7636 4.2). CRYPT_EFAIL when the digest fails. */
+int crypt_sha256_b64url(struct arena *a, const void *data, size_t len, char **out);
 /* Constant-time compare of two equal-length strings (different lengths: not equal). */
 int crypt_str_eq(const char *a, const char *b);
 

@@ -219,6 +219,18 @@ crypt_sha256_hex(const void *data, size_t len, char out[65])
 }
 
 int
+crypt_sha256_b64url(struct arena *a, const void *data, size_t len, char **out)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	*out = NULL;
+	if (EVP_Digest(data ? data : "", data ? len : 0, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return CRYPT_EFAIL;
+	return b64_encode_arena(a, md, 32, out, b64_url, 0);
+}
+
+int
 crypt_str_eq(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -8,6 +8,8 @@ static const char SQL_AUTH_GET[] =
     "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
     " auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name,"
     " api_key, api_key_in, allowed_origins, token_origin, max_concurrency, rate_limit,"
+    " aws_region, aws_service, client_cert, client_key, auth_url, token_params, oauth_refresh,"
+    " oauth_subject, oauth_connected_at, oauth_expires_at,"
     " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
     "  WHERE s.connector_id = connectors.id) AS variables"
     " FROM connectors WHERE id = ?";
@@ -15,7 +17,11 @@ static const char SQL_AUTH_SET[] =
     "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
     " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
     " scope = ?, client_auth = ?, api_key_name = ?, api_key = ?, api_key_in = ?,"
-    " allowed_origins = ?, token_origin = ?, updated_by = NULLIF(?, 0),"
+    " allowed_origins = ?, token_origin = ?, aws_region = ?, aws_service = ?,"
+    " client_cert = ?, client_key = ?, auth_url = ?, token_params = ?,"
+    " oauth_refresh = IF(?, oauth_refresh, NULL), oauth_subject = IF(?, oauth_subject, ''),"
+    " oauth_connected_at = IF(?, oauth_connected_at, NULL),"
+    " oauth_expires_at = IF(?, oauth_expires_at, NULL), updated_by = NULLIF(?, 0),"
     " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
 static const char SQL_VARS_GET[] =
     "SELECT name, value FROM connector_secrets WHERE connector_id = ? ORDER BY name";
@@ -31,11 +37,29 @@ static const char SQL_CONN_TOUCH[] =
 /* Key rotation: the rows holding a secret, locked (FOR UPDATE) so that a save in between
  * cannot be sealed under the old key and then overwritten. */
 static const char SQL_CONN_SECRETS[] =
-    "SELECT id, auth_password, auth_token, client_secret, api_key FROM connectors"
-    " WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL OR client_secret IS NOT NULL"
-    " OR api_key IS NOT NULL FOR UPDATE";
-static const char SQL_CONN_SET[] = "UPDATE connectors SET auth_password = ?, auth_token = ?,"
-				   " client_secret = ?, api_key = ? WHERE id = ?";
+    "SELECT id, auth_password, auth_token, client_secret, api_key, client_key, oauth_refresh"
+    " FROM connectors WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
+    " OR client_secret IS NOT NULL OR api_key IS NOT NULL OR client_key IS NOT NULL"
+    " OR oauth_refresh IS NOT NULL FOR UPDATE";
+static const char SQL_CONN_SET[] =
+    "UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ?, api_key = ?,"
+    " client_key = ?, oauth_refresh = ? WHERE id = ?";
+static const char SQL_GRANT_SET[] =
+    "UPDATE connectors SET oauth_refresh = ?, oauth_subject = ?,"
+    " oauth_connected_at = CURRENT_TIMESTAMP,"
+    " oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?";
+static const char SQL_GRANT_REFRESHED[] =
+    "UPDATE connectors SET oauth_refresh = COALESCE(?, oauth_refresh),"
+    " oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?";
+static const char SQL_STATE_PURGE[] =
+    "DELETE FROM oauth_states WHERE expires_at < CURRENT_TIMESTAMP";
+static const char SQL_STATE_PUT[] =
+    "INSERT INTO oauth_states (state_hash, connector_id, user_id, verifier, expires_at)"
+    " VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP + INTERVAL ? SECOND)";
+static const char SQL_STATE_GET[] =
+    "SELECT user_id, verifier, expires_at >= CURRENT_TIMESTAMP AS live FROM oauth_states"
+    " WHERE state_hash = ? AND connector_id = ? FOR UPDATE";
+static const char SQL_STATE_DEL[] = "DELETE FROM oauth_states WHERE state_hash = ?";
 static const char SQL_VARS_ALL[] =
     "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE";
 static const char SQL_VAR_SET[] =
@@ -84,12 +108,17 @@ auth_save_tx(struct db *db, void *arg)
 	const struct auth_save *s = arg;
 	const struct db_auth_fields *f = s->f;
 	long long id = s->id;
-	int rc = db_exec(
-	    db, SQL_AUTH_SET, "sisssssssssssssiii", f->auth_type, (long long)f->verify_ssl,
-	    f->username, f->password, f->token, f->token_url, f->client_id, f->client_secret,
-	    f->scope, f->client_auth, f->api_key_name ? f->api_key_name : "", f->api_key,
-	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",
-	    f->token_origin ? f->token_origin : "", s->user_id, id, s->version);
+	long long keep = f->keep_grant ? 1 : 0;
+	int rc = db_exec(db, SQL_AUTH_SET, "sisssssssssssssssssssiiiiiii", f->auth_type,
+			 (long long)f->verify_ssl, f->username, f->password, f->token, f->token_url,
+			 f->client_id, f->client_secret, f->scope, f->client_auth,
+			 f->api_key_name ? f->api_key_name : "", f->api_key,
+			 f->api_key_in ? f->api_key_in : "header",
+			 f->allowed_origins ? f->allowed_origins : "",
+			 f->token_origin ? f->token_origin : "", f->aws_region ? f->aws_region : "",
+			 f->aws_service ? f->aws_service : "", f->client_cert, f->client_key,
+			 f->auth_url ? f->auth_url : "", f->token_params ? f->token_params : "",
+			 keep, keep, keep, keep, s->user_id, id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
 	if (rc == DB_OK && f->vars_given) {
@@ -132,10 +161,68 @@ db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows
 }
 
 int
-db_connector_secrets_reseal(struct db *db, long long id, const char *password, const char *token,
-			    const char *client_secret, const char *api_key)
+db_connector_secrets_reseal(struct db *db, long long id,
+			    const char *const vals[DB_CONNECTOR_SEALED_COLUMNS])
 {
-	return db_exec(db, SQL_CONN_SET, "ssssi", password, token, client_secret, api_key, id);
+	return db_exec(db, SQL_CONN_SET, "ssssssi", vals[0], vals[1], vals[2], vals[3], vals[4],
+		       vals[5], id);
+}
+
+/* Ends a transaction of one of the small writes below: commit when rc is DB_OK. */
+static int
+auth_finish(struct db *db, int rc)
+{
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+int
+db_connector_oauth_grant(struct db *db, long long id, const char *sealed_refresh,
+			 const char *subject, long long expires_in)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_exec(db, SQL_GRANT_SET, "ssiii", sealed_refresh, subject ? subject : "", expires_in,
+		     expires_in, id);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = auth_missed(db, id) == STORE_ESTALE ? DB_OK : DB_ENOTFOUND;
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+	return auth_finish(db, rc);
+}
+
+int
+db_connector_oauth_refreshed(struct db *db, long long id, const char *sealed_refresh,
+			     long long expires_in)
+{
+	return db_exec(db, SQL_GRANT_REFRESHED, "siii", sealed_refresh, expires_in, expires_in, id);
+}
+
+int
+db_oauth_state_put(struct db *db, const char *state_hash, long long connector_id, long long user_id,
+		   const char *sealed_verifier, long long ttl_s)
+{
+	int rc = db_exec(db, SQL_STATE_PURGE, "");
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_STATE_PUT, "siisi", state_hash, connector_id, user_id,
+			     sealed_verifier, ttl_s);
+	return rc;
+}
+
+int
+db_oauth_state_take(struct db *db, struct arena *a, const char *state_hash, long long connector_id,
+		    struct db_rows *out)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_query_row(db, a, out, SQL_STATE_GET, "si", state_hash, connector_id);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_STATE_DEL, "s", state_hash);
+	return auth_finish(db, rc);
 }
 
 int

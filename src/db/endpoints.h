@@ -26,7 +26,14 @@ struct db_auth_fields {
 	const char *api_key_in;	     /* header or query */
 	const char *allowed_origins; /* origins the credentials may go to, space-separated */
 	const char *token_origin;    /* the origin client_secret and password may go to */
-	int vars_given;		     /* replace the sealed variables by these: */
+	const char *aws_region;	     /* AWS SigV4 */
+	const char *aws_service;
+	const char *client_cert;  /* mutual TLS: PEM certificate */
+	const char *client_key;	  /* sealed */
+	const char *auth_url;	  /* Authorization Code: the provider's authorization endpoint */
+	const char *token_params; /* extra token-request fields, "name=value" lines */
+	int keep_grant;		  /* keep the connected Authorization Code grant (else dropped) */
+	int vars_given;		  /* replace the sealed variables by these: */
 	const char *const *var_names;
 	const char *const *var_values; /* sealed */
 	size_t nvars;
@@ -37,7 +44,9 @@ int db_connector_load(struct db *db, struct arena *a, long long id, struct db_ro
 		      struct db_rows *auth, struct db_rows *categories);
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
  * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
- * api_key_in, allowed_origins, token_origin (secrets sealed) and variables (the names of the
+ * api_key_in, allowed_origins, token_origin, aws_region, aws_service, client_cert, client_key,
+ * auth_url, token_params, oauth_refresh, oauth_subject, oauth_connected_at, oauth_expires_at
+ * (secrets sealed) and variables (the names of the
  * sealed variables, space-separated, by name; NULL when none);
  * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
@@ -56,12 +65,35 @@ int db_connector_touch(struct db *db, long long id, long long user_id);
 
 /* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
 
-/* Every connector holding a secret: id, auth_password, auth_token, client_secret, api_key
- * (sealed, NULL when none), in that column order. */
+/* Every connector holding a secret: id, auth_password, auth_token, client_secret, api_key,
+ * client_key, oauth_refresh (sealed, NULL when none), in that column order. */
+#define DB_CONNECTOR_SEALED_COLUMNS 6
 int db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
-/* Replaces the four sealed columns of connector id (NULL stores none). */
-int db_connector_secrets_reseal(struct db *db, long long id, const char *password,
-				const char *token, const char *client_secret, const char *api_key);
+/* Replaces the sealed columns of connector id, vals in the column order above (NULL stores
+ * none). */
+int db_connector_secrets_reseal(struct db *db, long long id,
+				const char *const vals[DB_CONNECTOR_SEALED_COLUMNS]);
+
+/* ---- OAuth 2.0 Authorization Code: the connected grant and pending "Connect"s ---- */
+
+/* Stores the grant of a finished Connect: the sealed refresh token (NULL: none given), who
+ * connected (subject) and in how many seconds its access token expires (0: unknown); drops
+ * the cached token. The connector's version stays (an open form is not made stale).
+ * DB_ENOTFOUND when the connector is gone. */
+int db_connector_oauth_grant(struct db *db, long long id, const char *sealed_refresh,
+			     const char *subject, long long expires_in);
+/* A refresh that answered: the new sealed refresh token (NULL keeps the stored one) and
+ * the new expiry. */
+int db_connector_oauth_refreshed(struct db *db, long long id, const char *sealed_refresh,
+				 long long expires_in);
+/* Records a started Connect, valid for ttl_s seconds (expired ones are deleted first). */
+int db_oauth_state_put(struct db *db, const char *state_hash, long long connector_id,
+		       long long user_id, const char *sealed_verifier, long long ttl_s);
+/* Takes (reads and deletes, one transaction) the pending Connect of state_hash for the
+ * connector: columns user_id, verifier (sealed), live (1 when not expired). DB_ENOTFOUND
+ * when there is none (unknown, used already, or another connector's). */
+int db_oauth_state_take(struct db *db, struct arena *a, const char *state_hash,
+			long long connector_id, struct db_rows *out);
 /* Every sealed variable: connector_id, name, value, in that column order. */
 int db_connector_variables_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
 /* Replaces the sealed value of connector id's variable name. */

@@ -95,22 +95,189 @@ echo_cut(struct arena *a, const char *s)
 
 /* ---- the token request ---- */
 
-/* The form body for grant; client id/secret go in it unless client_basic. */
+/* ---- extra token-request fields ---- */
+
+int
+outbound_token_param_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+	    "grant_type",    "client_id",    "client_secret", "code",	  "code_verifier",
+	    "refresh_token", "redirect_uri", "username",      "password",
+	};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (name && !strcmp(name, reserved[i]))
+			return 1;
+	return 0;
+}
+
+/* s[0..n) without leading and trailing blanks (space, tab, CR), in a. */
 static const char *
-token_body(struct arena *a, const struct connector_auth *ca, const char *grant,
-	   const char *refresh_token)
+trimmed(struct arena *a, const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t' || *s == '\r')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+/* Calls fn for each "name=value" line of text (name and value trimmed; value NULL when the
+ * line has no '='; blank lines skipped); stops at the first nonzero answer and returns it. */
+static int
+params_each(struct arena *a, const char *text, int (*fn)(void *, const char *, const char *),
+	    void *arg)
+{
+	const char *p = text ? text : "";
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		const char *line = p, *eq = memchr(p, '=', n);
+		p += n + (p[n] == '\n');
+		const char *all = trimmed(a, line, n);
+		if (!all)
+			return -1;
+		if (!*all)
+			continue;
+		const char *name = trimmed(a, line, eq ? (size_t)(eq - line) : n);
+		const char *value = eq ? trimmed(a, eq + 1, n - (size_t)(eq - line) - 1) : NULL;
+		if (!name || (eq && !value))
+			return -1;
+		int rc = fn(arg, name, value);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct params_check {
+	struct arena *a;
+	const char *msg;
+};
+
+static int
+param_check(void *arg, const char *name, const char *value)
+{
+	struct params_check *c = arg;
+	if (!value) {
+		c->msg =
+		    arena_printf(c->a, "\"%s\" has no \"=\": write one name=value a line.", name);
+		return 1;
+	}
+	if (!*name) {
+		c->msg = "A line has no field name before \"=\".";
+		return 1;
+	}
+	for (const char *q = name; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (*q >= '0' && *q <= '9') || *q == '_' || *q == '-' || *q == '.' ||
+		      *q == ':' || *q == '[' || *q == ']')) {
+			c->msg = arena_printf(c->a, "\"%s\" is not a valid field name.", name);
+			return 1;
+		}
+	if (outbound_token_param_reserved(name)) {
+		c->msg = arena_printf(c->a,
+				      "\"%s\" is set by the grant itself; it cannot be "
+				      "added.",
+				      name);
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+outbound_token_params_check(struct arena *a, const char *text)
+{
+	struct params_check c = {a, NULL};
+	if (text && strlen(text) > 4096)
+		return "The extra token fields are too long (4096 characters at most).";
+	if (params_each(a, text, param_check, &c) < 0)
+		return "Out of memory.";
+	return c.msg;
+}
+
+static int
+param_add(void *arg, const char *name, const char *value)
+{
+	struct buf *b = arg;
+	if (!name || !value || !*name || outbound_token_param_reserved(name))
+		return 0;
+	if (b->len)
+		buf_putc(b, '&');
+	form_encode(b, name);
+	buf_putc(b, '=');
+	form_encode(b, value);
+	return 0;
+}
+
+/* ---- PKCE and the authorization URL ---- */
+
+int
+outbound_pkce_new(struct arena *a, const char **verifier, const char **challenge)
+{
+	char *v = NULL, *c = NULL;
+	*verifier = *challenge = NULL;
+	if (crypt_token_b64url(a, 32, &v) != CRYPT_OK ||
+	    crypt_sha256_b64url(a, v, strlen(v), &c) != CRYPT_OK)
+		return -1;
+	*verifier = v;
+	*challenge = c;
+	return 0;
+}
+
+const char *
+outbound_authorize_url(struct arena *a, const struct connector_auth *ca, const char *redirect_uri,
+		       const char *state, const char *challenge)
+{
+	const char *url = ca->auth_url;
+	if (!url || !outbound_origin(a, url))
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	size_t len = strcspn(url, "#");
+	buf_append(&b, url, len);
+	buf_putc(&b, memchr(url, '?', len) ? '&' : '?');
+	struct buf q;
+	buf_init(&q);
+	form_field(&q, "response_type", "code");
+	form_field(&q, "client_id", ca->client_id);
+	form_field(&q, "redirect_uri", redirect_uri);
+	form_field(&q, "scope", ca->scope);
+	form_field(&q, "state", state);
+	form_field(&q, "code_challenge", challenge);
+	form_field(&q, "code_challenge_method", "S256");
+	buf_append(&b, q.data ? q.data : "", q.len);
+	const char *out = b.failed || q.failed ? NULL : arena_strndup(a, b.data, b.len);
+	buf_free(&q);
+	buf_free(&b);
+	return out;
+}
+
+/* The form body for a grant; client id/secret go in it unless client_basic (with no client
+ * secret the client id still goes in it: a public client, RFC 6749 3.2.1). */
+static const char *
+token_body(struct arena *a, const struct connector_auth *ca, const struct token_grant *g)
 {
 	struct buf b;
+	const char *grant = g->grant;
 	buf_init(&b);
 	form_field(&b, "grant_type", grant);
 	if (strcmp(grant, "password") == 0) {
 		form_field(&b, "username", ca->username);
 		form_field(&b, "password", ca->password);
 	} else if (strcmp(grant, "refresh_token") == 0) {
-		form_field(&b, "refresh_token", refresh_token);
+		form_field(&b, "refresh_token", g->refresh_token);
+	} else if (strcmp(grant, "authorization_code") == 0) {
+		form_field(&b, "code", g->code);
+		form_field(&b, "redirect_uri", g->redirect_uri);
+		form_field(&b, "code_verifier", g->code_verifier);
 	}
-	if (strcmp(grant, "refresh_token") != 0)
+	if (strcmp(grant, "refresh_token") != 0 && strcmp(grant, "authorization_code") != 0)
 		form_field(&b, "scope", ca->scope);
+	if (strcmp(grant, "refresh_token") != 0 && ca->token_params && *ca->token_params)
+		params_each(a, ca->token_params, param_add, &b);
+	if (ca->client_basic && (!ca->client_secret || !*ca->client_secret))
+		form_field(&b, "client_id", ca->client_id);
 	if (!ca->client_basic) {
 		form_field(&b, "client_id", ca->client_id);
 		form_field(&b, "client_secret", ca->client_secret);
@@ -150,6 +317,7 @@ token_parse_ok(struct arena *a, const struct outbound_response *r, struct token_
 		tr->token_type = json_str(a, o, "token_type");
 		tr->refresh_token = json_str(a, o, "refresh_token");
 		tr->scope = json_str(a, o, "scope");
+		tr->id_token = json_str(a, o, "id_token");
 		tr->expires_in = json_expires_in(o);
 	}
 	json_object_put(o);
@@ -189,6 +357,16 @@ outbound_token_request(void *curl, const struct outbound_config *oc, struct aren
 		       const struct connector_auth *ca, const char *grant,
 		       const char *refresh_token, struct token_result *tr)
 {
+	struct token_grant g = {.grant = grant ? grant : "password",
+				.refresh_token = refresh_token};
+	return outbound_token_request_grant(curl, oc, a, ca, &g, tr);
+}
+
+int
+outbound_token_request_grant(void *curl, const struct outbound_config *oc, struct arena *a,
+			     const struct connector_auth *ca, const struct token_grant *g,
+			     struct token_result *tr)
+{
 	struct outbound_header h[4] = {
 	    {"Content-Type", "application/x-www-form-urlencoded", 0},
 	    {"Accept", "application/json", 0},
@@ -205,8 +383,9 @@ outbound_token_request(void *curl, const struct outbound_config *oc, struct aren
 		tr->message = "No token URL is set for this connector.";
 		return tr->err = OUT_EURL;
 	}
-	req.body = token_body(a, ca, grant ? grant : "password", refresh_token);
-	if (ca->client_basic && ca->client_id && *ca->client_id)
+	req.body = token_body(a, ca, g);
+	if (ca->client_basic && ca->client_id && *ca->client_id && ca->client_secret &&
+	    *ca->client_secret)
 		h[req.nheaders++] =
 		    (struct outbound_header){"Authorization", client_basic_value(a, ca), 1};
 	if (!req.body || !h[req.nheaders - 1].value) {

@@ -98,6 +98,20 @@ struct outbound_header {
 	int secret; /* masked when shown (Authorization etc.) */
 };
 
+/* Credentials libcurl applies itself (they are not headers): HTTP Digest (RFC 7616, user
+ * and password answered to the challenge), AWS Signature Version 4 (CURLOPT_AWS_SIGV4 over
+ * user = access key, password = secret key) and a TLS client certificate with its private
+ * key (PEM, handed to curl as memory blobs: never written to disk). Like secret headers they
+ * go only to cred_origins; a redirect elsewhere drops them. */
+struct outbound_cred {
+	int digest;	       /* 1: CURLAUTH_DIGEST with user and pass */
+	const char *aws_sigv4; /* "aws:amz:REGION:SERVICE", signed with user and pass */
+	const char *user;
+	const char *pass;
+	const char *cert_pem; /* client certificate chain (PEM) */
+	const char *key_pem;  /* its private key (PEM) */
+};
+
 struct outbound_request {
 	const char *method; /* GET POST PUT PATCH DELETE */
 	const char *url;
@@ -116,6 +130,7 @@ struct outbound_request {
 	 * a redirect from https to http while credentials are still attached. */
 	const char *cred_origins;
 	int body_secret;
+	const struct outbound_cred *cred; /* NULL: none */
 };
 
 /* Durations of each phase in ms (not cumulative): DNS lookup, TCP connect, TLS handshake
@@ -280,6 +295,40 @@ struct connector_auth {
 	const char *api_key;
 	int api_key_query;	  /* api_key_in = query (else a header) */
 	const char *token_origin; /* the origin client_secret and password may be posted to */
+	const char *aws_region;	  /* AWS SigV4: region and service (access key: username,
+				   * secret key: password) */
+	const char *aws_service;
+	const char *client_cert; /* mutual TLS: certificate (PEM) and its private key */
+	const char *client_key;
+	const char *auth_url;	   /* Authorization Code: the provider's authorization endpoint */
+	const char *token_params;  /* extra token-request fields, one "name=value" a line */
+	const char *refresh_token; /* Authorization Code: the refresh token of the grant */
+};
+
+/* The fields a token request may not have added by token_params (the grant's own). */
+int outbound_token_param_reserved(const char *name);
+/* Checks token_params text ("name=value" lines; blank lines skipped): NULL when good, else a
+ * plain message naming the line. */
+const char *outbound_token_params_check(struct arena *a, const char *text);
+
+/* PKCE (RFC 7636): a fresh code verifier (43 base64url chars of 32 random bytes) and its S256
+ * challenge. 0, or -1 when randomness or memory failed. */
+int outbound_pkce_new(struct arena *a, const char **verifier, const char **challenge);
+/* The provider's authorization URL for the browser: auth_url with response_type=code,
+ * client_id, redirect_uri, scope, state, code_challenge and code_challenge_method=S256 added
+ * to its query. NULL when auth_url is not an http(s) URL. */
+const char *outbound_authorize_url(struct arena *a, const struct connector_auth *ca,
+				   const char *redirect_uri, const char *state,
+				   const char *challenge);
+
+/* One grant of a token request. */
+struct token_grant {
+	const char *grant;	   /* "password", "client_credentials", "refresh_token",
+				    * "authorization_code" */
+	const char *refresh_token; /* refresh_token */
+	const char *code;	   /* authorization_code: */
+	const char *redirect_uri;
+	const char *code_verifier;
 };
 
 struct token_result {
@@ -291,6 +340,7 @@ struct token_result {
 	const char *refresh_token;
 	long expires_in; /* s, 0 unknown */
 	const char *scope;
+	const char *id_token; /* OpenID Connect: who signed in (never shown as it is) */
 };
 
 /* POSTs a grant to token_url (form-encoded) and parses the JSON answer
@@ -298,6 +348,10 @@ struct token_result {
 int outbound_token_request(void *curl, const struct outbound_config *oc, struct arena *a,
 			   const struct connector_auth *ca, const char *grant,
 			   const char *refresh_token, struct token_result *tr);
+/* The same for any grant; token_params are added to every grant but refresh_token. */
+int outbound_token_request_grant(void *curl, const struct outbound_config *oc, struct arena *a,
+				 const struct connector_auth *ca, const struct token_grant *g,
+				 struct token_result *tr);
 /* "Basic base64(user:pass)" in the arena (RFC 7617); NULL on allocation failure. */
 const char *outbound_basic_value(struct arena *a, const char *user, const char *pass);
 

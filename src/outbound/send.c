@@ -353,6 +353,12 @@ build_headers(struct arena *a, const struct outbound_request *req, struct curl_s
 			goto bad;
 		l = t;
 	}
+	/* "Expect:" (none) keeps curl from waiting for 100-continue; curl 7.x's SigV4 would
+	 * sign that empty header although it is never sent, so a signed request goes without. */
+	if (req->cred && req->cred->aws_sigv4) {
+		*out = l;
+		return 0;
+	}
 	if (!(t = curl_slist_append(l, "Expect:")))
 		goto bad;
 	*out = t;
@@ -389,6 +395,82 @@ set_method(CURL *h, const struct outbound_request *req)
 	}
 }
 
+/* Digest, AWS SigV4 and the client certificate: curl copies the blobs (CURL_BLOB_COPY),
+ * and the handle is reset after the transfer, so nothing outlives the request in memory
+ * that is not wiped with it; the key never touches a file. */
+static void
+set_cred(CURL *h, const struct outbound_cred *cr)
+{
+	if (!cr)
+		return;
+	if (cr->digest || cr->aws_sigv4) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, cr->user ? cr->user : "");
+		curl_easy_setopt(h, CURLOPT_PASSWORD, cr->pass ? cr->pass : "");
+	}
+	if (cr->digest)
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+	else if (cr->aws_sigv4)
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, cr->aws_sigv4);
+	if (cr->cert_pem && *cr->cert_pem) {
+		struct curl_blob cert = {(void *)cr->cert_pem, strlen(cr->cert_pem),
+					 CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+	}
+	if (cr->key_pem && *cr->key_pem) {
+		struct curl_blob key = {(void *)cr->key_pem, strlen(cr->key_pem), CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+	}
+}
+
+static int
+pair_cmp(const void *x, const void *y)
+{
+	const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+	size_t na = strcspn(a, "="), nb = strcspn(b, "=");
+	int c = memcmp(a, b, na < nb ? na : nb);
+	if (c == 0 && na != nb)
+		return na < nb ? -1 : 1;
+	return c != 0 ? c : strcmp(a, b);
+}
+
+/* url with its query parameters in SigV4's canonical order (by name, then value, byte-wise):
+ * libcurl before 8.x signs the query as it stands, which the service (which sorts) then
+ * finds wrong. The parameters themselves are sent unchanged. */
+static const char *
+sigv4_url(struct arena *a, const char *url)
+{
+	const char *q = strchr(url, '?');
+	size_t end = strcspn(url, "#"), n = 1;
+	if (!q || (size_t)(q - url) > end)
+		return url;
+	char *query = arena_strndup(a, q + 1, end - (size_t)(q - url) - 1);
+	if (!query)
+		return url;
+	for (const char *p = query; *p; p++)
+		n += *p == '&';
+	char **pairs = arena_alloc(a, n * sizeof(*pairs));
+	if (!pairs)
+		return url;
+	size_t k = 0;
+	for (char *p = query, *save = NULL, *tok; (tok = strtok_r(p, "&", &save)); p = NULL)
+		pairs[k++] = tok;
+	qsort(pairs, k, sizeof(*pairs), pair_cmp);
+	struct buf b;
+	buf_init(&b);
+	buf_append(&b, url, (size_t)(q - url) + 1);
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			buf_putc(&b, '&');
+		buf_puts(&b, pairs[i]);
+	}
+	buf_puts(&b, url + end);
+	const char *out = b.failed ? url : arena_strndup(a, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return out ? out : url;
+}
+
 /* All options for one request on a freshly reset handle. */
 static void
 set_options(CURL *h, const struct outbound_config *oc, const struct outbound_request *req,
@@ -396,7 +478,8 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 {
 	long timeout = req_timeout(oc, req);
 	long connect = oc->connect_timeout > 0 ? oc->connect_timeout : 5;
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_URL,
+			 req->cred && req->cred->aws_sigv4 ? sigv4_url(c->a, req->url) : req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -419,6 +502,7 @@ set_options(CURL *h, const struct outbound_config *oc, const struct outbound_req
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "dcgate");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	set_method(h, req);
+	set_cred(h, req->cred);
 }
 
 /* ---- results ---- */
@@ -590,6 +674,8 @@ location_of(const struct outbound_response *r)
 static int
 has_secret_header(const struct outbound_request *req)
 {
+	if (req->cred)
+		return 1;
 	for (size_t i = 0; i < req->nheaders; i++)
 		if (req->headers[i].secret)
 			return 1;
@@ -665,6 +751,7 @@ next_hop(struct arena *a, const struct outbound_request *first, struct outbound_
 			return -1;
 		}
 		drop_headers(a, cur, 1, 0);
+		cur->cred = NULL;
 	}
 	if (!strncmp(cur->url, "https:", 6) && !strncmp(to, "http:", 5) &&
 	    (has_secret_header(cur) || (cur->body && cur->body_secret))) {
@@ -813,6 +900,28 @@ put_masked(struct buf *b, const struct outbound_header *h)
 	buf_free(&tmp);
 }
 
+/* --digest / --aws-sigv4 with -u 'user:****', --cert and --key with the secret masked. */
+static void
+put_cred(struct buf *b, const struct outbound_cred *cr)
+{
+	if (cr->digest || cr->aws_sigv4) {
+		if (cr->digest) {
+			buf_puts(b, " \\\n  --digest");
+		} else {
+			buf_puts(b, " \\\n  --aws-sigv4 ");
+			shell_quote(b, cr->aws_sigv4, strlen(cr->aws_sigv4));
+		}
+		struct buf tmp;
+		buf_init(&tmp);
+		buf_printf(&tmp, "%s:****", cr->user ? cr->user : "");
+		buf_puts(b, " -u ");
+		shell_quote(b, tmp.data ? tmp.data : "", tmp.len);
+		buf_free(&tmp);
+	}
+	if (cr->cert_pem && *cr->cert_pem)
+		buf_puts(b, " \\\n  --cert 'client-cert.pem' --key '****'");
+}
+
 char *
 outbound_as_curl(struct arena *a, const struct outbound_request *req)
 {
@@ -825,6 +934,8 @@ outbound_as_curl(struct arena *a, const struct outbound_request *req)
 	buf_puts(&b, req->method ? req->method : "GET");
 	buf_putc(&b, ' ');
 	shell_quote(&b, req->url ? req->url : "", req->url ? strlen(req->url) : 0);
+	if (req->cred)
+		put_cred(&b, req->cred);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct outbound_header *h = &req->headers[i];
 		buf_puts(&b, " \\\n  -H ");

@@ -37,6 +37,12 @@ static const struct api_field AUTH_FIELDS[] = {
     {"api_key_name", "api_key_name", API_TEXT},
     {"api_key", "api_key", API_SECRET},
     {"api_key_in", "api_key_in", API_TEXT},
+    {"aws_region", "aws_region", API_TEXT},
+    {"aws_service", "aws_service", API_TEXT},
+    {"client_cert", "client_cert", API_TEXT},
+    {"client_key", "client_key", API_SECRET},
+    {"auth_url", "auth_url", API_TEXT},
+    {"token_params", "token_params", API_TEXT},
     {"secrets", "secret", API_SECRET_MAP},
     {"allowed_origins", "allowed_origins", API_WORDS},
     {"version", "version", API_TEXT},
@@ -55,6 +61,11 @@ static const struct {
     {"client_auth", "client_auth"},
     {"api_key_name", "api_key_name"},
     {"api_key_in", "api_key_in"},
+    {"aws_region", "aws_region"},
+    {"aws_service", "aws_service"},
+    {"client_cert", "client_cert"},
+    {"auth_url", "auth_url"},
+    {"token_params", "token_params"},
 };
 
 static const struct api_field CATEGORY_FIELDS[] = {
@@ -116,10 +127,9 @@ static void
 auth_members(struct json_object *o, const struct db_rows *a)
 {
 	static const char *const secrets[][2] = {
-	    {"password_set", "auth_password"},
-	    {"token_set", "auth_token"},
-	    {"client_secret_set", "client_secret"},
-	    {"api_key_set", "api_key"},
+	    {"password_set", "auth_password"},	    {"token_set", "auth_token"},
+	    {"client_secret_set", "client_secret"}, {"api_key_set", "api_key"},
+	    {"client_key_set", "client_key"},
 	};
 	jset_str(o, "auth_type", db_get(a, 0, "auth_type"));
 	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
@@ -130,6 +140,19 @@ auth_members(struct json_object *o, const struct db_rows *a)
 	jset_str(o, "client_auth", db_get_str(a, 0, "client_auth"));
 	jset_str(o, "api_key_name", db_get_str(a, 0, "api_key_name"));
 	jset_str(o, "api_key_in", db_get_str(a, 0, "api_key_in"));
+	jset_str(o, "aws_region", db_get_str(a, 0, "aws_region"));
+	jset_str(o, "aws_service", db_get_str(a, 0, "aws_service"));
+	jset_str(o, "client_cert", db_get_str(a, 0, "client_cert"));
+	jset_str(o, "auth_url", db_get_str(a, 0, "auth_url"));
+	jset_str(o, "token_params", db_get_str(a, 0, "token_params"));
+	{
+		const char *g = db_get(a, 0, "oauth_refresh");
+		struct json_object *oa = json_object_new_object();
+		jset_bool(oa, "connected", g && *g);
+		jset_str(oa, "subject", db_get_str(a, 0, "oauth_subject"));
+		jset_str(oa, "expires_at", db_get(a, 0, "oauth_expires_at"));
+		jset(o, "oauth_connection", oa);
+	}
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
 		const char *v = db_get(a, 0, secrets[i][1]);
 		jset_bool(o, secrets[i][0], v && *v);

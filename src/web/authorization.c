@@ -13,7 +13,10 @@
 #define AUTH_VARS_MAX	50 /* sealed variables per connector */
 #define AUTH_VAR_ROWS	2  /* empty rows the form offers for new ones */
 #define M(t)		(1u << (t))
-#define M_OAUTH		(M(AUTH_OAUTH2_PASSWORD) | M(AUTH_OAUTH2_CLIENT_CREDENTIALS))
+#define M_CODE		M(AUTH_OAUTH2_AUTHORIZATION_CODE)
+#define M_OAUTH		(M(AUTH_OAUTH2_PASSWORD) | M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE)
+#define M_USERPASS	(M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD) | M(AUTH_DIGEST) | M(AUTH_AWS_SIGV4))
+#define AUTH_PEM_MAX	16384 /* a certificate chain or a private key */
 
 static const char MSG_SAVED[] = "The Data Connector was saved";
 static const char MSG_STALE[] = "This Data Connector was changed by someone else. Your changes "
@@ -29,14 +32,21 @@ struct auth_text {
 	size_t max;
 	unsigned methods;
 	unsigned required;
+	int multiline; /* line breaks allowed (a PEM certificate, name=value lines) */
 };
 static const struct auth_text auth_texts[] = {
-    {"token_url", "token_url", "URL Token", 2048, M_OAUTH, M_OAUTH},
-    {"client_id", "client_id", "Client ID", 255, M_OAUTH, M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
-    {"username", "auth_username", "User", 255, M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD),
-     M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD)},
-    {"scope", "scope", "Scope", 1024, M(AUTH_OAUTH2_CLIENT_CREDENTIALS), 0},
-    {"api_key_name", "api_key_name", "Key name", 255, M(AUTH_API_KEY), M(AUTH_API_KEY)},
+    {"token_url", "token_url", "URL Token", 2048, M_OAUTH, M_OAUTH, 0},
+    {"client_id", "client_id", "Client ID", 255, M_OAUTH,
+     M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE, 0},
+    {"username", "auth_username", "User", 255, M_USERPASS, M_USERPASS, 0},
+    {"scope", "scope", "Scope", 1024, M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE, 0, 0},
+    {"api_key_name", "api_key_name", "Key name", 255, M(AUTH_API_KEY), M(AUTH_API_KEY), 0},
+    {"auth_url", "auth_url", "Authorization URL", 2048, M_CODE, M_CODE, 0},
+    {"token_params", "token_params", "Extra token fields", 4096, M_OAUTH, 0, 1},
+    {"aws_region", "aws_region", "Region", 64, M(AUTH_AWS_SIGV4), M(AUTH_AWS_SIGV4), 0},
+    {"aws_service", "aws_service", "Service", 64, M(AUTH_AWS_SIGV4), M(AUTH_AWS_SIGV4), 0},
+    {"client_cert", "client_cert", "Certificate", AUTH_PEM_MAX, M(AUTH_CLIENT_CERT),
+     M(AUTH_CLIENT_CERT), 1},
 };
 #define AUTH_TEXTS (sizeof(auth_texts) / sizeof(auth_texts[0]))
 
@@ -48,14 +58,19 @@ struct auth_secret {
 	const char *label;
 	unsigned methods;
 	unsigned required;
+	int multiline; /* a PEM private key */
 };
+/* The order matters: auth_read_origins names password (0) and client secret (2). */
 static const struct auth_secret auth_secrets[] = {
-    {CONNECTOR_SECRET_PASSWORD, "password", "auth_password", "Password",
-     M(AUTH_BASIC) | M(AUTH_OAUTH2_PASSWORD), M(AUTH_OAUTH2_PASSWORD)},
-    {CONNECTOR_SECRET_TOKEN, "token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER)},
+    {CONNECTOR_SECRET_PASSWORD, "password", "auth_password", "Password", M_USERPASS,
+     M(AUTH_OAUTH2_PASSWORD) | M(AUTH_AWS_SIGV4), 0},
+    {CONNECTOR_SECRET_TOKEN, "token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER), 0},
     {CONNECTOR_SECRET_CLIENT_SECRET, "client_secret", "client_secret", "Client Secret", M_OAUTH,
-     M(AUTH_OAUTH2_CLIENT_CREDENTIALS)},
-    {CONNECTOR_SECRET_API_KEY, "api_key", "api_key", "API Key", M(AUTH_API_KEY), M(AUTH_API_KEY)},
+     M(AUTH_OAUTH2_CLIENT_CREDENTIALS), 0},
+    {CONNECTOR_SECRET_API_KEY, "api_key", "api_key", "API Key", M(AUTH_API_KEY), M(AUTH_API_KEY),
+     0},
+    {CONNECTOR_SECRET_CLIENT_KEY, "client_key", "client_key", "Private key", M(AUTH_CLIENT_CERT),
+     M(AUTH_CLIENT_CERT), 1},
 };
 #define AUTH_SECRETS (sizeof(auth_secrets) / sizeof(auth_secrets[0]))
 
@@ -81,6 +96,7 @@ struct auth_input {
 	int vars_changed; /* names or values differ from the stored ones */
 	const char *allowed_origins;
 	const char *token_origin;
+	int keep_grant; /* the connected Authorization Code grant stays */
 };
 
 static const char *
@@ -187,6 +203,7 @@ auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 	jset(d, "variables", auth_variable_rows(c, f, row));
 	jset_str(d, "stored_origins", db_get_str(row, 0, "allowed_origins"));
 	jset_str(d, "token_origin", db_get_str(row, 0, "token_origin"));
+	jset(d, "oauth", authorization_oauth_json(c, row));
 	form_put(f, d);
 	return web_render(c, status, "authorization", d);
 }
@@ -204,6 +221,47 @@ auth_values_from_row(struct form *f, const struct db_rows *row)
 	jset_bool(f->values, "api_key_query", !strcmp(db_get_str(row, 0, "api_key_in"), "query"));
 	jset_str(f->values, "allowed_origins", db_get_str(row, 0, "allowed_origins"));
 	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
+}
+
+struct json_object *
+authorization_oauth_json(struct ctx *c, const struct db_rows *row)
+{
+	struct json_object *o = json_object_new_object();
+	const char *type = db_get_str(row, 0, "auth_type");
+	const char *refresh = db_get(row, 0, "oauth_refresh");
+	int t = auth_type_from_name(type);
+	jset_bool(o, "oauth", auth_type_is_oauth(t));
+	jset_bool(o, "code", t == AUTH_OAUTH2_AUTHORIZATION_CODE);
+	jset_bool(o, "connected", refresh && *refresh);
+	jset_str(o, "subject", db_get_str(row, 0, "oauth_subject"));
+	jset_str(o, "connected_at", db_get(row, 0, "oauth_connected_at"));
+	jset_str(o, "expires_at", db_get(row, 0, "oauth_expires_at"));
+	jset_str(o, "connect_url", auth_path(c, "/authorization/connect"));
+	jset_str(o, "test_url", auth_path(c, "/authorization/test"));
+	const char *site = web_public_origin(c);
+	jset_str(
+	    o, "callback_hint",
+	    arena_printf(c->a, "%s%s", site ? site : "", auth_path(c, "/authorization/callback")));
+	return o;
+}
+
+int
+authorization_page_message(struct ctx *c, int status, const char *error, struct json_object *test)
+{
+	struct db_rows row;
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	if (rc != DB_OK) {
+		json_object_put(test);
+		return rc;
+	}
+	struct form f;
+	form_init(&f, c);
+	auth_values_from_row(&f, &row);
+	if (error)
+		form_error(&f, "form", error);
+	if (test)
+		jset(f.values, "auth_test", test);
+	return auth_page(c, status, &f, &row);
 }
 
 int
@@ -232,6 +290,52 @@ auth_url_ok(const char *s)
 	return 1;
 }
 
+/* 1 when s is an AWS region or service name: lower-case letters, digits, '-' and '_'. */
+static int
+auth_aws_name_ok(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* Text with line breaks but no other control bytes (tab kept); \r\n as typed. */
+static int
+auth_lines_ok(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The extra token fields (name=value lines) and the PEM certificate. */
+static void
+auth_check_multiline(struct form *f, const struct auth_text *t, const struct auth_input *in,
+		     const char *v)
+{
+	(void)in;
+	if (!auth_lines_ok(v)) {
+		form_error(
+		    f, t->field,
+		    arena_printf(f->c->a, "The %s may not contain control characters.", t->label));
+		return;
+	}
+	if (!strcmp(t->field, "token_params")) {
+		const char *msg = outbound_token_params_check(f->c->a, v);
+		if (msg)
+			form_error(f, t->field, msg);
+	} else if (*v && !strstr(v, "-----BEGIN CERTIFICATE-----")) {
+		form_error(f, t->field,
+			   "The Certificate must be in PEM form (-----BEGIN CERTIFICATE-----).");
+	} else if (!*v && (t->required & M(in->type))) {
+		form_error(f, t->field,
+			   arena_printf(f->c->a, "The %s field is required.", t->label));
+	}
+}
+
 /* Reads the text settings; those the method does not use are stored empty. */
 static void
 auth_read_texts(struct form *f, struct auth_input *in)
@@ -243,7 +347,9 @@ auth_read_texts(struct form *f, struct auth_input *in)
 		if (!(t->methods & M(in->type)))
 			continue;
 		in->text[i] = v;
-		if (!form_no_controls(v))
+		if (t->multiline)
+			auth_check_multiline(f, t, in, v);
+		else if (!form_no_controls(v))
 			form_error(f, t->field,
 				   arena_printf(f->c->a,
 						"The %s may not contain control characters.",
@@ -255,6 +361,16 @@ auth_read_texts(struct form *f, struct auth_input *in)
 			form_error(
 			    f, t->field,
 			    "The URL Token must be an absolute http:// or https:// address.");
+		else if (*v && !strcmp(t->field, "auth_url") && !auth_url_ok(v))
+			form_error(f, t->field,
+				   "The Authorization URL must be an absolute http:// or https:// "
+				   "address.");
+		else if (*v && !strncmp(t->field, "aws_", 4) && !auth_aws_name_ok(v))
+			form_error(f, t->field,
+				   arena_printf(f->c->a,
+						"The %s is a lower-case AWS name such as eu-west-1 "
+						"or execute-api.",
+						t->label));
 	}
 }
 
@@ -278,7 +394,16 @@ auth_seal(struct form *f, long long id, const struct auth_secret *s, const char 
 {
 	struct ctx *c = f->c;
 	char *sealed = NULL;
-	if (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed)) {
+	if (s->multiline && (strlen(typed) > AUTH_PEM_MAX || !auth_lines_ok(typed) ||
+			     !strstr(typed, "-----BEGIN ") || !strstr(typed, "PRIVATE KEY-----"))) {
+		form_error(f, s->field,
+			   arena_printf(c->a,
+					"The %s must be a PEM private key (-----BEGIN PRIVATE "
+					"KEY-----) of at most %d characters.",
+					s->label, AUTH_PEM_MAX));
+		return -1;
+	}
+	if (!s->multiline && (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed))) {
 		form_error(f, s->field,
 			   arena_printf(c->a,
 					"The %s must be at most %d characters without line breaks.",
@@ -426,6 +551,26 @@ auth_derived_origins(struct ctx *c, const struct auth_input *in)
 	return list ? list : "";
 }
 
+/* Whether the connected Authorization Code grant stays: only while the method, the
+ * authorization and token URLs' origins and the client ID stay what it was granted for
+ * (a refresh token goes only where it came from). */
+static void
+auth_read_grant(struct form *f, const struct db_rows *row, struct auth_input *in)
+{
+	struct arena *a = f->c->a;
+	const char *stored = db_get(row, 0, "oauth_refresh");
+	const char *o_new = outbound_origin(a, auth_text_of(in, "token_url"));
+	const char *o_old = db_get_str(row, 0, "token_origin");
+	const char *a_new = outbound_origin(a, auth_text_of(in, "auth_url"));
+	const char *a_old = outbound_origin(a, db_get_str(row, 0, "auth_url"));
+	in->keep_grant = stored && *stored && in->type == AUTH_OAUTH2_AUTHORIZATION_CODE &&
+			 !strcmp(db_get_str(row, 0, "auth_type"), "oauth2_authorization_code") &&
+			 o_new && !strcmp(o_new, o_old) && a_new && a_old &&
+			 !strcmp(a_new, a_old) &&
+			 !strcmp(auth_text_of(in, "client_id"), db_get_str(row, 0, "client_id")) &&
+			 !form_checkbox(f->c, "disconnect");
+}
+
 /* The allowed origins and the token origin. Both are what the stored secrets are bound to,
  * so they change only in a save that keeps no stored secret (each is entered again or
  * removed): else the secrets would follow them to the new place. */
@@ -440,6 +585,8 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 	int kept = in->vars_kept, typed_any = in->typed_secret;
 	for (size_t i = 0; i < AUTH_SECRETS; i++)
 		kept |= in->secret_kept[i];
+	auth_read_grant(f, row, in);
+	kept |= in->keep_grant;
 	in->allowed_origins = stored;
 	if (!typed && typed_any && !kept)
 		in->allowed_origins = auth_derived_origins(c, in);
@@ -471,7 +618,8 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 	if (!(M_OAUTH & M(in->type)))
 		return;
 	const char *origin = outbound_origin(c->a, in->text[0]);
-	int kept_oauth = in->secret_kept[0] || in->secret_kept[2]; /* password, client secret */
+	int kept_oauth = in->secret_kept[0] || in->secret_kept[2] || /* password, client secret */
+			 in->keep_grant;
 	in->token_origin = origin ? origin : "";
 	if (kept_oauth && origin && strcmp(origin, stored_token) != 0)
 		form_error(f, "token_url",
@@ -548,6 +696,8 @@ auth_changes(struct ctx *c, const struct db_rows *row, const struct auth_input *
 		    strcmp(in->allowed_origins, db_get_str(row, 0, "allowed_origins")) != 0);
 	audit_field(&af, "token_origin",
 		    strcmp(in->token_origin, db_get_str(row, 0, "token_origin")) != 0);
+	audit_field(&af, "oauth_grant",
+		    !in->keep_grant && *db_get_str(row, 0, "oauth_refresh") != '\0');
 	return audit_fields_text(&af);
 }
 
@@ -589,6 +739,13 @@ auth_fields_of(const struct auth_input *in, struct db_auth_fields *out)
 	out->api_key_in = in->api_key_in;
 	out->allowed_origins = in->allowed_origins;
 	out->token_origin = in->token_origin;
+	out->aws_region = auth_text_of(in, "aws_region");
+	out->aws_service = auth_text_of(in, "aws_service");
+	out->client_cert = auth_text_of(in, "client_cert");
+	out->client_key = auth_secret_of(in, "client_key");
+	out->auth_url = auth_text_of(in, "auth_url");
+	out->token_params = auth_text_of(in, "token_params");
+	out->keep_grant = in->keep_grant;
 	out->vars_given = in->vars_given;
 	out->var_names = in->var_names;
 	out->var_values = in->var_values;

@@ -90,7 +90,13 @@ static const char COMPONENTS[] =
     "   'count': {'type': 'integer'}, 'per_page': {'type': 'integer'},"
     "   'current_page': {'type': 'integer'}, 'total_pages': {'type': 'integer'}}},"
     " 'AuthType': {'type': 'string', 'enum': ['none', 'basic', 'bearer', 'oauth2_password',"
-    "   'oauth2_client_credentials', 'api_key']},"
+    "   'oauth2_client_credentials', 'api_key', 'digest', 'aws_sigv4', 'client_cert',"
+    "   'oauth2_authorization_code']},"
+    " 'AuthTest': {'type': 'object', 'required': ['ok'], 'description': 'What the token"
+    "   endpoint answered; never the token itself.', 'properties': {"
+    "   'ok': {'type': 'boolean'}, 'token_type': {'type': 'string'},"
+    "   'expires_in': {'type': 'integer'}, 'scope': {'type': 'string'},"
+    "   'message': {'type': 'string'}, 'code': {'type': 'string'}}},"
     " 'CategoryRef': {'type': 'object', 'required': ['id', 'name'], 'properties': {"
     "   'id': {'type': 'integer'}, 'name': {'type': 'string'}, 'status': {'type': 'string'}}},"
     " 'Connector': {'type': 'object', 'required': ['id', 'name', 'version', 'category_ids',"
@@ -113,6 +119,14 @@ static const char COMPONENTS[] =
     "   'The origins (scheme://host:port) the credentials may be sent to.'},"
     "   'token_origin': {'type': 'string', 'description': 'The origin the OAuth Client"
     "   Secret and Password may be sent to.'},"
+    "   'aws_region': {'type': 'string'}, 'aws_service': {'type': 'string'},"
+    "   'client_cert': {'type': 'string', 'description': 'PEM certificate (mutual TLS).'},"
+    "   'client_key_set': {'type': 'boolean'}, 'auth_url': {'type': 'string'},"
+    "   'token_params': {'type': 'string', 'description': 'Extra token-request fields, one"
+    "   name=value a line.'},"
+    "   'oauth_connection': {'type': 'object', 'properties': {'connected': {'type':"
+    "   'boolean'}, 'subject': {'type': 'string'}, 'expires_at': {'type': ['string',"
+    "   'null']}}, 'description': 'Authorization Code: the grant made by Connect.'},"
     "   'created_at': {'type': 'string', 'format': 'date-time'},"
     "   'updated_at': {'type': 'string', 'format': 'date-time'},"
     "   'created_by': {'type': ['string', 'null']}, 'updated_by': {'type': ['string', 'null']},"
@@ -150,6 +164,15 @@ static const char COMPONENTS[] =
     "   'client_auth': {'type': 'string', 'enum': ['body', 'basic']},"
     "   'api_key_name': {'type': 'string'}, 'api_key': {'type': ['string', 'null']},"
     "   'api_key_in': {'type': 'string', 'enum': ['header', 'query']},"
+    "   'aws_region': {'type': 'string', 'description': 'AWS SigV4 (username: access key,"
+    "   password: secret key).'}, 'aws_service': {'type': 'string'},"
+    "   'client_cert': {'type': 'string', 'description': 'PEM certificate.'},"
+    "   'client_key': {'type': ['string', 'null'], 'description': 'PEM private key,"
+    "   write-only, sealed.'},"
+    "   'auth_url': {'type': 'string', 'description': 'Authorization Code: the provider"
+    "   authorization endpoint; Connect is on the Authorization tab.'},"
+    "   'token_params': {'type': 'string', 'description': 'Extra token-request fields"
+    "   for the OAuth methods, one name=value a line (audience, resource).'},"
     "   'secrets': {'type': 'object', 'additionalProperties': {'type': ['string', 'null']},"
     "   'description': 'Sealed variables, write-only: a value sets it, an empty string keeps"
     "   the stored one, a name left out or null removes it.'},"
@@ -242,7 +265,11 @@ static const char COMPONENTS[] =
     "     'auth_type': {'$ref': '#/components/schemas/AuthType'},"
     "     'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
     "     'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
-    "     'scope': {'type': 'string'}, 'client_auth': {'type': 'string'}}},"
+    "     'scope': {'type': 'string'}, 'client_auth': {'type': 'string'},"
+    "     'api_key_name': {'type': 'string'}, 'api_key_in': {'type': 'string'},"
+    "     'aws_region': {'type': 'string'}, 'aws_service': {'type': 'string'},"
+    "     'client_cert': {'type': 'string'}, 'auth_url': {'type': 'string'},"
+    "     'token_params': {'type': 'string'}}},"
     "   'endpoints': {'type': 'array', 'items': {'$ref': '#/components/schemas/ExportEndpoint'}}"
     "   }},"
     " 'ImportInput': {'type': 'object', 'required': ['export'], 'properties': {"
@@ -298,6 +325,10 @@ static const struct route_doc DOCS[] = {
      "ConnectorInput", 200, "Connector", 0, 1},
     {"DELETE", DC "/{id}", "Delete a data connector with its endpoints", "Data Connectors", NULL,
      204, NULL, 0, 0},
+    {"POST", DC "/{id}/authorization/test",
+     "Fetch a token now (OAuth methods): its type, expiry and scope, never the token; 502 with"
+     " message when none was issued",
+     "Data Connectors", NULL, 200, "AuthTest", 0, 0},
     {"GET", DC "/{id}/export", "Export a data connector (never its secrets)", "Data Connectors",
      NULL, 200, "Export", 0, 0},
     {"GET", DC "/{id}/endpoints", "List the endpoints of a data connector", "Endpoints", NULL, 200,

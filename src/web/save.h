@@ -38,6 +38,18 @@ int authorization_submit(struct form *f, long long id, int secrets_later);
 /* The same checks without saving (id 0: for a connector about to be created): 0 or 422. */
 int authorization_check(struct form *f, long long id, int secrets_later);
 
+/* The Authorization tab with the stored settings and error (NULL: none) above the form, or
+ * the result of a Test authorization (test: {ok, token_type, expires_in, scope, message}). */
+int authorization_page_message(struct ctx *c, int status, const char *error,
+			       struct json_object *test);
+/* The OAuth state of the tab: {code (the method is Authorization Code), connected, subject,
+ * connected_at, expires_at, connect_url, test_url, oauth (an OAuth method)}. */
+struct json_object *authorization_oauth_json(struct ctx *c, const struct db_rows *row);
+/* This site's origin for links given to others (the OAuth redirect URI): [server]
+ * public_url, else scheme, Host and port of the request; NULL when Host is invalid
+ * (src/web/oauth_connect.c). */
+const char *web_public_origin(struct ctx *c);
+
 /* Endpoint of connector cid (src/web/endpoints.c): purpose, description, method, url,
  * timeout, header[N][key|value|description|required], param[N][key|value|required], body,
  * sample_data. eid 0 creates; *out_id is the id. */

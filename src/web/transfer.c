@@ -23,7 +23,9 @@ export_auth(const struct db_rows *a)
 	    {"username", "auth_username"},  {"token_url", "token_url"},
 	    {"client_id", "client_id"},	    {"scope", "scope"},
 	    {"client_auth", "client_auth"}, {"api_key_name", "api_key_name"},
-	    {"api_key_in", "api_key_in"},
+	    {"api_key_in", "api_key_in"},   {"aws_region", "aws_region"},
+	    {"aws_service", "aws_service"}, {"client_cert", "client_cert"},
+	    {"auth_url", "auth_url"},	    {"token_params", "token_params"},
 	};
 	struct json_object *o = json_object_new_object();
 	jset_str(o, "auth_type", db_get_str(a, 0, "auth_type"));
@@ -170,7 +172,9 @@ static const struct api_field IMPORT_AUTH_FIELDS[] = {
     {"username", "username", API_TEXT},	      {"token_url", "token_url", API_TEXT},
     {"client_id", "client_id", API_TEXT},     {"scope", "scope", API_TEXT},
     {"client_auth", "client_auth", API_TEXT}, {"api_key_name", "api_key_name", API_TEXT},
-    {"api_key_in", "api_key_in", API_TEXT},
+    {"api_key_in", "api_key_in", API_TEXT},   {"aws_region", "aws_region", API_TEXT},
+    {"aws_service", "aws_service", API_TEXT}, {"client_cert", "client_cert", API_TEXT},
+    {"auth_url", "auth_url", API_TEXT},	      {"token_params", "token_params", API_TEXT},
 };
 
 /* Copies the errors of a sub-form into the import's, under prefix. */
@@ -430,6 +434,11 @@ import_secrets(const char *type)
 	    {"oauth2_password", "Password and Client Secret"},
 	    {"oauth2_client_credentials", "Client Secret"},
 	    {"api_key", "API Key"},
+	    {"digest", "Password"},
+	    {"aws_sigv4", "Secret access key (Password)"},
+	    {"client_cert", "Private key"},
+	    {"oauth2_authorization_code", "Client Secret (when the provider needs one), then "
+					  "Connect"},
 	};
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
 		if (!strcmp(type, needs[i][0]))

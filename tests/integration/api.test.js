@@ -70,6 +70,7 @@ test('newman runs the collection against the server', async (t) => {
     badToken: 'dcg_this-token-does-not-exist-anywhere-at-all',
     jsonServerUrl: env('JSON_SERVER_URL'),
     echoUrl: env('ECHO_URL'),
+    oauthUrl: env('OAUTH_URL'),
     suffix: Date.now().toString(36),
   });
   const execs = summary.run.executions;

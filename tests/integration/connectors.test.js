@@ -213,7 +213,7 @@ test('create: errors beside each field with the input kept', async () => {
   const long = await createConnector(admin, { name: 'n'.repeat(256), category_ids: [catA] });
   assert.equal(long.status, 422);
   assert.equal(fieldError(long.text, 'name'), 'The name may not be greater than 255 characters.');
-  const auth = await createConnector(admin, { name: `Auth ${tag}`, auth_type: 'digest', category_ids: [catA] });
+  const auth = await createConnector(admin, { name: `Auth ${tag}`, auth_type: 'kerberos', category_ids: [catA] });
   assert.equal(auth.status, 422);
   assert.equal(fieldError(auth.text, 'auth_type'), 'The selected authentication type is invalid.');
 });

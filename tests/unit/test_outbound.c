@@ -664,6 +664,128 @@ test_auth(struct arena *a)
 	   "oauth without a token URL: %s", msg ? msg : "");
 }
 
+/* Digest, AWS SigV4, client certificate, PKCE and the extra token fields: no network. */
+static void
+test_auth_methods(struct arena *a)
+{
+	struct outbound_config oc = {.connect_timeout = 1, .default_timeout = 1};
+	struct outbound_request req = {.method = "GET", .url = "https://x.example/"};
+	struct connector_auth ca = {
+	    .connector_id = 1, .type = AUTH_DIGEST, .username = "dig", .password = "pw-digest"};
+	const char *msg = NULL;
+	ok(auth_type_from_name("digest") == AUTH_DIGEST &&
+	       auth_type_from_name("aws_sigv4") == AUTH_AWS_SIGV4 &&
+	       auth_type_from_name("client_cert") == AUTH_CLIENT_CERT &&
+	       auth_type_from_name("oauth2_authorization_code") == AUTH_OAUTH2_AUTHORIZATION_CODE,
+	   "the new names");
+	ok(auth_type_is_oauth(AUTH_OAUTH2_AUTHORIZATION_CODE) &&
+	       auth_type_is_oauth(AUTH_OAUTH2_PASSWORD) && !auth_type_is_oauth(AUTH_DIGEST) &&
+	       !auth_type_is_oauth(AUTH_API_KEY),
+	   "which are OAuth");
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
+	       req.cred && req.cred->digest && !strcmp(req.cred->user, "dig") &&
+	       !strcmp(req.cred->pass, "pw-digest") && req.nheaders == 0,
+	   "digest: curl credentials, no header");
+	char *s = outbound_as_curl(a, &req);
+	ok(s && strstr(s, "--digest -u 'dig:****'") && !strstr(s, "pw-digest"),
+	   "digest shown masked: %s", s ? s : "");
+	ca.username = "";
+	req.cred = NULL;
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH && msg &&
+	       !req.cred,
+	   "digest without a user refused: %s", msg ? msg : "");
+
+	ca = (struct connector_auth){.connector_id = 1,
+				     .type = AUTH_AWS_SIGV4,
+				     .username = "AKIDEXAMPLE",
+				     .password = "wJalrXUtnFEMI/K7MDENG",
+				     .aws_region = "eu-west-1",
+				     .aws_service = "execute-api"};
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
+	       req.cred && !req.cred->digest &&
+	       !strcmp(req.cred->aws_sigv4, "aws:amz:eu-west-1:execute-api") &&
+	       !strcmp(req.cred->user, "AKIDEXAMPLE"),
+	   "sigv4: provider string and keys");
+	s = outbound_as_curl(a, &req);
+	ok(s && strstr(s, "--aws-sigv4 'aws:amz:eu-west-1:execute-api' -u 'AKIDEXAMPLE:****'") &&
+	       !strstr(s, "wJalr"),
+	   "sigv4 shown masked");
+	ca.aws_region = "eu-west-1:evil";
+	req.cred = NULL;
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH &&
+	       !req.cred,
+	   "a region with ':' refused: %s", msg ? msg : "");
+	ca.aws_region = "eu-west-1";
+	ca.password = NULL;
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH,
+	   "sigv4 without a secret key refused");
+
+	ca = (struct connector_auth){.connector_id = 1,
+				     .type = AUTH_CLIENT_CERT,
+				     .client_cert = "-----BEGIN CERTIFICATE-----\nx\n",
+				     .client_key = "-----BEGIN PRIVATE KEY-----\nsecretkey\n"};
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
+	       req.cred && req.cred->cert_pem == ca.client_cert &&
+	       req.cred->key_pem == ca.client_key,
+	   "client certificate: PEM blobs");
+	s = outbound_as_curl(a, &req);
+	ok(s && strstr(s, "--key '****'") && !strstr(s, "secretkey"), "the key never shown");
+	ca.client_key = "";
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH,
+	   "a certificate without its key refused");
+
+	/* RFC 7636 appendix B */
+	char *ch = NULL;
+	const char *v = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+	ok(crypt_sha256_b64url(a, v, strlen(v), &ch) == CRYPT_OK, "S256");
+	is_str(ch, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "the RFC 7636 challenge");
+	const char *ver = NULL, *chal = NULL, *ver2 = NULL, *chal2 = NULL;
+	ok(outbound_pkce_new(a, &ver, &chal) == 0 && outbound_pkce_new(a, &ver2, &chal2) == 0 &&
+	       strlen(ver) == 43 && strlen(chal) == 43 && strcmp(ver, ver2) != 0,
+	   "fresh verifiers of 43 characters");
+	ok(crypt_sha256_b64url(a, ver, strlen(ver), &ch) == CRYPT_OK && !strcmp(ch, chal),
+	   "the challenge is S256 of the verifier");
+
+	ca = (struct connector_auth){.connector_id = 1,
+				     .type = AUTH_OAUTH2_AUTHORIZATION_CODE,
+				     .client_id = "my app",
+				     .scope = "openid read",
+				     .auth_url = "https://idp.example/authorize?tenant=a#frag"};
+	const char *u = outbound_authorize_url(a, &ca, "https://dc.example/cb?x=1", "st", "chal");
+	is_str(u,
+	       "https://idp.example/authorize?tenant=a&response_type=code&client_id=my+app"
+	       "&redirect_uri=https%3A%2F%2Fdc.example%2Fcb%3Fx%3D1&scope=openid+read&state=st"
+	       "&code_challenge=chal&code_challenge_method=S256",
+	       "the authorization URL");
+	ca.auth_url = "javascript:alert(1)";
+	ok(outbound_authorize_url(a, &ca, "https://dc/cb", "st", "chal") == NULL,
+	   "only an http(s) authorization URL");
+
+	ok(outbound_token_params_check(
+	       a, "audience=https://api.example\n\n resource = urn:x \r\n") == NULL,
+	   "extra token fields accepted");
+	ok(outbound_token_params_check(a, "") == NULL &&
+	       outbound_token_params_check(a, NULL) == NULL,
+	   "none is fine");
+	msg = outbound_token_params_check(a, "audience=a\nclient_secret=x");
+	ok(msg && strstr(msg, "client_secret"), "a grant's own field refused: %s", msg ? msg : "");
+	msg = outbound_token_params_check(a, "just text");
+	ok(msg && strstr(msg, "just text"), "a line without '=': %s", msg ? msg : "");
+	msg = outbound_token_params_check(a, "bad name=1");
+	ok(msg && strstr(msg, "bad name"), "a bad field name: %s", msg ? msg : "");
+	ok(outbound_token_param_reserved("code_verifier") &&
+	       !outbound_token_param_reserved("audience"),
+	   "reserved names");
+
+	/* Authorization Code with nothing connected: no request, a plain message. */
+	ca.token_url = "https://idp.example/token";
+	ca.token_origin = "https://idp.example:443";
+	req.cred = NULL;
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH && msg &&
+	       strstr(msg, "Connect"),
+	   "not connected: %s", msg ? msg : "");
+}
+
 /* Origins: scheme and host in lower case, the default port written out; lists of them. */
 static void
 test_origin(struct arena *a)
@@ -708,6 +830,7 @@ main(void)
 	test_strerror();
 	test_send_refusals(&a);
 	test_auth(&a);
+	test_auth_methods(&a);
 	test_origin(&a);
 	arena_free(&a);
 	curl_global_cleanup();
