@@ -3,6 +3,7 @@
  * dropping the cached OAuth token, which the new settings may no longer earn; and the
  * statements of key rotation over the sealed columns and variables. */
 #include "endpoints.h"
+#include "versions.h"
 
 static const char SQL_AUTH_GET[] =
     "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
@@ -104,6 +105,8 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 	}
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+	if (rc == DB_OK)
+		rc = db_version_record(db, id, user_id, VERSION_AUTHORIZATION, 0);
 	return auth_finish(db, rc);
 }
 

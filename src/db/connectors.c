@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "versions.h"
 
 const char *const connector_auth_names[CONNECTOR_AUTH_COUNT] = {
     "none", "basic", "bearer", "oauth2_password", "oauth2_client_credentials", "api_key",
@@ -421,6 +422,8 @@ db_connector_create_once(struct db *db, const struct connector_input *in, long l
 		*id = (long long)db_last_id(db);
 		rc = connector_link(db, *id, in->category_ids, in->ncategories);
 	}
+	if (rc == DB_OK)
+		rc = db_version_record(db, *id, user_id, VERSION_CREATED, 0);
 	return connector_finish(db, rc);
 }
 
@@ -459,6 +462,8 @@ db_connector_update_once(struct db *db, long long id, long long version,
 		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", id);
 	if (rc == DB_OK)
 		rc = connector_link(db, id, in->category_ids, in->ncategories);
+	if (rc == DB_OK)
+		rc = db_version_record(db, id, user_id, VERSION_DETAILS, 0);
 	return connector_finish(db, rc);
 }
 

@@ -7,6 +7,7 @@
 
 #include "endpoints.h"
 #include "logs.h"
+#include "versions.h"
 
 const char *const endpoint_method_names[EP_METHOD__MAX] = {
     "GET", "POST", "PUT", "PATCH", "DELETE",
@@ -157,6 +158,8 @@ db_endpoint_create_once(struct db *db, long long connector_id, const struct endp
 		*id = (long long)db_last_id(db);
 		rc = endpoint_rows_save(db, *id, in);
 	}
+	if (rc == DB_OK)
+		rc = db_version_record(db, connector_id, user_id, VERSION_ENDPOINTS, 0);
 	return endpoint_finish(db, rc);
 }
 
@@ -200,6 +203,8 @@ db_endpoint_update_once(struct db *db, long long connector_id, long long id,
 			     in->body, in->sample_data, id, connector_id);
 	if (rc == DB_OK)
 		rc = endpoint_rows_save(db, id, in);
+	if (rc == DB_OK)
+		rc = db_version_record(db, connector_id, user_id, VERSION_ENDPOINTS, 0);
 	return endpoint_finish(db, rc);
 }
 
@@ -226,6 +231,8 @@ db_endpoint_delete_once(struct db *db, long long connector_id, long long id, lon
 		rc = db_exec(db, SQL_EP_DEL, "ii", id, connector_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
+	if (rc == DB_OK)
+		rc = db_version_record(db, connector_id, user_id, VERSION_ENDPOINTS, 0);
 	return endpoint_finish(db, rc);
 }
 
