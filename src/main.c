@@ -352,6 +352,7 @@ main(int argc, char **argv)
 	FCGX_ShutdownPending();
 	shutdown(listen_fd, SHUT_RDWR);
 	workers_join();
+	web_tests_drain(35);  /* Tests on threads of their own (src/web/log_detail.c) */
 	db_log_writer_stop(); /* after the workers: their last rows are queued */
 	close(listen_fd);
 	db_pool_close();

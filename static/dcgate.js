@@ -94,18 +94,73 @@
       else clearRow(row);
     }
   });
-  // "Copy" next to the cURL command.
+  // "Copy" next to the cURL command, with "Copied" said where a screen reader hears it.
   var copies = document.querySelectorAll('[data-copy]');
   for (var k = 0; k < copies.length; k++) {
     copies[k].hidden = false;
     copies[k].addEventListener('click', function (ev) {
-      var box = document.getElementById(ev.currentTarget.getAttribute('data-copy'));
+      var btn = ev.currentTarget;
+      var box = document.getElementById(btn.getAttribute('data-copy'));
       if (!box) return;
       box.select();
-      if (navigator.clipboard) navigator.clipboard.writeText(box.value).catch(function () {});
-      else document.execCommand('copy');
+      var said = btn.parentNode.querySelector('.copy-status');
+      if (!said) {
+        said = document.createElement('span');
+        said.className = 'copy-status';
+        said.setAttribute('role', 'status');
+        btn.parentNode.insertBefore(said, btn.nextSibling);
+      }
+      function done() { said.textContent = 'Copied'; btn.textContent = 'Copied'; setTimeout(function () { btn.textContent = 'Copy'; said.textContent = ''; }, 2000); }
+      if (navigator.clipboard) navigator.clipboard.writeText(box.value).then(done, function () { document.execCommand('copy'); done(); });
+      else { document.execCommand('copy'); done(); }
     });
   }
+  // ---- a Test in progress (/data-connector-logs/{id}) ----
+  // Without JavaScript the page refreshes itself; with it, the elapsed time counts and the
+  // page is fetched in the background until the result is there, then shown.
+  var log = document.querySelector('#log-detail[data-state="running"]');
+  if (log) {
+    var t0 = Date.now() - Number(log.getAttribute('data-elapsed') || 0) * 1000;
+    var shown = document.getElementById('test-elapsed');
+    var tick = setInterval(function () {
+      if (shown) shown.textContent = ((Date.now() - t0) / 1000).toFixed(1) + ' s';
+    }, 100);
+    var poll = function () {
+      fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+        return r.text();
+      }).then(function (html) {
+        if (html.indexOf('data-state="running"') < 0) { clearInterval(tick); window.location.replace(window.location.href); }
+        else setTimeout(poll, 300);
+      }, function () { setTimeout(poll, 1000); });
+    };
+    setTimeout(poll, 200);
+  }
+  // ---- forms ----
+  // After a failed submit, focus moves to the first field with an error.
+  var firstBad = document.querySelector('form [aria-invalid="true"]');
+  if (firstBad) firstBad.focus();
+  else {
+    var formErr = document.querySelector('main .error[role="alert"], main .flash-error[role="alert"]');
+    if (formErr) { formErr.setAttribute('tabindex', '-1'); formErr.focus(); }
+  }
+  // Leaving an editor with unsaved edits asks first (nothing is ever discarded by itself
+  // without JavaScript either: the form stays as it was).
+  var dirty = null;
+  document.addEventListener('input', function (ev) {
+    var f = ev.target.form;
+    if (f && f.method === 'post' && f.classList.contains('form')) dirty = f;
+  });
+  document.addEventListener('change', function (ev) {
+    var f = ev.target.form;
+    if (f && f.method === 'post' && f.classList.contains('form')) dirty = f;
+  });
+  document.addEventListener('submit', function (ev) { if (!ev.defaultPrevented) dirty = null; });
+  window.addEventListener('beforeunload', function (ev) {
+    if (!dirty) return undefined;
+    ev.preventDefault();
+    ev.returnValue = '';
+    return '';
+  });
   // ---- accounts ----
   // Permission editor: any box of a group ticks its View, Create ticks Edit; clearing View
   // clears the rest of the group (the server adds View and Edit by the same rule).

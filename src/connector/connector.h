@@ -86,6 +86,8 @@ struct connector_run_in {
 	const char *kind;	  /* "test" or "execute" (execution_logs.kind) */
 	long long user_id;	  /* for the execution log */
 	long long token_id;	  /* the API token used, 0 for a session */
+	long long log_id; /* its execution-log row, already written (the caller finishes it);
+			   * 0: connector_run writes one */
 };
 
 /* What happened. Either sent (resp holds the answer, or a transport error) or error says
@@ -115,6 +117,16 @@ struct connector_run_out {
  * Returns 0 (out tells what happened), 404 when the connector or endpoint is gone, or a
  * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
+
+/* ---- template variables the data lacks (src/connector/vars.c) ---- */
+
+/* The first {{name}} in the path of URL template url whose value data lacks (absent, null
+ * or ""), in the arena; NULL when every one has a value. Such a request is not sent. */
+const char *connector_path_var_missing(struct arena *a, const char *url, struct json_object *data);
+/* Appends "{{name}} in <where>" lines to out for each {{name}} of tmpl that data lacks
+ * (skip_path: not those in a URL's path, which stop the request instead); returns how many. */
+size_t connector_vars_missing(struct arena *a, const char *tmpl, const char *where, int skip_path,
+			      struct json_object *data, struct buf *out);
 
 /* A URL as shown and logged: its user info (user name and password) and credential-looking
  * query values masked. */

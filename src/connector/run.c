@@ -329,6 +329,16 @@ run_build_url(struct run *t)
 	char *url = NULL;
 	const char *msg = NULL;
 	struct buf b;
+	const char *missing = connector_path_var_missing(t->a, db_get(&t->ep, 0, "url"), t->sample);
+	if (missing) {
+		t->out->error =
+		    arena_printf(t->a,
+				 "The URL path needs a value for {{%s}}, and the data has "
+				 "none: nothing was sent.",
+				 missing);
+		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
+		return -1;
+	}
 	if (outbound_render(t->a, db_get(&t->ep, 0, "url"), t->sample, TMPL_ESC_URL, &url, &msg) !=
 	    OUT_OK) {
 		t->out->error = arena_printf(t->a, "The URL cannot be built: %s", msg ? msg : "");
@@ -711,6 +721,8 @@ run_log(struct run *t)
 {
 	const struct connector_run_in *in = t->in;
 	const struct connector_run_out *out = t->out;
+	if (in->log_id)
+		return; /* the caller's row (src/web/log_detail.c) */
 	struct db_execution e = {
 	    .connector_id = t->connector_id,
 	    .endpoint_id = t->endpoint_id,
