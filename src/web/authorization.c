@@ -230,6 +230,8 @@ auth_load(struct ctx *c, struct db_rows *row)
 int
 web_authorization_show(struct ctx *c)
 {
+	if (!perm_has(c->user, PERM_EDIT_CONNECTORS))
+		return web_authorization_summary(c); /* src/web/readonly.c */
 	struct db_rows row;
 	int rc = auth_load(c, &row);
 	if (rc != DB_OK)

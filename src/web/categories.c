@@ -83,10 +83,11 @@ category_form_page(struct ctx *c, int status, struct form *f, long long id, enum
 {
 	struct json_object *d = json_object_new_object();
 	int is_new = id == 0;
-	jset_str(d, "title", is_new ? "New Category" : "Edit Category");
+	int may_save = is_new || perm_has(c->user, PERM_EDIT_CATEGORIES);
+	jset_str(d, "title", is_new ? "New Category" : may_save ? "Edit Category" : "Category");
 	jset_bool(d, "is_new", is_new);
 	jset_str(d, "action", is_new ? CATEGORIES_PATH : category_path(c, id, ""));
-	jset_bool(d, "may_save", is_new || perm_has(c->user, PERM_EDIT_CATEGORIES));
+	jset_bool(d, "may_save", may_save);
 	if (!is_new)
 		jset_str(d, "delete_url", category_path(c, id, "/delete"));
 	jset(d, "statuses", status_options(st));
