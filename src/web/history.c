@@ -345,7 +345,7 @@ web_connector_history(struct ctx *c)
 	jset(d, "connector", co);
 	jset_bool(d, "tab_history", 1);
 	jset_str(d, "title", arena_printf(c->a, "History · %s", db_get(&conn, 0, "name")));
-	jset_str(d, "version", db_get(&conn, 0, "version"));
+	jset_str(d, "connector_version", db_get(&conn, 0, "version"));
 	int can_edit = perm_has(c->user, PERM_EDIT_CONNECTORS);
 	long long from = query_ll(c, "from"), to = query_ll(c, "to");
 	if (n > 0 && !to)

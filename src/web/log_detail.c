@@ -446,7 +446,7 @@ log_json(struct ctx *c, const struct db_rows *r, int api)
 	jset_str(o, "created_at",
 		 api ? api_time(c->a, db_get(r, 0, "created_at")) : db_get_str(r, 0, "created_at"));
 	const char *user = db_get(r, 0, "user_name"), *token = db_get(r, 0, "token_name");
-	jset_str(o, "user", user ? user : "unknown");
+	jset_str(o, api ? "user" : "run_by", user ? user : "unknown");
 	if (token)
 		jset_str(o, "token_name", token);
 	jset_str(o, "connector_name",
