@@ -38,10 +38,33 @@
     var hints = form.querySelectorAll('.auth-nojs-hint');
     for (var j = 0; j < hints.length; j++) hints[j].hidden = true;
   }
+  // Switching the method drops the stored secrets the new one does not use: say which
+  // while choosing, and ask before saving.
+  var SECRET_USE = { password: ['basic', 'oauth2_password'], token: ['bearer'],
+    client_secret: ['oauth2_password', 'oauth2_client_credentials'], api_key: ['api_key'] };
+  var SECRET_LABEL = { password: 'Password', token: 'Token', client_secret: 'Client Secret', api_key: 'API Key' };
+  function dropped(select) {
+    var w = document.getElementById('auth-drop-warning');
+    var stored = w ? (w.getAttribute('data-stored') || '').split(/\s+/).filter(Boolean) : [];
+    return stored.filter(function (s) { return SECRET_USE[s] && SECRET_USE[s].indexOf(select.value) < 0; })
+      .map(function (s) { return SECRET_LABEL[s]; });
+  }
+  function showDropWarning(select) {
+    var w = document.getElementById('auth-drop-warning');
+    if (!w) return;
+    var d = dropped(select);
+    w.hidden = d.length === 0;
+    w.textContent = d.length ? 'Saving with this method deletes the stored ' + d.join(' and ') + '.' : '';
+  }
   var authSelect = document.querySelector('select[data-auth-method]');
   if (authSelect) {
     showAuthGroups(authSelect);
-    authSelect.addEventListener('change', function () { showAuthGroups(authSelect); });
+    showDropWarning(authSelect);
+    authSelect.addEventListener('change', function () { showAuthGroups(authSelect); showDropWarning(authSelect); });
+    authSelect.form.addEventListener('submit', function (ev) {
+      var d = dropped(authSelect);
+      if (d.length && !window.confirm('Saving with this method deletes the stored ' + d.join(' and ') + '. Save anyway?')) ev.preventDefault();
+    });
   }
   // Endpoint rows: "+Header"/"+Parameter" and "Remove" work in place instead of submitting.
   function renumberRow(tr, prefix, n) {
@@ -113,6 +136,22 @@
       function done() { said.textContent = 'Copied'; btn.textContent = 'Copied'; setTimeout(function () { btn.textContent = 'Copy'; said.textContent = ''; }, 2000); }
       if (navigator.clipboard) navigator.clipboard.writeText(box.value).then(done, function () { document.execCommand('copy'); done(); });
       else { document.execCommand('copy'); done(); }
+    });
+  }
+  // Import: a chosen file fills the JSON box (the form still posts the text).
+  var file = document.querySelector('input[type="file"][data-fill]');
+  if (file && window.FileReader) {
+    file.closest('.import-file').hidden = false;
+    file.addEventListener('change', function () {
+      var box = document.getElementById(file.getAttribute('data-fill'));
+      var said = document.getElementById('import-file-status');
+      var f = file.files && file.files[0];
+      if (!f || !box) return;
+      if (f.size > 4 * 1024 * 1024) { if (said) said.textContent = 'This file is larger than 4 MiB.'; return; }
+      var r = new FileReader();
+      r.onload = function () { box.value = String(r.result); if (said) said.textContent = f.name + ' was read: ' + f.size + ' bytes.'; };
+      r.onerror = function () { if (said) said.textContent = f.name + ' could not be read.'; };
+      r.readAsText(f);
     });
   }
   // ---- a Test in progress (/data-connector-logs/{id}) ----

@@ -205,3 +205,71 @@ test('axe-core: History with a diff and the Audit Log have no serious or critica
     await b.close();
   }
 });
+
+test('switching the authorization method says which stored secrets go, and asks before saving', async () => {
+  const c = await adminClient();
+  const page0 = await c.get(`/data-connectors/${fixture.id}/authorization`);
+  const s = await c.post(`/data-connectors/${fixture.id}/authorization`, {
+    _csrf: csrfFrom(page0.text), version: inputValue(page0.text, 'version') || '', auth_type: 'basic', verify_ssl: '1',
+    username: 'ann', password: 'daily-pass', allowed_origins: env('ECHO_URL'),
+  });
+  assert.equal(s.status, 303, `basic saved: ${s.status}`);
+  const before = sql(`SELECT auth_type, auth_password FROM connectors WHERE id = ${fixture.id}`)[0];
+  const b = await openBrowser();
+  const dialogs = [];
+  try {
+    await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+    await b.page.goto(b.url(`/data-connectors/${fixture.id}/authorization`));
+    assert.equal(await b.page.isVisible('#auth-drop-warning'), false, 'nothing to say while the method stays');
+    await b.page.selectOption('#auth_type', 'bearer');
+    assert.ok(await b.page.isVisible('#auth-drop-warning'));
+    assert.match(await b.page.textContent('#auth-drop-warning'), /deletes the stored Password/);
+    await b.page.selectOption('#auth_type', 'oauth2_password');
+    assert.equal(await b.page.isVisible('#auth-drop-warning'), false, 'OAuth 2.0 Password uses the Password');
+    await b.page.selectOption('#auth_type', 'bearer');
+    await b.page.fill('#token', 'daily-token');
+    b.page.once('dialog', (d) => { dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss(); });
+    await b.page.click('button.primary');
+    await b.page.waitForTimeout(300);
+    assert.equal(dialogs.length, 1);
+    assert.match(dialogs[0], /^confirm: .*deletes the stored Password/);
+    assert.deepEqual(sql(`SELECT auth_type, auth_password FROM connectors WHERE id = ${fixture.id}`)[0], before, 'nothing saved, nothing dropped');
+  } catch (e) {
+    await b.screenshot('daily-auth-drop').catch(() => {});
+    throw e;
+  } finally {
+    await b.close();
+  }
+});
+
+test('import from a file as well as paste; every error printed once', async () => {
+  const c = await adminClient();
+  const exp = await c.get(`/data-connectors/${fixture.id}/export`);
+  assert.equal(exp.status, 200);
+  const b = await openBrowser();
+  try {
+    await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+    await b.page.goto(b.url('/data-connectors/import'));
+    // A broken file: the error is beside the field, once.
+    await b.page.setInputFiles('#import-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"name": ') });
+    await b.page.waitForFunction(() => document.getElementById('json').value.length > 0);
+    await Promise.all([b.page.waitForNavigation(), b.page.click('button.primary')]);
+    const html = await b.page.content();
+    const msg = 'This is not valid JSON of an exported Data Connector.';
+    assert.equal(html.split(msg).length - 1, 1, 'the JSON error is printed once');
+    assert.equal(await b.page.evaluate(() => document.activeElement && document.activeElement.id), 'json', 'focus on the field in error');
+    // The exported file, under a new name.
+    const name = unique('Imported Daily').replace(/[^A-Za-z0-9 ]/g, '');
+    await b.page.setInputFiles('#import-file', { name: 'export.json', mimeType: 'application/json', buffer: Buffer.from(exp.text) });
+    await b.page.waitForFunction(() => document.getElementById('json').value.includes('"endpoints"'));
+    assert.match(await b.page.textContent('#import-file-status'), /export\.json was read/);
+    await b.page.fill('#name', name);
+    await Promise.all([b.page.waitForNavigation(), b.page.click('button.primary')]);
+    assert.equal(sql(`SELECT COUNT(*) AS n FROM connectors WHERE name = '${name}'`)[0].n, '1', 'imported');
+  } catch (e) {
+    await b.screenshot('daily-import').catch(() => {});
+    throw e;
+  } finally {
+    await b.close();
+  }
+});
