@@ -154,6 +154,38 @@
       r.readAsText(f);
     });
   }
+  // Endpoint editor: empty header, parameter and body panels start closed, and the Request
+  // Body stays out of sight for GET and DELETE until asked for (without JavaScript every
+  // panel is open).
+  var epForm = document.querySelector('form.endpoint-form');
+  if (epForm) {
+    var panels = epForm.querySelectorAll('details.panel');
+    for (var pi = 0; pi < panels.length; pi++) {
+      var p = panels[pi];
+      if (p.id === 'sample-panel') continue;
+      var filled = [].some.call(p.querySelectorAll('input[type="text"], textarea'), function (el) { return el.value.trim() !== ''; });
+      if (!filled && !p.querySelector('[aria-invalid="true"]')) p.open = false;
+    }
+    var bodyPanel = document.getElementById('body-panel');
+    var methodSel = epForm.querySelector('select[name="method"]');
+    var bodyBox = bodyPanel && bodyPanel.querySelector('textarea');
+    if (bodyPanel && methodSel && bodyBox && !methodSel.closest('fieldset[disabled]')) {
+      var ask = document.createElement('button');
+      ask.type = 'button';
+      ask.id = 'show-body';
+      ask.textContent = 'Add a request body';
+      bodyPanel.parentNode.insertBefore(ask, bodyPanel);
+      var asked = false;
+      var syncBody = function () {
+        var quiet = (methodSel.value === 'GET' || methodSel.value === 'DELETE') && bodyBox.value.trim() === '' && !asked;
+        bodyPanel.hidden = quiet;
+        ask.hidden = !quiet;
+      };
+      ask.addEventListener('click', function () { asked = true; syncBody(); bodyPanel.open = true; bodyBox.focus(); });
+      methodSel.addEventListener('change', function () { syncBody(); if (!bodyPanel.hidden) bodyPanel.open = true; });
+      syncBody();
+    }
+  }
   // ---- a Test in progress (/data-connector-logs/{id}) ----
   // Without JavaScript the page refreshes itself; with it, the elapsed time counts and the
   // page is fetched in the background until the result is there, then shown.

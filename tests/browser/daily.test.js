@@ -151,6 +151,27 @@ test('leaving a form with unsaved edits asks first; saving does not', async () =
   }
 });
 
+test('a new endpoint: empty panels closed, the body asked for on GET', async () => {
+  const b = await openBrowser();
+  try {
+    await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+    await b.page.goto(b.url(`/data-connectors/${fixture.id}/endpoints/new`));
+    assert.equal(await b.page.evaluate(() => document.getElementById('headers-panel').open), false, 'Request Headers closed');
+    assert.equal(await b.page.evaluate(() => document.getElementById('params-panel').open), false, 'Query Parameters closed');
+    assert.equal(await b.page.isVisible('#body-panel'), false, 'no body for GET until asked');
+    await b.page.click('#show-body');
+    assert.ok(await b.page.isVisible('#body'));
+    await b.page.goto(b.url(`/data-connectors/${fixture.id}/endpoints/new`));
+    await b.page.selectOption('#method', 'POST');
+    assert.ok(await b.page.isVisible('#body'), 'POST shows the body');
+    await b.page.goto(b.url(`/data-connectors/${fixture.id}/endpoints/${fixture.eid}`));
+    assert.equal(await b.page.evaluate(() => document.getElementById('headers-panel').open), true, 'filled panels stay open');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('390 px: the endpoint editor stacks rows, Remove in sight, inputs at least 120 px', async () => {
   const b = await openBrowser({ viewport: { width: 390, height: 844 } });
   try {
