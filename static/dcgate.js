@@ -186,6 +186,57 @@
       syncBody();
     }
   }
+  // ---- lists ----
+  // Times are stored and sent in UTC ("YYYY-MM-DD HH:MM:SS"); shown in the browser's time
+  // zone, the UTC value kept in the title.
+  function localTimes(root) {
+    var times = root.querySelectorAll('time[datetime]');
+    for (var ti = 0; ti < times.length; ti++) {
+      var t = times[ti];
+      var m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)Z?$/.exec(t.getAttribute('datetime'));
+      if (!m || t.getAttribute('data-local')) continue;
+      var d = new Date(Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+      var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+      t.title = t.getAttribute('datetime') + ' UTC';
+      t.textContent = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+      t.setAttribute('data-local', '1');
+    }
+    var heads = root.querySelectorAll('th');
+    for (var hi = 0; hi < heads.length; hi++) {
+      if (/\(UTC\)/.test(heads[hi].textContent)) heads[hi].textContent = heads[hi].textContent.replace('(UTC)', '(local time)');
+    }
+  }
+  localTimes(document);
+  // Search lists filter as you type: the list part of the page is fetched and swapped in
+  // (the form still works by its button without JavaScript).
+  var search = document.querySelector('form[role="search"] input[type="search"]');
+  if (search && window.fetch && window.DOMParser) {
+    var timer = null;
+    var seq = 0;
+    search.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var form = search.form;
+        var url = form.action.split('?')[0] + '?' + new URLSearchParams(new FormData(form)).toString();
+        var mine = ++seq;
+        fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.text(); }).then(function (html) {
+          if (mine !== seq) return;
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          var next = doc.querySelector('main section.card');
+          var cur = form.closest('section.card');
+          if (!next || !cur) return;
+          var kids = [].slice.call(cur.children), fresh = [].slice.call(next.children);
+          var at = kids.indexOf(form);
+          for (var i = at + 1; i < kids.length; i++) cur.removeChild(kids[i]);
+          var fat = -1;
+          for (var j = 0; j < fresh.length; j++) if (fresh[j].getAttribute('role') === 'search') fat = j;
+          for (var k = fat + 1; k < fresh.length; k++) cur.appendChild(document.importNode(fresh[k], true));
+          localTimes(cur);
+          window.history.replaceState(null, '', url);
+        }, function () {});
+      }, 250);
+    });
+  }
   // ---- a Test in progress (/data-connector-logs/{id}) ----
   // Without JavaScript the page refreshes itself; with it, the elapsed time counts and the
   // page is fetched in the background until the result is there, then shown.

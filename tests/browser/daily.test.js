@@ -71,9 +71,9 @@ test('a slow Test shows progress at once; its result URL reloads; Back and Forwa
     const { id, slowEid } = fixture;
     // The browser's own clock: from the start of the navigation the Test button began (the
     // POST; its 303 is part of the same navigation) to the first paint of the progress page.
-    // The machine is shared (load from other suites): the best of three presses counts.
+    // The machine is shared (load from other suites): the best of five presses counts.
     const seen = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await b.page.goto(b.url(`/data-connectors/${id}/endpoints/${slowEid}`));
       const t0 = Date.now();
       await b.page.click('#test-endpoint');
@@ -82,10 +82,10 @@ test('a slow Test shows progress at once; its result URL reloads; Back and Forwa
       const nav = await b.page.evaluate(() => {
         const n = performance.getEntriesByType('navigation')[0];
         const fcp = performance.getEntriesByType('paint').find((p) => p.name === 'first-contentful-paint');
-        return { redirects: n.redirectCount, dcl: n.domContentLoadedEventEnd, fcp: fcp ? fcp.startTime : null };
+        return { redirects: n.redirectCount, response: n.responseEnd, dcl: n.domContentLoadedEventEnd, fcp: fcp ? fcp.startTime : null };
       });
       assert.equal(nav.redirects, 1, 'the POST answered with one redirect');
-      seen.push({ paint: Math.round(nav.fcp !== null ? nav.fcp : nav.dcl), wallMs });
+      seen.push({ paint: Math.round(nav.fcp !== null ? nav.fcp : nav.dcl), response: Math.round(nav.response), wallMs });
       if (seen.at(-1).paint <= 200) break;
     }
     console.log(`# progress shown (first paint after pressing Test, browser clock; wall clock through the driver): ${JSON.stringify(seen)}`);
@@ -289,6 +289,45 @@ test('import from a file as well as paste; every error printed once', async () =
     assert.equal(sql(`SELECT COUNT(*) AS n FROM connectors WHERE name = '${name}'`)[0].n, '1', 'imported');
   } catch (e) {
     await b.screenshot('daily-import').catch(() => {});
+    throw e;
+  } finally {
+    await b.close();
+  }
+});
+
+test('lists: times in the browser time zone, search filters as you type, no Delete for a category in use', async () => {
+  const b = await openBrowser({ timezoneId: 'Asia/Tokyo' });
+  try {
+    await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+    await b.page.goto(b.url('/data-connectors?per_page=100'));
+    const t = await b.page.evaluate(() => {
+      const e = document.querySelector('time[datetime]');
+      return { utc: e.getAttribute('datetime'), shown: e.textContent, title: e.title };
+    });
+    const utc = new Date(t.utc.replace(' ', 'T') + 'Z');
+    const tokyo = new Date(utc.getTime() + 9 * 3600 * 1000).toISOString().replace('T', ' ').slice(0, 19);
+    assert.equal(t.shown, tokyo, 'shown in Asia/Tokyo (UTC+9)');
+    assert.equal(t.title, `${t.utc} UTC`);
+
+    const name = sql(`SELECT name FROM connectors WHERE id = ${fixture.id}`)[0].name;
+    await b.page.evaluate(() => { window.__samePage = true; });
+    await b.page.fill('#q', name);
+    await b.page.waitForFunction((n) => {
+      const rows = [...document.querySelectorAll('table tbody tr')];
+      return rows.length === 1 && rows[0].textContent.includes(n);
+    }, name, { timeout: 5000 });
+    assert.equal(await b.page.evaluate(() => window.__samePage), true, 'filtered in place, no page load');
+    assert.match(b.page.url(), /[?&]q=/, 'the URL says what is shown');
+    await b.page.fill('#q', 'zz-nothing-matches-this-zz');
+    await b.page.waitForFunction(() => /No Results/.test(document.querySelector('main').textContent), null, { timeout: 5000 });
+
+    await b.page.goto(b.url('/data-connector-categories?per_page=100'));
+    const cat = sql(`SELECT c.name FROM categories c JOIN connector_categories cc ON cc.category_id = c.id WHERE cc.connector_id = ${fixture.id}`)[0].name;
+    const row = b.page.locator('tr', { hasText: cat }).first();
+    assert.equal(await row.locator('a', { hasText: 'Delete' }).count(), 0, 'no Delete for a category in use');
+    assert.deepEqual(b.errors, []);
+  } catch (e) {
+    await b.screenshot('daily-lists').catch(() => {});
     throw e;
   } finally {
     await b.close();
