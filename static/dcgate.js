@@ -237,6 +237,49 @@
       }, 250);
     });
   }
+  // Category picker: type to narrow the checkboxes, Enter ticks the first match (the
+  // checkboxes stay, and work by keyboard and without JavaScript).
+  var catSet = document.querySelector('fieldset.categories');
+  var checks = catSet && catSet.querySelector('.checks');
+  if (checks && checks.querySelector('input[type="checkbox"]:not([disabled])')) {
+    var wrap = document.createElement('div');
+    wrap.className = 'category-find';
+    var flabel = document.createElement('label');
+    flabel.setAttribute('for', 'category-find');
+    flabel.textContent = 'Find a category';
+    var find = document.createElement('input');
+    find.type = 'search';
+    find.id = 'category-find';
+    find.setAttribute('autocomplete', 'off');
+    find.setAttribute('aria-describedby', 'category-find-hint');
+    var fhint = document.createElement('p');
+    fhint.className = 'hint';
+    fhint.id = 'category-find-hint';
+    fhint.setAttribute('role', 'status');
+    fhint.textContent = 'Type to narrow the list; Enter ticks the first match.';
+    wrap.appendChild(flabel);
+    wrap.appendChild(find);
+    wrap.appendChild(fhint);
+    catSet.insertBefore(wrap, checks);
+    var labels = [].slice.call(checks.querySelectorAll('label'));
+    var visible = function () { return labels.filter(function (l) { return !l.hidden; }); };
+    find.addEventListener('input', function () {
+      var q = find.value.trim().toLowerCase();
+      labels.forEach(function (l) { l.hidden = q !== '' && l.textContent.toLowerCase().indexOf(q) < 0; });
+      var n = visible().length;
+      fhint.textContent = q === '' ? 'Type to narrow the list; Enter ticks the first match.' : n + (n === 1 ? ' category matches' : ' categories match') + '; Enter ticks the first.';
+    });
+    find.addEventListener('keydown', function (ev) {
+      if (ev.key !== 'Enter') return;
+      ev.preventDefault();
+      var first = visible()[0];
+      var box = first && first.querySelector('input[type="checkbox"]');
+      if (!box || box.disabled) return;
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+      fhint.textContent = first.textContent.trim() + (box.checked ? ' chosen.' : ' no longer chosen.');
+    });
+  }
   // ---- a Test in progress (/data-connector-logs/{id}) ----
   // Without JavaScript the page refreshes itself; with it, the elapsed time counts and the
   // page is fetched in the background until the result is there, then shown.

@@ -333,3 +333,25 @@ test('lists: times in the browser time zone, search filters as you type, no Dele
     await b.close();
   }
 });
+
+test('type-ahead category picker over the checkboxes, by keyboard', async () => {
+  const b = await openBrowser();
+  try {
+    await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
+    const cat = sql(`SELECT c.id, c.name FROM categories c JOIN connector_categories cc ON cc.category_id = c.id WHERE cc.connector_id = ${fixture.id}`)[0];
+    await b.page.goto(b.url('/data-connectors/new'));
+    await b.page.focus('#category-find');
+    await b.page.keyboard.type(cat.name);
+    const shown = await b.page.$$eval('fieldset.categories .checks label', (ls) => ls.filter((l) => !l.hidden).map((l) => l.textContent.trim()));
+    assert.deepEqual(shown, [cat.name], 'only the match is listed');
+    await b.page.keyboard.press('Enter');
+    assert.equal(await b.page.isChecked(`#category-${cat.id}`), true, 'Enter ticks it');
+    assert.match(b.page.url(), /\/data-connectors\/new$/, 'Enter did not submit the form');
+    assert.match(await b.page.textContent('#category-find-hint'), /chosen/);
+  } catch (e) {
+    await b.screenshot('daily-category-picker').catch(() => {});
+    throw e;
+  } finally {
+    await b.close();
+  }
+});
