@@ -54,6 +54,14 @@ enum connector_sort {
 	CSORT_MODIFIED_DESC,
 	CSORT_CREATED,
 	CSORT_CREATED_DESC,
+	CSORT_DESCRIPTION,
+	CSORT_DESCRIPTION_DESC,
+	CSORT_CATEGORY, /* by the first of its categories' names */
+	CSORT_CATEGORY_DESC,
+	CSORT_AUTH,
+	CSORT_AUTH_DESC,
+	CSORT_ENDPOINTS,
+	CSORT_ENDPOINTS_DESC,
 	CSORT__MAX
 };
 extern const char *const connector_sort_names[CSORT__MAX]; /* "name", "-name", ... */
