@@ -64,3 +64,27 @@ test('every column of the connector list sorts, both ways', async () => {
   const cats = await admin.get(`/data-connector-categories?q=${encodeURIComponent(tag)}&per_page=100`);
   assert.doesNotMatch(cats.text, new RegExp(`aria-label="Delete ${tag} Shared"`));
 });
+
+test('the category list sorts by every column', async () => {
+  const admin = await adminClient();
+  const tag = alnum(unique('CatSort')).replace(/ /g, '');
+  for (const [n, st] of [[`${tag} Apple`, 'inactive'], [`${tag} Mango`, 'active']]) {
+    const r = await admin.submit('/data-connector-categories/new', '/data-connector-categories', { name: n, status: st });
+    assert.equal(r.status, 303);
+  }
+  const order = async (sort) => {
+    const r = await admin.get(`/data-connector-categories?q=${encodeURIComponent(tag)}&per_page=100&sort=${sort}`);
+    assert.equal(r.status, 200);
+    return [...r.text.matchAll(/<td[^>]*>(?:<a [^>]*>)?([^<]*CatSort[^<]*)</g)].map((m) => m[1].trim());
+  };
+  assert.deepEqual(await order('name'), [`${tag} Apple`, `${tag} Mango`]);
+  assert.deepEqual(await order('-name'), [`${tag} Mango`, `${tag} Apple`]);
+  assert.deepEqual(await order('status'), [`${tag} Mango`, `${tag} Apple`], 'active before inactive');
+  assert.deepEqual(await order('-status'), [`${tag} Apple`, `${tag} Mango`]);
+  const page = await admin.get(`/data-connector-categories?q=${encodeURIComponent(tag)}&sort=-created`);
+  for (const col of ['Name', 'Status', '# Connectors', 'Modified', 'Created']) {
+    assert.match(page.text, new RegExp(`<th scope="col"[^>]*><a href="/data-connector-categories\\?[^"]*sort=[^"]*">${col}</a></th>`), `${col} sorts`);
+  }
+  assert.match(page.text, /aria-sort="descending"><a [^>]*>Created</);
+  assert.match(page.text, /name="sort" value="-created"/, 'search keeps the order');
+});
