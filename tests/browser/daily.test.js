@@ -102,6 +102,9 @@ test('a slow Test shows progress at once; its result URL reloads; Back and Forwa
     // The result replaces the progress by itself.
     await b.page.waitForSelector('#response-status', { timeout: 10000 });
     assert.match(await b.page.textContent('#response-status'), /200/);
+    // Copy as cURL says it did.
+    await b.page.click('.copy-button');
+    await b.page.waitForFunction(() => /Copied/.test(document.querySelector('.copy-status') ? document.querySelector('.copy-status').textContent : ''));
     // Reloadable and bookmarkable.
     const again = await b.page.goto(logUrl);
     assert.equal(again.status(), 200);
@@ -196,6 +199,14 @@ test('390 px: the endpoint editor stacks rows, Remove in sight, inputs at least 
     for (const r of m.removes) assert.ok(r.width > 0 && r.left >= 0 && r.right <= m.vw + 1, `Remove visible: ${JSON.stringify(r)}`);
     const remove = b.page.locator('button[data-remove-row]').first();
     assert.ok(await remove.isVisible());
+    // The Test screen (a log entry) and the Logs list fit too: long header names and URLs
+    // wrap instead of widening the page.
+    const log = sql(`SELECT id FROM execution_logs WHERE connector_id = ${fixture.id} AND state = 'done' ORDER BY id DESC LIMIT 1`)[0];
+    for (const p of [log && `/data-connector-logs/${log.id}`, `/data-connectors/${fixture.id}/logs`, `/data-connectors/${fixture.id}/history`].filter(Boolean)) {
+      await b.page.goto(b.url(p));
+      const w = await b.page.evaluate(() => ({ vw: document.documentElement.clientWidth, sw: document.documentElement.scrollWidth }));
+      assert.ok(w.sw <= w.vw, `${p} scrolls sideways at 390 px: ${w.sw} > ${w.vw}`);
+    }
   } catch (e) {
     await b.screenshot('daily-390-editor').catch(() => {});
     throw e;
