@@ -29,6 +29,10 @@ static const char SQL_LOG_GET[] =
     " LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
     " LEFT JOIN api_tokens t ON t.id = l.token_id WHERE l.id = ?";
 static const char SQL_KEEP_DAYS[] = "SELECT keep_bodies_days AS d FROM endpoints WHERE id = ?";
+static const char SQL_SET_KEEP_DAYS[] =
+    "UPDATE endpoints SET keep_bodies_days = ? WHERE id = ? AND connector_id = ?";
+static const char SQL_ENDPOINT_THERE[] =
+    "SELECT id FROM endpoints WHERE id = ? AND connector_id = ?";
 static const char SQL_EXPIRE_BODIES[] =
     "UPDATE execution_logs SET request_body = NULL, response_body = NULL,"
     " body_expires_at = NULL WHERE body_expires_at < UTC_TIMESTAMP() LIMIT 5000";
@@ -82,6 +86,20 @@ db_endpoint_keep_days(struct db *db, long long endpoint_id)
 		d = (long)db_get_ll(&r, 0, "d", 0);
 	arena_free(&a);
 	return d;
+}
+
+int
+db_endpoint_set_keep_days(struct db *db, long long connector_id, long long endpoint_id, long days)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 512);
+	int rc = db_query_row(db, &a, &r, SQL_ENDPOINT_THERE, "ii", endpoint_id, connector_id);
+	arena_free(&a);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_SET_KEEP_DAYS, "iii", (long long)days, endpoint_id,
+			     connector_id);
+	return rc;
 }
 
 int

@@ -31,6 +31,9 @@ int db_log_cancel(struct db *db, long long id);
 int db_log_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* The endpoint's keep_bodies_days (0 when it is gone). */
 long db_endpoint_keep_days(struct db *db, long long endpoint_id);
+/* Sets the endpoint's keep_bodies_days; DB_ENOTFOUND when it is gone. */
+int db_endpoint_set_keep_days(struct db *db, long long connector_id, long long endpoint_id,
+			      long days);
 /* Clears bodies past their expiry; *cleared counts the rows. */
 int db_log_expire_bodies(struct db *db, long long *cleared);
 

@@ -483,8 +483,9 @@ jdig(struct json_object *o, const char *a, const char *b)
 	return v && json_object_object_get_ex(v, b, &w) ? w : NULL;
 }
 
-int
-web_log_show(struct ctx *c)
+/* The page of entry ids[0]; f (may be NULL) holds the Keep bodies field's error. */
+static int
+log_page(struct ctx *c, struct form *f)
 {
 	struct db_rows r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
@@ -507,6 +508,10 @@ web_log_show(struct ctx *c)
 		jset_str(d, "test_url", arena_printf(c->a, "%s/endpoints/%lld/test", base, eid));
 	}
 	int can_edit = perm_has(c->user, PERM_EDIT_CONNECTORS);
+	if (alive && can_edit) {
+		jset_int(d, "keep_days", db_endpoint_keep_days(c->db, eid));
+		jset_bool(d, "can_keep", 1);
+	}
 	jset_bool(d, "can_cancel", can_edit);
 	jset_bool(d, "can_test_again", alive && can_edit);
 	jset_bool(d, "can_run_again",
@@ -518,7 +523,50 @@ web_log_show(struct ctx *c)
 	http_resp_header(c->resp, "Cache-Control", "no-store");
 	struct json_object *budget = jdig(d, "detail", "budget");
 	int status = budget && json_object_get_boolean(budget) ? 422 : 200;
+	if (f) {
+		form_put(f, d);
+		status = 422;
+	}
 	return web_render(c, status, "log_detail", json_object_get(d));
+}
+
+int
+web_log_show(struct ctx *c)
+{
+	return log_page(c, NULL);
+}
+
+/* "Keep bodies for N days" of the entry's endpoint (0-30; 0: a Test's for an hour only). */
+int
+web_log_keep_bodies(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	if (!db_get(&r, 0, "connector_name") || !db_get(&r, 0, "endpoint_purpose"))
+		return 404;
+	struct form f;
+	form_init(&f, c);
+	const char *v = form_text(&f, "keep_bodies_days");
+	long days;
+	if (!v || str_to_long(v, 0, 30, &days) != 0) {
+		form_error(&f, "keep_bodies_days", "Enter a whole number of days from 0 to 30.");
+		return log_page(c, &f);
+	}
+	long long cid = db_get_ll(&r, 0, "connector_id", 0),
+		  eid = db_get_ll(&r, 0, "endpoint_id", 0);
+	rc = db_endpoint_set_keep_days(c->db, cid, eid, days);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	audit_write(c->db, c->user, "endpoint.keep_bodies", "connector", cid,
+		    arena_printf(c->a, "endpoint %lld: keep bodies %ld days", eid, days),
+		    c->req->remote_addr);
+	return web_redirect_flash(
+	    c, arena_printf(c->a, "/data-connector-logs/%lld", c->ids[0]),
+	    days
+		? arena_printf(c->a, "Bodies of this endpoint's calls are kept for %ld days.", days)
+		: "Bodies of this endpoint's calls are not kept (a Test's for an hour).");
 }
 
 int

@@ -163,6 +163,25 @@ test('Run again and Cancel from the page; Back to the log never resubmits', asyn
   const res = await admin.testResult(r.location);
   assert.match(byId(res.text, 'response-status') || '', /200/);
   assert.match(text(res.text), /"n": 1/, 'the same data');
+  const newId = /(\d+)$/.exec(r.location)[1];
+  assert.ok(sql(`SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), body_expires_at) AS m FROM execution_logs WHERE id = ${newId}`)[0].m <= 60,
+    'a Test keeps its bodies an hour by default');
+
+  // Keep bodies for N days: beside the result, checked, then used by the next run.
+  assert.match(res.text, /id="keep_bodies_days"[^>]*value="0"/);
+  const bad = await admin.post(`/data-connector-logs/${newId}/keep-bodies`, { _csrf: csrfFrom(res.text), keep_bodies_days: '99' });
+  assert.equal(bad.status, 422);
+  assert.match(text(bad.text), /Enter a whole number of days from 0 to 30/);
+  assert.match(bad.text, /id="keep_bodies_days"[^>]*value="99"/, 'the input is kept');
+  const ok = await admin.post(`/data-connector-logs/${newId}/keep-bodies`, { _csrf: csrfFrom(res.text), keep_bodies_days: '3' });
+  assert.equal(ok.status, 303);
+  assert.equal(Number(sql(`SELECT keep_bodies_days AS d FROM endpoints WHERE id = ${eid}`)[0].d), 3);
+  const again = await admin.post(`/data-connector-logs/${newId}/run-again`, { _csrf: csrfFrom(res.text) });
+  await admin.testResult(again.location);
+  const kept = /(\d+)$/.exec(again.location)[1];
+  const days = sql(`SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), body_expires_at) AS h, response_body IS NOT NULL AS b FROM execution_logs WHERE id = ${kept}`)[0];
+  assert.ok(Number(days.h) >= 70, `kept about three days (${days.h} h)`);
+  assert.equal(String(days.b), '1');
 });
 
 test('a {{var}} in the URL path with no value stops the request and names it', async () => {
