@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "connector/connector.h"
+#include "db/log_detail.h"
 #include "db/logs.h"
 #include "db/users.h"
 #include "web/web.h"
@@ -255,12 +256,17 @@ cmd_purge_logs(struct app *app, int argc, char **argv)
 	struct db *db = NULL;
 	long long n = 0;
 	int rc = db_open(&db, &app->cfg);
+	long long bodies = 0;
 	if (rc == DB_OK)
 		rc = db_log_purge(db, days, &n);
+	if (rc == DB_OK) /* kept request and response bodies past their time (sql/020) */
+		rc = db_log_expire_bodies(db, &bodies);
 	if (rc != DB_OK)
 		fprintf(stderr, "dcgate-admin: purge failed: %s\n", db ? db_errmsg(db) : "");
 	else
-		printf("deleted %lld execution log rows older than %ld days\n", n, days);
+		printf("deleted %lld execution log rows older than %ld days; cleared the bodies of "
+		       "%lld\n",
+		       n, days, bodies);
 	db_close(db);
 	return rc == DB_OK ? 0 : 1;
 }

@@ -165,6 +165,8 @@ struct connector_run_in {
 	 * draft); endpoint_id then only names it in the execution log (0: none). */
 	const struct endpoint_input *draft;
 	int all_pages; /* walk every page (up to max_pages) and put their items together */
+	long long log_id; /* its execution-log row, already written (the caller finishes it);
+			   * 0: connector_run writes one */
 };
 
 #define CONNECTOR_RUN_NOTES 20
@@ -208,6 +210,16 @@ struct connector_run_out {
  * Returns 0 (out tells what happened), 404 when the connector or endpoint is gone, or a
  * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
+
+/* ---- template variables the data lacks (src/connector/vars.c) ---- */
+
+/* The first {{name}} in the path of URL template url whose value data lacks (absent, null
+ * or ""), in the arena; NULL when every one has a value. Such a request is not sent. */
+const char *connector_path_var_missing(struct arena *a, const char *url, struct json_object *data);
+/* Appends "{{name}} in <where>" lines to out for each {{name}} of tmpl that data lacks
+ * (skip_path: not those in a URL's path, which stop the request instead); returns how many. */
+size_t connector_vars_missing(struct arena *a, const char *tmpl, const char *where, int skip_path,
+			      struct json_object *data, struct buf *out);
 
 /* A URL as shown and logged: its user info (user name and password) and credential-looking
  * query values masked. */

@@ -389,6 +389,16 @@ run_build_url(struct run *t)
 	char *url = NULL;
 	const char *msg = NULL;
 	struct buf b;
+	const char *missing = connector_path_var_missing(t->a, t->e->url, t->sample);
+	if (missing) {
+		t->out->error =
+		    arena_printf(t->a,
+				 "The URL path needs a value for {{%s}}, and the data has "
+				 "none: nothing was sent.",
+				 missing);
+		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
+		return -1;
+	}
 	if (outbound_render(t->a, t->e->url, t->sample, TMPL_ESC_URL, &url, &msg) != OUT_OK) {
 		t->out->error = arena_printf(t->a, "The URL cannot be built: %s", msg ? msg : "");
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
@@ -786,6 +796,8 @@ static void
 run_log(struct run *t, const struct outbound_response *r)
 {
 	const struct connector_run_in *in = t->in;
+	if (in->log_id)
+		return; /* the caller's row (src/web/log_detail.c) */
 	const char *error = r && r->err != OUT_OK
 				? (r->message ? r->message : outbound_strerror(r->err))
 				: (r ? NULL : t->out->error);
@@ -829,8 +841,7 @@ run_authorize(struct run *t, int force_new)
 static int
 run_is_oauth(const struct run *t)
 {
-	return t->auth.type == AUTH_OAUTH2_PASSWORD ||
-	       t->auth.type == AUTH_OAUTH2_CLIENT_CREDENTIALS;
+	return auth_type_is_oauth(t->auth.type);
 }
 
 static void

@@ -13,8 +13,25 @@ const char *const category_status_labels[CATEGORY_STATUS__MAX] = {"Active", "Ina
 	" (SELECT COUNT(*) FROM connector_categories cc WHERE cc.category_id = k.id)"              \
 	" AS connectors FROM categories k"
 
-static const char SQL_CATEGORY_PAGE[] =
-    CATEGORY_COLS " WHERE k.name LIKE ? ESCAPE '!' ORDER BY k.name LIMIT ? OFFSET ?";
+#define CATEGORY_PAGE(order)                                                                       \
+	CATEGORY_COLS " WHERE k.name LIKE ? ESCAPE '!' ORDER BY " order " LIMIT ? OFFSET ?"
+static const char SQL_CATEGORY_PAGE[] = CATEGORY_PAGE("k.name");
+static const char *const sql_category_pages[CATSORT__MAX] = {
+    CATEGORY_PAGE("k.name"),
+    CATEGORY_PAGE("k.name DESC"),
+    CATEGORY_PAGE("k.status, k.name"),
+    CATEGORY_PAGE("k.status DESC, k.name"),
+    CATEGORY_PAGE("connectors, k.name"),
+    CATEGORY_PAGE("connectors DESC, k.name"),
+    CATEGORY_PAGE("k.updated_at, k.id"),
+    CATEGORY_PAGE("k.updated_at DESC, k.id DESC"),
+    CATEGORY_PAGE("k.created_at, k.id"),
+    CATEGORY_PAGE("k.created_at DESC, k.id DESC"),
+};
+const char *const category_sort_names[CATSORT__MAX] = {
+    "name",	   "-name",    "status",    "-status", "connectors",
+    "-connectors", "modified", "-modified", "created", "-created",
+};
 static const char SQL_CATEGORY_COUNT[] =
     "SELECT COUNT(*) AS n FROM categories k WHERE k.name LIKE ? ESCAPE '!'";
 static const char SQL_CATEGORY_ALL[] = "SELECT id, name, status FROM categories ORDER BY name";
@@ -51,6 +68,31 @@ store_like_pattern(struct arena *a, const char *s)
 	out[j++] = '%';
 	out[j] = '\0';
 	return out;
+}
+
+enum category_sort
+category_sort_parse(const char *s)
+{
+	for (int i = 0; s && i < CATSORT__MAX; i++)
+		if (strcmp(s, category_sort_names[i]) == 0)
+			return (enum category_sort)i;
+	return CATSORT__MAX;
+}
+
+int
+db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum category_sort sort,
+			long long offset, long limit, struct db_rows *out, long long *total)
+{
+	char *like = store_like_pattern(a, q ? q : "");
+	if (!like)
+		return DB_ENOMEM;
+	struct db_rows n;
+	int rc = db_query_row(db, a, &n, SQL_CATEGORY_COUNT, "s", like);
+	if (rc != DB_OK)
+		return rc;
+	*total = db_get_ll(&n, 0, "n", 0);
+	return db_query(db, a, out, sql_category_pages[sort < CATSORT__MAX ? sort : CATSORT_NAME],
+			"sii", like, (long long)limit, offset);
 }
 
 int

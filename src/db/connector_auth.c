@@ -3,6 +3,7 @@
  * dropping the cached OAuth token, which the new settings may no longer earn; and the
  * statements of key rotation over the sealed columns and variables. */
 #include "endpoints.h"
+#include "versions.h"
 
 static const char SQL_AUTH_GET[] =
     "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
@@ -128,6 +129,8 @@ auth_save_tx(struct db *db, void *arg)
 	}
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+	if (rc == DB_OK)
+		rc = db_version_record(db, id, s->user_id, VERSION_AUTHORIZATION, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, id) : rc;
 }
 

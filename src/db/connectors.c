@@ -3,21 +3,45 @@
 #include <string.h>
 
 #include "store.h"
+#include "versions.h"
 
 const char *const connector_sort_names[CSORT__MAX] = {
-    "name", "-name", "modified", "-modified", "created", "-created",
+    "name",	     "-name",	       "modified",     "-modified",  "created",
+    "-created",	     "description",    "-description", "category",   "-category",
+    "authorization", "-authorization", "endpoints",    "-endpoints",
 };
 
 /* The list page in two steps: the ids of one page, then those rows with their category ids
  * and endpoint count by primary key. Each order is a whole statement of its own (never SQL
  * built from input): without a filter the page comes off the sort column's index; with a
  * category the category's links are joined and sorted, the total riding along. */
-#define ORDER_NAME	    "c.name"
-#define ORDER_NAME_DESC	    "c.name DESC"
-#define ORDER_MODIFIED	    "c.updated_at, c.id"
-#define ORDER_MODIFIED_DESC "c.updated_at DESC, c.id DESC"
-#define ORDER_CREATED	    "c.created_at, c.id"
-#define ORDER_CREATED_DESC  "c.created_at DESC, c.id DESC"
+#define ORDER_NAME	       "c.name"
+#define ORDER_NAME_DESC	       "c.name DESC"
+#define ORDER_MODIFIED	       "c.updated_at, c.id"
+#define ORDER_MODIFIED_DESC    "c.updated_at DESC, c.id DESC"
+#define ORDER_CREATED	       "c.created_at, c.id"
+#define ORDER_CREATED_DESC     "c.created_at DESC, c.id DESC"
+#define ORDER_DESCRIPTION      "c.description, c.id"
+#define ORDER_DESCRIPTION_DESC "c.description DESC, c.id DESC"
+#define FIRST_CATEGORY                                                                             \
+	"(SELECT MIN(sk.name) FROM connector_categories sx JOIN categories sk"                     \
+	" ON sk.id = sx.category_id WHERE sx.connector_id = c.id)"
+#define ORDER_CATEGORY	     FIRST_CATEGORY ", c.id"
+#define ORDER_CATEGORY_DESC  FIRST_CATEGORY " DESC, c.id DESC"
+#define ORDER_AUTH	     "c.auth_type, c.id"
+#define ORDER_AUTH_DESC	     "c.auth_type DESC, c.id DESC"
+#define ENDPOINT_COUNT	     "(SELECT COUNT(*) FROM endpoints se WHERE se.connector_id = c.id)"
+#define ORDER_ENDPOINTS	     ENDPOINT_COUNT ", c.id"
+#define ORDER_ENDPOINTS_DESC ENDPOINT_COUNT " DESC, c.id DESC"
+/* One statement per order of a family (macro F over an ORDER_*), in enum connector_sort's
+ * order. */
+#define ALL_ORDERS(F)                                                                              \
+	{                                                                                          \
+		F(ORDER_NAME), F(ORDER_NAME_DESC), F(ORDER_MODIFIED), F(ORDER_MODIFIED_DESC),      \
+		    F(ORDER_CREATED), F(ORDER_CREATED_DESC), F(ORDER_DESCRIPTION),                 \
+		    F(ORDER_DESCRIPTION_DESC), F(ORDER_CATEGORY), F(ORDER_CATEGORY_DESC),          \
+		    F(ORDER_AUTH), F(ORDER_AUTH_DESC), F(ORDER_ENDPOINTS), F(ORDER_ENDPOINTS_DESC) \
+	}
 
 #define CONN_IDS_ALL(order)                                                                        \
 	"SELECT c.id, (SELECT SUM(connectors) FROM connector_stats WHERE id = 1) AS total"         \
@@ -27,27 +51,9 @@ const char *const connector_sort_names[CSORT__MAX] = {
 	" JOIN connectors c ON c.id = f.connector_id WHERE f.category_id = ?"                      \
 	" ORDER BY " order " LIMIT ? OFFSET ?"
 
-static const char SQL_CONN_IDS_NAME[] = CONN_IDS_ALL(ORDER_NAME);
-static const char SQL_CONN_IDS_NAME_DESC[] = CONN_IDS_ALL(ORDER_NAME_DESC);
-static const char SQL_CONN_IDS_MODIFIED[] = CONN_IDS_ALL(ORDER_MODIFIED);
-static const char SQL_CONN_IDS_MODIFIED_DESC[] = CONN_IDS_ALL(ORDER_MODIFIED_DESC);
-static const char SQL_CONN_IDS_CREATED[] = CONN_IDS_ALL(ORDER_CREATED);
-static const char SQL_CONN_IDS_CREATED_DESC[] = CONN_IDS_ALL(ORDER_CREATED_DESC);
-static const char *const sql_conn_ids[CSORT__MAX] = {
-    SQL_CONN_IDS_NAME,		SQL_CONN_IDS_NAME_DESC, SQL_CONN_IDS_MODIFIED,
-    SQL_CONN_IDS_MODIFIED_DESC, SQL_CONN_IDS_CREATED,	SQL_CONN_IDS_CREATED_DESC,
-};
+static const char *const sql_conn_ids[CSORT__MAX] = ALL_ORDERS(CONN_IDS_ALL);
 
-static const char SQL_CONN_CAT_IDS_NAME[] = CONN_IDS_CATEGORY(ORDER_NAME);
-static const char SQL_CONN_CAT_IDS_NAME_DESC[] = CONN_IDS_CATEGORY(ORDER_NAME_DESC);
-static const char SQL_CONN_CAT_IDS_MODIFIED[] = CONN_IDS_CATEGORY(ORDER_MODIFIED);
-static const char SQL_CONN_CAT_IDS_MODIFIED_DESC[] = CONN_IDS_CATEGORY(ORDER_MODIFIED_DESC);
-static const char SQL_CONN_CAT_IDS_CREATED[] = CONN_IDS_CATEGORY(ORDER_CREATED);
-static const char SQL_CONN_CAT_IDS_CREATED_DESC[] = CONN_IDS_CATEGORY(ORDER_CREATED_DESC);
-static const char *const sql_conn_cat_ids[CSORT__MAX] = {
-    SQL_CONN_CAT_IDS_NAME,	    SQL_CONN_CAT_IDS_NAME_DESC, SQL_CONN_CAT_IDS_MODIFIED,
-    SQL_CONN_CAT_IDS_MODIFIED_DESC, SQL_CONN_CAT_IDS_CREATED,	SQL_CONN_CAT_IDS_CREATED_DESC,
-};
+static const char *const sql_conn_cat_ids[CSORT__MAX] = ALL_ORDERS(CONN_IDS_CATEGORY);
 
 /* A search scans the connectors anyway (a substring can be anywhere; LIKE '%q%' uses no
  * index), but the categories whose names match come first, from the small categories table
@@ -67,29 +73,9 @@ static const char *const sql_conn_cat_ids[CSORT__MAX] = {
 	" JOIN connectors c ON c.id = f.connector_id WHERE f.category_id = ? "                     \
 	"AND" CONN_SEARCH_MATCH " ORDER BY " order " LIMIT ? OFFSET ?"
 
-static const char SQL_CONN_SEARCH_NAME[] = CONN_IDS_SEARCH(ORDER_NAME);
-static const char SQL_CONN_SEARCH_NAME_DESC[] = CONN_IDS_SEARCH(ORDER_NAME_DESC);
-static const char SQL_CONN_SEARCH_MODIFIED[] = CONN_IDS_SEARCH(ORDER_MODIFIED);
-static const char SQL_CONN_SEARCH_MODIFIED_DESC[] = CONN_IDS_SEARCH(ORDER_MODIFIED_DESC);
-static const char SQL_CONN_SEARCH_CREATED[] = CONN_IDS_SEARCH(ORDER_CREATED);
-static const char SQL_CONN_SEARCH_CREATED_DESC[] = CONN_IDS_SEARCH(ORDER_CREATED_DESC);
-static const char *const sql_conn_search[CSORT__MAX] = {
-    SQL_CONN_SEARCH_NAME,	   SQL_CONN_SEARCH_NAME_DESC, SQL_CONN_SEARCH_MODIFIED,
-    SQL_CONN_SEARCH_MODIFIED_DESC, SQL_CONN_SEARCH_CREATED,   SQL_CONN_SEARCH_CREATED_DESC,
-};
+static const char *const sql_conn_search[CSORT__MAX] = ALL_ORDERS(CONN_IDS_SEARCH);
 
-static const char SQL_CONN_CAT_SEARCH_NAME[] = CONN_IDS_CATEGORY_SEARCH(ORDER_NAME);
-static const char SQL_CONN_CAT_SEARCH_NAME_DESC[] = CONN_IDS_CATEGORY_SEARCH(ORDER_NAME_DESC);
-static const char SQL_CONN_CAT_SEARCH_MODIFIED[] = CONN_IDS_CATEGORY_SEARCH(ORDER_MODIFIED);
-static const char SQL_CONN_CAT_SEARCH_MODIFIED_DESC[] =
-    CONN_IDS_CATEGORY_SEARCH(ORDER_MODIFIED_DESC);
-static const char SQL_CONN_CAT_SEARCH_CREATED[] = CONN_IDS_CATEGORY_SEARCH(ORDER_CREATED);
-static const char SQL_CONN_CAT_SEARCH_CREATED_DESC[] = CONN_IDS_CATEGORY_SEARCH(ORDER_CREATED_DESC);
-static const char *const sql_conn_cat_search[CSORT__MAX] = {
-    SQL_CONN_CAT_SEARCH_NAME,	  SQL_CONN_CAT_SEARCH_NAME_DESC,
-    SQL_CONN_CAT_SEARCH_MODIFIED, SQL_CONN_CAT_SEARCH_MODIFIED_DESC,
-    SQL_CONN_CAT_SEARCH_CREATED,  SQL_CONN_CAT_SEARCH_CREATED_DESC,
-};
+static const char *const sql_conn_cat_search[CSORT__MAX] = ALL_ORDERS(CONN_IDS_CATEGORY_SEARCH);
 
 /* The rows of up to CONN_ROWS_CHUNK ids (unused slots bound to 0, which no row has). */
 #define CONN_ROWS_CHUNK 25
@@ -424,6 +410,8 @@ connector_create_tx(struct db *db, void *arg)
 		return rc;
 	s->id = (long long)db_last_id(db);
 	rc = connector_link(db, s->id, in->category_ids, in->ncategories);
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->id, s->user_id, VERSION_CREATED, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
@@ -459,6 +447,8 @@ connector_update_tx(struct db *db, void *arg)
 		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", s->id);
 	if (rc == DB_OK)
 		rc = connector_link(db, s->id, in->category_ids, in->ncategories);
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->id, s->user_id, VERSION_DETAILS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "endpoints.h"
 #include "logs.h"
+#include "versions.h"
 
 static const char SQL_EP_LIST[] =
     "SELECT id, purpose, description, method, url, timeout FROM endpoints"
@@ -285,6 +286,8 @@ endpoint_create_tx(struct db *db, void *arg)
 		return rc;
 	s->id = (long long)db_last_id(db);
 	rc = endpoint_rows_save(db, s->id, in);
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
@@ -326,6 +329,8 @@ endpoint_update_tx(struct db *db, void *arg)
 			     s->id, s->connector_id);
 	if (rc == DB_OK)
 		rc = endpoint_rows_save(db, s->id, in);
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
@@ -347,6 +352,8 @@ endpoint_delete_tx(struct db *db, void *arg)
 		rc = db_exec(db, SQL_EP_DEL, "ii", s->id, s->connector_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc;
 }
 

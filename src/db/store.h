@@ -21,6 +21,26 @@ enum category_status category_status_parse(const char *s);
  * matches. */
 int db_category_list(struct db *db, struct arena *a, const char *q, long long offset, long limit,
 		     struct db_rows *out, long long *total);
+/* Orders of the category list, each a statement of its own. */
+enum category_sort {
+	CATSORT_NAME,
+	CATSORT_NAME_DESC,
+	CATSORT_STATUS,
+	CATSORT_STATUS_DESC,
+	CATSORT_CONNECTORS,
+	CATSORT_CONNECTORS_DESC,
+	CATSORT_MODIFIED,
+	CATSORT_MODIFIED_DESC,
+	CATSORT_CREATED,
+	CATSORT_CREATED_DESC,
+	CATSORT__MAX
+};
+extern const char *const category_sort_names[CATSORT__MAX]; /* "name", "-name", ... */
+/* Sort by its ?sort= name; CATSORT__MAX when unknown. */
+enum category_sort category_sort_parse(const char *s);
+/* db_category_list in another order. */
+int db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum category_sort sort,
+			    long long offset, long limit, struct db_rows *out, long long *total);
 /* Every category (id, name, status) by name: for pickers and filters. */
 int db_category_all(struct db *db, struct arena *a, struct db_rows *out);
 /* The same, from this process's cache when gens (read before) match an entry. */
@@ -56,6 +76,14 @@ enum connector_sort {
 	CSORT_MODIFIED_DESC,
 	CSORT_CREATED,
 	CSORT_CREATED_DESC,
+	CSORT_DESCRIPTION,
+	CSORT_DESCRIPTION_DESC,
+	CSORT_CATEGORY, /* by the first of its categories' names */
+	CSORT_CATEGORY_DESC,
+	CSORT_AUTH,
+	CSORT_AUTH_DESC,
+	CSORT_ENDPOINTS,
+	CSORT_ENDPOINTS_DESC,
 	CSORT__MAX
 };
 extern const char *const connector_sort_names[CSORT__MAX]; /* "name", "-name", ... */

@@ -267,6 +267,8 @@ authorization_page_message(struct ctx *c, int status, const char *error, struct 
 int
 web_authorization_show(struct ctx *c)
 {
+	if (!perm_has(c->user, PERM_EDIT_CONNECTORS))
+		return web_authorization_summary(c); /* src/web/readonly.c */
 	struct db_rows row;
 	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)

@@ -38,6 +38,37 @@ category_rows(struct ctx *c, const struct db_rows *r)
 	return rows;
 }
 
+/* Column header links: a click sorts by it, a second click reverses; aria-sort marks the
+ * current one. */
+static struct json_object *
+category_sort_links(struct ctx *c, const char *state, enum category_sort cur)
+{
+	static const struct {
+		const char *key;
+		enum category_sort asc, desc;
+	} cols[] = {
+	    {"name", CATSORT_NAME, CATSORT_NAME_DESC},
+	    {"status", CATSORT_STATUS, CATSORT_STATUS_DESC},
+	    {"connectors", CATSORT_CONNECTORS, CATSORT_CONNECTORS_DESC},
+	    {"modified", CATSORT_MODIFIED, CATSORT_MODIFIED_DESC},
+	    {"created", CATSORT_CREATED, CATSORT_CREATED_DESC},
+	};
+	struct json_object *o = json_object_new_object();
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		struct json_object *l = json_object_new_object();
+		enum category_sort next = cur == cols[i].asc ? cols[i].desc : cols[i].asc;
+		jset_str(l, "url",
+			 arena_printf(c->a, CATEGORIES_PATH "?%s&sort=%s", state,
+				      category_sort_names[next]));
+		if (cur == cols[i].asc)
+			jset_str(l, "aria", "ascending");
+		else if (cur == cols[i].desc)
+			jset_str(l, "aria", "descending");
+		jset(o, cols[i].key, l);
+	}
+	return o;
+}
+
 int
 web_category_list(struct ctx *c)
 {
@@ -46,11 +77,15 @@ web_category_list(struct ctx *c)
 	struct pager p;
 	pager_init(&p, c);
 	struct db_rows r;
-	int rc = db_category_list(c->db, c->a, q, p.offset, p.per_page, &r, &p.total);
+	enum category_sort sort = category_sort_parse(http_query_get(c->req, "sort"));
+	if (sort == CATSORT__MAX)
+		sort = CATSORT_NAME;
+	int rc = db_category_list_sorted(c->db, c->a, q, sort, p.offset, p.per_page, &r, &p.total);
 	if (rc != DB_OK)
 		return rc;
 	const char *qp = form_query_param(c, "q", q);
-	const char *base = arena_printf(c->a, "per_page=%ld%s%s", p.per_page, *qp ? "&" : "", qp);
+	const char *plain = arena_printf(c->a, "per_page=%ld%s%s", p.per_page, *qp ? "&" : "", qp);
+	const char *base = arena_printf(c->a, "%s&sort=%s", plain, category_sort_names[sort]);
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Data Connector Categories");
 	jset_str(d, "q", q);
@@ -59,6 +94,8 @@ web_category_list(struct ctx *c)
 	jset_bool(d, "empty_all", p.total == 0 && !*q);
 	jset_bool(d, "no_results", r.nrows == 0 && (*q || p.total > 0));
 	jset(d, "pager", pager_json(&p, base));
+	jset_str(d, "sort", category_sort_names[sort]);
+	jset(d, "sort_links", category_sort_links(c, plain, sort));
 	return web_render(c, 200, "categories_list", d);
 }
 
@@ -68,10 +105,11 @@ category_form_page(struct ctx *c, int status, struct form *f, long long id, enum
 {
 	struct json_object *d = json_object_new_object();
 	int is_new = id == 0;
-	jset_str(d, "title", is_new ? "New Category" : "Edit Category");
+	int may_save = is_new || perm_has(c->user, PERM_EDIT_CATEGORIES);
+	jset_str(d, "title", is_new ? "New Category" : may_save ? "Edit Category" : "Category");
 	jset_bool(d, "is_new", is_new);
 	jset_str(d, "action", is_new ? CATEGORIES_PATH : category_path(c, id, ""));
-	jset_bool(d, "may_save", is_new || perm_has(c->user, PERM_EDIT_CATEGORIES));
+	jset_bool(d, "may_save", may_save);
 	if (!is_new)
 		jset_str(d, "delete_url", category_path(c, id, "/delete"));
 	jset(d, "statuses",

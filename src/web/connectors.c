@@ -103,6 +103,10 @@ sort_links(struct ctx *c, const struct connector_query *q, long per_page)
 	    {"name", CSORT_NAME, CSORT_NAME_DESC},
 	    {"modified", CSORT_MODIFIED, CSORT_MODIFIED_DESC},
 	    {"created", CSORT_CREATED, CSORT_CREATED_DESC},
+	    {"description", CSORT_DESCRIPTION, CSORT_DESCRIPTION_DESC},
+	    {"category", CSORT_CATEGORY, CSORT_CATEGORY_DESC},
+	    {"authorization", CSORT_AUTH, CSORT_AUTH_DESC},
+	    {"endpoints", CSORT_ENDPOINTS, CSORT_ENDPOINTS_DESC},
 	};
 	struct json_object *o = json_object_new_object();
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {

@@ -493,6 +493,8 @@ import_page(struct ctx *c, int status, struct form *f)
 	struct json_object *d = json_object_new_object(), *list = json_object_new_array();
 	json_object_object_foreach(f->errors, key, val)
 	{
+		if (!strcmp(key, "json") || !strcmp(key, "name"))
+			continue; /* beside their field: every error is printed once */
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "field", key);
 		jset(o, "message", json_object_get(val));
@@ -500,6 +502,7 @@ import_page(struct ctx *c, int status, struct form *f)
 	}
 	jset_str(d, "title", "Import Data Connector");
 	jset_str(d, "action", IMPORT_PATH);
+	jset_bool(d, "has_listed_errors", json_object_array_length(list) > 0);
 	jset(d, "error_list", list);
 	form_put(f, d);
 	return web_render(c, status, "connectors_import", d);

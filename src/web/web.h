@@ -102,6 +102,12 @@ struct json_object *jrows(const struct db_rows *r);
 /* Registers json_object_put on the request arena. */
 void web_defer_json(struct ctx *c, struct json_object *o);
 
+/* The Authorization tab for a user who may view but not edit (src/web/readonly.c). */
+int web_authorization_summary(struct ctx *c);
+/* Waits (at most seconds) for the Tests running on threads of their own to finish: at
+ * exit, after the workers (src/web/log_detail.c). Returns how many still run. */
+int web_tests_drain(long seconds);
+
 /* Handlers, declared from the route table. */
 #define ROUTE(method, pattern, handler, perm, perm2, flags) int handler(struct ctx *c);
 #include "routes.def"

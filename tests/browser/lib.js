@@ -24,7 +24,8 @@ function baseUrl() {
 
 /**
  * Launch Chromium with one context and one page. opts: {viewport ({width, height};
- * default 1280x800; a phone: {width: 390, height: 844}), timeout (ms, default 15000)}.
+ * default 1280x800; a phone: {width: 390, height: 844}), timeout (ms, default 15000),
+ * bypassCSP (let a test inject a script such as axe-core), timezoneId ("Asia/Tokyo")}.
  */
 async function openBrowser(opts = {}) {
   const browser = await chromium.launch({
@@ -35,6 +36,8 @@ async function openBrowser(opts = {}) {
   const context = await browser.newContext({
     viewport: opts.viewport || { width: 1280, height: 800 },
     baseURL: baseUrl(),
+    bypassCSP: !!opts.bypassCSP, // axe-core is injected as a script (tests/browser/daily.test.js)
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
   context.setDefaultTimeout(opts.timeout || 15000);
   const page = await context.newPage();

@@ -130,7 +130,7 @@ class Client {
       const t = csrfFrom(text);
       if (t) this.csrf = t;
     }
-    return {
+    const out = {
       status: res.status,
       headers: res.headers,
       text,
@@ -140,6 +140,28 @@ class Client {
         return JSON.parse(text);
       },
     };
+    // A Test is a record (issue 20): POST .../test answers 303 to its execution-log entry,
+    // which shows progress until the result is there. Like a browser, wait for the result
+    // and answer with that page (opts.followTest === false: the 303 itself).
+    if (method === 'POST' && opts.followTest !== false && res.status === 303 &&
+        /\/endpoints\/\d+\/test$/.test(path) && /\/data-connector-logs\/\d+$/.test(out.location || '')) {
+      return this.testResult(out.location, opts.timeout || 60000);
+    }
+    return out;
+  }
+
+  /** GETs a Test's execution-log page until it is no longer running; returns that page. */
+  async testResult(location, timeout = 60000) {
+    const until = Date.now() + timeout;
+    for (;;) {
+      const r = await this.request('GET', location);
+      if (r.status !== 200 && r.status !== 422) return r;
+      if (!/data-state="running"/.test(r.text) || Date.now() > until) {
+        r.logUrl = location;
+        return r;
+      }
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
   }
 
   get(path, opts) {

@@ -27,8 +27,16 @@ tp_cookie=$(curl -s -o /dev/null -D - --data-urlencode username=bench-test \
 tp_csrf=$(curl -sf -H "Cookie: $tp_cookie" "$base/data-connectors/$tp_conn/endpoints/$tp_ep" |
 	sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
 [ -n "$tp_csrf" ] || dc_die "bench Test: no CSRF token on the endpoint page"
-tp_status=$(curl -s -o "$DC_WORK/test-proxy.html" -w '%{http_code}' -H "Cookie: $tp_cookie" \
+# A Test is a record (issue 20): 303 to its execution-log entry, which shows the result once
+# the run is done.
+tp_log=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: $tp_cookie" \
 	--data-urlencode "_csrf=$tp_csrf" "$base/data-connectors/$tp_conn/endpoints/$tp_ep/test")
+case $tp_log in */data-connector-logs/*) ;; *) dc_die "bench Test: no redirect to its log entry" ;; esac
+for _ in $(seq 1 100); do
+	tp_status=$(curl -s -o "$DC_WORK/test-proxy.html" -w '%{http_code}' -H "Cookie: $tp_cookie" "$tp_log")
+	grep -q 'data-state="running"' "$DC_WORK/test-proxy.html" || break
+	sleep 0.1
+done
 [ "$tp_status" = 200 ] || dc_die "bench Test answers $tp_status, not 200"
 grep -q 'Bearer \*\*\*\*' "$DC_WORK/test-proxy.html" || dc_die "bench Test: the Bearer header is not shown masked"
 cat >"$DC_WORK/test-proxy.lua" <<LUA

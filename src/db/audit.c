@@ -1,0 +1,42 @@
+/* The audit viewer's statements: a filtered page of audit_log and the filter choices. */
+#include "audit.h"
+
+#define AUDIT_WHERE                                                                                \
+	" WHERE (? IS NULL OR username = ?)"                                                       \
+	" AND (? IS NULL OR object_type = ?)"                                                      \
+	" AND (? = 0 OR object_id = ?)"                                                            \
+	" AND (? IS NULL OR action = ? OR action LIKE CONCAT(?, '.%'))"                            \
+	" AND (? IS NULL OR created_at >= ?)"                                                      \
+	" AND (? IS NULL OR created_at < DATE_ADD(?, INTERVAL 1 DAY))"
+
+static const char SQL_AUDIT_PAGE[] =
+    "SELECT id, created_at, user_id, username, action, object_type, object_id, details,"
+    " remote_addr FROM audit_log" AUDIT_WHERE " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
+static const char SQL_AUDIT_COUNT[] = "SELECT COUNT(*) AS n FROM audit_log" AUDIT_WHERE;
+static const char SQL_AUDIT_CHOICES[] =
+    "(SELECT DISTINCT action AS name, 'a' AS kind FROM audit_log ORDER BY action LIMIT 250)"
+    " UNION ALL (SELECT DISTINCT object_type, 'o' FROM audit_log WHERE object_type <> ''"
+    " ORDER BY object_type LIMIT 250)";
+
+int
+db_audit_list(struct db *db, struct arena *a, const struct audit_query *q, struct db_rows *out,
+	      long long *total)
+{
+	struct db_rows n;
+	int rc = db_query_row(db, a, &n, SQL_AUDIT_COUNT, "ssssiisssssss", q->user, q->user,
+			      q->object_type, q->object_type, q->object_id, q->object_id, q->action,
+			      q->action, q->action, q->from, q->from, q->to, q->to);
+	if (rc != DB_OK)
+		return rc;
+	*total = db_get_ll(&n, 0, "n", 0);
+	return db_query(db, a, out, SQL_AUDIT_PAGE, "ssssiisssssssii", q->user, q->user,
+			q->object_type, q->object_type, q->object_id, q->object_id, q->action,
+			q->action, q->action, q->from, q->from, q->to, q->to, (long long)q->limit,
+			q->offset);
+}
+
+int
+db_audit_choices(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_AUDIT_CHOICES, "");
+}

@@ -1,0 +1,130 @@
+/* Execution-log rows as records: started before a Test runs, finished or cancelled, read
+ * with their detail for /data-connector-logs/{id}. */
+#include <mysql.h>
+
+#include "log_detail.h"
+
+static const char SQL_LOG_START[] =
+    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, state,"
+    " method, url) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?,"
+    " 'running', ?, LEFT(?, 4096))";
+static const char SQL_LOG_FINISH[] =
+    "UPDATE execution_logs SET state = 'done', method = ?, url = LEFT(?, 4096), status = ?,"
+    " duration_us = ?, size = ?, error = LEFT(?, 1024), detail = ?, request_body = ?,"
+    " response_body = ?, body_expires_at = IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL),"
+    " UTC_TIMESTAMP() + INTERVAL ? MINUTE, NULL), finished_at = UTC_TIMESTAMP()"
+    " WHERE id = ? AND state = 'running'";
+static const char SQL_LOG_CANCEL[] =
+    "UPDATE execution_logs SET state = 'cancelled', error = 'Cancelled before an answer came.',"
+    " finished_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'running'";
+static const char SQL_LOG_GET[] =
+    "SELECT l.id, l.connector_id, l.endpoint_id, l.user_id, l.kind, l.state, l.method, l.url,"
+    " l.status, l.duration_us, l.size, l.error, l.created_at, l.finished_at, l.detail,"
+    " IF(l.body_expires_at > UTC_TIMESTAMP(), l.request_body, NULL) AS request_body,"
+    " IF(l.body_expires_at > UTC_TIMESTAMP(), l.response_body, NULL) AS response_body,"
+    " TIMESTAMPDIFF(SECOND, l.created_at, UTC_TIMESTAMP()) AS running_s,"
+    " c.name AS connector_name, e.purpose AS endpoint_purpose,"
+    " COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
+    " FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
+    " LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
+    " LEFT JOIN api_tokens t ON t.id = l.token_id WHERE l.id = ?";
+static const char SQL_KEEP_DAYS[] = "SELECT keep_bodies_days AS d FROM endpoints WHERE id = ?";
+static const char SQL_SET_KEEP_DAYS[] =
+    "UPDATE endpoints SET keep_bodies_days = ? WHERE id = ? AND connector_id = ?";
+static const char SQL_ENDPOINT_THERE[] =
+    "SELECT id FROM endpoints WHERE id = ? AND connector_id = ?";
+static const char SQL_EXPIRE_BODIES[] =
+    "UPDATE execution_logs SET request_body = NULL, response_body = NULL,"
+    " body_expires_at = NULL WHERE body_expires_at < UTC_TIMESTAMP() LIMIT 5000";
+
+int
+db_log_start(struct db *db, const struct db_execution *e, long long *id)
+{
+	int rc = db_exec(db, SQL_LOG_START, "iiiisss", e->connector_id, e->endpoint_id, e->user_id,
+			 e->token_id, e->kind, e->method ? e->method : "", e->url ? e->url : "");
+	if (rc == DB_OK)
+		*id = (long long)db_last_id(db);
+	return rc;
+}
+
+int
+db_log_finish(struct db *db, long long id, const struct db_log_result *r)
+{
+	long long keep = r->keep_minutes;
+	int rc = db_exec(db, SQL_LOG_FINISH, "ssiiissssissii", r->method ? r->method : "",
+			 r->url ? r->url : "", (long long)r->status, r->duration_us, r->size,
+			 r->error ? r->error : "", r->detail, r->request_body, r->response_body,
+			 keep, r->request_body, r->response_body, keep, id);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = DB_ENOTFOUND;
+	return rc;
+}
+
+int
+db_log_cancel(struct db *db, long long id)
+{
+	int rc = db_exec(db, SQL_LOG_CANCEL, "i", id);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = DB_ENOTFOUND;
+	return rc;
+}
+
+int
+db_log_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+{
+	return db_query_row(db, a, out, SQL_LOG_GET, "i", id);
+}
+
+long
+db_endpoint_keep_days(struct db *db, long long endpoint_id)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 512);
+	long d = 0;
+	if (db_query_row(db, &a, &r, SQL_KEEP_DAYS, "i", endpoint_id) == DB_OK)
+		d = (long)db_get_ll(&r, 0, "d", 0);
+	arena_free(&a);
+	return d;
+}
+
+int
+db_endpoint_set_keep_days(struct db *db, long long connector_id, long long endpoint_id, long days)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 512);
+	int rc = db_query_row(db, &a, &r, SQL_ENDPOINT_THERE, "ii", endpoint_id, connector_id);
+	arena_free(&a);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_SET_KEEP_DAYS, "iii", (long long)days, endpoint_id,
+			     connector_id);
+	return rc;
+}
+
+int
+db_log_expire_bodies(struct db *db, long long *cleared)
+{
+	*cleared = 0;
+	for (;;) {
+		int rc = db_exec(db, SQL_EXPIRE_BODIES, "");
+		if (rc != DB_OK)
+			return rc;
+		unsigned long long n = db_affected(db);
+		*cleared += (long long)n;
+		if (n < 5000)
+			return DB_OK;
+	}
+}
+
+void
+db_thread_begin(void)
+{
+	mysql_thread_init();
+}
+
+void
+db_thread_end(void)
+{
+	mysql_thread_end();
+}

@@ -1,0 +1,250 @@
+/* A connector's version history: the snapshot statement (one INSERT ... SELECT building the
+ * JSON in the database, inside the caller's transaction), the list, and a restore. */
+#include <string.h>
+
+#include "versions.h"
+
+const char *const version_kind_names[VERSION_KIND__MAX] = {
+    "created", "details", "authorization", "endpoints", "restore", "import",
+};
+const char *const version_kind_labels[VERSION_KIND__MAX] = {
+    "Created", "Details saved", "Authorization saved", "Endpoints changed", "Restored", "Imported",
+};
+
+enum version_kind
+version_kind_parse(const char *s)
+{
+	for (int i = 0; s && i < VERSION_KIND__MAX; i++)
+		if (!strcmp(s, version_kind_names[i]))
+			return (enum version_kind)i;
+	return VERSION_KIND__MAX;
+}
+
+/* A subquery's JSON array, "[]" when it has no rows, kept as JSON inside JSON_OBJECT. */
+#define JSON_ARR(q) "JSON_EXTRACT(COALESCE((" q "), '[]'), '$')"
+
+#define SNAP_CATEGORIES                                                                            \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', k.id, 'name', k.name) ORDER BY k.name)"            \
+	" FROM connector_categories cc JOIN categories k ON k.id = cc.category_id"                 \
+	" WHERE cc.connector_id = c.id"
+#define SNAP_AUTH                                                                                  \
+	"JSON_OBJECT('auth_type', c.auth_type, 'verify_ssl', c.verify_ssl,"                        \
+	" 'username', c.auth_username, 'token_url', c.token_url, 'client_id', c.client_id,"        \
+	" 'scope', c.scope, 'client_auth', c.client_auth, 'api_key_name', c.api_key_name,"         \
+	" 'api_key_in', c.api_key_in, 'allowed_origins', c.allowed_origins,"                       \
+	" 'token_origin', c.token_origin)"
+/* Each secret column as a fingerprint of its sealed text ("" when none is stored). */
+#define SNAP_SECRETS                                                                               \
+	"JSON_OBJECT('password', IF(c.auth_password IS NULL OR c.auth_password = '', '', "         \
+	"LEFT(SHA2(c.auth_password, 256), 16)),"                                                   \
+	" 'token', IF(c.auth_token IS NULL OR c.auth_token = '', '', LEFT(SHA2(c.auth_token, "     \
+	"256), 16)),"                                                                              \
+	" 'client_secret', IF(c.client_secret IS NULL OR c.client_secret = '', '', "               \
+	"LEFT(SHA2(c.client_secret, 256), 16)),"                                                   \
+	" 'api_key', IF(c.api_key IS NULL OR c.api_key = '', '', LEFT(SHA2(c.api_key, 256), 16)))"
+#define SNAP_VARIABLES                                                                             \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('name', CONVERT(s.name USING utf8mb4), 'fingerprint',"   \
+	" LEFT(SHA2(s.value, 256), 16)) ORDER BY s.name) FROM connector_secrets s"                 \
+	" WHERE s.connector_id = c.id"
+#define SNAP_HEADERS                                                                               \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', h.name, 'value', h.value,"                        \
+	" 'description', h.description, 'required', h.required) ORDER BY h.position, h.id)"        \
+	" FROM endpoint_headers h WHERE h.endpoint_id = e.id"
+#define SNAP_PARAMS                                                                                \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', p.name, 'value', p.value,"                        \
+	" 'required', p.required) ORDER BY p.position, p.id)"                                      \
+	" FROM endpoint_params p WHERE p.endpoint_id = e.id"
+#define SNAP_ENDPOINTS                                                                             \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id, 'purpose', e.purpose,"                       \
+	" 'description', e.description, 'method', e.method, 'url', e.url,"                         \
+	" 'timeout', e.timeout, 'body', e.body, 'sample_data', e.sample_data,"                     \
+	" 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(                             \
+	    SNAP_PARAMS) ")"                                                                       \
+			 " ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
+#define SNAPSHOT                                                                                   \
+	"JSON_OBJECT('name', c.name, 'description', c.description,"                                \
+	" 'max_concurrency', COALESCE(c.max_concurrency, 0),"                                      \
+	" 'categories', " JSON_ARR(                                                                \
+	    SNAP_CATEGORIES) ", 'authorization', " SNAP_AUTH ", 'secrets', " SNAP_SECRETS          \
+			     ", 'variables', " JSON_ARR(                                           \
+				 SNAP_VARIABLES) ", 'endpoints', " JSON_ARR(SNAP_ENDPOINTS) ")"
+
+static const char SQL_VERSION_ADD[] =
+    "INSERT INTO connector_versions (connector_id, n, kind, user_id, username, restored_from,"
+    " snapshot) SELECT c.id,"
+    " COALESCE((SELECT MAX(v.n) FROM connector_versions v WHERE v.connector_id = c.id), 0) + 1,"
+    " ?, NULLIF(?, 0), COALESCE((SELECT u.username FROM users u WHERE u.id = ?), ''),"
+    " NULLIF(?, 0), " SNAPSHOT " FROM connectors c WHERE c.id = ?";
+
+static const char SQL_VERSION_LIST[] =
+    "SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
+    " WHERE connector_id = ? ORDER BY n DESC LIMIT ?";
+static const char SQL_VERSION_GET[] =
+    "SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
+    " WHERE connector_id = ? AND n = ?";
+
+/* Restore. */
+static const char SQL_RESTORE_CONN[] =
+    "UPDATE connectors SET name = ?, description = ?, max_concurrency = NULLIF(?, 0),"
+    " auth_type = ?, verify_ssl = ?, auth_username = ?, token_url = ?, client_id = ?,"
+    " scope = ?, client_auth = ?, api_key_name = ?, api_key_in = ?,"
+    " updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP, version = version + 1"
+    " WHERE id = ? AND (? = 0 OR version = ?)";
+static const char SQL_RESTORE_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
+/* The snapshot's categories that may still be assigned: active, or linked now. */
+static const char SQL_RESTORE_CATS[] =
+    "SELECT k.id FROM categories k WHERE k.id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]'"
+    " COLUMNS (id BIGINT PATH '$')) AS j) AND (k.status = 'active' OR EXISTS (SELECT 1"
+    " FROM connector_categories cc WHERE cc.connector_id = ? AND cc.category_id = k.id))";
+static const char SQL_RESTORE_UNLINK[] = "DELETE FROM connector_categories WHERE connector_id = ?";
+static const char SQL_RESTORE_LINK[] =
+    "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
+static const char SQL_RESTORE_EP_CLEAR[] = "DELETE FROM endpoints WHERE connector_id = ?";
+static const char SQL_RESTORE_EP_ADD[] =
+    "INSERT INTO endpoints (id, connector_id, purpose, description, method, url, timeout,"
+    " body, sample_data) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_RESTORE_EH_ADD[] =
+    "INSERT INTO endpoint_headers (endpoint_id, position, name, value, description, required)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_RESTORE_EPP_ADD[] =
+    "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
+    " VALUES (?, ?, ?, ?, ?)";
+static const char SQL_RESTORE_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
+static const char SQL_RESTORE_LAST[] =
+    "SELECT MAX(n) AS n FROM connector_versions WHERE connector_id = ?";
+
+int
+db_version_record(struct db *db, long long connector_id, long long user_id, enum version_kind kind,
+		  long long restored_from)
+{
+	if (kind >= VERSION_KIND__MAX)
+		return DB_EFAIL;
+	int rc = db_exec(db, SQL_VERSION_ADD, "siiii", version_kind_names[kind], user_id, user_id,
+			 restored_from, connector_id);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = DB_ENOTFOUND;
+	return rc;
+}
+
+int
+db_version_list(struct db *db, struct arena *a, long long connector_id, long limit,
+		struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_VERSION_LIST, "ii", connector_id, (long long)limit);
+}
+
+int
+db_version_get(struct db *db, struct arena *a, long long connector_id, long long n,
+	       struct db_rows *out)
+{
+	return db_query_row(db, a, out, SQL_VERSION_GET, "ii", connector_id, n);
+}
+
+/* The categories the restore links: the snapshot's that may still be assigned, or (none
+ * left) the current ones untouched. */
+static int
+restore_categories(struct db *db, const struct version_restore *r)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct buf ids;
+	buf_init(&ids);
+	buf_puts(&ids, "[");
+	for (size_t i = 0; i < r->ncategories; i++)
+		buf_printf(&ids, "%s%lld", i ? "," : "", r->category_ids[i]);
+	buf_puts(&ids, "]");
+	struct db_rows ok;
+	int rc = ids.failed
+		     ? DB_ENOMEM
+		     : db_query(db, &a, &ok, SQL_RESTORE_CATS, "si", ids.data, r->connector_id);
+	buf_free(&ids);
+	if (rc == DB_OK && ok.nrows > 0) {
+		rc = db_exec(db, SQL_RESTORE_UNLINK, "i", r->connector_id);
+		for (size_t i = 0; rc == DB_OK && i < ok.nrows; i++)
+			rc = db_exec(db, SQL_RESTORE_LINK, "ii", r->connector_id,
+				     db_get_ll(&ok, i, "id", 0));
+	}
+	arena_free(&a);
+	return rc;
+}
+
+static int
+restore_endpoint(struct db *db, const struct version_restore *r, size_t i)
+{
+	const struct endpoint_input *e = &r->endpoints[i];
+	int rc = db_exec(db, SQL_RESTORE_EP_ADD, "iissssiss", r->endpoint_ids[i], r->connector_id,
+			 e->purpose, e->description, endpoint_method_names[e->method], e->url,
+			 (long long)e->timeout, e->body, e->sample_data);
+	if (rc != DB_OK)
+		return rc;
+	long long id = r->endpoint_ids[i] ? r->endpoint_ids[i] : (long long)db_last_id(db);
+	for (size_t k = 0; rc == DB_OK && k < e->nheaders; k++) {
+		const struct endpoint_row *h = &e->headers[k];
+		rc = db_exec(db, SQL_RESTORE_EH_ADD, "iisssi", id, (long long)k, h->key, h->value,
+			     h->description ? h->description : "", (long long)(h->required != 0));
+	}
+	for (size_t k = 0; rc == DB_OK && k < e->nparams; k++) {
+		const struct endpoint_row *p = &e->params[k];
+		rc = db_exec(db, SQL_RESTORE_EPP_ADD, "iissi", id, (long long)k, p->key, p->value,
+			     (long long)(p->required != 0));
+	}
+	return rc;
+}
+
+static int
+db_version_restore_once(struct db *db, const struct version_restore *r, long long user_id,
+			long long *new_n)
+{
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_exec(db, SQL_RESTORE_CONN, "ssisisssssssiiii", r->name, r->description,
+		     (long long)r->max_concurrency, r->auth_type, (long long)(r->verify_ssl != 0),
+		     r->username, r->token_url, r->client_id, r->scope, r->client_auth,
+		     r->api_key_name, r->api_key_in, user_id, r->connector_id, r->version,
+		     r->version);
+	if (rc == DB_OK && db_affected(db) == 0) {
+		struct arena a;
+		struct db_rows x;
+		arena_init(&a, 512);
+		rc = db_query_row(db, &a, &x, SQL_RESTORE_EXISTS, "i", r->connector_id);
+		arena_free(&a);
+		if (rc == DB_OK)
+			rc = STORE_ESTALE;
+	}
+	if (rc == DB_OK)
+		rc = restore_categories(db, r);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_RESTORE_EP_CLEAR, "i", r->connector_id);
+	for (size_t i = 0; rc == DB_OK && i < r->nendpoints; i++)
+		rc = restore_endpoint(db, r, i);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_RESTORE_TOKEN_FORGET, "i", r->connector_id);
+	if (rc == DB_OK)
+		rc = db_version_record(db, r->connector_id, user_id, VERSION_RESTORE, r->n);
+	if (rc == DB_OK) {
+		struct arena a;
+		struct db_rows x;
+		arena_init(&a, 512);
+		rc = db_query_row(db, &a, &x, SQL_RESTORE_LAST, "i", r->connector_id);
+		if (rc == DB_OK)
+			*new_n = db_get_ll(&x, 0, "n", 0);
+		arena_free(&a);
+	}
+	if (rc == DB_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+/* A deadlock victim's transaction was rolled back whole: run it again. */
+int
+db_version_restore(struct db *db, const struct version_restore *r, long long user_id,
+		   long long *new_n)
+{
+	int rc, tries = 0;
+	do
+		rc = db_version_restore_once(db, r, user_id, new_n);
+	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
+}

@@ -1,0 +1,64 @@
+/* db/versions: a connector's version history (sql/019_versions.sql). Every save of its
+ * details, authorization or endpoints records a snapshot inside the save's transaction;
+ * a restore writes the snapshot's plain fields back (never a secret) as a new version.
+ * Every function takes the request arena for results and returns a db_err (0 ok). */
+#ifndef DCGATE_DB_VERSIONS_H
+#define DCGATE_DB_VERSIONS_H
+
+#include "endpoints.h"
+
+/* What a version row says about the save that made it. */
+enum version_kind {
+	VERSION_CREATED,
+	VERSION_DETAILS,
+	VERSION_AUTHORIZATION,
+	VERSION_ENDPOINTS,
+	VERSION_RESTORE,
+	VERSION_IMPORT,
+	VERSION_KIND__MAX
+};
+extern const char *const version_kind_names[VERSION_KIND__MAX];	 /* "details", ... */
+extern const char *const version_kind_labels[VERSION_KIND__MAX]; /* "Details saved", ... */
+enum version_kind version_kind_parse(const char *s);
+
+/* Records the connector's state as its next version (n = last + 1), made by user_id (0:
+ * nobody). Call inside the save's transaction, after its writes: the connector row is
+ * locked by them, so two saves cannot take the same n. restored_from 0 unless a restore. */
+int db_version_record(struct db *db, long long connector_id, long long user_id,
+		      enum version_kind kind, long long restored_from);
+
+/* Newest first, at most limit rows: n, kind, username, created_at, restored_from, snapshot
+ * (JSON text). */
+int db_version_list(struct db *db, struct arena *a, long long connector_id, long limit,
+		    struct db_rows *out);
+/* One version with the columns of the list; DB_ENOTFOUND when there is none. */
+int db_version_get(struct db *db, struct arena *a, long long connector_id, long long n,
+		   struct db_rows *out);
+
+/* The plain fields a restore writes back. Secrets, sealed variables, allowed_origins and
+ * token_origin stay as they are (they change only with the secrets they bind). */
+struct version_restore {
+	long long connector_id;
+	long long version; /* the connector's version the user saw; 0: do not check */
+	long long n;	   /* the version restored */
+	const char *name, *description;
+	long max_concurrency;
+	const long long *category_ids; /* kept when none of them may still be assigned */
+	size_t ncategories;
+	const char *auth_type;
+	int verify_ssl;
+	const char *username, *token_url, *client_id, *scope, *client_auth, *api_key_name,
+	    *api_key_in;
+	const struct endpoint_input *endpoints;
+	const long long *endpoint_ids; /* the ids they had: kept, so their URLs still work */
+	size_t nendpoints;
+};
+/* In one transaction: details, categories (those that still exist and are active or
+ * already linked), authorization's plain fields, the endpoints replaced by the snapshot's,
+ * the cached OAuth token forgotten, and a new version of kind restore. STORE_ESTALE when
+ * the version moved on, DB_ENOTFOUND when the connector is gone, DB_EDUP when the name is
+ * now another connector's. *new_n gets the new version's number. */
+int db_version_restore(struct db *db, const struct version_restore *r, long long user_id,
+		       long long *new_n);
+
+#endif

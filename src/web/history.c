@@ -1,0 +1,738 @@
+/* A connector's version history (issue 20): the History tab lists every saved version (who,
+ * when, what changed against the one before), shows the difference between any two, and
+ * restores one; the same through GET /api/1.0/data-connectors/{id}/versions[/{n}] and POST
+ * .../versions/{n}/restore. Snapshots come from src/db/versions.c and hold no secret: only
+ * whether each one is set, and a fingerprint of its sealed text that changes when it is
+ * entered again. A restore writes back the plain fields; secrets stay as they are and, when
+ * the restored authorization method differs from the current one, the secrets it needs are
+ * listed to be entered again. The route table checks view (list, diff) and edit (restore). */
+#include <limits.h>
+#include <string.h>
+
+#include "../db/versions.h"
+#include "api.h"
+
+#define HISTORY_MAX 200 /* versions listed and compared */
+
+/* ------------------------------------------------------------ snapshot as a flat list */
+
+/* One comparable line of a snapshot: a label users read, the value compared, the value
+ * shown. */
+struct flat {
+	const char *key, *label, *cmp, *shown;
+};
+struct flat_list {
+	struct flat *v;
+	size_t n, cap;
+	struct arena *a;
+};
+
+static void
+flat_add(struct flat_list *l, const char *key, const char *label, const char *cmp,
+	 const char *shown)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct flat *v = arena_alloc(l->a, cap * sizeof(*v));
+		if (!v)
+			return;
+		if (l->n)
+			memcpy(v, l->v, l->n * sizeof(*v));
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct flat){key, label, cmp ? cmp : "", shown ? shown : cmp ? cmp : ""};
+}
+
+static const char *
+jtext(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+static long long
+jll(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static struct json_object *
+jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (o)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *const secret_members[] = {"password", "token", "client_secret", "api_key"};
+static const char *const secret_labels[] = {"Password", "Token", "Client Secret", "API Key"};
+
+/* Rows (headers or params) of an endpoint, keyed by name (a repeated name by its place). */
+static void
+flat_rows(struct flat_list *l, struct json_object *rows, const char *ek, const char *elabel,
+	  const char *what)
+{
+	struct arena *a = l->a;
+	size_t n =
+	    rows && json_object_is_type(rows, json_type_array) ? json_object_array_length(rows) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(rows, i);
+		const char *k = jtext(r, "key");
+		int dup = 0;
+		for (size_t j = 0; j < i; j++)
+			dup += !strcmp(jtext(json_object_array_get_idx(rows, j), "key"), k);
+		const char *key = dup ? arena_printf(a, "%s.%s.%s#%d", ek, what, k, dup)
+				      : arena_printf(a, "%s.%s.%s", ek, what, k);
+		const char *desc = jtext(r, "description");
+		const char *v =
+		    arena_printf(a, "%s%s%s%s", jtext(r, "value"),
+				 jll(r, "required") ? " (required)" : "", *desc ? " — " : "", desc);
+		flat_add(l, key, arena_printf(a, "%s: %s %s", elabel, what, k), v, v);
+	}
+}
+
+static void
+snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->a = a;
+	flat_add(l, "name", "Name", jtext(s, "name"), NULL);
+	flat_add(l, "description", "Description", jtext(s, "description"), NULL);
+	long long mc = jll(s, "max_concurrency");
+	flat_add(l, "max_concurrency", "Calls at once",
+		 mc ? arena_printf(a, "%lld", mc) : "default", NULL);
+	struct json_object *cats = jget(s, "categories");
+	struct buf *b = buf_new_arena(a);
+	size_t nc =
+	    cats && json_object_is_type(cats, json_type_array) ? json_object_array_length(cats) : 0;
+	for (size_t i = 0; b && i < nc; i++)
+		buf_printf(b, "%s%s", i ? ", " : "",
+			   jtext(json_object_array_get_idx(cats, i), "name"));
+	flat_add(l, "categories", "Categories", b && b->data ? b->data : "", NULL);
+
+	struct json_object *au = jget(s, "authorization");
+	static const char *const auth_members[] = {
+	    "auth_type", "verify_ssl",	"username",	"token_url",  "client_id",
+	    "scope",	 "client_auth", "api_key_name", "api_key_in", "allowed_origins",
+	};
+	static const char *const auth_labels[] = {
+	    "Authorization: Type",
+	    "Authorization: Verify SSL",
+	    "Authorization: Username",
+	    "Authorization: URL Token",
+	    "Authorization: Client ID",
+	    "Authorization: Scope",
+	    "Authorization: Client authentication",
+	    "Authorization: API key name",
+	    "Authorization: API key in",
+	    "Authorization: Allowed origins",
+	};
+	for (size_t i = 0; i < sizeof(auth_members) / sizeof(*auth_members); i++) {
+		const char *v = jtext(au, auth_members[i]);
+		if (!strcmp(auth_members[i], "verify_ssl"))
+			v = jll(au, "verify_ssl") ? "on" : "off";
+		else if (!strcmp(auth_members[i], "auth_type")) {
+			int k = connector_auth_index(v);
+			v = k >= 0 ? connector_auth_labels[k] : v;
+		}
+		flat_add(l, arena_printf(a, "authorization.%s", auth_members[i]), auth_labels[i], v,
+			 NULL);
+	}
+	struct json_object *sec = jget(s, "secrets");
+	for (size_t i = 0; i < 4; i++) {
+		const char *fp = jtext(sec, secret_members[i]);
+		flat_add(l, arena_printf(a, "secrets.%s", secret_members[i]),
+			 arena_printf(a, "Authorization: %s", secret_labels[i]), fp,
+			 *fp ? "set" : "not set");
+	}
+	struct json_object *vars = jget(s, "variables");
+	size_t nv =
+	    vars && json_object_is_type(vars, json_type_array) ? json_object_array_length(vars) : 0;
+	for (size_t i = 0; i < nv; i++) {
+		struct json_object *v = json_object_array_get_idx(vars, i);
+		flat_add(l, arena_printf(a, "variables.%s", jtext(v, "name")),
+			 arena_printf(a, "Sealed variable %s", jtext(v, "name")),
+			 jtext(v, "fingerprint"), "set");
+	}
+
+	struct json_object *eps = jget(s, "endpoints");
+	size_t ne =
+	    eps && json_object_is_type(eps, json_type_array) ? json_object_array_length(eps) : 0;
+	for (size_t i = 0; i < ne; i++) {
+		struct json_object *e = json_object_array_get_idx(eps, i);
+		const char *p = jtext(e, "purpose");
+		const char *ek = arena_printf(a, "endpoints.%lld", jll(e, "id"));
+		const char *el = arena_printf(a, "Endpoint %s", p);
+		flat_add(l, arena_printf(a, "%s.purpose", ek), arena_printf(a, "%s: Purpose", el),
+			 p, NULL);
+		static const char *const em[] = {"method",  "url",  "description",
+						 "timeout", "body", "sample_data"};
+		static const char *const el2[] = {"Method",	 "URL",	 "Description",
+						  "Timeout (s)", "Body", "Sample data"};
+		for (size_t k = 0; k < sizeof(em) / sizeof(*em); k++)
+			flat_add(l, arena_printf(a, "%s.%s", ek, em[k]),
+				 arena_printf(a, "%s: %s", el, el2[k]), jtext(e, em[k]), NULL);
+		flat_rows(l, jget(e, "headers"), ek, el, "header");
+		flat_rows(l, jget(e, "params"), ek, el, "parameter");
+	}
+}
+
+static const struct flat *
+flat_find(const struct flat_list *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return &l->v[i];
+	return NULL;
+}
+
+/* The lines that differ from `from` to `to`: [{label, before, after, change}], in the order
+ * of `to` then what `from` had alone. *count gets their number. */
+static struct json_object *
+flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list *to, size_t *count)
+{
+	struct json_object *arr = json_object_new_array();
+	*count = 0;
+	for (size_t i = 0; i < to->n; i++) {
+		const struct flat *t = &to->v[i], *f = flat_find(from, t->key);
+		if (f && !strcmp(f->cmp, t->cmp))
+			continue;
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "label", t->label);
+		if (f)
+			jset_str(o, "before", f->shown);
+		jset_str(o, "after", t->shown);
+		const char *change = !f ? "added" : "changed";
+		if (f && !strncmp(t->key, "secrets.", 8) && *f->cmp && *t->cmp)
+			jset_str(o, "after", "set (entered again)");
+		if (f && !strncmp(t->key, "variables.", 10))
+			jset_str(o, "after", "set (entered again)");
+		jset_str(o, "change", change);
+		json_object_array_add(arr, o);
+		++*count;
+	}
+	for (size_t i = 0; i < from->n; i++) {
+		const struct flat *f = &from->v[i];
+		if (flat_find(to, f->key))
+			continue;
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "label", f->label);
+		jset_str(o, "before", f->shown);
+		jset_str(o, "change", "removed");
+		json_object_array_add(arr, o);
+		++*count;
+	}
+	(void)a;
+	return arr;
+}
+
+static struct json_object *
+snapshot_parse(struct ctx *c, const char *text)
+{
+	struct json_object *s = json_tokener_parse(text ? text : "");
+	if (s)
+		web_defer_json(c, s);
+	return s;
+}
+
+/* ------------------------------------------------------------------ the list */
+
+struct version_view {
+	long long n;
+	const char *kind, *user, *at;
+	long long restored_from;
+	struct flat_list flat;
+	struct json_object *snap;
+};
+
+static int
+versions_load(struct ctx *c, struct version_view **out, size_t *n)
+{
+	struct db_rows r;
+	int rc = db_version_list(c->db, c->a, c->ids[0], HISTORY_MAX, &r);
+	if (rc != DB_OK)
+		return rc;
+	struct version_view *v = arena_alloc(c->a, (r.nrows + 1) * sizeof(*v));
+	if (!v)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r.nrows; i++) {
+		v[i].n = db_get_ll(&r, i, "n", 0);
+		v[i].kind = db_get_str(&r, i, "kind");
+		v[i].user = db_get_str(&r, i, "username");
+		v[i].at = db_get_str(&r, i, "created_at");
+		v[i].restored_from = db_get_ll(&r, i, "restored_from", 0);
+		v[i].snap = snapshot_parse(c, db_get(&r, i, "snapshot"));
+		snapshot_flatten(c->a, v[i].snap, &v[i].flat);
+	}
+	*out = v;
+	*n = r.nrows;
+	return DB_OK;
+}
+
+static const char *
+kind_label(const char *kind)
+{
+	enum version_kind k = version_kind_parse(kind);
+	return k < VERSION_KIND__MAX ? version_kind_labels[k] : kind;
+}
+
+/* "URL, header X-Key and 2 more" of a diff; "" when nothing differs. */
+static const char *
+diff_summary(struct arena *a, struct json_object *diff)
+{
+	size_t n = json_object_array_length(diff);
+	struct buf *b = buf_new_arena(a);
+	if (!b)
+		return "";
+	for (size_t i = 0; i < n && i < 4; i++)
+		buf_printf(b, "%s%s", i ? "; " : "",
+			   jtext(json_object_array_get_idx(diff, i), "label"));
+	if (n > 4)
+		buf_printf(b, " and %zu more", n - 4);
+	return b->data ? b->data : "";
+}
+
+static const struct version_view *
+version_find(const struct version_view *v, size_t n, long long want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].n == want)
+			return &v[i];
+	return NULL;
+}
+
+/* The changes a version made against the one before it (the next older in the list). */
+static struct json_object *
+version_changes(struct ctx *c, const struct version_view *v, size_t n, size_t i, size_t *count)
+{
+	struct flat_list empty = {.a = c->a};
+	return flat_diff(c->a, i + 1 < n ? &v[i + 1].flat : &empty, &v[i].flat, count);
+}
+
+static long long
+query_ll(struct ctx *c, const char *name)
+{
+	long v;
+	const char *s = http_query_get(c->req, name);
+	return s && str_to_long(s, 1, LONG_MAX, &v) == 0 ? v : 0;
+}
+
+int
+web_connector_history(struct ctx *c)
+{
+	struct db_rows conn;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &conn);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct version_view *v;
+	size_t n;
+	if ((rc = versions_load(c, &v, &n)) != DB_OK)
+		return rc;
+	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
+	struct json_object *d = json_object_new_object(), *co = json_object_new_object();
+	jset_int(co, "id", c->ids[0]);
+	jset_str(co, "name", db_get(&conn, 0, "name"));
+	jset_str(co, "url", base);
+	jset_str(co, "authorization_url", arena_printf(c->a, "%s/authorization", base));
+	jset_str(co, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
+	jset(d, "connector", co);
+	jset_bool(d, "tab_history", 1);
+	jset_str(d, "title", arena_printf(c->a, "History · %s", db_get(&conn, 0, "name")));
+	jset_str(d, "connector_version", db_get(&conn, 0, "version"));
+	int can_edit = perm_has(c->user, PERM_EDIT_CONNECTORS);
+	long long from = query_ll(c, "from"), to = query_ll(c, "to");
+	if (n > 0 && !to)
+		to = v[0].n;
+	if (n > 1 && !from)
+		from = v[1].n;
+
+	struct json_object *rows = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		size_t cnt;
+		struct json_object *ch = version_changes(c, v, n, i, &cnt);
+		jset_int(o, "n", v[i].n);
+		jset_str(o, "kind", kind_label(v[i].kind));
+		jset_str(o, "user", *v[i].user ? v[i].user : "unknown");
+		jset_str(o, "at", v[i].at);
+		if (v[i].restored_from)
+			jset_int(o, "restored_from", v[i].restored_from);
+		jset_str(o, "summary", cnt ? diff_summary(c->a, ch) : "No visible change");
+		json_object_put(ch);
+		jset_bool(o, "current", i == 0);
+		if (i + 1 < n)
+			jset_str(o, "diff_prev_url",
+				 arena_printf(c->a, "%s/history?from=%lld&to=%lld#diff", base,
+					      v[i + 1].n, v[i].n));
+		jset_bool(o, "can_restore", can_edit && i > 0);
+		jset_str(o, "restore_url",
+			 arena_printf(c->a, "%s/history/%lld/restore", base, v[i].n));
+		jset_bool(o, "selected_from", v[i].n == from);
+		jset_bool(o, "selected_to", v[i].n == to);
+		json_object_array_add(rows, o);
+	}
+	jset(d, "versions", rows);
+	jset_bool(d, "has_versions", n > 0);
+	jset_bool(d, "can_compare", n > 1);
+	const struct version_view *vf = version_find(v, n, from), *vt = version_find(v, n, to);
+	if (vf && vt) {
+		size_t cnt;
+		jset(d, "diff", flat_diff(c->a, &vf->flat, &vt->flat, &cnt));
+		jset_int(d, "diff_from", vf->n);
+		jset_int(d, "diff_to", vt->n);
+		jset_bool(d, "diff_empty", cnt == 0);
+	} else if ((from || to) && n > 1) {
+		jset_str(d, "diff_error", "Choose two versions of this Data Connector.");
+	}
+	return web_render(c, 200, "connectors_history", d);
+}
+
+/* ------------------------------------------------------------------ restore */
+
+static const char *const *
+method_secrets(const char *auth_type, size_t *n)
+{
+	static const char *const basic[] = {"password"}, *const bearer[] = {"token"},
+				 *const pw[] = {"password", "client_secret"},
+				 *const cc[] = {"client_secret"}, *const key[] = {"api_key"};
+	*n = 1;
+	if (!strcmp(auth_type, "basic"))
+		return basic;
+	if (!strcmp(auth_type, "bearer"))
+		return bearer;
+	if (!strcmp(auth_type, "oauth2_password")) {
+		*n = 2;
+		return pw;
+	}
+	if (!strcmp(auth_type, "oauth2_client_credentials"))
+		return cc;
+	if (!strcmp(auth_type, "api_key"))
+		return key;
+	*n = 0;
+	return NULL;
+}
+
+static const char *
+secret_label(const char *member)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(member, secret_members[i]))
+			return secret_labels[i];
+	return member;
+}
+
+/* Endpoint rows of a snapshot as the db's rows. */
+static size_t
+restore_rows(struct ctx *c, struct json_object *arr, struct endpoint_row **out)
+{
+	size_t n =
+	    arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	*out = arena_alloc(c->a, (n + 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(arr, i);
+		(*out)[i] = (struct endpoint_row){
+		    .key = arena_strdup(c->a, jtext(r, "key")),
+		    .value = arena_strdup(c->a, jtext(r, "value")),
+		    .description = arena_strdup(c->a, jtext(r, "description")),
+		    .required = jll(r, "required") != 0,
+		};
+	}
+	return n;
+}
+
+/* The snapshot as a restore; 422 when it cannot be one (an old or broken row). */
+static int
+restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_restore *r)
+{
+	struct json_object *au = jget(s, "authorization");
+	r->name = jtext(s, "name");
+	r->description = jtext(s, "description");
+	r->max_concurrency = (long)jll(s, "max_concurrency");
+	r->auth_type = jtext(au, "auth_type");
+	if (!*r->name || connector_auth_index(r->auth_type) < 0)
+		return 422;
+	r->verify_ssl = jll(au, "verify_ssl") != 0;
+	r->username = jtext(au, "username");
+	r->token_url = jtext(au, "token_url");
+	r->client_id = jtext(au, "client_id");
+	r->scope = jtext(au, "scope");
+	r->client_auth = *jtext(au, "client_auth") ? jtext(au, "client_auth") : "body";
+	r->api_key_name = jtext(au, "api_key_name");
+	r->api_key_in = *jtext(au, "api_key_in") ? jtext(au, "api_key_in") : "header";
+	struct json_object *cats = jget(s, "categories"), *eps = jget(s, "endpoints");
+	size_t nc =
+	    cats && json_object_is_type(cats, json_type_array) ? json_object_array_length(cats) : 0;
+	long long *ids = arena_alloc(c->a, (nc + 1) * sizeof(*ids));
+	size_t ne =
+	    eps && json_object_is_type(eps, json_type_array) ? json_object_array_length(eps) : 0;
+	struct endpoint_input *ei = arena_alloc(c->a, (ne + 1) * sizeof(*ei));
+	long long *eids = arena_alloc(c->a, (ne + 1) * sizeof(*eids));
+	if (!ids || !ei || !eids)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < nc; i++)
+		ids[i] = jll(json_object_array_get_idx(cats, i), "id");
+	r->category_ids = ids;
+	r->ncategories = nc;
+	for (size_t i = 0; i < ne; i++) {
+		struct json_object *e = json_object_array_get_idx(eps, i);
+		struct endpoint_row *h, *p;
+		enum endpoint_method m = endpoint_method_parse(jtext(e, "method"));
+		if (m == EP_METHOD__MAX)
+			return 422;
+		eids[i] = jll(e, "id");
+		ei[i] = (struct endpoint_input){
+		    .purpose = jtext(e, "purpose"),
+		    .description = jtext(e, "description"),
+		    .method = m,
+		    .url = jtext(e, "url"),
+		    .timeout = (long)jll(e, "timeout"),
+		    .body = jtext(e, "body"),
+		    .sample_data = jtext(e, "sample_data"),
+		};
+		ei[i].nheaders = restore_rows(c, jget(e, "headers"), &h);
+		ei[i].headers = h;
+		ei[i].nparams = restore_rows(c, jget(e, "params"), &p);
+		ei[i].params = p;
+	}
+	r->endpoints = ei;
+	r->endpoint_ids = eids;
+	r->nendpoints = ne;
+	return 0;
+}
+
+/* The secrets to enter again after restoring s over the current authorization row cur:
+ * those the restored method needs when the method changes, and the OAuth ones when their
+ * URL Token's origin differs from the one they were entered for. */
+static struct json_object *
+restore_reenter(struct json_object *s, const struct db_rows *cur)
+{
+	struct json_object *arr = json_object_new_array();
+	struct json_object *au = jget(s, "authorization");
+	const char *want = jtext(au, "auth_type"), *now = db_get_str(cur, 0, "auth_type");
+	int moved =
+	    strcmp(jtext(au, "token_origin"), db_get_str(cur, 0, "token_origin")) != 0 ||
+	    strcmp(jtext(au, "allowed_origins"), db_get_str(cur, 0, "allowed_origins")) != 0;
+	size_t n;
+	const char *const *need = method_secrets(want, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(want, now) != 0 || moved)
+			json_object_array_add(arr, jstr(secret_label(need[i])));
+	return arr;
+}
+
+/* Restores version ids[1] of connector ids[0]; *reenter lists the secrets to enter again.
+ * 0, 404, 409 (stale), 422 (the snapshot cannot be restored) or a db_err. */
+static int
+history_restore(struct ctx *c, long long version, long long *new_n, struct json_object **reenter,
+		const char **why)
+{
+	struct db_rows vr, cur;
+	*why = NULL;
+	int rc = db_version_get(c->db, c->a, c->ids[0], c->ids[1], &vr);
+	if (rc == DB_OK)
+		rc = db_connector_auth_get(c->db, c->a, c->ids[0], &cur);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *s = snapshot_parse(c, db_get(&vr, 0, "snapshot"));
+	struct version_restore r = {.connector_id = c->ids[0], .version = version, .n = c->ids[1]};
+	if (!s || (rc = restore_from_snapshot(c, s, &r)) != 0) {
+		*why = "This version cannot be restored.";
+		return rc ? rc : 422;
+	}
+	rc = db_version_restore(c->db, &r, c->user ? c->user->id : 0, new_n);
+	if (rc == STORE_ESTALE) {
+		*why = "This Data Connector was changed by someone else. Review the history and "
+		       "restore again.";
+		return 409;
+	}
+	if (rc == DB_EDUP) {
+		*why = "Another Data Connector has this version's name now.";
+		return 409;
+	}
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	*reenter = restore_reenter(s, &cur);
+	web_defer_json(c, *reenter);
+	audit_write(c->db, c->user, "connector.restore", "connector", c->ids[0],
+		    arena_printf(c->a, "version %lld restored as version %lld", c->ids[1], *new_n),
+		    c->req->remote_addr);
+	return 0;
+}
+
+static const char *
+reenter_text(struct ctx *c, struct json_object *re)
+{
+	size_t n = json_object_array_length(re);
+	if (!n)
+		return "";
+	struct buf *b = buf_new_arena(c->a);
+	if (!b)
+		return "";
+	buf_puts(b, " Secrets were left as they are; re-enter on the Authorization tab: ");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "",
+			   json_object_get_string(json_object_array_get_idx(re, i)));
+	buf_puts(b, ".");
+	return b->data ? b->data : "";
+}
+
+int
+web_connector_history_restore(struct ctx *c)
+{
+	long v = 0;
+	const char *vs = http_form_get(c->req, "version");
+	if (vs && *vs && str_to_long(vs, 1, LONG_MAX, &v) != 0)
+		return web_error(c, 422, "The version field is not a number.");
+	long long new_n = 0;
+	struct json_object *re = NULL;
+	const char *why;
+	int rc = history_restore(c, v, &new_n, &re, &why);
+	const char *base = arena_printf(c->a, "/data-connectors/%lld/history", c->ids[0]);
+	if (rc == 409 || rc == 422) {
+		c->flash = why;
+		c->flash_kind = "error";
+		return web_connector_history(c);
+	}
+	if (rc != 0)
+		return rc;
+	return web_redirect_flash(c, base,
+				  arena_printf(c->a, "Version %lld was restored as version %lld.%s",
+					       c->ids[1], new_n, reenter_text(c, re)));
+}
+
+/* ------------------------------------------------------------------ API */
+
+/* A snapshot as the API shows it: fingerprints become *_set booleans. */
+static struct json_object *
+snapshot_public(struct json_object *s)
+{
+	struct json_object *o = NULL;
+	if (!s || json_object_deep_copy(s, &o, NULL) != 0 || !o)
+		return json_object_new_object();
+	struct json_object *sec = jget(o, "secrets"), *pub = json_object_new_object();
+	for (size_t i = 0; i < 4; i++)
+		jset_bool(pub, secret_members[i], *jtext(sec, secret_members[i]) != '\0');
+	json_object_object_del(o, "secrets");
+	jset(o, "secrets_set", pub);
+	struct json_object *vars = jget(o, "variables"), *names = json_object_new_array();
+	size_t nv =
+	    vars && json_object_is_type(vars, json_type_array) ? json_object_array_length(vars) : 0;
+	for (size_t i = 0; i < nv; i++)
+		json_object_array_add(names,
+				      jstr(jtext(json_object_array_get_idx(vars, i), "name")));
+	json_object_object_del(o, "variables");
+	jset(o, "variables", names);
+	return o;
+}
+
+static struct json_object *
+version_json(struct ctx *c, const struct version_view *v, size_t n, size_t i, int with_snapshot)
+{
+	struct json_object *o = json_object_new_object();
+	size_t cnt;
+	jset_int(o, "n", v[i].n);
+	jset_str(o, "kind", v[i].kind);
+	jset_str(o, "user", v[i].user);
+	jset_str(o, "created_at", api_time(c->a, v[i].at));
+	if (v[i].restored_from)
+		jset_int(o, "restored_from", v[i].restored_from);
+	else
+		jset(o, "restored_from", NULL);
+	jset(o, "changes", version_changes(c, v, n, i, &cnt));
+	if (with_snapshot)
+		jset(o, "snapshot", snapshot_public(v[i].snap));
+	return o;
+}
+
+static int
+api_versions_loaded(struct ctx *c, struct version_view **v, size_t *n)
+{
+	struct db_rows conn;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &conn);
+	if (rc == DB_OK)
+		rc = versions_load(c, v, n);
+	return rc;
+}
+
+int
+web_api_connector_versions(struct ctx *c)
+{
+	struct version_view *v;
+	size_t n;
+	int rc = api_versions_loaded(c, &v, &n);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, "No such Data Connector.");
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, version_json(c, v, n, i, 0));
+	struct json_object *o = json_object_new_object();
+	jset(o, "data", arr);
+	return web_json(c, 200, o);
+}
+
+int
+web_api_connector_version(struct ctx *c)
+{
+	struct version_view *v;
+	size_t n;
+	int rc = api_versions_loaded(c, &v, &n);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, "No such Data Connector.");
+	if (rc != DB_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].n != c->ids[1])
+			continue;
+		struct json_object *o = version_json(c, v, n, i, 1);
+		long long cmp = query_ll(c, "compare");
+		const struct version_view *w = cmp ? version_find(v, n, cmp) : NULL;
+		if (cmp && !w)
+			return api_not_found(c, "No such version to compare with.");
+		if (w) {
+			size_t cnt;
+			jset_int(o, "compare", cmp);
+			jset(o, "diff", flat_diff(c->a, &w->flat, &v[i].flat, &cnt));
+		}
+		return web_json(c, 200, o);
+	}
+	return api_not_found(c, "No such version.");
+}
+
+int
+web_api_connector_version_restore(struct ctx *c)
+{
+	long long version = 0;
+	if (c->req->body_len > 0) {
+		struct json_object *body;
+		int st = api_body(c, &body);
+		if (st)
+			return st;
+		version = jll(body, "version");
+	}
+	long long new_n = 0;
+	struct json_object *re = NULL;
+	const char *why;
+	int rc = history_restore(c, version, &new_n, &re, &why);
+	if (rc == 404)
+		return api_not_found(c, "No such Data Connector or version.");
+	if (rc == 409 || rc == 422)
+		return web_json_error(c, rc, why, NULL);
+	if (rc != 0)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "n", new_n);
+	jset_int(o, "restored_from", c->ids[1]);
+	jset(o, "reenter", json_object_get(re));
+	return web_json(c, 200, o);
+}

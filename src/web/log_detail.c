@@ -1,0 +1,649 @@
+/* A Test is a record (issue 20, items 1, 2 and 4). Pressing Test writes the execution-log
+ * row at once (state running), starts the run on a thread of its own and answers 303 to
+ * /data-connector-logs/{id}: that page shows progress (it refreshes itself without
+ * JavaScript; with it, a spinner with the elapsed time and Cancel) and, when done, the
+ * result — the request as sent with secrets masked, the data and warnings, the response
+ * status, headers, timings and body, the error in plain words. It can be reloaded,
+ * bookmarked and opened by anyone who may view connectors; Back and Forward never resubmit.
+ * "Run again" repeats a logged call with the same data (edit or execute permission); the
+ * API reads a row and runs it again.
+ *
+ * Why a thread and not the FastCGI worker: the worker must answer the POST at once (303)
+ * so the browser shows progress within milliseconds, while the call may take up to its
+ * 300 s timeout. The run thread owns a database handle from the pool (never held across
+ * the call: the pool lends connections per statement), an arena and the process's curl
+ * handles, so it takes no worker from the FastCGI pool (src/main.c) and the outbound
+ * limits (process and per connector) still bound it. At most LOG_BG_MAX run at once; past
+ * that the Test runs in the worker as before (still a record). TERM waits for them
+ * (web_tests_drain). */
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../db/log_detail.h"
+#include "api.h"
+
+#define LOG_BG_MAX	  64
+#define LOG_KEEP_BODY_CAP (64 * 1024) /* a body kept for days: at most this much */
+#define LOG_TEST_KEEP_MIN 60	      /* a Test's bodies: kept an hour for its page */
+#define LOG_INTERRUPTED_S 400	      /* running longer than any timeout: interrupted */
+
+/* ------------------------------------------------------------ the run */
+
+/* One run, in malloc'd memory (it outlives the request that started it). */
+struct log_run {
+	struct app *app;
+	long long connector_id, endpoint_id, user_id, token_id, log_id;
+	char kind[16];
+	char *data; /* JSON text to render over; NULL: the endpoint's sample data */
+};
+
+static struct json_object *
+log_headers_json(const struct outbound_header *h, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "name", h[i].name);
+		jset_str(o, "value", h[i].value);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static const char *
+log_ms(struct arena *a, double ms)
+{
+	return arena_printf(a, "%.1f ms", ms);
+}
+
+/* The body for reading: pretty JSON when it parses, text when it is UTF-8, else NULL (and
+ * *binary says so). */
+static const char *
+log_body_text(struct arena *a, const struct outbound_response *r, int *is_json, int *binary)
+{
+	const char *type = NULL;
+	*is_json = *binary = 0;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name && !strcasecmp(r->headers[i].name, "Content-Type"))
+			type = r->headers[i].value;
+	if (!r->body || !r->body_len)
+		return NULL;
+	const char *p = r->body + strspn(r->body, " \t\r\n");
+	struct json_object *parsed = NULL;
+	if (!r->truncated && ((type && strcasestr(type, "json")) || *p == '{' || *p == '[') &&
+	    (parsed = json_tokener_parse(r->body)) != NULL) {
+		const char *s =
+		    arena_strdup(a, json_object_to_json_string_ext(
+					parsed, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(parsed);
+		*is_json = 1;
+		return s;
+	}
+	if (http_utf8_valid(r->body, r->body_len) && strlen(r->body) == r->body_len)
+		return r->body;
+	*binary = 1;
+	return NULL;
+}
+
+/* A kept body: cut at cap bytes on a UTF-8 boundary. */
+static const char *
+log_cap(struct arena *a, const char *s, size_t cap)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!s || n <= cap)
+		return s;
+	while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80)
+		cap--;
+	return arena_printf(a, "%.*s\n[cut at %zu bytes when kept]", (int)cap, s, cap);
+}
+
+/* Warnings for {{variables}} the data lacks outside the URL's path. */
+static struct json_object *
+log_warnings(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
+	     const struct db_rows *params, struct json_object *data)
+{
+	struct buf b;
+	buf_init(&b);
+	connector_vars_missing(a, db_get(ep, 0, "url"), "the URL", 1, data, &b);
+	for (size_t i = 0; i < headers->nrows; i++)
+		connector_vars_missing(a, db_get(headers, i, "value"),
+				       arena_printf(a, "header %s", db_get_str(headers, i, "name")),
+				       0, data, &b);
+	for (size_t i = 0; i < params->nrows; i++)
+		connector_vars_missing(
+		    a, db_get(params, i, "value"),
+		    arena_printf(a, "query parameter %s", db_get_str(params, i, "name")), 0, data,
+		    &b);
+	connector_vars_missing(a, db_get(ep, 0, "body"), "the body", 0, data, &b);
+	struct json_object *arr = json_object_new_array();
+	for (char *line = b.data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		json_object_array_add(
+		    arr,
+		    jstr(arena_printf(a, "%s has no value in the data: it was sent empty.", line)));
+	}
+	buf_free(&b);
+	return arr;
+}
+
+/* What the log page and the API show of a finished run (bodies go to their own columns). */
+static struct json_object *
+log_detail_json(struct arena *a, const struct app *app, const struct log_run *lr,
+		const struct connector_run_out *t, const char *data_text,
+		struct json_object *warnings)
+{
+	struct json_object *d = json_object_new_object();
+	jset_str(d, "connector_name", t->connector_name);
+	jset_str(d, "purpose", t->purpose);
+	jset_str(d, "auth_label", auth_type_labels[t->auth_type]);
+	jset_str(d, "data", data_text);
+	jset_str(d, "environment",
+		 !strcmp(lr->kind, "test") ? "Test: the endpoint's sample data"
+					   : "API call: the caller's data");
+	jset_bool(d, "has_warnings", warnings && json_object_array_length(warnings) > 0);
+	jset(d, "warnings", warnings);
+	if (t->shown.method && t->shown.url) {
+		struct json_object *rq = json_object_new_object();
+		jset_str(rq, "method", t->shown.method);
+		jset_str(rq, "url", t->shown.url);
+		jset(rq, "headers", log_headers_json(t->shown.headers, t->shown.nheaders));
+		jset_bool(rq, "has_headers", t->shown.nheaders > 0);
+		jset_bool(rq, "has_body", t->shown.body != NULL);
+		if (t->curl)
+			jset_str(rq, "curl", t->curl);
+		jset_bool(rq, "verify_tls", t->shown.verify_tls);
+		jset(d, "request", rq);
+	}
+	if (t->sent && t->resp.err == OUT_OK) {
+		const struct outbound_response *r = &t->resp;
+		struct json_object *rs = json_object_new_object(), *tm = json_object_new_object();
+		int is_json, binary;
+		log_body_text(a, r, &is_json, &binary);
+		jset_int(rs, "status", r->status);
+		jset_str(rs, "reason", r->reason ? r->reason : "");
+		jset_bool(rs, "success", r->status >= 200 && r->status < 300);
+		jset_str(tm, "dns", log_ms(a, r->t.dns_ms));
+		jset_str(tm, "connect", log_ms(a, r->t.connect_ms));
+		jset_str(tm, "tls", log_ms(a, r->t.tls_ms));
+		jset_str(tm, "first_byte", log_ms(a, r->t.first_byte_ms));
+		jset_str(tm, "total", log_ms(a, r->t.total_ms));
+		jset(rs, "timings", tm);
+		jset_int(rs, "size", r->size);
+		jset(rs, "headers", log_headers_json(r->headers, r->nheaders));
+		if (r->redirects > 0) {
+			jset_int(rs, "redirects", r->redirects);
+			jset_str(rs, "effective_url", t->effective_url);
+		}
+		if (r->truncated)
+			jset_str(rs, "truncated",
+				 arena_printf(a,
+					      "The response was cut at %zu bytes (the server's "
+					      "limit); it had %lld bytes.",
+					      app->outbound.max_response, r->size));
+		jset_bool(rs, "is_json", is_json);
+		if (binary)
+			jset_str(rs, "binary",
+				 arena_printf(a, "%zu bytes that are not text", r->body_len));
+		jset(d, "response", rs);
+	}
+	if (t->error) {
+		jset_str(d, "error", t->error);
+		jset_str(d, "error_code", t->error_code ? t->error_code : "");
+		jset_bool(d, "budget", strstr(t->error, OUTBOUND_MSG_BUDGET) != NULL);
+	}
+	return d;
+}
+
+/* Runs lr on db (its row already written) and finishes the row. */
+static void
+log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
+{
+	struct app *app = lr->app;
+	struct db_rows ep, headers, params;
+	struct json_object *data = NULL, *used = NULL, *warnings = NULL;
+	struct connector_run_out out;
+	struct db_log_result res = {.method = "", .url = ""};
+	int rc = db_endpoint_load(db, a, lr->connector_id, lr->endpoint_id, &ep, &headers, &params);
+	if (rc == DB_OK) {
+		const char *text = lr->data ? lr->data : db_get(&ep, 0, "sample_data");
+		used = text && *text ? json_tokener_parse(text) : NULL;
+		if (!used || !json_object_is_type(used, json_type_object)) {
+			json_object_put(used);
+			used = json_object_new_object();
+		}
+		if (lr->data)
+			data = json_object_get(used);
+		warnings = log_warnings(a, &ep, &headers, &params, used);
+		/* Serialized before the run: it may add the sealed variables to the data. */
+		const char *data_text =
+		    arena_strdup(a, json_object_to_json_string_ext(
+					used, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		struct connector_run_in in = {
+		    .oc = &app->outbound,
+		    .keys = app->have_keys ? &app->keys : NULL,
+		    .db = db,
+		    .a = a,
+		    .connector_id = lr->connector_id,
+		    .endpoint_id = lr->endpoint_id,
+		    .data = data,
+		    .kind = lr->kind,
+		    .user_id = lr->user_id,
+		    .token_id = lr->token_id,
+		    .log_id = lr->log_id,
+		};
+		rc = connector_run(&in, &out);
+		if (rc == 0) {
+			struct json_object *d =
+			    log_detail_json(a, app, lr, &out, data_text, json_object_get(warnings));
+			int is_json, binary, test = !strcmp(lr->kind, "test");
+			long days = db_endpoint_keep_days(db, lr->endpoint_id);
+			long keep_min = days > 30 ? 30 * 1440 : days * 1440;
+			if (test && keep_min < LOG_TEST_KEEP_MIN)
+				keep_min = LOG_TEST_KEEP_MIN;
+			const char *rb = out.sent && out.resp.err == OUT_OK
+					     ? log_body_text(a, &out.resp, &is_json, &binary)
+					     : NULL;
+			size_t cap = test ? (size_t)-1 : LOG_KEEP_BODY_CAP;
+			res.method =
+			    out.shown.method ? out.shown.method : db_get_str(&ep, 0, "method");
+			res.url = out.shown.url ? out.shown.url
+						: connector_mask_url(a, db_get_str(&ep, 0, "url"));
+			res.status = out.sent ? out.resp.status : 0;
+			res.duration_us = out.sent ? (long long)(out.resp.t.total_ms * 1000.0) : 0;
+			res.size = out.sent ? out.resp.size : 0;
+			res.error = out.error ? out.error : "";
+			res.detail = arena_strdup(
+			    a, json_object_to_json_string_ext(
+				   d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			res.keep_minutes = keep_min;
+			if (keep_min > 0) {
+				res.request_body = log_cap(a, out.shown.body, cap);
+				res.response_body = log_cap(a, rb, cap);
+			}
+			json_object_put(d);
+		}
+	}
+	if (rc != 0) {
+		res.error = rc == 404 ? "The endpoint was deleted before it could run."
+				      : "The run failed inside dcgate (see the server log).";
+		res.detail = "{}";
+	}
+	if (db_log_finish(db, lr->log_id, &res) != DB_OK)
+		log_info("log %lld: finished after it was cancelled", lr->log_id);
+	json_object_put(data);
+	json_object_put(used);
+	json_object_put(warnings);
+}
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	int running;
+} bg = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void
+log_run_free(struct log_run *lr)
+{
+	free(lr->data);
+	free(lr);
+}
+
+static void *
+log_bg_main(void *arg)
+{
+	struct log_run *lr = arg;
+	struct arena a;
+	struct db *db = NULL;
+	db_thread_begin();
+	arena_init(&a, 64 * 1024);
+	if (db_open(&db, &lr->app->cfg) == DB_OK)
+		log_run_now(db, &a, lr);
+	db_close(db);
+	arena_free(&a);
+	log_run_free(lr);
+	db_thread_end();
+	pthread_mutex_lock(&bg.lock);
+	bg.running--;
+	pthread_cond_broadcast(&bg.done);
+	pthread_mutex_unlock(&bg.lock);
+	return NULL;
+}
+
+/* Starts lr on a thread of its own (which then owns it); -1 when at the limit or no thread
+ * could start (lr is still the caller's). */
+static int
+log_bg_start(struct log_run *lr)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	pthread_mutex_lock(&bg.lock);
+	if (bg.running >= LOG_BG_MAX) {
+		pthread_mutex_unlock(&bg.lock);
+		return -1;
+	}
+	bg.running++;
+	pthread_mutex_unlock(&bg.lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1024 * 1024);
+	int rc = pthread_create(&tid, &attr, log_bg_main, lr);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		log_warn("cannot start a Test thread: %s", strerror(rc));
+		pthread_mutex_lock(&bg.lock);
+		bg.running--;
+		pthread_mutex_unlock(&bg.lock);
+		return -1;
+	}
+	return 0;
+}
+
+int
+web_tests_drain(long seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	pthread_mutex_lock(&bg.lock);
+	while (bg.running > 0)
+		if (pthread_cond_timedwait(&bg.done, &bg.lock, &until) == ETIMEDOUT)
+			break;
+	int left = bg.running;
+	pthread_mutex_unlock(&bg.lock);
+	return left;
+}
+
+/* Writes the running row of endpoint eid of connector cid and starts the run (on its own
+ * thread; in this worker when sync or when none can start). *log_id is the row. */
+static int
+log_start(struct ctx *c, long long cid, long long eid, const char *kind, const char *data, int sync,
+	  long long *log_id)
+{
+	struct db_rows ep;
+	int rc = db_endpoint_get(c->db, c->a, cid, eid, &ep);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct db_execution e = {
+	    .connector_id = cid,
+	    .endpoint_id = eid,
+	    .user_id = c->user ? c->user->id : 0,
+	    .token_id = c->user ? c->user->token_id : 0,
+	    .kind = kind,
+	    .method = db_get_str(&ep, 0, "method"),
+	    .url = connector_mask_url(c->a, db_get_str(&ep, 0, "url")),
+	};
+	if ((rc = db_log_start(c->db, &e, log_id)) != DB_OK)
+		return rc;
+	struct log_run *lr = calloc(1, sizeof(*lr));
+	char *dup = data ? strdup(data) : NULL;
+	if (!lr || (data && !dup)) {
+		free(lr);
+		free(dup);
+		return DB_ENOMEM;
+	}
+	*lr = (struct log_run){.app = c->app,
+			       .connector_id = cid,
+			       .endpoint_id = eid,
+			       .user_id = e.user_id,
+			       .token_id = e.token_id,
+			       .log_id = *log_id,
+			       .data = dup};
+	size_t kl = strlen(kind);
+	memcpy(lr->kind, kind, kl < sizeof(lr->kind) ? kl : sizeof(lr->kind) - 1);
+	if (sync || log_bg_start(lr) != 0) {
+		log_run_now(c->db, c->a, lr);
+		log_run_free(lr);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ pages */
+
+int
+web_endpoint_test_start(struct ctx *c)
+{
+	long long id;
+	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, 0, &id);
+	if (rc != 0)
+		return rc;
+	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
+}
+
+/* The row and its detail as template data (or API JSON with api set). */
+static struct json_object *
+log_json(struct ctx *c, const struct db_rows *r, int api)
+{
+	struct json_object *o = json_object_new_object();
+	const char *state = db_get_str(r, 0, "state");
+	long long running_s = db_get_ll(r, 0, "running_s", 0);
+	int interrupted = !strcmp(state, "running") && running_s > LOG_INTERRUPTED_S;
+	long long status = db_get_ll(r, 0, "status", 0);
+	const char *err = db_get_str(r, 0, "error");
+	jset_int(o, "id", db_get_ll(r, 0, "id", 0));
+	jset_int(o, "connector_id", db_get_ll(r, 0, "connector_id", 0));
+	jset_int(o, "endpoint_id", db_get_ll(r, 0, "endpoint_id", 0));
+	jset_str(o, "kind", db_get_str(r, 0, "kind"));
+	jset_str(o, "state", interrupted ? "interrupted" : state);
+	jset_str(o, "method", db_get_str(r, 0, "method"));
+	jset_str(o, "url", db_get_str(r, 0, "url"));
+	jset_int(o, "status", status);
+	jset_int(o, "duration_us", db_get_ll(r, 0, "duration_us", 0));
+	jset_int(o, "size", db_get_ll(r, 0, "size", 0));
+	jset_str(o, "error",
+		 interrupted ? "The run was interrupted (dcgate stopped) before an "
+			       "answer came."
+			     : err);
+	jset_str(o, "created_at",
+		 api ? api_time(c->a, db_get(r, 0, "created_at")) : db_get_str(r, 0, "created_at"));
+	const char *user = db_get(r, 0, "user_name"), *token = db_get(r, 0, "token_name");
+	jset_str(o, api ? "user" : "run_by", user ? user : "unknown");
+	if (token)
+		jset_str(o, "token_name", token);
+	jset_str(o, "connector_name",
+		 db_get(r, 0, "connector_name") ? db_get(r, 0, "connector_name") : "(deleted)");
+	jset_str(o, "purpose",
+		 db_get(r, 0, "endpoint_purpose") ? db_get(r, 0, "endpoint_purpose") : "(deleted)");
+	struct json_object *d = json_tokener_parse(db_get_str(r, 0, "detail"));
+	if (d && json_object_is_type(d, json_type_object))
+		jset(o, "detail", d);
+	else
+		json_object_put(d);
+	const char *rq = db_get(r, 0, "request_body"), *rs = db_get(r, 0, "response_body");
+	if (rq)
+		jset_str(o, "request_body", rq);
+	if (rs)
+		jset_str(o, "response_body", rs);
+	if (!api) {
+		jset_int(o, "elapsed_s", running_s);
+		jset_bool(o, "running", !strcmp(state, "running") && !interrupted);
+		jset_bool(o, "cancelled", !strcmp(state, "cancelled"));
+		jset_bool(o, "ok", status >= 200 && status < 300 && !*err);
+	}
+	return o;
+}
+
+static struct json_object *
+jdig(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *v = NULL, *w = NULL;
+	if (!o || !json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (!b)
+		return v;
+	return v && json_object_object_get_ex(v, b, &w) ? w : NULL;
+}
+
+/* The page of entry ids[0]; f (may be NULL) holds the Keep bodies field's error. */
+static int
+log_page(struct ctx *c, struct form *f)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *d = log_json(c, &r, 0);
+	web_defer_json(c, d);
+	long long cid = db_get_ll(&r, 0, "connector_id", 0),
+		  eid = db_get_ll(&r, 0, "endpoint_id", 0);
+	const char *base = arena_printf(c->a, "/data-connectors/%lld", cid);
+	int alive = db_get(&r, 0, "connector_name") && db_get(&r, 0, "endpoint_purpose");
+	jset_str(d, "title",
+		 arena_printf(c->a, "%s · %s", json_object_get_string(jdig(d, "kind", NULL)),
+			      json_object_get_string(jdig(d, "purpose", NULL))));
+	jset_bool(d, "is_test", !strcmp(db_get_str(&r, 0, "kind"), "test"));
+	if (alive) {
+		jset_str(d, "endpoint_url", arena_printf(c->a, "%s/endpoints/%lld", base, eid));
+		jset_str(d, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
+		jset_str(d, "logs_url", arena_printf(c->a, "%s/logs", base));
+		jset_str(d, "test_url", arena_printf(c->a, "%s/endpoints/%lld/test", base, eid));
+	}
+	int can_edit = perm_has(c->user, PERM_EDIT_CONNECTORS);
+	if (alive && can_edit) {
+		jset_int(d, "keep_days", db_endpoint_keep_days(c->db, eid));
+		jset_bool(d, "can_keep", 1);
+	}
+	jset_bool(d, "can_cancel", can_edit);
+	jset_bool(d, "can_test_again", alive && can_edit);
+	jset_bool(d, "can_run_again",
+		  alive && (can_edit || perm_has(c->user, PERM_EXECUTE_CONNECTORS)));
+	struct json_object *resp = jdig(d, "detail", "response");
+	const char *rb = db_get(&r, 0, "response_body");
+	if (resp && !rb && !jdig(resp, "binary", NULL) && db_get_ll(&r, 0, "size", 0) > 0)
+		jset_bool(d, "body_not_kept", 1);
+	http_resp_header(c->resp, "Cache-Control", "no-store");
+	struct json_object *budget = jdig(d, "detail", "budget");
+	int status = budget && json_object_get_boolean(budget) ? 422 : 200;
+	if (f) {
+		form_put(f, d);
+		status = 422;
+	}
+	return web_render(c, status, "log_detail", json_object_get(d));
+}
+
+int
+web_log_show(struct ctx *c)
+{
+	return log_page(c, NULL);
+}
+
+/* "Keep bodies for N days" of the entry's endpoint (0-30; 0: a Test's for an hour only). */
+int
+web_log_keep_bodies(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	if (!db_get(&r, 0, "connector_name") || !db_get(&r, 0, "endpoint_purpose"))
+		return 404;
+	struct form f;
+	form_init(&f, c);
+	const char *v = form_text(&f, "keep_bodies_days");
+	long days;
+	if (!v || str_to_long(v, 0, 30, &days) != 0) {
+		form_error(&f, "keep_bodies_days", "Enter a whole number of days from 0 to 30.");
+		return log_page(c, &f);
+	}
+	long long cid = db_get_ll(&r, 0, "connector_id", 0),
+		  eid = db_get_ll(&r, 0, "endpoint_id", 0);
+	rc = db_endpoint_set_keep_days(c->db, cid, eid, days);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	audit_write(c->db, c->user, "endpoint.keep_bodies", "connector", cid,
+		    arena_printf(c->a, "endpoint %lld: keep bodies %ld days", eid, days),
+		    c->req->remote_addr);
+	return web_redirect_flash(
+	    c, arena_printf(c->a, "/data-connector-logs/%lld", c->ids[0]),
+	    days
+		? arena_printf(c->a, "Bodies of this endpoint's calls are kept for %ld days.", days)
+		: "Bodies of this endpoint's calls are not kept (a Test's for an hour).");
+}
+
+int
+web_log_cancel(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	rc = db_log_cancel(c->db, c->ids[0]);
+	if (rc != DB_OK && rc != DB_ENOTFOUND)
+		return rc;
+	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", c->ids[0]),
+				  rc == DB_OK ? "The Test was cancelled." : NULL);
+}
+
+/* The logged row's connector, endpoint, kind and data for a new run; 404 when any is gone,
+ * 403 without edit or execute permission. */
+static int
+log_again(struct ctx *c, int sync, long long *new_id)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	if (!db_get(&r, 0, "connector_name") || !db_get(&r, 0, "endpoint_purpose"))
+		return 404;
+	if (!perm_has(c->user, PERM_EDIT_CONNECTORS) && !perm_has(c->user, PERM_EXECUTE_CONNECTORS))
+		return 403;
+	struct json_object *d = json_tokener_parse(db_get_str(&r, 0, "detail"));
+	struct json_object *data = jdig(d, "data", NULL);
+	const char *text = data ? arena_strdup(c->a, json_object_get_string(data)) : NULL;
+	json_object_put(d);
+	return log_start(c, db_get_ll(&r, 0, "connector_id", 0), db_get_ll(&r, 0, "endpoint_id", 0),
+			 db_get_str(&r, 0, "kind"), text, sync, new_id);
+}
+
+int
+web_log_run_again(struct ctx *c)
+{
+	long long id;
+	int rc = log_again(c, 0, &id);
+	if (rc != 0)
+		return rc;
+	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
+}
+
+/* ------------------------------------------------------------ API */
+
+int
+web_api_log_show(struct ctx *c)
+{
+	struct db_rows r;
+	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, "No such execution-log entry.");
+	if (rc != DB_OK)
+		return rc;
+	return web_json(c, 200, log_json(c, &r, 1));
+}
+
+int
+web_api_log_run_again(struct ctx *c)
+{
+	long long id;
+	int rc = log_again(c, 1, &id);
+	if (rc == 404)
+		return api_not_found(c, "No such execution-log entry, or its endpoint is gone.");
+	if (rc == 403)
+		return web_json_error(c, 403,
+				      "Running a call again needs the edit or execute "
+				      "permission of Data Connectors.",
+				      NULL);
+	if (rc != 0)
+		return rc;
+	struct db_rows r;
+	if ((rc = db_log_get(c->db, c->a, id, &r)) != DB_OK)
+		return rc;
+	return web_json(c, 200, log_json(c, &r, 1));
+}
