@@ -1,0 +1,378 @@
+/* Endpoints from a cURL line, an OpenAPI document or a Postman collection (src/import/ reads
+ * them into proposed endpoints), and a connector out as OpenAPI 3.1 or Postman v2.1.
+ *
+ * POST /api/1.0/data-connectors/{id}/endpoints/import {"format", "source", "dry_run",
+ * "on_conflict"}: every proposed endpoint goes through the endpoint's own validate-and-save
+ * (save.h) inside ONE transaction; a dry run rolls it back, so it answers exactly what a
+ * real run would create (or the errors it would meet). Nothing is created unless all is.
+ * Purposes the connector already has are conflicts: refused (409) unless on_conflict is
+ * "skip". The pages (Endpoints tab → Import) preview and save through the same code. */
+#include <string.h>
+#include <strings.h>
+
+#include "../db/endpoints.h"
+#include "../import/import.h"
+#include "api.h"
+
+#define NOT_FOUND_CONNECTOR "The Data Connector does not exist."
+
+/* What one import run needs and answers. */
+struct ep_import {
+	struct ctx *c;
+	long long cid;
+	struct import_doc doc;
+	struct json_object *proposal; /* import_doc_json, owned by the request */
+	int dry_run;
+	int skip_conflicts;
+	int *conflict; /* per proposed endpoint */
+	size_t nconflicts;
+	struct json_object *errors;  /* "endpoints.N.field": [message] */
+	struct json_object *created; /* [{id, purpose}] */
+};
+
+/* Marks the proposed purposes the connector already has. */
+static int
+import_conflicts(struct ep_import *im)
+{
+	struct db_rows r;
+	int rc = db_endpoint_list(im->c->db, im->c->a, im->cid, &r);
+	if (rc != DB_OK)
+		return rc;
+	im->conflict = arena_alloc(im->c->a, (im->doc.nendpoints + 1) * sizeof(int));
+	if (!im->conflict)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < im->doc.nendpoints; i++)
+		for (size_t k = 0; k < r.nrows; k++)
+			if (!strcasecmp(db_get_str(&r, k, "purpose"),
+					im->doc.endpoints[i].purpose)) {
+				im->conflict[i] = 1;
+				im->nconflicts++;
+				break;
+			}
+	return 0;
+}
+
+/* Saves every proposed endpoint (not a skipped conflict) through endpoint_submit. Returns 0
+ * when all were saved, 422 with im->errors, or a status / db_err. */
+static int
+import_save_all(struct ep_import *im)
+{
+	struct ctx *c = im->c;
+	struct json_object *eps = json_object_object_get(im->proposal, "endpoints");
+	int invalid = 0;
+	for (size_t i = 0; i < im->doc.nendpoints; i++) {
+		if (im->conflict[i])
+			continue;
+		struct form sub;
+		long long eid = 0;
+		form_init(&sub, c);
+		struct json_object *e = json_object_array_get_idx(eps, i);
+		int rc = api_form(&sub, e, api_endpoint_fields, API_ENDPOINT_NFIELDS);
+		if (rc != 0)
+			return rc;
+		rc = endpoint_submit(&sub, im->cid, 0, &eid);
+		if (rc == 422 || sub.nerrors) {
+			invalid = 1;
+			json_object_object_foreach(sub.errors, key, val)
+			{
+				const char *k = arena_printf(c->a, "endpoints.%zu.%s", i,
+							     api_error_key(c->a, key));
+				json_object_object_add(im->errors, k, json_object_get(val));
+			}
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		struct json_object *o = json_object_new_object();
+		jset_int(o, "id", eid);
+		jset_str(o, "purpose", im->doc.endpoints[i].purpose);
+		json_object_array_add(im->created, o);
+	}
+	return invalid ? 422 : 0;
+}
+
+/* One transaction around the whole import; a dry run (or any refusal) rolls it back. */
+static int
+import_run(struct ep_import *im)
+{
+	struct ctx *c = im->c;
+	int rc = db_begin(c->db);
+	if (rc != DB_OK)
+		return rc;
+	rc = import_save_all(im);
+	if (rc == 0 && !im->dry_run)
+		rc = audit_write(c->db, c->user, "endpoint.import", "connector", im->cid,
+				 arena_printf(c->a, "%s: %zu endpoints",
+					      import_format_names[im->doc.format],
+					      json_object_array_length(im->created)),
+				 c->req->remote_addr);
+	if (rc == 0 && !im->dry_run)
+		return db_commit(c->db);
+	db_rollback(c->db);
+	return rc;
+}
+
+/* The proposal with each endpoint's conflict flag, the conflicts and what was created. */
+static struct json_object *
+import_answer(struct ep_import *im)
+{
+	struct json_object *o = json_object_get(im->proposal);
+	struct json_object *eps = json_object_object_get(o, "endpoints");
+	struct json_object *conf = json_object_new_array();
+	for (size_t i = 0; i < im->doc.nendpoints; i++) {
+		jset_bool(json_object_array_get_idx(eps, i), "conflict", im->conflict[i]);
+		if (im->conflict[i])
+			json_object_array_add(conf, jstr(im->doc.endpoints[i].purpose));
+	}
+	jset_bool(o, "dry_run", im->dry_run);
+	jset(o, "conflicts", conf);
+	jset(o, "created", im->dry_run ? json_object_new_array() : json_object_get(im->created));
+	jset_int(o, "count",
+		 (long long)(im->doc.nendpoints - (im->skip_conflicts ? im->nconflicts : 0)));
+	return o;
+}
+
+static int
+import_error_status(int code)
+{
+	return code == IMPORT_ETOOBIG ? 413 : code == IMPORT_ENOMEM ? 500 : 422;
+}
+
+/* The import document's error as {"message", "errors": {"source": [message]}, "place"}. */
+static int
+import_parse_failed(struct ctx *c, const struct import_error *err)
+{
+	struct json_object *errors = json_object_new_object(), *list = json_object_new_array();
+	json_object_array_add(list, jstr(err->message));
+	jset(errors, "source", list);
+	struct json_object *o = json_object_new_object();
+	jset_str(o, "message", err->message);
+	jset(o, "errors", errors);
+	struct json_object *place = json_object_new_object();
+	jset_str(place, "text", err->place);
+	if (err->line > 0) {
+		jset_int(place, "line", err->line);
+		jset_int(place, "column", err->column);
+	}
+	jset(o, "place", place);
+	return web_json(c, import_error_status(err->code), o);
+}
+
+/* Reads and saves (or previews); answers itself. */
+static int
+import_do(struct ep_import *im, enum import_format fmt, const char *source, size_t len)
+{
+	struct ctx *c = im->c;
+	struct import_error err;
+	int rc = import_parse(c->a, fmt, source, len, &im->doc, &err);
+	if (rc != IMPORT_OK)
+		return import_parse_failed(c, &err);
+	im->proposal = import_doc_json(&im->doc);
+	web_defer_json(c, im->proposal);
+	im->errors = json_object_new_object();
+	web_defer_json(c, im->errors);
+	im->created = json_object_new_array();
+	web_defer_json(c, im->created);
+	if ((rc = import_conflicts(im)) != 0)
+		return rc;
+	if (im->nconflicts && !im->skip_conflicts && !im->dry_run) {
+		struct json_object *o = import_answer(im);
+		jset_str(o, "message",
+			 arena_printf(
+			     c->a,
+			     "%zu of the endpoints have a purpose this Data Connector already "
+			     "uses (see conflicts): nothing was imported. Send \"on_conflict\": "
+			     "\"skip\" to import the others.",
+			     im->nconflicts));
+		return web_json(c, 409, o);
+	}
+	if (im->nconflicts && !im->skip_conflicts)
+		im->skip_conflicts = 1; /* a preview checks the others and lists the conflicts */
+	rc = import_run(im);
+	if (rc == 422) {
+		struct json_object *o = import_answer(im);
+		jset_str(o, "message", "Some endpoints are not valid: nothing was imported.");
+		jset(o, "errors", json_object_get(im->errors));
+		return web_json(c, 422, o);
+	}
+	if (rc != 0)
+		return rc;
+	return web_json(c, im->dry_run ? 200 : 201, import_answer(im));
+}
+
+static void
+field_error(struct json_object *errors, const char *field, const char *message)
+{
+	struct json_object *l = json_object_new_array();
+	json_object_array_add(l, jstr(message));
+	jset(errors, field, l);
+}
+
+int
+web_api_endpoint_import(struct ctx *c)
+{
+	struct json_object *body;
+	int rc = api_body(c, &body);
+	if (rc)
+		return rc;
+	struct db_rows r;
+	rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, NOT_FOUND_CONNECTOR);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *v = NULL, *errors = json_object_new_object();
+	web_defer_json(c, errors);
+	enum import_format fmt = IMPORT_FORMAT__MAX;
+	if (json_object_object_get_ex(body, "format", &v) &&
+	    json_object_is_type(v, json_type_string))
+		fmt = import_format_parse(json_object_get_string(v));
+	if (fmt == IMPORT_FORMAT__MAX)
+		field_error(errors, "format", "The format must be curl, openapi or postman.");
+	const char *source = NULL;
+	size_t len = 0;
+	if (json_object_object_get_ex(body, "source", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		source = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+	}
+	if (!source || !len)
+		field_error(errors, "source",
+			    "Paste the cURL command, OpenAPI document or Postman collection to "
+			    "import.");
+	struct ep_import im = {.c = c, .cid = c->ids[0]};
+	if (json_object_object_get_ex(body, "dry_run", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			field_error(errors, "dry_run", "dry_run must be true or false.");
+		else
+			im.dry_run = json_object_get_boolean(v);
+	}
+	if (json_object_object_get_ex(body, "on_conflict", &v)) {
+		const char *s =
+		    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		if (!strcmp(s, "skip"))
+			im.skip_conflicts = 1;
+		else if (strcmp(s, "refuse"))
+			field_error(errors, "on_conflict", "on_conflict must be refuse or skip.");
+	}
+	if (json_object_object_length(errors))
+		return web_json_error(c, 422, "The import request is not valid.",
+				      json_object_get(errors));
+	return import_do(&im, fmt, source, len);
+}
+
+/* ------------------------------------------------------------------- export */
+
+static void
+rows_into(struct arena *a, const struct db_rows *r, struct import_row **out, size_t *n)
+{
+	*out = arena_alloc(a, (r->nrows + 1) * sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; *out && i < r->nrows; i++) {
+		struct import_row *x = &(*out)[(*n)++];
+		x->key = db_get_str(r, i, "name");
+		x->value = db_get_str(r, i, "value");
+		x->description = db_get_str(r, i, "description");
+		x->required = db_get_ll(r, i, "required", 0) != 0;
+	}
+}
+
+/* The connector as an import_doc (no secret is read into it). */
+static int
+export_doc(struct ctx *c, long long cid, struct import_doc *d)
+{
+	struct db_rows det, au, list;
+	memset(d, 0, sizeof(*d));
+	int rc = db_connector_get(c->db, c->a, cid, &det);
+	if (rc == DB_OK)
+		rc = db_connector_auth_get(c->db, c->a, cid, &au);
+	if (rc == DB_OK)
+		rc = db_endpoint_list(c->db, c->a, cid, &list);
+	if (rc != DB_OK)
+		return rc;
+	d->title = db_get_str(&det, 0, "name");
+	d->description = db_get_str(&det, 0, "description");
+	const char *type = db_get_str(&au, 0, "auth_type");
+	for (int i = 0; i < IMPORT_AUTH__MAX; i++)
+		if (!strcmp(type, import_auth_names[i]))
+			d->auth.type = (enum import_auth)i;
+	d->auth.username = db_get(&au, 0, "auth_username");
+	d->auth.token_url = db_get(&au, 0, "token_url");
+	d->auth.scope = db_get(&au, 0, "scope");
+	d->auth.api_key_name = db_get(&au, 0, "api_key_name");
+	d->auth.api_key_in = db_get(&au, 0, "api_key_in");
+	d->endpoints = arena_alloc(c->a, (list.nrows + 1) * sizeof(*d->endpoints));
+	if (!d->endpoints)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < list.nrows; i++) {
+		struct db_rows r, h, p;
+		rc = db_endpoint_load(c->db, c->a, cid, db_get_ll(&list, i, "id", 0), &r, &h, &p);
+		if (rc == DB_ENOTFOUND)
+			continue; /* deleted meanwhile */
+		if (rc != DB_OK)
+			return rc;
+		struct import_endpoint *e = &d->endpoints[d->nendpoints++];
+		e->purpose = db_get_str(&r, 0, "purpose");
+		e->description = db_get_str(&r, 0, "description");
+		e->method = db_get_str(&r, 0, "method");
+		e->url = db_get_str(&r, 0, "url");
+		e->body = db_get_str(&r, 0, "body");
+		e->sample_data = db_get_str(&r, 0, "sample_data");
+		e->where = "";
+		rows_into(c->a, &h, &e->headers, &e->nheaders);
+		rows_into(c->a, &p, &e->params, &e->nparams);
+	}
+	return DB_OK;
+}
+
+/* kind: "openapi" or "postman"; download: a file for the browser. */
+static int
+export_send(struct ctx *c, const char *kind, int download)
+{
+	struct import_doc d;
+	int rc = export_doc(c, c->ids[0], &d);
+	if (rc == DB_ENOTFOUND)
+		return download ? 404 : api_not_found(c, NOT_FOUND_CONNECTOR);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *o =
+	    !strcmp(kind, "openapi") ? export_openapi(c->a, &d) : export_postman(c->a, &d);
+	if (!download)
+		return web_json(c, 200, o);
+	web_defer_json(c, o);
+	buf_reset(&c->resp->body);
+	buf_puts(&c->resp->body, json_object_to_json_string_ext(
+				     o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_putc(&c->resp->body, '\n');
+	http_resp_header(c->resp, "Content-Type", "application/json; charset=utf-8");
+	http_resp_header(
+	    c->resp, "Content-Disposition",
+	    arena_printf(c->a, "attachment; filename=\"connector-%lld.%s.json\"", c->ids[0], kind));
+	c->resp->status = 200;
+	return 200;
+}
+
+int
+web_api_connector_export_openapi(struct ctx *c)
+{
+	return export_send(c, "openapi", 0);
+}
+
+int
+web_api_connector_export_postman(struct ctx *c)
+{
+	return export_send(c, "postman", 0);
+}
+
+int
+web_connector_export_openapi(struct ctx *c)
+{
+	return export_send(c, "openapi", 1);
+}
+
+int
+web_connector_export_postman(struct ctx *c)
+{
+	return export_send(c, "postman", 1);
+}
