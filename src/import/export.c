@@ -222,6 +222,11 @@ export_openapi(struct arena *a, const struct import_doc *d)
 		json_object_object_add(op, "operationId", jstr(e->purpose));
 		if (e->description && *e->description)
 			json_object_object_add(op, "description", jstr(e->description));
+		struct imp_rows inurl = {0};
+		imp_url_split_query(a, e->url, &inurl);
+		for (size_t k = 0; k < inurl.n; k++)
+			json_object_array_add(params, oas_param(a, inurl.v[k].key, "query",
+								inurl.v[k].value, 0, NULL, sample));
 		for (size_t k = 0; k < e->nparams; k++)
 			json_object_array_add(
 			    params, oas_param(a, e->params[k].key, "query", e->params[k].value,
@@ -288,18 +293,25 @@ pm_url(struct arena *a, const struct import_endpoint *e)
 {
 	struct json_object *u = json_object_new_object();
 	struct buf *raw = buf_new_arena(a);
-	buf_puts(raw, e->url);
-	for (size_t i = 0; i < e->nparams; i++) {
+	/* the URL's own query string and the parameter rows, in that order */
+	struct imp_rows q = {0};
+	const char *url = imp_url_split_query(a, e->url, &q);
+	if (!url || !raw)
+		return u;
+	for (size_t i = 0; i < e->nparams; i++)
+		imp_row_add(a, &q, e->params[i].key, e->params[i].value, NULL, 0);
+	buf_puts(raw, url);
+	for (size_t i = 0; i < q.n; i++) {
 		buf_putc(raw, i ? '&' : '?');
-		buf_puts(raw, e->params[i].key);
+		buf_puts(raw, q.v[i].key);
 		buf_putc(raw, '=');
-		buf_puts(raw, e->params[i].value);
+		buf_puts(raw, q.v[i].value);
 	}
 	json_object_object_add(u, "raw", jstr(raw->data));
-	const char *h = strstr(e->url, "://");
+	const char *h = strstr(url, "://");
 	if (h) {
 		json_object_object_add(u, "protocol",
-				       json_object_new_string_len(e->url, (int)(h - e->url)));
+				       json_object_new_string_len(url, (int)(h - url)));
 		const char *hp = h + 3;
 		size_t hl = strcspn(hp, "/");
 		char *hostport = arena_strndup(a, hp, hl);
@@ -323,15 +335,15 @@ pm_url(struct arena *a, const struct import_endpoint *e)
 		}
 		json_object_object_add(u, "path", path);
 	}
-	if (e->nparams) {
-		struct json_object *q = json_object_new_array();
-		for (size_t i = 0; i < e->nparams; i++) {
+	if (q.n) {
+		struct json_object *list = json_object_new_array();
+		for (size_t i = 0; i < q.n; i++) {
 			struct json_object *r = json_object_new_object();
-			json_object_object_add(r, "key", jstr(e->params[i].key));
-			json_object_object_add(r, "value", jstr(e->params[i].value));
-			json_object_array_add(q, r);
+			json_object_object_add(r, "key", jstr(q.v[i].key));
+			json_object_object_add(r, "value", jstr(q.v[i].value));
+			json_object_array_add(list, r);
 		}
-		json_object_object_add(u, "query", q);
+		json_object_object_add(u, "query", list);
 	}
 	return u;
 }

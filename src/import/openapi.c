@@ -450,6 +450,11 @@ operation(struct oas *o, const char *path, const char *method, struct json_objec
 		if (json_object_is_type(ex, json_type_object)) {
 			json_object_object_foreach(ex, k2, v2)
 			{
+				const char *sv = json_object_is_type(v2, json_type_string)
+						     ? json_object_get_string(v2)
+						     : NULL;
+				if (sv && strstr(sv, "{{"))
+					continue; /* a template, not a value */
 				if (!json_object_object_get_ex(sample, k2, NULL) &&
 				    !json_object_is_type(v2, json_type_object) &&
 				    !json_object_is_type(v2, json_type_array))
@@ -458,6 +463,7 @@ operation(struct oas *o, const char *path, const char *method, struct json_objec
 		}
 	}
 	imp_collect_vars(sample, e->url);
+	imp_collect_vars(sample, e->body);
 	e->headers = headers.v;
 	e->nheaders = headers.n;
 	e->params = params.v;
