@@ -259,7 +259,8 @@ path_template(struct oas *o, const char *path)
 	struct buf *b = buf_new_arena(o->a);
 	if (!b)
 		return NULL;
-	for (const char *p = path; *p; p++) {
+	/* "/cookies#formExploded": a fragment some documents use to tell operations apart */
+	for (const char *p = path; *p && *p != '#'; p++) {
 		if (*p == '{' && p[1] != '{') {
 			const char *e = strchr(p, '}');
 			if (e) {

@@ -87,6 +87,22 @@ imp_push(struct arena *a, void **v, size_t *n, size_t *cap, size_t sz)
 	return e;
 }
 
+char *
+imp_one_line(struct arena *a, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *o = arena_strndup(a, s, n);
+	for (char *p = o; p && *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	return o;
+}
+
 int
 imp_row_add(struct arena *a, struct imp_rows *r, const char *key, const char *value,
 	    const char *description, int required)
@@ -98,7 +114,7 @@ imp_row_add(struct arena *a, struct imp_rows *r, const char *key, const char *va
 		return IMPORT_ENOMEM;
 	row->key = arena_strdup(a, key ? key : "");
 	row->value = arena_strdup(a, value ? value : "");
-	row->description = description ? arena_strdup(a, description) : NULL;
+	row->description = description ? imp_one_line(a, description, 1000) : NULL;
 	row->required = required;
 	return 0;
 }

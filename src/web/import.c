@@ -24,6 +24,7 @@ struct ep_import {
 	struct json_object *proposal; /* import_doc_json, owned by the request */
 	int dry_run;
 	int skip_conflicts;
+	int committed; /* the endpoints in created exist */
 	int *conflict; /* per proposed endpoint */
 	size_t nconflicts;
 	struct json_object *errors;  /* "endpoints.N.field": [message] */
@@ -106,8 +107,11 @@ import_run(struct ep_import *im)
 					      import_format_names[im->doc.format],
 					      json_object_array_length(im->created)),
 				 c->req->remote_addr);
-	if (rc == 0 && !im->dry_run)
-		return db_commit(c->db);
+	if (rc == 0 && !im->dry_run) {
+		rc = db_commit(c->db);
+		im->committed = rc == DB_OK;
+		return rc;
+	}
 	db_rollback(c->db);
 	return rc;
 }
@@ -126,7 +130,7 @@ import_answer(struct ep_import *im)
 	}
 	jset_bool(o, "dry_run", im->dry_run);
 	jset(o, "conflicts", conf);
-	jset(o, "created", im->dry_run ? json_object_new_array() : json_object_get(im->created));
+	jset(o, "created", im->committed ? json_object_get(im->created) : json_object_new_array());
 	jset_int(o, "count",
 		 (long long)(im->doc.nendpoints - (im->skip_conflicts ? im->nconflicts : 0)));
 	return o;
