@@ -29,6 +29,8 @@ struct ep_import {
 	size_t nconflicts;
 	struct json_object *errors;  /* "endpoints.N.field": [message] */
 	struct json_object *created; /* [{id, purpose}] */
+	int parse_failed;	     /* the document was refused: perr says why */
+	struct import_error perr;
 };
 
 /* Marks the proposed purposes the connector already has. */
@@ -162,15 +164,18 @@ import_parse_failed(struct ctx *c, const struct import_error *err)
 	return web_json(c, import_error_status(err->code), o);
 }
 
-/* Reads and saves (or previews); answers itself. */
+/* Reads and saves (or previews): 0 (saved, or previewed), 409 (conflicts refused), 422
+ * (invalid endpoints in im->errors, or the document refused: im->parse_failed with
+ * im->perr), 413 (a document too large) or a db_err. */
 static int
-import_do(struct ep_import *im, enum import_format fmt, const char *source, size_t len)
+import_exec(struct ep_import *im, enum import_format fmt, const char *source, size_t len)
 {
 	struct ctx *c = im->c;
-	struct import_error err;
-	int rc = import_parse(c->a, fmt, source, len, &im->doc, &err);
-	if (rc != IMPORT_OK)
-		return import_parse_failed(c, &err);
+	int rc = import_parse(c->a, fmt, source, len, &im->doc, &im->perr);
+	if (rc != IMPORT_OK) {
+		im->parse_failed = 1;
+		return import_error_status(im->perr.code);
+	}
 	im->proposal = import_doc_json(&im->doc);
 	web_defer_json(c, im->proposal);
 	im->errors = json_object_new_object();
@@ -179,7 +184,21 @@ import_do(struct ep_import *im, enum import_format fmt, const char *source, size
 	web_defer_json(c, im->created);
 	if ((rc = import_conflicts(im)) != 0)
 		return rc;
-	if (im->nconflicts && !im->skip_conflicts && !im->dry_run) {
+	if (im->nconflicts && !im->skip_conflicts && !im->dry_run)
+		return 409;
+	if (im->nconflicts && !im->skip_conflicts)
+		im->skip_conflicts = 1; /* a preview checks the others and lists the conflicts */
+	return import_run(im);
+}
+
+/* The API's answer to import_exec's status. */
+static int
+import_api_answer(struct ep_import *im, int rc)
+{
+	struct ctx *c = im->c;
+	if (im->parse_failed)
+		return import_parse_failed(c, &im->perr);
+	if (rc == 409) {
 		struct json_object *o = import_answer(im);
 		jset_str(o, "message",
 			 arena_printf(
@@ -190,9 +209,6 @@ import_do(struct ep_import *im, enum import_format fmt, const char *source, size
 			     im->nconflicts));
 		return web_json(c, 409, o);
 	}
-	if (im->nconflicts && !im->skip_conflicts)
-		im->skip_conflicts = 1; /* a preview checks the others and lists the conflicts */
-	rc = import_run(im);
 	if (rc == 422) {
 		struct json_object *o = import_answer(im);
 		jset_str(o, "message", "Some endpoints are not valid: nothing was imported.");
@@ -262,7 +278,7 @@ web_api_endpoint_import(struct ctx *c)
 	if (json_object_object_length(errors))
 		return web_json_error(c, 422, "The import request is not valid.",
 				      json_object_get(errors));
-	return import_do(&im, fmt, source, len);
+	return import_api_answer(&im, import_exec(&im, fmt, source, len));
 }
 
 /* ------------------------------------------------------------------- export */
@@ -379,4 +395,141 @@ int
 web_connector_export_postman(struct ctx *c)
 {
 	return export_send(c, "postman", 1);
+}
+
+/* ------------------------------------------------------------------- page */
+
+/* The Endpoints tab's Import page: the form (format, the text or a file read into it), and
+ * after Preview the endpoints that Save would create, the conflicts, the proposed
+ * authorization and the notes. */
+static int
+import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
+{
+	struct db_rows r;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	if (rc != DB_OK)
+		return rc == DB_ENOTFOUND ? 404 : rc;
+	struct json_object *d = json_object_new_object(), *conn = json_object_new_object();
+	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
+	jset_int(conn, "id", c->ids[0]);
+	jset_str(conn, "name", db_get(&r, 0, "name"));
+	jset_str(conn, "url", base);
+	jset_str(conn, "authorization_url", arena_printf(c->a, "%s/authorization", base));
+	jset_str(conn, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
+	jset(d, "connector", conn);
+	jset_bool(d, "tab_endpoints", 1);
+	jset_str(d, "title", "Import endpoints");
+	jset_str(d, "action", arena_printf(c->a, "%s/endpoints/import", base));
+	const char *fmt = json_object_get_string(json_object_object_get(f->values, "format"));
+	struct json_object *formats = json_object_new_array();
+	static const char *const labels[] = {"cURL command", "OpenAPI 3.0 / 3.1 (JSON or YAML)",
+					     "Postman collection v2.1"};
+	for (int i = 0; i < IMPORT_FORMAT__MAX; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", import_format_names[i]);
+		jset_str(o, "label", labels[i]);
+		jset_bool(o, "selected", fmt && !strcmp(fmt, import_format_names[i]));
+		json_object_array_add(formats, o);
+	}
+	jset(d, "formats", formats);
+	if (im && im->proposal) {
+		struct json_object *p = import_answer(im);
+		struct json_object *eps = json_object_object_get(p, "endpoints");
+		for (size_t i = 0; i < json_object_array_length(eps); i++) {
+			struct json_object *e = json_object_array_get_idx(eps, i);
+			struct json_object *errs = json_object_new_array();
+			const char *prefix = arena_printf(c->a, "endpoints.%zu.", i);
+			json_object_object_foreach(im->errors, key, val)
+			{
+				if (!strncmp(key, prefix, strlen(prefix)))
+					json_object_array_add(
+					    errs,
+					    jstr(arena_printf(c->a, "%s: %s", key + strlen(prefix),
+							      json_object_get_string(val))));
+			}
+			jset(e, "errors", errs);
+			jset_bool(e, "has_errors", json_object_array_length(errs) > 0);
+		}
+		jset(d, "preview", p);
+		jset_bool(d, "has_preview", 1);
+		jset_bool(d, "auth_proposed",
+			  im->doc.auth.type != IMPORT_AUTH_NONE || im->doc.auth.note);
+	}
+	struct json_object *list = json_object_new_array();
+	json_object_object_foreach(f->errors, key, val)
+	{
+		(void)key;
+		json_object_array_add(list, json_object_get(val));
+	}
+	jset(d, "error_list", list);
+	jset_bool(d, "has_errors", json_object_array_length(list) > 0);
+	form_put(f, d);
+	return web_render(c, status, "endpoints_import", d);
+}
+
+int
+web_endpoint_import_form(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c);
+	jset_str(f.values, "format", "curl");
+	return import_page(c, 200, &f, NULL);
+}
+
+/* Preview (a dry run) or Save; a Save with conflicts imports the others when "Skip" is
+ * ticked. Saved: back to the Endpoints tab with how many were created. */
+int
+web_endpoint_import(struct ctx *c)
+{
+	struct form f;
+	form_init(&f, c);
+	const char *fmt_name = http_form_get(c->req, "format");
+	const char *source = http_form_get(c->req, "source");
+	int save = http_form_get(c->req, "save") != NULL;
+	jset_str(f.values, "format", fmt_name ? fmt_name : "");
+	jset_str(f.values, "source", source ? source : "");
+	struct ep_import im = {.c = c, .cid = c->ids[0], .dry_run = !save};
+	im.skip_conflicts = http_form_get(c->req, "skip_conflicts") != NULL;
+	jset_bool(f.values, "skip_conflicts", im.skip_conflicts);
+	enum import_format fmt = import_format_parse(fmt_name);
+	if (fmt == IMPORT_FORMAT__MAX)
+		form_error(&f, "format", "Choose what the text is: cURL, OpenAPI or Postman.");
+	if (!source || !*source)
+		form_error(&f, "source",
+			   "Paste the cURL command, OpenAPI document or Postman collection, or "
+			   "choose a file.");
+	if (f.nerrors)
+		return import_page(c, 422, &f, NULL);
+	int rc = import_exec(&im, fmt, source, strlen(source));
+	if (im.parse_failed) {
+		form_error(&f, "source", im.perr.message);
+		return import_page(c, rc, &f, NULL);
+	}
+	if (rc == 409) {
+		form_error(
+		    &f, "source",
+		    arena_printf(c->a,
+				 "%zu of the endpoints have a purpose this Data Connector "
+				 "already uses: nothing was imported. Tick \"Skip those\" to "
+				 "import the others.",
+				 im.nconflicts));
+		return import_page(c, 409, &f, &im);
+	}
+	if (rc == 422) {
+		form_error(&f, "source",
+			   "Some endpoints are not valid (below): nothing was imported.");
+		return import_page(c, 422, &f, &im);
+	}
+	if (rc != 0)
+		return rc;
+	if (im.dry_run)
+		return import_page(c, 200, &f, &im);
+	size_t n = json_object_array_length(im.created);
+	return web_redirect_flash(
+	    c, arena_printf(c->a, "/data-connectors/%lld/endpoints", c->ids[0]),
+	    arena_printf(c->a, "%zu endpoint%s imported.%s", n, n == 1 ? " was" : "s were",
+			 im.doc.auth.type != IMPORT_AUTH_NONE
+			     ? " Check the Authorization tab: the import proposes a method "
+			       "and never carries its secrets."
+			     : ""));
 }

@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const newman = require('newman');
-const { Client, env, sql, unique } = require('./lib.js');
+const { Client, adminClient, env, sql, unique, flashOf } = require('./lib.js');
 const { adminToken } = require('./apitokens.js');
 
 const OAS = path.join(__dirname, '..', '..', 'node_modules', '@readme', 'oas-examples');
@@ -313,4 +313,39 @@ test('Postman export: runs in newman against json-server; export → import → 
   assert.equal(r.status, 201, r.text);
   r = await api('GET', `/api/1.0/data-connectors/${b.id}/export/postman`);
   assert.deepEqual(withoutName(r.json(), 'postman'), withoutName(first, 'postman'));
+});
+
+test('the Endpoints tab: Import previews what Save creates, then saves it all', async () => {
+  const conn = await makeConnector();
+  const admin = await adminClient();
+  const list = await admin.get(`/data-connectors/${conn.id}/endpoints`);
+  assert.match(list.text, /id="import-endpoints"/);
+  assert.match(list.text, /id="export-openapi"/);
+  const form = await admin.get(`/data-connectors/${conn.id}/endpoints/import`);
+  assert.equal(form.status, 200);
+  assert.match(form.text, /<textarea id="source" name="source"/);
+  const source = `curl '${env('JSON_SERVER_URL')}/customers/{{id}}' -H 'Accept: application/json' -u ann:not-kept-pw`;
+  const action = `/data-connectors/${conn.id}/endpoints/import`;
+  let r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source, preview: '1' });
+  assert.equal(r.status, 200, r.text.slice(0, 2000));
+  assert.match(r.text, /What Save will create/);
+  assert.match(r.text, /GET \/customers\/\{\{id\}\}/);
+  assert.match(r.text, /id="import-auth"[^]*basic[^]*ann/);
+  assert.equal(r.text.split('not-kept-pw').length - 1, 1, 'the password shows only in the text the user typed');
+  assert.equal(endpointCount(conn.id), 0, 'a preview saves nothing');
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source: 'curl https://x.example/$(id)', preview: '1' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /substitution[^<]*line 1, column 24/);
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source, save: '1' });
+  assert.equal(r.status, 303, r.text.slice(0, 2000));
+  assert.equal(endpointCount(conn.id), 1);
+  const back = await admin.get(r.headers.get('location'));
+  assert.match(flashOf(back.text) || '', /1 endpoint was imported/);
+  // again: the purpose is taken → 409 and nothing more; with Skip ticked → nothing to add
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source, save: '1' });
+  assert.equal(r.status, 409);
+  assert.match(r.text, /Conflict: this purpose exists/);
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source, save: '1', skip_conflicts: '1' });
+  assert.equal(r.status, 303);
+  assert.equal(endpointCount(conn.id), 1);
 });
