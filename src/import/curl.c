@@ -99,6 +99,7 @@ scan_args(struct cscan *c, struct carg **out, size_t *nout)
 			return IMPORT_EREFUSED;
 		}
 		int line = c->line, col = c->col;
+		const char *word = c->p;
 		buf_reset(c->cur);
 		while (c->p < c->end && !strchr(" \t\r\n;|&<>", *c->p)) {
 			char ch = *c->p;
@@ -173,6 +174,11 @@ scan_args(struct cscan *c, struct carg **out, size_t *nout)
 		}
 		if (c->cur->failed)
 			return IMPORT_ENOMEM;
+		if (c->p == word) { /* no progress: a byte no rule reads */
+			import_fail(c->err, IMPORT_ESYNTAX, c->line, c->col, NULL,
+				    "The cURL command holds a byte that cannot be read here");
+			return IMPORT_ESYNTAX;
+		}
 		void *v = *out;
 		struct carg *arg = imp_push(c->a, &v, nout, &cap, sizeof(*arg));
 		*out = v;
@@ -247,6 +253,13 @@ import_curl(struct arena *a, const char *src, size_t len, struct import_doc *d,
 	    struct import_error *err)
 {
 	struct cscan c = {.a = a, .p = src, .end = src + len, .line = 1, .col = 1, .err = err};
+	const char *nul = memchr(src, '\0', len);
+	if (nul) {
+		import_fail(err, IMPORT_ESYNTAX, 0, 0,
+			    arena_printf(a, "byte %zu", (size_t)(nul - src) + 1),
+			    "The cURL command holds a NUL byte");
+		return IMPORT_ESYNTAX;
+	}
 	c.cur = buf_new_arena(a);
 	if (!c.cur)
 		return IMPORT_ENOMEM;
@@ -467,11 +480,11 @@ import_curl(struct arena *a, const char *src, size_t len, struct import_doc *d,
 		return IMPORT_ENOMEM;
 	const char *body = "";
 	if (have_data && get) {
-		char *q = arena_printf(a, "x?%s", data->data);
+		char *q = arena_printf(a, "x?%s", imp_buf_text(a, data));
 		if (!q || !imp_url_split_query(a, q, &params))
 			return IMPORT_ENOMEM;
 	} else if (have_data) {
-		body = arena_strndup(a, data->data, data->len);
+		body = imp_buf_text(a, data);
 		if (json) {
 			if (!header_set(&headers, "Content-Type") &&
 			    imp_row_add(a, &headers, "Content-Type", "application/json", NULL, 0))

@@ -127,7 +127,7 @@ oas_path(struct arena *a, const char *path, struct json_object *params, struct j
 		}
 		buf_putc(b, path[i++]);
 	}
-	return b->failed ? NULL : arena_strndup(a, b->data, b->len);
+	return b->failed ? NULL : imp_buf_text(a, b);
 }
 
 static struct json_object *

@@ -23,6 +23,8 @@ struct import_endpoint *imp_endpoint_add(struct arena *a, struct import_doc *d, 
 int imp_var_add(struct arena *a, struct import_doc *d, size_t *cap, const char *name,
 		const char *value);
 
+/* A buffer's text copied into the arena ("" when nothing was appended). */
+char *imp_buf_text(struct arena *a, const struct buf *b);
 /* s on one line (CR, LF and tabs as spaces), cut to at most max bytes on a UTF-8 boundary. */
 char *imp_one_line(struct arena *a, const char *s, size_t max);
 /* Percent-decoding of a URL component (+ as space when plus is set). */

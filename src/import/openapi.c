@@ -123,7 +123,7 @@ server_url(struct oas *o, struct json_object *servers, const char *where)
 		}
 		buf_putc(b, *p++);
 	}
-	return b->failed ? NULL : arena_strndup(o->a, b->data, b->len);
+	return b->failed ? NULL : imp_buf_text(o->a, b);
 }
 
 /* Makes base absolute: a relative server URL (or none) is put under http://localhost. */
@@ -273,7 +273,7 @@ path_template(struct oas *o, const char *path)
 		}
 		buf_putc(b, *p);
 	}
-	return b->failed ? NULL : arena_strndup(o->a, b->data, b->len);
+	return b->failed ? NULL : imp_buf_text(o->a, b);
 }
 
 static const char *

@@ -145,7 +145,7 @@ url_of(struct pm *p, struct json_object *url, struct imp_rows *params, struct js
 		}
 		if (b->failed)
 			return NULL;
-		base = arena_strndup(p->a, b->data, b->len);
+		base = imp_buf_text(p->a, b);
 	}
 	if (!base || !*base) {
 		import_fail(p->err, IMPORT_EINVALID, 0, 0, where, "The request has no URL");
@@ -207,7 +207,7 @@ url_of(struct pm *p, struct json_object *url, struct imp_rows *params, struct js
 		}
 		buf_putc(b, *c++);
 	}
-	return b->failed ? NULL : arena_strndup(p->a, b->data, b->len);
+	return b->failed ? NULL : imp_buf_text(p->a, b);
 }
 
 /* A URL that starts with {{var}} whose value is known: the value is put in its place (a

@@ -88,6 +88,12 @@ imp_push(struct arena *a, void **v, size_t *n, size_t *cap, size_t sz)
 }
 
 char *
+imp_buf_text(struct arena *a, const struct buf *b)
+{
+	return arena_strndup(a, b->data ? b->data : "", b->len);
+}
+
+char *
 imp_one_line(struct arena *a, const char *s, size_t max)
 {
 	size_t n = strlen(s);
