@@ -285,7 +285,87 @@ join_url(struct arena *a, const char *base, const char *path)
 	return arena_printf(a, "%.*s%s%s", (int)n, base, path[0] == '/' ? "" : "/", path);
 }
 
-/* The body example of a media type object, or NULL. */
+/* A value of the shape a JSON schema describes: its example, default or first enum value,
+ * else "" / 0 / false / [item] / {property: …}; allOf merged, oneOf/anyOf by their first.
+ * Bounded in depth and in nodes (budget), so a circular schema ends. A new reference. */
+static struct json_object *
+schema_skeleton(struct oas *o, struct json_object *schema, int depth, size_t *budget)
+{
+	schema = deref(o, schema);
+	if (!json_object_is_type(schema, json_type_object) || depth > 6 || *budget == 0)
+		return NULL;
+	(*budget)--;
+	struct json_object *v;
+	if ((v = imp_get(schema, "example")) || (v = imp_get(schema, "default")))
+		return json_object_get(v);
+	struct json_object *list = imp_get(schema, "examples");
+	if (json_object_is_type(list, json_type_array) && json_object_array_length(list))
+		return json_object_get(json_object_array_get_idx(list, 0));
+	list = imp_get(schema, "enum");
+	if (json_object_is_type(list, json_type_array) && json_object_array_length(list))
+		return json_object_get(json_object_array_get_idx(list, 0));
+	static const char *const pick[] = {"oneOf", "anyOf"};
+	for (int i = 0; i < 2; i++) {
+		list = imp_get(schema, pick[i]);
+		if (json_object_is_type(list, json_type_array) && json_object_array_length(list))
+			return schema_skeleton(o, json_object_array_get_idx(list, 0), depth + 1,
+					       budget);
+	}
+	list = imp_get(schema, "allOf");
+	struct json_object *type = imp_get(schema, "type");
+	if (json_object_is_type(type, json_type_array) && json_object_array_length(type))
+		type = json_object_array_get_idx(type, 0); /* 3.1: ["string", "null"] */
+	const char *t =
+	    json_object_is_type(type, json_type_string) ? json_object_get_string(type) : NULL;
+	struct json_object *props = imp_get(schema, "properties");
+	if (json_object_is_type(list, json_type_array) || props || (t && !strcmp(t, "object"))) {
+		struct json_object *obj = json_object_new_object();
+		for (size_t i = 0; json_object_is_type(list, json_type_array) &&
+				   i < json_object_array_length(list);
+		     i++) {
+			struct json_object *part = schema_skeleton(
+			    o, json_object_array_get_idx(list, i), depth + 1, budget);
+			if (json_object_is_type(part, json_type_object)) {
+				json_object_object_foreach(part, k, pv)
+				{
+					json_object_object_add(obj, k, json_object_get(pv));
+				}
+			}
+			json_object_put(part);
+		}
+		if (json_object_is_type(props, json_type_object)) {
+			json_object_object_foreach(props, k, ps)
+			{
+				struct json_object *pr = deref(o, ps);
+				struct json_object *ro = imp_get(pr, "readOnly");
+				if (ro && json_object_get_boolean(ro))
+					continue; /* the server's to fill in */
+				json_object_object_add(obj, k,
+						       schema_skeleton(o, pr, depth + 1, budget));
+			}
+		}
+		return obj;
+	}
+	if (!t)
+		return NULL;
+	if (!strcmp(t, "array")) {
+		struct json_object *arr = json_object_new_array();
+		struct json_object *item =
+		    schema_skeleton(o, imp_get(schema, "items"), depth + 1, budget);
+		if (item)
+			json_object_array_add(arr, item);
+		return arr;
+	}
+	if (!strcmp(t, "integer") || !strcmp(t, "number"))
+		return json_object_new_int(0);
+	if (!strcmp(t, "boolean"))
+		return json_object_new_boolean(0);
+	if (!strcmp(t, "string"))
+		return json_object_new_string("");
+	return NULL;
+}
+
+/* The body example of a media type object (or a skeleton of its schema), or NULL. */
 static struct json_object *
 media_example(struct oas *o, struct json_object *media)
 {
@@ -303,7 +383,14 @@ media_example(struct oas *o, struct json_object *media)
 		}
 	}
 	struct json_object *schema = deref(o, imp_get(media, "schema"));
-	return imp_get(schema, "example");
+	if ((v = imp_get(schema, "example")))
+		return v;
+	/* no example: a skeleton built from the schema (owned by the arena) */
+	size_t budget = 200;
+	v = schema_skeleton(o, schema, 0, &budget);
+	if (v && imp_own(o->a, v))
+		return NULL;
+	return v;
 }
 
 static int

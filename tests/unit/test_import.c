@@ -160,6 +160,22 @@ test_openapi(void)
 	ok(rc == 0 && d.nendpoints == 1 && !strcmp(d.endpoints[0].url, "http://localhost/a"),
 	   "3.1 JSON without servers: under http://localhost, noted");
 
+	rc = parse(
+	    IMPORT_OPENAPI,
+	    "openapi: 3.1.0\ninfo: {title: t, version: '1'}\n"
+	    "components:\n  schemas:\n    Pet:\n      type: object\n      properties:\n"
+	    "        id: {type: integer, readOnly: true}\n"
+	    "        name: {type: string, example: Rex}\n"
+	    "        kind: {type: string, enum: [dog, cat]}\n"
+	    "        tags: {type: array, items: {$ref: '#/components/schemas/Pet'}}\n"
+	    "paths:\n  /pets:\n    post:\n      requestBody:\n        content:\n"
+	    "          application/json:\n            schema: {$ref: '#/components/schemas/Pet'}\n",
+	    &d, &e);
+	ok(rc == 0 && strstr(d.endpoints[0].body, "\"name\": \"Rex\"") &&
+	       strstr(d.endpoints[0].body, "\"kind\": \"dog\"") &&
+	       !strstr(d.endpoints[0].body, "\"id\""),
+	   "no example: a body skeleton from the schema (examples, enums; readOnly left out; a "
+	   "circular schema ends)");
 	rc = parse(IMPORT_OPENAPI, "{\"swagger\":\"2.0\",\"paths\":{}}", &d, &e);
 	ok(rc == IMPORT_EVERSION && strstr(e.message, "Swagger 2.0"), "Swagger 2.0 is refused");
 	rc = parse(IMPORT_OPENAPI, "openapi: 4.0.0\npaths: {}\n", &d, &e);
