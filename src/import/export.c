@@ -400,6 +400,24 @@ pm_auth(const struct import_authz *z)
 	return au;
 }
 
+/* The item list of the folder named name in list (made at its end when missing). */
+static struct json_object *
+pm_folder(struct json_object *list, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *it = json_object_array_get_idx(list, i);
+		struct json_object *sub = imp_get(it, "item");
+		const char *n = imp_str(it, "name");
+		if (sub && n && !strcmp(n, name))
+			return sub;
+	}
+	struct json_object *f = json_object_new_object(), *sub = json_object_new_array();
+	json_object_object_add(f, "name", jstr(name));
+	json_object_object_add(f, "item", sub);
+	json_object_array_add(list, f);
+	return sub;
+}
+
 static int
 by_name(const void *x, const void *y)
 {
@@ -423,7 +441,15 @@ export_postman(struct arena *a, const struct import_doc *d)
 	for (size_t i = 0; i < d->nendpoints; i++) {
 		const struct import_endpoint *e = &d->endpoints[i];
 		struct json_object *it = json_object_new_object(), *req = json_object_new_object();
-		json_object_object_add(it, "name", jstr(e->purpose));
+		/* "Orders / Create": the request Create in the folder Orders */
+		struct json_object *into = items;
+		const char *name = e->purpose, *sep;
+		while ((sep = strstr(name, " / ")) && sep > name) {
+			char *folder = arena_strndup(a, name, (size_t)(sep - name));
+			into = pm_folder(into, folder);
+			name = sep + 3;
+		}
+		json_object_object_add(it, "name", jstr(name));
 		json_object_object_add(req, "method", jstr(e->method));
 		struct json_object *hs = json_object_new_array();
 		for (size_t k = 0; k < e->nheaders; k++) {
@@ -454,7 +480,7 @@ export_postman(struct arena *a, const struct import_doc *d)
 		if (e->description && *e->description)
 			json_object_object_add(req, "description", jstr(e->description));
 		json_object_object_add(it, "request", req);
-		json_object_array_add(items, it);
+		json_object_array_add(into, it);
 		/* the variables it uses, valued from its sample data (first value wins) */
 		struct json_object *s = sample_of(e), *used = json_object_new_object();
 		imp_collect_vars(used, e->url);

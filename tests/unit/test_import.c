@@ -315,6 +315,31 @@ test_round_trip(void)
 	json_object_put(x2);
 }
 
+/* folders out as folders, and back as the same purposes */
+static void
+test_postman_folders(void)
+{
+	struct import_doc d, d2;
+	struct import_error e;
+	int rc = parse(IMPORT_POSTMAN, POSTMAN, &d, &e);
+	struct json_object *x1 = export_postman(&A, &d);
+	struct json_object *items = json_object_object_get(x1, "item");
+	struct json_object *f0 = json_object_array_get_idx(items, 0);
+	ok(rc == 0 && json_object_array_length(items) == 2 &&
+	       !strcmp(json_object_get_string(json_object_object_get(f0, "name")), "Orders") &&
+	       json_object_array_length(json_object_object_get(f0, "item")) == 2,
+	   "\"Orders / …\" purposes are exported in the folder Orders");
+	const char *s1 = arena_strdup(&A, json_object_to_json_string(x1));
+	rc = parse(IMPORT_POSTMAN, s1, &d2, &e);
+	ok(rc == 0 && d2.nendpoints == 3 && !strcmp(d2.endpoints[1].purpose, "Orders / Create"),
+	   "and imported back as the same purposes");
+	struct json_object *x2 = export_postman(&A, &d2);
+	is_str(json_object_to_json_string(x2), s1,
+	       "with folders, export → import → export is stable");
+	json_object_put(x1);
+	json_object_put(x2);
+}
+
 int
 main(void)
 {
@@ -324,6 +349,7 @@ main(void)
 	test_yaml_bounds();
 	test_postman();
 	test_round_trip();
+	test_postman_folders();
 	arena_free(&A);
 	return tap_done();
 }
