@@ -278,7 +278,7 @@ import_curl(struct arena *a, const char *src, size_t len, struct import_doc *d,
 	}
 	i++;
 	const char *method = NULL, *url = NULL;
-	struct imp_rows headers = {0}, params = {0};
+	struct imp_rows headers = {0}, params = {0}, urlq = {0};
 	struct buf *data = buf_new_arena(a);
 	if (!data)
 		return IMPORT_ENOMEM;
@@ -407,6 +407,15 @@ import_curl(struct arena *a, const char *src, size_t len, struct import_doc *d,
 				import_note(a, d,
 					    "The password given with -u was not kept: enter it on "
 					    "the Authorization tab");
+		} else if (!strcmp(opt, "--url-query")) {
+			NEED_VALUE();
+			char *q = arena_printf(a, "x?%s", val);
+			if (!q || !imp_url_split_query(a, q, &urlq))
+				return IMPORT_ENOMEM;
+		} else if (!strcmp(opt, "--oauth2-bearer")) {
+			NEED_VALUE(); /* the token itself is not kept */
+			d->auth.type = IMPORT_AUTH_BEARER;
+			d->auth.source = "--oauth2-bearer";
 		} else if (!strcmp(opt, "-G") || !strcmp(opt, "--get")) {
 			get = 1;
 		} else if (!strcmp(opt, "-A") || !strcmp(opt, "--user-agent")) {
@@ -478,6 +487,9 @@ import_curl(struct arena *a, const char *src, size_t len, struct import_doc *d,
 	char *base = imp_url_split_query(a, url, &params);
 	if (!base)
 		return IMPORT_ENOMEM;
+	for (size_t k = 0; k < urlq.n; k++) /* --url-query after the URL's own */
+		if (imp_row_add(a, &params, urlq.v[k].key, urlq.v[k].value, NULL, 0))
+			return IMPORT_ENOMEM;
 	const char *body = "";
 	if (have_data && get) {
 		char *q = arena_printf(a, "x?%s", imp_buf_text(a, data));

@@ -34,8 +34,8 @@ static int
 auth_from(struct pm *p, struct json_object *auth, const char *where)
 {
 	const char *type = imp_str(auth, "type");
-	if (!type || p->d->auth.type || p->d->auth.note)
-		return 0;
+	if (!type || !strcmp(type, "inherit") || p->d->auth.type || p->d->auth.note)
+		return 0; /* inherit: the folder's or the collection's, read there */
 	struct import_authz *z = &p->d->auth;
 	z->source = where;
 	/* v2.1 holds the settings as [{key, value}], v2.0 as an object */

@@ -75,6 +75,15 @@ test_curl(void)
 		   &e);
 	ok(rc == 0 && d.auth.type == IMPORT_AUTH_BEARER && d.endpoints[0].nheaders == 0,
 	   "a bearer header proposes Bearer auth and is not kept");
+	rc = parse(IMPORT_CURL,
+		   "curl 'https://h.example/s?a=1' --url-query 'b=2' --oauth2-bearer tok-xyz", &d,
+		   &e);
+	ok(rc == 0 && d.endpoints[0].nparams == 2 && !strcmp(d.endpoints[0].params[1].key, "b") &&
+	       d.auth.type == IMPORT_AUTH_BEARER,
+	   "--url-query adds a query row after the URL's own; --oauth2-bearer proposes Bearer");
+	struct json_object *jb = import_doc_json(&d);
+	ok(!strstr(json_object_to_json_string(jb), "tok-xyz"), "and the token is not kept");
+	json_object_put(jb);
 	rc = parse(IMPORT_CURL, "curl -sSL -XDELETE \"https://h.example/a/b\"", &d, &e);
 	ok(rc == 0 && !strcmp(d.endpoints[0].method, "DELETE"), "bundled flags and -XDELETE");
 
