@@ -136,12 +136,31 @@ db_category_get(struct db *db, struct arena *a, long long id, struct db_rows *ou
 	return db_query_row(db, a, out, SQL_CATEGORY_GET, "i", id);
 }
 
-int
-db_category_create(struct db *db, const char *name, enum category_status status, long long *id)
+struct category_save {
+	long long id;
+	const char *name;
+	enum category_status status;
+	const struct db_audit *au;
+};
+
+static int
+category_create_tx(struct db *db, void *arg)
 {
-	int rc = db_exec(db, SQL_CATEGORY_ADD, "ss", name, category_status_names[status]);
-	if (rc == DB_OK)
-		*id = (long long)db_last_id(db);
+	struct category_save *s = arg;
+	int rc = db_exec(db, SQL_CATEGORY_ADD, "ss", s->name, category_status_names[s->status]);
+	if (rc != DB_OK)
+		return rc;
+	s->id = (long long)db_last_id(db);
+	return db_audit_put(db, s->au, s->id);
+}
+
+int
+db_category_create(struct db *db, const char *name, enum category_status status, long long *id,
+		   const struct db_audit *au)
+{
+	struct category_save s = {0, name, status, au};
+	int rc = db_tx(db, category_create_tx, &s);
+	*id = s.id;
 	return rc;
 }
 
@@ -157,13 +176,23 @@ category_exists(struct db *db, long long id)
 	return rc;
 }
 
-int
-db_category_update(struct db *db, long long id, const char *name, enum category_status status)
+static int
+category_update_tx(struct db *db, void *arg)
 {
-	int rc = db_exec(db, SQL_CATEGORY_SET, "ssi", name, category_status_names[status], id);
-	if (rc != DB_OK)
-		return rc;
-	return db_affected(db) ? DB_OK : category_exists(db, id);
+	struct category_save *s = arg;
+	int rc =
+	    db_exec(db, SQL_CATEGORY_SET, "ssi", s->name, category_status_names[s->status], s->id);
+	if (rc == DB_OK && !db_affected(db))
+		rc = category_exists(db, s->id);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
+}
+
+int
+db_category_update(struct db *db, long long id, const char *name, enum category_status status,
+		   const struct db_audit *au)
+{
+	struct category_save s = {id, name, status, au};
+	return db_tx(db, category_update_tx, &s);
 }
 
 int

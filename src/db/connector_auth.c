@@ -72,29 +72,24 @@ auth_missed(struct db *db, long long id)
 	return rc == DB_OK ? STORE_ESTALE : rc;
 }
 
-/* Commits when rc is DB_OK, else rolls back and keeps rc. */
-static int
-auth_finish(struct db *db, int rc)
-{
-	if (rc == DB_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return rc;
-}
+struct auth_save {
+	const struct db_auth_fields *f;
+	long long id, version, user_id;
+	const struct db_audit *au;
+};
 
-int
-db_connector_auth_save(struct db *db, long long id, long long version,
-		       const struct db_auth_fields *f, long long user_id)
+static int
+auth_save_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_exec(
+	const struct auth_save *s = arg;
+	const struct db_auth_fields *f = s->f;
+	long long id = s->id;
+	int rc = db_exec(
 	    db, SQL_AUTH_SET, "sisssssssssssssiii", f->auth_type, (long long)f->verify_ssl,
 	    f->username, f->password, f->token, f->token_url, f->client_id, f->client_secret,
 	    f->scope, f->client_auth, f->api_key_name ? f->api_key_name : "", f->api_key,
 	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",
-	    f->token_origin ? f->token_origin : "", user_id, id, version);
+	    f->token_origin ? f->token_origin : "", s->user_id, id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
 	if (rc == DB_OK && f->vars_given) {
@@ -104,7 +99,15 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 	}
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
-	return auth_finish(db, rc);
+	return rc == DB_OK ? db_audit_put(db, s->au, id) : rc;
+}
+
+int
+db_connector_auth_save(struct db *db, long long id, long long version,
+		       const struct db_auth_fields *f, long long user_id, const struct db_audit *au)
+{
+	struct auth_save s = {.f = f, .id = id, .version = version, .user_id = user_id, .au = au};
+	return db_tx(db, auth_save_tx, &s);
 }
 
 int

@@ -397,81 +397,68 @@ connector_link(struct db *db, long long id, const long long *ids, size_t n)
 	return DB_OK;
 }
 
-/* Ends a transaction: commit when rc is DB_OK, else roll back and keep rc. */
-static int
-connector_finish(struct db *db, int rc)
-{
-	if (rc == DB_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return rc;
-}
+struct connector_save {
+	const struct connector_input *in;
+	long long id, version, user_id;
+	const struct db_audit *au;
+};
 
 static int
-db_connector_create_once(struct db *db, const struct connector_input *in, long long user_id,
-			 long long *id)
+connector_create_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
+	struct connector_save *s = arg;
+	const struct connector_input *in = s->in;
+	int rc = db_exec(db, SQL_CONN_ADD, "ssisii", in->name, in->description,
+			 (long long)in->max_concurrency, in->auth_type ? in->auth_type : "none",
+			 s->user_id, s->user_id);
 	if (rc != DB_OK)
 		return rc;
-	rc = db_exec(db, SQL_CONN_ADD, "ssisii", in->name, in->description,
-		     (long long)in->max_concurrency, in->auth_type ? in->auth_type : "none",
-		     user_id, user_id);
-	if (rc == DB_OK) {
-		*id = (long long)db_last_id(db);
-		rc = connector_link(db, *id, in->category_ids, in->ncategories);
-	}
-	return connector_finish(db, rc);
+	s->id = (long long)db_last_id(db);
+	rc = connector_link(db, s->id, in->category_ids, in->ncategories);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
 db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
-		    long long *id)
+		    long long *id, const struct db_audit *au)
 {
-	int rc, tries = 0;
-	do
-		rc = db_connector_create_once(db, in, user_id, id);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	struct connector_save s = {.in = in, .user_id = user_id, .au = au};
+	int rc = db_tx(db, connector_create_tx, &s);
+	*id = s.id;
 	return rc;
 }
 
 static int
-db_connector_update_once(struct db *db, long long id, long long version,
-			 const struct connector_input *in, long long user_id)
+connector_update_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_exec(db, SQL_CONN_SET, "ssiiii", in->name, in->description,
-		     (long long)in->max_concurrency, user_id, id, version);
+	struct connector_save *s = arg;
+	const struct connector_input *in = s->in;
+	int rc = db_exec(db, SQL_CONN_SET, "ssiiii", in->name, in->description,
+			 (long long)in->max_concurrency, s->user_id, s->id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		/* Nothing matched: stale when the row is still there, else it is gone. */
 		struct arena a;
 		arena_init(&a, 512);
 		struct db_rows r;
-		rc = db_query_row(db, &a, &r, SQL_CONN_VERSION, "i", id);
+		rc = db_query_row(db, &a, &r, SQL_CONN_VERSION, "i", s->id);
 		arena_free(&a);
 		if (rc == DB_OK)
 			rc = STORE_ESTALE;
 	}
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", id);
+		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", s->id);
 	if (rc == DB_OK)
-		rc = connector_link(db, id, in->category_ids, in->ncategories);
-	return connector_finish(db, rc);
+		rc = connector_link(db, s->id, in->category_ids, in->ncategories);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
 db_connector_update(struct db *db, long long id, long long version,
-		    const struct connector_input *in, long long user_id)
+		    const struct connector_input *in, long long user_id, const struct db_audit *au)
 {
-	int rc, tries = 0;
-	do
-		rc = db_connector_update_once(db, id, version, in, user_id);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	return rc;
+	struct connector_save s = {
+	    .in = in, .id = id, .version = version, .user_id = user_id, .au = au};
+	return db_tx(db, connector_update_tx, &s);
 }
 
 int

@@ -69,7 +69,7 @@ static struct db_pool {
 /* A caller's handle: which connection it holds now, and its transaction's state. */
 struct db {
 	struct db_conn *c;
-	int in_tx;
+	int in_tx;  /* transaction depth: 0 none, 1 the outermost, 2.. savepoints inside it */
 	int tx_err; /* the first error inside the open transaction; it fails as a whole */
 	int retry;  /* transactions that ended as deadlock victims in a row: backoff */
 	unsigned long long last_id;
@@ -446,6 +446,7 @@ db_release(struct db *db)
 {
 	if (db->in_tx) {
 		log_warn("db: a transaction was left open; rolled back");
+		db->in_tx = 1;
 		db_rollback(db);
 	}
 	pool_give(db);
@@ -885,13 +886,47 @@ db_backoff(struct db *db)
 	nanosleep(&ts, NULL);
 }
 
+/* Inner levels of a transaction are savepoints named by depth (fixed statements, so the
+ * text protocol carries no value). */
+#define DB_MAX_DEPTH 8
+static const char *const sp_set[DB_MAX_DEPTH - 1] = {
+    "SAVEPOINT sp1", "SAVEPOINT sp2", "SAVEPOINT sp3", "SAVEPOINT sp4",
+    "SAVEPOINT sp5", "SAVEPOINT sp6", "SAVEPOINT sp7",
+};
+static const char *const sp_undo[DB_MAX_DEPTH - 1] = {
+    "ROLLBACK TO SAVEPOINT sp1", "ROLLBACK TO SAVEPOINT sp2", "ROLLBACK TO SAVEPOINT sp3",
+    "ROLLBACK TO SAVEPOINT sp4", "ROLLBACK TO SAVEPOINT sp5", "ROLLBACK TO SAVEPOINT sp6",
+    "ROLLBACK TO SAVEPOINT sp7",
+};
+static const char *const sp_release[DB_MAX_DEPTH - 1] = {
+    "RELEASE SAVEPOINT sp1", "RELEASE SAVEPOINT sp2", "RELEASE SAVEPOINT sp3",
+    "RELEASE SAVEPOINT sp4", "RELEASE SAVEPOINT sp5", "RELEASE SAVEPOINT sp6",
+    "RELEASE SAVEPOINT sp7",
+};
+
+/* A level inside the open transaction: a savepoint. A transaction that already failed
+ * opens no level (its error is returned: it fails as a whole). */
+static int
+db_begin_inner(struct db *db)
+{
+	if (db->tx_err)
+		return db->tx_err;
+	if (db->in_tx >= DB_MAX_DEPTH) {
+		log_err("db: transactions nested deeper than %d", DB_MAX_DEPTH);
+		db->tx_err = DB_EFAIL;
+		return DB_EFAIL;
+	}
+	int rc = db_simple(db, sp_set[db->in_tx - 1]);
+	if (rc == DB_OK)
+		db->in_tx++;
+	return rc;
+}
+
 int
 db_begin(struct db *db)
 {
-	if (db->in_tx) {
-		log_err("db: nested transaction refused");
-		return DB_EFAIL;
-	}
+	if (db->in_tx)
+		return db_begin_inner(db);
 	db_backoff(db);
 	int rc = db_simple(db, "START TRANSACTION");
 	if (rc == DB_EDOWN && !atomic_load(&pool.down_until_ms)) {
@@ -917,13 +952,20 @@ db_tx_end(struct db *db, int rc)
 }
 
 /* Commits only a transaction every statement of which succeeded; one that failed anywhere
- * is rolled back and its first error returned, so a caller never reports a partial save. */
+ * is rolled back and its first error returned, so a caller never reports a partial save.
+ * An inner level releases its savepoint; its work commits or not with the outermost. */
 int
 db_commit(struct db *db)
 {
 	if (!db->in_tx)
 		return DB_EFAIL;
 	int rc = db->tx_err;
+	if (db->in_tx > 1) {
+		if (rc == DB_OK)
+			rc = db_simple(db, sp_release[db->in_tx - 2]);
+		db->in_tx--;
+		return rc;
+	}
 	if (rc != DB_OK) {
 		if (db->c && db->c->conn && mysql_query(db->c->conn, "ROLLBACK"))
 			db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
@@ -934,14 +976,44 @@ db_commit(struct db *db)
 	return rc;
 }
 
+/* An inner level rolls back to its savepoint, and the outer levels go on. After a failed
+ * statement nothing is rolled back here: the error stays, and the outermost level rolls
+ * the whole transaction back (a deadlock victim's or a lost connection's transaction is
+ * gone on the server already). */
 int
 db_rollback(struct db *db)
 {
 	int reason = db->tx_err;
+	if (db->in_tx > 1) {
+		if (reason == DB_OK && db_simple(db, sp_undo[db->in_tx - 2]) == DB_OK)
+			db_simple(db, sp_release[db->in_tx - 2]);
+		db->in_tx--;
+		return DB_OK;
+	}
 	if (db->c && db->c->conn && mysql_query(db->c->conn, "ROLLBACK"))
 		db_map_err(db, mysql_errno(db->c->conn), mysql_error(db->c->conn));
 	db_tx_end(db, reason);
 	return DB_OK;
+}
+
+int
+db_tx(struct db *db, int (*fn)(struct db *, void *), void *arg)
+{
+	int outer = db->in_tx == 0, tries = 0, rc;
+	do {
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		rc = fn(db, arg);
+		if (rc == DB_OK) {
+			rc = db_commit(db);
+		} else {
+			/* The caller may have turned a deadlock into an answer of its own. */
+			if (outer && db->tx_err == DB_ERETRY)
+				rc = DB_ERETRY;
+			db_rollback(db);
+		}
+	} while (outer && rc == DB_ERETRY && ++tries < DB_RETRIES);
+	return rc;
 }
 
 int

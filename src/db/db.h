@@ -75,9 +75,30 @@ int db_query_row(struct db *db, struct arena *a, struct db_rows *out, const char
 		 const char *types, ...);
 unsigned long long db_last_id(struct db *db);
 unsigned long long db_affected(struct db *db);
+/* Transactions nest: the outermost db_begin starts one, an inner one sets a savepoint (at
+ * most 8 levels). An inner db_commit releases its savepoint (its work commits with the
+ * outermost), an inner db_rollback rolls back to it. A failed statement fails the whole
+ * transaction: later statements and levels are refused with its error and the outermost
+ * commit rolls back and returns it. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+/* Runs fn in a transaction (a level inside the caller's when one is open): commit when fn
+ * returns DB_OK, else roll back and return fn's code. The outermost level runs fn again,
+ * up to DB_RETRIES times, when the transaction was a deadlock victim (DB_ERETRY): fn must
+ * do nothing outside the database that a second run would repeat. */
+int db_tx(struct db *db, int (*fn)(struct db *, void *), void *arg);
+/* The audit row a save writes inside its own transaction (sql/001 audit_log): kept or
+ * refused together with the save. user_id and object_id 0 for none; a create's object_id
+ * is the new row's when 0. */
+struct db_audit {
+	long long user_id;
+	const char *username, *action, *object_type;
+	long long object_id;
+	const char *details, *remote_addr;
+};
+/* Writes au (NULL: nothing) with object_id when au has none (src/db/sessions.c). */
+int db_audit_put(struct db *db, const struct db_audit *au, long long object_id);
 /* Runs a whole script of ;-separated statements (migrations only; no user data). */
 int db_exec_script(struct db *db, const char *sql, size_t len);
 const char *db_errmsg(struct db *db);

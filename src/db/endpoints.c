@@ -131,44 +131,37 @@ endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 	return rc;
 }
 
-/* Commits when rc is DB_OK, else rolls back and keeps rc. */
-static int
-endpoint_finish(struct db *db, int rc)
-{
-	if (rc == DB_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return rc;
-}
+struct endpoint_save {
+	const struct endpoint_input *in;
+	long long connector_id, id, user_id;
+	const struct db_audit *au;
+};
 
 static int
-db_endpoint_create_once(struct db *db, long long connector_id, const struct endpoint_input *in,
-			long long user_id, long long *id)
+endpoint_create_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
+	struct endpoint_save *s = arg;
+	const struct endpoint_input *in = s->in;
+	int rc = db_connector_touch(db, s->connector_id, s->user_id);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_EP_ADD, "issssiss", s->connector_id, in->purpose,
+			     in->description, endpoint_method_names[in->method], in->url,
+			     (long long)in->timeout, in->body, in->sample_data);
 	if (rc != DB_OK)
 		return rc;
-	rc = db_connector_touch(db, connector_id, user_id);
-	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_ADD, "issssiss", connector_id, in->purpose, in->description,
-			     endpoint_method_names[in->method], in->url, (long long)in->timeout,
-			     in->body, in->sample_data);
-	if (rc == DB_OK) {
-		*id = (long long)db_last_id(db);
-		rc = endpoint_rows_save(db, *id, in);
-	}
-	return endpoint_finish(db, rc);
+	s->id = (long long)db_last_id(db);
+	rc = endpoint_rows_save(db, s->id, in);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
 db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
-		   long long user_id, long long *id)
+		   long long user_id, long long *id, const struct db_audit *au)
 {
-	int rc, tries = 0;
-	do
-		rc = db_endpoint_create_once(db, connector_id, in, user_id, id);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
+	struct endpoint_save s = {
+	    .in = in, .connector_id = connector_id, .user_id = user_id, .au = au};
+	int rc = db_tx(db, endpoint_create_tx, &s);
+	*id = s.id;
 	return rc;
 }
 
@@ -185,59 +178,48 @@ endpoint_lock(struct db *db, long long connector_id, long long id)
 }
 
 static int
-db_endpoint_update_once(struct db *db, long long connector_id, long long id,
-			const struct endpoint_input *in, long long user_id)
+endpoint_update_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_connector_touch(db, connector_id, user_id);
+	struct endpoint_save *s = arg;
+	const struct endpoint_input *in = s->in;
+	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = endpoint_lock(db, connector_id, id);
+		rc = endpoint_lock(db, s->connector_id, s->id);
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_EP_SET, "ssssissii", in->purpose, in->description,
 			     endpoint_method_names[in->method], in->url, (long long)in->timeout,
-			     in->body, in->sample_data, id, connector_id);
+			     in->body, in->sample_data, s->id, s->connector_id);
 	if (rc == DB_OK)
-		rc = endpoint_rows_save(db, id, in);
-	return endpoint_finish(db, rc);
+		rc = endpoint_rows_save(db, s->id, in);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
 db_endpoint_update(struct db *db, long long connector_id, long long id,
-		   const struct endpoint_input *in, long long user_id)
+		   const struct endpoint_input *in, long long user_id, const struct db_audit *au)
 {
-	int rc, tries = 0;
-	do
-		rc = db_endpoint_update_once(db, connector_id, id, in, user_id);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	return rc;
+	struct endpoint_save s = {
+	    .in = in, .connector_id = connector_id, .id = id, .user_id = user_id, .au = au};
+	return db_tx(db, endpoint_update_tx, &s);
 }
 
 static int
-db_endpoint_delete_once(struct db *db, long long connector_id, long long id, long long user_id)
+endpoint_delete_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_connector_touch(db, connector_id, user_id);
+	struct endpoint_save *s = arg;
+	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_DEL, "ii", id, connector_id);
+		rc = db_exec(db, SQL_EP_DEL, "ii", s->id, s->connector_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
-	return endpoint_finish(db, rc);
+	return rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
 int
 db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id)
 {
-	int rc, tries = 0;
-	do
-		rc = db_endpoint_delete_once(db, connector_id, id, user_id);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	return rc;
+	struct endpoint_save s = {.connector_id = connector_id, .id = id, .user_id = user_id};
+	return db_tx(db, endpoint_delete_tx, &s);
 }
 
 /* ------------------------------------------------------- a run's definition */

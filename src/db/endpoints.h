@@ -48,7 +48,8 @@ int db_connector_variables(struct db *db, struct arena *a, long long id, struct 
  * transaction. STORE_ESTALE when someone saved
  * in between, DB_ENOTFOUND when the connector is gone. */
 int db_connector_auth_save(struct db *db, long long id, long long version,
-			   const struct db_auth_fields *f, long long user_id);
+			   const struct db_auth_fields *f, long long user_id,
+			   const struct db_audit *au);
 /* Version + 1, updated_at and updated_by of a connector whose endpoints changed; call inside
  * the caller's transaction. DB_ENOTFOUND when the connector is gone. */
 int db_connector_touch(struct db *db, long long id, long long user_id);
@@ -123,9 +124,10 @@ int db_endpoint_def(struct db *db, struct arena *a, const struct db_gens *gens, 
 /* Endpoint, rows and the connector's version in one transaction. DB_EDUP: the purpose is
  * taken within the connector; DB_ENOTFOUND: the connector (or endpoint) is gone. */
 int db_endpoint_create(struct db *db, long long connector_id, const struct endpoint_input *in,
-		       long long user_id, long long *id);
+		       long long user_id, long long *id, const struct db_audit *au);
 int db_endpoint_update(struct db *db, long long connector_id, long long id,
-		       const struct endpoint_input *in, long long user_id);
+		       const struct endpoint_input *in, long long user_id,
+		       const struct db_audit *au);
 /* The endpoint with its rows, and the connector's version; DB_ENOTFOUND when gone. */
 int db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id);
 

@@ -1,5 +1,7 @@
 /* Sign-in failures and locks, sessions, API token checks, users with their permissions and
  * the audit log: the statements behind auth/ (src/auth/session.c). */
+#include <stdio.h>
+
 #include "sessions.h"
 
 /* A user's permissions: its own and its groups', as two comma-separated columns. */
@@ -200,6 +202,21 @@ int
 db_user_get_with_perms(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
 	return db_query_row(db, a, out, SQL_USER_GET, "i", id);
+}
+
+int
+db_audit_put(struct db *db, const struct db_audit *au, long long object_id)
+{
+	char uid[24], oid[24];
+	if (!au)
+		return DB_OK;
+	if (au->object_id > 0)
+		object_id = au->object_id;
+	snprintf(uid, sizeof(uid), "%lld", au->user_id);
+	snprintf(oid, sizeof(oid), "%lld", object_id);
+	return db_audit_add(db, au->user_id > 0 ? uid : NULL, au->username ? au->username : "",
+			    au->action, au->object_type, object_id > 0 ? oid : NULL,
+			    au->details ? au->details : "", au->remote_addr ? au->remote_addr : "");
 }
 
 int

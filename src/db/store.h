@@ -28,10 +28,13 @@ int db_category_all_cached(struct db *db, struct arena *a, const struct db_gens 
 			   struct db_rows *out);
 /* One category with the columns of the list; DB_ENOTFOUND when there is none. */
 int db_category_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* DB_EDUP when the name (case-insensitively) is taken. */
-int db_category_create(struct db *db, const char *name, enum category_status status, long long *id);
+/* DB_EDUP when the name (case-insensitively) is taken. The saves below write au (NULL:
+ * none) in their transaction. */
+int db_category_create(struct db *db, const char *name, enum category_status status, long long *id,
+		       const struct db_audit *au);
 /* DB_EDUP as above, DB_ENOTFOUND when the category is gone. */
-int db_category_update(struct db *db, long long id, const char *name, enum category_status status);
+int db_category_update(struct db *db, long long id, const char *name, enum category_status status,
+		       const struct db_audit *au);
 /* DB_EFK when a connector still uses it, DB_ENOTFOUND when it is gone. */
 int db_category_delete(struct db *db, long long id);
 
@@ -97,12 +100,13 @@ struct connector_input {
 /* Connector and category links in one transaction. DB_EDUP: the name is taken; DB_EFK: a
  * category vanished meanwhile. user_id 0 records nobody. */
 int db_connector_create(struct db *db, const struct connector_input *in, long long user_id,
-			long long *id);
+			long long *id, const struct db_audit *au);
 /* Name, description and categories when the stored version is still `version`, all in one
  * transaction; the version goes up by one. STORE_ESTALE when someone saved in between,
  * DB_ENOTFOUND when the connector is gone, DB_EDUP, DB_EFK as for create. */
 int db_connector_update(struct db *db, long long id, long long version,
-			const struct connector_input *in, long long user_id);
+			const struct connector_input *in, long long user_id,
+			const struct db_audit *au);
 /* Columns id, name, description, auth_type, version, created_at, updated_at,
  * created_by_name, updated_by_name (NULL when unknown); DB_ENOTFOUND when none. */
 int db_connector_get(struct db *db, struct arena *a, long long id, struct db_rows *out);

@@ -74,9 +74,10 @@ api_body(struct ctx *c, struct json_object **out)
 /* ------------------------------------------------------------ JSON to form fields */
 
 int
-api_form_add(struct ctx *c, const char *field, const char *value)
+api_form_add(struct form *f, const char *field, const char *value)
 {
-	struct http_kvlist *l = &c->req->form;
+	struct ctx *c = f->c;
+	struct http_kvlist *l = &f->in;
 	const struct http_limits *lim = &c->app->limits;
 	size_t len = strlen(value);
 	if (l->count >= lim->max_fields || len > lim->max_field)
@@ -134,7 +135,7 @@ add_ids(struct form *f, const struct api_field *fd, struct json_object *v)
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
 		const char *s = scalar_text(f, fd, e);
-		int rc = s ? api_form_add(f->c, fd->field, s) : 0;
+		int rc = s ? api_form_add(f, fd->field, s) : 0;
 		if (rc)
 			return rc;
 	}
@@ -153,14 +154,14 @@ add_cell(struct form *f, const struct api_field *fd, size_t n, struct json_objec
 	if (!strcmp(cell, "required")) {
 		if (!json_object_is_type(v, json_type_boolean))
 			form_error(f, name, "The required flag must be true or false.");
-		return json_object_get_boolean(v) ? api_form_add(f->c, name, "1") : 0;
+		return json_object_get_boolean(v) ? api_form_add(f, name, "1") : 0;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
 		form_error(f, name, arena_printf(f->c->a, "The %s must be a string.", cell));
 		return 0;
 	}
 	const char *s = string_text(f, name, v);
-	return s ? api_form_add(f->c, name, s) : 0;
+	return s ? api_form_add(f, name, s) : 0;
 }
 
 static int
@@ -197,7 +198,7 @@ add_secret_map(struct form *f, const struct api_field *fd, struct json_object *v
 		type_error(f, fd, "an object of names and values");
 		return 0;
 	}
-	if ((rc = api_form_add(c, arena_printf(c->a, "%ss_given", fd->field), "1")) != 0)
+	if ((rc = api_form_add(f, arena_printf(c->a, "%ss_given", fd->field), "1")) != 0)
 		return rc;
 	json_object_object_foreach(v, key, val)
 	{
@@ -211,8 +212,8 @@ add_secret_map(struct form *f, const struct api_field *fd, struct json_object *v
 		if (!s)
 			continue;
 		if ((rc =
-			 api_form_add(c, arena_printf(c->a, "%s[%zu][name]", fd->field, n), key)) ||
-		    (rc = api_form_add(c, arena_printf(c->a, "%s[%zu][value]", fd->field, n), s)))
+			 api_form_add(f, arena_printf(c->a, "%s[%zu][name]", fd->field, n), key)) ||
+		    (rc = api_form_add(f, arena_printf(c->a, "%s[%zu][value]", fd->field, n), s)))
 			return rc;
 		n++;
 	}
@@ -225,7 +226,7 @@ add_words(struct form *f, const struct api_field *fd, struct json_object *v)
 {
 	struct buf *b = buf_new_arena(f->c->a);
 	if (json_object_is_type(v, json_type_string))
-		return api_form_add(f->c, fd->field, json_object_get_string(v));
+		return api_form_add(f, fd->field, json_object_get_string(v));
 	if (!b || !json_object_is_type(v, json_type_array)) {
 		type_error(f, fd, "an array of strings");
 		return 0;
@@ -240,7 +241,7 @@ add_words(struct form *f, const struct api_field *fd, struct json_object *v)
 			buf_putc(b, ' ');
 		buf_puts(b, json_object_get_string(e));
 	}
-	return api_form_add(f->c, fd->field, b->data ? b->data : "");
+	return api_form_add(f, fd->field, b->data ? b->data : "");
 }
 
 /* One member by its kind; an HTTP_E* code past a limit, else 0. */
@@ -252,7 +253,7 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 	case API_BOOL:
 		if (!json_object_is_type(v, json_type_boolean))
 			type_error(f, fd, "true or false");
-		return json_object_get_boolean(v) ? api_form_add(c, fd->field, "1") : 0;
+		return json_object_get_boolean(v) ? api_form_add(f, fd->field, "1") : 0;
 	case API_IDS:
 		return add_ids(f, fd, v);
 	case API_ROWS:
@@ -263,7 +264,7 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 			? string_text(f, fd->field, v)
 			: arena_strdup(c->a,
 				       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		return s ? api_form_add(c, fd->field, s) : 0;
+		return s ? api_form_add(f, fd->field, s) : 0;
 	}
 	case API_SECRET: {
 		const char *s = NULL;
@@ -271,7 +272,7 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 			type_error(f, fd, "a string or null");
 		else
 			s = string_text(f, fd->field, v);
-		return s ? api_form_add(c, fd->field, s) : 0;
+		return s ? api_form_add(f, fd->field, s) : 0;
 	}
 	case API_SECRET_MAP:
 		return add_secret_map(f, fd, v);
@@ -280,7 +281,7 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 	case API_TEXT:
 	default: {
 		const char *s = scalar_text(f, fd, v);
-		return s ? api_form_add(c, fd->field, s) : 0;
+		return s ? api_form_add(f, fd->field, s) : 0;
 	}
 	}
 }
@@ -289,14 +290,14 @@ int
 api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n)
 {
 	struct ctx *c = f->c;
-	memset(&c->req->form, 0, sizeof(c->req->form));
+	memset(&f->in, 0, sizeof(f->in));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = NULL;
 		int rc = 0;
 		if (!json_object_object_get_ex(obj, fields[i].member, &v))
 			continue;
 		if (!v && fields[i].kind == API_SECRET)
-			rc = api_form_add(c, arena_printf(c->a, "clear_%s", fields[i].field), "1");
+			rc = api_form_add(f, arena_printf(c->a, "clear_%s", fields[i].field), "1");
 		else if (v)
 			rc = add_member(f, &fields[i], v);
 		if (rc == HTTP_ENOMEM)
@@ -311,11 +312,11 @@ api_form(struct form *f, struct json_object *obj, const struct api_field *fields
 }
 
 void
-api_form_default(struct ctx *c, struct json_object *obj, const char *member, const char *field,
+api_form_default(struct form *f, struct json_object *obj, const char *member, const char *field,
 		 const char *value)
 {
 	if (!json_object_object_get_ex(obj, member, NULL) && value)
-		api_form_add(c, field, value);
+		api_form_add(f, field, value);
 }
 
 int
@@ -356,7 +357,7 @@ int
 api_save_failed(struct form *f, int status, const char *not_found)
 {
 	struct ctx *c = f->c;
-	if (status == 404)
+	if (web_error_of(status).status == 404)
 		return api_not_found(c, not_found);
 	if (status != 422 && status != 409)
 		return status;

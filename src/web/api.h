@@ -33,15 +33,15 @@ struct api_field {
  * 413 itself and returns that status, else 0. */
 int api_body(struct ctx *c, struct json_object **out);
 
-/* Replaces the request's form fields by the members of obj named in fields (others are
- * ignored); a member of the wrong type is an error of f. Answers 413 itself (and returns
- * it) past the field count or length limits, else 0. */
+/* Decodes the members of obj named in fields (others are ignored) into f's input, under
+ * the forms' field names, in place of what it held; a member of the wrong type is an error
+ * of f. Answers 413 itself (and returns it) past the field count or length limits, else 0. */
 int api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n);
 /* Adds field=value unless obj has the member (a default for a member left out). */
-void api_form_default(struct ctx *c, struct json_object *obj, const char *member, const char *field,
-		      const char *value);
-/* Adds one field to the request's form fields. */
-int api_form_add(struct ctx *c, const char *field, const char *value);
+void api_form_default(struct form *f, struct json_object *obj, const char *member,
+		      const char *field, const char *value);
+/* Adds one field to f's input. */
+int api_form_add(struct form *f, const char *field, const char *value);
 /* 1 when obj has any of the members named in fields. */
 int api_has_any(struct json_object *obj, const struct api_field *fields, size_t n);
 

@@ -342,11 +342,11 @@ auth_form(struct form *f, struct ctx *c, struct json_object *obj, const struct d
 	if (rc)
 		return rc;
 	int verify = row ? db_get_ll(row, 0, "verify_ssl", 1) != 0 : 1;
-	api_form_default(c, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
+	api_form_default(f, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
 	for (size_t i = 0; row && i < sizeof(AUTH_KEEP) / sizeof(AUTH_KEEP[0]); i++)
-		api_form_default(c, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
+		api_form_default(f, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
 				 db_get(row, 0, AUTH_KEEP[i].column));
-	api_form_add(c, "version", arena_printf(c->a, "%lld", version));
+	api_form_add(f, "version", arena_printf(c->a, "%lld", version));
 	return 0;
 }
 
@@ -363,29 +363,48 @@ types_ok(struct ctx *c, struct json_object *obj, int *status)
 	return *status == 0;
 }
 
-/* Creates the connector, then its authorization; a refused authorization takes the new
- * connector away again. */
-static int
-create_with_auth(struct ctx *c, struct json_object *obj, long long *id)
+/* The version the body names (0 when missing or not a number: refused as stale). */
+static long long
+body_version(struct json_object *obj)
 {
-	struct form f;
-	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
-	if (rc)
-		return rc;
-	if ((rc = connector_submit(&f, 0, id)) != 0)
-		return api_save_failed(&f, rc, NULL);
-	if (!wants_auth(obj))
+	struct json_object *v = NULL;
+	long out = 0;
+	if (!json_object_object_get_ex(obj, "version", &v) || !v ||
+	    str_to_long(json_object_get_string(v), 1, LONG_MAX, &out) != CORE_OK)
 		return 0;
+	return out;
+}
+
+/* A create or an update of details and (when asked) authorization: one transaction. */
+struct api_save {
+	struct ctx *c;
+	struct json_object *obj;
+	const struct db_rows *row; /* the stored authorization (update) */
+	long long id;		   /* 0: create */
+	int auth;		   /* the body changes the authorization */
+	struct form f;		   /* the errors of the part refused */
+};
+
+static int
+save_tx(struct db *db, void *arg)
+{
+	struct api_save *s = arg;
+	struct ctx *c = s->c;
 	struct db_rows d;
-	if ((rc = db_connector_get(c->db, c->a, *id, &d)) != DB_OK ||
-	    (rc = auth_form(&f, c, obj, NULL, db_get_ll(&d, 0, "version", 1))) != 0 ||
-	    (rc = authorization_submit(&f, *id, 0)) != 0) {
-		db_connector_delete(c->db, *id);
-		audit_write(c->db, c->user, "connector.delete", "connector", *id,
-			    "create undone: the authorization was refused", c->req->remote_addr);
-		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
+	long long version = body_version(s->obj) + 1;
+	int rc = body_form(&s->f, c, s->obj, DETAIL_FIELDS, NDETAIL);
+	if (rc == 0)
+		rc = connector_submit(&s->f, s->row ? s->id : 0, &s->id);
+	if (rc != 0 || !s->auth)
+		return rc;
+	if (!s->row) {
+		if ((rc = db_connector_get(db, c->a, s->id, &d)) != DB_OK)
+			return rc;
+		version = db_get_ll(&d, 0, "version", 1);
 	}
-	return 0;
+	if ((rc = auth_form(&s->f, c, s->obj, s->row, version)) == 0)
+		rc = authorization_submit(&s->f, s->id, 0);
+	return rc;
 }
 
 /* Checks details and (when the body has any) authorization members together, so one
@@ -395,8 +414,8 @@ check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_
 {
 	struct form f, fa;
 	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
-	if (rc || (rc = connector_check(&f, id)) == 404 || rc < 0)
-		return rc == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
+	if (rc || ((rc = connector_check(&f, id)) != 0 && rc != 422))
+		return web_error_of(rc).status == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
 	if (auth && ((rc = auth_form(&fa, c, obj, row, 0)) != 0 ||
 		     ((rc = authorization_check(&fa, id, 0)) != 0 && rc != 422)))
 		return rc;
@@ -413,13 +432,14 @@ int
 web_api_connector_create(struct ctx *c)
 {
 	struct json_object *obj = NULL;
-	long long id = 0;
 	int rc = api_body(c, &obj);
 	if (rc || !types_ok(c, obj, &rc) || (rc = check_all(c, obj, 0, NULL, wants_auth(obj))))
 		return rc;
-	if ((rc = create_with_auth(c, obj, &id)) != 0)
-		return rc;
-	return connector_answer(c, 201, id);
+	struct api_save sv = {.c = c, .obj = obj, .auth = wants_auth(obj)};
+	form_init(&sv.f, c);
+	if ((rc = db_tx(c->db, save_tx, &sv)) != 0)
+		return api_save_failed(&sv.f, rc, NOT_FOUND_CONNECTOR);
+	return connector_answer(c, 201, sv.id);
 }
 
 int
@@ -428,24 +448,11 @@ web_api_connector_show(struct ctx *c)
 	return connector_answer(c, 200, c->ids[0]);
 }
 
-/* The version the body names (0 when missing or not a number: refused as stale). */
-static long long
-body_version(struct json_object *obj)
-{
-	struct json_object *v = NULL;
-	long out = 0;
-	if (!json_object_object_get_ex(obj, "version", &v) || !v ||
-	    str_to_long(json_object_get_string(v), 1, LONG_MAX, &out) != CORE_OK)
-		return 0;
-	return out;
-}
-
 int
 web_api_connector_update(struct ctx *c)
 {
 	struct json_object *obj = NULL;
 	struct db_rows row;
-	struct form f;
 	long long id = c->ids[0];
 	int auth, rc = api_body(c, &obj);
 	if (rc || !types_ok(c, obj, &rc))
@@ -455,12 +462,10 @@ web_api_connector_update(struct ctx *c)
 	auth = api_has_any(obj, AUTH_FIELDS, NAUTH - 1);
 	if ((rc = check_all(c, obj, id, &row, auth)) != 0)
 		return rc;
-	if ((rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL)) != 0 ||
-	    (rc = connector_submit(&f, id, &id)) != 0)
-		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
-	if (auth && ((rc = auth_form(&f, c, obj, &row, body_version(obj) + 1)) != 0 ||
-		     (rc = authorization_submit(&f, id, 0)) != 0))
-		return api_save_failed(&f, rc, NOT_FOUND_CONNECTOR);
+	struct api_save sv = {.c = c, .obj = obj, .row = &row, .id = id, .auth = auth};
+	form_init(&sv.f, c);
+	if ((rc = db_tx(c->db, save_tx, &sv)) != 0)
+		return api_save_failed(&sv.f, rc, NOT_FOUND_CONNECTOR);
 	return connector_answer(c, 200, id);
 }
 

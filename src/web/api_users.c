@@ -41,7 +41,7 @@ web_api_token_create(struct ctx *c)
 	 * mint a lasting one. */
 	long long ttl = c->user->token_ttl;
 	if (ttl >= 0) {
-		const char *v = http_form_get(c->req, "expires_in_days");
+		const char *v = form_get(&f, "expires_in_days");
 		long days = 0, most = (long)(ttl / 86400);
 		if (most < 1 || !v || str_to_long(v, 1, most, &days) != CORE_OK)
 			form_error(&f, "expires_in_days",

@@ -102,20 +102,6 @@ auth_connector_json(struct ctx *c, const struct db_rows *row)
 	return o;
 }
 
-static struct json_object *
-auth_method_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < AUTH__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", auth_type_names[i]);
-		jset_str(o, "label", auth_type_labels[i]);
-		jset_bool(o, "selected", current && !strcmp(current, auth_type_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* "set" flags of the stored secrets: the only thing the page tells about them. */
 static struct json_object *
 auth_secret_state(const struct db_rows *row)
@@ -151,10 +137,9 @@ auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
 	struct json_object *arr = json_object_new_array();
 	const char *stored = db_get_str(row, 0, "variables");
 	size_t n = 0;
-	if (http_form_get(c->req, "secrets_given")) {
+	if (form_get(f, "secrets_given")) {
 		for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
-			const char *name =
-			    http_form_get(c->req, arena_printf(c->a, "secret[%zu][name]", i));
+			const char *name = form_get(f, arena_printf(c->a, "secret[%zu][name]", i));
 			if (!name || !*name)
 				continue;
 			struct json_object *o = json_object_new_object();
@@ -181,7 +166,6 @@ auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
 		jset_str(o, "name", "");
 		json_object_array_add(arr, o);
 	}
-	(void)f;
 	return arr;
 }
 
@@ -196,7 +180,9 @@ auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 	jset_bool(d, "tab_authorization", 1);
 	jset_str(d, "action", auth_path(c, "/authorization"));
 	jset_str(d, "request_token_url", auth_path(c, "/authorization/request-token"));
-	jset(d, "methods", auth_method_choices(type ? json_object_get_string(type) : "none"));
+	jset(d, "methods",
+	     form_select(auth_type_names, auth_type_labels, AUTH__MAX,
+			 type ? json_object_get_string(type) : "none"));
 	jset(d, "secret_set", auth_secret_state(row));
 	jset(d, "variables", auth_variable_rows(c, f, row));
 	jset_str(d, "stored_origins", db_get_str(row, 0, "allowed_origins"));
@@ -220,18 +206,11 @@ auth_values_from_row(struct form *f, const struct db_rows *row)
 	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
 }
 
-static int
-auth_load(struct ctx *c, struct db_rows *row)
-{
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], row);
-	return rc == DB_ENOTFOUND ? 404 : rc;
-}
-
 int
 web_authorization_show(struct ctx *c)
 {
 	struct db_rows row;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -324,7 +303,7 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 	for (size_t i = 0; i < AUTH_SECRETS; i++) {
 		const struct auth_secret *s = &auth_secrets[i];
 		const char *stored = db_get(row, 0, s->column);
-		const char *typed = http_form_get(f->c->req, s->field);
+		const char *typed = form_get(f, s->field);
 		const char *clear_name = arena_printf(f->c->a, "clear_%s", s->field);
 		in->secret[i] = NULL;
 		if (stored && !*stored)
@@ -339,7 +318,7 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
 			auth_seal(f, in->id, s, typed, &in->secret[i]);
 			continue;
 		}
-		in->secret[i] = clear_name && form_checkbox(f->c, clear_name) ? NULL : stored;
+		in->secret[i] = clear_name && form_flag(f, clear_name) ? NULL : stored;
 		in->secret_changed[i] = in->secret[i] != stored;
 		in->secret_kept[i] = in->secret[i] != NULL;
 		if (!in->secret[i] && (s->required & M(in->type)) && !in->secrets_later)
@@ -357,7 +336,7 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 	struct ctx *c = f->c;
 	struct db_rows stored;
 	memset(&stored, 0, sizeof(stored));
-	if (!(in->vars_given = http_form_get(c->req, "secrets_given") != NULL)) {
+	if (!(in->vars_given = form_get(f, "secrets_given") != NULL)) {
 		/* Not listed: every stored one stays, bound where it is. */
 		in->vars_kept = *db_get_str(row, 0, "variables") != '\0';
 		return;
@@ -369,8 +348,8 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 	for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
 		const char *nf = arena_printf(c->a, "secret[%zu][name]", i);
 		const char *vf = arena_printf(c->a, "secret[%zu][value]", i);
-		const char *name = http_form_get(c->req, nf);
-		const char *typed = http_form_get(c->req, vf);
+		const char *name = form_get(f, nf);
+		const char *typed = form_get(f, vf);
 		const char *old = NULL;
 		if (!name || !*name)
 			continue;
@@ -456,7 +435,7 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 	struct ctx *c = f->c;
 	const char *stored = db_get_str(row, 0, "allowed_origins");
 	const char *stored_token = db_get_str(row, 0, "token_origin");
-	const char *typed = http_form_get(c->req, "allowed_origins");
+	const char *typed = form_get(f, "allowed_origins");
 	const char *bad = NULL;
 	int kept = in->vars_kept, typed_any = in->typed_secret;
 	for (size_t i = 0; i < AUTH_SECRETS; i++)
@@ -516,7 +495,7 @@ auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int 
 		form_error(f, "auth_type", "The selected method is invalid.");
 		in->type = AUTH_NONE;
 	}
-	in->verify_ssl = form_checkbox(f->c, "verify_ssl");
+	in->verify_ssl = form_flag(f, "verify_ssl");
 	jset_bool(f->values, "verify_ssl", in->verify_ssl);
 	if (in->type == AUTH_OAUTH2_PASSWORD && !in->verify_ssl)
 		form_error(f, "verify_ssl",
@@ -633,22 +612,26 @@ auth_prefill(struct ctx *c, const struct db_rows *row)
 	return auth_page(c, 200, &f, row);
 }
 
-/* Saves in; returns 0 when saved, 409 when stale (errors.form), else a status. */
+/* Saves in with its audit row; returns 0 when saved, 409 when stale (errors.form), else a
+ * status. */
 static int
-auth_save(struct ctx *c, struct form *f, const struct auth_input *in)
+auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in)
 {
+	struct ctx *c = f->c;
 	struct db_auth_fields df;
 	long version = 0;
 	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
 		version = 0; /* missing or forged: refused as stale */
 	auth_fields_of(in, &df);
-	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id);
+	struct db_audit au =
+	    web_audit(c, "connector.authorization", "connector", in->id, auth_changes(c, row, in));
+	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id, &au);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return 0;
 }
 
@@ -657,18 +640,12 @@ auth_save(struct ctx *c, struct form *f, const struct auth_input *in)
 static int
 auth_submit(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
 {
-	struct ctx *c = f->c;
 	auth_read(f, row, in, secrets_later);
 	if (f->nerrors) {
 		form_text(f, "version");
 		return 422;
 	}
-	int rc = auth_save(c, f, in);
-	if (rc != 0)
-		return rc;
-	audit_write(c->db, c->user, "connector.authorization", "connector", in->id,
-		    auth_changes(c, row, in), c->req->remote_addr);
-	return 0;
+	return auth_save(f, row, in);
 }
 
 int
@@ -678,7 +655,7 @@ authorization_submit(struct form *f, long long id, int secrets_later)
 	struct auth_input in;
 	int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return auth_submit(f, &row, &in, secrets_later);
 }
 
@@ -691,7 +668,7 @@ authorization_check(struct form *f, long long id, int secrets_later)
 	if (id) {
 		int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	auth_read(f, &row, &in, secrets_later);
 	return f->nerrors ? 422 : 0;
@@ -702,7 +679,7 @@ web_authorization_update(struct ctx *c)
 {
 	struct db_rows row;
 	struct auth_input in;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	if (form_checkbox(c, "prefill"))
@@ -742,7 +719,7 @@ int
 web_authorization_token_form(struct ctx *c)
 {
 	struct db_rows row;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -778,7 +755,7 @@ web_authorization_token_request(struct ctx *c)
 {
 	struct db_rows row;
 	struct token_result tr;
-	int rc = auth_load(c, &row);
+	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;

@@ -62,21 +62,6 @@ web_category_list(struct ctx *c)
 	return web_render(c, 200, "categories_list", d);
 }
 
-/* The status choices for the select, the current one selected. */
-static struct json_object *
-status_options(enum category_status current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < CATEGORY_STATUS__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", category_status_names[i]);
-		jset_str(o, "label", category_status_labels[i]);
-		jset_bool(o, "selected", (int)current == i);
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* Renders the create (id 0) or edit form; read-only for someone who may not save it. */
 static int
 category_form_page(struct ctx *c, int status, struct form *f, long long id, enum category_status st)
@@ -89,7 +74,9 @@ category_form_page(struct ctx *c, int status, struct form *f, long long id, enum
 	jset_bool(d, "may_save", is_new || perm_has(c->user, PERM_EDIT_CATEGORIES));
 	if (!is_new)
 		jset_str(d, "delete_url", category_path(c, id, "/delete"));
-	jset(d, "statuses", status_options(st));
+	jset(d, "statuses",
+	     form_select(category_status_names, category_status_labels, CATEGORY_STATUS__MAX,
+			 category_status_names[st]));
 	form_put(f, d);
 	return web_render(c, status, "categories_form", d);
 }
@@ -123,31 +110,27 @@ static int
 category_save(struct form *f, long long id, const struct db_rows *old, enum category_status *st,
 	      long long *out_id)
 {
-	struct ctx *c = f->c;
 	const char *name;
 	category_read(f, &name, st);
 	if (f->nerrors)
 		return 422;
+	struct ctx *c = f->c;
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	audit_field(&af, "name", id && strcmp(name, db_get(old, 0, "name")) != 0);
+	audit_field(&af, "status",
+		    id && strcmp(category_status_names[*st], db_get(old, 0, "status")) != 0);
+	struct db_audit au = web_audit(c, id ? "category.update" : "category.create", "category",
+				       id, id ? audit_fields_text(&af) : "name, status");
 	*out_id = id;
-	int rc = id ? db_category_update(c->db, id, name, *st)
-		    : db_category_create(c->db, name, *st, out_id);
+	int rc = id ? db_category_update(c->db, id, name, *st, &au)
+		    : db_category_create(c->db, name, *st, out_id, &au);
 	if (rc == DB_EDUP) {
 		form_error(f, "name", MSG_NAME_TAKEN);
 		return 422;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
-	if (!id) {
-		audit_write(c->db, c->user, "category.create", "category", *out_id, "name, status",
-			    c->req->remote_addr);
-		return 0;
-	}
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(name, db_get(old, 0, "name")) != 0);
-	audit_field(&af, "status", strcmp(category_status_names[*st], db_get(old, 0, "status")));
-	audit_write(c->db, c->user, "category.update", "category", id, audit_fields_text(&af),
-		    c->req->remote_addr);
+		return rc;
 	return 0;
 }
 
@@ -160,7 +143,7 @@ category_submit(struct form *f, long long id, long long *out_id)
 	if (id) {
 		int rc = db_category_get(f->c->db, f->c->a, id, &old);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	return category_save(f, id, &old, &st, out_id);
 }
@@ -186,7 +169,7 @@ web_category_edit(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	jset_str(f.values, "name", db_get(&r, 0, "name"));
@@ -201,7 +184,7 @@ web_category_update(struct ctx *c)
 	struct db_rows old;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	enum category_status st;
@@ -241,7 +224,7 @@ web_category_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return category_delete_page(c, 200, &r);
 }
 
@@ -251,7 +234,7 @@ web_category_delete(struct ctx *c)
 	struct db_rows r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	if (db_get_ll(&r, 0, "connectors", 0) > 0)
 		return category_delete_page(c, 409, &r);
 	rc = db_category_delete(c->db, c->ids[0]);
@@ -262,7 +245,7 @@ web_category_delete(struct ctx *c)
 		return 409;
 	}
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
 		    c->req->remote_addr);
 	return web_redirect_flash(c, CATEGORIES_PATH, "The category was deleted");

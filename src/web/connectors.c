@@ -416,21 +416,6 @@ category_choices(const struct db_rows *cats, const struct connector_old *old,
 	return arr;
 }
 
-/* Authentication type choices for the create form. */
-static struct json_object *
-auth_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < CONNECTOR_AUTH_COUNT; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", connector_auth_names[i]);
-		jset_str(o, "label", connector_auth_labels[i]);
-		jset_bool(o, "selected", current && !strcmp(current, connector_auth_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* What the Details tab shows about the stored connector: who made and changed it. */
 static struct json_object *
 connector_info(struct ctx *c, const struct connector_old *old)
@@ -473,7 +458,9 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 		json_object_object_get_ex(f->values, "auth_type", &auth);
 		jset_str(d, "title", "Create Data Connector");
 		jset_str(d, "action", CONNECTORS_PATH);
-		jset(d, "auth_types", auth_choices(auth ? json_object_get_string(auth) : "none"));
+		jset(d, "auth_types",
+		     form_select(connector_auth_names, connector_auth_labels, CONNECTOR_AUTH_COUNT,
+				 auth ? json_object_get_string(auth) : "none"));
 		jset_bool(d, "may_save", 1);
 		form_put(f, d);
 		return web_render(c, status, "connectors_new", d);
@@ -504,7 +491,7 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 		       long long **out)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "category_ids", &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, "category_ids", &vals);
 	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
 	size_t count = 0;
 	*out = ids;
@@ -573,7 +560,7 @@ connector_save_error(struct form *f, int rc)
 	else if (rc == DB_EFK)
 		form_error(f, "category_ids", MSG_CATEGORY_INVALID);
 	else
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return 0;
 }
 
@@ -613,7 +600,6 @@ static int
 connector_save(struct form *f, const struct connector_old *old, struct connector_input *in,
 	       long long *id)
 {
-	struct ctx *c = f->c;
 	long long *ids = NULL;
 	long version = 0;
 	int rc = connector_read(f, old, in, &ids);
@@ -624,20 +610,19 @@ connector_save(struct form *f, const struct connector_old *old, struct connector
 	if (f->nerrors)
 		return 422;
 	*id = old->id;
-	rc = old->id ? db_connector_update(c->db, old->id, version, in, c->user->id)
-		     : db_connector_create(c->db, in, c->user->id, id);
+	struct ctx *c = f->c;
+	struct db_audit au = old->id ? web_audit(c, "connector.update", "connector", old->id,
+						 connector_changes(c, old, in))
+				     : web_audit(c, "connector.create", "connector", 0,
+						 "name, description, auth_type, categories");
+	rc = old->id ? db_connector_update(c->db, old->id, version, in, c->user->id, &au)
+		     : db_connector_create(c->db, in, c->user->id, id, &au);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
 	}
 	if (rc != DB_OK)
 		return (rc = connector_save_error(f, rc)) != 0 ? rc : 422;
-	if (old->id)
-		audit_write(c->db, c->user, "connector.update", "connector", old->id,
-			    connector_changes(c, old, in), c->req->remote_addr);
-	else
-		audit_write(c->db, c->user, "connector.create", "connector", *id,
-			    "name, description, auth_type, categories", c->req->remote_addr);
 	return 0;
 }
 
@@ -652,7 +637,7 @@ connector_check(struct form *f, long long id)
 	if (rc == DB_OK)
 		rc = connector_read(f, &old, &in, &ids);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return f->nerrors ? 422 : 0;
 }
 
@@ -665,7 +650,7 @@ connector_submit(struct form *f, long long id, long long *out_id)
 	if (id) {
 		int rc = connector_load(f->c, id, &old);
 		if (rc != DB_OK)
-			return rc == DB_ENOTFOUND ? 404 : rc;
+			return rc;
 	}
 	return connector_save(f, &old, &in, out_id);
 }
@@ -693,7 +678,7 @@ web_connector_show(struct ctx *c)
 	struct connector_old old;
 	int rc = connector_load(c, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
@@ -711,7 +696,7 @@ web_connector_update(struct ctx *c)
 	long long id = 0;
 	int rc = connector_load(c, c->ids[0], &old);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	rc = connector_save(&f, &old, &in, &id);
@@ -731,7 +716,7 @@ web_connector_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *name = db_get(&r, 0, "name");
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Data Connector");
@@ -750,7 +735,7 @@ web_connector_delete(struct ctx *c)
 	if (rc == DB_OK)
 		rc = db_connector_delete(c->db, c->ids[0]);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
 		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
 	return web_redirect_flash(c, CONNECTORS_PATH, "The Data Connector was deleted.");

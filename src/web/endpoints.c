@@ -64,7 +64,7 @@ ep_connector(struct ctx *c, struct json_object **out)
 	struct db_rows r;
 	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct json_object *o = json_object_new_object();
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
 	jset_int(o, "id", c->ids[0]);
@@ -255,13 +255,13 @@ ep_read_row(struct form *f, const struct ep_kind *k, long n, struct endpoint_row
 {
 	struct ctx *c = f->c;
 	const char *base = arena_printf(c->a, "%s[%ld]", k->prefix, n);
-	const char *key = http_form_get(c->req, arena_printf(c->a, "%s[key]", base));
-	const char *val = http_form_get(c->req, arena_printf(c->a, "%s[value]", base));
-	const char *desc = http_form_get(c->req, arena_printf(c->a, "%s[description]", base));
+	const char *key = form_get(f, arena_printf(c->a, "%s[key]", base));
+	const char *val = form_get(f, arena_printf(c->a, "%s[value]", base));
+	const char *desc = form_get(f, arena_printf(c->a, "%s[description]", base));
 	r->key = key ? str_trim(arena_strdup(c->a, key)) : "";
 	r->value = val ? val : "";
 	r->description = desc && k->has_desc ? str_trim(arena_strdup(c->a, desc)) : "";
-	r->required = form_checkbox(c, arena_printf(c->a, "%s[required]", base));
+	r->required = form_flag(f, arena_printf(c->a, "%s[required]", base));
 	struct json_object *row = ep_row_json(r->key, r->value, r->description, r->required);
 	if (!*r->key && !*r->value && !*r->description)
 		return row;
@@ -279,8 +279,8 @@ ep_read_rows(struct form *f, const struct ep_kind *k, struct ep_rows *out)
 {
 	struct ctx *c = f->c;
 	long *idx = NULL, skip = -1;
-	size_t n = http_kv_indexes(c->a, &c->req->form, k->prefix, &idx);
-	if (str_to_long(http_form_get(c->req, k->remove), 0, 999999999L, &skip) != CORE_OK)
+	size_t n = http_kv_indexes(c->a, &f->in, k->prefix, &idx);
+	if (str_to_long(form_get(f, k->remove), 0, 999999999L, &skip) != CORE_OK)
 		skip = -1;
 	out->json = json_object_new_array();
 	web_defer_json(c, out->json);
@@ -404,7 +404,7 @@ ep_read_fields(struct form *f, struct endpoint_input *in)
 	in->sample_data = ep_read_sample(f, &sample);
 	in->url = ep_read_url(f, sample);
 	in->timeout = ep_read_timeout(f);
-	in->body = http_form_get(f->c->req, "body");
+	in->body = form_get(f, "body");
 	in->body = in->body ? in->body : "";
 	jset_str(f->values, "body", in->body);
 	if (!ep_template_ok(f->c, in->body, "request body", &msg))
@@ -414,7 +414,6 @@ ep_read_fields(struct form *f, struct endpoint_input *in)
 static void
 ep_read(struct form *f, struct ep_input *ei)
 {
-	struct ctx *c = f->c;
 	memset(ei, 0, sizeof(*ei));
 	ep_read_fields(f, &ei->in);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
@@ -423,22 +422,8 @@ ep_read(struct form *f, struct ep_input *ei)
 	ei->in.nheaders = ei->headers.n;
 	ei->in.params = ei->params.rows;
 	ei->in.nparams = ei->params.n;
-	ei->rebuild =
-	    http_form_get(c->req, EP_HEADERS.add) || http_form_get(c->req, EP_PARAMS.add) ||
-	    http_form_get(c->req, EP_HEADERS.remove) || http_form_get(c->req, EP_PARAMS.remove);
-}
-
-static struct json_object *
-ep_method_choices(const char *current)
-{
-	struct json_object *arr = json_object_new_array();
-	for (int i = 0; i < EP_METHOD__MAX; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "value", endpoint_method_names[i]);
-		jset_bool(o, "selected", current && !strcmp(current, endpoint_method_names[i]));
-		json_object_array_add(arr, o);
-	}
-	return arr;
+	ei->rebuild = form_get(f, EP_HEADERS.add) || form_get(f, EP_PARAMS.add) ||
+		      form_get(f, EP_HEADERS.remove) || form_get(f, EP_PARAMS.remove);
 }
 
 /* The warning beside the URL when the connector has credentials and the URL's origin (when
@@ -486,7 +471,9 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	}
 	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
 	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));
-	jset(d, "methods", ep_method_choices(m ? json_object_get_string(m) : "GET"));
+	jset(d, "methods",
+	     form_select(endpoint_method_names, NULL, EP_METHOD__MAX,
+			 m ? json_object_get_string(m) : "GET"));
 	const char *warn = ep_origin_warning(c, f);
 	if (warn)
 		jset_str(d, "origin_warning", warn);
@@ -514,7 +501,7 @@ ep_save_error(struct form *f, int rc)
 			   "The purpose has already been taken for this Data Connector.");
 		return 0;
 	}
-	return rc == DB_ENOTFOUND ? 404 : rc;
+	return rc;
 }
 
 /* Saves what ep_read read (eid 0 creates) and writes the audit log: 0 when saved (*out_id
@@ -522,17 +509,17 @@ ep_save_error(struct form *f, int rc)
 static int
 ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei, long long *out_id)
 {
-	struct ctx *c = f->c;
 	if (f->nerrors)
 		return 422;
+	struct ctx *c = f->c;
+	struct db_audit au =
+	    web_audit(c, eid ? "endpoint.update" : "endpoint.create", "endpoint", eid,
+		      arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose));
 	*out_id = eid;
-	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id)
-		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id);
+	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id, &au)
+		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id, &au);
 	if (rc != DB_OK)
 		return (rc = ep_save_error(f, rc)) != 0 ? rc : 422;
-	audit_write(c->db, c->user, eid ? "endpoint.update" : "endpoint.create", "endpoint",
-		    *out_id, arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose),
-		    c->req->remote_addr);
 	return 0;
 }
 
@@ -574,7 +561,7 @@ web_endpoint_update(struct ctx *c)
 	struct db_rows r;
 	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	return ep_submit(c, c->ids[1]);
 }
 
@@ -594,7 +581,7 @@ web_endpoint_show(struct ctx *c)
 	struct db_rows r, h, p;
 	int rc = db_endpoint_load(c->db, c->a, c->ids[0], c->ids[1], &r, &h, &p);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct form f;
 	form_init(&f, c);
 	ep_values_from_row(&f, &r);
@@ -612,7 +599,7 @@ web_endpoint_delete_confirm(struct ctx *c)
 	struct db_rows r;
 	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Endpoint");
 	jset_str(d, "question",
@@ -631,7 +618,7 @@ web_endpoint_delete(struct ctx *c)
 	if (rc == DB_OK)
 		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	audit_write(
 	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
 	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),

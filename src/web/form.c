@@ -8,11 +8,35 @@ void
 form_init(struct form *f, struct ctx *c)
 {
 	f->c = c;
+	f->in = c->req->form;
 	f->values = json_object_new_object();
 	f->errors = json_object_new_object();
 	f->nerrors = 0;
 	web_defer_json(c, f->values);
 	web_defer_json(c, f->errors);
+}
+
+struct json_object *
+form_select(const char *const *values, const char *const *labels, size_t n, const char *current)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "value", values[i]);
+		if (labels)
+			jset_str(o, "label", labels[i]);
+		jset_bool(o, "selected", current && !strcmp(current, values[i]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct db_audit
+web_audit(struct ctx *c, const char *action, const char *type, long long id, const char *details)
+{
+	return (struct db_audit){
+	    c->user ? c->user->id : 0, c->user ? c->user->username : "", action, type, id, details,
+	    c->req->remote_addr};
 }
 
 void
@@ -25,9 +49,22 @@ form_error(struct form *f, const char *field, const char *message)
 }
 
 const char *
+form_get(const struct form *f, const char *field)
+{
+	return http_kv_get(&f->in, field);
+}
+
+int
+form_flag(const struct form *f, const char *field)
+{
+	const char *v = form_get(f, field);
+	return v && (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "true"));
+}
+
+const char *
 form_text(struct form *f, const char *field)
 {
-	const char *v = http_form_get(f->c->req, field);
+	const char *v = form_get(f, field);
 	if (!v)
 		return NULL;
 	char *t = str_trim(arena_strdup(f->c->a, v));
@@ -209,7 +246,7 @@ form_ids(struct form *f, const char *field, const struct db_rows *allowed, const
 	 long long **out)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, field, &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, field, &vals);
 	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
 	long long *ok = NULL;
 	size_t nok = form_row_ids(f->c, allowed, "id", &ok), count = 0;
@@ -290,7 +327,7 @@ perm_set
 form_permissions(struct form *f)
 {
 	const char **vals = NULL;
-	size_t n = http_kv_get_all(f->c->a, &f->c->req->form, "permissions", &vals);
+	size_t n = http_kv_get_all(f->c->a, &f->in, "permissions", &vals);
 	perm_set s = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum perm p = perm_by_name(vals[i]);

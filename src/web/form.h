@@ -9,19 +9,34 @@
  * {"errors": {field: [msg]}} in the API. */
 struct form {
 	struct ctx *c;
+	/* The input, decoded: the request's form fields (form_init), or the members of a JSON
+	 * body under the same field names (api_form, an import). Validators read only this, so
+	 * a form, the API and an import check and save alike; the request is never rewritten. */
+	struct http_kvlist in;
 	struct json_object *values; /* what the user typed, kept for re-rendering */
 	struct json_object *errors; /* field -> message */
 	int nerrors;
 };
 
 void form_init(struct form *f, struct ctx *c);
+/* The audit row of a save by this request's user, for the store to write in the save's
+ * transaction (id 0: the row the save creates). */
+struct db_audit web_audit(struct ctx *c, const char *action, const char *type, long long id,
+			  const char *details);
 void form_error(struct form *f, const char *field, const char *message);
+/* Raw value of an input field (not kept); NULL when absent. */
+const char *form_get(const struct form *f, const char *field);
+/* 1 when the input field is "1", "on" or "true". */
+int form_flag(const struct form *f, const char *field);
 /* Trimmed value of a form field, kept in values; NULL when absent. */
 const char *form_text(struct form *f, const char *field);
 /* Checks a required text field of at most max characters (UTF-8 code points). */
 const char *form_required(struct form *f, const char *field, const char *label, size_t max);
 /* Optional text of at most max characters; "" when absent. */
 const char *form_optional(struct form *f, const char *field, const char *label, size_t max);
+/* The options of a select: [{value, label (when labels), selected}] of n values. */
+struct json_object *form_select(const char *const *values, const char *const *labels, size_t n,
+				const char *current);
 /* Adds "errors" and "values" into data (taking references) for a template. */
 void form_put(struct form *f, struct json_object *data);
 /* The API answer for a failed form: 422 with {"message","errors":{f:[m]}}. */

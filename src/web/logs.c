@@ -48,8 +48,8 @@ logs_query(struct form *f, struct log_query *q, struct pager *p)
 	struct ctx *c = f->c;
 	const char *st = http_query_get(c->req, "status");
 	long v;
-	/* the filters are query parameters: read them as the form's fields */
-	c->req->form = c->req->query_args;
+	/* the filters are query parameters: the form's input */
+	f->in = c->req->query_args;
 	if (!q->connector_id && str_to_long(form_text(f, "connector"), 1, LONG_MAX, &v) == 0)
 		q->connector_id = v;
 	q->status = st && !strcmp(st, "ok")	 ? LOG_OK
@@ -201,7 +201,7 @@ web_logs_connector(struct ctx *c)
 	q.connector_id = c->ids[0];
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", c->ids[0]);

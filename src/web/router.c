@@ -265,12 +265,25 @@ web_dispatch(struct ctx *c)
 	if (rc == 0)
 		rc = r->handler(c);
 	if (c->resp->status == 0) {
-		/* The handler (or a guard) returned an error status without a response. */
-		if (rc < 100 || rc > 599)
-			rc = rc == DB_EDOWN || rc == DB_ERETRY ? 503 : 500;
+		/* The handler (or a guard) returned an error without a response: answered here,
+		 * once, as a page or as JSON. */
+		struct web_error e = web_error_of(rc);
 		if (api || (r->flags & R_API))
-			return web_json_error(c, rc, http_status_text(rc), NULL);
-		return web_error(c, rc, NULL);
+			return web_json_error(c, e.status,
+					      e.message ? e.message : http_status_text(e.status),
+					      e.fields);
+		return web_error(c, e.status, e.message);
 	}
 	return c->resp->status;
+}
+
+struct web_error
+web_error_of(int rc)
+{
+	int http = rc >= 100 && rc <= 599;
+	int status = http				 ? rc
+		     : rc == DB_ENOTFOUND		 ? 404
+		     : rc == DB_EDOWN || rc == DB_ERETRY ? 503
+							 : 500;
+	return (struct web_error){http ? 0 : rc, status, NULL, NULL};
 }

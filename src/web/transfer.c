@@ -117,7 +117,7 @@ web_connector_export(struct ctx *c)
 	struct json_object *o = NULL;
 	int rc = export_json(c, c->ids[0], &o);
 	if (rc != DB_OK)
-		return rc == DB_ENOTFOUND ? 404 : rc;
+		return rc;
 	const char *name = json_object_get_string(json_object_object_get(o, "name"));
 	buf_reset(&c->resp->body);
 	buf_puts(&c->resp->body, json_object_to_json_string_ext(
@@ -154,8 +154,6 @@ struct import {
 	long long id;	  /* the new connector, 0 until created */
 	long long *ids;	  /* its categories */
 	size_t nids;	  /* how many */
-	long long *made;  /* categories this import created */
-	size_t nmade;	  /* how many */
 	const char *type; /* auth_type */
 };
 
@@ -234,9 +232,9 @@ import_make_category(struct import *im, const char *name)
 	struct form sub;
 	long long id = 0;
 	form_init(&sub, c);
-	memset(&c->req->form, 0, sizeof(c->req->form));
-	api_form_add(c, "name", name);
-	api_form_add(c, "status", "active");
+	memset(&sub.in, 0, sizeof(sub.in));
+	api_form_add(&sub, "name", name);
+	api_form_add(&sub, "status", "active");
 	int rc = category_submit(&sub, 0, &id);
 	if (rc != 0) {
 		form_error(im->f, "categories",
@@ -245,7 +243,6 @@ import_make_category(struct import *im, const char *name)
 			       json_object_get_string(json_object_object_get(sub.errors, "name"))));
 		return 0;
 	}
-	im->made[im->nmade++] = id;
 	return id;
 }
 
@@ -261,8 +258,7 @@ import_categories(struct import *im)
 	if (rc != DB_OK)
 		return rc;
 	im->ids = arena_alloc(c->a, (n + 1) * sizeof(*im->ids));
-	im->made = arena_alloc(c->a, (n + 1) * sizeof(*im->made));
-	if (!im->ids || !im->made)
+	if (!im->ids)
 		return DB_ENOMEM;
 	int may_create = perm_has(c->user, PERM_CREATE_CATEGORIES);
 	for (size_t i = 0; i < n; i++) {
@@ -291,15 +287,15 @@ import_connector(struct import *im)
 	struct form sub;
 	struct json_object *d = member(im->doc, "description", json_type_string);
 	form_init(&sub, c);
-	memset(&c->req->form, 0, sizeof(c->req->form));
-	api_form_add(c, "name", im->name);
-	api_form_add(c, "description", d ? json_object_get_string(d) : "");
+	memset(&sub.in, 0, sizeof(sub.in));
+	api_form_add(&sub, "name", im->name);
+	api_form_add(&sub, "description", d ? json_object_get_string(d) : "");
 	struct json_object *cap = member(im->doc, "max_concurrency", json_type_int);
 	if (cap)
-		api_form_add(c, "max_concurrency", json_object_get_string(cap));
-	api_form_add(c, "auth_type", im->type);
+		api_form_add(&sub, "max_concurrency", json_object_get_string(cap));
+	api_form_add(&sub, "auth_type", im->type);
 	for (size_t i = 0; i < im->nids; i++)
-		api_form_add(c, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));
+		api_form_add(&sub, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));
 	int rc = connector_submit(&sub, 0, &im->id);
 	const char *nerr = json_object_get_string(json_object_object_get(sub.errors, "name"));
 	if (rc == 422 && nerr && strstr(nerr, "already been taken"))
@@ -329,8 +325,8 @@ import_auth(struct import *im)
 	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS,
 			   sizeof(IMPORT_AUTH_FIELDS) / sizeof(IMPORT_AUTH_FIELDS[0]))) != 0)
 		return rc;
-	api_form_default(c, a, "verify_ssl", "verify_ssl", "1");
-	api_form_add(c, "version", db_get_str(&d, 0, "version"));
+	api_form_default(&sub, a, "verify_ssl", "verify_ssl", "1");
+	api_form_add(&sub, "version", db_get_str(&d, 0, "version"));
 	if (sub.nerrors == 0)
 		rc = authorization_submit(&sub, im->id, 1);
 	import_merge(im, &sub, "authorization.");
@@ -363,19 +359,33 @@ import_endpoints(struct import *im)
 	return im->f->nerrors ? 422 : 0;
 }
 
-/* Takes away what a refused import made. */
-static void
-import_undo(struct import *im)
+/* Categories, connector, authorization, endpoints and the audit rows: one transaction, so
+ * a refused or failed part leaves nothing behind. A run again after a deadlock starts with
+ * no errors (the document's own were found before). */
+static int
+import_tx(struct db *db, void *arg)
 {
+	struct import *im = arg;
 	struct ctx *c = im->c;
-	if (im->id) {
-		db_connector_delete(c->db, im->id);
-		audit_write(c->db, c->user, "connector.delete", "connector", im->id,
-			    "import undone: part of it was refused", c->req->remote_addr);
-		im->id = 0;
+	(void)db;
+	if (im->f->nerrors) {
+		im->f->errors = json_object_new_object();
+		im->f->nerrors = 0;
+		web_defer_json(c, im->f->errors);
 	}
-	for (size_t i = 0; i < im->nmade; i++)
-		db_category_delete(c->db, im->made[i]);
+	im->id = 0;
+	im->nids = 0;
+	int rc = import_categories(im);
+	if (rc == 0)
+		rc = import_connector(im);
+	if (rc == 0)
+		rc = import_auth(im);
+	if (rc == 0)
+		rc = import_endpoints(im);
+	if (rc == 0)
+		rc = audit_write(c->db, c->user, "connector.import", "connector", im->id,
+				 arena_printf(c->a, "name: %s", im->name), c->req->remote_addr);
+	return rc;
 }
 
 /* Imports doc as name (NULL or "": the document's). 0 with im->id, 422 with the errors in
@@ -389,19 +399,11 @@ import_run(struct import *im, struct form *f, struct json_object *doc, const cha
 	im->doc = doc;
 	int rc = import_check(im, name);
 	if (rc == 0)
-		rc = import_categories(im);
-	if (rc == 0)
-		rc = import_connector(im);
-	if (rc == 0)
-		rc = import_auth(im);
-	if (rc == 0)
-		rc = import_endpoints(im);
+		rc = db_tx(im->c->db, import_tx, im);
 	if (rc != 0) {
-		import_undo(im);
+		im->id = 0;
 		return rc == 422 || im->f->nerrors ? 422 : rc;
 	}
-	audit_write(im->c->db, im->c->user, "connector.import", "connector", im->id,
-		    arena_printf(im->c->a, "name: %s", im->name), im->c->req->remote_addr);
 	return 0;
 }
 
@@ -501,9 +503,7 @@ web_connector_import(struct ctx *c)
 	struct json_object *doc = import_parse(&f, text);
 	if (!doc)
 		return import_page(c, 422, &f);
-	struct http_kvlist saved = c->req->form;
 	int rc = import_run(&im, &f, doc, name);
-	c->req->form = saved;
 	if (rc == 422)
 		return import_page(c, 422, &f);
 	if (rc != 0)

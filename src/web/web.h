@@ -65,6 +65,17 @@ int web_render_piece(struct ctx *c, const char *name, struct json_object *data, 
 		     unsigned long *gen);
 /* The current template generation: a kept piece rendered under another one is stale. */
 unsigned long web_tmpl_gen(struct ctx *c);
+/* One error shape for handlers and save steps: the layer's code that caused it, the HTTP
+ * status answered, a message and field errors. A handler returns a code (an HTTP status or a
+ * db_err) without answering; the dispatcher (web_dispatch) maps it here and answers it once,
+ * as an error page or as JSON. */
+struct web_error {
+	int code;		    /* a db_err (0 when the code was an HTTP status) */
+	int status;		    /* HTTP status: DB_ENOTFOUND 404, DB_EDOWN/DB_ERETRY 503, 500 */
+	const char *message;	    /* NULL: the status's reason phrase */
+	struct json_object *fields; /* field -> message, or NULL */
+};
+struct web_error web_error_of(int rc);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */
