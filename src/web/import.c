@@ -168,14 +168,10 @@ import_parse_failed(struct ctx *c, const struct import_error *err)
  * (invalid endpoints in im->errors, or the document refused: im->parse_failed with
  * im->perr), 413 (a document too large) or a db_err. */
 static int
-import_exec(struct ep_import *im, enum import_format fmt, const char *source, size_t len)
+import_exec_parsed(struct ep_import *im)
 {
 	struct ctx *c = im->c;
-	int rc = import_parse(c->a, fmt, source, len, &im->doc, &im->perr);
-	if (rc != IMPORT_OK) {
-		im->parse_failed = 1;
-		return import_error_status(im->perr.code);
-	}
+	int rc;
 	im->proposal = import_doc_json(&im->doc);
 	web_defer_json(c, im->proposal);
 	im->errors = json_object_new_object();
@@ -189,6 +185,17 @@ import_exec(struct ep_import *im, enum import_format fmt, const char *source, si
 	if (im->nconflicts && !im->skip_conflicts)
 		im->skip_conflicts = 1; /* a preview checks the others and lists the conflicts */
 	return import_run(im);
+}
+
+static int
+import_exec(struct ep_import *im, enum import_format fmt, const char *source, size_t len)
+{
+	int rc = import_parse(im->c->a, fmt, source, len, &im->doc, &im->perr);
+	if (rc != IMPORT_OK) {
+		im->parse_failed = 1;
+		return import_error_status(im->perr.code);
+	}
+	return import_exec_parsed(im);
 }
 
 /* The API's answer to import_exec's status. */
@@ -532,4 +539,117 @@ web_endpoint_import(struct ctx *c)
 			     ? " Check the Authorization tab: the import proposes a method "
 			       "and never carries its secrets."
 			     : ""));
+}
+
+/* ------------------------------------------------------- a connector from a document */
+
+/* The document's title as a connector name (letters, digits, spaces and apostrophes). */
+static const char *
+name_from_title(struct ctx *c, const char *title)
+{
+	struct buf *b = buf_new_arena(c->a);
+	if (!b)
+		return "Imported";
+	for (const unsigned char *p = (const unsigned char *)(title ? title : ""); *p; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			 (*p >= '0' && *p <= '9') || *p == '\'';
+		if (ok && b->len < 200)
+			buf_putc(b, (char)*p);
+		else if (b->len && b->data[b->len - 1] != ' ' && b->len < 200)
+			buf_putc(b, ' ');
+	}
+	while (b->len && b->data[b->len - 1] == ' ')
+		b->data[--b->len] = '\0';
+	return b->len && !b->failed ? b->data : "Imported";
+}
+
+/* POST /api/1.0/data-connectors/from-document {"format", "source", "name", "category_ids",
+ * "dry_run"}: a new connector named after the document (or name), its description, the
+ * proposed authorization method (secrets entered afterwards) and every endpoint, in one
+ * transaction. */
+int
+web_api_connector_from_document(struct ctx *c)
+{
+	struct json_object *body, *v = NULL;
+	int rc = api_body(c, &body);
+	if (rc)
+		return rc;
+	struct json_object *errors = json_object_new_object();
+	web_defer_json(c, errors);
+	enum import_format fmt = IMPORT_FORMAT__MAX;
+	if (json_object_object_get_ex(body, "format", &v) &&
+	    json_object_is_type(v, json_type_string))
+		fmt = import_format_parse(json_object_get_string(v));
+	if (fmt == IMPORT_FORMAT__MAX)
+		field_error(errors, "format", "The format must be curl, openapi or postman.");
+	const char *source = NULL;
+	size_t len = 0;
+	if (json_object_object_get_ex(body, "source", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		source = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+	}
+	if (!source || !len)
+		field_error(errors, "source", "Paste the OpenAPI document or Postman collection.");
+	struct ep_import im = {.c = c};
+	if (json_object_object_get_ex(body, "dry_run", &v))
+		im.dry_run = json_object_get_boolean(v);
+	struct json_object *cats = NULL;
+	if (!json_object_object_get_ex(body, "category_ids", &cats) ||
+	    !json_object_is_type(cats, json_type_array))
+		field_error(errors, "category_ids", "Select at least one category (category_ids).");
+	if (json_object_object_length(errors))
+		return web_json_error(c, 422, "The import request is not valid.",
+				      json_object_get(errors));
+	rc = import_parse(c->a, fmt, source, len, &im.doc, &im.perr);
+	if (rc != IMPORT_OK)
+		return import_parse_failed(c, &im.perr);
+	const char *name = NULL;
+	if (json_object_object_get_ex(body, "name", &v) &&
+	    json_object_is_type(v, json_type_string) && *json_object_get_string(v))
+		name = json_object_get_string(v);
+	else
+		name = name_from_title(c, im.doc.title);
+
+	rc = db_begin(c->db);
+	if (rc != DB_OK)
+		return rc;
+	struct form sub;
+	form_init(&sub, c);
+	memset(&sub.in, 0, sizeof(sub.in));
+	api_form_add(&sub, "name", name);
+	api_form_add(&sub, "description", im.doc.description ? im.doc.description : "");
+	api_form_add(&sub, "auth_type", import_auth_names[im.doc.auth.type]);
+	for (size_t i = 0; i < json_object_array_length(cats); i++)
+		api_form_add(&sub, "category_ids",
+			     json_object_get_string(json_object_array_get_idx(cats, i)));
+	rc = connector_submit(&sub, 0, &im.cid);
+	if (rc != 0) {
+		db_rollback(c->db);
+		if (rc != 422)
+			return rc;
+		struct json_object *errs = json_object_new_object();
+		json_object_object_foreach(sub.errors, key, val)
+		{
+			json_object_object_add(errs, api_error_key(c->a, key),
+					       json_object_get(val));
+		}
+		return web_json_error(c, 422, "The Data Connector cannot be created.", errs);
+	}
+	rc = import_exec_parsed(&im);
+	if (rc == 0 && !im.dry_run) {
+		rc = db_commit(c->db);
+		im.committed = rc == DB_OK;
+	} else
+		db_rollback(c->db);
+	if (rc != 0)
+		return import_api_answer(&im, rc);
+	struct json_object *o = import_answer(&im);
+	struct json_object *conn = json_object_new_object();
+	if (im.committed)
+		jset_int(conn, "id", im.cid);
+	jset_str(conn, "name", name);
+	jset_str(conn, "auth_type", import_auth_names[im.doc.auth.type]);
+	jset(o, "connector", conn);
+	return web_json(c, im.dry_run ? 200 : 201, o);
 }

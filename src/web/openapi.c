@@ -236,6 +236,13 @@ static const char COMPONENTS[] =
     "   'variables': {'type': 'object'}, 'notes': {'type': 'array', 'items': {'type':"
     "     'string'}}}},"
     " 'PostmanCollection': {'type': 'object', 'description': 'A Postman collection v2.1.'},"
+    " 'ConnectorFromDocumentInput': {'type': 'object', 'required': ['format', 'source',"
+    "   'category_ids'], 'properties': {"
+    "   'format': {'type': 'string', 'enum': ['curl', 'openapi', 'postman']},"
+    "   'source': {'type': 'string'}, 'name': {'type': 'string', 'description': 'Default: the"
+    "     document title (letters, digits, spaces and apostrophes kept).'},"
+    "   'category_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'dry_run': {'type': 'boolean', 'default': false}}},"
     " 'OpenApi': {'type': 'object'}}}";
 
 /* What the route table does not say about a route. */
@@ -273,6 +280,10 @@ static const struct route_doc DOCS[] = {
      204, NULL, 0, 0},
     {"GET", DC "/{id}/export", "Export a data connector (never its secrets)", "Data Connectors",
      NULL, 200, "Export", 0, 0},
+    {"POST", DC "/from-document",
+     "A new data connector from an OpenAPI document or a Postman collection (one transaction; "
+     "dry_run previews)",
+     "Data Connectors", "ConnectorFromDocumentInput", 201, "EndpointImport", 0, 0},
     {"GET", DC "/{id}/export/openapi", "A data connector as OpenAPI 3.1 (never its secrets)",
      "Data Connectors", NULL, 200, "OpenApi", 0, 0},
     {"GET", DC "/{id}/export/postman",

@@ -350,3 +350,25 @@ test('the Endpoints tab: Import previews what Save creates, then saves it all', 
   assert.equal(r.status, 303);
   assert.equal(endpointCount(conn.id), 1);
 });
+
+test('a new connector straight from an OpenAPI document, in one transaction', async () => {
+  const cat = await api('POST', '/api/1.0/data-connector-categories', { name: unique('Doc Cat').replace(/[^A-Za-z0-9 ]/g, '') });
+  const text = fs.readFileSync(path.join(OAS, '3.0', 'yaml', 'petstore-simple.yaml'), 'utf8');
+  const body = { format: 'openapi', source: text, category_ids: [cat.json().id], name: unique('From Doc').replace(/[^A-Za-z0-9 ]/g, '') };
+  let r = await api('POST', '/api/1.0/data-connectors/from-document', { ...body, dry_run: true });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(Number(sql(`SELECT COUNT(*) AS n FROM connectors WHERE name = '${body.name}'`)[0].n), 0, 'a dry run creates nothing');
+  r = await api('POST', '/api/1.0/data-connectors/from-document', body);
+  assert.equal(r.status, 201, r.text);
+  const b = r.json();
+  assert.equal(b.connector.auth_type, 'basic', 'the proposed method (securitySchemes)');
+  assert.equal(b.created.length, 2);
+  const [row] = sql(`SELECT auth_type FROM connectors WHERE id = ${b.connector.id}`);
+  assert.equal(row.auth_type, 'basic');
+  assert.equal(endpointCount(b.connector.id), 2);
+  // the same name again: refused, and nothing of the second try is left
+  r = await api('POST', '/api/1.0/data-connectors/from-document', body);
+  assert.equal(r.status, 422, r.text);
+  assert.ok(r.json().errors.name, r.text);
+  assert.equal(Number(sql(`SELECT COUNT(*) AS n FROM connectors WHERE name = '${body.name}'`)[0].n), 1);
+});
