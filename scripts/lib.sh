@@ -20,7 +20,7 @@ declare -gA DC_PIDS=()
 
 # Debian packages that building and running dcgate needs (scripts/demo installs these).
 DC_APT_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
-	libcurl4-openssl-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server
+	libcurl4-openssl-dev libjson-c-dev libmariadb-dev libssl-dev libyaml-dev mariadb-server
 	mariadb-client nginx curl ca-certificates)
 # What only the tests and benchmarks use (scripts/test installs these too; nodejs and npm
 # are added when node is missing): clang with libFuzzer's runtime (Debian's clang only

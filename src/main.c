@@ -74,9 +74,15 @@ serve_one(struct worker *w, FCGX_Request *fr)
 	if (rc != HTTP_OK) {
 		if (!req.path)
 			req.path = "-";
+		const char *msg = http_strerror(rc);
+		if (rc == HTTP_ETOOBIG && req.body_len == 0 && http_param(&req, "CONTENT_LENGTH"))
+			msg = arena_printf(&w->arena,
+					   "The request body is too large: at most %zu bytes are "
+					   "accepted ([limits] max_body).",
+					   w->app->limits.max_body);
 		status = strncmp(req.path, "/api/", 5) == 0
-			     ? web_json_error(&c, http_err_status(rc), http_strerror(rc), NULL)
-			     : web_error(&c, http_err_status(rc), http_strerror(rc));
+			     ? web_json_error(&c, http_err_status(rc), msg, NULL)
+			     : web_error(&c, http_err_status(rc), msg);
 	} else {
 		status = web_dispatch(&c);
 	}

@@ -26,6 +26,18 @@
     document.body.appendChild(f);
     f.submit();
   });
+  // Import: a chosen file is read into the text box (without JavaScript, paste it).
+  var importFile = document.getElementById('import-file');
+  if (importFile && window.FileReader) {
+    document.getElementById('import-file-field').hidden = false;
+    importFile.addEventListener('change', function () {
+      var file = importFile.files && importFile.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () { document.getElementById(importFile.getAttribute('data-fill')).value = String(reader.result); };
+      reader.readAsText(file);
+    });
+  }
   // ---- authorization tab and endpoints ----
   // Authorization: only the settings groups of the chosen method show.
   function showAuthGroups(select) {

@@ -290,6 +290,33 @@ static const char COMPONENTS[] =
     "   'token': {'type': 'string', 'description': 'Shown this once; only its SHA-256 is"
     "     stored.'},"
     "   'expires_at': {'type': ['string', 'null'], 'description': 'UTC; null: never.'}}},"
+    " 'EndpointImportInput': {'type': 'object', 'required': ['format', 'source'],"
+    "   'properties': {'format': {'type': 'string', 'enum': ['curl', 'openapi', 'postman']},"
+    "   'source': {'type': 'string', 'description': 'The cURL command, the OpenAPI 3.0/3.1"
+    "     document (JSON or YAML) or the Postman v2.1 collection, as text.'},"
+    "   'dry_run': {'type': 'boolean', 'default': false, 'description': 'Validate and answer"
+    "     what would be created, creating nothing.'},"
+    "   'on_conflict': {'type': 'string', 'enum': ['refuse', 'skip'], 'default': 'refuse'}}},"
+    " 'EndpointImport': {'type': 'object', 'required': ['endpoints', 'conflicts', 'created'],"
+    "   'properties': {'dry_run': {'type': 'boolean'}, 'format': {'type': 'string'},"
+    "   'title': {'type': ['string', 'null']}, 'base_url': {'type': 'string'},"
+    "   'count': {'type': 'integer'},"
+    "   'endpoints': {'type': 'array', 'items': {'type': 'object'}},"
+    "   'conflicts': {'type': 'array', 'items': {'type': 'string'}},"
+    "   'created': {'type': 'array', 'items': {'type': 'object', 'properties': {"
+    "     'id': {'type': 'integer'}, 'purpose': {'type': 'string'}}}},"
+    "   'authorization': {'type': 'object', 'description': 'The proposed method (no"
+    "     secret).'},"
+    "   'variables': {'type': 'object'}, 'notes': {'type': 'array', 'items': {'type':"
+    "     'string'}}}},"
+    " 'PostmanCollection': {'type': 'object', 'description': 'A Postman collection v2.1.'},"
+    " 'ConnectorFromDocumentInput': {'type': 'object', 'required': ['format', 'source',"
+    "   'category_ids'], 'properties': {"
+    "   'format': {'type': 'string', 'enum': ['curl', 'openapi', 'postman']},"
+    "   'source': {'type': 'string'}, 'name': {'type': 'string', 'description': 'Default: the"
+    "     document title (letters, digits, spaces and apostrophes kept).'},"
+    "   'category_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'dry_run': {'type': 'boolean', 'default': false}}},"
     " 'OpenApi': {'type': 'object'}}}";
 
 /* What the route table does not say about a route. */
@@ -331,6 +358,19 @@ static const struct route_doc DOCS[] = {
      "Data Connectors", NULL, 200, "AuthTest", 0, 0},
     {"GET", DC "/{id}/export", "Export a data connector (never its secrets)", "Data Connectors",
      NULL, 200, "Export", 0, 0},
+    {"POST", DC "/from-document",
+     "A new data connector from an OpenAPI document or a Postman collection (one transaction; "
+     "dry_run previews)",
+     "Data Connectors", "ConnectorFromDocumentInput", 201, "EndpointImport", 0, 0},
+    {"GET", DC "/{id}/export/openapi", "A data connector as OpenAPI 3.1 (never its secrets)",
+     "Data Connectors", NULL, 200, "OpenApi", 0, 0},
+    {"GET", DC "/{id}/export/postman",
+     "A data connector as a Postman collection v2.1 (never its secrets)", "Data Connectors", NULL,
+     200, "PostmanCollection", 0, 0},
+    {"POST", DC "/{id}/endpoints/import",
+     "Endpoints from a cURL command, an OpenAPI document or a Postman collection (one "
+     "transaction; dry_run previews)",
+     "Endpoints", "EndpointImportInput", 201, "EndpointImport", 0, 1},
     {"GET", DC "/{id}/endpoints", "List the endpoints of a data connector", "Endpoints", NULL, 200,
      "EndpointList", DOC_Q_PAGE, 0},
     {"POST", DC "/{id}/endpoints", "Add an endpoint", "Endpoints", "EndpointInput", 201, "Endpoint",
