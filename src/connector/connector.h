@@ -164,7 +164,7 @@ struct connector_run_in {
 	/* An unsaved endpoint of the connector to run instead of a saved one (the Test of a
 	 * draft); endpoint_id then only names it in the execution log (0: none). */
 	const struct endpoint_input *draft;
-	int all_pages; /* walk every page (up to max_pages) and put their items together */
+	int all_pages;	  /* walk every page (up to max_pages) and put their items together */
 	long long log_id; /* its execution-log row, already written (the caller finishes it);
 			   * 0: connector_run writes one */
 };

@@ -53,7 +53,7 @@ audit_read(struct form *f, struct audit_query *q)
 	struct ctx *c = f->c;
 	long v;
 	memset(q, 0, sizeof(*q));
-	c->req->form = c->req->query_args; /* the filters are the query's fields */
+	f->in = c->req->query_args; /* the filters are the query's fields */
 	q->user = audit_param(f, "user", 255);
 	q->object_type = audit_param(f, "object_type", 64);
 	q->action = audit_param(f, "action", 64);

@@ -207,19 +207,6 @@ web_connector_run_in(struct ctx *c, long long cid, const char *kind)
 	};
 }
 
-int
-web_endpoint_test(struct ctx *c)
-{
-	struct connector_run_out out;
-	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");
-	in.endpoint_id = c->ids[1];
-	in.all_pages = form_checkbox(c, "all_pages");
-	int rc = connector_run(&in, &out);
-	if (rc != 0)
-		return rc;
-	return test_page(c, &out);
-}
-
 /* The Test of the editor's form as it stands (POST /data-connectors/{id}/endpoints/test,
  * the editor's Test button): the fields read and checked as a save would, without saving,
  * run over the "Test data" box (a JSON object; blank: the draft's sample data), all pages

@@ -41,6 +41,7 @@ struct log_run {
 	long long connector_id, endpoint_id, user_id, token_id, log_id;
 	char kind[16];
 	char *data; /* JSON text to render over; NULL: the endpoint's sample data */
+	int all_pages; /* fetch every page up to the endpoint's Max pages */
 };
 
 static struct json_object *
@@ -136,6 +137,35 @@ log_warnings(struct arena *a, const struct db_rows *ep, const struct db_rows *he
 }
 
 /* What the log page and the API show of a finished run (bodies go to their own columns). */
+/* The runtime's part: the mapped data, notes on pointers that matched nothing, pages
+ * fetched and attempts, and an error status of the endpoint. */
+static void
+log_runtime_json(struct arena *a, const struct connector_run_out *t, struct json_object *d)
+{
+	struct json_object *notes = json_object_new_array();
+	for (size_t i = 0; i < t->nnotes; i++)
+		json_object_array_add(notes, json_object_new_string(t->notes[i]));
+	jset_bool(d, "has_notes", t->nnotes > 0);
+	jset(d, "notes", notes);
+	if (t->sent && t->resp.err == OUT_OK) {
+		jset_str(d, "mapped",
+			 t->data ? arena_strdup(a, json_object_to_json_string_ext(
+						       t->data, JSON_C_TO_STRING_PRETTY |
+								    JSON_C_TO_STRING_SPACED |
+								    JSON_C_TO_STRING_NOSLASHESCAPE))
+				 : "null");
+		jset_int(d, "pages", t->pages);
+		jset_int(d, "attempts", t->attempts);
+		jset_bool(d, "retried", t->attempts > 1);
+	}
+	if (t->error_status)
+		jset_str(d, "error_status",
+			 arena_printf(a,
+				      "%ld is one of this endpoint's error statuses: execute answers "
+				      "502 for it.",
+				      t->resp.status));
+}
+
 static struct json_object *
 log_detail_json(struct arena *a, const struct app *app, const struct log_run *lr,
 		const struct connector_run_out *t, const char *data_text,
@@ -151,6 +181,8 @@ log_detail_json(struct arena *a, const struct app *app, const struct log_run *lr
 					   : "API call: the caller's data");
 	jset_bool(d, "has_warnings", warnings && json_object_array_length(warnings) > 0);
 	jset(d, "warnings", warnings);
+	log_runtime_json(a, t, d);
+	jset_bool(d, "all_pages", lr->all_pages);
 	if (t->shown.method && t->shown.url) {
 		struct json_object *rq = json_object_new_object();
 		jset_str(rq, "method", t->shown.method);
@@ -240,6 +272,7 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 		    .user_id = lr->user_id,
 		    .token_id = lr->token_id,
 		    .log_id = lr->log_id,
+		    .all_pages = lr->all_pages,
 		};
 		rc = connector_run(&in, &out);
 		if (rc == 0) {
@@ -366,8 +399,8 @@ web_tests_drain(long seconds)
 /* Writes the running row of endpoint eid of connector cid and starts the run (on its own
  * thread; in this worker when sync or when none can start). *log_id is the row. */
 static int
-log_start(struct ctx *c, long long cid, long long eid, const char *kind, const char *data, int sync,
-	  long long *log_id)
+log_start(struct ctx *c, long long cid, long long eid, const char *kind, const char *data,
+	  int all_pages, int sync, long long *log_id)
 {
 	struct db_rows ep;
 	int rc = db_endpoint_get(c->db, c->a, cid, eid, &ep);
@@ -397,7 +430,8 @@ log_start(struct ctx *c, long long cid, long long eid, const char *kind, const c
 			       .user_id = e.user_id,
 			       .token_id = e.token_id,
 			       .log_id = *log_id,
-			       .data = dup};
+			       .data = dup,
+			       .all_pages = all_pages};
 	size_t kl = strlen(kind);
 	memcpy(lr->kind, kind, kl < sizeof(lr->kind) ? kl : sizeof(lr->kind) - 1);
 	if (sync || log_bg_start(lr) != 0) {
@@ -413,7 +447,8 @@ int
 web_endpoint_test_start(struct ctx *c)
 {
 	long long id;
-	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, 0, &id);
+	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0,
+			   &id);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
@@ -599,9 +634,10 @@ log_again(struct ctx *c, int sync, long long *new_id)
 	struct json_object *d = json_tokener_parse(db_get_str(&r, 0, "detail"));
 	struct json_object *data = jdig(d, "data", NULL);
 	const char *text = data ? arena_strdup(c->a, json_object_get_string(data)) : NULL;
+	int all_pages = json_object_get_boolean(jdig(d, "all_pages", NULL));
 	json_object_put(d);
 	return log_start(c, db_get_ll(&r, 0, "connector_id", 0), db_get_ll(&r, 0, "endpoint_id", 0),
-			 db_get_str(&r, 0, "kind"), text, sync, new_id);
+			 db_get_str(&r, 0, "kind"), text, all_pages, sync, new_id);
 }
 
 int

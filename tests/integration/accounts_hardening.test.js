@@ -115,7 +115,7 @@ async function startNginxHttps(name, socket) {
   const include = 'include /etc/nginx/fastcgi_params;';
   assert.ok(server[0].includes(include));
   const https = server[0].replace(`listen 127.0.0.1:${port};`, `listen 127.0.0.1:${httpsPort};`)
-    .replace(include, `${include}\n            fastcgi_param HTTPS on;`);
+    .replaceAll(include, `${include}\n            fastcgi_param HTTPS on;`);
   text = text.replace(server[0], server[0] + https);
   fs.writeFileSync(file, text);
   const proc = new ops.Proc(`nginx-${name}`, 'nginx', ['-p', `${prefix}/`, '-c', 'conf/nginx.conf', '-e', 'logs/error.log', '-g', 'daemon off;'],

@@ -296,7 +296,10 @@ test('Digest: mod_auth_digest grants the right password and answers 401 to a wro
   assert.equal(r.status, 303);
   r = await execute(id);
   out = r.json();
-  assert.equal(out.status, 401, 'a wrong password gets 401 from Apache');
+  // The endpoint's error statuses (400-599 by default) turn it into a 502 naming the upstream status.
+  assert.equal(r.status, 502, r.text);
+  assert.equal(out.code, 'ESTATUS');
+  assert.equal(out.upstream_status, 401, 'a wrong password gets 401 from Apache');
 
   // Digest needs a user name: refused beside the field, nothing saved.
   r = await saveAuth(id, { auth_type: 'digest', verify_ssl: '1', username: '', password: DIGEST_PASS });
@@ -345,8 +348,9 @@ test('AWS SigV4: aws4 verifies the signature (GET with an unsorted query, POST w
   assert.equal(r.status, 303);
   r = await execute(id, 'Get');
   out = r.json();
-  assert.equal(out.status, 403, 'a wrong secret key does not verify');
-  assert.deepEqual(out.body, { error: 'signature mismatch' });
+  assert.equal(r.status, 502, r.text);
+  assert.equal(out.upstream_status, 403, 'a wrong secret key does not verify');
+  assert.match(out.body_excerpt, /signature mismatch/);
 
   // A redirect to an origin the credentials are not bound to: the signature stays behind.
   const other = await connector();
@@ -360,7 +364,7 @@ test('AWS SigV4: aws4 verifies the signature (GET with an unsorted query, POST w
   out = (await execute(other)).json();
   assert.equal(sigv4.seen.length, n + 1, 'the redirect was followed');
   assert.equal(sigv4.seen[n].auth, '', 'no signature went to the other origin');
-  assert.equal(out.status, 403);
+  assert.equal(out.upstream_status, 403);
 
   r = await saveAuth(id, { auth_type: 'aws_sigv4', verify_ssl: '1', username: AWS_KEY, aws_region: 'EU West', aws_service: '' });
   assert.equal(r.status, 422);
@@ -401,15 +405,15 @@ test('client certificate: nginx with ssl_verify_client on accepts it, refuses no
   r = await saveAuth(id, { auth_type: 'client_cert', verify_ssl: '1', client_cert: mtls.otherCert, client_key: mtls.otherKey });
   assert.equal(r.status, 303);
   out = (await execute(id)).json();
-  assert.equal(out.status, 400, 'a certificate of another CA is refused');
+  assert.equal(out.upstream_status, 400, 'a certificate of another CA is refused');
 
   // No certificate at all.
   r = await saveAuth(id, { auth_type: 'none', verify_ssl: '1' });
   assert.equal(r.status, 303);
   assert.equal(sql(`SELECT client_key FROM connectors WHERE id = ${id}`)[0].client_key, null, 'No Auth drops the key');
   out = (await execute(id)).json();
-  assert.equal(out.status, 400, 'no certificate is refused');
-  assert.match(typeof out.body === 'string' ? out.body : JSON.stringify(out.body), /No required SSL certificate was sent/);
+  assert.equal(out.upstream_status, 400, 'no certificate is refused');
+  assert.match(out.body_excerpt, /No required SSL certificate was sent/);
 
   // Not PEM: refused beside the fields.
   r = await saveAuth(id, { auth_type: 'client_cert', verify_ssl: '1', client_cert: 'hello', client_key: 'world' });

@@ -555,7 +555,8 @@ test('the render budget: nested sections over a 40-item list answer 422 at once 
   assert.equal(ex.json().code, 'ETEMPLATE');
   const rss1 = rssKb();
   t.diagnostic(`time to 422: save ${saveMs} ms, Test ${testMs} ms, execute ${execMs} ms; RSS ${rss0} kB before, ${rss1} kB after`);
-  assert.ok(Math.abs(rss1 - rss0) <= rss0 * 0.1, `RSS stays within 10%: ${rss0} kB -> ${rss1} kB`);
+  // Flat means no growth; the process may give pages back meanwhile (it did: 24056 -> 21100 kB).
+  assert.ok(rss1 - rss0 <= rss0 * 0.1, `RSS grows by at most 10%: ${rss0} kB -> ${rss1} kB`);
 });
 
 test('a view-only user sees the list and an endpoint but cannot change or test it', async () => {

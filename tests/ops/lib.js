@@ -235,11 +235,11 @@ async function startNginx(name, sockets, { solo = false } = {}) {
       for (const s of sockets) {
         const p = freePort();
         soloUrls.push(`http://127.0.0.1:${p}`);
-        extra += server[0].replace(`listen 127.0.0.1:${port};`, `listen 127.0.0.1:${p};`).replace(pass, `fastcgi_pass unix:${s};`);
+        extra += server[0].replace(`listen 127.0.0.1:${port};`, `listen 127.0.0.1:${p};`).replaceAll(pass, `fastcgi_pass unix:${s};`);
       }
     }
     const upstream = `\n    upstream dcgate_pool {\n${sockets.map((s) => `        server unix:${s};\n`).join('')}    }\n`;
-    text = text.replace(server[0], upstream + server[0].replace(pass, 'fastcgi_pass dcgate_pool;') + extra);
+    text = text.replace(server[0], upstream + server[0].replaceAll(pass, 'fastcgi_pass dcgate_pool;') + extra);
   }
   fs.writeFileSync(file, text);
   execFileSync('nginx', ['-q', '-t', '-p', `${prefix}/`, '-c', 'conf/nginx.conf', '-e', 'logs/error.log'], { stdio: 'pipe' });
