@@ -26,18 +26,6 @@
     document.body.appendChild(f);
     f.submit();
   });
-  // Import: a chosen file is read into the text box (without JavaScript, paste it).
-  var importFile = document.getElementById('import-file');
-  if (importFile && window.FileReader) {
-    document.getElementById('import-file-field').hidden = false;
-    importFile.addEventListener('change', function () {
-      var file = importFile.files && importFile.files[0];
-      if (!file) return;
-      var reader = new FileReader();
-      reader.onload = function () { document.getElementById(importFile.getAttribute('data-fill')).value = String(reader.result); };
-      reader.readAsText(file);
-    });
-  }
   // ---- authorization tab and endpoints ----
   // Authorization: only the settings groups of the chosen method show.
   function showAuthGroups(select) {
@@ -150,7 +138,8 @@
       else { document.execCommand('copy'); done(); }
     });
   }
-  // Import: a chosen file fills the JSON box (the form still posts the text).
+  // Import (a connector, or endpoints): a chosen file fills the text box (the form still
+  // posts the text; without JavaScript, paste it).
   var file = document.querySelector('input[type="file"][data-fill]');
   if (file && window.FileReader) {
     file.closest('.import-file').hidden = false;
@@ -174,7 +163,7 @@
     var panels = epForm.querySelectorAll('details.panel');
     for (var pi = 0; pi < panels.length; pi++) {
       var p = panels[pi];
-      if (p.id === 'sample-panel') continue;
+      if (p.id === 'sample-panel' || p.id === 'test-panel') continue;
       var filled = [].some.call(p.querySelectorAll('input[type="text"], textarea'), function (el) { return el.value.trim() !== ''; });
       if (!filled && !p.querySelector('[aria-invalid="true"]')) p.open = false;
     }

@@ -101,10 +101,18 @@ test('create a connector with both categories by keyboard only', async () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'auth_type');
     await page.keyboard.press('ArrowDown'); // Basic Auth
+    // The type-ahead narrows the (long, shared) category list: type, Tab to the match, Space;
+    // then type the other and Enter ticks the first match.
+    await tabTo(page, 'category-find');
+    await page.keyboard.type(catA);
     await tabTo(page, `category-${categoryId(catA)}`);
     await page.keyboard.press('Space');
-    await tabTo(page, `category-${categoryId(catB)}`);
-    await page.keyboard.press('Space');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'category-find');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(catB);
+    await page.keyboard.press('Enter');
+    assert.ok(await page.isChecked(`#category-${categoryId(catB)}`), 'Enter ticked the match');
     let onSave = false;
     for (let i = 0; i < 60 && !onSave; i++) {
       await page.keyboard.press('Tab');

@@ -120,6 +120,9 @@ test('Test this form: the editor as it stands over the Test data, in a new tab, 
     await page.fill('#page_param', '_page');
     await page.fill('#size_param', '_limit');
     await page.fill('#page_size', '2');
+    // Empty panels start closed (issue 20): open Response Mapping as a user would.
+    assert.equal(await page.evaluate(() => document.getElementById('mapping-panel').open), false);
+    await page.click('#mapping-panel > summary');
     await page.fill('#map-0-name', 'who');
     await page.fill('#map-0-pointer', '/name');
     await page.click('button[data-add-row="map"]');
