@@ -668,6 +668,32 @@ test('export carries the new settings and no secret; the API reads them back', a
   assert.ok(!r.text.includes(mtls.key.split('\n')[1]), 'the key is not echoed');
 });
 
+test('every new authorization setting round-trips: export, import under a new name, export again', async () => {
+  const cases = [
+    { auth_type: 'digest', verify_ssl: '1', username: DIGEST_USER, password: DIGEST_PASS, allowed_origins: origin(digest.url) },
+    { auth_type: 'aws_sigv4', verify_ssl: '1', username: AWS_KEY, password: AWS_SECRET, aws_region: 'eu-central-1', aws_service: 'execute-api', allowed_origins: origin(sigv4.url) },
+    { auth_type: 'client_cert', verify_ssl: '1', client_cert: mtls.cert, client_key: mtls.key, allowed_origins: origin(mtls.url) },
+    codeFields({ token_params: 'audience=urn:dcgate:rt\nresource=https://api.example' }),
+  ];
+  for (const fields of cases) {
+    const id = await connector();
+    let r = await saveAuth(id, fields);
+    assert.equal(r.status, 303, `${fields.auth_type} saved`);
+    await addEndpoint(id, { url: `${env('ECHO_URL')}/echo/rt` });
+    const exp = await new Client().api('GET', `/api/1.0/data-connectors/${id}/export`, null, token);
+    assert.equal(exp.status, 200);
+    const doc = exp.json();
+    assert.equal(doc.authorization.auth_type, fields.auth_type);
+    for (const secret of [DIGEST_PASS, AWS_SECRET, mtls.key.split('\n')[1]]) assert.ok(!exp.text.includes(secret), 'no secret exported');
+    const name = alnum(unique('AuthM Copy'));
+    r = await new Client().api('POST', '/api/1.0/data-connectors/import', { export: doc, name }, token);
+    assert.equal(r.status, 201, `${fields.auth_type} imported: ${r.text}`);
+    const again = (await new Client().api('GET', `/api/1.0/data-connectors/${r.json().id}/export`, null, token)).json();
+    assert.deepEqual(again.authorization, doc.authorization, `${fields.auth_type}: the same settings after the round trip`);
+    assert.deepEqual(again.endpoints, doc.endpoints);
+  }
+});
+
 // ------------------------------------------------------------------- key rotation
 
 /** Connect an Authorization Code connector through the HTTP flow; resolves when connected. */
