@@ -211,6 +211,24 @@ struct connector_run_out {
  * db_err. */
 int connector_run(const struct connector_run_in *in, struct connector_run_out *out);
 
+/* ---- the detail an execution-log row keeps (src/connector/detail.c) ---- */
+
+#define CONNECTOR_KEEP_BODY_CAP (64 * 1024) /* a body kept for days: at most this much */
+
+/* The detail of run t as JSON (the caller puts it): connector, purpose, the method's label,
+ * data_text (the data rendered over), the request as sent and the response (as masked in
+ * t), the runtime's pages and attempts (and the mapped data when with_mapping), the error.
+ * kind "test" or "execute" names where the data came from. */
+struct json_object *connector_detail_json(struct arena *a, size_t max_response,
+					  const struct connector_run_out *t, const char *kind,
+					  const char *data_text, int with_mapping);
+/* The body of r for reading: pretty JSON when it parses, text when it is UTF-8, else NULL
+ * (and *binary says so). */
+const char *connector_body_text(struct arena *a, const struct outbound_response *r, int *is_json,
+				int *binary);
+/* s cut at cap bytes on a UTF-8 boundary, saying so; s itself when it fits. */
+const char *connector_body_cap(struct arena *a, const char *s, size_t cap);
+
 /* ---- template variables the data lacks (src/connector/vars.c) ---- */
 
 /* The first {{name}} in the path of URL template url whose value data lacks (absent, null

@@ -33,6 +33,7 @@ struct run {
 	size_t nvars;	    /* sealed variables opened into the data's "secrets" */
 	const char **masks; /* every secret value (and its escaped forms), longest first */
 	size_t nmasks, masks_cap;
+	long keep_days; /* the endpoint keeps its calls' bodies this long (0: not) */
 };
 
 /* ------------------------------------------------------------------- loading */
@@ -159,6 +160,7 @@ run_load(struct run *t)
 			return rc == DB_ENOTFOUND ? 404 : rc;
 		t->conn = d.conn;
 		t->endpoint_id = db_get_ll(&d.ep, 0, "id", t->endpoint_id);
+		t->keep_days = (long)db_get_ll(&d.ep, 0, "keep_bodies_days", 0);
 		if (!(t->e = run_endpoint_of(t->a, &d)))
 			return DB_ENOMEM;
 	}
@@ -761,11 +763,9 @@ run_mask_response(struct run *t, struct outbound_response *r)
  * value masked wherever it is (URL user info, path, query, header, body, error text, the
  * response). */
 static void
-run_show(struct run *t)
+run_show_request(struct run *t, struct connector_run_out *out)
 {
-	struct connector_run_out *out = t->out;
 	struct outbound_header *h = NULL;
-	run_collect_masks(t);
 	out->shown = t->req;
 	out->shown.url = t->req.url ? run_mask(t, connector_mask_url(t->a, t->req.url)) : NULL;
 	if (t->req.nheaders)
@@ -783,11 +783,69 @@ run_show(struct run *t)
 		out->shown.body =
 		    run_mask_bytes(t, t->req.body, t->req.body_len, &out->shown.body_len);
 	out->curl = out->shown.url ? outbound_as_curl(t->a, &out->shown) : NULL;
+}
+
+static void
+run_show(struct run *t)
+{
+	struct connector_run_out *out = t->out;
+	run_collect_masks(t);
+	run_show_request(t, out);
 	if (out->sent && out->resp.effective_url)
 		out->effective_url = run_mask(t, connector_mask_url(t->a, out->resp.effective_url));
 	out->error = run_mask(t, out->error);
 	if (out->sent)
 		run_mask_response(t, &out->resp);
+}
+
+/* The caller's data as the row keeps it: secrets masked, at most 8 KiB. */
+static const char *
+run_data_text(struct run *t)
+{
+	struct json_object *data = t->in->data ? t->in->data : t->sample;
+	if (!data)
+		return "{}";
+	const char *s =
+	    json_object_to_json_string_ext(data, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	return connector_body_cap(t->a, run_mask(t, arena_strdup(t->a, s ? s : "{}")), 8192);
+}
+
+/* An API call's row keeps its detail as a Test's does (src/connector/detail.c), so every
+ * row opens the same page: the request as sent and this attempt's answer, masked, and the
+ * bodies when the endpoint keeps them. */
+static void
+run_log_detail(struct run *t, const struct outbound_response *r, const char *error,
+	       struct db_execution *e)
+{
+	struct connector_run_out v = *t->out;
+	run_collect_masks(t);
+	run_show_request(t, &v);
+	memset(&v.resp, 0, sizeof(v.resp));
+	if (r)
+		v.resp = *r;
+	v.sent = r != NULL;
+	v.effective_url =
+	    r && r->effective_url ? run_mask(t, connector_mask_url(t->a, r->effective_url)) : NULL;
+	v.error = error;
+	v.error_code = r ? (r->err != OUT_OK ? outbound_err_name(r->err) : NULL) : v.error_code;
+	v.data = NULL;
+	v.nnotes = 0;
+	v.error_status = 0;
+	struct json_object *d = connector_detail_json(t->a, t->in->oc->max_response, &v,
+						      t->in->kind, run_data_text(t), 0);
+	e->detail =
+	    arena_strdup(t->a, json_object_to_json_string_ext(
+				   d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(d);
+	if (t->keep_days <= 0)
+		return;
+	int is_json, binary;
+	e->keep_minutes = (t->keep_days > 30 ? 30 : t->keep_days) * 1440;
+	e->request_body = connector_body_cap(t->a, v.shown.body, CONNECTOR_KEEP_BODY_CAP);
+	if (r && r->err == OUT_OK)
+		e->response_body = connector_body_cap(
+		    t->a, connector_body_text(t->a, r, &is_json, &binary), CONNECTOR_KEEP_BODY_CAP);
 }
 
 /* One execution-log row: of an attempt (r), or of a run that sent nothing (r NULL); a
@@ -814,6 +872,7 @@ run_log(struct run *t, const struct outbound_response *r)
 	    .size = r ? r->size : 0,
 	    .error = error ? run_mask(t, error) : "",
 	};
+	run_log_detail(t, r, error ? e.error : NULL, &e);
 	if (db_execution_log(in->db, &e) != DB_OK)
 		log_warn("connector: execution log not written for endpoint %lld", t->endpoint_id);
 }

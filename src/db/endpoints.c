@@ -64,7 +64,8 @@ static const char SQL_EPP_ADD[] =
 	" c.allowed_origins, c.token_origin, c.rate_limit, c.aws_region, c.aws_service,"           \
 	" c.client_cert, c.client_key, c.auth_url, c.token_params, c.oauth_refresh,"               \
 	" e.id, e.connector_id, e.purpose, e.description, e.method, e.url,"                        \
-	" e.timeout, e.body, e.sample_data, e." SQL_RT_COLUMNS_E ", e.created_at, e.updated_at"    \
+	" e.timeout, e.body, e.sample_data, e." SQL_RT_COLUMNS_E ", e.keep_bodies_days,"           \
+	" e.created_at, e.updated_at"                                                              \
 	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
 #define DEF_CONN_COLS 27
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
@@ -80,8 +81,10 @@ static const char SQL_DEF_ROWS[] =
     " FROM endpoint_items WHERE endpoint_id = ? ORDER BY kind, position, id";
 static const char SQL_EXEC_LOG[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
-    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024))";
+    " url, status, duration_us, size, error, detail, request_body, response_body,"
+    " body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?,"
+    " LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, ?, ?, IF(? > 0 AND (? IS NOT NULL OR ? IS NOT"
+    " NULL), UTC_TIMESTAMP() + INTERVAL ? MINUTE, NULL))";
 
 const char *const endpoint_paging_names[PAGING__MAX] = {"none", "page", "offset", "cursor", "link"};
 const char *const endpoint_body_type_names[BODY__MAX] = {"raw", "json", "form", "multipart"};
@@ -510,7 +513,10 @@ db_execution_log(struct db *db, const struct db_execution *e)
 {
 	if (db_log_writer_enqueue(e) == DB_OK)
 		return DB_OK;
-	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiis", e->connector_id, e->endpoint_id, e->user_id,
-		       e->token_id, e->kind, e->method, e->url ? e->url : "", (long long)e->status,
-		       e->duration_us, e->size, e->error ? e->error : "");
+	long long keep = e->keep_minutes;
+	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiissssissi", e->connector_id, e->endpoint_id,
+		       e->user_id, e->token_id, e->kind, e->method, e->url ? e->url : "",
+		       (long long)e->status, e->duration_us, e->size, e->error ? e->error : "",
+		       e->detail, e->request_body, e->response_body, keep, e->request_body,
+		       e->response_body, keep);
 }

@@ -238,6 +238,10 @@ struct db_execution {
 	long long duration_us;
 	long long size;
 	const char *error;
+	const char *detail;	   /* JSON (src/connector/detail.c); NULL: none */
+	const char *request_body;  /* kept when the endpoint keeps bodies; NULL: not kept */
+	const char *response_body; /* the same */
+	long keep_minutes;	   /* the bodies' time (0: not kept) */
 };
 /* Queued for the log writer when it runs (src/db/logs.c), else written at once. */
 int db_execution_log(struct db *db, const struct db_execution *e);

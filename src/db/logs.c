@@ -74,35 +74,46 @@ db_log_purge(struct db *db, long days, long long *deleted)
  * batch is one INSERT ... SELECT over a JSON array (one placeholder, any number of rows),
  * so a burst of executes costs a few commits instead of one each. The thread waits a few
  * milliseconds after the first row for more; a Logs page read asks it not to wait. */
-#define LOG_BATCH     256
-#define LOG_LINGER_MS 20
-#define LOG_QUEUE_MAX 20000
-#define LOG_FLUSH_MS  2000
+#define LOG_BATCH	256
+#define LOG_LINGER_MS	20
+#define LOG_QUEUE_MAX	20000
+#define LOG_QUEUE_HEAVY 256 /* past this many queued, new rows come without detail */
+#define LOG_FLUSH_MS	2000
 
 static const char SQL_LOG_BATCH[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at)"
+    " url, status, duration_us, size, error, created_at, detail, request_body, response_body,"
+    " body_expires_at)"
     " SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
-    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at FROM JSON_TABLE(?, '$[*]'"
+    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, j.dt, j.rq, j.rs,"
+    " IF(j.km > 0 AND (j.rq IS NOT NULL OR j.rs IS NOT NULL), j.at + INTERVAL j.km MINUTE,"
+    " NULL) FROM JSON_TABLE(?, '$[*]'"
     " COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
     " u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
     " k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
     " m VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.m',"
     " url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
     " d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
-    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at')) AS j"
+    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at',"
+    " dt LONGTEXT CHARACTER SET utf8mb4 PATH '$.dt', rq LONGTEXT CHARACTER SET utf8mb4"
+    " PATH '$.rq', rs LONGTEXT CHARACTER SET utf8mb4 PATH '$.rs', km BIGINT PATH '$.km'))"
+    " AS j"
     " ORDER BY j.n";
 /* One row, when a batch is refused (a value the JSON path cannot carry). */
 static const char SQL_LOG_ROW[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at) VALUES (NULLIF(?, 0), NULLIF(?, 0),"
-    " NULLIF(?, 0), NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?)";
+    " url, status, duration_us, size, error, created_at, detail, request_body, response_body,"
+    " body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?,"
+    " LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, ?, ?, ?, IF(? > 0 AND (? IS NOT NULL OR ? IS"
+    " NOT NULL), ? + INTERVAL ? MINUTE, NULL))";
 
 struct log_item {
 	struct log_item *next;
 	unsigned long long seq;
 	long long connector_id, endpoint_id, user_id, token_id, status, duration_us, size;
+	long long keep_minutes;
 	const char *kind, *method, *url, *error;
+	const char *detail, *request_body, *response_body; /* NULL: none */
 	char at[24]; /* "YYYY-MM-DD HH:MM:SS", UTC like the connection's time_zone */
 	char text[]; /* the strings above */
 };
@@ -124,11 +135,15 @@ static struct {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
-/* s as a JSON string: quotes, backslashes and control characters escaped. */
+/* s as a JSON string: quotes, backslashes and control characters escaped; null for NULL. */
 static void
 json_str(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	if (!s) {
+		buf_puts(b, "null");
+		return;
+	}
 	buf_putc(b, '"');
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -162,7 +177,14 @@ batch_json(struct buf *b, const struct log_item *it)
 		json_str(b, it->url);
 		buf_puts(b, ",\"err\":");
 		json_str(b, it->error);
-		buf_printf(b, ",\"at\":\"%s\"}%s", it->at, it->next ? "," : "");
+		buf_puts(b, ",\"dt\":");
+		json_str(b, it->detail);
+		buf_puts(b, ",\"rq\":");
+		json_str(b, it->request_body);
+		buf_puts(b, ",\"rs\":");
+		json_str(b, it->response_body);
+		buf_printf(b, ",\"km\":%lld,\"at\":\"%s\"}%s", it->keep_minutes, it->at,
+			   it->next ? "," : "");
 	}
 	buf_putc(b, ']');
 }
@@ -181,9 +203,11 @@ batch_write(struct db *db, const struct log_item *items)
 	if (rc == DB_OK || rc == DB_EDOWN)
 		return rc;
 	for (const struct log_item *it = items; it; it = it->next) {
-		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiiss", it->connector_id, it->endpoint_id,
-			     it->user_id, it->token_id, it->kind, it->method, it->url, it->status,
-			     it->duration_us, it->size, it->error, it->at);
+		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiisssssissssi", it->connector_id,
+			     it->endpoint_id, it->user_id, it->token_id, it->kind, it->method,
+			     it->url, it->status, it->duration_us, it->size, it->error, it->at,
+			     it->detail, it->request_body, it->response_body, it->keep_minutes,
+			     it->request_body, it->response_body, it->at, it->keep_minutes);
 		if (rc == DB_EDOWN)
 			return rc; /* the rows before are in: they may be written twice */
 		if (rc != DB_OK)
@@ -341,6 +365,8 @@ db_log_writer_stop(void)
 static char *
 item_copy(char **p, const char *s)
 {
+	if (!s)
+		return NULL;
 	size_t n = strlen(s) + 1;
 	char *out = *p;
 	memcpy(out, s, n);
@@ -353,7 +379,14 @@ db_log_writer_enqueue(const struct db_execution *e)
 {
 	const char *kind = e->kind ? e->kind : "", *method = e->method ? e->method : "";
 	const char *url = e->url ? e->url : "", *error = e->error ? e->error : "";
+	/* A backlog (the database slow or away) keeps the rows but not their detail and
+	 * bodies: the queue's memory stays bounded. */
+	int heavy = __atomic_load_n(&lw.count, __ATOMIC_RELAXED) < LOG_QUEUE_HEAVY;
+	const char *detail = heavy ? e->detail : NULL, *rq = heavy ? e->request_body : NULL,
+		   *rs = heavy ? e->response_body : NULL;
 	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + 4;
+	n += (detail ? strlen(detail) + 1 : 0) + (rq ? strlen(rq) + 1 : 0) +
+	     (rs ? strlen(rs) + 1 : 0);
 	struct log_item *it = malloc(sizeof(*it) + n);
 	if (!it)
 		return DB_ENOMEM;
@@ -363,6 +396,10 @@ db_log_writer_enqueue(const struct db_execution *e)
 	it->method = item_copy(&p, method);
 	it->url = item_copy(&p, url);
 	it->error = item_copy(&p, error);
+	it->detail = item_copy(&p, detail);
+	it->request_body = item_copy(&p, rq);
+	it->response_body = item_copy(&p, rs);
+	it->keep_minutes = e->keep_minutes;
 	it->connector_id = e->connector_id;
 	it->endpoint_id = e->endpoint_id;
 	it->user_id = e->user_id;

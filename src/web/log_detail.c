@@ -29,9 +29,8 @@
 #include "api.h"
 
 #define LOG_BG_MAX	  64
-#define LOG_KEEP_BODY_CAP (64 * 1024) /* a body kept for days: at most this much */
-#define LOG_TEST_KEEP_MIN 60	      /* a Test's bodies: kept an hour for its page */
-#define LOG_INTERRUPTED_S 400	      /* running longer than any timeout: interrupted */
+#define LOG_TEST_KEEP_MIN 60  /* a Test's bodies: kept an hour for its page */
+#define LOG_INTERRUPTED_S 400 /* running longer than any timeout: interrupted */
 
 /* ------------------------------------------------------------ the run */
 
@@ -43,67 +42,6 @@ struct log_run {
 	char *data;    /* JSON text to render over; NULL: the endpoint's sample data */
 	int all_pages; /* fetch every page up to the endpoint's Max pages */
 };
-
-static struct json_object *
-log_headers_json(const struct outbound_header *h, size_t n)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_str(o, "name", h[i].name);
-		jset_str(o, "value", h[i].value);
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static const char *
-log_ms(struct arena *a, double ms)
-{
-	return arena_printf(a, "%.1f ms", ms);
-}
-
-/* The body for reading: pretty JSON when it parses, text when it is UTF-8, else NULL (and
- * *binary says so). */
-static const char *
-log_body_text(struct arena *a, const struct outbound_response *r, int *is_json, int *binary)
-{
-	const char *type = NULL;
-	*is_json = *binary = 0;
-	for (size_t i = 0; i < r->nheaders; i++)
-		if (r->headers[i].name && !strcasecmp(r->headers[i].name, "Content-Type"))
-			type = r->headers[i].value;
-	if (!r->body || !r->body_len)
-		return NULL;
-	const char *p = r->body + strspn(r->body, " \t\r\n");
-	struct json_object *parsed = NULL;
-	if (!r->truncated && ((type && strcasestr(type, "json")) || *p == '{' || *p == '[') &&
-	    (parsed = json_tokener_parse(r->body)) != NULL) {
-		const char *s =
-		    arena_strdup(a, json_object_to_json_string_ext(
-					parsed, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(parsed);
-		*is_json = 1;
-		return s;
-	}
-	if (http_utf8_valid(r->body, r->body_len) && strlen(r->body) == r->body_len)
-		return r->body;
-	*binary = 1;
-	return NULL;
-}
-
-/* A kept body: cut at cap bytes on a UTF-8 boundary. */
-static const char *
-log_cap(struct arena *a, const char *s, size_t cap)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (!s || n <= cap)
-		return s;
-	while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80)
-		cap--;
-	return arena_printf(a, "%.*s\n[cut at %zu bytes when kept]", (int)cap, s, cap);
-}
 
 /* Warnings for {{variables}} the data lacks outside the URL's path. */
 static struct json_object *
@@ -136,103 +74,18 @@ log_warnings(struct arena *a, const struct db_rows *ep, const struct db_rows *he
 	return arr;
 }
 
-/* What the log page and the API show of a finished run (bodies go to their own columns). */
-/* The runtime's part: the mapped data, notes on pointers that matched nothing, pages
- * fetched and attempts, and an error status of the endpoint. */
-static void
-log_runtime_json(struct arena *a, const struct connector_run_out *t, struct json_object *d)
-{
-	struct json_object *notes = json_object_new_array();
-	for (size_t i = 0; i < t->nnotes; i++)
-		json_object_array_add(notes, json_object_new_string(t->notes[i]));
-	jset_bool(d, "has_notes", t->nnotes > 0);
-	jset(d, "notes", notes);
-	if (t->sent && t->resp.err == OUT_OK) {
-		jset_str(d, "mapped",
-			 t->data ? arena_strdup(a, json_object_to_json_string_ext(
-						       t->data, JSON_C_TO_STRING_PRETTY |
-								    JSON_C_TO_STRING_SPACED |
-								    JSON_C_TO_STRING_NOSLASHESCAPE))
-				 : "null");
-		jset_int(d, "pages", t->pages);
-		jset_int(d, "attempts", t->attempts);
-		jset_bool(d, "retried", t->attempts > 1);
-	}
-	if (t->error_status)
-		jset_str(
-		    d, "error_status",
-		    arena_printf(a,
-				 "%ld is one of this endpoint's error statuses: execute answers "
-				 "502 for it.",
-				 t->resp.status));
-}
-
+/* What the log page and the API show of a finished Test (bodies go to their own columns):
+ * the run's detail with the warnings about missing variables and Fetch all pages. */
 static struct json_object *
 log_detail_json(struct arena *a, const struct app *app, const struct log_run *lr,
 		const struct connector_run_out *t, const char *data_text,
 		struct json_object *warnings)
 {
-	struct json_object *d = json_object_new_object();
-	jset_str(d, "connector_name", t->connector_name);
-	jset_str(d, "purpose", t->purpose);
-	jset_str(d, "auth_label", auth_type_labels[t->auth_type]);
-	jset_str(d, "data", data_text);
-	jset_str(d, "environment",
-		 !strcmp(lr->kind, "test") ? "Test: the endpoint's sample data"
-					   : "API call: the caller's data");
+	struct json_object *d =
+	    connector_detail_json(a, app->outbound.max_response, t, lr->kind, data_text, 1);
 	jset_bool(d, "has_warnings", warnings && json_object_array_length(warnings) > 0);
 	jset(d, "warnings", warnings);
-	log_runtime_json(a, t, d);
 	jset_bool(d, "all_pages", lr->all_pages);
-	if (t->shown.method && t->shown.url) {
-		struct json_object *rq = json_object_new_object();
-		jset_str(rq, "method", t->shown.method);
-		jset_str(rq, "url", t->shown.url);
-		jset(rq, "headers", log_headers_json(t->shown.headers, t->shown.nheaders));
-		jset_bool(rq, "has_headers", t->shown.nheaders > 0);
-		jset_bool(rq, "has_body", t->shown.body != NULL);
-		if (t->curl)
-			jset_str(rq, "curl", t->curl);
-		jset_bool(rq, "verify_tls", t->shown.verify_tls);
-		jset(d, "request", rq);
-	}
-	if (t->sent && t->resp.err == OUT_OK) {
-		const struct outbound_response *r = &t->resp;
-		struct json_object *rs = json_object_new_object(), *tm = json_object_new_object();
-		int is_json, binary;
-		log_body_text(a, r, &is_json, &binary);
-		jset_int(rs, "status", r->status);
-		jset_str(rs, "reason", r->reason ? r->reason : "");
-		jset_bool(rs, "success", r->status >= 200 && r->status < 300);
-		jset_str(tm, "dns", log_ms(a, r->t.dns_ms));
-		jset_str(tm, "connect", log_ms(a, r->t.connect_ms));
-		jset_str(tm, "tls", log_ms(a, r->t.tls_ms));
-		jset_str(tm, "first_byte", log_ms(a, r->t.first_byte_ms));
-		jset_str(tm, "total", log_ms(a, r->t.total_ms));
-		jset(rs, "timings", tm);
-		jset_int(rs, "size", r->size);
-		jset(rs, "headers", log_headers_json(r->headers, r->nheaders));
-		if (r->redirects > 0) {
-			jset_int(rs, "redirects", r->redirects);
-			jset_str(rs, "effective_url", t->effective_url);
-		}
-		if (r->truncated)
-			jset_str(rs, "truncated",
-				 arena_printf(a,
-					      "The response was cut at %zu bytes (the server's "
-					      "limit); it had %lld bytes.",
-					      app->outbound.max_response, r->size));
-		jset_bool(rs, "is_json", is_json);
-		if (binary)
-			jset_str(rs, "binary",
-				 arena_printf(a, "%zu bytes that are not text", r->body_len));
-		jset(d, "response", rs);
-	}
-	if (t->error) {
-		jset_str(d, "error", t->error);
-		jset_str(d, "error_code", t->error_code ? t->error_code : "");
-		jset_bool(d, "budget", strstr(t->error, OUTBOUND_MSG_BUDGET) != NULL);
-	}
 	return d;
 }
 
@@ -285,9 +138,9 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 			if (test && keep_min < LOG_TEST_KEEP_MIN)
 				keep_min = LOG_TEST_KEEP_MIN;
 			const char *rb = out.sent && out.resp.err == OUT_OK
-					     ? log_body_text(a, &out.resp, &is_json, &binary)
+					     ? connector_body_text(a, &out.resp, &is_json, &binary)
 					     : NULL;
-			size_t cap = test ? (size_t)-1 : LOG_KEEP_BODY_CAP;
+			size_t cap = test ? (size_t)-1 : CONNECTOR_KEEP_BODY_CAP;
 			res.method =
 			    out.shown.method ? out.shown.method : db_get_str(&ep, 0, "method");
 			res.url = out.shown.url ? out.shown.url
@@ -301,8 +154,8 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 				   d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 			res.keep_minutes = keep_min;
 			if (keep_min > 0) {
-				res.request_body = log_cap(a, out.shown.body, cap);
-				res.response_body = log_cap(a, rb, cap);
+				res.request_body = connector_body_cap(a, out.shown.body, cap);
+				res.response_body = connector_body_cap(a, rb, cap);
 			}
 			json_object_put(d);
 		}

@@ -204,3 +204,74 @@ test('a {{var}} in the URL path with no value stops the request and names it', a
   const ok = await admin.api('POST', `/api/1.0/data-connectors/${id}/endpoints/Order/execute`, { data: { orderId: 7 } }, token);
   assert.equal(ok.status, 200, ok.text);
 });
+
+/** The newest execution-log row of connector id (the Logs page flushes the batch writer). */
+async function newestRow(c, id, kind = 'execute') {
+  const list = await c.get(`/data-connectors/${id}/logs`);
+  assert.equal(list.status, 200);
+  const r = sql(`SELECT id FROM execution_logs WHERE connector_id = ${id} AND kind = '${kind}' ORDER BY id DESC LIMIT 1`);
+  assert.equal(r.length, 1, 'the row is written');
+  return r[0].id;
+}
+
+test('an API call\'s row opens like a Test\'s: request as sent (masked), data, response, error; bodies only when kept', async () => {
+  const id = await connector(admin, { auth_type: 'bearer', token: SECRET, allowed_origins: env('ECHO_URL') });
+  const eid = await addEndpoint(admin, id, {
+    purpose: 'Echo', url: `${env('ECHO_URL')}/echo/{{item}}`,
+    'header[0][key]': 'X-Trace', 'header[0][value]': 'trace-{{trace}}', 'header[0][description]': '',
+  });
+  const plain = await connector(admin);
+  await addEndpoint(admin, plain, { purpose: 'Closed', url: 'http://127.0.0.1:9/x' });
+  const token = await adminToken();
+  const call = (purpose, data, cid = id) => new Client().api('POST',
+    `/api/1.0/data-connectors/${cid}/endpoints/${purpose}/execute`, { data }, token);
+  let r = await call('Echo', { item: 'x y', trace: 'T1', note: SECRET });
+  assert.equal(r.status, 200, r.text);
+  let row = await newestRow(admin, id);
+  let page = await admin.get(`/data-connector-logs/${row}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<h1[^>]*>API call: Echo/);
+  assert.match(byId(page.text, 'request-line'), /GET .*\/echo\/x%20y/);
+  assert.match(byId(page.text, 'request-headers'), /Authorization\s+Bearer \*+/, 'the token is masked');
+  assert.match(byId(page.text, 'request-headers'), /X-Trace\s+trace-T1/);
+  assert.match(byId(page.text, 'response-status') || '', /200/);
+  assert.match(page.text, /id="response-headers"/);
+  assert.match(page.text, /id="response-timings"/);
+  assert.match(text(page.text), /"item": "x y"/, 'the caller\'s data is shown');
+  assert.match(text(page.text), /API call: the caller's data/);
+  assert.match(page.text, /id="response-body-not-kept"/, 'no body: the endpoint does not keep them');
+  assert.ok(!page.text.includes(SECRET), 'the secret is masked everywhere on the page, the data included');
+  const api = await admin.api('GET', `/api/1.0/data-connector-logs/${row}`, null, token);
+  assert.equal(api.status, 200);
+  assert.equal(api.json().detail.request.method, 'GET');
+  assert.ok(!api.text.includes(SECRET));
+  assert.equal(sql(`SELECT response_body IS NULL AS n FROM execution_logs WHERE id = ${row}`)[0].n, '1');
+
+  // Opted in: the next call's bodies are kept, masked, for the days chosen.
+  const ok = await admin.post(`/data-connector-logs/${row}/keep-bodies`, { _csrf: csrfFrom(page.text), keep_bodies_days: '2' });
+  assert.equal(ok.status, 303);
+  r = await call('Echo', { item: 'kept', trace: 'T2' });
+  assert.equal(r.status, 200, r.text);
+  row = await newestRow(admin, id);
+  page = await admin.get(`/data-connector-logs/${row}`);
+  const body = byId(page.text, 'response-body');
+  assert.ok(body && body.includes('/echo/kept'), 'the kept response body is shown');
+  assert.ok(!page.text.includes(SECRET));
+  const kept = sql(`SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), body_expires_at) AS h FROM execution_logs WHERE id = ${row}`)[0];
+  assert.ok(Number(kept.h) >= 46 && Number(kept.h) <= 48, `kept two days (${kept.h} h)`);
+
+  // Calls that fail: the error in plain words on the page, the request as it would have gone.
+  r = await call('Closed', {}, plain);
+  assert.equal(r.status, 502, r.text);
+  row = await newestRow(admin, plain);
+  page = await admin.get(`/data-connector-logs/${row}`);
+  assert.equal(byId(page.text, 'test-error').trim(), r.json().message, 'the error as the caller got it');
+  assert.match(byId(page.text, 'request-line'), /GET\s+http:\/\/127\.0\.0\.1:9\/x/);
+  await addEndpoint(admin, id, { purpose: 'Elsewhere', url: 'http://127.0.0.1:9/x' });
+  r = await call('Elsewhere', {});
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json().code, 'EORIGIN');
+  row = await newestRow(admin, id);
+  page = await admin.get(`/data-connector-logs/${row}`);
+  assert.match(byId(page.text, 'test-error'), /may only be sent to/, 'a refused call says why');
+});
