@@ -143,10 +143,13 @@ absolute_base(struct oas *o, const char *base, const char *where)
 	return arena_printf(o->a, "http://localhost%s%s", base[0] == '/' ? "" : "/", base);
 }
 
+/* The example of a parameter or media type object p: its "example", the first value of
+ * its "examples", or its schema's "example"; NULL when none. *schema is p's schema. */
 static struct json_object *
-param_example(struct oas *o, struct json_object *p)
+object_example(struct oas *o, struct json_object *p, struct json_object **schema)
 {
 	struct json_object *v = imp_get(p, "example");
+	*schema = deref(o, imp_get(p, "schema"));
 	if (v)
 		return v;
 	struct json_object *exs = imp_get(p, "examples");
@@ -159,8 +162,14 @@ param_example(struct oas *o, struct json_object *p)
 				return val;
 		}
 	}
-	struct json_object *schema = deref(o, imp_get(p, "schema"));
-	if ((v = imp_get(schema, "example")))
+	return imp_get(*schema, "example");
+}
+
+static struct json_object *
+param_example(struct oas *o, struct json_object *p)
+{
+	struct json_object *schema, *v = object_example(o, p, &schema);
+	if (v)
 		return v;
 	struct json_object *list = imp_get(schema, "examples"); /* 3.1: an array */
 	if (json_object_is_type(list, json_type_array) && json_object_array_length(list))
@@ -369,21 +378,8 @@ schema_skeleton(struct oas *o, struct json_object *schema, int depth, size_t *bu
 static struct json_object *
 media_example(struct oas *o, struct json_object *media)
 {
-	struct json_object *v = imp_get(media, "example");
+	struct json_object *schema, *v = object_example(o, media, &schema);
 	if (v)
-		return v;
-	struct json_object *exs = imp_get(media, "examples");
-	if (json_object_is_type(exs, json_type_object)) {
-		json_object_object_foreach(exs, k, ex)
-		{
-			(void)k;
-			struct json_object *val = imp_get(deref(o, ex), "value");
-			if (val)
-				return val;
-		}
-	}
-	struct json_object *schema = deref(o, imp_get(media, "schema"));
-	if ((v = imp_get(schema, "example")))
 		return v;
 	/* no example: a skeleton built from the schema (owned by the arena) */
 	size_t budget = 200;
