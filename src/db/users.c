@@ -334,25 +334,6 @@ audit(struct db *db, const struct db_actor *by, const char *action, const char *
 			    details ? details : "", by->remote_addr ? by->remote_addr : "");
 }
 
-/* One transaction around tx(db, arg), committed only when every part succeeded, run again
- * when the server rolled it back whole as a deadlock victim. */
-static int
-transaction(struct db *db, int (*tx)(struct db *, void *), void *arg)
-{
-	int rc, tries = 0;
-	do {
-		rc = db_begin(db);
-		if (rc != DB_OK)
-			continue;
-		rc = tx(db, arg);
-		if (rc == DB_OK)
-			rc = db_commit(db);
-		else
-			db_rollback(db);
-	} while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	return rc;
-}
-
 /* Inside a transaction: DB_USER_ELAST unless an active Super Admin other than id is left.
  * The rows are locked, so two concurrent demotions cannot both pass. */
 static int
@@ -411,7 +392,7 @@ db_user_save(struct db *db, struct arena *a, const struct db_user_save *s,
 	     const struct db_actor *by, long long *id)
 {
 	struct user_tx t = {.a = a, .s = s, .by = by};
-	int rc = transaction(db, user_save_tx, &t);
+	int rc = db_tx(db, user_save_tx, &t);
 	*id = t.id;
 	return rc;
 }
@@ -433,7 +414,7 @@ db_user_remove(struct db *db, struct arena *a, long long id, const char *usernam
 	       const struct db_actor *by)
 {
 	struct user_tx t = {.a = a, .by = by, .id = id, .name = username, .keep_super = keep_super};
-	return transaction(db, user_remove_tx, &t);
+	return db_tx(db, user_remove_tx, &t);
 }
 
 static int
@@ -453,7 +434,7 @@ db_user_password_change(struct db *db, long long id, const char *hash, const cha
 			const struct db_actor *by)
 {
 	struct user_tx t = {.by = by, .id = id, .hash = hash, .name = except_hash};
-	return transaction(db, password_tx, &t);
+	return db_tx(db, password_tx, &t);
 }
 
 struct group_tx {
@@ -490,7 +471,7 @@ db_group_save(struct db *db, const struct db_group_save *s, const struct db_acto
 	      long long *id)
 {
 	struct group_tx t = {.s = s, .by = by};
-	int rc = transaction(db, group_save_tx, &t);
+	int rc = db_tx(db, group_save_tx, &t);
 	*id = t.id;
 	return rc;
 }
@@ -509,5 +490,5 @@ int
 db_group_remove(struct db *db, long long id, const char *name, const struct db_actor *by)
 {
 	struct group_tx t = {.by = by, .id = id, .name = name};
-	return transaction(db, group_remove_tx, &t);
+	return db_tx(db, group_remove_tx, &t);
 }
