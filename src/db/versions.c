@@ -191,18 +191,23 @@ restore_endpoint(struct db *db, const struct version_restore *r, size_t i)
 	return rc;
 }
 
+struct restore_tx {
+	const struct version_restore *r;
+	long long user_id, *new_n;
+};
+
+/* The restore's statements, inside db_tx. */
 static int
-db_version_restore_once(struct db *db, const struct version_restore *r, long long user_id,
-			long long *new_n)
+restore_tx(struct db *db, void *arg)
 {
-	int rc = db_begin(db);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_exec(db, SQL_RESTORE_CONN, "ssisisssssssiiii", r->name, r->description,
-		     (long long)r->max_concurrency, r->auth_type, (long long)(r->verify_ssl != 0),
-		     r->username, r->token_url, r->client_id, r->scope, r->client_auth,
-		     r->api_key_name, r->api_key_in, user_id, r->connector_id, r->version,
-		     r->version);
+	const struct restore_tx *t = arg;
+	const struct version_restore *r = t->r;
+	long long user_id = t->user_id, *new_n = t->new_n;
+	int rc = db_exec(db, SQL_RESTORE_CONN, "ssisisssssssiiii", r->name, r->description,
+			 (long long)r->max_concurrency, r->auth_type,
+			 (long long)(r->verify_ssl != 0), r->username, r->token_url, r->client_id,
+			 r->scope, r->client_auth, r->api_key_name, r->api_key_in, user_id,
+			 r->connector_id, r->version, r->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		struct arena a;
 		struct db_rows x;
@@ -231,20 +236,14 @@ db_version_restore_once(struct db *db, const struct version_restore *r, long lon
 			*new_n = db_get_ll(&x, 0, "n", 0);
 		arena_free(&a);
 	}
-	if (rc == DB_OK)
-		return db_commit(db);
-	db_rollback(db);
 	return rc;
 }
 
-/* A deadlock victim's transaction was rolled back whole: run it again. */
+/* One transaction (run again when the server rolled it back whole as a deadlock victim). */
 int
 db_version_restore(struct db *db, const struct version_restore *r, long long user_id,
 		   long long *new_n)
 {
-	int rc, tries = 0;
-	do
-		rc = db_version_restore_once(db, r, user_id, new_n);
-	while (rc == DB_ERETRY && ++tries < DB_RETRIES);
-	return rc;
+	struct restore_tx t = {r, user_id, new_n};
+	return db_tx(db, restore_tx, &t);
 }
