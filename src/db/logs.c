@@ -18,7 +18,7 @@
 
 static const char SQL_LOG_PAGE[] =
     "SELECT l.id, l.created_at, l.kind, l.method, l.url, l.status, l.duration_us, l.size,"
-    " l.error, l.connector_id, l.endpoint_id, c.name AS connector_name,"
+    " l.error, l.environment, l.connector_id, l.endpoint_id, c.name AS connector_name,"
     " e.purpose AS endpoint_purpose,"
     " COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
     " FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
@@ -81,28 +81,31 @@ db_log_purge(struct db *db, long days, long long *deleted)
 
 static const char SQL_LOG_BATCH[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at)"
+    " url, status, duration_us, size, error, created_at, environment)"
     " SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
-    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at FROM JSON_TABLE(?, '$[*]'"
+    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, LEFT(j.env, 64)"
+    " FROM JSON_TABLE(?, '$[*]'"
     " COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
     " u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
     " k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
     " m VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.m',"
     " url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
     " d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
-    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at')) AS j"
+    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at',"
+    " env VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.env')) AS j"
     " ORDER BY j.n";
 /* One row, when a batch is refused (a value the JSON path cannot carry). */
 static const char SQL_LOG_ROW[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at) VALUES (NULLIF(?, 0), NULLIF(?, 0),"
-    " NULLIF(?, 0), NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?)";
+    " url, status, duration_us, size, error, created_at, environment) VALUES (NULLIF(?, 0),"
+    " NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?,"
+    " LEFT(?, 64))";
 
 struct log_item {
 	struct log_item *next;
 	unsigned long long seq;
 	long long connector_id, endpoint_id, user_id, token_id, status, duration_us, size;
-	const char *kind, *method, *url, *error;
+	const char *kind, *method, *url, *error, *environment;
 	char at[24]; /* "YYYY-MM-DD HH:MM:SS", UTC like the connection's time_zone */
 	char text[]; /* the strings above */
 };
@@ -162,6 +165,8 @@ batch_json(struct buf *b, const struct log_item *it)
 		json_str(b, it->url);
 		buf_puts(b, ",\"err\":");
 		json_str(b, it->error);
+		buf_puts(b, ",\"env\":");
+		json_str(b, it->environment);
 		buf_printf(b, ",\"at\":\"%s\"}%s", it->at, it->next ? "," : "");
 	}
 	buf_putc(b, ']');
@@ -181,9 +186,9 @@ batch_write(struct db *db, const struct log_item *items)
 	if (rc == DB_OK || rc == DB_EDOWN)
 		return rc;
 	for (const struct log_item *it = items; it; it = it->next) {
-		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiiss", it->connector_id, it->endpoint_id,
+		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiisss", it->connector_id, it->endpoint_id,
 			     it->user_id, it->token_id, it->kind, it->method, it->url, it->status,
-			     it->duration_us, it->size, it->error, it->at);
+			     it->duration_us, it->size, it->error, it->at, it->environment);
 		if (rc == DB_EDOWN)
 			return rc; /* the rows before are in: they may be written twice */
 		if (rc != DB_OK)
@@ -353,7 +358,8 @@ db_log_writer_enqueue(const struct db_execution *e)
 {
 	const char *kind = e->kind ? e->kind : "", *method = e->method ? e->method : "";
 	const char *url = e->url ? e->url : "", *error = e->error ? e->error : "";
-	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + 4;
+	const char *env = e->environment ? e->environment : "";
+	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + strlen(env) + 5;
 	struct log_item *it = malloc(sizeof(*it) + n);
 	if (!it)
 		return DB_ENOMEM;
@@ -363,6 +369,7 @@ db_log_writer_enqueue(const struct db_execution *e)
 	it->method = item_copy(&p, method);
 	it->url = item_copy(&p, url);
 	it->error = item_copy(&p, error);
+	it->environment = item_copy(&p, env);
 	it->connector_id = e->connector_id;
 	it->endpoint_id = e->endpoint_id;
 	it->user_id = e->user_id;
