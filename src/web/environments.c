@@ -89,8 +89,9 @@ struct env_input {
 	struct db_env_fields f;
 	struct db_env_var vars[ENV_VARS_MAX];
 	const char *secret[ENV_SECRETS];
-	int kept;  /* a stored secret (credential or sealed variable) stays */
-	int typed; /* a secret was typed */
+	int kept;	   /* a stored secret (credential or sealed variable) stays */
+	int typed;	   /* a secret was typed */
+	int secrets_later; /* an import: secrets may be missing (asked for afterwards) */
 	struct json_object *rows; /* the variable rows as typed, for re-rendering */
 };
 
@@ -219,6 +220,8 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 		} else if (found) {
 			v->value = old; /* kept (NULL: still not set) */
 			in->kept |= old != NULL;
+		} else if (in->secrets_later) {
+			v->value = NULL;
 		} else {
 			form_error(f, vf, arena_printf(c->a, "Enter a value for %s.", name));
 		}
@@ -267,7 +270,7 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 		}
 	}
 	int need = env_needed_secret(type);
-	if (need >= 0 && !in->secret[need])
+	if (need >= 0 && !in->secret[need] && !in->secrets_later)
 		form_error(f, env_secrets[need].field,
 			   arena_printf(c->a, "The %s field is required for %s.",
 					env_secrets[need].label, auth_type_labels[type]));
@@ -330,7 +333,9 @@ env_read(struct form *f, long long cid, const struct db_rows *conn, const struct
 	 const struct db_rows *vars, struct env_input *in)
 {
 	struct ctx *c = f->c;
+	int later = in->secrets_later;
 	memset(in, 0, sizeof(*in));
+	in->secrets_later = later;
 	in->f.name = form_required(f, "name", "Name", ENV_NAME_MAX);
 	if (*in->f.name && !env_name_ok(in->f.name))
 		form_error(f, "name",
@@ -570,11 +575,10 @@ web_env_show(struct ctx *c)
 /* Reads, checks and saves (old NULL creates): 0 when saved (*id), 422 (errors in f), 404
  * or a db_err. */
 static int
-env_submit(struct form *f, const struct db_rows *conn, const struct db_rows *old,
+env_submit(struct form *f, long long cid, const struct db_rows *conn, const struct db_rows *old,
 	   const struct db_rows *vars, struct env_input *in, long long *id)
 {
 	struct ctx *c = f->c;
-	long long cid = c->ids[0];
 	env_read(f, cid, conn, old, vars, in);
 	if (f->nerrors)
 		return 422;
@@ -609,7 +613,9 @@ env_page_save(struct ctx *c, int is_new)
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	rc = env_submit(&f, &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
+	memset(&in, 0, sizeof(in));
+	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in,
+			&id);
 	if (rc == 422) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
 		return env_form_page(c, 422, &f, &conn, is_new ? NULL : &old, in.rows);
@@ -895,7 +901,9 @@ env_api_save(struct ctx *c, int is_new)
 		return web_json_error(c, 413, "The request has too many or too long fields.", NULL);
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
-	rc = env_submit(&f, &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
+	memset(&in, 0, sizeof(in));
+	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in,
+			&id);
 	if (rc != 0)
 		return api_save_failed(&f, rc, "There is no such Data Connector or environment.");
 	return env_api_one(c, is_new ? 201 : 200, id);
@@ -924,4 +932,61 @@ web_api_env_delete(struct ctx *c)
 		return rc;
 	c->resp->status = 204;
 	return 204;
+}
+
+/* ------------------------------------------------------------------ export and import */
+
+struct json_object *
+environment_export(struct ctx *c, long long cid)
+{
+	struct db_rows r, vars;
+	struct json_object *arr = json_object_new_array();
+	if (db_env_list(c->db, c->a, cid, &r) != DB_OK ||
+	    db_env_vars_of_connector(c->db, c->a, cid, &vars) != DB_OK)
+		return arr;
+	for (size_t i = 0; i < r.nrows; i++) {
+		static const char *const cols[][2] = {
+		    {"name", "name"},		{"base_url", "base_url"},
+		    {"allowed_origins", "allowed_origins"}, {"username", "auth_username"},
+		    {"client_id", "client_id"}, {"token_url", "token_url"}};
+		struct json_object *o = json_object_new_object(), *va = json_object_new_array();
+		long long id = db_get_ll(&r, i, "id", 0);
+		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+			jset_str(o, cols[k][0], db_get_str(&r, i, cols[k][1]));
+		jset_bool(o, "is_default", db_get_ll(&r, i, "is_default", 0) != 0);
+		jset_bool(o, "auth_override", db_get_ll(&r, i, "auth_override", 0) != 0);
+		for (size_t k = 0; k < vars.nrows; k++) {
+			if (db_get_ll(&vars, k, "environment_id", 0) != id)
+				continue;
+			struct json_object *v = json_object_new_object();
+			int sealed = db_get_ll(&vars, k, "sealed", 0) != 0;
+			jset_str(v, "name", db_get_str(&vars, k, "name"));
+			jset_bool(v, "sealed", sealed);
+			if (!sealed) /* a sealed value never leaves */
+				jset_str(v, "value", db_get_str(&vars, k, "value"));
+			json_object_array_add(va, v);
+		}
+		jset(o, "variables", va);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+int
+environment_import(struct form *f, long long cid, struct json_object *obj)
+{
+	struct ctx *c = f->c;
+	struct db_rows conn;
+	struct env_input in;
+	long long id = 0;
+	int rc = db_connector_auth_get(c->db, c->a, cid, &conn);
+	if (rc != DB_OK)
+		return rc;
+	if ((rc = env_api_form(f, obj, NULL, NULL)) != 0)
+		return 413;
+	if (f->nerrors)
+		return 422;
+	memset(&in, 0, sizeof(in));
+	in.secrets_later = 1;
+	return env_submit(f, cid, &conn, NULL, NULL, &in, &id);
 }

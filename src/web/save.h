@@ -87,6 +87,13 @@ struct json_object *web_env_options(struct ctx *c, long long cid, const char *se
  * (after an import). conn: the connector's authorization row. */
 struct json_object *web_env_lacking(struct ctx *c, long long cid, const struct db_rows *conn);
 
+/* The connector's environments for its export: plain fields and plain variables; sealed
+ * variables by name only, no secret ever. */
+struct json_object *environment_export(struct ctx *c, long long cid);
+/* One environment of an export (its JSON object) created for connector cid, without
+ * secrets (asked for afterwards): 0, 422 (errors in f) or a status. */
+int environment_import(struct form *f, long long cid, struct json_object *obj);
+
 /* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
  * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */
 
