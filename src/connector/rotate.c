@@ -128,8 +128,9 @@ rotate_env_secrets(struct db *db, const struct crypt_keyring *kr, struct arena *
 			char *plain = NULL;
 			size_t len = 0;
 			val[s] = NULL;
-			if (connector_env_secret_open(kr, a, cid, key, which[s], db_cell(&r, i, 3 + s),
-						      &plain, &len) != CRYPT_OK) {
+			if (connector_env_secret_open(kr, a, cid, key, which[s],
+						      db_cell(&r, i, 3 + s), &plain,
+						      &len) != CRYPT_OK) {
 				log_err("rotate: cannot open a secret of environment %lld", id);
 				rc = DB_EFAIL;
 				break;
@@ -164,7 +165,8 @@ rotate_env_variables(struct db *db, const struct crypt_keyring *kr, struct arena
 		size_t len = 0;
 		if (connector_env_variable_open(kr, a, cid, key, name, db_cell(&r, i, 4), &plain,
 						&len) != CRYPT_OK) {
-			log_err("rotate: cannot open the variable %s of environment %lld", name, eid);
+			log_err("rotate: cannot open the variable %s of environment %lld", name,
+				eid);
 			return DB_EFAIL;
 		}
 		if (!plain)

@@ -431,8 +431,7 @@ run_env_auth(struct run *t)
 	if (run_env_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_env_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
 	    run_env_secret(t, "api_key", CONNECTOR_SECRET_API_KEY, &a->api_key) ||
-	    run_env_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET,
-			   &a->client_secret)) {
+	    run_env_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret)) {
 		t->out->error = arena_printf(
 		    t->a,
 		    "A stored secret of the environment %s cannot be opened (the server's key "
@@ -476,14 +475,16 @@ run_env_variables(struct run *t)
 		const char *value = db_get(&r, i, "value");
 		char *plain = NULL;
 		if (!db_get_ll(&r, i, "sealed", 0)) {
-			json_object_object_add(vars, name, json_object_new_string(value ? value : ""));
+			json_object_object_add(vars, name,
+					       json_object_new_string(value ? value : ""));
 			continue;
 		}
 		if (!value) {
-			run_note(t, arena_printf(t->a,
-						 "The sealed variable %s of the environment %s has no "
-						 "value yet (set the secrets of environment %s).",
-						 name, t->out->environment, t->out->environment));
+			run_note(t,
+				 arena_printf(t->a,
+					      "The sealed variable %s of the environment %s has no "
+					      "value yet (set the secrets of environment %s).",
+					      name, t->out->environment, t->out->environment));
 			continue;
 		}
 		if (connector_env_variable_open(t->in->keys, t->a, t->connector_id,
@@ -491,7 +492,8 @@ run_env_variables(struct run *t)
 						&plain, NULL) != CRYPT_OK) {
 			t->out->error = arena_printf(
 			    t->a,
-			    "A sealed variable of the environment %s cannot be opened (the server's "
+			    "A sealed variable of the environment %s cannot be opened (the "
+			    "server's "
 			    "key has changed). Enter its secrets again on the Environments tab.",
 			    t->out->environment);
 			t->out->error_code = "ESECRET";
@@ -520,11 +522,12 @@ run_url_template(struct run *t)
 				       "The URL %s is relative, and the environment %s has no base "
 				       "URL: nothing was sent.",
 				       url, t->out->environment)
-			: arena_printf(t->a,
-				       "The URL %s is relative: choose an environment with a base URL "
-				       "(this Data Connector has no default environment). Nothing was "
-				       "sent.",
-				       url);
+			: arena_printf(
+			      t->a,
+			      "The URL %s is relative: choose an environment with a base URL "
+			      "(this Data Connector has no default environment). Nothing was "
+			      "sent.",
+			      url);
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
 		return NULL;
 	}
@@ -641,8 +644,8 @@ run_build_headers(struct run *t)
 				       required, &val, &msg) != OUT_OK)
 			return run_row_error(t, "Header", name, msg);
 		const char *tpl = t->e->headers[i].value;
-		h[i] = (struct outbound_header){
-		    name, val, run_name_secret(name) || run_tpl_secret(t, tpl)};
+		h[i] = (struct outbound_header){name, val,
+						run_name_secret(name) || run_tpl_secret(t, tpl)};
 	}
 	t->req.headers = h;
 	t->req.nheaders = n;

@@ -510,8 +510,8 @@ db_execution_log(struct db *db, const struct db_execution *e)
 {
 	if (db_log_writer_enqueue(e) == DB_OK)
 		return DB_OK;
-	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiiss", e->connector_id, e->endpoint_id, e->user_id,
-		       e->token_id, e->kind, e->method, e->url ? e->url : "", (long long)e->status,
-		       e->duration_us, e->size, e->error ? e->error : "",
+	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiiss", e->connector_id, e->endpoint_id,
+		       e->user_id, e->token_id, e->kind, e->method, e->url ? e->url : "",
+		       (long long)e->status, e->duration_us, e->size, e->error ? e->error : "",
 		       e->environment ? e->environment : "");
 }

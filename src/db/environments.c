@@ -43,7 +43,8 @@ static const char SQL_ENV_UNDEFAULT[] =
     " AND is_default = 1";
 static const char SQL_ENV_DELETE[] =
     "DELETE FROM connector_environments WHERE id = ? AND connector_id = ?";
-static const char SQL_ENV_VARS_CLEAR[] = "DELETE FROM environment_variables WHERE environment_id = ?";
+static const char SQL_ENV_VARS_CLEAR[] =
+    "DELETE FROM environment_variables WHERE environment_id = ?";
 static const char SQL_ENV_VAR_ADD[] =
     "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
     " VALUES (?, ?, ?, ?, ?)";

@@ -89,9 +89,9 @@ struct env_input {
 	struct db_env_fields f;
 	struct db_env_var vars[ENV_VARS_MAX];
 	const char *secret[ENV_SECRETS];
-	int kept;	   /* a stored secret (credential or sealed variable) stays */
-	int typed;	   /* a secret was typed */
-	int secrets_later; /* an import: secrets may be missing (asked for afterwards) */
+	int kept;		  /* a stored secret (credential or sealed variable) stays */
+	int typed;		  /* a secret was typed */
+	int secrets_later;	  /* an import: secrets may be missing (asked for afterwards) */
 	struct json_object *rows; /* the variable rows as typed, for re-rendering */
 };
 
@@ -128,8 +128,9 @@ env_seal(struct form *f, long long cid, const char *key, const struct env_secret
 	char *sealed = NULL;
 	if (strlen(typed) > ENV_VALUE_MAX || !form_no_controls(typed)) {
 		form_error(f, s->field,
-			   arena_printf(c->a, "The %s must be at most %d characters without line "
-					      "breaks.",
+			   arena_printf(c->a,
+					"The %s must be at most %d characters without line "
+					"breaks.",
 					s->label, ENV_VALUE_MAX));
 		return NULL;
 	}
@@ -187,9 +188,10 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 			continue;
 		}
 		if (!connector_variable_name_ok(name)) {
-			form_error(f, nf,
-				   "A variable name has 1 to 64 letters, digits and underscores and "
-				   "does not start with a digit.");
+			form_error(
+			    f, nf,
+			    "A variable name has 1 to 64 letters, digits and underscores and "
+			    "does not start with a digit.");
 			continue;
 		}
 		for (size_t k = 0; k < in->f.nvars; k++)
@@ -215,7 +217,8 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 			if (!c->app->have_keys ||
 			    connector_env_variable_seal(&c->app->keys, c->a, cid, key, name, value,
 							strlen(value), &s) != 0)
-				form_error(f, vf, "This server cannot store secrets (no key is loaded).");
+				form_error(f, vf,
+					   "This server cannot store secrets (no key is loaded).");
 			v->value = s;
 		} else if (found) {
 			v->value = old; /* kept (NULL: still not set) */
@@ -287,10 +290,9 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 	const char *origin = *in->f.token_url ? outbound_origin(c->a, in->f.token_url) : NULL;
 	const char *stored_origin = old ? db_get_str(old, 0, "token_origin") : "";
 	in->f.token_origin = origin ? origin : "";
-	int kept_oauth = (in->secret[0] && in->secret[0] == (old ? db_get(old, 0, "auth_password")
-								  : NULL)) ||
-			 (in->secret[3] && in->secret[3] == (old ? db_get(old, 0, "client_secret")
-								  : NULL));
+	int kept_oauth =
+	    (in->secret[0] && in->secret[0] == (old ? db_get(old, 0, "auth_password") : NULL)) ||
+	    (in->secret[3] && in->secret[3] == (old ? db_get(old, 0, "client_secret") : NULL));
 	if (kept_oauth && strcmp(in->f.token_origin, stored_origin) != 0)
 		form_error(f, "token_url",
 			   "The stored Client Secret and Password may only be sent to the URL "
@@ -308,11 +310,12 @@ env_read_origins(struct form *f, const struct db_rows *old, struct env_input *in
 	if (*typed) {
 		list = outbound_origin_list(c->a, typed, &bad);
 		if (!list) {
-			form_error(f, "allowed_origins",
-				   arena_printf(c->a,
-						"\"%s\" is not an origin: write scheme://host:port, "
-						"e.g. https://api.example.com:443.",
-						bad ? bad : ""));
+			form_error(
+			    f, "allowed_origins",
+			    arena_printf(c->a,
+					 "\"%s\" is not an origin: write scheme://host:port, "
+					 "e.g. https://api.example.com:443.",
+					 bad ? bad : ""));
 			return;
 		}
 	}
@@ -383,7 +386,8 @@ env_json(struct ctx *c, const struct db_rows *r, size_t i, const struct db_rows 
 	jset_str(o, "client_id", db_get_str(r, i, "client_id"));
 	jset_str(o, "token_url", db_get_str(r, i, "token_url"));
 	for (size_t k = 0; k < ENV_SECRETS; k++)
-		jset(o, env_secrets[k].field, env_set_json(db_get(r, i, env_secrets[k].column) != NULL));
+		jset(o, env_secrets[k].field,
+		     env_set_json(db_get(r, i, env_secrets[k].column) != NULL));
 	jset_bool(o, "secrets_missing", env_lacks_secrets(r, i, type));
 	if (vars) {
 		struct json_object *arr = json_object_new_array();
@@ -401,10 +405,10 @@ env_json(struct ctx *c, const struct db_rows *r, size_t i, const struct db_rows 
 		jset(o, "variables", arr);
 	}
 	jset_int(o, "variable_count", db_get_ll(r, i, "nvars", 0));
-	jset_str(o, "created_at", api ? api_time(c->a, db_get(r, i, "created_at"))
-				      : db_get_str(r, i, "created_at"));
-	jset_str(o, "updated_at", api ? api_time(c->a, db_get(r, i, "updated_at"))
-				      : db_get_str(r, i, "updated_at"));
+	jset_str(o, "created_at",
+		 api ? api_time(c->a, db_get(r, i, "created_at")) : db_get_str(r, i, "created_at"));
+	jset_str(o, "updated_at",
+		 api ? api_time(c->a, db_get(r, i, "updated_at")) : db_get_str(r, i, "updated_at"));
 	return o;
 }
 
@@ -472,10 +476,10 @@ env_rows_view(struct form *f, struct json_object *rows)
 		jset_int(r, "n", (long long)i);
 		if (json_object_object_get_ex(r, "src", &src)) {
 			long long k = json_object_get_int64(src);
-			if (json_object_object_get_ex(f->errors,
-						      arena_printf(c->a, "var[%lld][name]", k), &e) ||
-			    json_object_object_get_ex(f->errors,
-						      arena_printf(c->a, "var[%lld][value]", k), &e))
+			if (json_object_object_get_ex(
+				f->errors, arena_printf(c->a, "var[%lld][name]", k), &e) ||
+			    json_object_object_get_ex(
+				f->errors, arena_printf(c->a, "var[%lld][value]", k), &e))
 				jset_str(r, "error", json_object_get_string(e));
 		}
 		json_object_array_add(out, r);
@@ -491,8 +495,9 @@ env_form_page(struct ctx *c, int status, struct form *f, const struct db_rows *c
 	struct json_object *d = json_object_new_object();
 	long long id = old ? db_get_ll(old, 0, "id", 0) : 0;
 	jset_bool(d, "is_new", !old);
-	jset_str(d, "title", old ? arena_printf(c->a, "Environment %s", db_get_str(old, 0, "name"))
-				 : "New Environment");
+	jset_str(d, "title",
+		 old ? arena_printf(c->a, "Environment %s", db_get_str(old, 0, "name"))
+		     : "New Environment");
 	jset_str(d, "action", old ? arena_printf(c->a, "%s/%lld", env_base(c), id) : env_base(c));
 	jset_str(d, "list_url", env_base(c));
 	if (old) {
@@ -561,10 +566,12 @@ web_env_show(struct ctx *c)
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	static const char *const cols[][2] = {
-	    {"name", "name"},		{"base_url", "base_url"},
-	    {"allowed_origins", "allowed_origins"}, {"username", "auth_username"},
-	    {"client_id", "client_id"}, {"token_url", "token_url"}};
+	static const char *const cols[][2] = {{"name", "name"},
+					      {"base_url", "base_url"},
+					      {"allowed_origins", "allowed_origins"},
+					      {"username", "auth_username"},
+					      {"client_id", "client_id"},
+					      {"token_url", "token_url"}};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		jset_str(f.values, cols[i][0], db_get_str(&old, 0, cols[i][1]));
 	jset_bool(f.values, "is_default", db_get_ll(&old, 0, "is_default", 0) != 0);
@@ -594,7 +601,8 @@ env_submit(struct form *f, long long cid, const struct db_rows *conn, const stru
 		rc = db_env_create(c->db, cid, &in->f, c->user ? c->user->id : 0, id, &au);
 	}
 	if (rc == DB_EDUP) {
-		form_error(f, "name", "This Data Connector has an environment of this name already.");
+		form_error(f, "name",
+			   "This Data Connector has an environment of this name already.");
 		return 422;
 	}
 	return rc == DB_ENOTFOUND ? 404 : rc;
@@ -614,17 +622,17 @@ env_page_save(struct ctx *c, int is_new)
 		return rc;
 	form_init(&f, c);
 	memset(&in, 0, sizeof(in));
-	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in,
-			&id);
+	rc =
+	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
 	if (rc == 422) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
 		return env_form_page(c, 422, &f, &conn, is_new ? NULL : &old, in.rows);
 	}
 	if (rc != 0)
 		return rc;
-	return web_redirect_flash(
-	    c, env_base(c),
-	    arena_printf(c->a, "The environment %s was %s.", in.f.name, is_new ? "added" : "saved"));
+	return web_redirect_flash(c, env_base(c),
+				  arena_printf(c->a, "The environment %s was %s.", in.f.name,
+					       is_new ? "added" : "saved"));
 }
 
 int
@@ -697,8 +705,7 @@ web_env_options(struct ctx *c, long long cid, const char *selected)
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "value", name);
 		jset_str(o, "label", def ? arena_printf(c->a, "%s (default)", name) : name);
-		jset_bool(o, "selected",
-			  selected && *selected ? !strcasecmp(selected, name) : def);
+		jset_bool(o, "selected", selected && *selected ? !strcasecmp(selected, name) : def);
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -717,8 +724,9 @@ web_env_lacking(struct ctx *c, long long cid, const struct db_rows *conn)
 			continue;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "name", db_get_str(&r, i, "name"));
-		jset_str(o, "url", arena_printf(c->a, "/data-connectors/%lld/environments/%lld", cid,
-						db_get_ll(&r, i, "id", 0)));
+		jset_str(o, "url",
+			 arena_printf(c->a, "/data-connectors/%lld/environments/%lld", cid,
+				      db_get_ll(&r, i, "id", 0)));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -733,7 +741,7 @@ static int
 env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 	     const struct db_rows *vars)
 {
-	static const char *const texts[] = {"name",	 "base_url",  "allowed_origins",
+	static const char *const texts[] = {"name",	"base_url",  "allowed_origins",
 					    "username", "client_id", "token_url"};
 	static const char *const flags[] = {"is_default", "auth_override"};
 	struct ctx *c = f->c;
@@ -743,8 +751,9 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]) && !rc; i++) {
 		if (!json_object_object_get_ex(obj, texts[i], &v) || !v) {
 			/* Left out: the stored value (a PUT changes what it names). */
-			static const char *const cols[] = {"name",	"base_url",  "allowed_origins",
-							   "auth_username", "client_id", "token_url"};
+			static const char *const cols[] = {
+			    "name",	     "base_url",  "allowed_origins",
+			    "auth_username", "client_id", "token_url"};
 			if (old)
 				rc = api_form_add(f, texts[i], db_get_str(old, 0, cols[i]));
 			continue;
@@ -779,9 +788,9 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 		else if (json_object_is_type(v, json_type_string))
 			rc = api_form_add(f, field, json_object_get_string(v));
 		else if (!json_object_is_type(v, json_type_object))
-			form_error(f, field,
-				   arena_printf(c->a, "The %s field must be a string or null.",
-						field));
+			form_error(
+			    f, field,
+			    arena_printf(c->a, "The %s field must be a string or null.", field));
 	}
 	struct json_object *arr = NULL;
 	if (!json_object_object_get_ex(obj, "variables", &arr) || !arr) {
@@ -794,13 +803,15 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 				rc = api_form_add(f, arena_printf(c->a, "var[%zu][value]", i),
 						  db_get_str(vars, i, "value"));
 			if (!rc && sealed)
-				rc = api_form_add(f, arena_printf(c->a, "var[%zu][sealed]", i), "1");
+				rc =
+				    api_form_add(f, arena_printf(c->a, "var[%zu][sealed]", i), "1");
 		}
 		return rc;
 	}
 	if (!json_object_is_type(arr, json_type_array)) {
-		form_error(f, "variables", "The variables field must be an array of {name, value, "
-					   "sealed}.");
+		form_error(f, "variables",
+			   "The variables field must be an array of {name, value, "
+			   "sealed}.");
 		return rc;
 	}
 	for (size_t i = 0; i < json_object_array_length(arr) && !rc; i++) {
@@ -862,7 +873,8 @@ web_api_env_list(struct ctx *c)
 		size_t from = 0, n = 0;
 		while (from < vars.nrows && db_get_ll(&vars, from, "environment_id", 0) != id)
 			from++;
-		while (from + n < vars.nrows && db_get_ll(&vars, from + n, "environment_id", 0) == id)
+		while (from + n < vars.nrows &&
+		       db_get_ll(&vars, from + n, "environment_id", 0) == id)
 			n++;
 		mine.nrows = n;
 		mine.cells = vars.cells ? vars.cells + from * vars.ncols : NULL;
@@ -902,8 +914,8 @@ env_api_save(struct ctx *c, int is_new)
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
 	memset(&in, 0, sizeof(in));
-	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in,
-			&id);
+	rc =
+	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
 	if (rc != 0)
 		return api_save_failed(&f, rc, "There is no such Data Connector or environment.");
 	return env_api_one(c, is_new ? 201 : 200, id);
@@ -945,10 +957,12 @@ environment_export(struct ctx *c, long long cid)
 	    db_env_vars_of_connector(c->db, c->a, cid, &vars) != DB_OK)
 		return arr;
 	for (size_t i = 0; i < r.nrows; i++) {
-		static const char *const cols[][2] = {
-		    {"name", "name"},		{"base_url", "base_url"},
-		    {"allowed_origins", "allowed_origins"}, {"username", "auth_username"},
-		    {"client_id", "client_id"}, {"token_url", "token_url"}};
+		static const char *const cols[][2] = {{"name", "name"},
+						      {"base_url", "base_url"},
+						      {"allowed_origins", "allowed_origins"},
+						      {"username", "auth_username"},
+						      {"client_id", "client_id"},
+						      {"token_url", "token_url"}};
 		struct json_object *o = json_object_new_object(), *va = json_object_new_array();
 		long long id = db_get_ll(&r, i, "id", 0);
 		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)

@@ -42,8 +42,8 @@ struct log_run {
 	long long connector_id, endpoint_id, user_id, token_id, log_id;
 	char kind[16];
 	char environment[80]; /* the environment's name ("" none) */
-	char *data; /* JSON text to render over; NULL: the endpoint's sample data */
-	int all_pages; /* fetch every page up to the endpoint's Max pages */
+	char *data;	      /* JSON text to render over; NULL: the endpoint's sample data */
+	int all_pages;	      /* fetch every page up to the endpoint's Max pages */
 };
 
 static struct json_object *
@@ -161,11 +161,12 @@ log_runtime_json(struct arena *a, const struct connector_run_out *t, struct json
 		jset_bool(d, "retried", t->attempts > 1);
 	}
 	if (t->error_status)
-		jset_str(d, "error_status",
-			 arena_printf(a,
-				      "%ld is one of this endpoint's error statuses: execute answers "
-				      "502 for it.",
-				      t->resp.status));
+		jset_str(
+		    d, "error_status",
+		    arena_printf(a,
+				 "%ld is one of this endpoint's error statuses: execute answers "
+				 "502 for it.",
+				 t->resp.status));
 }
 
 static struct json_object *

@@ -440,10 +440,12 @@ static const struct route_doc DOCS[] = {
     {"POST", DC "/{id}/endpoints/{purpose:s}/execute",
      "Run an endpoint over data and answer the data source's response", "Execute", "ExecuteInput",
      200, "ExecuteResult", 0, 0},
-    {"GET", DC "/{id}/environments", "List the environments of a data connector (sealed values"
-     " only as {set})", "Environments", NULL, 200, "EnvironmentList", 0, 0},
-    {"POST", DC "/{id}/environments", "Add an environment", "Environments", "EnvironmentInput",
-     201, "Environment", 0, 0},
+    {"GET", DC "/{id}/environments",
+     "List the environments of a data connector (sealed values"
+     " only as {set})",
+     "Environments", NULL, 200, "EnvironmentList", 0, 0},
+    {"POST", DC "/{id}/environments", "Add an environment", "Environments", "EnvironmentInput", 201,
+     "Environment", 0, 0},
     {"GET", DC "/{id}/environments/{eid}", "Read an environment", "Environments", NULL, 200,
      "Environment", 0, 0},
     {"PUT", DC "/{id}/environments/{eid}",
