@@ -446,15 +446,17 @@ run_env_auth(struct run *t)
 /* When a template names "env": the data rendered over becomes a copy of it whose "env"
  * member holds the environment's variables, sealed ones opened (the caller's own "env"
  * member, if any, is replaced). A sealed variable without a value is left out (a note
- * says so). */
+ * says so). Without an environment "env" is empty: a {{env.NAME}} in the path stops the
+ * request as any variable without a value does. */
 static int
 run_env_variables(struct run *t)
 {
 	struct db_rows r;
 	long long env_id = t->env.nrows ? db_get_ll(&t->env, 0, "id", 0) : 0;
-	if (!env_id || !run_templates_name(t, "env"))
+	if (!run_templates_name(t, "env"))
 		return 0;
-	int rc = db_env_vars(t->in->db, t->a, env_id, &r);
+	memset(&r, 0, sizeof(r));
+	int rc = env_id ? db_env_vars(t->in->db, t->a, env_id, &r) : DB_OK;
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *copy = json_object_new_object(), *vars = json_object_new_object();
