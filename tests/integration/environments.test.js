@@ -10,8 +10,10 @@
 // connector's page asks for them.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const http = require('node:http');
-const { Client, adminClient, sql, unique, fieldError, inputValue, csrfFrom } = require('./lib.js');
+const { execFileSync } = require('node:child_process');
+const { Client, adminClient, env, sql, unique, waitFor, fieldError, inputValue, csrfFrom } = require('./lib.js');
 const { adminToken, userToken } = require('./apitokens.js');
 
 const SECRETS = {
@@ -390,4 +392,55 @@ test('delete through the one confirm page', async () => {
   assert.equal(s.status, 201, s.text);
   const defaults = sql(`SELECT name FROM connector_environments WHERE connector_id = ${conn.id} AND is_default = 1`);
   assert.deepEqual(defaults.map((d) => d.name), ['Staging']);
+});
+
+test('OAuth client credentials of an environment: its own token request, never the connector cache', async () => {
+  const oauth = env('OAUTH_URL');
+  const t = unique('c').split(' ')[1];
+  const c = await makeConnector({
+    auth_type: 'oauth2_client_credentials', token_url: `${oauth}/token`, client_id: `conn-client-${t}`,
+    client_secret: 'conn-cs-secret', scope: 'read', allowed_origins: ['http://127.0.0.1:9'],
+  });
+  let r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Dev', base_url: oauth, is_default: true, auth_override: true,
+    client_id: `dev-client-${t}`, client_secret: 'dev-cs-secret',
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json().client_secret, { set: true });
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/endpoints`, { purpose: 'Res', method: 'GET', timeout: 10, url: '/resource' });
+  assert.equal(r.status, 201, r.text);
+  r = await execute(c.id, 'Res');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().body.ok, true);
+  const log = await (await fetch(`${oauth}/__control/log`)).json();
+  const mine = log.filter((l) => JSON.stringify(l).includes(t));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  assert.equal(mine[0].body.client_id, `dev-client-${t}`);
+  assert.equal(mine[0].body.client_secret, 'dev-cs-secret');
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM token_cache WHERE connector_id = ${c.id}`)[0].n, '0',
+    'an environment token is not put in the connector cache');
+  assertNoSecret(r.text, 'the execute answer');
+  assert.ok(!r.text.includes('dev-cs-secret'));
+});
+
+test('rotate-key re-seals the environments too, and they still work', async () => {
+  const keyOf = (v) => /^v1:([0-9a-f]{16}):/.exec(v)[1];
+  const [before] = sql(`SELECT e.auth_token, v.value FROM connector_environments e JOIN environment_variables v
+    ON v.environment_id = e.id AND v.name = 'sig' WHERE e.connector_id = ${conn.id} AND e.name = 'Development'`);
+  const out = execFileSync(env('DCGATE_ADMIN_BIN'), ['rotate-key'],
+    { env: { ...process.env, DCGATE_CONF: env('DCGATE_CONF') }, encoding: 'utf8' });
+  assert.match(out, /re-sealed \d+ values/);
+  const [after] = sql(`SELECT e.auth_token, v.value FROM connector_environments e JOIN environment_variables v
+    ON v.environment_id = e.id AND v.name = 'sig' WHERE e.connector_id = ${conn.id} AND e.name = 'Development'`);
+  assert.notEqual(keyOf(after.auth_token), keyOf(before.auth_token), 'the token is under the new key');
+  assert.equal(keyOf(after.value), keyOf(after.auth_token), 'the sealed variable too');
+  const logFile = env('DCGATE_APP_LOG');
+  const reloads = () => (fs.readFileSync(logFile, 'utf8').match(/SIGHUP: keys reloaded/g) || []).length;
+  const n = reloads();
+  process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
+  await waitFor(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
+  dev.seen.length = 0;
+  const r = await execute(conn.id, 'Orders', { data: { id: 9 }, environment: 'Development' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
 });
