@@ -444,3 +444,23 @@ test('rotate-key re-seals the environments too, and they still work', async () =
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
 });
+
+test('History: environment saves are versions with their changes; no fingerprint in the API', async () => {
+  const h = await admin.get(`/data-connectors/${conn.id}/history`);
+  assert.equal(h.status, 200);
+  assert.match(h.text, /Environments changed/);
+  assert.match(h.text, /Environment Production: Base URL/);
+  assert.match(h.text, /Environment Production: Default; Environment Staging: Name/, 'a new default moves the flag');
+  assertNoSecret(h.text, 'the History tab');
+  const list = await api('GET', `/api/1.0/data-connectors/${conn.id}/versions`);
+  assert.equal(list.status, 200, list.text);
+  const rows = list.json().data || list.json();
+  const n = Math.max(...rows.map((v) => v.n));
+  const one = await api('GET', `/api/1.0/data-connectors/${conn.id}/versions/${n}`);
+  assert.equal(one.status, 200, one.text);
+  const envs = Object.fromEntries(one.json().snapshot.environments.map((e) => [e.name, e]));
+  assert.equal(envs.Development.secrets_set, true);
+  assert.deepEqual(envs.Development.variables.map((v) => [v.name, v.value, v.set]), [['tenant', 'dev-tenant', undefined], ['sig', null, true]]);
+  assert.ok(!one.text.includes('fingerprint'), 'no fingerprint in the API');
+  assertNoSecret(one.text, 'the version API');
+});
