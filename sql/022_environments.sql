@@ -10,10 +10,11 @@
 -- allowed_origins: where the environment's own credentials and sealed variables may go
 --   (the base URL's origin when left blank); changed only together with entering them again.
 -- auth_override: 1 when a run in this environment uses auth_username, auth_password,
---   auth_token, api_key, client_id, client_secret (and token_url when set, with token_origin
---   its origin) instead of the connector's credentials; the method and its other settings
---   stay the connector's. Its OAuth tokens are fetched per run, never cached with the
---   connector's.
+--   auth_token, api_key, client_id, client_secret (and token_url when set) instead of the
+--   connector's credentials; the method and its other settings stay the connector's.
+--   token_origin: the origin of the URL Token its OAuth secrets were entered with (its own
+--   token_url, else the connector's at that time); they go nowhere else. Its OAuth tokens
+--   are fetched per run, never cached with the connector's.
 -- environment_variables: value is the text of a plain variable, or the sealed text of a
 --   sealed one (NULL: a sealed value not set yet, e.g. after an import).
 -- execution_logs.environment: the environment a Test or call ran in ('' none).

@@ -423,10 +423,11 @@ run_env_auth(struct run *t)
 		return 0;
 	a->username = db_get_str(&t->env, 0, "auth_username");
 	a->client_id = db_get_str(&t->env, 0, "client_id");
-	if (*db_get_str(&t->env, 0, "token_url")) {
+	if (*db_get_str(&t->env, 0, "token_url"))
 		a->token_url = db_get_str(&t->env, 0, "token_url");
-		a->token_origin = db_get_str(&t->env, 0, "token_origin");
-	}
+	/* Its OAuth secrets go only to the token origin they were entered for (the
+	 * connector's URL Token then, when the environment has none of its own). */
+	a->token_origin = db_get_str(&t->env, 0, "token_origin");
 	a->refresh_token = NULL;
 	if (run_env_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_env_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||

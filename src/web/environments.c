@@ -235,9 +235,10 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 /* The credentials: typed -> sealed; clear_<field> -> removed; blank -> the stored one.
  * Without auth_override nothing is kept. */
 static void
-env_read_auth(struct form *f, long long cid, const char *key, const struct db_rows *old,
-	      enum auth_type type, struct env_input *in)
+env_read_auth(struct form *f, long long cid, const char *key, const struct db_rows *conn,
+	      const struct db_rows *old, struct env_input *in)
 {
+	enum auth_type type = env_auth_type(conn);
 	struct ctx *c = f->c;
 	in->f.auth_override = form_flag(f, "auth_override");
 	jset_bool(f->values, "auth_override", in->f.auth_override);
@@ -286,8 +287,11 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 	in->f.token = in->secret[1];
 	in->f.api_key = in->secret[2];
 	in->f.client_secret = in->secret[3];
-	/* The Client Secret and Password go only to the URL Token's origin. */
-	const char *origin = *in->f.token_url ? outbound_origin(c->a, in->f.token_url) : NULL;
+	/* The Client Secret and Password go only to the origin of the URL Token they are
+	 * entered with: the environment's own, else the connector's as it is now (a later
+	 * change of the connector's URL Token does not take them along). */
+	const char *turl = *in->f.token_url ? in->f.token_url : db_get_str(conn, 0, "token_url");
+	const char *origin = *turl ? outbound_origin(c->a, turl) : NULL;
 	const char *stored_origin = old ? db_get_str(old, 0, "token_origin") : "";
 	in->f.token_origin = origin ? origin : "";
 	int kept_oauth =
@@ -356,7 +360,7 @@ env_read(struct form *f, long long cid, const struct db_rows *conn, const struct
 		return;
 	}
 	env_read_vars(f, cid, in->f.seal_key, vars, in);
-	env_read_auth(f, cid, in->f.seal_key, old, env_auth_type(conn), in);
+	env_read_auth(f, cid, in->f.seal_key, conn, old, in);
 	env_read_origins(f, old, in);
 }
 

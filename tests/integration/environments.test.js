@@ -421,6 +421,21 @@ test('OAuth client credentials of an environment: its own token request, never t
     'an environment token is not put in the connector cache');
   assertNoSecret(r.text, 'the execute answer');
   assert.ok(!r.text.includes('dev-cs-secret'));
+
+  // The connector's URL Token moves elsewhere (its own secrets entered again): the
+  // environment's Client Secret does not follow it.
+  const cur = (await api('GET', `/api/1.0/data-connectors/${c.id}`)).json();
+  r = await api('PUT', `/api/1.0/data-connectors/${c.id}`, {
+    name: cur.name, description: cur.description, category_ids: cur.category_ids, version: cur.version,
+    auth_type: 'oauth2_client_credentials', token_url: `${dev.origin}/token`, client_id: `conn-client-${t}`,
+    client_secret: 'conn-cs-secret-2', scope: 'read', allowed_origins: ['http://127.0.0.1:9'],
+  });
+  assert.equal(r.status, 200, r.text);
+  dev.seen.length = 0;
+  r = await execute(c.id, 'Res');
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json().code, 'EORIGIN');
+  assert.equal(dev.seen.length, 0, 'no token request went to the new URL Token');
 });
 
 test('rotate-key re-seals the environments too, and they still work', async () => {
