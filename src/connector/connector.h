@@ -60,6 +60,25 @@ int connector_pkce_seal(const struct crypt_keyring *kr, struct arena *a, long lo
 int connector_pkce_open(const struct crypt_keyring *kr, struct arena *a, long long id,
 			const char *sealed, char **out, size_t *len);
 
+/* An environment's secrets (sql/022): each sealed under
+ * "connector:<id>:env:<seal_key>:<field>" (field: a connector_secret_names name) or
+ * "connector:<id>:env:<seal_key>:var:<name>" (a sealed variable). seal_key: the
+ * environment's, fixed at its create (connector_env_new_key: 32 random hex characters in a;
+ * NULL when randomness failed). */
+const char *connector_env_new_key(struct arena *a);
+int connector_env_secret_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			      const char *seal_key, enum connector_secret s, const char *plain,
+			      size_t len, char **out);
+int connector_env_secret_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			      const char *seal_key, enum connector_secret s, const char *sealed,
+			      char **out, size_t *len);
+int connector_env_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+				const char *seal_key, const char *name, const char *plain,
+				size_t len, char **out);
+int connector_env_variable_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+				const char *seal_key, const char *name, const char *sealed,
+				char **out, size_t *len);
+
 /* Re-seals every secret in the database (connector secrets, token cache) under the ring's
  * current key in one transaction; *count is the number of values re-sealed. Returns a
  * crypt_err (CRYPT_EFAIL when a value cannot be opened or the database fails). */
@@ -167,6 +186,9 @@ struct connector_run_in {
 	int all_pages;	  /* walk every page (up to max_pages) and put their items together */
 	long long log_id; /* its execution-log row, already written (the caller finishes it);
 			   * 0: connector_run writes one */
+	/* The environment (sql/022) to run in, by name (case ignored); NULL or "": the
+	 * connector's default environment, or none when it has no default. */
+	const char *environment;
 };
 
 #define CONNECTOR_RUN_NOTES 20
@@ -196,9 +218,15 @@ struct connector_run_out {
 	const char *first_url; /* the rendered URL before paging parameters */
 	const char *notes[CONNECTOR_RUN_NOTES]; /* pointers that matched nothing, paging */
 	size_t nnotes;
+	const char *environment; /* the environment it ran in (NULL: none) */
 };
 
-/* Loads the endpoint (by id, or by purpose, or in->draft) with its connector, opens the connector's
+/* In an environment (in->environment, else the default one): a URL starting with "/" is
+ * joined to its base URL, {{env.NAME}} reads its variables (sealed ones opened and masked,
+ * bound to its allowed origins), and with its own credentials (auth_override) those replace
+ * the connector's (bound to its allowed origins; OAuth tokens fetched per run, not cached).
+ * An environment name the connector does not have: error_code "EENV", nothing sent.
+ * Loads the endpoint (by id, or by purpose, or in->draft) with its connector, opens the connector's
  * secrets (and, when a template names "secrets", its sealed variables as the data's
  * "secrets" member), renders URL, query parameters, headers and body over the data, refuses
  * (EORIGIN, nothing sent) a request carrying credentials to an origin outside the

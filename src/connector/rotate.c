@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../db/endpoints.h"
+#include "../db/environments.h"
 #include "../db/token_cache.h"
 #include "connector.h"
 
@@ -109,6 +110,78 @@ rotate_variables(struct db *db, const struct crypt_keyring *kr, struct arena *a,
 	return rc;
 }
 
+/* The environments' sealed columns (password, token, api_key, client_secret), locked
+ * likewise. */
+static int
+rotate_env_secrets(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
+{
+	static const enum connector_secret which[DB_ENV_SEALED_COLUMNS] = {
+	    CONNECTOR_SECRET_PASSWORD, CONNECTOR_SECRET_TOKEN, CONNECTOR_SECRET_API_KEY,
+	    CONNECTOR_SECRET_CLIENT_SECRET};
+	struct db_rows r;
+	int rc = db_env_secrets_for_rotation(db, a, &r);
+	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+		long long id = db_get_ll(&r, i, "id", 0), cid = db_get_ll(&r, i, "connector_id", 0);
+		const char *key = db_cell(&r, i, 2);
+		char *val[DB_ENV_SEALED_COLUMNS];
+		for (int s = 0; s < DB_ENV_SEALED_COLUMNS && rc == DB_OK; s++) {
+			char *plain = NULL;
+			size_t len = 0;
+			val[s] = NULL;
+			if (connector_env_secret_open(kr, a, cid, key, which[s],
+						      db_cell(&r, i, 3 + s), &plain,
+						      &len) != CRYPT_OK) {
+				log_err("rotate: cannot open a secret of environment %lld", id);
+				rc = DB_EFAIL;
+				break;
+			}
+			if (!plain)
+				continue;
+			int sc = connector_env_secret_seal(kr, a, cid, key, which[s], plain, len,
+							   &val[s]);
+			OPENSSL_cleanse(plain, len);
+			if (sc != CRYPT_OK)
+				rc = DB_EFAIL;
+			else
+				(*count)++;
+		}
+		if (rc == DB_OK)
+			rc = db_env_secrets_reseal(db, id, (const char *const *)val);
+	}
+	return rc;
+}
+
+/* The environments' sealed variables, locked likewise. */
+static int
+rotate_env_variables(struct db *db, const struct crypt_keyring *kr, struct arena *a, int *count)
+{
+	struct db_rows r;
+	int rc = db_env_vars_for_rotation(db, a, &r);
+	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+		long long eid = db_get_ll(&r, i, "environment_id", 0);
+		long long cid = db_get_ll(&r, i, "connector_id", 0);
+		const char *key = db_cell(&r, i, 2), *name = db_cell(&r, i, 3);
+		char *plain = NULL, *sealed = NULL;
+		size_t len = 0;
+		if (connector_env_variable_open(kr, a, cid, key, name, db_cell(&r, i, 4), &plain,
+						&len) != CRYPT_OK) {
+			log_err("rotate: cannot open the variable %s of environment %lld", name,
+				eid);
+			return DB_EFAIL;
+		}
+		if (!plain)
+			continue;
+		int sc = connector_env_variable_seal(kr, a, cid, key, name, plain, len, &sealed);
+		OPENSSL_cleanse(plain, len);
+		if (sc != CRYPT_OK)
+			return DB_EFAIL;
+		rc = db_env_var_reseal(db, eid, name, sealed);
+		if (rc == DB_OK)
+			(*count)++;
+	}
+	return rc;
+}
+
 /* Every cached OAuth token, locked likewise; a token that cannot be opened fails the whole
  * rotation rather than being left under a key about to go away. */
 static int
@@ -141,6 +214,10 @@ connector_rotate_keys(struct db *db, const struct crypt_keyring *kr, int *count)
 		rc = rotate_connectors(db, kr, &a, count);
 	if (rc == DB_OK)
 		rc = rotate_variables(db, kr, &a, count);
+	if (rc == DB_OK)
+		rc = rotate_env_secrets(db, kr, &a, count);
+	if (rc == DB_OK)
+		rc = rotate_env_variables(db, kr, &a, count);
 	if (rc == DB_OK)
 		rc = rotate_token_cache(db, kr, &a, count);
 	if (rc == DB_OK)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../db/endpoints.h"
+#include "../db/environments.h"
 #include "../tmpl/tmpl.h"
 #include "connector.h"
 
@@ -31,10 +32,15 @@ struct run {
 	struct outbound_request req;
 	int uses_vars;	    /* a template names "secrets" */
 	size_t nvars;	    /* sealed variables opened into the data's "secrets" */
+	struct db_rows env; /* the environment's row (nrows 0: none) */
+	int env_override;   /* its own credentials replace the connector's */
+	size_t env_sealed;  /* its sealed variables opened into the data's "env" */
 	const char **masks; /* every secret value (and its escaped forms), longest first */
 	size_t nmasks, masks_cap;
 	long keep_days; /* the endpoint keeps its calls' bodies this long (0: not) */
 };
+
+static void run_note(struct run *t, const char *note);
 
 /* ------------------------------------------------------------------- loading */
 
@@ -277,27 +283,48 @@ run_mask(struct run *t, const char *s)
 /* Whether a template can reach the sealed variables: only by naming "secrets" (mustache has
  * no way to list an object's members or to build a name). */
 static int
+run_names(const char *text, const char *word)
+{
+	return text && strstr(text, word) != NULL;
+}
+
+static int
 run_names_secrets(const char *text)
 {
-	return text && strstr(text, "secrets") != NULL;
+	return run_names(text, "secrets");
+}
+
+/* Whether a template names word ("secrets", "env"). */
+static int
+run_templates_name(struct run *t, const char *word)
+{
+	const struct endpoint_input *e = t->e;
+	if (run_names(e->url, word) || run_names(e->body, word))
+		return 1;
+	for (size_t i = 0; i < e->nheaders; i++)
+		if (run_names(e->headers[i].value, word))
+			return 1;
+	for (size_t i = 0; i < e->nparams; i++)
+		if (run_names(e->params[i].value, word))
+			return 1;
+	for (size_t i = 0; i < e->rt.nfields; i++)
+		if (run_names(e->rt.fields[i].value, word))
+			return 1;
+	return 0;
 }
 
 static int
 run_templates_name_secrets(struct run *t)
 {
-	const struct endpoint_input *e = t->e;
-	if (run_names_secrets(e->url) || run_names_secrets(e->body))
-		return 1;
-	for (size_t i = 0; i < e->nheaders; i++)
-		if (run_names_secrets(e->headers[i].value))
-			return 1;
-	for (size_t i = 0; i < e->nparams; i++)
-		if (run_names_secrets(e->params[i].value))
-			return 1;
-	for (size_t i = 0; i < e->rt.nfields; i++)
-		if (run_names_secrets(e->rt.fields[i].value))
-			return 1;
-	return 0;
+	return run_templates_name(t, "secrets");
+}
+
+/* Whether text may carry a sealed value: a connector's sealed variable or an
+ * environment's. */
+static int
+run_tpl_secret(const struct run *t, const char *text)
+{
+	return (t->nvars && run_names_secrets(text)) || (t->env_sealed && run_names(text, "env."));
 }
 
 /* When a template names "secrets": the data rendered over becomes a copy of it whose
@@ -346,6 +373,175 @@ run_variables(struct run *t)
 	return 0;
 }
 
+/* ------------------------------------------------------------- environments */
+
+/* The environment of the run (in->environment, else the default one); none when the name
+ * is not given and there is no default. 1 (out->error) when the name is unknown. */
+static int
+run_env_load(struct run *t)
+{
+	const char *name = t->in->environment;
+	int rc = db_env_find(t->in->db, t->a, t->connector_id, name, &t->env);
+	if (rc == DB_ENOTFOUND) {
+		memset(&t->env, 0, sizeof(t->env));
+		if (!name || !*name)
+			return 0;
+		t->out->error = arena_printf(
+		    t->a, "This Data Connector has no environment \"%s\": nothing was sent.", name);
+		t->out->error_code = "EENV";
+		return 1;
+	}
+	if (rc != DB_OK)
+		return rc;
+	t->out->environment = db_get(&t->env, 0, "name");
+	t->env_override = db_get_ll(&t->env, 0, "auth_override", 0) != 0;
+	return 0;
+}
+
+/* Opens secret which of the environment (from column) into *out. */
+static int
+run_env_secret(struct run *t, const char *column, enum connector_secret which, const char **out)
+{
+	char *plain = NULL;
+	*out = NULL;
+	if (connector_env_secret_open(t->in->keys, t->a, t->connector_id,
+				      db_get_str(&t->env, 0, "seal_key"), which,
+				      db_get(&t->env, 0, column), &plain, NULL) != CRYPT_OK) {
+		log_warn("connector: the %s of an environment of connector %lld cannot be opened",
+			 connector_secret_names[which], t->connector_id);
+		return -1;
+	}
+	*out = plain;
+	return 0;
+}
+
+/* With auth_override: the environment's credentials in place of the connector's (the
+ * method and its other settings stay the connector's). */
+static int
+run_env_auth(struct run *t)
+{
+	struct connector_auth *a = &t->auth;
+	if (!t->env.nrows || !t->env_override)
+		return 0;
+	a->username = db_get_str(&t->env, 0, "auth_username");
+	a->client_id = db_get_str(&t->env, 0, "client_id");
+	if (*db_get_str(&t->env, 0, "token_url"))
+		a->token_url = db_get_str(&t->env, 0, "token_url");
+	/* Its OAuth secrets go only to the token origin they were entered for (the
+	 * connector's URL Token then, when the environment has none of its own). */
+	a->token_origin = db_get_str(&t->env, 0, "token_origin");
+	a->refresh_token = NULL;
+	if (run_env_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
+	    run_env_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
+	    run_env_secret(t, "api_key", CONNECTOR_SECRET_API_KEY, &a->api_key) ||
+	    run_env_secret(t, "client_secret", CONNECTOR_SECRET_CLIENT_SECRET, &a->client_secret)) {
+		t->out->error = arena_printf(
+		    t->a,
+		    "A stored secret of the environment %s cannot be opened (the server's key "
+		    "has changed). Enter its secrets again on the Environments tab.",
+		    t->out->environment);
+		t->out->error_code = "ESECRET";
+		return 1;
+	}
+	return 0;
+}
+
+/* When a template names "env": the data rendered over becomes a copy of it whose "env"
+ * member holds the environment's variables, sealed ones opened (the caller's own "env"
+ * member, if any, is replaced). A sealed variable without a value is left out (a note
+ * says so). Without an environment "env" is empty: a {{env.NAME}} in the path stops the
+ * request as any variable without a value does. */
+static int
+run_env_variables(struct run *t)
+{
+	struct db_rows r;
+	long long env_id = t->env.nrows ? db_get_ll(&t->env, 0, "id", 0) : 0;
+	if (!run_templates_name(t, "env"))
+		return 0;
+	memset(&r, 0, sizeof(r));
+	int rc = env_id ? db_env_vars(t->in->db, t->a, env_id, &r) : DB_OK;
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *copy = json_object_new_object(), *vars = json_object_new_object();
+	if (!copy || !vars || arena_defer(t->a, run_json_put, copy) != CORE_OK) {
+		json_object_put(copy);
+		json_object_put(vars);
+		return DB_ENOMEM;
+	}
+	json_object_object_foreach(t->sample, key, val)
+	{
+		if (strcmp(key, "env") != 0)
+			json_object_object_add(copy, key, json_object_get(val));
+	}
+	json_object_object_add(copy, "env", vars);
+	t->sample = copy;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const char *name = db_get_str(&r, i, "name");
+		const char *value = db_get(&r, i, "value");
+		char *plain = NULL;
+		if (!db_get_ll(&r, i, "sealed", 0)) {
+			json_object_object_add(vars, name,
+					       json_object_new_string(value ? value : ""));
+			continue;
+		}
+		if (!value) {
+			run_note(t,
+				 arena_printf(t->a,
+					      "The sealed variable %s of the environment %s has no "
+					      "value yet (set the secrets of environment %s).",
+					      name, t->out->environment, t->out->environment));
+			continue;
+		}
+		if (connector_env_variable_open(t->in->keys, t->a, t->connector_id,
+						db_get_str(&t->env, 0, "seal_key"), name, value,
+						&plain, NULL) != CRYPT_OK) {
+			t->out->error = arena_printf(
+			    t->a,
+			    "A sealed variable of the environment %s cannot be opened (the "
+			    "server's "
+			    "key has changed). Enter its secrets again on the Environments tab.",
+			    t->out->environment);
+			t->out->error_code = "ESECRET";
+			return 1;
+		}
+		json_object_object_add(vars, name, json_object_new_string(plain ? plain : ""));
+		run_mask_add(t, plain);
+		t->env_sealed++;
+	}
+	return 0;
+}
+
+/* The URL template: a URL starting with "/" joined to the environment's base URL. NULL
+ * (out->error) when it is relative and there is no base URL to join it to. */
+static const char *
+run_url_template(struct run *t)
+{
+	const char *url = t->e->url ? t->e->url : "";
+	if (url[0] != '/')
+		return url;
+	const char *base = t->env.nrows ? db_get_str(&t->env, 0, "base_url") : "";
+	if (!*base) {
+		t->out->error =
+		    t->env.nrows
+			? arena_printf(t->a,
+				       "The URL %s is relative, and the environment %s has no base "
+				       "URL: nothing was sent.",
+				       url, t->out->environment)
+			: arena_printf(
+			      t->a,
+			      "The URL %s is relative: choose an environment with a base URL "
+			      "(this Data Connector has no default environment). Nothing was "
+			      "sent.",
+			      url);
+		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
+		return NULL;
+	}
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return arena_printf(t->a, "%.*s%s", (int)n, base, url);
+}
+
 /* ------------------------------------------------------------------ building */
 
 /* Stops the run with a message about one row ("Header "X": ..."). */
@@ -391,7 +587,10 @@ run_build_url(struct run *t)
 	char *url = NULL;
 	const char *msg = NULL;
 	struct buf b;
-	const char *missing = connector_path_var_missing(t->a, t->e->url, t->sample);
+	const char *tpl = run_url_template(t);
+	if (!tpl)
+		return -1;
+	const char *missing = connector_path_var_missing(t->a, tpl, t->sample);
 	if (missing) {
 		t->out->error =
 		    arena_printf(t->a,
@@ -401,7 +600,7 @@ run_build_url(struct run *t)
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
 		return -1;
 	}
-	if (outbound_render(t->a, t->e->url, t->sample, TMPL_ESC_URL, &url, &msg) != OUT_OK) {
+	if (outbound_render(t->a, tpl, t->sample, TMPL_ESC_URL, &url, &msg) != OUT_OK) {
 		t->out->error = arena_printf(t->a, "The URL cannot be built: %s", msg ? msg : "");
 		t->out->error_code = outbound_err_name(OUT_ETEMPLATE);
 		return -1;
@@ -450,8 +649,8 @@ run_build_headers(struct run *t)
 				       required, &val, &msg) != OUT_OK)
 			return run_row_error(t, "Header", name, msg);
 		const char *tpl = t->e->headers[i].value;
-		h[i] = (struct outbound_header){
-		    name, val, run_name_secret(name) || (t->nvars && run_names_secrets(tpl))};
+		h[i] = (struct outbound_header){name, val,
+						run_name_secret(name) || run_tpl_secret(t, tpl)};
 	}
 	t->req.headers = h;
 	t->req.nheaders = n;
@@ -495,7 +694,7 @@ run_build_rows_body(struct run *t)
 			return run_row_error(t, "Body field", rt->fields[i].key, msg);
 		names[i] = rt->fields[i].key;
 		vals[i] = v;
-		if (run_names_secrets(rt->fields[i].value) && t->nvars)
+		if (run_tpl_secret(t, rt->fields[i].value))
 			t->req.body_secret = 1;
 	}
 	if (rt->body_type == BODY_FORM) {
@@ -552,7 +751,7 @@ run_build_body(struct run *t)
 	}
 	t->req.body = out;
 	t->req.body_len = strlen(out);
-	t->req.body_secret = t->nvars && run_names_secrets(body);
+	t->req.body_secret = run_tpl_secret(t, body);
 	if (add)
 		t->req.headers[t->req.nheaders++] =
 		    (struct outbound_header){"Content-Type", add, 0};
@@ -577,22 +776,82 @@ run_build(struct run *t)
 
 /* ------------------------------------------------------------------- origins */
 
-/* Whether the request carries a credential of the connector: its authorization, or a
- * sealed variable its templates name. */
+/* Whether the request carries a credential of the connector: its authorization (unless the
+ * environment's replace it), or a sealed variable its templates name. */
 static int
 run_has_credentials(const struct run *t)
 {
-	return t->auth.type != AUTH_NONE || t->nvars > 0;
+	return (t->auth.type != AUTH_NONE && !t->env_override) || t->nvars > 0;
 }
 
-/* A request carrying credentials goes only to one of the connector's allowed origins;
- * anywhere else it is refused before anything is sent (the OAuth token request included). */
+/* Whether it carries the environment's own: its credentials or sealed variables. */
+static int
+run_has_env_credentials(const struct run *t)
+{
+	return (t->auth.type != AUTH_NONE && t->env_override) || t->env_sealed > 0;
+}
+
+/* The origins of list a that list b holds too. */
+static const char *
+run_origins_both(struct arena *ar, const char *a, const char *b)
+{
+	struct buf out;
+	buf_init(&out);
+	for (const char *p = a; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		const char *o = arena_strndup(ar, p, n);
+		if (o && outbound_origin_listed(o, b)) {
+			if (out.len)
+				buf_putc(&out, ' ');
+			buf_append(&out, p, n);
+		}
+		p += n;
+	}
+	const char *r = out.failed ? "" : arena_strdup(ar, out.data ? out.data : "");
+	buf_free(&out);
+	return r ? r : "";
+}
+
+/* A request carrying the environment's credentials goes only to one of its allowed
+ * origins. */
+static int
+run_env_origin_check(struct run *t)
+{
+	const char *allowed = db_get_str(&t->env, 0, "allowed_origins");
+	if (!run_has_env_credentials(t))
+		return 0;
+	const char *origin = outbound_origin(t->a, t->req.url);
+	if (origin && outbound_origin_listed(origin, allowed))
+		return 0;
+	t->out->error = arena_printf(
+	    t->a,
+	    "Credentials of the environment %s may only be sent to %s; the endpoint's URL is at "
+	    "%s.",
+	    t->out->environment, *allowed ? allowed : "no origin yet",
+	    origin ? origin : "an address that is not an http(s) origin");
+	t->out->error_code = outbound_err_name(OUT_EORIGIN);
+	return -1;
+}
+
+/* A request carrying credentials goes only to one of the connector's allowed origins (and
+ * the environment's own only to the environment's); anywhere else it is refused before
+ * anything is sent (the OAuth token request included). */
 static int
 run_origin_check(struct run *t)
 {
 	const char *allowed = db_get_str(&t->conn, 0, "allowed_origins");
+	int conn = run_has_credentials(t), env = run_has_env_credentials(t);
+	const char *env_allowed = t->env.nrows ? db_get_str(&t->env, 0, "allowed_origins") : "";
 	t->req.cred_origins = allowed;
-	if (!run_has_credentials(t))
+	if (env)
+		t->req.cred_origins =
+		    conn ? run_origins_both(t->a, env_allowed, allowed) : env_allowed;
+	if (run_env_origin_check(t))
+		return -1;
+	if (!conn)
 		return 0;
 	const char *origin = outbound_origin(t->a, t->req.url);
 	if (origin && outbound_origin_listed(origin, allowed))
@@ -763,7 +1022,7 @@ run_mask_response(struct run *t, struct outbound_response *r)
  * value masked wherever it is (URL user info, path, query, header, body, error text, the
  * response). */
 static void
-run_show_request(struct run *t, struct connector_run_out *out)
+run_show_request(struct run *t, struct connector_run_out *out, int with_curl)
 {
 	struct outbound_header *h = NULL;
 	out->shown = t->req;
@@ -782,7 +1041,7 @@ run_show_request(struct run *t, struct connector_run_out *out)
 	if (t->req.body)
 		out->shown.body =
 		    run_mask_bytes(t, t->req.body, t->req.body_len, &out->shown.body_len);
-	out->curl = out->shown.url ? outbound_as_curl(t->a, &out->shown) : NULL;
+	out->curl = with_curl && out->shown.url ? outbound_as_curl(t->a, &out->shown) : NULL;
 }
 
 static void
@@ -790,7 +1049,7 @@ run_show(struct run *t)
 {
 	struct connector_run_out *out = t->out;
 	run_collect_masks(t);
-	run_show_request(t, out);
+	run_show_request(t, out, 1);
 	if (out->sent && out->resp.effective_url)
 		out->effective_url = run_mask(t, connector_mask_url(t->a, out->resp.effective_url));
 	out->error = run_mask(t, out->error);
@@ -820,7 +1079,7 @@ run_log_detail(struct run *t, const struct outbound_response *r, const char *err
 {
 	struct connector_run_out v = *t->out;
 	run_collect_masks(t);
-	run_show_request(t, &v);
+	run_show_request(t, &v, 0); /* no cURL line: the hot path of execute */
 	memset(&v.resp, 0, sizeof(v.resp));
 	if (r)
 		v.resp = *r;
@@ -865,6 +1124,7 @@ run_log(struct run *t, const struct outbound_response *r)
 	    .user_id = in->user_id,
 	    .token_id = in->token_id,
 	    .kind = in->kind,
+	    .environment = t->out->environment,
 	    .method = t->req.method ? t->req.method : "",
 	    .url = run_mask(t, connector_mask_url(t->a, t->req.url ? t->req.url : t->e->url)),
 	    .status = r ? r->status : 0,
@@ -886,8 +1146,9 @@ run_authorize(struct run *t, int force_new)
 {
 	const struct connector_run_in *in = t->in;
 	const char *msg = NULL;
-	int rc = connector_authorize(in->curl, in->oc, in->db, in->keys, t->a, &t->auth, force_new,
-				     &t->req, &msg);
+	/* An environment's own OAuth credentials: no shared cache (it is the connector's). */
+	int rc = connector_authorize(in->curl, in->oc, t->env_override ? NULL : in->db, in->keys,
+				     t->a, &t->auth, force_new, &t->req, &msg);
 	if (rc == OUT_OK) {
 		run_collect_masks(t);
 		return 0;
@@ -1212,7 +1473,11 @@ connector_run(const struct connector_run_in *in, struct connector_run_out *out)
 	out->purpose = t.e->purpose;
 	out->auth_type = type < 0 ? AUTH_NONE : (enum auth_type)type;
 	out->endpoint_id = t.endpoint_id;
-	rc = run_auth(&t) == 0 ? run_variables(&t) : 1;
+	rc = run_env_load(&t);
+	if (rc == 0)
+		rc = run_auth(&t) == 0 && run_env_auth(&t) == 0 ? run_variables(&t) : 1;
+	if (rc == 0)
+		rc = run_env_variables(&t);
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && run_build(&t) == 0 && run_origin_check(&t) == 0)

@@ -142,3 +142,70 @@ connector_variable_open(const struct crypt_keyring *kr, struct arena *a, long lo
 {
 	return open_under(kr, a, variable_context(a, id, name), sealed, out, len);
 }
+
+/* ------------------------------------------------------------ environments */
+
+const char *
+connector_env_new_key(struct arena *a)
+{
+	char *hex = NULL;
+	return crypt_token_hex(a, 16, &hex) == CRYPT_OK ? hex : NULL;
+}
+
+/* "connector:<id>:env:<key>:<field>"; NULL for a key that is not 1-64 hex characters. */
+static const char *
+env_context(struct arena *a, long long id, const char *key, const char *field)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0 || n > 64 || strspn(key, "0123456789abcdef") != n || !field)
+		return NULL;
+	return arena_printf(a, "connector:%lld:env:%s:%s", id, key, field);
+}
+
+static const char *
+env_secret_field(enum connector_secret s)
+{
+	return (int)s >= 0 && s < CONNECTOR_SECRET__MAX ? connector_secret_names[s] : NULL;
+}
+
+static const char *
+env_var_field(struct arena *a, const char *name)
+{
+	return connector_variable_name_ok(name) ? arena_printf(a, "var:%s", name) : NULL;
+}
+
+int
+connector_env_secret_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			  const char *seal_key, enum connector_secret s, const char *plain,
+			  size_t len, char **out)
+{
+	return seal_under(kr, a, env_context(a, id, seal_key, env_secret_field(s)), plain, len,
+			  out);
+}
+
+int
+connector_env_secret_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			  const char *seal_key, enum connector_secret s, const char *sealed,
+			  char **out, size_t *len)
+{
+	return open_under(kr, a, env_context(a, id, seal_key, env_secret_field(s)), sealed, out,
+			  len);
+}
+
+int
+connector_env_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *seal_key, const char *name, const char *plain, size_t len,
+			    char **out)
+{
+	return seal_under(kr, a, env_context(a, id, seal_key, env_var_field(a, name)), plain, len,
+			  out);
+}
+
+int
+connector_env_variable_open(const struct crypt_keyring *kr, struct arena *a, long long id,
+			    const char *seal_key, const char *name, const char *sealed, char **out,
+			    size_t *len)
+{
+	return open_under(kr, a, env_context(a, id, seal_key, env_var_field(a, name)), sealed, out,
+			  len);
+}

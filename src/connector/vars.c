@@ -1,7 +1,8 @@
 /* Template variables a run's data lacks (issue 20, item 4): a {{var}} in the URL's path with
  * no value stops the request (connector/run.c), one anywhere else is a warning on the Test
  * screen (src/web/log_detail.c). Only plain tags outside sections are checked; names under
- * "secrets." are the connector's sealed variables, filled by the run itself. */
+ * "secrets." are the connector's sealed variables, filled by the run itself, and so are those
+ * under "env." (an environment's variables) when the data has no "env" yet. */
 #include <json-c/json.h>
 #include <string.h>
 
@@ -80,7 +81,8 @@ vars_scan(const char *tmpl, size_t from, size_t to, struct json_object *data, va
 		}
 		size_t len = (size_t)(e - s);
 		if (depth > 0 || at < from || at >= to || len == 0 || (len == 1 && *s == '.') ||
-		    (len > 8 && !strncmp(s, "secrets.", 8)))
+		    (len > 8 && !strncmp(s, "secrets.", 8)) ||
+		    (len > 4 && !strncmp(s, "env.", 4) && !vars_lookup(data, "env", 3)))
 			continue;
 		if (vars_empty(vars_lookup(data, s, len))) {
 			found++;

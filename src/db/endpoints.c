@@ -81,10 +81,11 @@ static const char SQL_DEF_ROWS[] =
     " FROM endpoint_items WHERE endpoint_id = ? ORDER BY kind, position, id";
 static const char SQL_EXEC_LOG[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, detail, request_body, response_body,"
-    " body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?,"
-    " LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, ?, ?, IF(? > 0 AND (? IS NOT NULL OR ? IS NOT"
-    " NULL), UTC_TIMESTAMP() + INTERVAL ? MINUTE, NULL))";
+    " url, status, duration_us, size, error, environment, detail, request_body,"
+    " response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), LEFT(?, 64), ?, ?, ?,"
+    " IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), UTC_TIMESTAMP() + INTERVAL ? MINUTE,"
+    " NULL))";
 
 const char *const endpoint_paging_names[PAGING__MAX] = {"none", "page", "offset", "cursor", "link"};
 const char *const endpoint_body_type_names[BODY__MAX] = {"raw", "json", "form", "multipart"};
@@ -514,9 +515,9 @@ db_execution_log(struct db *db, const struct db_execution *e)
 	if (db_log_writer_enqueue(e) == DB_OK)
 		return DB_OK;
 	long long keep = e->keep_minutes;
-	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiissssissi", e->connector_id, e->endpoint_id,
+	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiisssssissi", e->connector_id, e->endpoint_id,
 		       e->user_id, e->token_id, e->kind, e->method, e->url ? e->url : "",
 		       (long long)e->status, e->duration_us, e->size, e->error ? e->error : "",
-		       e->detail, e->request_body, e->response_body, keep, e->request_body,
-		       e->response_body, keep);
+		       e->environment ? e->environment : "", e->detail, e->request_body,
+		       e->response_body, keep, e->request_body, e->response_body, keep);
 }

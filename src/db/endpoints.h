@@ -230,8 +230,9 @@ struct db_execution {
 	long long connector_id;
 	long long endpoint_id;
 	long long user_id;
-	long long token_id; /* the API token used, 0 for a session */
-	const char *kind;   /* test or execute */
+	long long token_id;	 /* the API token used, 0 for a session */
+	const char *kind;	 /* test or execute */
+	const char *environment; /* the environment it ran in (NULL or "": none) */
 	const char *method;
 	const char *url; /* secrets masked */
 	long status;

@@ -6,8 +6,8 @@
 
 static const char SQL_LOG_START[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, state,"
-    " method, url) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?,"
-    " 'running', ?, LEFT(?, 4096))";
+    " method, url, environment) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+    " ?, 'running', ?, LEFT(?, 4096), LEFT(?, 64))";
 static const char SQL_LOG_FINISH[] =
     "UPDATE execution_logs SET state = 'done', method = ?, url = LEFT(?, 4096), status = ?,"
     " duration_us = ?, size = ?, error = LEFT(?, 1024), detail = ?, request_body = ?,"
@@ -18,7 +18,8 @@ static const char SQL_LOG_CANCEL[] =
     "UPDATE execution_logs SET state = 'cancelled', error = 'Cancelled before an answer came.',"
     " finished_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'running'";
 static const char SQL_LOG_GET[] =
-    "SELECT l.id, l.connector_id, l.endpoint_id, l.user_id, l.kind, l.state, l.method, l.url,"
+    "SELECT l.id, l.connector_id, l.endpoint_id, l.user_id, l.kind, l.environment, l.state,"
+    " l.method, l.url,"
     " l.status, l.duration_us, l.size, l.error, l.created_at, l.finished_at, l.detail,"
     " IF(l.body_expires_at > UTC_TIMESTAMP(), l.request_body, NULL) AS request_body,"
     " IF(l.body_expires_at > UTC_TIMESTAMP(), l.response_body, NULL) AS response_body,"
@@ -40,8 +41,9 @@ static const char SQL_EXPIRE_BODIES[] =
 int
 db_log_start(struct db *db, const struct db_execution *e, long long *id)
 {
-	int rc = db_exec(db, SQL_LOG_START, "iiiisss", e->connector_id, e->endpoint_id, e->user_id,
-			 e->token_id, e->kind, e->method ? e->method : "", e->url ? e->url : "");
+	int rc = db_exec(db, SQL_LOG_START, "iiiissss", e->connector_id, e->endpoint_id, e->user_id,
+			 e->token_id, e->kind, e->method ? e->method : "", e->url ? e->url : "",
+			 e->environment ? e->environment : "");
 	if (rc == DB_OK)
 		*id = (long long)db_last_id(db);
 	return rc;

@@ -18,7 +18,7 @@
 
 static const char SQL_LOG_PAGE[] =
     "SELECT l.id, l.created_at, l.kind, l.method, l.url, l.status, l.duration_us, l.size,"
-    " l.error, l.connector_id, l.endpoint_id, c.name AS connector_name,"
+    " l.error, l.environment, l.connector_id, l.endpoint_id, c.name AS connector_name,"
     " e.purpose AS endpoint_purpose,"
     " COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
     " FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
@@ -82,12 +82,12 @@ db_log_purge(struct db *db, long days, long long *deleted)
 
 static const char SQL_LOG_BATCH[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at, detail, request_body, response_body,"
-    " body_expires_at)"
+    " url, status, duration_us, size, error, created_at, environment, detail, request_body,"
+    " response_body, body_expires_at)"
     " SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
-    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, j.dt, j.rq, j.rs,"
-    " IF(j.km > 0 AND (j.rq IS NOT NULL OR j.rs IS NOT NULL), j.at + INTERVAL j.km MINUTE,"
-    " NULL) FROM JSON_TABLE(?, '$[*]'"
+    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, LEFT(j.env, 64), j.dt, j.rq,"
+    " j.rs, IF(j.km > 0 AND (j.rq IS NOT NULL OR j.rs IS NOT NULL), j.at + INTERVAL j.km"
+    " MINUTE, NULL) FROM JSON_TABLE(?, '$[*]'"
     " COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
     " u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
     " k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
@@ -95,6 +95,7 @@ static const char SQL_LOG_BATCH[] =
     " url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
     " d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
     " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at',"
+    " env VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.env',"
     " dt LONGTEXT CHARACTER SET utf8mb4 PATH '$.dt', rq LONGTEXT CHARACTER SET utf8mb4"
     " PATH '$.rq', rs LONGTEXT CHARACTER SET utf8mb4 PATH '$.rs', km BIGINT PATH '$.km'))"
     " AS j"
@@ -102,17 +103,17 @@ static const char SQL_LOG_BATCH[] =
 /* One row, when a batch is refused (a value the JSON path cannot carry). */
 static const char SQL_LOG_ROW[] =
     "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at, detail, request_body, response_body,"
-    " body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?,"
-    " LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, ?, ?, ?, IF(? > 0 AND (? IS NOT NULL OR ? IS"
-    " NOT NULL), ? + INTERVAL ? MINUTE, NULL))";
+    " url, status, duration_us, size, error, created_at, environment, detail, request_body,"
+    " response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, LEFT(?, 64), ?, ?, ?,"
+    " IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), ? + INTERVAL ? MINUTE, NULL))";
 
 struct log_item {
 	struct log_item *next;
 	unsigned long long seq;
 	long long connector_id, endpoint_id, user_id, token_id, status, duration_us, size;
 	long long keep_minutes;
-	const char *kind, *method, *url, *error;
+	const char *kind, *method, *url, *error, *environment;
 	const char *detail, *request_body, *response_body; /* NULL: none */
 	char at[24]; /* "YYYY-MM-DD HH:MM:SS", UTC like the connection's time_zone */
 	char text[]; /* the strings above */
@@ -177,6 +178,8 @@ batch_json(struct buf *b, const struct log_item *it)
 		json_str(b, it->url);
 		buf_puts(b, ",\"err\":");
 		json_str(b, it->error);
+		buf_puts(b, ",\"env\":");
+		json_str(b, it->environment);
 		buf_puts(b, ",\"dt\":");
 		json_str(b, it->detail);
 		buf_puts(b, ",\"rq\":");
@@ -203,11 +206,12 @@ batch_write(struct db *db, const struct log_item *items)
 	if (rc == DB_OK || rc == DB_EDOWN)
 		return rc;
 	for (const struct log_item *it = items; it; it = it->next) {
-		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiisssssissssi", it->connector_id,
+		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiissssssissssi", it->connector_id,
 			     it->endpoint_id, it->user_id, it->token_id, it->kind, it->method,
 			     it->url, it->status, it->duration_us, it->size, it->error, it->at,
-			     it->detail, it->request_body, it->response_body, it->keep_minutes,
-			     it->request_body, it->response_body, it->at, it->keep_minutes);
+			     it->environment, it->detail, it->request_body, it->response_body,
+			     it->keep_minutes, it->request_body, it->response_body, it->at,
+			     it->keep_minutes);
 		if (rc == DB_EDOWN)
 			return rc; /* the rows before are in: they may be written twice */
 		if (rc != DB_OK)
@@ -379,12 +383,13 @@ db_log_writer_enqueue(const struct db_execution *e)
 {
 	const char *kind = e->kind ? e->kind : "", *method = e->method ? e->method : "";
 	const char *url = e->url ? e->url : "", *error = e->error ? e->error : "";
+	const char *env = e->environment ? e->environment : "";
 	/* A backlog (the database slow or away) keeps the rows but not their detail and
 	 * bodies: the queue's memory stays bounded. */
 	int heavy = __atomic_load_n(&lw.count, __ATOMIC_RELAXED) < LOG_QUEUE_HEAVY;
 	const char *detail = heavy ? e->detail : NULL, *rq = heavy ? e->request_body : NULL,
 		   *rs = heavy ? e->response_body : NULL;
-	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + 4;
+	size_t n = strlen(kind) + strlen(method) + strlen(url) + strlen(error) + strlen(env) + 5;
 	n += (detail ? strlen(detail) + 1 : 0) + (rq ? strlen(rq) + 1 : 0) +
 	     (rs ? strlen(rs) + 1 : 0);
 	struct log_item *it = malloc(sizeof(*it) + n);
@@ -396,6 +401,7 @@ db_log_writer_enqueue(const struct db_execution *e)
 	it->method = item_copy(&p, method);
 	it->url = item_copy(&p, url);
 	it->error = item_copy(&p, error);
+	it->environment = item_copy(&p, env);
 	it->detail = item_copy(&p, detail);
 	it->request_body = item_copy(&p, rq);
 	it->response_body = item_copy(&p, rs);

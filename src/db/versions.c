@@ -5,10 +5,11 @@
 #include "versions.h"
 
 const char *const version_kind_names[VERSION_KIND__MAX] = {
-    "created", "details", "authorization", "endpoints", "restore", "import",
+    "created", "details", "authorization", "endpoints", "restore", "import", "environments",
 };
 const char *const version_kind_labels[VERSION_KIND__MAX] = {
-    "Created", "Details saved", "Authorization saved", "Endpoints changed", "Restored", "Imported",
+    "Created",	"Details saved", "Authorization saved",	 "Endpoints changed",
+    "Restored", "Imported",	 "Environments changed",
 };
 
 enum version_kind
@@ -61,13 +62,32 @@ version_kind_parse(const char *s)
 	" 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(                             \
 	    SNAP_PARAMS) ")"                                                                       \
 			 " ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
-#define SNAPSHOT                                                                                   \
-	"JSON_OBJECT('name', c.name, 'description', c.description,"                                \
-	" 'max_concurrency', COALESCE(c.max_concurrency, 0),"                                      \
-	" 'categories', " JSON_ARR(                                                                \
-	    SNAP_CATEGORIES) ", 'authorization', " SNAP_AUTH ", 'secrets', " SNAP_SECRETS          \
-			     ", 'variables', " JSON_ARR(                                           \
-				 SNAP_VARIABLES) ", 'endpoints', " JSON_ARR(SNAP_ENDPOINTS) ")"
+/* Environments: plain fields, plain variables with their values, sealed ones (and the
+ * environment's own secrets) as fingerprints. */
+#define SNAP_ENV_VARS                                                                              \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('name', CONVERT(v.name USING utf8mb4), 'sealed',"        \
+	" v.sealed, 'value', IF(v.sealed, NULL, v.value), 'fingerprint', IF(v.sealed AND"          \
+	" v.value IS NOT NULL, LEFT(SHA2(v.value, 256), 16), '')) ORDER BY v.position, v.name)"    \
+	" FROM environment_variables v WHERE v.environment_id = ce.id"
+#define SNAP_ENVIRONMENTS                                                                          \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('name', ce.name, 'is_default', ce.is_default,"           \
+	" 'base_url', ce.base_url, 'allowed_origins', ce.allowed_origins,"                         \
+	" 'auth_override', ce.auth_override, 'username', ce.auth_username,"                        \
+	" 'client_id', ce.client_id, 'token_url', ce.token_url, 'secrets', CONCAT_WS(' ',"         \
+	" IF(ce.auth_password IS NULL, NULL, LEFT(SHA2(ce.auth_password, 256), 16)),"              \
+	" IF(ce.auth_token IS NULL, NULL, LEFT(SHA2(ce.auth_token, 256), 16)),"                    \
+	" IF(ce.api_key IS NULL, NULL, LEFT(SHA2(ce.api_key, 256), 16)),"                          \
+	" IF(ce.client_secret IS NULL, NULL, LEFT(SHA2(ce.client_secret, 256), 16))),"             \
+	" 'variables', " JSON_ARR(                                                                 \
+	    SNAP_ENV_VARS) ") ORDER BY ce.name)"                                                   \
+			   " FROM connector_environments ce WHERE ce.connector_id = c.id"
+#define SNAPSHOT                                                                                                                 \
+	"JSON_OBJECT('name', c.name, 'description', c.description,"                                                              \
+	" 'max_concurrency', COALESCE(c.max_concurrency, 0),"                                                                    \
+	" 'categories', " JSON_ARR(                                                                                              \
+	    SNAP_CATEGORIES) ", 'authorization', " SNAP_AUTH                                                                     \
+			     ", 'secrets', " SNAP_SECRETS ", 'variables', " JSON_ARR(SNAP_VARIABLES) ", 'endpoints', " JSON_ARR( \
+				 SNAP_ENDPOINTS) ", 'environments', " JSON_ARR(SNAP_ENVIRONMENTS) ")"
 
 static const char SQL_VERSION_ADD[] =
     "INSERT INTO connector_versions (connector_id, n, kind, user_id, username, restored_from,"

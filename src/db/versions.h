@@ -15,6 +15,7 @@ enum version_kind {
 	VERSION_ENDPOINTS,
 	VERSION_RESTORE,
 	VERSION_IMPORT,
+	VERSION_ENVIRONMENTS,
 	VERSION_KIND__MAX
 };
 extern const char *const version_kind_names[VERSION_KIND__MAX];	 /* "details", ... */

@@ -344,7 +344,7 @@ api_error_key(struct arena *a, const char *key)
 {
 	static const struct {
 		const char *form, *json;
-	} rows[] = {{"header[", "headers"}, {"param[", "params"}};
+	} rows[] = {{"header[", "headers"}, {"param[", "params"}, {"var[", "variables"}};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		size_t n = strlen(rows[i].form);
 		if (strncmp(key, rows[i].form, n) != 0)

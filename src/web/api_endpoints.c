@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../db/environments.h"
 #include "../db/endpoints.h"
 #include "api.h"
 
@@ -178,6 +179,33 @@ execute_all_pages(struct ctx *c, struct json_object *obj, int *all)
 	return 0;
 }
 
+/* "environment" of the body: absent, null or a string naming one of the connector's
+ * environments (case ignored); *name NULL: the default. */
+static int
+execute_environment(struct ctx *c, struct json_object *obj, const char **name)
+{
+	struct json_object *v = NULL;
+	struct db_rows r;
+	*name = NULL;
+	if (!obj || !json_object_object_get_ex(obj, "environment", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return execute_invalid(c, "environment",
+				       "The environment field must be the name of an environment "
+				       "(a string).");
+	*name = json_object_get_string(v);
+	if (!**name) {
+		*name = NULL;
+		return 0;
+	}
+	int rc = db_env_find(c->db, c->a, c->ids[0], *name, &r);
+	if (rc == DB_ENOTFOUND)
+		return execute_invalid(
+		    c, "environment",
+		    arena_printf(c->a, "This Data Connector has no environment \"%s\".", *name));
+	return rc;
+}
+
 /* The "data" member of obj (an object; absent or null: {}). */
 static int
 execute_data_of(struct ctx *c, struct json_object *obj, struct json_object **data)
@@ -349,7 +377,12 @@ execute_failed(struct ctx *c, const struct connector_run_out *t)
 	const char *msg = t->error ? t->error : "The request to the data source failed.";
 	struct json_object *o = json_object_new_object(), *errs = json_object_new_object();
 	int status = 502;
-	if (!strcmp(code, "ETEMPLATE")) {
+	if (!strcmp(code, "EENV")) {
+		struct json_object *arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string(msg));
+		jset(errs, "environment", arr);
+		status = 422;
+	} else if (!strcmp(code, "ETEMPLATE")) {
 		struct json_object *arr = json_object_new_array();
 		json_object_array_add(arr, json_object_new_string(msg));
 		jset(errs, "data", arr);
@@ -385,12 +418,15 @@ web_api_endpoint_execute(struct ctx *c)
 {
 	struct json_object *data = NULL, *body = NULL;
 	struct connector_run_out t;
+	const char *env = NULL;
 	int all = 0;
 	int rc = execute_data(c, &data, &body);
-	if (rc != 0 || (rc = execute_all_pages(c, body, &all)) != 0)
+	if (rc != 0 || (rc = execute_all_pages(c, body, &all)) != 0 ||
+	    (rc = execute_environment(c, body, &env)) != 0)
 		return rc;
 	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "execute");
 	in.purpose = c->params[0];
+	in.environment = env;
 	in.data = data;
 	in.all_pages = all;
 	if ((rc = connector_run(&in, &t)) == 404)
@@ -424,7 +460,9 @@ web_api_endpoint_test(struct ctx *c)
 		return execute_invalid(c, "endpoint",
 				       "The endpoint field must be an object of the endpoint's "
 				       "fields.");
-	if ((rc = execute_all_pages(c, obj, &all)) != 0)
+	const char *env = NULL;
+	if ((rc = execute_all_pages(c, obj, &all)) != 0 ||
+	    (rc = execute_environment(c, obj, &env)) != 0)
 		return rc;
 	struct json_object *d = NULL;
 	if (json_object_object_get_ex(obj, "data", &d) && d &&
@@ -439,6 +477,7 @@ web_api_endpoint_test(struct ctx *c)
 		return rc;
 	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");
 	in.draft = draft;
+	in.environment = env;
 	in.data = data;
 	in.all_pages = all;
 	if ((rc = connector_run(&in, &t)) == 404)

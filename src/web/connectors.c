@@ -474,6 +474,7 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 	jset(d, "connector", connector_info(c, old));
 	jset_bool(d, "tab_details", 1);
 	jset_bool(d, "may_save", perm_has(c->user, PERM_EDIT_CONNECTORS));
+	jset(d, "env_lacking", web_env_lacking(c, old->id, &old->row));
 	form_put(f, d);
 	return web_render(c, status, "connectors_details", d);
 }

@@ -355,10 +355,15 @@ ep_read_url(struct form *f, struct json_object *sample)
 		form_error(f, "url", msg ? msg : "The URL is not a valid template.");
 		return url;
 	}
+	/* A URL starting with "/" is joined to the environment's base URL when it runs. */
+	if (url[0] == '/' && url[1] != '/' &&
+	    ep_url_absolute(arena_printf(f->c->a, "https://base.invalid%s", out)))
+		return url;
 	if (!ep_url_absolute(out))
 		form_error(f, "url",
-			   "The URL must be an absolute http:// or https:// address (checked with "
-			   "the sample data filled in).");
+			   "The URL must be an absolute http:// or https:// address, or a path "
+			   "starting with / joined to an environment's base URL (checked with the "
+			   "sample data filled in).");
 	return url;
 }
 
@@ -472,6 +477,9 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	if (eid) {
 		jset_str(d, "test_url", ep_one_path(c, eid, "/test"));
 		jset_str(d, "delete_url", ep_one_path(c, eid, "/delete"));
+		struct json_object *envs = web_env_options(c, c->ids[0], NULL);
+		jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
+		jset(d, "environments", envs);
 	}
 	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
 	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));

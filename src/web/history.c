@@ -98,6 +98,58 @@ flat_rows(struct flat_list *l, struct json_object *rows, const char *ek, const c
 	}
 }
 
+/* The environments of a snapshot (sql/022): plain fields, plain variables by value, and
+ * their sealed values by fingerprint (shown as set or not set). */
+static void
+flat_environments(struct flat_list *l, struct json_object *envs)
+{
+	static const char *const em[] = {"base_url", "allowed_origins", "username", "client_id",
+					 "token_url"};
+	static const char *const el[] = {"Base URL", "Allowed origins", "User", "Client ID",
+					 "URL Token"};
+	struct arena *a = l->a;
+	size_t n =
+	    envs && json_object_is_type(envs, json_type_array) ? json_object_array_length(envs) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(envs, i);
+		const char *name = jtext(e, "name");
+		const char *ek = arena_printf(a, "environments.%s", name);
+		const char *lb = arena_printf(a, "Environment %s", name);
+		flat_add(l, arena_printf(a, "%s.name", ek), arena_printf(a, "%s: Name", lb), name,
+			 NULL);
+		flat_add(l, arena_printf(a, "%s.is_default", ek),
+			 arena_printf(a, "%s: Default", lb), jll(e, "is_default") ? "yes" : "no",
+			 NULL);
+		flat_add(l, arena_printf(a, "%s.auth_override", ek),
+			 arena_printf(a, "%s: Own credentials", lb),
+			 jll(e, "auth_override") ? "yes" : "no", NULL);
+		for (size_t k = 0; k < sizeof(em) / sizeof(*em); k++)
+			flat_add(l, arena_printf(a, "%s.%s", ek, em[k]),
+				 arena_printf(a, "%s: %s", lb, el[k]), jtext(e, em[k]), NULL);
+		const char *fp = jtext(e, "secrets");
+		flat_add(l, arena_printf(a, "envsecret.%s", name),
+			 arena_printf(a, "%s: Credentials", lb), fp, *fp ? "set" : "not set");
+		struct json_object *vars = jget(e, "variables");
+		size_t nv = vars && json_object_is_type(vars, json_type_array)
+				? json_object_array_length(vars)
+				: 0;
+		for (size_t k = 0; k < nv; k++) {
+			struct json_object *v = json_object_array_get_idx(vars, k);
+			const char *vn = jtext(v, "name");
+			if (jll(v, "sealed")) {
+				const char *vfp = jtext(v, "fingerprint");
+				flat_add(l, arena_printf(a, "envsecret.%s.%s", name, vn),
+					 arena_printf(a, "%s: Sealed variable %s", lb, vn), vfp,
+					 *vfp ? "set" : "not set");
+			} else {
+				flat_add(l, arena_printf(a, "%s.var.%s", ek, vn),
+					 arena_printf(a, "%s: Variable %s", lb, vn),
+					 jtext(v, "value"), NULL);
+			}
+		}
+	}
+}
+
 static void
 snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
 {
@@ -182,6 +234,7 @@ snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
 		flat_rows(l, jget(e, "headers"), ek, el, "header");
 		flat_rows(l, jget(e, "params"), ek, el, "parameter");
 	}
+	flat_environments(l, jget(s, "environments"));
 }
 
 static const struct flat *
@@ -213,6 +266,8 @@ flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list 
 		if (f && !strncmp(t->key, "secrets.", 8) && *f->cmp && *t->cmp)
 			jset_str(o, "after", "set (entered again)");
 		if (f && !strncmp(t->key, "variables.", 10))
+			jset_str(o, "after", "set (entered again)");
+		if (f && !strncmp(t->key, "envsecret.", 10) && *f->cmp && *t->cmp)
 			jset_str(o, "after", "set (entered again)");
 		jset_str(o, "change", change);
 		json_object_array_add(arr, o);
@@ -631,6 +686,25 @@ snapshot_public(struct json_object *s)
 				      jstr(jtext(json_object_array_get_idx(vars, i), "name")));
 	json_object_object_del(o, "variables");
 	jset(o, "variables", names);
+	/* Environments: whether each sealed value is set, never its fingerprint. */
+	struct json_object *envs = jget(o, "environments");
+	size_t ne =
+	    envs && json_object_is_type(envs, json_type_array) ? json_object_array_length(envs) : 0;
+	for (size_t i = 0; i < ne; i++) {
+		struct json_object *e = json_object_array_get_idx(envs, i);
+		jset_bool(e, "secrets_set", *jtext(e, "secrets") != '\0');
+		json_object_object_del(e, "secrets");
+		struct json_object *ev = jget(e, "variables");
+		size_t nev = ev && json_object_is_type(ev, json_type_array)
+				 ? json_object_array_length(ev)
+				 : 0;
+		for (size_t k = 0; k < nev; k++) {
+			struct json_object *v = json_object_array_get_idx(ev, k);
+			if (jll(v, "sealed"))
+				jset_bool(v, "set", *jtext(v, "fingerprint") != '\0');
+			json_object_object_del(v, "fingerprint");
+		}
+	}
 	return o;
 }
 

@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../db/environments.h"
 #include "../db/log_detail.h"
 #include "api.h"
 
@@ -39,8 +40,9 @@ struct log_run {
 	struct app *app;
 	long long connector_id, endpoint_id, user_id, token_id, log_id;
 	char kind[16];
-	char *data;    /* JSON text to render over; NULL: the endpoint's sample data */
-	int all_pages; /* fetch every page up to the endpoint's Max pages */
+	char environment[80]; /* the environment's name ("" none) */
+	char *data;	      /* JSON text to render over; NULL: the endpoint's sample data */
+	int all_pages;	      /* fetch every page up to the endpoint's Max pages */
 };
 
 /* Warnings for {{variables}} the data lacks outside the URL's path. */
@@ -127,6 +129,7 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 		    .token_id = lr->token_id,
 		    .log_id = lr->log_id,
 		    .all_pages = lr->all_pages,
+		    .environment = lr->environment[0] ? lr->environment : NULL,
 		};
 		rc = connector_run(&in, &out);
 		if (rc == 0) {
@@ -250,22 +253,43 @@ web_tests_drain(long seconds)
 	return left;
 }
 
+/* The environment a run of connector cid is in: the one named env (case ignored), else the
+ * default; *name "" when none. 422 when env names none of the connector's. */
+static int
+log_environment(struct ctx *c, long long cid, const char *env, const char **name)
+{
+	struct db_rows r;
+	int rc = db_env_find(c->db, c->a, cid, env, &r);
+	*name = "";
+	if (rc == DB_ENOTFOUND)
+		return env && *env ? 422 : 0;
+	if (rc != DB_OK)
+		return rc;
+	*name = db_get_str(&r, 0, "name");
+	return 0;
+}
+
 /* Writes the running row of endpoint eid of connector cid and starts the run (on its own
- * thread; in this worker when sync or when none can start). *log_id is the row. */
+ * thread; in this worker when sync or when none can start) in environment env (NULL or "":
+ * the default). *log_id is the row. */
 static int
 log_start(struct ctx *c, long long cid, long long eid, const char *kind, const char *data,
-	  int all_pages, int sync, long long *log_id)
+	  int all_pages, int sync, const char *env, long long *log_id)
 {
 	struct db_rows ep;
+	const char *env_name = "";
 	int rc = db_endpoint_get(c->db, c->a, cid, eid, &ep);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
+	if ((rc = log_environment(c, cid, env, &env_name)) != 0)
+		return rc;
 	struct db_execution e = {
 	    .connector_id = cid,
 	    .endpoint_id = eid,
 	    .user_id = c->user ? c->user->id : 0,
 	    .token_id = c->user ? c->user->token_id : 0,
 	    .kind = kind,
+	    .environment = env_name,
 	    .method = db_get_str(&ep, 0, "method"),
 	    .url = connector_mask_url(c->a, db_get_str(&ep, 0, "url")),
 	};
@@ -286,8 +310,10 @@ log_start(struct ctx *c, long long cid, long long eid, const char *kind, const c
 			       .log_id = *log_id,
 			       .data = dup,
 			       .all_pages = all_pages};
-	size_t kl = strlen(kind);
+	size_t kl = strlen(kind), el = strlen(env_name);
 	memcpy(lr->kind, kind, kl < sizeof(lr->kind) ? kl : sizeof(lr->kind) - 1);
+	memcpy(lr->environment, env_name,
+	       el < sizeof(lr->environment) ? el : sizeof(lr->environment) - 1);
 	if (sync || log_bg_start(lr) != 0) {
 		log_run_now(c->db, c->a, lr);
 		log_run_free(lr);
@@ -301,8 +327,15 @@ int
 web_endpoint_test_start(struct ctx *c)
 {
 	long long id;
-	int rc =
-	    log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0, &id);
+	const char *env = http_form_get(c->req, "environment");
+	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0,
+			   env, &id);
+	if (rc == 422)
+		return web_error(c, 422,
+				 arena_printf(c->a,
+					      "Environment: this Data Connector has no environment "
+					      "\"%s\"; nothing was sent.",
+					      env));
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
@@ -322,6 +355,7 @@ log_json(struct ctx *c, const struct db_rows *r, int api)
 	jset_int(o, "connector_id", db_get_ll(r, 0, "connector_id", 0));
 	jset_int(o, "endpoint_id", db_get_ll(r, 0, "endpoint_id", 0));
 	jset_str(o, "kind", db_get_str(r, 0, "kind"));
+	jset_str(o, "environment", db_get_str(r, 0, "environment"));
 	jset_str(o, "state", interrupted ? "interrupted" : state);
 	jset_str(o, "method", db_get_str(r, 0, "method"));
 	jset_str(o, "url", db_get_str(r, 0, "url"));
@@ -403,6 +437,12 @@ log_page(struct ctx *c, struct form *f)
 	}
 	jset_bool(d, "can_cancel", can_edit);
 	jset_bool(d, "can_test_again", alive && can_edit);
+	if (alive && can_edit) {
+		struct json_object *envs =
+		    web_env_options(c, cid, db_get_str(&r, 0, "environment"));
+		jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
+		jset(d, "environments", envs);
+	}
 	jset_bool(d, "can_run_again",
 		  alive && (can_edit || perm_has(c->user, PERM_EXECUTE_CONNECTORS)));
 	struct json_object *resp = jdig(d, "detail", "response");
@@ -490,8 +530,10 @@ log_again(struct ctx *c, int sync, long long *new_id)
 	const char *text = data ? arena_strdup(c->a, json_object_get_string(data)) : NULL;
 	int all_pages = json_object_get_boolean(jdig(d, "all_pages", NULL));
 	json_object_put(d);
+	const char *env = db_get_str(&r, 0, "environment");
 	return log_start(c, db_get_ll(&r, 0, "connector_id", 0), db_get_ll(&r, 0, "endpoint_id", 0),
-			 db_get_str(&r, 0, "kind"), text, all_pages, sync, new_id);
+			 db_get_str(&r, 0, "kind"), text, all_pages, sync, *env ? env : NULL,
+			 new_id);
 }
 
 int

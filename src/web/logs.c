@@ -111,6 +111,7 @@ logs_rows(struct ctx *c, const struct db_rows *r)
 				 arena_printf(c->a, "/data-connectors/%lld/logs",
 					      db_get_ll(r, i, "connector_id", 0)));
 		jset_str(o, "endpoint", ep ? ep : "(deleted)");
+		jset_str(o, "environment", db_get_str(r, i, "environment"));
 		jset_str(o, "method", db_get(r, i, "method"));
 		jset_str(o, "url", db_get(r, i, "url"));
 		if (status > 0)

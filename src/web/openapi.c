@@ -229,11 +229,62 @@ static const char COMPONENTS[] =
     "   'description': 'The values the URL, headers, parameters and body are rendered over"
     "   (as the Test screen uses the sample data).'},"
     "   'all_pages': {'type': 'boolean', 'description': 'Walk every page (up to max_pages)"
-    "   and answer their mapped items together in data.'}}},"
+    "   and answer their mapped items together in data.'},"
+    "   'environment': {'type': 'string', 'description': 'The environment to run in, by"
+    "   name (case ignored); left out: the default one (none: the connector settings). An"
+    "   unknown name answers 422 with errors.environment.'}}},"
     " 'DraftTestInput': {'type': 'object', 'required': ['endpoint'], 'properties': {"
     "   'endpoint': {'$ref': '#/components/schemas/EndpointInput'},"
     "   'data': {'type': 'object', 'description': 'Left out: the draft sample data.'},"
+    "   'environment': {'type': 'string'},"
     "   'all_pages': {'type': 'boolean'}}},"
+    " 'SecretSet': {'type': 'object', 'required': ['set'], 'properties': {'set': {'type':"
+    "   'boolean'}}, 'description': 'A sealed value is never answered: only whether it is"
+    "   set. Given back in a PUT it keeps the stored value.'},"
+    " 'EnvironmentVariable': {'type': 'object', 'required': ['name'], 'properties': {"
+    "   'name': {'type': 'string', 'pattern': '^[A-Za-z_][A-Za-z0-9_]{0,63}$'},"
+    "   'sealed': {'type': 'boolean', 'default': false},"
+    "   'value': {'oneOf': [{'type': 'string'}, {'$ref': '#/components/schemas/SecretSet'}],"
+    "   'description': 'Read in templates as {{env.NAME}}. Sealed: write-only (a string sets"
+    "   it; left out or {set} keeps the stored one).'}}},"
+    " 'EnvironmentInput': {'type': 'object', 'properties': {"
+    "   'name': {'type': 'string', 'maxLength': 64, 'description': 'Letters, digits, spaces,"
+    "   - _ and .; unique within the connector.'},"
+    "   'is_default': {'type': 'boolean', 'description': 'The others stop being the"
+    "   default.'},"
+    "   'base_url': {'type': 'string', 'description': 'An endpoint URL starting with / is"
+    "   joined to it.'},"
+    "   'allowed_origins': {'type': 'string', 'description': 'Where its own credentials and"
+    "   sealed variables may go; blank: the base URL origin.'},"
+    "   'variables': {'type': 'array', 'items': {'$ref':"
+    "   '#/components/schemas/EnvironmentVariable'}, 'description': 'Replace the stored ones;"
+    "   left out: kept.'},"
+    "   'auth_override': {'type': 'boolean', 'description': 'Use the credentials below"
+    "   instead of the connector ones (the method stays the connector one).'},"
+    "   'username': {'type': 'string'}, 'client_id': {'type': 'string'},"
+    "   'token_url': {'type': 'string'},"
+    "   'password': {'type': ['string', 'null']}, 'token': {'type': ['string', 'null']},"
+    "   'api_key': {'type': ['string', 'null']},"
+    "   'client_secret': {'type': ['string', 'null'], 'description': 'Secrets: a string"
+    "   sets, null clears, left out keeps.'}}},"
+    " 'Environment': {'type': 'object', 'required': ['id', 'name'], 'properties': {"
+    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'is_default': {'type': 'boolean'}, 'base_url': {'type': 'string'},"
+    "   'allowed_origins': {'type': 'string'}, 'auth_override': {'type': 'boolean'},"
+    "   'username': {'type': 'string'}, 'client_id': {'type': 'string'},"
+    "   'token_url': {'type': 'string'},"
+    "   'password': {'$ref': '#/components/schemas/SecretSet'},"
+    "   'token': {'$ref': '#/components/schemas/SecretSet'},"
+    "   'api_key': {'$ref': '#/components/schemas/SecretSet'},"
+    "   'client_secret': {'$ref': '#/components/schemas/SecretSet'},"
+    "   'secrets_missing': {'type': 'boolean', 'description': 'A sealed value it needs is"
+    "   not set (after an import).'},"
+    "   'variables': {'type': 'array', 'items': {'$ref':"
+    "   '#/components/schemas/EnvironmentVariable'}},"
+    "   'variable_count': {'type': 'integer'},"
+    "   'created_at': {'type': 'string'}, 'updated_at': {'type': 'string'}}},"
+    " 'EnvironmentList': {'type': 'object', 'properties': {'data': {'type': 'array',"
+    "   'items': {'$ref': '#/components/schemas/Environment'}}}},"
     " 'ExecuteResult': {'type': 'object', 'required': ['status', 'headers', 'body',"
     "   'timings', 'size', 'truncated'], 'properties': {"
     "   'status': {'type': 'integer', 'description': 'The data source status'},"
@@ -270,7 +321,9 @@ static const char COMPONENTS[] =
     "     'aws_region': {'type': 'string'}, 'aws_service': {'type': 'string'},"
     "     'client_cert': {'type': 'string'}, 'auth_url': {'type': 'string'},"
     "     'token_params': {'type': 'string'}}},"
-    "   'endpoints': {'type': 'array', 'items': {'$ref': '#/components/schemas/ExportEndpoint'}}"
+    "   'endpoints': {'type': 'array', 'items': {'$ref': '#/components/schemas/ExportEndpoint'}},"
+    "   'environments': {'type': 'array', 'items': {'type': 'object', 'description': 'An"
+    "   environment without any secret: sealed variables by name only.'}}"
     "   }},"
     " 'ImportInput': {'type': 'object', 'required': ['export'], 'properties': {"
     "   'export': {'oneOf': [{'$ref': '#/components/schemas/Export'}, {'type': 'string'}]},"
@@ -387,6 +440,19 @@ static const struct route_doc DOCS[] = {
     {"POST", DC "/{id}/endpoints/{purpose:s}/execute",
      "Run an endpoint over data and answer the data source's response", "Execute", "ExecuteInput",
      200, "ExecuteResult", 0, 0},
+    {"GET", DC "/{id}/environments",
+     "List the environments of a data connector (sealed values"
+     " only as {set})",
+     "Environments", NULL, 200, "EnvironmentList", 0, 0},
+    {"POST", DC "/{id}/environments", "Add an environment", "Environments", "EnvironmentInput", 201,
+     "Environment", 0, 0},
+    {"GET", DC "/{id}/environments/{eid}", "Read an environment", "Environments", NULL, 200,
+     "Environment", 0, 0},
+    {"PUT", DC "/{id}/environments/{eid}",
+     "Update an environment (members left out keep their stored values)", "Environments",
+     "EnvironmentInput", 200, "Environment", 0, 0},
+    {"DELETE", DC "/{id}/environments/{eid}", "Delete an environment", "Environments", NULL, 204,
+     NULL, 0, 0},
     {"GET", CAT, "List categories", "Categories", NULL, 200, "CategoryList", DOC_Q_PAGE, 0},
     {"POST", CAT, "Create a category", "Categories", "CategoryInput", 201, "Category", 0, 0},
     {"GET", CAT "/{id}", "Read a category", "Categories", NULL, 200, "Category", 0, 0},

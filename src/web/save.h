@@ -78,6 +78,22 @@ int endpoint_runtime_rebuild(const struct form *f);
  * draft Test's URL and the Test data box (what was typed, else the sample data). */
 void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d, int rebuild);
 
+/* ---- environments (src/web/environments.c) ---- */
+
+/* The connector's environments as select options [{value, label, selected}]: selected is
+ * the one named (case ignored), else the default. */
+struct json_object *web_env_options(struct ctx *c, long long cid, const char *selected);
+/* The environments that lack a secret ([{name, url}]): "set the secrets of environment X"
+ * (after an import). conn: the connector's authorization row. */
+struct json_object *web_env_lacking(struct ctx *c, long long cid, const struct db_rows *conn);
+
+/* The connector's environments for its export: plain fields and plain variables; sealed
+ * variables by name only, no secret ever. */
+struct json_object *environment_export(struct ctx *c, long long cid);
+/* One environment of an export (its JSON object) created for connector cid, without
+ * secrets (asked for afterwards): 0, 422 (errors in f) or a status. */
+int environment_import(struct form *f, long long cid, struct json_object *obj);
+
 /* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
  * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */
 

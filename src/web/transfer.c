@@ -98,6 +98,7 @@ export_json(struct ctx *c, long long id, struct json_object **out)
 	jset(o, "categories", names);
 	jset(o, "authorization", export_auth(&a));
 	jset(o, "endpoints", eps);
+	jset(o, "environments", environment_export(c, id));
 	*out = o;
 	return export_endpoints(c, id, eps);
 }
@@ -376,6 +377,30 @@ import_endpoints(struct import *im)
 	return im->f->nerrors ? 422 : 0;
 }
 
+/* The environments, without secrets (asked for afterwards on the connector's page). */
+static int
+import_environments(struct import *im)
+{
+	struct ctx *c = im->c;
+	struct json_object *envs = member(im->doc, "environments", json_type_array);
+	for (size_t i = 0; envs && i < json_object_array_length(envs); i++) {
+		struct json_object *e = json_object_array_get_idx(envs, i);
+		struct form sub;
+		form_init(&sub, c);
+		memset(&sub.in, 0, sizeof(sub.in));
+		if (!json_object_is_type(e, json_type_object)) {
+			form_error(im->f, arena_printf(c->a, "environments.%zu", i),
+				   "An environment must be an object.");
+			continue;
+		}
+		int rc = environment_import(&sub, im->id, e);
+		import_merge(im, &sub, arena_printf(c->a, "environments.%zu.", i));
+		if (rc != 0 && rc != 422)
+			return rc;
+	}
+	return im->f->nerrors ? 422 : 0;
+}
+
 /* Categories, connector, authorization, endpoints and the audit rows: one transaction, so
  * a refused or failed part leaves nothing behind. A run again after a deadlock starts with
  * no errors (the document's own were found before). */
@@ -399,6 +424,8 @@ import_tx(struct db *db, void *arg)
 		rc = import_auth(im);
 	if (rc == 0)
 		rc = import_endpoints(im);
+	if (rc == 0)
+		rc = import_environments(im);
 	if (rc == 0)
 		rc = audit_write(c->db, c->user, "connector.import", "connector", im->id,
 				 arena_printf(c->a, "name: %s", im->name), c->req->remote_addr);

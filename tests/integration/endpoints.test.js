@@ -223,7 +223,9 @@ test('validation: each problem beside its field, the input kept, nothing saved',
   assert.match(fieldError(r.text, 'header-1-key'), /letters, digits/);
   assert.equal(inputValue(r.text, 'header-1-key'), 'Bad Name', 'the row is kept');
 
-  r = await postEndpoint(admin, id, { purpose: 'Relative', url: '/customers/{{id}}', timeout: '301', method: 'TRACE' });
+  // A path starting with "/" is joined to an environment's base URL (issue 19); one without
+  // a scheme or a leading "/" is neither.
+  r = await postEndpoint(admin, id, { purpose: 'Relative', url: 'customers/{{id}}', timeout: '301', method: 'TRACE' });
   assert.equal(r.status, 422);
   assert.match(fieldError(r.text, 'url'), /absolute http:\/\/ or https:\/\//);
   assert.match(fieldError(r.text, 'timeout'), /from 1 to 300/);

@@ -1,7 +1,8 @@
 /* Unit tests for the connector runtime's pure parts: RFC 6901 JSON Pointers and the response
  * mapping (src/connector/mapping.c), error status lists, retry decisions, Retry-After,
  * backoff, Link headers and paging parameters (src/outbound/retry.c), the rate limit's
- * token bucket (src/outbound/rate.c) and bodies from rows (src/outbound/body.c). */
+ * token bucket (src/outbound/rate.c), bodies from rows (src/outbound/body.c) and the sealing
+ * contexts of an environment's secrets (src/connector/secrets.c). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,6 +211,58 @@ test_bodies(struct arena *a)
 	   "a quote in a field name is refused");
 }
 
+/* An environment's sealed values open only under their own connector, environment key and
+ * field (or variable name): copied anywhere else they do not. */
+static void
+test_env_secrets(struct arena *a)
+{
+	struct crypt_keyring kr;
+	memset(&kr, 0, sizeof(kr));
+	kr.count = 1;
+	memcpy(kr.keys[0].id, "0123456789abcdef", 17);
+	for (int i = 0; i < CRYPT_KEY_LEN; i++)
+		kr.keys[0].key[i] = (uint8_t)(i * 7 + 3);
+	const char *k1 = connector_env_new_key(a), *k2 = connector_env_new_key(a);
+	ok(k1 && strlen(k1) == 32 && strspn(k1, "0123456789abcdef") == 32, "a key of 32 hex");
+	ok(k1 && k2 && strcmp(k1, k2) != 0, "a new key each time");
+	char *sealed = NULL, *plain = NULL;
+	size_t len = 0;
+	ok(connector_env_secret_seal(&kr, a, 7, k1, CONNECTOR_SECRET_TOKEN, "tok-1", 5, &sealed) ==
+	       CRYPT_OK,
+	   "a token sealed");
+	ok(connector_env_secret_open(&kr, a, 7, k1, CONNECTOR_SECRET_TOKEN, sealed, &plain, &len) ==
+		   CRYPT_OK &&
+	       plain && len == 5 && !memcmp(plain, "tok-1", 5),
+	   "and opened");
+	ok(connector_env_secret_open(&kr, a, 7, k2, CONNECTOR_SECRET_TOKEN, sealed, &plain, &len) !=
+	       CRYPT_OK,
+	   "not under another environment");
+	ok(connector_env_secret_open(&kr, a, 8, k1, CONNECTOR_SECRET_TOKEN, sealed, &plain, &len) !=
+	       CRYPT_OK,
+	   "not under another connector");
+	ok(connector_env_secret_open(&kr, a, 7, k1, CONNECTOR_SECRET_PASSWORD, sealed, &plain,
+				     &len) != CRYPT_OK,
+	   "not as another field");
+	ok(connector_secret_open(&kr, a, 7, CONNECTOR_SECRET_TOKEN, sealed, &plain, &len) !=
+	       CRYPT_OK,
+	   "not as the connector's own token");
+	ok(connector_env_variable_seal(&kr, a, 7, k1, "sig", "v-1", 3, &sealed) == CRYPT_OK,
+	   "a variable sealed");
+	ok(connector_env_variable_open(&kr, a, 7, k1, "sig", sealed, &plain, &len) == CRYPT_OK &&
+	       plain && !strcmp(plain, "v-1"),
+	   "and opened");
+	ok(connector_env_variable_open(&kr, a, 7, k1, "other", sealed, &plain, &len) != CRYPT_OK,
+	   "not under another name");
+	ok(connector_variable_open(&kr, a, 7, "sig", sealed, &plain, &len) != CRYPT_OK,
+	   "not as the connector's sealed variable");
+	ok(connector_env_secret_seal(&kr, a, 7, "not-hex!", CONNECTOR_SECRET_TOKEN, "x", 1,
+				     &sealed) != CRYPT_OK,
+	   "a key that is not hex is refused");
+	ok(connector_env_variable_open(&kr, a, 7, k1, "sig", NULL, &plain, &len) == CRYPT_OK &&
+	       !plain,
+	   "no value (NULL) is no secret");
+}
+
 int
 main(void)
 {
@@ -222,6 +275,7 @@ main(void)
 	test_link(&a);
 	test_rate();
 	test_bodies(&a);
+	test_env_secrets(&a);
 	arena_free(&a);
 	return tap_done();
 }

@@ -1,0 +1,254 @@
+/* A connector's environments and their variables: read for the Environments tab, the run,
+ * the API and the export; written in one transaction with the connector's version, its
+ * history and the audit row; and the statements of key rotation over their sealed values. */
+#include "environments.h"
+#include "endpoints.h"
+#include "versions.h"
+
+#define ENV_COLUMNS                                                                                \
+	"SELECT e.id, e.connector_id, e.name, e.seal_key, e.is_default, e.base_url,"               \
+	" e.allowed_origins, e.auth_override, e.auth_username, e.auth_password, e.auth_token,"     \
+	" e.api_key, e.client_id, e.client_secret, e.token_url, e.token_origin, e.created_at,"     \
+	" e.updated_at,"                                                                           \
+	" (SELECT COUNT(*) FROM environment_variables v WHERE v.environment_id = e.id) AS nvars,"  \
+	" (SELECT COUNT(*) FROM environment_variables v WHERE v.environment_id = e.id"             \
+	"  AND v.sealed = 1 AND v.value IS NULL) AS unset"                                         \
+	" FROM connector_environments e"
+
+static const char SQL_ENV_LIST[] = ENV_COLUMNS " WHERE e.connector_id = ? ORDER BY e.name";
+static const char SQL_ENV_GET[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.id = ?";
+static const char SQL_ENV_FIND[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.name = ?";
+static const char SQL_ENV_DEFAULT[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.is_default = 1";
+static const char SQL_ENV_VARS[] =
+    "SELECT name, sealed, value FROM environment_variables WHERE environment_id = ?"
+    " ORDER BY position, name";
+static const char SQL_ENV_VARS_CONN[] =
+    "SELECT v.environment_id, v.name, v.sealed, v.value FROM environment_variables v"
+    " JOIN connector_environments e ON e.id = v.environment_id WHERE e.connector_id = ?"
+    " ORDER BY v.environment_id, v.position, v.name";
+static const char SQL_ENV_INSERT[] =
+    "INSERT INTO connector_environments (connector_id, name, seal_key, is_default, base_url,"
+    " allowed_origins, auth_override, auth_username, auth_password, auth_token, api_key,"
+    " client_id, client_secret, token_url, token_origin)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_ENV_UPDATE[] =
+    "UPDATE connector_environments SET name = ?, is_default = ?, base_url = ?,"
+    " allowed_origins = ?, auth_override = ?, auth_username = ?, auth_password = ?,"
+    " auth_token = ?, api_key = ?, client_id = ?, client_secret = ?, token_url = ?,"
+    " token_origin = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
+static const char SQL_ENV_LOCK[] =
+    "SELECT id FROM connector_environments WHERE id = ? AND connector_id = ? FOR UPDATE";
+static const char SQL_ENV_UNDEFAULT[] =
+    "UPDATE connector_environments SET is_default = 0 WHERE connector_id = ? AND id <> ?"
+    " AND is_default = 1";
+static const char SQL_ENV_DELETE[] =
+    "DELETE FROM connector_environments WHERE id = ? AND connector_id = ?";
+static const char SQL_ENV_VARS_CLEAR[] =
+    "DELETE FROM environment_variables WHERE environment_id = ?";
+static const char SQL_ENV_VAR_ADD[] =
+    "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
+    " VALUES (?, ?, ?, ?, ?)";
+static const char SQL_ENV_ROT[] =
+    "SELECT id, connector_id, seal_key, auth_password, auth_token, api_key, client_secret"
+    " FROM connector_environments WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
+    " OR api_key IS NOT NULL OR client_secret IS NOT NULL FOR UPDATE";
+static const char SQL_ENV_ROT_SET[] =
+    "UPDATE connector_environments SET auth_password = ?, auth_token = ?, api_key = ?,"
+    " client_secret = ? WHERE id = ?";
+static const char SQL_ENV_VARS_ROT[] =
+    "SELECT v.environment_id, e.connector_id, e.seal_key, v.name, v.value"
+    " FROM environment_variables v JOIN connector_environments e ON e.id = v.environment_id"
+    " WHERE v.sealed = 1 AND v.value IS NOT NULL FOR UPDATE";
+static const char SQL_ENV_VAR_ROT_SET[] =
+    "UPDATE environment_variables SET value = ? WHERE environment_id = ? AND name = ?";
+
+int
+db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_ENV_LIST, "i", connector_id);
+}
+
+int
+db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
+	   struct db_rows *out)
+{
+	return db_query_row(db, a, out, SQL_ENV_GET, "ii", connector_id, id);
+}
+
+int
+db_env_find(struct db *db, struct arena *a, long long connector_id, const char *name,
+	    struct db_rows *out)
+{
+	if (!name || !*name)
+		return db_query_row(db, a, out, SQL_ENV_DEFAULT, "i", connector_id);
+	return db_query_row(db, a, out, SQL_ENV_FIND, "is", connector_id, name);
+}
+
+int
+db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_ENV_VARS, "i", environment_id);
+}
+
+int
+db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
+			 struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_ENV_VARS_CONN, "i", connector_id);
+}
+
+/* The variables of environment id replaced by f's. */
+static int
+env_vars_write(struct db *db, long long id, const struct db_env_fields *f)
+{
+	int rc = db_exec(db, SQL_ENV_VARS_CLEAR, "i", id);
+	for (size_t i = 0; rc == DB_OK && i < f->nvars; i++)
+		rc = db_exec(db, SQL_ENV_VAR_ADD, "isiis", id, f->vars[i].name,
+			     (long long)(f->vars[i].sealed != 0), (long long)i, f->vars[i].value);
+	return rc;
+}
+
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+int
+db_env_insert(struct db *db, long long connector_id, const struct db_env_fields *f, long long *id)
+{
+	int rc = DB_OK;
+	if (f->is_default)
+		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", connector_id, 0LL);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_ENV_INSERT, "issississssssss", connector_id, f->name,
+			     f->seal_key, (long long)(f->is_default != 0), nz(f->base_url),
+			     nz(f->allowed_origins), (long long)(f->auth_override != 0),
+			     nz(f->username), f->password, f->token, f->api_key, nz(f->client_id),
+			     f->client_secret, nz(f->token_url), nz(f->token_origin));
+	if (rc == DB_OK) {
+		*id = (long long)db_last_id(db);
+		rc = env_vars_write(db, *id, f);
+	}
+	return rc;
+}
+
+struct env_save {
+	long long connector_id, id, user_id;
+	const struct db_env_fields *f;
+	const struct db_audit *au;
+	long long *out_id;
+	int del;
+};
+
+/* The connector's version, its history and the audit row: the end of every save. */
+static int
+env_finish(struct db *db, const struct env_save *s)
+{
+	int rc = db_connector_touch(db, s->connector_id, s->user_id);
+	if (rc == DB_OK)
+		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENVIRONMENTS, 0);
+	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
+}
+
+static int
+env_create_tx(struct db *db, void *arg)
+{
+	struct env_save *s = arg;
+	int rc = db_env_insert(db, s->connector_id, s->f, &s->id);
+	if (rc == DB_OK)
+		*s->out_id = s->id;
+	return rc == DB_OK ? env_finish(db, s) : rc;
+}
+
+/* Locks the environment of the connector; DB_ENOTFOUND when it is not there. */
+static int
+env_lock(struct db *db, long long connector_id, long long id)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 512);
+	int rc = db_query_row(db, &a, &r, SQL_ENV_LOCK, "ii", id, connector_id);
+	arena_free(&a);
+	return rc;
+}
+
+static int
+env_update_tx(struct db *db, void *arg)
+{
+	struct env_save *s = arg;
+	const struct db_env_fields *f = s->f;
+	int rc = env_lock(db, s->connector_id, s->id);
+	if (rc == DB_OK && f->is_default)
+		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", s->connector_id, s->id);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_ENV_UPDATE, "sississssssssii", f->name,
+			     (long long)(f->is_default != 0), nz(f->base_url),
+			     nz(f->allowed_origins), (long long)(f->auth_override != 0),
+			     nz(f->username), f->password, f->token, f->api_key, nz(f->client_id),
+			     f->client_secret, nz(f->token_url), nz(f->token_origin), s->id,
+			     s->connector_id);
+	if (rc == DB_OK)
+		rc = env_vars_write(db, s->id, f);
+	return rc == DB_OK ? env_finish(db, s) : rc;
+}
+
+static int
+env_delete_tx(struct db *db, void *arg)
+{
+	struct env_save *s = arg;
+	int rc = env_lock(db, s->connector_id, s->id);
+	if (rc == DB_OK)
+		rc = db_exec(db, SQL_ENV_DELETE, "ii", s->id, s->connector_id);
+	return rc == DB_OK ? env_finish(db, s) : rc;
+}
+
+int
+db_env_create(struct db *db, long long connector_id, const struct db_env_fields *f,
+	      long long user_id, long long *id, const struct db_audit *au)
+{
+	struct env_save s = {
+	    .connector_id = connector_id, .user_id = user_id, .f = f, .au = au, .out_id = id};
+	return db_tx(db, env_create_tx, &s);
+}
+
+int
+db_env_update(struct db *db, long long connector_id, long long id, const struct db_env_fields *f,
+	      long long user_id, const struct db_audit *au)
+{
+	struct env_save s = {
+	    .connector_id = connector_id, .id = id, .user_id = user_id, .f = f, .au = au};
+	return db_tx(db, env_update_tx, &s);
+}
+
+int
+db_env_delete(struct db *db, long long connector_id, long long id, long long user_id,
+	      const struct db_audit *au)
+{
+	struct env_save s = {.connector_id = connector_id, .id = id, .user_id = user_id, .au = au};
+	return db_tx(db, env_delete_tx, &s);
+}
+
+int
+db_env_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_ENV_ROT, "");
+}
+
+int
+db_env_secrets_reseal(struct db *db, long long id, const char *const vals[DB_ENV_SEALED_COLUMNS])
+{
+	return db_exec(db, SQL_ENV_ROT_SET, "ssssi", vals[0], vals[1], vals[2], vals[3], id);
+}
+
+int
+db_env_vars_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, out, SQL_ENV_VARS_ROT, "");
+}
+
+int
+db_env_var_reseal(struct db *db, long long environment_id, const char *name, const char *sealed)
+{
+	return db_exec(db, SQL_ENV_VAR_ROT_SET, "sis", sealed, environment_id, name);
+}

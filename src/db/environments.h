@@ -1,0 +1,84 @@
+/* db/environments: a connector's environments (sql/022_environments.sql) with their plain and
+ * sealed variables (src/db/environments.c). Sealed values are sealed text: what they hold is
+ * connector/'s business. Every function takes the request arena for results and returns a
+ * db_err (0 ok). */
+#ifndef DCGATE_DB_ENVIRONMENTS_H
+#define DCGATE_DB_ENVIRONMENTS_H
+
+#include "db.h"
+
+/* One variable of an environment. */
+struct db_env_var {
+	const char *name;
+	int sealed;
+	const char *value; /* the text (plain), the sealed text, or NULL: a sealed value not set */
+};
+
+/* What a save of an environment writes. Secrets are sealed text (NULL: none stored). */
+struct db_env_fields {
+	const char *name;
+	const char *seal_key; /* create only: 32 random hex characters */
+	int is_default;	      /* the others of the connector stop being the default */
+	const char *base_url;
+	const char *allowed_origins;
+	int auth_override;
+	const char *username;
+	const char *password; /* sealed */
+	const char *token;    /* sealed */
+	const char *api_key;  /* sealed */
+	const char *client_id;
+	const char *client_secret; /* sealed */
+	const char *token_url;
+	const char *token_origin;
+	const struct db_env_var *vars;
+	size_t nvars;
+};
+
+/* Columns of one environment: id, connector_id, name, seal_key, is_default, base_url,
+ * allowed_origins, auth_override, auth_username, auth_password, auth_token, api_key,
+ * client_id, client_secret, token_url, token_origin (secrets sealed), created_at,
+ * updated_at, nvars (its variables), unset (its sealed variables without a value). */
+
+/* The connector's environments by name. */
+int db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
+/* One; DB_ENOTFOUND when it is not the connector's. */
+int db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
+	       struct db_rows *out);
+/* The one named name (case ignored), or the default with name NULL or ""; DB_ENOTFOUND
+ * when there is none. */
+int db_env_find(struct db *db, struct arena *a, long long connector_id, const char *name,
+		struct db_rows *out);
+/* Its variables: name, sealed, value (sealed text for sealed ones, NULL when not set), in
+ * order. */
+int db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out);
+/* Every variable of the connector's environments: environment_id, name, sealed, value. */
+int db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
+			     struct db_rows *out);
+
+/* Environment and variables, the connector's version and history, and au, in one
+ * transaction. DB_EDUP: the name is taken within the connector; DB_ENOTFOUND: the
+ * connector (or environment) is gone. */
+int db_env_create(struct db *db, long long connector_id, const struct db_env_fields *f,
+		  long long user_id, long long *id, const struct db_audit *au);
+int db_env_update(struct db *db, long long connector_id, long long id,
+		  const struct db_env_fields *f, long long user_id, const struct db_audit *au);
+int db_env_delete(struct db *db, long long connector_id, long long id, long long user_id,
+		  const struct db_audit *au);
+/* Inserts one inside the caller's transaction (an import): no version, no audit. */
+int db_env_insert(struct db *db, long long connector_id, const struct db_env_fields *f,
+		  long long *id);
+
+/* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
+
+/* Every environment holding a sealed column: id, connector_id, seal_key, auth_password,
+ * auth_token, api_key, client_secret. */
+#define DB_ENV_SEALED_COLUMNS 4
+int db_env_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
+int db_env_secrets_reseal(struct db *db, long long id,
+			  const char *const vals[DB_ENV_SEALED_COLUMNS]);
+/* Every sealed variable with a value: environment_id, connector_id, seal_key, name, value. */
+int db_env_vars_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
+int db_env_var_reseal(struct db *db, long long environment_id, const char *name,
+		      const char *sealed);
+
+#endif

@@ -1,0 +1,481 @@
+'use strict';
+// Issue 19 item 1, environments per connector, on the real stack: one endpoint executed
+// against two upstreams (small node servers started here, each recording the Authorization
+// header and the sealed header it saw) as Development and Production with different
+// credentials of their own. Each upstream sees only its own credentials; the default is
+// used when no environment is named; the execution log records the environment; relative
+// URLs and {{env.NAME}} work; sealed values never appear in pages, API answers, the export
+// or the log; bad input gets 422 with the field named and nothing saved; a view-only user
+// cannot change environments; an export carries them without secrets and the imported
+// connector's page asks for them.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const { execFileSync } = require('node:child_process');
+const { Client, adminClient, env, sql, unique, waitFor, fieldError, inputValue, csrfFrom } = require('./lib.js');
+const { adminToken, userToken } = require('./apitokens.js');
+
+const SECRETS = {
+  conn: 'conn-token-NEVER-SENT-5b1c',
+  devToken: 'dev-token-111-a8f3e2',
+  prodToken: 'prod-token-222-c47d9b',
+  devSig: 'dev-sealed-SIG-7c1e44',
+  prodSig: 'prod-sealed-SIG-93aa10',
+};
+
+let token;
+let dev;
+let prod;
+
+/** A data source on 127.0.0.1 that records what it was sent. */
+function startUpstream(who) {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url, auth: req.headers.authorization || '', sig: req.headers['x-sig'] || '' });
+    const body = JSON.stringify({ who, path: req.url });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, origin: `http://127.0.0.1:${server.address().port}`, seen });
+    });
+  });
+}
+
+function api(method, path, body, tok = token) {
+  return new Client().api(method, path, body, tok);
+}
+
+function execute(cid, purpose, body = {}, tok = token) {
+  return api('POST', `/api/1.0/data-connectors/${cid}/endpoints/${encodeURIComponent(purpose)}/execute`, body, tok);
+}
+
+/** Every secret of the test absent from text. */
+function assertNoSecret(text, where) {
+  for (const [k, v] of Object.entries(SECRETS)) {
+    assert.ok(!String(text).includes(v), `${where} shows the ${k} secret`);
+  }
+}
+
+async function makeConnector(extra = {}) {
+  const cat = await api('POST', '/api/1.0/data-connector-categories', { name: unique('Env Cat').replace(/[^A-Za-z0-9 ]/g, '') });
+  assert.equal(cat.status, 201, cat.text);
+  const r = await api('POST', '/api/1.0/data-connectors', {
+    name: unique('Env Conn').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.json().id], ...extra,
+  });
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+function envCount(cid) {
+  return Number(sql(`SELECT COUNT(*) AS n FROM connector_environments WHERE connector_id = ${Number(cid)}`)[0].n);
+}
+
+async function logRows(cid, n) {
+  for (let i = 0; ; i++) {
+    const rows = sql(`SELECT id, kind, environment, url, status, error, detail FROM execution_logs WHERE connector_id = ${Number(cid)} ORDER BY id`);
+    if (rows.length >= n || i >= 150) return rows;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let conn; // the connector with Development (API) and Production (form, default)
+let admin;
+let endpoint;
+
+test.before(async () => {
+  token = await adminToken();
+  admin = await adminClient();
+  dev = await startUpstream('dev');
+  prod = await startUpstream('prod');
+  // The connector's own Bearer token may go only to an origin neither upstream has.
+  conn = await makeConnector({ auth_type: 'bearer', token: SECRETS.conn, allowed_origins: ['http://127.0.0.1:9'] });
+});
+
+test.after(() => {
+  if (dev) dev.server.close();
+  if (prod) prod.server.close();
+});
+
+test('environments are created through the API and the form, sealed values answered as {set}', async () => {
+  const r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, {
+    name: 'Development',
+    base_url: `${dev.origin}/api/`,
+    auth_override: true,
+    token: SECRETS.devToken,
+    variables: [{ name: 'tenant', value: 'dev-tenant' }, { name: 'sig', value: SECRETS.devSig, sealed: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const e = r.json();
+  assert.equal(e.name, 'Development');
+  assert.equal(e.is_default, false);
+  assert.equal(e.allowed_origins, dev.origin, 'its own origins default to the base URL origin');
+  assert.deepEqual(e.token, { set: true });
+  assert.deepEqual(e.password, { set: false });
+  assert.deepEqual(e.variables, [
+    { name: 'tenant', sealed: false, value: 'dev-tenant' },
+    { name: 'sig', sealed: true, value: { set: true } },
+  ]);
+  assertNoSecret(r.text, 'the create answer');
+
+  // Production through the page: the form, CSRF, the default box.
+  const page = await admin.get(`/data-connectors/${conn.id}/environments/new`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /aria-current="page"[^>]*>Environments</);
+  const saved = await admin.post(`/data-connectors/${conn.id}/environments`, {
+    _csrf: csrfFrom(page.text),
+    name: 'Production', is_default: '1', base_url: prod.origin, auth_override: '1', token: SECRETS.prodToken,
+    'var[0][name]': 'tenant', 'var[0][value]': 'prod-tenant',
+    'var[1][name]': 'sig', 'var[1][value]': SECRETS.prodSig, 'var[1][sealed]': '1',
+  });
+  assert.equal(saved.status, 303, saved.text.slice(0, 500));
+  const list = await admin.get(saved.location);
+  assert.match(list.text, /The environment Production was added\./);
+  assert.match(list.text, /Production<\/a> <span class="badge">default<\/span>/);
+  assert.match(list.text, /Development<\/a>/);
+  assertNoSecret(list.text, 'the list page');
+
+  // The edit page shows sealed values as set, never their text.
+  const [{ id: pid }] = sql(`SELECT id FROM connector_environments WHERE connector_id = ${conn.id} AND name = 'Production'`);
+  const edit = await admin.get(`/data-connectors/${conn.id}/environments/${pid}`);
+  assert.equal(edit.status, 200);
+  assert.equal(inputValue(edit.text, 'name'), 'Production');
+  assert.match(edit.text, /id="token-state">set — leave blank to keep/);
+  assert.match(edit.text, /id="var-1-state">set — leave blank to keep/);
+  assertNoSecret(edit.text, 'the edit page');
+  // Stored sealed, not as text.
+  const dbText = JSON.stringify(sql(`SELECT * FROM connector_environments WHERE connector_id = ${conn.id}`)) +
+    JSON.stringify(sql(`SELECT v.* FROM environment_variables v JOIN connector_environments e ON e.id = v.environment_id WHERE e.connector_id = ${conn.id}`));
+  assertNoSecret(dbText, 'the database rows');
+  // One save, one version and one audit row each.
+  const versions = sql(`SELECT kind FROM connector_versions WHERE connector_id = ${conn.id} AND kind = 'environments'`);
+  assert.equal(versions.length, 2);
+  const audits = sql(`SELECT action FROM audit_log WHERE object_id = ${conn.id} AND action = 'environment.create'`);
+  assert.equal(audits.length, 2);
+
+  // The endpoint: a relative URL with a path variable and {{env.NAME}} in query and header.
+  const ep = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints`, {
+    purpose: 'Orders', method: 'GET', timeout: 10,
+    url: '/orders/{{id}}?tenant={{env.tenant}}',
+    headers: [{ key: 'X-Sig', value: '{{env.sig}}' }],
+    sample_data: '{"id": 5}',
+  });
+  assert.equal(ep.status, 201, ep.text);
+  endpoint = ep.json();
+});
+
+test('execute: each upstream sees only its own credentials; the default is used when none is named', async () => {
+  dev.seen.length = 0;
+  prod.seen.length = 0;
+  let r = await execute(conn.id, 'Orders', { data: { id: 1 }, environment: 'Development' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().body.who, 'dev');
+  assert.equal(r.json().body.path, '/api/orders/1?tenant=dev-tenant', 'relative URL joined to the base URL, {{env.tenant}} filled');
+  r = await execute(conn.id, 'Orders', { data: { id: 2 } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().body.who, 'prod', 'no environment named: the default (Production)');
+  assert.equal(r.json().body.path, '/orders/2?tenant=prod-tenant');
+  r = await execute(conn.id, 'Orders', { data: { id: 3 }, environment: 'development' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().body.who, 'dev', 'names are matched ignoring case');
+
+  assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig], [`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
+  assert.deepEqual(prod.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.prodToken}`, SECRETS.prodSig]]);
+  for (const s of [...dev.seen, ...prod.seen]) {
+    assert.ok(!s.auth.includes(SECRETS.conn), 'the connector token went to an environment');
+  }
+
+  // An unknown environment: 422 naming the field, nothing sent.
+  r = await execute(conn.id, 'Orders', { environment: 'Nowhere' });
+  assert.equal(r.status, 422, r.text);
+  assert.ok(r.json().errors.environment[0].includes('Nowhere'));
+  r = await execute(conn.id, 'Orders', { environment: 7 });
+  assert.equal(r.status, 422);
+  assert.ok(r.json().errors.environment);
+  assert.equal(dev.seen.length + prod.seen.length, 3);
+
+  // The log records the environment, masks nothing it should show and holds no secret.
+  const rows = await logRows(conn.id, 3);
+  assert.deepEqual(rows.map((x) => x.environment), ['Development', 'Production', 'Development']);
+  assertNoSecret(JSON.stringify(rows), 'the execution log');
+  const logs = await admin.get(`/data-connectors/${conn.id}/logs`);
+  assert.match(logs.text, /<span class="badge env">Development<\/span>/);
+  assert.match(logs.text, /<span class="badge env">Production<\/span>/);
+  assertNoSecret(logs.text, 'the logs page');
+  const one = await api('GET', `/api/1.0/data-connector-logs/${rows[1].id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.json().environment, 'Production');
+});
+
+test('credentials of an environment go only to its own origins', async () => {
+  // An absolute URL at the Production upstream, run in Development: refused, nothing sent.
+  const ep = await api('POST', `/api/1.0/data-connectors/${conn.id}/endpoints`, {
+    purpose: 'Elsewhere', method: 'GET', timeout: 10, url: `${prod.origin}/x`,
+  });
+  assert.equal(ep.status, 201, ep.text);
+  const before = prod.seen.length;
+  const r = await execute(conn.id, 'Elsewhere', { environment: 'Development' });
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json().code, 'EORIGIN');
+  assert.match(r.json().message, /environment Development may only be sent to/);
+  assert.equal(prod.seen.length, before, 'nothing was sent');
+  // Without an environment of its own credentials the connector's stay bound to its origins.
+  const plain = await makeConnector({ auth_type: 'bearer', token: SECRETS.conn, allowed_origins: ['http://127.0.0.1:9'] });
+  let e = await api('POST', `/api/1.0/data-connectors/${plain.id}/environments`, { name: 'Dev', base_url: dev.origin, is_default: true });
+  assert.equal(e.status, 201, e.text);
+  e = await api('POST', `/api/1.0/data-connectors/${plain.id}/endpoints`, { purpose: 'P', method: 'GET', timeout: 10, url: '/p' });
+  assert.equal(e.status, 201, e.text);
+  const n = dev.seen.length;
+  const x = await execute(plain.id, 'P');
+  assert.equal(x.status, 403, x.text);
+  assert.equal(dev.seen.length, n);
+});
+
+test('the Test screen: an environment selector, the log page records and shows it', async () => {
+  const page = await admin.get(`/data-connectors/${conn.id}/endpoints/${endpoint.id}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<select id="environment" name="environment"><option value="Development">Development<\/option><option value="Production" selected>Production \(default\)<\/option><\/select>/);
+  dev.seen.length = 0;
+  const r = await admin.post(`/data-connectors/${conn.id}/endpoints/${endpoint.id}/test`, { _csrf: csrfFrom(page.text), environment: 'Development' });
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.match(r.text, /<dd id="log-environment">Development<\/dd>/);
+  assert.match(r.text, /\/api\/orders\/5\?tenant=dev-tenant/, 'sample data over the Development base URL');
+  assert.match(r.text, /<option value="Development" selected>Development<\/option>/, 'Test again keeps the environment');
+  assertNoSecret(r.text, 'the Test screen');
+  assert.equal(dev.seen.length, 1);
+  assert.equal(dev.seen[0].auth, `Bearer ${SECRETS.devToken}`);
+  // Run again repeats it in the same environment.
+  const id = /\/data-connector-logs\/(\d+)/.exec(r.logUrl)[1];
+  const again = await api('POST', `/api/1.0/data-connector-logs/${id}/run-again`);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json().environment, 'Development');
+  assert.equal(dev.seen.length, 2);
+  // An unknown environment in the form: 422, nothing sent.
+  const bad = await admin.post(`/data-connectors/${conn.id}/endpoints/${endpoint.id}/test`, { _csrf: admin.csrf, environment: 'Nowhere' }, { followTest: false });
+  assert.equal(bad.status, 422);
+  assert.equal(dev.seen.length + 0, 2);
+});
+
+test('bad input: 422 with the field named, the input kept, nothing saved', async () => {
+  const before = envCount(conn.id);
+  let r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, {
+    name: '', base_url: 'ftp://example.com', variables: [{ name: '1bad', value: 'x' }],
+  });
+  assert.equal(r.status, 422, r.text);
+  const errs = r.json().errors;
+  assert.ok(errs.name && errs.base_url && errs['variables.0.name'], JSON.stringify(errs));
+  r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'production' });
+  assert.equal(r.status, 422, 'a name is unique within the connector, case ignored');
+  assert.match(r.json().errors.name[0], /already/);
+  r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'Staging', auth_override: true });
+  assert.equal(r.status, 422);
+  assert.ok(r.json().errors.token, 'a Bearer connector override needs its token');
+  r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'Staging', variables: [{ name: 's', sealed: true }] });
+  assert.equal(r.status, 422);
+  assert.ok(r.json().errors['variables.0.value']);
+  assert.equal(envCount(conn.id), before, 'nothing saved');
+
+  // The form: messages beside the fields, what was typed kept (never a secret).
+  const page = await admin.get(`/data-connectors/${conn.id}/environments/new`);
+  const f = await admin.post(`/data-connectors/${conn.id}/environments`, {
+    _csrf: csrfFrom(page.text), name: 'Bad/Name', base_url: 'not a url', auth_override: '1', token: SECRETS.devToken,
+    'var[0][name]': 'ok_name', 'var[0][value]': 'kept-value', 'var[1][name]': 'bad-name', 'var[1][value]': 'v',
+  });
+  assert.equal(f.status, 422);
+  assert.ok(fieldError(f.text, 'name'));
+  assert.ok(fieldError(f.text, 'base_url'));
+  assert.match(fieldError(f.text, 'var-1'), /letters, digits and underscores/);
+  assert.equal(inputValue(f.text, 'name'), 'Bad/Name');
+  assert.equal(inputValue(f.text, 'var-0-value'), 'kept-value');
+  assertNoSecret(f.text, 'the re-rendered form');
+  assert.equal(envCount(conn.id), before);
+
+  // Origins change only together with the secrets.
+  const [{ id: did }] = sql(`SELECT id FROM connector_environments WHERE connector_id = ${conn.id} AND name = 'Development'`);
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/environments/${did}`, { base_url: prod.origin, allowed_origins: prod.origin });
+  assert.equal(r.status, 422, r.text);
+  assert.match(r.json().errors.allowed_origins[0], /only together with entering every secret/);
+  assert.equal(sql(`SELECT base_url FROM connector_environments WHERE id = ${did}`)[0].base_url, `${dev.origin}/api/`);
+
+  // The connector without a default environment: a relative URL is refused in plain words.
+  const bare = await makeConnector();
+  r = await api('POST', `/api/1.0/data-connectors/${bare.id}/endpoints`, { purpose: 'Rel', method: 'GET', timeout: 10, url: '/rel' });
+  assert.equal(r.status, 201, r.text);
+  r = await execute(bare.id, 'Rel');
+  assert.equal(r.status, 422, r.text);
+  assert.match(r.json().message, /relative/);
+});
+
+test('a view-only user reads environments but cannot change them (403)', async () => {
+  const viewer = userToken('env viewer', ['view-data-connectors']);
+  const [{ id: did }] = sql(`SELECT id FROM connector_environments WHERE connector_id = ${conn.id} AND name = 'Development'`);
+  let r = await api('GET', `/api/1.0/data-connectors/${conn.id}/environments`, null, viewer.token);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().data.map((e) => e.name), ['Development', 'Production']);
+  assertNoSecret(r.text, 'the API list');
+  const before = envCount(conn.id);
+  r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'Hack' }, viewer.token);
+  assert.equal(r.status, 403);
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/environments/${did}`, { base_url: 'http://evil.example' }, viewer.token);
+  assert.equal(r.status, 403);
+  r = await api('DELETE', `/api/1.0/data-connectors/${conn.id}/environments/${did}`, null, viewer.token);
+  assert.equal(r.status, 403);
+  assert.equal(envCount(conn.id), before);
+
+  // The pages: a view-only session sees the tab read-only and is refused any POST.
+  const username = unique('envview').replace(/\s+/g, '_');
+  const page = await admin.get('/admin/users/new');
+  const made = await admin.post('/admin/users', {
+    _csrf: csrfFrom(page.text), username, password: 'view-only-pass-123', display_name: 'Env Viewer',
+    email: '', is_active: '1', permissions: ['view-data-connectors'],
+  });
+  assert.equal(made.status, 303, made.text.slice(0, 400));
+  const v = new Client();
+  assert.equal((await v.login(username, 'view-only-pass-123')).status, 303);
+  const tab = await v.get(`/data-connectors/${conn.id}/environments/${did}`);
+  assert.equal(tab.status, 200);
+  assert.ok(!/id="save-environment"/.test(tab.text), 'no Save button');
+  const post = await v.post(`/data-connectors/${conn.id}/environments/${did}`, { _csrf: csrfFrom(tab.text), name: 'Changed' });
+  assert.equal(post.status, 403);
+  assert.equal((await v.get(`/data-connectors/${conn.id}/environments/new`)).status, 403);
+  assert.equal(sql(`SELECT name FROM connector_environments WHERE id = ${did}`)[0].name, 'Development');
+});
+
+test('export carries the environments without secrets; an import recreates them and asks for the secrets', async () => {
+  const ex = await api('GET', `/api/1.0/data-connectors/${conn.id}/export`);
+  assert.equal(ex.status, 200);
+  assertNoSecret(ex.text, 'the export');
+  const doc = ex.json();
+  const envs = Object.fromEntries(doc.environments.map((e) => [e.name, e]));
+  assert.deepEqual(Object.keys(envs).sort(), ['Development', 'Production']);
+  assert.equal(envs.Production.is_default, true);
+  assert.deepEqual(envs.Development.variables, [{ name: 'tenant', sealed: false, value: 'dev-tenant' }, { name: 'sig', sealed: true }]);
+
+  const name = unique('Env Import').replace(/[^A-Za-z0-9 ]/g, '');
+  const im = await api('POST', '/api/1.0/data-connectors/import', { export: doc, name });
+  assert.equal(im.status, 201, im.text);
+  const nid = im.json().id;
+  const list = await api('GET', `/api/1.0/data-connectors/${nid}/environments`);
+  const got = Object.fromEntries(list.json().data.map((e) => [e.name, e]));
+  assert.equal(got.Production.is_default, true);
+  assert.equal(got.Development.base_url, `${dev.origin}/api/`);
+  assert.equal(got.Development.secrets_missing, true);
+  assert.deepEqual(got.Development.token, { set: false });
+  const details = await admin.get(`/data-connectors/${nid}`);
+  assert.match(details.text, /Set the secrets of environment Development<\/a>/);
+  assert.match(details.text, /Set the secrets of environment Production<\/a>/);
+
+  // A broken environment in an export: the whole import is refused, nothing created.
+  const bad = JSON.parse(JSON.stringify(doc));
+  bad.environments[1].name = '';
+  const name2 = unique('Env Import').replace(/[^A-Za-z0-9 ]/g, '');
+  const r = await api('POST', '/api/1.0/data-connectors/import', { export: bad, name: name2 });
+  assert.equal(r.status, 422, r.text);
+  assert.ok(Object.keys(r.json().errors).some((k) => k.startsWith('environments.1.')), r.text);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM connectors WHERE name = '${name2}'`)[0].n, '0');
+});
+
+test('delete through the one confirm page', async () => {
+  const e = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'Scratch', base_url: dev.origin });
+  assert.equal(e.status, 201, e.text);
+  const id = e.json().id;
+  const confirm = await admin.get(`/data-connectors/${conn.id}/environments/${id}/delete`);
+  assert.equal(confirm.status, 200);
+  assert.match(confirm.text, /Are you sure you want to delete the environment Scratch\?/);
+  const del = await admin.post(`/data-connectors/${conn.id}/environments/${id}/delete`, { _csrf: csrfFrom(confirm.text) });
+  assert.equal(del.status, 303);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM connector_environments WHERE id = ${id}`)[0].n, '0');
+  // Another default takes over: only one default at a time.
+  const s = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, { name: 'Staging', base_url: dev.origin, is_default: true });
+  assert.equal(s.status, 201, s.text);
+  const defaults = sql(`SELECT name FROM connector_environments WHERE connector_id = ${conn.id} AND is_default = 1`);
+  assert.deepEqual(defaults.map((d) => d.name), ['Staging']);
+});
+
+test('OAuth client credentials of an environment: its own token request, never the connector cache', async () => {
+  const oauth = env('OAUTH_URL');
+  const t = unique('c').split(' ')[1];
+  const c = await makeConnector({
+    auth_type: 'oauth2_client_credentials', token_url: `${oauth}/token`, client_id: `conn-client-${t}`,
+    client_secret: 'conn-cs-secret', scope: 'read', allowed_origins: ['http://127.0.0.1:9'],
+  });
+  let r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Dev', base_url: oauth, is_default: true, auth_override: true,
+    client_id: `dev-client-${t}`, client_secret: 'dev-cs-secret',
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json().client_secret, { set: true });
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/endpoints`, { purpose: 'Res', method: 'GET', timeout: 10, url: '/resource' });
+  assert.equal(r.status, 201, r.text);
+  r = await execute(c.id, 'Res');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().body.ok, true);
+  const log = await (await fetch(`${oauth}/__control/log`)).json();
+  const mine = log.filter((l) => JSON.stringify(l).includes(t));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  assert.equal(mine[0].body.client_id, `dev-client-${t}`);
+  assert.equal(mine[0].body.client_secret, 'dev-cs-secret');
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM token_cache WHERE connector_id = ${c.id}`)[0].n, '0',
+    'an environment token is not put in the connector cache');
+  assertNoSecret(r.text, 'the execute answer');
+  assert.ok(!r.text.includes('dev-cs-secret'));
+
+  // The connector's URL Token moves elsewhere (its own secrets entered again): the
+  // environment's Client Secret does not follow it.
+  const cur = (await api('GET', `/api/1.0/data-connectors/${c.id}`)).json();
+  r = await api('PUT', `/api/1.0/data-connectors/${c.id}`, {
+    name: cur.name, description: cur.description, category_ids: cur.category_ids, version: cur.version,
+    auth_type: 'oauth2_client_credentials', token_url: `${dev.origin}/token`, client_id: `conn-client-${t}`,
+    client_secret: 'conn-cs-secret-2', scope: 'read', allowed_origins: ['http://127.0.0.1:9'],
+  });
+  assert.equal(r.status, 200, r.text);
+  dev.seen.length = 0;
+  r = await execute(c.id, 'Res');
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json().code, 'EORIGIN');
+  assert.equal(dev.seen.length, 0, 'no token request went to the new URL Token');
+});
+
+test('rotate-key re-seals the environments too, and they still work', async () => {
+  const keyOf = (v) => /^v1:([0-9a-f]{16}):/.exec(v)[1];
+  const [before] = sql(`SELECT e.auth_token, v.value FROM connector_environments e JOIN environment_variables v
+    ON v.environment_id = e.id AND v.name = 'sig' WHERE e.connector_id = ${conn.id} AND e.name = 'Development'`);
+  const out = execFileSync(env('DCGATE_ADMIN_BIN'), ['rotate-key'],
+    { env: { ...process.env, DCGATE_CONF: env('DCGATE_CONF') }, encoding: 'utf8' });
+  assert.match(out, /re-sealed \d+ values/);
+  const [after] = sql(`SELECT e.auth_token, v.value FROM connector_environments e JOIN environment_variables v
+    ON v.environment_id = e.id AND v.name = 'sig' WHERE e.connector_id = ${conn.id} AND e.name = 'Development'`);
+  assert.notEqual(keyOf(after.auth_token), keyOf(before.auth_token), 'the token is under the new key');
+  assert.equal(keyOf(after.value), keyOf(after.auth_token), 'the sealed variable too');
+  const logFile = env('DCGATE_APP_LOG');
+  const reloads = () => (fs.readFileSync(logFile, 'utf8').match(/SIGHUP: keys reloaded/g) || []).length;
+  const n = reloads();
+  process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
+  await waitFor(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
+  dev.seen.length = 0;
+  const r = await execute(conn.id, 'Orders', { data: { id: 9 }, environment: 'Development' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
+});
+
+test('History: environment saves are versions with their changes; no fingerprint in the API', async () => {
+  const h = await admin.get(`/data-connectors/${conn.id}/history`);
+  assert.equal(h.status, 200);
+  assert.match(h.text, /Environments changed/);
+  assert.match(h.text, /Environment Production: Base URL/);
+  assert.match(h.text, /Environment Production: Default; Environment Staging: Name/, 'a new default moves the flag');
+  assertNoSecret(h.text, 'the History tab');
+  const list = await api('GET', `/api/1.0/data-connectors/${conn.id}/versions`);
+  assert.equal(list.status, 200, list.text);
+  const rows = list.json().data || list.json();
+  const n = Math.max(...rows.map((v) => v.n));
+  const one = await api('GET', `/api/1.0/data-connectors/${conn.id}/versions/${n}`);
+  assert.equal(one.status, 200, one.text);
+  const envs = Object.fromEntries(one.json().snapshot.environments.map((e) => [e.name, e]));
+  assert.equal(envs.Development.secrets_set, true);
+  assert.deepEqual(envs.Development.variables.map((v) => [v.name, v.value, v.set]), [['tenant', 'dev-tenant', undefined], ['sig', null, true]]);
+  assert.ok(!one.text.includes('fingerprint'), 'no fingerprint in the API');
+  assertNoSecret(one.text, 'the version API');
+});
