@@ -1,7 +1,7 @@
 'use strict';
 // Issue 19 item 1, environments per connector, on the real stack: one endpoint executed
-// against two upstreams (small node servers started here, each recording the Authorization
-// header and the sealed header it saw) as Development and Production with different
+// against two json-server instances (started here, each with a middleware recording the
+// Authorization and the sealed header it saw) as Development and Production with different
 // credentials of their own. Each upstream sees only its own credentials; the default is
 // used when no environment is named; the execution log records the environment; relative
 // URLs and {{env.NAME}} work; sealed values never appear in pages, API answers, the export
@@ -11,7 +11,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
+const path = require('node:path');
+const ops = require('../ops/lib.js');
 const { execFileSync } = require('node:child_process');
 const { Client, adminClient, env, sql, unique, waitFor, fieldError, inputValue, csrfFrom } = require('./lib.js');
 const { adminToken, userToken } = require('./apitokens.js');
@@ -28,20 +29,29 @@ let token;
 let dev;
 let prod;
 
-/** A data source on 127.0.0.1 that records what it was sent. */
-function startUpstream(who) {
-  const seen = [];
-  const server = http.createServer((req, res) => {
-    seen.push({ url: req.url, auth: req.headers.authorization || '', sig: req.headers['x-sig'] || '' });
-    const body = JSON.stringify({ who, path: req.url });
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({ server, origin: `http://127.0.0.1:${server.address().port}`, seen });
-    });
-  });
+/** A json-server 0.17 instance on 127.0.0.1 (tests/fixtures/json-server-recording.js:
+ * orders 1-10, each saying who serves it; /api/* rewritten to /*) recording what each
+ * request carried: seen is [{url, auth, sig}]. */
+async function startUpstream(who) {
+  const dir = path.join(ops.opsDir(), `env-json-server-${who}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const seenFile = path.join(dir, 'seen.jsonl');
+  const dbFile = path.join(dir, 'db.json');
+  fs.writeFileSync(dbFile, JSON.stringify({ orders: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, who })) }));
+  const port = ops.freePort();
+  const proc = new ops.Proc(`env-json-server-${who}`, process.execPath,
+    [path.join(ops.ROOT, 'tests/fixtures/json-server-recording.js'), String(port), dbFile, seenFile], { cwd: dir });
+  const origin = `http://127.0.0.1:${port}`;
+  await ops.until(async () => (await fetch(`${origin}/orders/1`)).ok, { timeout: 30000, what: `json-server ${who}`, proc });
+  const up = {
+    proc, origin,
+    get seen() {
+      return fs.readFileSync(seenFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    },
+    reset() { fs.writeFileSync(seenFile, ''); },
+  };
+  up.reset(); // the readiness probe
+  return up;
 }
 
 function api(method, path, body, tok = token) {
@@ -94,9 +104,9 @@ test.before(async () => {
   conn = await makeConnector({ auth_type: 'bearer', token: SECRETS.conn, allowed_origins: ['http://127.0.0.1:9'] });
 });
 
-test.after(() => {
-  if (dev) dev.server.close();
-  if (prod) prod.server.close();
+test.after(async () => {
+  if (dev) await dev.proc.stop();
+  if (prod) await prod.proc.stop();
 });
 
 test('environments are created through the API and the form, sealed values answered as {set}', async () => {
@@ -167,16 +177,16 @@ test('environments are created through the API and the form, sealed values answe
 });
 
 test('execute: each upstream sees only its own credentials; the default is used when none is named', async () => {
-  dev.seen.length = 0;
-  prod.seen.length = 0;
+  dev.reset();
+  prod.reset();
   let r = await execute(conn.id, 'Orders', { data: { id: 1 }, environment: 'Development' });
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json().body.who, 'dev');
-  assert.equal(r.json().body.path, '/api/orders/1?tenant=dev-tenant', 'relative URL joined to the base URL, {{env.tenant}} filled');
+  assert.deepEqual(r.json().body, { id: 1, who: 'dev' });
+  assert.equal(dev.seen.at(-1).url, '/api/orders/1?tenant=dev-tenant', 'relative URL joined to the base URL, {{env.tenant}} filled');
   r = await execute(conn.id, 'Orders', { data: { id: 2 } });
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json().body.who, 'prod', 'no environment named: the default (Production)');
-  assert.equal(r.json().body.path, '/orders/2?tenant=prod-tenant');
+  assert.deepEqual(r.json().body, { id: 2, who: 'prod' }, 'no environment named: the default (Production)');
+  assert.equal(prod.seen.at(-1).url, '/orders/2?tenant=prod-tenant');
   r = await execute(conn.id, 'Orders', { data: { id: 3 }, environment: 'development' });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json().body.who, 'dev', 'names are matched ignoring case');
@@ -237,7 +247,7 @@ test('the Test screen: an environment selector, the log page records and shows i
   const page = await admin.get(`/data-connectors/${conn.id}/endpoints/${endpoint.id}`);
   assert.equal(page.status, 200);
   assert.match(page.text, /<select id="environment" name="environment"><option value="Development">Development<\/option><option value="Production" selected>Production \(default\)<\/option><\/select>/);
-  dev.seen.length = 0;
+  dev.reset();
   const r = await admin.post(`/data-connectors/${conn.id}/endpoints/${endpoint.id}/test`, { _csrf: csrfFrom(page.text), environment: 'Development' });
   assert.equal(r.status, 200, r.text.slice(0, 300));
   assert.match(r.text, /<dd id="log-environment">Development<\/dd>/);
@@ -431,7 +441,7 @@ test('OAuth client credentials of an environment: its own token request, never t
     client_secret: 'conn-cs-secret-2', scope: 'read', allowed_origins: ['http://127.0.0.1:9'],
   });
   assert.equal(r.status, 200, r.text);
-  dev.seen.length = 0;
+  dev.reset();
   r = await execute(c.id, 'Res');
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json().code, 'EORIGIN');
@@ -454,7 +464,7 @@ test('rotate-key re-seals the environments too, and they still work', async () =
   const n = reloads();
   process.kill(Number(env('DCGATE_PID')), 'SIGHUP');
   await waitFor(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
-  dev.seen.length = 0;
+  dev.reset();
   const r = await execute(conn.id, 'Orders', { data: { id: 9 }, environment: 'Development' });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
