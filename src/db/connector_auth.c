@@ -2,6 +2,8 @@
  * requests, written with the connector's version (a stale save is refused) together with
  * dropping the cached OAuth token, which the new settings may no longer earn; and the
  * statements of key rotation over the sealed columns and variables. */
+#include <string.h>
+
 #include "endpoints.h"
 #include "versions.h"
 
@@ -66,16 +68,16 @@ static const char SQL_VARS_ALL[] =
 static const char SQL_VAR_SET[] =
     "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
 
-/* A connector's details, authorization row and categories: what the API and export show. */
+/* A connector's details, authorization and categories: what the API and export show. */
 int
-db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
-		  struct db_rows *auth, struct db_rows *categories)
+db_connector_load(struct db *db, struct arena *a, long long id, struct connector *details,
+		  struct db_auth_fields *auth, struct connector_category **cats, size_t *ncats)
 {
 	int rc = db_connector_get(db, a, id, details);
 	if (rc == DB_OK)
-		rc = db_connector_auth_get(db, a, id, auth);
+		rc = db_connector_auth_read(db, a, id, auth);
 	if (rc == DB_OK)
-		rc = db_connector_categories(db, a, id, categories);
+		rc = db_connector_categories(db, a, id, cats, ncats);
 	return rc;
 }
 
@@ -83,6 +85,55 @@ int
 db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
 	return db_query_row(db, a, out, SQL_AUTH_GET, "i", id);
+}
+
+/* A sealed column: NULL when none is stored. */
+static const char *
+sealed_of(const struct db_rows *r, const char *col)
+{
+	const char *v = db_get(r, 0, col);
+	return v && *v ? v : NULL;
+}
+
+int
+db_connector_auth_read(struct db *db, struct arena *a, long long id, struct db_auth_fields *out)
+{
+	struct db_rows rows, *r = &rows;
+	int rc = db_connector_auth_get(db, a, id, r);
+	memset(out, 0, sizeof(*out));
+	if (rc != DB_OK)
+		return rc;
+	out->id = db_get_ll(r, 0, "id", 0);
+	out->version = db_get_ll(r, 0, "version", 0);
+	out->name = db_get_str(r, 0, "name");
+	out->auth_type = db_get_str(r, 0, "auth_type");
+	out->verify_ssl = db_get_ll(r, 0, "verify_ssl", 1) != 0;
+	out->username = db_get_str(r, 0, "auth_username");
+	out->password = sealed_of(r, "auth_password");
+	out->token = sealed_of(r, "auth_token");
+	out->token_url = db_get_str(r, 0, "token_url");
+	out->client_id = db_get_str(r, 0, "client_id");
+	out->client_secret = sealed_of(r, "client_secret");
+	out->scope = db_get_str(r, 0, "scope");
+	out->client_auth =
+	    *db_get_str(r, 0, "client_auth") ? db_get_str(r, 0, "client_auth") : "body";
+	out->api_key_name = db_get_str(r, 0, "api_key_name");
+	out->api_key = sealed_of(r, "api_key");
+	out->api_key_in = db_get_str(r, 0, "api_key_in");
+	out->allowed_origins = db_get_str(r, 0, "allowed_origins");
+	out->token_origin = db_get_str(r, 0, "token_origin");
+	out->aws_region = db_get_str(r, 0, "aws_region");
+	out->aws_service = db_get_str(r, 0, "aws_service");
+	out->client_cert = db_get_str(r, 0, "client_cert");
+	out->client_key = sealed_of(r, "client_key");
+	out->auth_url = db_get_str(r, 0, "auth_url");
+	out->token_params = db_get_str(r, 0, "token_params");
+	out->oauth_refresh = sealed_of(r, "oauth_refresh");
+	out->oauth_subject = db_get_str(r, 0, "oauth_subject");
+	out->oauth_connected_at = db_get(r, 0, "oauth_connected_at");
+	out->oauth_expires_at = db_get(r, 0, "oauth_expires_at");
+	out->variables = db_get_str(r, 0, "variables");
+	return DB_OK;
 }
 
 /* After an UPDATE that matched nothing: stale when the row is still there, else gone. */

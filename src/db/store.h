@@ -3,6 +3,7 @@
 #ifndef DCGATE_DB_STORE_H
 #define DCGATE_DB_STORE_H
 
+#include "connector_fields.h"
 #include "db.h"
 
 /* A save over a version someone else already replaced (optimistic locking). */
@@ -115,14 +116,25 @@ int db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens
 
 /* What a create or a Details save writes. */
 struct connector_input {
-	const char *name;
-	const char *description;
-	long max_concurrency;	/* calls in flight at once; 0: outbound.connector_concurrency */
-	const char *rate_limit; /* requests per second as decimal text ("2.5"); NULL/"": none */
-	const char *auth_type;	/* create only (a connector_auth_names value); the Authorization
-				 * tab owns it afterwards */
+	struct connector_fields v; /* connector_fields.h */
+	const char *auth_type;	   /* create only (a connector_auth_names value); the Authorization
+				    * tab owns it afterwards */
 	const long long *category_ids;
 	size_t ncategories;
+};
+
+/* A stored connector's details. */
+struct connector {
+	long long id, version;
+	struct connector_fields v; /* connector_fields.h */
+	const char *auth_type, *created_at, *updated_at;
+	const char *created_by_name, *updated_by_name; /* NULL when unknown */
+};
+
+/* One of a connector's categories. */
+struct connector_category {
+	long long id;
+	const char *name, *status;
 };
 
 /* Connector and category links in one transaction. DB_EDUP: the name is taken; DB_EFK: a
@@ -135,11 +147,11 @@ int db_connector_create(struct db *db, const struct connector_input *in, long lo
 int db_connector_update(struct db *db, long long id, long long version,
 			const struct connector_input *in, long long user_id,
 			const struct db_audit *au);
-/* Columns id, name, description, auth_type, version, created_at, updated_at,
- * created_by_name, updated_by_name (NULL when unknown); DB_ENOTFOUND when none. */
-int db_connector_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* The connector's categories: id, name, status, by name. */
-int db_connector_categories(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* The connector's details; DB_ENOTFOUND when there is none. */
+int db_connector_get(struct db *db, struct arena *a, long long id, struct connector *out);
+/* The connector's categories, by name (*cats in the arena). */
+int db_connector_categories(struct db *db, struct arena *a, long long id,
+			    struct connector_category **cats, size_t *n);
 /* The connector with its endpoints, headers, parameters and cached tokens (the foreign keys
  * cascade inside the one DELETE statement). DB_ENOTFOUND when it is gone. */
 int db_connector_delete(struct db *db, long long id);

@@ -39,6 +39,12 @@ int api_body(struct ctx *c, struct json_object **out);
  * the forms' field names, in place of what it held; a member of the wrong type is an error
  * of f. Answers 413 itself (and returns it) past the field count or length limits, else 0. */
 int api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n);
+/* Decodes the members of obj named by the field table t (its fields having all of flags;
+ * not FIELD_READONLY ones) into f's input, adding to what it holds; as api_form. */
+int api_form_table(struct form *f, struct json_object *obj, const struct field *t, size_t n,
+		   unsigned flags);
+/* 1 when obj has a member of the table t other than except (NULL: none). */
+int api_has_field(struct json_object *obj, const struct field *t, size_t n, const char *except);
 /* Adds field=value unless obj has the member (a default for a member left out). */
 void api_form_default(struct form *f, struct json_object *obj, const char *member,
 		      const char *field, const char *value);

@@ -58,7 +58,7 @@ endpoint_answer(struct ctx *c, int status, long long cid, long long eid)
 static int
 connector_exists(struct ctx *c, long long cid)
 {
-	struct db_rows r;
+	struct connector r;
 	int rc = db_connector_get(c->db, c->a, cid, &r);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, NOT_FOUND_CONNECTOR);

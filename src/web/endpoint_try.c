@@ -154,12 +154,8 @@ static int
 test_page(struct ctx *c, const struct connector_run_out *t)
 {
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
-	struct json_object *d = json_object_new_object(), *conn = json_object_new_object();
-	jset_str(conn, "name", t->connector_name);
-	jset_str(conn, "url", base);
-	jset_str(conn, "authorization_url", arena_printf(c->a, "%s/authorization", base));
-	jset_str(conn, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
-	jset(d, "connector", conn);
+	struct json_object *d = json_object_new_object();
+	jset(d, "connector", connector_tabs_json(c, c->ids[0], t->connector_name));
 	jset_bool(d, "tab_endpoints", 1);
 	jset_str(d, "title", arena_printf(c->a, "Test · %s", t->purpose));
 	jset_str(d, "purpose", t->purpose);
@@ -243,10 +239,10 @@ web_endpoint_draft_test(struct ctx *c)
 		out.error =
 		    arena_printf(c->a, "The draft cannot be tested: %s", b->data ? b->data : "");
 		out.error_code = "EINVALID";
-		struct db_rows r;
-		if ((rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r)) != DB_OK)
+		struct connector r;
+		if ((rc = db_connector_get(c->db, c->a, c->ids[0], &r)) != DB_OK)
 			return rc == DB_ENOTFOUND ? 404 : rc;
-		out.connector_name = db_get(&r, 0, "name");
+		out.connector_name = r.v.name;
 		c->ids[1] = 0;
 		return test_page(c, &out);
 	}

@@ -13,13 +13,9 @@
 /* Data connector details (src/web/connectors.c): name, description, auth_type (create
  * only), category_ids repeated, version (update). id 0 creates; *out_id is the id. */
 int connector_submit(struct form *f, long long id, long long *out_id);
-/* The connector's rate_limit field (requests per second): "" for none, or the text typed;
- * a message beside it when it is not a number from 0.001 to 10000. */
-const char *connector_rate_limit(struct form *f);
-/* A stored rate limit ("2.500", NULL) as shown ("2.5", ""). */
-const char *connector_rate_text(struct arena *a, const char *v);
-/* "rate_limit": the stored value as a number, or null. */
-void connector_rate_json(struct json_object *o, const char *v);
+/* The Details fields (src/db/connector_fields.h) over struct connector_fields. */
+extern const struct field connector_field_table[];
+extern const size_t connector_nfields;
 /* The same checks without saving: 0 or 422 (or 404 when connector id is gone). */
 int connector_check(struct form *f, long long id);
 
@@ -29,6 +25,10 @@ int token_submit(struct form *f, char **plain, long long *id);
 
 /* Category (src/web/categories.c): name, status. id 0 creates. */
 int category_submit(struct form *f, long long id, long long *out_id);
+
+/* The authorization's fields (src/web/authorization.c) over struct db_auth_fields. */
+extern const struct field auth_field_table[];
+extern const size_t auth_nfields;
 
 /* Authorization of connector id (src/web/authorization.c): auth_type, verify_ssl, username,
  * password, token, token_url, client_id, client_secret, scope, client_auth, clear_<secret>,
@@ -42,9 +42,6 @@ int authorization_check(struct form *f, long long id, int secrets_later);
  * the result of a Test authorization (test: {ok, token_type, expires_in, scope, message}). */
 int authorization_page_message(struct ctx *c, int status, const char *error,
 			       struct json_object *test);
-/* The OAuth state of the tab: {code (the method is Authorization Code), connected, subject,
- * connected_at, expires_at, connect_url, test_url, oauth (an OAuth method)}. */
-struct json_object *authorization_oauth_json(struct ctx *c, const struct db_rows *row);
 /* This site's origin for links given to others (the OAuth redirect URI): [server]
  * public_url, else scheme, Host and port of the request; NULL when Host is invalid
  * (src/web/oauth_connect.c). */
