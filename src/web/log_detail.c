@@ -40,7 +40,7 @@ struct log_run {
 	struct app *app;
 	long long connector_id, endpoint_id, user_id, token_id, log_id;
 	char kind[16];
-	char *data; /* JSON text to render over; NULL: the endpoint's sample data */
+	char *data;    /* JSON text to render over; NULL: the endpoint's sample data */
 	int all_pages; /* fetch every page up to the endpoint's Max pages */
 };
 
@@ -159,11 +159,12 @@ log_runtime_json(struct arena *a, const struct connector_run_out *t, struct json
 		jset_bool(d, "retried", t->attempts > 1);
 	}
 	if (t->error_status)
-		jset_str(d, "error_status",
-			 arena_printf(a,
-				      "%ld is one of this endpoint's error statuses: execute answers "
-				      "502 for it.",
-				      t->resp.status));
+		jset_str(
+		    d, "error_status",
+		    arena_printf(a,
+				 "%ld is one of this endpoint's error statuses: execute answers "
+				 "502 for it.",
+				 t->resp.status));
 }
 
 static struct json_object *
@@ -447,8 +448,8 @@ int
 web_endpoint_test_start(struct ctx *c)
 {
 	long long id;
-	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0,
-			   &id);
+	int rc =
+	    log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0, &id);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
