@@ -34,9 +34,12 @@ static void auth_check_pem(struct form *f, const struct field *fd, const void *s
  * the auth types using one, needs: those requiring it; others are stored empty), the
  * secrets (sealed under "connector:<id>:<name>", write-only) and the origins the secrets
  * are bound to. The sealed variables ("secrets") have rows of their own. */
+static const char *const client_auths[] = {"body", "basic"};
+static const char *const key_places[] = {"header", "query"};
 #define A(m) .name = #m, .off = offsetof(struct db_auth_fields, m)
 const struct field auth_field_table[] = {
-    {A(auth_type), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT},
+    {A(auth_type), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = auth_type_names,
+     .nchoices = AUTH__MAX},
     {A(verify_ssl), .kind = FIELD_BOOL, .flags = FIELD_EXPORT},
     {A(token_url), .kind = FIELD_TEXT, .max = 2048, .label = "URL Token", .check = auth_check_url,
      .flags = FIELD_EXPORT, .methods = M_OAUTH, .needs = M_OAUTH},
@@ -49,18 +52,25 @@ const struct field auth_field_table[] = {
     {A(api_key_name), .kind = FIELD_TEXT, .max = 255, .label = "Key name", .flags = FIELD_EXPORT,
      .methods = M(AUTH_API_KEY), .needs = M(AUTH_API_KEY)},
     {A(auth_url), .kind = FIELD_TEXT, .max = 2048, .label = "Authorization URL",
-     .check = auth_check_url, .flags = FIELD_EXPORT, .methods = M_CODE, .needs = M_CODE},
+     .help = "Authorization Code: the provider authorization endpoint.", .check = auth_check_url,
+     .flags = FIELD_EXPORT, .methods = M_CODE, .needs = M_CODE},
     {A(token_params), .kind = FIELD_TEXT, .max = 4096, .label = "Extra token fields",
+     .help = "Extra token-request fields for the OAuth methods, one name=value a line.",
      .check = auth_check_token_params, .flags = FIELD_EXPORT | FIELD_MULTILINE, .methods = M_OAUTH},
-    {A(aws_region), .kind = FIELD_TEXT, .max = 64, .label = "Region", .check = auth_check_aws,
-     .flags = FIELD_EXPORT, .methods = M(AUTH_AWS_SIGV4), .needs = M(AUTH_AWS_SIGV4)},
+    {A(aws_region), .kind = FIELD_TEXT, .max = 64, .label = "Region",
+     .help = "AWS SigV4 region (username: access key, password: secret key).",
+     .check = auth_check_aws, .flags = FIELD_EXPORT, .methods = M(AUTH_AWS_SIGV4),
+     .needs = M(AUTH_AWS_SIGV4)},
     {A(aws_service), .kind = FIELD_TEXT, .max = 64, .label = "Service", .check = auth_check_aws,
      .flags = FIELD_EXPORT, .methods = M(AUTH_AWS_SIGV4), .needs = M(AUTH_AWS_SIGV4)},
     {A(client_cert), .kind = FIELD_TEXT, .max = AUTH_PEM_MAX, .label = "Certificate",
-     .check = auth_check_pem, .flags = FIELD_EXPORT | FIELD_MULTILINE,
-     .methods = M(AUTH_CLIENT_CERT), .needs = M(AUTH_CLIENT_CERT)},
-    {A(client_auth), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT},
-    {A(api_key_in), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT},
+     .help = "PEM certificate (mutual TLS).", .check = auth_check_pem,
+     .flags = FIELD_EXPORT | FIELD_MULTILINE, .methods = M(AUTH_CLIENT_CERT),
+     .needs = M(AUTH_CLIENT_CERT)},
+    {A(client_auth), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = client_auths,
+     .nchoices = 2},
+    {A(api_key_in), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = key_places,
+     .nchoices = 2},
     {A(password), .kind = FIELD_SECRET, .label = "Password", .methods = M_USERPASS,
      .needs = M(AUTH_OAUTH2_PASSWORD) | M(AUTH_AWS_SIGV4), .secret = CONNECTOR_SECRET_PASSWORD},
     {A(token), .kind = FIELD_SECRET, .label = "Token", .methods = M(AUTH_BEARER),
@@ -69,11 +79,15 @@ const struct field auth_field_table[] = {
      .needs = M(AUTH_OAUTH2_CLIENT_CREDENTIALS), .secret = CONNECTOR_SECRET_CLIENT_SECRET},
     {A(api_key), .kind = FIELD_SECRET, .label = "API Key", .methods = M(AUTH_API_KEY),
      .needs = M(AUTH_API_KEY), .secret = CONNECTOR_SECRET_API_KEY},
-    {A(client_key), .kind = FIELD_SECRET, .label = "Private key", .flags = FIELD_MULTILINE,
+    {A(client_key), .kind = FIELD_SECRET, .label = "Private key",
+     .help = "PEM private key, write-only, sealed.", .flags = FIELD_MULTILINE,
      .methods = M(AUTH_CLIENT_CERT), .needs = M(AUTH_CLIENT_CERT),
      .secret = CONNECTOR_SECRET_CLIENT_KEY},
-    {A(allowed_origins), .kind = FIELD_WORDS},
-    {A(token_origin), .kind = FIELD_TEXT, .flags = FIELD_READONLY},
+    {A(allowed_origins), .kind = FIELD_WORDS,
+     .help = "The origins (scheme://host:port) the credentials may be sent to; changed only "
+	     "together with entering every stored secret again."},
+    {A(token_origin), .kind = FIELD_TEXT, .flags = FIELD_READONLY,
+     .help = "The origin the OAuth Client Secret and Password may be sent to."},
 };
 #undef A
 const size_t auth_nfields = sizeof(auth_field_table) / sizeof(auth_field_table[0]);

@@ -65,8 +65,11 @@ struct field {
 	const char *name; /* the form field, the JSON member and the column it comes from */
 	enum field_kind kind;
 	long min, max;
-	const char *label; /* what messages call it */
-	size_t off;	   /* of its value in the resource's struct */
+	const char *label;	    /* what messages call it */
+	const char *help;	    /* what the API description adds (NULL: the label) */
+	const char *const *choices; /* FIELD_CHOICE: its values */
+	size_t nchoices;
+	size_t off; /* of its value in the resource's struct */
 	/* The check of the decoded value (NULL: the kind's alone); errors go into f. */
 	void (*check)(struct form *f, const struct field *fd, const void *s);
 	unsigned flags;
