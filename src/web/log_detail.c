@@ -136,11 +136,8 @@ log_warnings(struct arena *a, const struct db_rows *ep, const struct db_rows *he
 	return arr;
 }
 
-/* What the log page and the API show of a finished run (bodies go to their own columns). */
-/* The runtime's part: the mapped data, notes on pointers that matched nothing, pages
- * fetched and attempts, and an error status of the endpoint. */
-static void
-log_runtime_json(struct arena *a, const struct connector_run_out *t, struct json_object *d)
+void
+run_runtime_json(struct arena *a, const struct connector_run_out *t, struct json_object *d)
 {
 	struct json_object *notes = json_object_new_array();
 	for (size_t i = 0; i < t->nnotes; i++)
@@ -182,58 +179,70 @@ log_detail_json(struct arena *a, const struct app *app, const struct log_run *lr
 					   : "API call: the caller's data");
 	jset_bool(d, "has_warnings", warnings && json_object_array_length(warnings) > 0);
 	jset(d, "warnings", warnings);
-	log_runtime_json(a, t, d);
+	run_runtime_json(a, t, d);
 	jset_bool(d, "all_pages", lr->all_pages);
-	if (t->shown.method && t->shown.url) {
-		struct json_object *rq = json_object_new_object();
-		jset_str(rq, "method", t->shown.method);
-		jset_str(rq, "url", t->shown.url);
-		jset(rq, "headers", log_headers_json(t->shown.headers, t->shown.nheaders));
-		jset_bool(rq, "has_headers", t->shown.nheaders > 0);
-		jset_bool(rq, "has_body", t->shown.body != NULL);
-		if (t->curl)
-			jset_str(rq, "curl", t->curl);
-		jset_bool(rq, "verify_tls", t->shown.verify_tls);
-		jset(d, "request", rq);
-	}
-	if (t->sent && t->resp.err == OUT_OK) {
-		const struct outbound_response *r = &t->resp;
-		struct json_object *rs = json_object_new_object(), *tm = json_object_new_object();
-		int is_json, binary;
-		log_body_text(a, r, &is_json, &binary);
-		jset_int(rs, "status", r->status);
-		jset_str(rs, "reason", r->reason ? r->reason : "");
-		jset_bool(rs, "success", r->status >= 200 && r->status < 300);
-		jset_str(tm, "dns", log_ms(a, r->t.dns_ms));
-		jset_str(tm, "connect", log_ms(a, r->t.connect_ms));
-		jset_str(tm, "tls", log_ms(a, r->t.tls_ms));
-		jset_str(tm, "first_byte", log_ms(a, r->t.first_byte_ms));
-		jset_str(tm, "total", log_ms(a, r->t.total_ms));
-		jset(rs, "timings", tm);
-		jset_int(rs, "size", r->size);
-		jset(rs, "headers", log_headers_json(r->headers, r->nheaders));
-		if (r->redirects > 0) {
-			jset_int(rs, "redirects", r->redirects);
-			jset_str(rs, "effective_url", t->effective_url);
-		}
-		if (r->truncated)
-			jset_str(rs, "truncated",
-				 arena_printf(a,
-					      "The response was cut at %zu bytes (the server's "
-					      "limit); it had %lld bytes.",
-					      app->outbound.max_response, r->size));
-		jset_bool(rs, "is_json", is_json);
-		if (binary)
-			jset_str(rs, "binary",
-				 arena_printf(a, "%zu bytes that are not text", r->body_len));
-		jset(d, "response", rs);
-	}
+	if (t->shown.method && t->shown.url)
+		jset(d, "request", run_request_json(t));
+	if (t->sent && t->resp.err == OUT_OK)
+		jset(d, "response", run_response_json(a, app, t, NULL));
 	if (t->error) {
 		jset_str(d, "error", t->error);
 		jset_str(d, "error_code", t->error_code ? t->error_code : "");
 		jset_bool(d, "budget", strstr(t->error, OUTBOUND_MSG_BUDGET) != NULL);
 	}
 	return d;
+}
+
+struct json_object *
+run_request_json(const struct connector_run_out *t)
+{
+	struct json_object *rq = json_object_new_object();
+	jset_str(rq, "method", t->shown.method);
+	jset_str(rq, "url", t->shown.url);
+	jset(rq, "headers", log_headers_json(t->shown.headers, t->shown.nheaders));
+	jset_bool(rq, "has_headers", t->shown.nheaders > 0);
+	jset_bool(rq, "has_body", t->shown.body != NULL);
+	if (t->curl)
+		jset_str(rq, "curl", t->curl);
+	jset_bool(rq, "verify_tls", t->shown.verify_tls);
+	return rq;
+}
+
+struct json_object *
+run_response_json(struct arena *a, const struct app *app, const struct connector_run_out *t,
+		  const char **body)
+{
+	const struct outbound_response *r = &t->resp;
+	struct json_object *rs = json_object_new_object(), *tm = json_object_new_object();
+	int is_json, binary;
+	const char *text = log_body_text(a, r, &is_json, &binary);
+	if (body)
+		*body = text;
+	jset_int(rs, "status", r->status);
+	jset_str(rs, "reason", r->reason ? r->reason : "");
+	jset_bool(rs, "success", r->status >= 200 && r->status < 300);
+	jset_str(tm, "dns", log_ms(a, r->t.dns_ms));
+	jset_str(tm, "connect", log_ms(a, r->t.connect_ms));
+	jset_str(tm, "tls", log_ms(a, r->t.tls_ms));
+	jset_str(tm, "first_byte", log_ms(a, r->t.first_byte_ms));
+	jset_str(tm, "total", log_ms(a, r->t.total_ms));
+	jset(rs, "timings", tm);
+	jset_int(rs, "size", r->size);
+	jset(rs, "headers", log_headers_json(r->headers, r->nheaders));
+	if (r->redirects > 0) {
+		jset_int(rs, "redirects", r->redirects);
+		jset_str(rs, "effective_url", t->effective_url);
+	}
+	if (r->truncated)
+		jset_str(rs, "truncated",
+			 arena_printf(a,
+				      "The response was cut at %zu bytes (the server's "
+				      "limit); it had %lld bytes.",
+				      app->outbound.max_response, r->size));
+	jset_bool(rs, "is_json", is_json);
+	if (binary)
+		jset_str(rs, "binary", arena_printf(a, "%zu bytes that are not text", r->body_len));
+	return rs;
 }
 
 /* Runs lr on db (its row already written) and finishes the row. */

@@ -78,6 +78,16 @@ void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d,
 /* ---- running an endpoint: connector_run (src/connector/run.c) for the Test screen
  * (src/web/endpoint_try.c) and the API's execute (src/web/api_endpoints.c) ---- */
 
+/* What a run's page shows (src/web/log_detail.c): the request as sent {method, url,
+ * headers, has_headers, has_body, curl, verify_tls}; the response {status, reason, success,
+ * timings, size, headers, redirects, effective_url, truncated, is_json, binary} with *body
+ * (when body is not NULL) its text for reading (pretty JSON, or NULL); and into d the
+ * runtime's part {notes, has_notes, mapped, pages, attempts, retried, error_status}. */
+struct json_object *run_request_json(const struct connector_run_out *t);
+struct json_object *run_response_json(struct arena *a, const struct app *app,
+				      const struct connector_run_out *t, const char **body);
+void run_runtime_json(struct arena *a, const struct connector_run_out *t, struct json_object *d);
+
 /* The run's inputs from this request's worker and caller (src/web/endpoint_try.c): the
  * endpoint of connector cid is then named by .endpoint_id or .purpose, the data by .data. */
 struct connector_run_in web_connector_run_in(struct ctx *c, long long cid, const char *kind);
