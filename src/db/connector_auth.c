@@ -7,15 +7,35 @@
 #include "endpoints.h"
 #include "versions.h"
 
+/* The authorization's columns read into struct db_auth_fields: X(member, column, kind), kind
+ * T text ("" for NULL), S sealed (NULL for none), N text or NULL. */
+#define AUTH_COLUMNS(X)                                                                            \
+	X(name, name, T)                                                                           \
+	X(auth_type, auth_type, T) X(username, auth_username, T) X(password, auth_password, S)     \
+	    X(token, auth_token, S) X(token_url, token_url, T) X(client_id, client_id, T) X(       \
+		client_secret, client_secret, S) X(scope, scope, T) X(client_auth, client_auth, T) \
+		X(api_key_name, api_key_name, T) X(api_key, api_key, S)                            \
+		    X(api_key_in, api_key_in, T) X(allowed_origins, allowed_origins, T)            \
+			X(token_origin, token_origin, T) X(aws_region, aws_region, T)              \
+			    X(aws_service, aws_service, T) X(client_cert, client_cert, T)          \
+				X(client_key, client_key, S) X(auth_url, auth_url, T)              \
+				    X(token_params, token_params, T)                               \
+					X(oauth_refresh, oauth_refresh, S)                         \
+					    X(oauth_subject, oauth_subject, T)                     \
+						X(oauth_connected_at, oauth_connected_at, N)       \
+						    X(oauth_expires_at, oauth_expires_at, N)
+#define AUTH_COL(m, col, k)  " " #col ","
+#define AUTH_READ(m, col, k) out->m = AUTH_GET_##k(r, #col);
+#define AUTH_GET_T(r, col)   db_get_str(r, 0, col)
+#define AUTH_GET_S(r, col)   sealed_of(r, col)
+#define AUTH_GET_N(r, col)   db_get(r, 0, col)
+
+/* The columns above, and those the runtime reads from the same row (src/connector/run.c). */
 static const char SQL_AUTH_GET[] =
-    "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
-    " auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name,"
-    " api_key, api_key_in, allowed_origins, token_origin, max_concurrency, rate_limit,"
-    " aws_region, aws_service, client_cert, client_key, auth_url, token_params, oauth_refresh,"
-    " oauth_subject, oauth_connected_at, oauth_expires_at,"
-    " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
-    "  WHERE s.connector_id = connectors.id) AS variables"
-    " FROM connectors WHERE id = ?";
+    "SELECT id, version, verify_ssl, max_concurrency, rate_limit," AUTH_COLUMNS(
+	AUTH_COL) " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
+		  "  WHERE s.connector_id = connectors.id) AS variables"
+		  " FROM connectors WHERE id = ?";
 static const char SQL_AUTH_SET[] =
     "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
     " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
@@ -70,14 +90,13 @@ static const char SQL_VAR_SET[] =
 
 /* A connector's details, authorization and categories: what the API and export show. */
 int
-db_connector_load(struct db *db, struct arena *a, long long id, struct connector *details,
-		  struct db_auth_fields *auth, struct connector_category **cats, size_t *ncats)
+db_connector_load(struct db *db, struct arena *a, long long id, struct connector_full *out)
 {
-	int rc = db_connector_get(db, a, id, details);
+	int rc = db_connector_get(db, a, id, &out->d);
 	if (rc == DB_OK)
-		rc = db_connector_auth_read(db, a, id, auth);
+		rc = db_connector_auth_read(db, a, id, &out->auth);
 	if (rc == DB_OK)
-		rc = db_connector_categories(db, a, id, cats, ncats);
+		rc = db_connector_categories(db, a, id, &out->cats, &out->ncats);
 	return rc;
 }
 
@@ -105,33 +124,10 @@ db_connector_auth_read(struct db *db, struct arena *a, long long id, struct db_a
 		return rc;
 	out->id = db_get_ll(r, 0, "id", 0);
 	out->version = db_get_ll(r, 0, "version", 0);
-	out->name = db_get_str(r, 0, "name");
-	out->auth_type = db_get_str(r, 0, "auth_type");
 	out->verify_ssl = db_get_ll(r, 0, "verify_ssl", 1) != 0;
-	out->username = db_get_str(r, 0, "auth_username");
-	out->password = sealed_of(r, "auth_password");
-	out->token = sealed_of(r, "auth_token");
-	out->token_url = db_get_str(r, 0, "token_url");
-	out->client_id = db_get_str(r, 0, "client_id");
-	out->client_secret = sealed_of(r, "client_secret");
-	out->scope = db_get_str(r, 0, "scope");
-	out->client_auth =
-	    *db_get_str(r, 0, "client_auth") ? db_get_str(r, 0, "client_auth") : "body";
-	out->api_key_name = db_get_str(r, 0, "api_key_name");
-	out->api_key = sealed_of(r, "api_key");
-	out->api_key_in = db_get_str(r, 0, "api_key_in");
-	out->allowed_origins = db_get_str(r, 0, "allowed_origins");
-	out->token_origin = db_get_str(r, 0, "token_origin");
-	out->aws_region = db_get_str(r, 0, "aws_region");
-	out->aws_service = db_get_str(r, 0, "aws_service");
-	out->client_cert = db_get_str(r, 0, "client_cert");
-	out->client_key = sealed_of(r, "client_key");
-	out->auth_url = db_get_str(r, 0, "auth_url");
-	out->token_params = db_get_str(r, 0, "token_params");
-	out->oauth_refresh = sealed_of(r, "oauth_refresh");
-	out->oauth_subject = db_get_str(r, 0, "oauth_subject");
-	out->oauth_connected_at = db_get(r, 0, "oauth_connected_at");
-	out->oauth_expires_at = db_get(r, 0, "oauth_expires_at");
+	AUTH_COLUMNS(AUTH_READ)
+	if (!*out->client_auth)
+		out->client_auth = "body";
 	out->variables = db_get_str(r, 0, "variables");
 	return DB_OK;
 }

@@ -46,9 +46,15 @@ struct db_auth_fields {
 	const char *variables; /* the sealed variables' names, space-separated, by name */
 };
 
+/* A connector with its authorization and categories: what the API and export show. */
+struct connector_full {
+	struct connector d;
+	struct db_auth_fields auth;
+	struct connector_category *cats;
+	size_t ncats;
+};
 /* db_connector_get, db_connector_auth_read and db_connector_categories in one call. */
-int db_connector_load(struct db *db, struct arena *a, long long id, struct connector *details,
-		      struct db_auth_fields *auth, struct connector_category **cats, size_t *ncats);
+int db_connector_load(struct db *db, struct arena *a, long long id, struct connector_full *out);
 /* The connector's authorization as a struct (keep_grant and the variables' values unset);
  * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_read(struct db *db, struct arena *a, long long id,

@@ -69,24 +69,21 @@ auth_members(struct ctx *c, struct json_object *o, const struct db_auth_fields *
 int
 api_connector_json(struct ctx *c, long long id, struct json_object **out)
 {
-	struct connector d;
-	struct db_auth_fields a;
-	struct connector_category *cats;
-	size_t n;
-	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats, &n);
+	struct connector_full k;
+	int rc = db_connector_load(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", id);
-	field_json(c->a, o, connector_field_table, connector_nfields, &d.v, 0);
-	jset_int(o, "version", d.version);
-	jset(o, "category_ids", category_refs(cats, n, 1));
-	jset(o, "categories", category_refs(cats, n, 0));
-	auth_members(c, o, &a);
-	jset_str(o, "created_at", api_time(c->a, d.created_at));
-	jset_str(o, "updated_at", api_time(c->a, d.updated_at));
-	jset_str(o, "created_by", d.created_by_name);
-	jset_str(o, "updated_by", d.updated_by_name);
+	field_json(c->a, o, connector_field_table, connector_nfields, &k.d.v, 0);
+	jset_int(o, "version", k.d.version);
+	jset(o, "category_ids", category_refs(k.cats, k.ncats, 1));
+	jset(o, "categories", category_refs(k.cats, k.ncats, 0));
+	auth_members(c, o, &k.auth);
+	jset_str(o, "created_at", api_time(c->a, k.d.created_at));
+	jset_str(o, "updated_at", api_time(c->a, k.d.updated_at));
+	jset_str(o, "created_by", k.d.created_by_name);
+	jset_str(o, "updated_by", k.d.updated_by_name);
 	*out = o;
 	return DB_OK;
 }

@@ -15,39 +15,13 @@
 /* ------------------------------------------------------------------- export */
 
 static int
-export_endpoint(struct ctx *c, long long cid, long long eid, struct json_object **out)
-{
-	static const char *const texts[] = {"purpose", "description", "method", "url"};
-	struct db_rows r, h, p;
-	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
-	if (rc != DB_OK)
-		return rc;
-	struct json_object *o = json_object_new_object();
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
-	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
-	jset_str(o, "body", db_get_str(&r, 0, "body"));
-	jset_str(o, "sample_data", db_get_str(&r, 0, "sample_data"));
-	jset(o, "headers", api_rows_json(&h, 1));
-	jset(o, "params", api_rows_json(&p, 0));
-	struct endpoint_runtime rt;
-	if ((rc = endpoint_runtime_load(c, eid, &r, &rt)) != DB_OK) {
-		json_object_put(o);
-		return rc;
-	}
-	endpoint_runtime_merge(o, &rt);
-	*out = o;
-	return DB_OK;
-}
-
-static int
 export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 {
 	struct db_rows r;
 	int rc = db_endpoint_list(c->db, c->a, cid, &r);
 	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
 		struct json_object *o = NULL;
-		rc = export_endpoint(c, cid, db_get_ll(&r, i, "id", 0), &o);
+		rc = api_endpoint_json(c, cid, db_get_ll(&r, i, "id", 0), 1, &o);
 		if (rc == DB_OK)
 			json_object_array_add(arr, o);
 	}
@@ -58,24 +32,21 @@ export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 static int
 export_json(struct ctx *c, long long id, struct json_object **out)
 {
-	struct connector d;
-	struct db_auth_fields a;
-	struct connector_category *cats;
-	size_t n;
-	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats, &n);
+	struct connector_full k;
+	int rc = db_connector_load(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
 	struct json_object *eps = json_object_new_array(), *auth = json_object_new_object();
 	web_defer_json(c, o);
 	jset_int(o, "dcgate_export", EXPORT_FORMAT);
-	field_json(c->a, o, connector_field_table, connector_nfields, &d.v, 1);
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(names, json_object_new_string(cats[i].name));
+	field_json(c->a, o, connector_field_table, connector_nfields, &k.d.v, 1);
+	for (size_t i = 0; i < k.ncats; i++)
+		json_object_array_add(names, json_object_new_string(k.cats[i].name));
 	jset(o, "categories", names);
 	/* The settings; secrets (the sealed variables too, and the origins they are bound to)
 	 * are never exported. */
-	field_json(c->a, auth, auth_field_table, auth_nfields, &a, 1);
+	field_json(c->a, auth, auth_field_table, auth_nfields, &k.auth, 1);
 	jset(o, "authorization", auth);
 	jset(o, "endpoints", eps);
 	*out = o;
