@@ -11,19 +11,30 @@
  * T text ("" for NULL), S sealed (NULL for none), N text or NULL. */
 #define AUTH_COLUMNS(X)                                                                            \
 	X(name, name, T)                                                                           \
-	X(auth_type, auth_type, T) X(username, auth_username, T) X(password, auth_password, S)     \
-	    X(token, auth_token, S) X(token_url, token_url, T) X(client_id, client_id, T) X(       \
-		client_secret, client_secret, S) X(scope, scope, T) X(client_auth, client_auth, T) \
-		X(api_key_name, api_key_name, T) X(api_key, api_key, S)                            \
-		    X(api_key_in, api_key_in, T) X(allowed_origins, allowed_origins, T)            \
-			X(token_origin, token_origin, T) X(aws_region, aws_region, T)              \
-			    X(aws_service, aws_service, T) X(client_cert, client_cert, T)          \
-				X(client_key, client_key, S) X(auth_url, auth_url, T)              \
-				    X(token_params, token_params, T)                               \
-					X(oauth_refresh, oauth_refresh, S)                         \
-					    X(oauth_subject, oauth_subject, T)                     \
-						X(oauth_connected_at, oauth_connected_at, N)       \
-						    X(oauth_expires_at, oauth_expires_at, N)
+	X(auth_type, auth_type, T)                                                                 \
+	X(username, auth_username, T)                                                              \
+	X(password, auth_password, S)                                                              \
+	X(token, auth_token, S)                                                                    \
+	X(token_url, token_url, T)                                                                 \
+	X(client_id, client_id, T)                                                                 \
+	X(client_secret, client_secret, S)                                                         \
+	X(scope, scope, T)                                                                         \
+	X(client_auth, client_auth, T)                                                             \
+	X(api_key_name, api_key_name, T)                                                           \
+	X(api_key, api_key, S)                                                                     \
+	X(api_key_in, api_key_in, T)                                                               \
+	X(allowed_origins, allowed_origins, T)                                                     \
+	X(token_origin, token_origin, T)                                                           \
+	X(aws_region, aws_region, T)                                                               \
+	X(aws_service, aws_service, T)                                                             \
+	X(client_cert, client_cert, T)                                                             \
+	X(client_key, client_key, S)                                                               \
+	X(auth_url, auth_url, T)                                                                   \
+	X(token_params, token_params, T)                                                           \
+	X(oauth_refresh, oauth_refresh, S)                                                         \
+	X(oauth_subject, oauth_subject, T)                                                         \
+	X(oauth_connected_at, oauth_connected_at, N)                                               \
+	X(oauth_expires_at, oauth_expires_at, N)
 #define AUTH_COL(m, col, k)  " " #col ","
 #define AUTH_READ(m, col, k) out->m = AUTH_GET_##k(r, #col);
 #define AUTH_GET_T(r, col)   db_get_str(r, 0, col)
