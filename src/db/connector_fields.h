@@ -14,7 +14,7 @@
 #define DCGATE_DB_CONNECTOR_FIELDS_H
 
 #define CONNECTOR_FIELDS(X)                                                                        \
-	X(name, TEXT, 1, 255, "name", connector_check_name)                                        \
+	X(name, TEXT, 1, 255, "name", field_check_name)                                            \
 	X(description, TEXT, 0, 10000, "description", NULL)                                        \
 	X(max_concurrency, INT, 1, 100000, "max concurrent calls", NULL)                           \
 	X(rate_limit, DECIMAL, 0, 16, "rate limit", connector_check_rate)

@@ -497,26 +497,12 @@ db_connector_get(struct db *db, struct arena *a, long long id, struct connector 
 }
 
 int
-db_connector_categories(struct db *db, struct arena *a, long long id,
-			struct connector_category **cats, size_t *n)
+db_connector_categories(struct db *db, struct arena *a, long long id, struct category **cats,
+			size_t *n)
 {
 	struct db_rows r;
 	int rc = db_query(db, a, &r, SQL_CONN_CATEGORIES, "i", id);
-	*cats = NULL;
-	*n = 0;
-	if (rc != DB_OK)
-		return rc;
-	struct connector_category *out = arena_alloc(a, (r.nrows + 1) * sizeof(*out));
-	if (!out)
-		return DB_ENOMEM;
-	for (size_t i = 0; i < r.nrows; i++) {
-		out[i].id = db_get_ll(&r, i, "id", 0);
-		out[i].name = db_get_str(&r, i, "name");
-		out[i].status = db_get_str(&r, i, "status");
-	}
-	*cats = out;
-	*n = r.nrows;
-	return DB_OK;
+	return db_categories_of(a, rc, &r, cats, n);
 }
 
 int

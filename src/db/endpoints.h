@@ -50,7 +50,7 @@ struct db_auth_fields {
 struct connector_full {
 	struct connector d;
 	struct db_auth_fields auth;
-	struct connector_category *cats;
+	struct category *cats;
 	size_t ncats;
 };
 /* db_connector_get, db_connector_auth_read and db_connector_categories in one call. */

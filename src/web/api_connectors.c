@@ -20,15 +20,10 @@ static const struct api_field DETAIL_EXTRA[] = {
 };
 static const struct api_field AUTH_SECRETS = {"secrets", "secret", API_SECRET_MAP};
 
-static const struct api_field CATEGORY_FIELDS[] = {
-    {"name", "name", API_TEXT},
-    {"status", "status", API_TEXT},
-};
-
 /* ------------------------------------------------------------- reading out */
 
 static struct json_object *
-category_refs(const struct connector_category *cats, size_t n, int ids)
+category_refs(const struct category *cats, size_t n, int ids)
 {
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
@@ -101,32 +96,22 @@ connector_answer(struct ctx *c, int status, long long id)
 
 /* ------------------------------------------------------------------ the list */
 
-/* The category table's ids, parsed once per list. */
-static long long *
-category_ids_of(struct ctx *c, const struct db_rows *cats)
-{
-	long long *ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ids));
-	for (size_t i = 0; ids && i < cats->nrows; i++)
-		ids[i] = db_get_ll(cats, i, "id", 0);
-	return ids;
-}
-
-/* "3,7" -> [{id, name}] through the category table (ids: its parsed ids). */
+/* "3,7" -> [{id, name}] through the categories cats[0..ncats). */
 static struct json_object *
-list_categories(const char *list, const struct db_rows *cats, const long long *ids)
+list_categories(const char *list, const struct category *cats, size_t ncats)
 {
 	struct json_object *arr = json_object_new_array();
-	for (const char *p = list ? list : ""; *p && ids;) {
+	for (const char *p = list ? list : ""; *p;) {
 		char *end;
 		long long v = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		for (size_t i = 0; i < cats->nrows; i++) {
-			if (ids[i] != v)
+		for (size_t i = 0; i < ncats; i++) {
+			if (cats[i].id != v)
 				continue;
 			struct json_object *o = json_object_new_object();
 			jset_int(o, "id", v);
-			jset_str(o, "name", db_get(cats, i, "name"));
+			jset_str(o, "name", cats[i].name);
 			json_object_array_add(arr, o);
 			break;
 		}
@@ -136,17 +121,17 @@ list_categories(const char *list, const struct db_rows *cats, const long long *i
 }
 
 static struct json_object *
-list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct category *cats,
+	  size_t ncats)
 {
 	struct json_object *arr = json_object_new_array();
-	long long *ids = category_ids_of(c, cats);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
 		jset_int(o, "id", rows[i].id);
 		jset_str(o, "name", rows[i].name);
 		jset_str(o, "description", str_or_empty(rows[i].description));
 		jset_str(o, "auth_type", rows[i].auth_type);
-		jset(o, "categories", list_categories(rows[i].category_ids, cats, ids));
+		jset(o, "categories", list_categories(rows[i].category_ids, cats, ncats));
 		jset_int(o, "endpoints", rows[i].endpoints);
 		jset_str(o, "created_at", api_time(c->a, rows[i].created_at));
 		jset_str(o, "updated_at", api_time(c->a, rows[i].updated_at));
@@ -215,17 +200,17 @@ web_api_connector_list(struct ctx *c)
 		c->resp->status = 200;
 		return 200;
 	}
-	struct db_rows cats;
+	struct category *cats;
 	struct connector_row *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, ncats = 0;
 	long long total = 0;
 	int any = 0;
-	int rc = db_category_all_cached(c->db, c->a, g, &cats);
+	int rc = db_category_all_cached(c->db, c->a, g, &cats, &ncats);
 	if (rc == DB_OK)
 		rc = db_connector_list(c->db, c->a, g, &q, &rows, &n, &total, &any);
 	if (rc != DB_OK)
 		return rc;
-	int status = web_json(c, 200, api_list(list_rows(c, rows, n, &cats), &p, total));
+	int status = web_json(c, 200, api_list(list_rows(c, rows, n, cats, ncats), &p, total));
 	if (key && status == 200 && !c->resp->body.failed)
 		cache_put(cache, key, c->resp->body.data, c->resp->body.len);
 	return status;
@@ -430,26 +415,25 @@ web_api_connector_delete(struct ctx *c)
 /* ---------------------------------------------------------------- categories */
 
 static struct json_object *
-category_json(struct ctx *c, const struct db_rows *r, size_t i)
+category_json(struct ctx *c, const struct category *k)
 {
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
-	jset_str(o, "name", db_get(r, i, "name"));
-	jset_str(o, "status", db_get(r, i, "status"));
-	jset_int(o, "connectors", db_get_ll(r, i, "connectors", 0));
-	jset_str(o, "created_at", api_time(c->a, db_get(r, i, "created_at")));
-	jset_str(o, "updated_at", api_time(c->a, db_get(r, i, "updated_at")));
+	jset_int(o, "id", k->id);
+	field_json(c->a, o, category_field_table, category_nfields, k, 0);
+	jset_int(o, "connectors", k->connectors);
+	jset_str(o, "created_at", api_time(c->a, k->created_at));
+	jset_str(o, "updated_at", api_time(c->a, k->updated_at));
 	return o;
 }
 
 static int
 category_answer(struct ctx *c, int status, long long id)
 {
-	struct db_rows r;
-	int rc = db_category_get(c->db, c->a, id, &r);
+	struct category k;
+	int rc = db_category_get(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	return web_json(c, status, category_json(c, &r, 0));
+	return web_json(c, status, category_json(c, &k));
 }
 
 int
@@ -457,7 +441,8 @@ web_api_category_list(struct ctx *c)
 {
 	struct form f;
 	struct api_page p;
-	struct db_rows r;
+	struct category *k;
+	size_t n;
 	long long total = 0;
 	form_init(&f, c);
 	api_page_read(&f, &p);
@@ -465,12 +450,12 @@ web_api_category_list(struct ctx *c)
 	q = q ? str_trim(arena_strdup(c->a, q)) : "";
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
-	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &r, &total);
+	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &k, &n, &total);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r.nrows; i++)
-		json_object_array_add(arr, category_json(c, &r, i));
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, category_json(c, &k[i]));
 	return web_json(c, 200, api_list(arr, &p, total));
 }
 
@@ -481,7 +466,8 @@ category_put(struct ctx *c, long long id, int status)
 	struct json_object *obj = NULL;
 	struct form f;
 	int rc = api_body(c, &obj);
-	if (rc || (rc = body_form(&f, c, obj, CATEGORY_FIELDS, 2)) != 0)
+	if (rc || (rc = body_form(&f, c, obj, NULL, 0)) != 0 ||
+	    (rc = api_form_table(&f, obj, category_field_table, category_nfields, 0)) != 0)
 		return rc;
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
@@ -511,11 +497,11 @@ web_api_category_update(struct ctx *c)
 int
 web_api_category_delete(struct ctx *c)
 {
-	struct db_rows r;
+	struct category r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	rc = db_get_ll(&r, 0, "connectors", 0) > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
+	rc = r.connectors > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK)
 		return web_json_error(c, 409,
 				      "The category cannot be deleted because Data Connectors use "
@@ -523,7 +509,7 @@ web_api_category_delete(struct ctx *c)
 				      NULL);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
+	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], r.name,
 		    c->req->remote_addr);
 	c->resp->status = 204;
 	return 204;

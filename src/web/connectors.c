@@ -12,8 +12,6 @@
 
 #define CONNECTORS_PATH "/data-connectors"
 
-static const char MSG_NAME_CHARS[] =
-    "The name may only contain letters, numbers, spaces and apostrophes.";
 static const char MSG_NAME_TAKEN[] = "The name has already been taken.";
 static const char MSG_CATEGORY_INVALID[] = "The selected category is invalid.";
 static const char MSG_CATEGORY_INACTIVE[] =
@@ -29,7 +27,6 @@ struct connector_old {
 	size_t ncats;
 };
 
-static void connector_check_name(struct form *f, const struct field *fd, const void *s);
 static void connector_check_rate(struct form *f, const struct field *fd, const void *s);
 
 /* The Details fields (src/db/connector_fields.h), values in a struct connector_fields. */
@@ -140,46 +137,22 @@ sort_links(struct ctx *c, const struct connector_query *q, long per_page)
 
 /* The category filter's options, the chosen one selected. */
 static struct json_object *
-filter_options(const struct db_rows *cats, long long chosen)
+filter_options(const struct category *cats, size_t n, long long chosen)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < cats->nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		long long id = db_get_ll(cats, i, "id", 0);
-		jset_int(o, "id", id);
-		jset_str(o, "name", db_get(cats, i, "name"));
-		jset_bool(o, "selected", id == chosen);
+		jset_int(o, "id", cats[i].id);
+		jset_str(o, "name", cats[i].name);
+		jset_bool(o, "selected", cats[i].id == chosen);
 		json_object_array_add(arr, o);
 	}
 	return arr;
 }
 
-/* The categories by name, with ids parsed once per page (the list page loads them anyway
- * for its filter). */
-struct cat_index {
-	long long *ids;
-	const char **names;
-	size_t n;
-};
-
-static void
-cat_index_init(struct ctx *c, const struct db_rows *cats, struct cat_index *ci)
-{
-	ci->n = 0;
-	ci->ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->ids));
-	ci->names = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->names));
-	if (!ci->ids || !ci->names)
-		return;
-	for (size_t i = 0; i < cats->nrows; i++) {
-		ci->ids[i] = db_get_ll(cats, i, "id", 0);
-		ci->names[i] = db_get(cats, i, "name");
-	}
-	ci->n = cats->nrows;
-}
-
-/* "Alpha, Beta": the names of the categories in a "3,7" id list, in name order. */
+/* "Alpha, Beta": the names of the categories in a "3,7" id list, in name order (cats are). */
 static const char *
-category_names(struct ctx *c, const struct cat_index *ci, const char *list)
+category_names(struct ctx *c, const struct category *cats, size_t ncats, const char *list)
 {
 	long long ids[64];
 	size_t n = 0;
@@ -191,21 +164,20 @@ category_names(struct ctx *c, const struct cat_index *ci, const char *list)
 	struct buf *b = arena_alloc(c->a, sizeof(*b));
 	if (!n || !b || buf_init_arena(b, c->a) != 0)
 		return "";
-	for (size_t i = 0; i < ci->n; i++) {
-		if (!id_listed(ids, n, ci->ids[i]))
+	for (size_t i = 0; i < ncats; i++) {
+		if (!id_listed(ids, n, cats[i].id))
 			continue;
 		if (b->len)
 			buf_puts(b, ", ");
-		buf_puts(b, ci->names[i]);
+		buf_puts(b, cats[i].name);
 	}
 	return b->failed || !b->data ? "" : b->data;
 }
 
 static struct json_object *
-list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct category *cats,
+	  size_t ncats)
 {
-	struct cat_index ci;
-	cat_index_init(c, cats, &ci);
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct connector_row *r = &rows[i];
@@ -214,7 +186,7 @@ list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struc
 		jset_str(o, "name", r->name);
 		jset_str(o, "description", r->description);
 		jset_str(o, "auth_label", auth_label(r->auth_type));
-		jset_str(o, "categories", category_names(c, &ci, r->category_ids));
+		jset_str(o, "categories", category_names(c, cats, ncats, r->category_ids));
 		jset_int(o, "endpoints", r->endpoints);
 		jset_str(o, "created_at", r->created_at);
 		jset_str(o, "updated_at", r->updated_at);
@@ -344,12 +316,12 @@ web_connector_list(struct ctx *c)
 	const char *key = list_memo_key_of(c, &q);
 	struct list_memo *m = key ? list_memo() : NULL;
 	if (!m || !m->key || strcmp(m->key, key) != 0) {
-		struct db_rows cats;
+		struct category *cats;
 		struct connector_row *rows = NULL;
-		size_t n = 0;
+		size_t n = 0, ncats = 0;
 		long long total = 0;
 		int any = 0;
-		int rc = db_category_all_cached(c->db, c->a, &c->user->gens, &cats);
+		int rc = db_category_all_cached(c->db, c->a, &c->user->gens, &cats, &ncats);
 		if (rc == DB_OK)
 			rc = db_connector_list(c->db, c->a, &c->user->gens, &q, &rows, &n, &total,
 					       &any);
@@ -357,8 +329,8 @@ web_connector_list(struct ctx *c)
 			return rc;
 		struct list_memo fresh = {
 		    .key = key ? strdup(key) : NULL,
-		    .rows = list_rows(c, rows, n, &cats),
-		    .filter = filter_options(&cats, q.category_id),
+		    .rows = list_rows(c, rows, n, cats, ncats),
+		    .filter = filter_options(cats, ncats, q.category_id),
 		    .total = total,
 		    .any = any,
 		    .n = n,
@@ -399,7 +371,7 @@ web_connector_list(struct ctx *c)
 static int
 connector_load(struct ctx *c, long long id, struct connector_old *old)
 {
-	struct connector_category *cats = NULL;
+	struct category *cats = NULL;
 	memset(old, 0, sizeof(*old));
 	int rc = db_connector_get(c->db, c->a, id, &old->row);
 	if (rc == DB_OK)
@@ -415,21 +387,19 @@ connector_load(struct ctx *c, long long id, struct connector_old *old)
 
 /* Category checkboxes: active ones, plus inactive ones the connector already has. */
 static struct json_object *
-category_choices(const struct db_rows *cats, const struct connector_old *old,
+category_choices(const struct category *cats, size_t ncats, const struct connector_old *old,
 		 const long long *checked, size_t nchecked)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < cats->nrows; i++) {
-		long long id = db_get_ll(cats, i, "id", 0);
-		const char *st = db_get(cats, i, "status");
-		int inactive = !st || strcmp(st, "active") != 0;
-		if (inactive && !id_listed(old->cat_ids, old->ncats, id))
+	for (size_t i = 0; i < ncats; i++) {
+		int inactive = strcmp(cats[i].status, "active") != 0;
+		if (inactive && !id_listed(old->cat_ids, old->ncats, cats[i].id))
 			continue;
 		struct json_object *o = json_object_new_object();
-		jset_int(o, "id", id);
-		jset_str(o, "label", db_get(cats, i, "name"));
+		jset_int(o, "id", cats[i].id);
+		jset_str(o, "label", cats[i].name);
 		jset_bool(o, "inactive", inactive);
-		jset_bool(o, "checked", id_listed(checked, nchecked, id));
+		jset_bool(o, "checked", id_listed(checked, nchecked, cats[i].id));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -478,14 +448,15 @@ static int
 connector_form_page(struct ctx *c, int status, struct form *f, const struct connector_old *old,
 		    const long long *checked, size_t nchecked)
 {
-	struct db_rows cats;
-	int rc = db_category_all(c->db, c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(c->db, c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
 	int is_new = old->id == 0;
 	jset_bool(d, "is_new", is_new);
-	jset(d, "category_choices", category_choices(&cats, old, checked, nchecked));
+	jset(d, "category_choices", category_choices(cats, ncats, old, checked, nchecked));
 	jset_bool(d, "no_categories",
 		  json_object_array_length(json_object_object_get(d, "category_choices")) == 0);
 	if (is_new) {
@@ -509,20 +480,11 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 	return web_render(c, status, "connectors_details", d);
 }
 
-/* Name: only the allowed kinds of characters. */
-static void
-connector_check_name(struct form *f, const struct field *fd, const void *s)
-{
-	const char *name = FIELD_TEXT_OF(s, fd);
-	if (*name && !valid_name_chars(name))
-		form_error(f, fd->name, MSG_NAME_CHARS);
-}
-
 /* The repeated category_ids: at least one, each an existing category that is active or
  * already the connector's own. */
 static size_t
-connector_category_ids(struct form *f, const struct db_rows *cats, const struct connector_old *old,
-		       long long **out)
+connector_category_ids(struct form *f, const struct category *cats, size_t ncats,
+		       const struct connector_old *old, long long **out)
 {
 	const char **vals = NULL;
 	size_t n = http_kv_get_all(f->c->a, &f->in, "category_ids", &vals);
@@ -531,17 +493,15 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 	*out = ids;
 	for (size_t i = 0; ids && i < n; i++) {
 		long v;
-		size_t row = cats->nrows;
+		size_t row = ncats;
 		if (str_to_long(vals[i], 1, LONG_MAX, &v) == CORE_OK)
-			for (row = 0; row < cats->nrows; row++)
-				if (db_get_ll(cats, row, "id", 0) == v)
-					break;
-		if (row == cats->nrows) {
+			for (row = 0; row < ncats && cats[row].id != v;)
+				row++;
+		if (row == ncats) {
 			form_error(f, "category_ids", MSG_CATEGORY_INVALID);
 			continue;
 		}
-		const char *st = db_get(cats, row, "status");
-		if ((!st || strcmp(st, "active")) && !id_listed(old->cat_ids, old->ncats, v)) {
+		if (strcmp(cats[row].status, "active") && !id_listed(old->cat_ids, old->ncats, v)) {
 			form_error(f, "category_ids", MSG_CATEGORY_INACTIVE);
 			continue;
 		}
@@ -573,8 +533,9 @@ static int
 connector_read(struct form *f, const struct connector_old *old, struct connector_input *in,
 	       long long **ids)
 {
-	struct db_rows cats;
-	int rc = db_category_all(f->c->db, f->c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(f->c->db, f->c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	memset(in, 0, sizeof(*in));
@@ -588,7 +549,7 @@ connector_read(struct form *f, const struct connector_old *old, struct connector
 		else
 			in->auth_type = connector_auth_names[i];
 	}
-	in->ncategories = connector_category_ids(f, &cats, old, ids);
+	in->ncategories = connector_category_ids(f, cats, ncats, old, ids);
 	in->category_ids = *ids;
 	return DB_OK;
 }

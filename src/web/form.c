@@ -489,12 +489,31 @@ field_decode(struct form *f, const struct field *t, size_t n, void *s)
 							"%ld, or blank for the server's default.",
 							fd->label, fd->min, fd->max));
 			*FIELD_AT(s, fd, long long) = x;
+		} else if (fd->kind == FIELD_CHOICE) {
+			v = form_text(f, fd->name);
+			size_t k = 0;
+			while (v && k < fd->nchoices && strcmp(v, fd->choices[k]))
+				k++;
+			if (k == fd->nchoices)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a, "The selected %s is invalid.",
+							fd->label));
+			FIELD_TEXT_OF(s, fd) = fd->choices[k < fd->nchoices ? k : 0];
 		} else {
 			continue;
 		}
 		if (fd->check)
 			fd->check(f, fd, s);
 	}
+}
+
+void
+field_check_name(struct form *f, const struct field *fd, const void *s)
+{
+	const char *name = FIELD_TEXT_OF(s, fd);
+	if (*name && !valid_name_chars(name))
+		form_error(f, fd->name,
+			   "The name may only contain letters, numbers, spaces and apostrophes.");
 }
 
 /* A stored DECIMAL ("2.500") as typed ("2.5"). */

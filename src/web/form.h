@@ -79,8 +79,10 @@ struct field {
 #define FIELD_AT(s, fd, type) ((type *)(void *)((char *)(s) + (fd)->off))
 #define FIELD_TEXT_OF(s, fd)  (*FIELD_AT(s, fd, const char *))
 
-/* Decodes the TEXT, INT and DECIMAL fields of t from f's input into s with the kind's
- * checks, then runs each field's check. */
+/* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
+void field_check_name(struct form *f, const struct field *fd, const void *s);
+/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's input
+ * into s with the kind's checks, then runs each field's check. */
 void field_decode(struct form *f, const struct field *t, size_t n, void *s);
 /* A value as a form shows it (INT 0 and NULL text as ""). */
 const char *field_text(struct arena *a, const struct field *fd, const void *s);

@@ -23,6 +23,9 @@ int connector_check(struct form *f, long long id);
  * never). *plain is the token, to show this once; *id its id. */
 int token_submit(struct form *f, char **plain, long long *id);
 
+/* The category's fields (src/web/categories.c) over struct category. */
+extern const struct field category_field_table[];
+extern const size_t category_nfields;
 /* Category (src/web/categories.c): name, status. id 0 creates. */
 int category_submit(struct form *f, long long id, long long *out_id);
 

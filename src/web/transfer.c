@@ -169,11 +169,11 @@ import_check(struct import *im, const char *new_name)
 
 /* The id of the category named name ("" compared case-insensitively), 0 when none. */
 static long long
-category_named(const struct db_rows *cats, const char *name)
+category_named(const struct category *cats, size_t n, const char *name)
 {
-	for (size_t i = 0; i < cats->nrows; i++)
-		if (str_eq_ci(db_get(cats, i, "name"), name))
-			return db_get_ll(cats, i, "id", 0);
+	for (size_t i = 0; i < n; i++)
+		if (str_eq_ci(cats[i].name, name))
+			return cats[i].id;
 	return 0;
 }
 
@@ -206,8 +206,9 @@ import_categories(struct import *im)
 	struct ctx *c = im->c;
 	struct json_object *names = member(im->doc, "categories", json_type_array);
 	size_t n = json_object_array_length(names);
-	struct db_rows cats;
-	int rc = db_category_all(c->db, c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(c->db, c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	im->ids = arena_alloc(c->a, (n + 1) * sizeof(*im->ids));
@@ -218,7 +219,7 @@ import_categories(struct import *im)
 		struct json_object *v = json_object_array_get_idx(names, i);
 		const char *name =
 		    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-		long long id = *name ? category_named(&cats, name) : 0;
+		long long id = *name ? category_named(cats, ncats, name) : 0;
 		if (!id && *name && may_create)
 			id = import_make_category(im, name);
 		else if (!id)
