@@ -756,6 +756,7 @@ authorization_check(struct form *f, long long id, int secrets_later)
 	if (rc != DB_OK)
 		return rc;
 	if (!id) { /* nothing stored yet */
+		memset(&row, 0, sizeof(row));
 		for (size_t i = 0; i < auth_nfields; i++)
 			if (auth_field_table[i].kind != FIELD_SECRET &&
 			    auth_field_table[i].kind != FIELD_BOOL)
