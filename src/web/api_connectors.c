@@ -27,15 +27,14 @@ category_refs(const struct category *cats, size_t n, int ids)
 {
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-		if (ids) {
-			json_object_array_add(arr, json_object_new_int64(cats[i].id));
+		struct json_object *o =
+		    ids ? json_object_new_int64(cats[i].id) : json_object_new_object();
+		json_object_array_add(arr, o);
+		if (ids)
 			continue;
-		}
 		jset_int(o, "id", cats[i].id);
 		jset_str(o, "name", cats[i].name);
 		jset_str(o, "status", cats[i].status);
-		json_object_array_add(arr, o);
 	}
 	return arr;
 }
