@@ -361,15 +361,6 @@ api_form_default(struct form *f, struct json_object *obj, const char *member, co
 		api_form_add(f, field, value);
 }
 
-int
-api_has_any(struct json_object *obj, const struct api_field *fields, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (json_object_object_get_ex(obj, fields[i].member, NULL))
-			return 1;
-	return 0;
-}
-
 /* ------------------------------------------------------------------- errors */
 
 /* "header[3][key]" -> "headers.3.key", "param[0][value]" -> "params.0.value". */

@@ -50,8 +50,6 @@ void api_form_default(struct form *f, struct json_object *obj, const char *membe
 		      const char *field, const char *value);
 /* Adds one field to f's input. */
 int api_form_add(struct form *f, const char *field, const char *value);
-/* 1 when obj has any of the members named in fields. */
-int api_has_any(struct json_object *obj, const struct api_field *fields, size_t n);
 
 /* The answer to a save that did not happen: 422 or 409 with the field errors of f under
  * the JSON member names (header[0][key] -> headers.0.key), a 404 with message, or status
