@@ -54,7 +54,7 @@ enum field_kind {
 	FIELD_DECIMAL, /* const char *: a number's text of at most max characters; "" none */
 	FIELD_BOOL,    /* int: a checkbox; JSON true or false */
 	FIELD_SECRET,  /* const char *: sealed, write-only; shown as <name>_set */
-	FIELD_CHOICE,  /* const char *: one of a few words, read by the resource's own check */
+	FIELD_CHOICE,  /* const char *: one of choices (field_decode; authorization: its own) */
 	FIELD_WORDS,   /* const char *: space-separated words; JSON an array of strings */
 };
 #define FIELD_EXPORT	1u /* in an export, and what an import reads */
@@ -81,8 +81,8 @@ struct field {
 
 /* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
 void field_check_name(struct form *f, const struct field *fd, const void *s);
-/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's input
- * into s with the kind's checks, then runs each field's check. */
+/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's
+ * input into s with the kind's checks, then runs each field's check. */
 void field_decode(struct form *f, const struct field *t, size_t n, void *s);
 /* A value as a form shows it (INT 0 and NULL text as ""). */
 const char *field_text(struct arena *a, const struct field *fd, const void *s);
@@ -92,9 +92,9 @@ void field_values(struct form *f, const struct field *t, size_t n, const void *s
  * <name>_set, words as an array. export: only FIELD_EXPORT fields, a none left out. */
 void field_json(struct arena *a, struct json_object *o, const struct field *t, size_t n,
 		const void *s, int export);
-/* Names the fields whose value differs between old and new in the audit log. */
 /* "a b" -> ["a", "b"]. */
 struct json_object *words_json(const char *s);
+/* Names the fields whose value differs between old and new in the audit log (not secrets). */
 void field_changes(struct audit_fields *af, const struct field *t, size_t n, const void *old,
 		   const void *new);
 
