@@ -15,7 +15,6 @@ const char *const category_status_labels[CATEGORY_STATUS__MAX] = {"Active", "Ina
 
 #define CATEGORY_PAGE(order)                                                                       \
 	CATEGORY_COLS " WHERE k.name LIKE ? ESCAPE '!' ORDER BY " order " LIMIT ? OFFSET ?"
-static const char SQL_CATEGORY_PAGE[] = CATEGORY_PAGE("k.name");
 static const char *const sql_category_pages[CATSORT__MAX] = {
     CATEGORY_PAGE("k.name"),
     CATEGORY_PAGE("k.name DESC"),
@@ -80,40 +79,59 @@ category_sort_parse(const char *s)
 }
 
 int
-db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum category_sort sort,
-			long long offset, long limit, struct db_rows *out, long long *total)
+db_categories_of(struct arena *a, int rc, const struct db_rows *r, struct category **out, size_t *n)
 {
-	char *like = store_like_pattern(a, q ? q : "");
-	if (!like)
-		return DB_ENOMEM;
-	struct db_rows n;
-	int rc = db_query_row(db, a, &n, SQL_CATEGORY_COUNT, "s", like);
+	*out = NULL;
+	*n = 0;
 	if (rc != DB_OK)
 		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, sql_category_pages[sort < CATSORT__MAX ? sort : CATSORT_NAME],
-			"sii", like, (long long)limit, offset);
+	struct category *k = arena_alloc(a, (r->nrows + 1) * sizeof(*k));
+	if (!k)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r->nrows; i++) {
+		k[i].id = db_get_ll(r, i, "id", 0);
+		k[i].name = db_get_str(r, i, "name");
+		k[i].status = db_get_str(r, i, "status");
+		k[i].created_at = db_get_str(r, i, "created_at");
+		k[i].updated_at = db_get_str(r, i, "updated_at");
+		k[i].connectors = db_get_ll(r, i, "connectors", 0);
+	}
+	*out = k;
+	*n = r->nrows;
+	return DB_OK;
+}
+
+int
+db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum category_sort sort,
+			long long offset, long limit, struct category **out, size_t *n,
+			long long *total)
+{
+	char *like = store_like_pattern(a, q ? q : "");
+	struct db_rows r;
+	if (!like)
+		return DB_ENOMEM;
+	int rc = db_query_row(db, a, &r, SQL_CATEGORY_COUNT, "s", like);
+	if (rc != DB_OK)
+		return rc;
+	*total = db_get_ll(&r, 0, "n", 0);
+	rc = db_query(db, a, &r, sql_category_pages[sort < CATSORT__MAX ? sort : CATSORT_NAME],
+		      "sii", like, (long long)limit, offset);
+	return db_categories_of(a, rc, &r, out, n);
 }
 
 int
 db_category_list(struct db *db, struct arena *a, const char *q, long long offset, long limit,
-		 struct db_rows *out, long long *total)
+		 struct category **out, size_t *n, long long *total)
 {
-	char *like = store_like_pattern(a, q ? q : "");
-	if (!like)
-		return DB_ENOMEM;
-	struct db_rows n;
-	int rc = db_query_row(db, a, &n, SQL_CATEGORY_COUNT, "s", like);
-	if (rc != DB_OK)
-		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, SQL_CATEGORY_PAGE, "sii", like, (long long)limit, offset);
+	return db_category_list_sorted(db, a, q, CATSORT_NAME, offset, limit, out, n, total);
 }
 
 int
-db_category_all(struct db *db, struct arena *a, struct db_rows *out)
+db_category_all(struct db *db, struct arena *a, struct category **out, size_t *n)
 {
-	return db_query(db, a, out, SQL_CATEGORY_ALL, "");
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_CATEGORY_ALL, "");
+	return db_categories_of(a, rc, &r, out, n);
 }
 
 /* ---- db_category_all_cached: one read-through query (core.h) ---- */
@@ -128,7 +146,7 @@ static int
 cats_fill(void *arg, struct buf *b)
 {
 	struct cats_arg *x = arg;
-	int rc = db_category_all(x->db, x->a, x->out);
+	int rc = db_query(x->db, x->a, x->out, SQL_CATEGORY_ALL, "");
 	if (rc == DB_OK && b)
 		db_rows_pack(b, x->out);
 	return rc;
@@ -154,16 +172,24 @@ cats_key(struct arena *a, const struct db_gens *gens)
 
 int
 db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
-		       struct db_rows *out)
+		       struct category **out, size_t *n)
 {
-	struct cats_arg x = {db, a, out};
-	return cache_through(&cats_query, cats_key(a, gens), a, &x);
+	struct db_rows r;
+	struct cats_arg x = {db, a, &r};
+	int rc = cache_through(&cats_query, cats_key(a, gens), a, &x);
+	return db_categories_of(a, rc, &r, out, n);
 }
 
 int
-db_category_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_category_get(struct db *db, struct arena *a, long long id, struct category *out)
 {
-	return db_query_row(db, a, out, SQL_CATEGORY_GET, "i", id);
+	struct db_rows r;
+	struct category *k;
+	size_t n;
+	int rc = db_query_row(db, a, &r, SQL_CATEGORY_GET, "i", id);
+	if ((rc = db_categories_of(a, rc, &r, &k, &n)) == DB_OK)
+		*out = k[0];
+	return rc;
 }
 
 struct category_save {

@@ -2,18 +2,51 @@
  * requests, written with the connector's version (a stale save is refused) together with
  * dropping the cached OAuth token, which the new settings may no longer earn; and the
  * statements of key rotation over the sealed columns and variables. */
+#include <string.h>
+
 #include "endpoints.h"
 #include "versions.h"
 
+/* The authorization's columns read into struct db_auth_fields: X(member, column, kind), kind
+ * T text ("" for NULL), S sealed (NULL for none), N text or NULL. */
+#define AUTH_COLUMNS(X)                                                                            \
+	X(name, name, T)                                                                           \
+	X(auth_type, auth_type, T)                                                                 \
+	X(username, auth_username, T)                                                              \
+	X(password, auth_password, S)                                                              \
+	X(token, auth_token, S)                                                                    \
+	X(token_url, token_url, T)                                                                 \
+	X(client_id, client_id, T)                                                                 \
+	X(client_secret, client_secret, S)                                                         \
+	X(scope, scope, T)                                                                         \
+	X(client_auth, client_auth, T)                                                             \
+	X(api_key_name, api_key_name, T)                                                           \
+	X(api_key, api_key, S)                                                                     \
+	X(api_key_in, api_key_in, T)                                                               \
+	X(allowed_origins, allowed_origins, T)                                                     \
+	X(token_origin, token_origin, T)                                                           \
+	X(aws_region, aws_region, T)                                                               \
+	X(aws_service, aws_service, T)                                                             \
+	X(client_cert, client_cert, T)                                                             \
+	X(client_key, client_key, S)                                                               \
+	X(auth_url, auth_url, T)                                                                   \
+	X(token_params, token_params, T)                                                           \
+	X(oauth_refresh, oauth_refresh, S)                                                         \
+	X(oauth_subject, oauth_subject, T)                                                         \
+	X(oauth_connected_at, oauth_connected_at, N)                                               \
+	X(oauth_expires_at, oauth_expires_at, N)
+#define AUTH_COL(m, col, k)  " " #col ","
+#define AUTH_READ(m, col, k) out->m = AUTH_GET_##k(r, #col);
+#define AUTH_GET_T(r, col)   db_get_str(r, 0, col)
+#define AUTH_GET_S(r, col)   sealed_of(r, col)
+#define AUTH_GET_N(r, col)   db_get(r, 0, col)
+
+/* The columns above, and those the runtime reads from the same row (src/connector/run.c). */
 static const char SQL_AUTH_GET[] =
-    "SELECT id, name, version, auth_type, verify_ssl, auth_username, auth_password,"
-    " auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name,"
-    " api_key, api_key_in, allowed_origins, token_origin, max_concurrency, rate_limit,"
-    " aws_region, aws_service, client_cert, client_key, auth_url, token_params, oauth_refresh,"
-    " oauth_subject, oauth_connected_at, oauth_expires_at,"
-    " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
-    "  WHERE s.connector_id = connectors.id) AS variables"
-    " FROM connectors WHERE id = ?";
+    "SELECT id, version, verify_ssl, max_concurrency, rate_limit," AUTH_COLUMNS(
+	AUTH_COL) " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
+		  "  WHERE s.connector_id = connectors.id) AS variables"
+		  " FROM connectors WHERE id = ?";
 static const char SQL_AUTH_SET[] =
     "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
     " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
@@ -66,16 +99,15 @@ static const char SQL_VARS_ALL[] =
 static const char SQL_VAR_SET[] =
     "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
 
-/* A connector's details, authorization row and categories: what the API and export show. */
+/* A connector's details, authorization and categories: what the API and export show. */
 int
-db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
-		  struct db_rows *auth, struct db_rows *categories)
+db_connector_load(struct db *db, struct arena *a, long long id, struct connector_full *out)
 {
-	int rc = db_connector_get(db, a, id, details);
+	int rc = db_connector_get(db, a, id, &out->d);
 	if (rc == DB_OK)
-		rc = db_connector_auth_get(db, a, id, auth);
+		rc = db_connector_auth_read(db, a, id, &out->auth);
 	if (rc == DB_OK)
-		rc = db_connector_categories(db, a, id, categories);
+		rc = db_connector_categories(db, a, id, &out->cats, &out->ncats);
 	return rc;
 }
 
@@ -83,6 +115,32 @@ int
 db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
 	return db_query_row(db, a, out, SQL_AUTH_GET, "i", id);
+}
+
+/* A sealed column: NULL when none is stored. */
+static const char *
+sealed_of(const struct db_rows *r, const char *col)
+{
+	const char *v = db_get(r, 0, col);
+	return v && *v ? v : NULL;
+}
+
+int
+db_connector_auth_read(struct db *db, struct arena *a, long long id, struct db_auth_fields *out)
+{
+	struct db_rows rows, *r = &rows;
+	int rc = db_connector_auth_get(db, a, id, r);
+	memset(out, 0, sizeof(*out));
+	if (rc != DB_OK)
+		return rc;
+	out->id = db_get_ll(r, 0, "id", 0);
+	out->version = db_get_ll(r, 0, "version", 0);
+	out->verify_ssl = db_get_ll(r, 0, "verify_ssl", 1) != 0;
+	AUTH_COLUMNS(AUTH_READ)
+	if (!*out->client_auth)
+		out->client_auth = "body";
+	out->variables = db_get_str(r, 0, "variables");
+	return DB_OK;
 }
 
 /* After an UPDATE that matched nothing: stale when the row is still there, else gone. */

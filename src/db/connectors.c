@@ -94,26 +94,44 @@ static const char SQL_CONN_STATS[] =
     "SELECT SUM(connectors) AS n FROM connector_stats WHERE id = 1";
 static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
 
-static const char SQL_CONN_GET[] =
-    "SELECT c.id, c.name, c.description, c.max_concurrency, c.rate_limit, c.auth_type,"
-    " c.version,"
-    " c.created_at,"
-    " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"
-    " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
-    " FROM connectors c LEFT JOIN users cu ON cu.id = c.created_by"
-    " LEFT JOIN users uu ON uu.id = c.updated_by WHERE c.id = ?";
+/* Each field of connector_fields.h in a statement: its column in a select, its name in an
+ * insert, its placeholder (INT 0 and DECIMAL "" store NULL), its assignment in an update, its
+ * bind type, its argument from a connector_input, and its value from a row. */
+#define F_COL(n, ...)	     " c." #n ","
+#define F_NAME(n, ...)	     " " #n ","
+#define F_VAL(n, k, ...)     " " F_PH_##k ","
+#define F_SET(n, k, ...)     " " #n " = " F_PH_##k ","
+#define F_TYPE(n, k, ...)    F_T_##k
+#define F_ARG(n, k, ...)     , F_A_##k(in->v.n)
+#define F_ROW(n, k, ...)     out->v.n = F_R_##k(r, #n);
+#define F_PH_TEXT	     "?"
+#define F_PH_INT	     "NULLIF(?, 0)"
+#define F_PH_DECIMAL	     "NULLIF(?, '')"
+#define F_T_TEXT	     "s"
+#define F_T_INT		     "i"
+#define F_T_DECIMAL	     "s"
+#define F_A_TEXT(v)	     ((v) ? (v) : "")
+#define F_A_INT(v)	     ((long long)(v))
+#define F_A_DECIMAL(v)	     ((v) ? (v) : "")
+#define F_R_TEXT(r, name)    db_get_str(r, 0, name)
+#define F_R_INT(r, name)     db_get_ll(r, 0, name, 0)
+#define F_R_DECIMAL(r, name) db_get_str(r, 0, name)
+
+static const char SQL_CONN_GET[] = "SELECT c.id," CONNECTOR_FIELDS(
+    F_COL) " c.auth_type, c.version, c.created_at,"
+	   " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"
+	   " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
+	   " FROM connectors c LEFT JOIN users cu ON cu.id = c.created_by"
+	   " LEFT JOIN users uu ON uu.id = c.updated_by WHERE c.id = ?";
 static const char SQL_CONN_CATEGORIES[] =
     "SELECT k.id, k.name, k.status FROM connector_categories cc"
     " JOIN categories k ON k.id = cc.category_id WHERE cc.connector_id = ? ORDER BY k.name";
-static const char SQL_CONN_ADD[] =
-    "INSERT INTO connectors (name, description, max_concurrency, rate_limit, auth_type,"
-    " created_by, updated_by) VALUES (?, ?, NULLIF(?, 0), NULLIF(?, ''), ?, NULLIF(?, 0),"
-    " NULLIF(?, 0))";
-static const char SQL_CONN_SET[] =
-    "UPDATE connectors SET name = ?, description = ?, max_concurrency = NULLIF(?, 0),"
-    " rate_limit = NULLIF(?, ''),"
-    " updated_by = NULLIF(?, 0),"
-    " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
+static const char SQL_CONN_ADD[] = "INSERT INTO connectors (" CONNECTOR_FIELDS(
+    F_NAME) " auth_type, created_by, updated_by)"
+	    " VALUES (" CONNECTOR_FIELDS(F_VAL) " ?, NULLIF(?, 0), NULLIF(?, 0))";
+static const char SQL_CONN_SET[] = "UPDATE connectors SET" CONNECTOR_FIELDS(
+    F_SET) " updated_by = NULLIF(?, 0),"
+	   " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
 static const char SQL_CONN_VERSION[] = "SELECT version FROM connectors WHERE id = ?";
 static const char SQL_CONN_LINK[] =
     "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
@@ -403,8 +421,7 @@ connector_create_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_ADD, "ssissii", in->name, in->description,
-			 (long long)in->max_concurrency, in->rate_limit ? in->rate_limit : "",
+	int rc = db_exec(db, SQL_CONN_ADD, CONNECTOR_FIELDS(F_TYPE) "sii" CONNECTOR_FIELDS(F_ARG),
 			 in->auth_type ? in->auth_type : "none", s->user_id, s->user_id);
 	if (rc != DB_OK)
 		return rc;
@@ -430,8 +447,7 @@ connector_update_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_SET, "ssisiii", in->name, in->description,
-			 (long long)in->max_concurrency, in->rate_limit ? in->rate_limit : "",
+	int rc = db_exec(db, SQL_CONN_SET, CONNECTOR_FIELDS(F_TYPE) "iii" CONNECTOR_FIELDS(F_ARG),
 			 s->user_id, s->id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		/* Nothing matched: stale when the row is still there, else it is gone. */
@@ -462,15 +478,31 @@ db_connector_update(struct db *db, long long id, long long version,
 }
 
 int
-db_connector_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_connector_get(struct db *db, struct arena *a, long long id, struct connector *out)
 {
-	return db_query_row(db, a, out, SQL_CONN_GET, "i", id);
+	struct db_rows rows, *r = &rows;
+	int rc = db_query_row(db, a, r, SQL_CONN_GET, "i", id);
+	memset(out, 0, sizeof(*out));
+	if (rc != DB_OK)
+		return rc;
+	out->id = db_get_ll(r, 0, "id", 0);
+	out->version = db_get_ll(r, 0, "version", 0);
+	CONNECTOR_FIELDS(F_ROW)
+	out->auth_type = db_get_str(r, 0, "auth_type");
+	out->created_at = db_get_str(r, 0, "created_at");
+	out->updated_at = db_get_str(r, 0, "updated_at");
+	out->created_by_name = db_get(r, 0, "created_by_name");
+	out->updated_by_name = db_get(r, 0, "updated_by_name");
+	return DB_OK;
 }
 
 int
-db_connector_categories(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_connector_categories(struct db *db, struct arena *a, long long id, struct category **cats,
+			size_t *n)
 {
-	return db_query(db, a, out, SQL_CONN_CATEGORIES, "i", id);
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_CONN_CATEGORIES, "i", id);
+	return db_categories_of(a, rc, &r, cats, n);
 }
 
 int

@@ -9,7 +9,8 @@
 
 /* ---- the Authorization tab ---- */
 
-/* What an Authorization save writes. Secrets are sealed text (NULL: none stored). */
+/* A connector's authorization: what db_connector_auth_read gives and an Authorization save
+ * writes. Secrets are sealed text (NULL: none stored); other text "" when none. */
 struct db_auth_fields {
 	const char *auth_type; /* none basic bearer oauth2_password oauth2_client_credentials */
 	int verify_ssl;
@@ -37,11 +38,27 @@ struct db_auth_fields {
 	const char *const *var_names;
 	const char *const *var_values; /* sealed */
 	size_t nvars;
+	/* Read only: */
+	long long id, version;
+	const char *name;
+	const char *oauth_refresh; /* sealed; NULL when not connected */
+	const char *oauth_subject, *oauth_connected_at, *oauth_expires_at; /* NULL when none */
+	const char *variables; /* the sealed variables' names, space-separated, by name */
 };
 
-/* db_connector_get, db_connector_auth_get and db_connector_categories in one call. */
-int db_connector_load(struct db *db, struct arena *a, long long id, struct db_rows *details,
-		      struct db_rows *auth, struct db_rows *categories);
+/* A connector with its authorization and categories: what the API and export show. */
+struct connector_full {
+	struct connector d;
+	struct db_auth_fields auth;
+	struct category *cats;
+	size_t ncats;
+};
+/* db_connector_get, db_connector_auth_read and db_connector_categories in one call. */
+int db_connector_load(struct db *db, struct arena *a, long long id, struct connector_full *out);
+/* The connector's authorization as a struct (keep_grant and the variables' values unset);
+ * DB_ENOTFOUND when there is no such connector. */
+int db_connector_auth_read(struct db *db, struct arena *a, long long id,
+			   struct db_auth_fields *out);
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
  * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
  * api_key_in, allowed_origins, token_origin, aws_region, aws_service, client_cert, client_key,

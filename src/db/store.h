@@ -3,6 +3,7 @@
 #ifndef DCGATE_DB_STORE_H
 #define DCGATE_DB_STORE_H
 
+#include "connector_fields.h"
 #include "db.h"
 
 /* A save over a version someone else already replaced (optimistic locking). */
@@ -16,11 +17,18 @@ extern const char *const category_status_labels[CATEGORY_STATUS__MAX]; /* "Activ
 /* Status by its name; CATEGORY_STATUS__MAX when unknown. */
 enum category_status category_status_parse(const char *s);
 
-/* One page of categories whose name contains q ("" for all), by name, with columns id,
- * name, status, created_at, updated_at, connectors (how many use it); *total counts all
- * matches. */
+/* One category. */
+struct category {
+	long long id;
+	const char *name, *status;
+	const char *created_at, *updated_at; /* "" in the lists of db_category_all */
+	long long connectors;		     /* how many use it (0 there too) */
+};
+
+/* One page of categories whose name contains q ("" for all), by name (*out in the arena);
+ * *total counts all matches. */
 int db_category_list(struct db *db, struct arena *a, const char *q, long long offset, long limit,
-		     struct db_rows *out, long long *total);
+		     struct category **out, size_t *n, long long *total);
 /* Orders of the category list, each a statement of its own. */
 enum category_sort {
 	CATSORT_NAME,
@@ -40,14 +48,15 @@ extern const char *const category_sort_names[CATSORT__MAX]; /* "name", "-name", 
 enum category_sort category_sort_parse(const char *s);
 /* db_category_list in another order. */
 int db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum category_sort sort,
-			    long long offset, long limit, struct db_rows *out, long long *total);
+			    long long offset, long limit, struct category **out, size_t *n,
+			    long long *total);
 /* Every category (id, name, status) by name: for pickers and filters. */
-int db_category_all(struct db *db, struct arena *a, struct db_rows *out);
+int db_category_all(struct db *db, struct arena *a, struct category **out, size_t *n);
 /* The same, from this process's cache when gens (read before) match an entry. */
 int db_category_all_cached(struct db *db, struct arena *a, const struct db_gens *gens,
-			   struct db_rows *out);
-/* One category with the columns of the list; DB_ENOTFOUND when there is none. */
-int db_category_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
+			   struct category **out, size_t *n);
+/* One category; DB_ENOTFOUND when there is none. */
+int db_category_get(struct db *db, struct arena *a, long long id, struct category *out);
 /* DB_EDUP when the name (case-insensitively) is taken. The saves below write au (NULL:
  * none) in their transaction. */
 int db_category_create(struct db *db, const char *name, enum category_status status, long long *id,
@@ -115,14 +124,19 @@ int db_connector_list(struct db *db, struct arena *a, const struct db_gens *gens
 
 /* What a create or a Details save writes. */
 struct connector_input {
-	const char *name;
-	const char *description;
-	long max_concurrency;	/* calls in flight at once; 0: outbound.connector_concurrency */
-	const char *rate_limit; /* requests per second as decimal text ("2.5"); NULL/"": none */
-	const char *auth_type;	/* create only (a connector_auth_names value); the Authorization
-				 * tab owns it afterwards */
+	struct connector_fields v; /* connector_fields.h */
+	const char *auth_type;	   /* create only (a connector_auth_names value); the Authorization
+				    * tab owns it afterwards */
 	const long long *category_ids;
 	size_t ncategories;
+};
+
+/* A stored connector's details. */
+struct connector {
+	long long id, version;
+	struct connector_fields v; /* connector_fields.h */
+	const char *auth_type, *created_at, *updated_at;
+	const char *created_by_name, *updated_by_name; /* NULL when unknown */
 };
 
 /* Connector and category links in one transaction. DB_EDUP: the name is taken; DB_EFK: a
@@ -135,11 +149,11 @@ int db_connector_create(struct db *db, const struct connector_input *in, long lo
 int db_connector_update(struct db *db, long long id, long long version,
 			const struct connector_input *in, long long user_id,
 			const struct db_audit *au);
-/* Columns id, name, description, auth_type, version, created_at, updated_at,
- * created_by_name, updated_by_name (NULL when unknown); DB_ENOTFOUND when none. */
-int db_connector_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* The connector's categories: id, name, status, by name. */
-int db_connector_categories(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* The connector's details; DB_ENOTFOUND when there is none. */
+int db_connector_get(struct db *db, struct arena *a, long long id, struct connector *out);
+/* The connector's categories, by name (*cats in the arena). */
+int db_connector_categories(struct db *db, struct arena *a, long long id, struct category **cats,
+			    size_t *n);
 /* The connector with its endpoints, headers, parameters and cached tokens (the foreign keys
  * cascade inside the one DELETE statement). DB_ENOTFOUND when it is gone. */
 int db_connector_delete(struct db *db, long long id);
@@ -148,6 +162,11 @@ int db_connector_delete(struct db *db, long long id);
  * for db_connector_list); NULL when the counters are unknown (then nothing is cached). */
 const char *db_connector_list_key(struct arena *a, const struct db_gens *gens,
 				  const struct connector_query *q, const char *what);
+
+/* The categories of rows r (columns of struct category; those absent "" and 0) when rc is
+ * DB_OK; returns rc, or DB_ENOMEM. */
+int db_categories_of(struct arena *a, int rc, const struct db_rows *r, struct category **out,
+		     size_t *n);
 
 /* Escapes LIKE's wildcards with '!' (statements say ESCAPE '!') and wraps s in '%'. */
 char *store_like_pattern(struct arena *a, const char *s);

@@ -294,28 +294,62 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 	}
 }
 
+/* One member of obj into f's input (absent: nothing); 0 or the status answered. */
+static int
+form_member(struct form *f, struct json_object *obj, const struct api_field *fd)
+{
+	struct ctx *c = f->c;
+	struct json_object *v = NULL;
+	int rc = 0;
+	if (!json_object_object_get_ex(obj, fd->member, &v))
+		return 0;
+	if (!v && fd->kind == API_SECRET)
+		rc = api_form_add(f, arena_printf(c->a, "clear_%s", fd->field), "1");
+	else if (v)
+		rc = add_member(f, fd, v);
+	if (rc == HTTP_ENOMEM)
+		return 500;
+	if (rc)
+		return web_json_error(
+		    c, 413, "The request has too many fields or a field that is too long.", NULL);
+	return 0;
+}
+
 int
 api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n)
 {
-	struct ctx *c = f->c;
+	int rc = 0;
 	memset(&f->in, 0, sizeof(f->in));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = NULL;
-		int rc = 0;
-		if (!json_object_object_get_ex(obj, fields[i].member, &v))
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = form_member(f, obj, &fields[i]);
+	return rc;
+}
+
+int
+api_form_table(struct form *f, struct json_object *obj, const struct field *t, size_t n,
+	       unsigned flags)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct api_field fd = {t[i].name, t[i].name, API_TEXT};
+		if ((t[i].flags & flags) != flags || (t[i].flags & FIELD_READONLY))
 			continue;
-		if (!v && fields[i].kind == API_SECRET)
-			rc = api_form_add(f, arena_printf(c->a, "clear_%s", fields[i].field), "1");
-		else if (v)
-			rc = add_member(f, &fields[i], v);
-		if (rc == HTTP_ENOMEM)
-			return 500;
-		if (rc)
-			return web_json_error(c, 413,
-					      "The request has too many fields or a field that is "
-					      "too long.",
-					      NULL);
+		fd.kind = t[i].kind == FIELD_BOOL     ? API_BOOL
+			  : t[i].kind == FIELD_SECRET ? API_SECRET
+			  : t[i].kind == FIELD_WORDS  ? API_WORDS
+						      : API_TEXT;
+		rc = form_member(f, obj, &fd);
 	}
+	return rc;
+}
+
+int
+api_has_field(struct json_object *obj, const struct field *t, size_t n, const char *except)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i].flags & FIELD_READONLY) && (!except || strcmp(t[i].name, except)) &&
+		    json_object_object_get_ex(obj, t[i].name, NULL))
+			return 1;
 	return 0;
 }
 
@@ -325,15 +359,6 @@ api_form_default(struct form *f, struct json_object *obj, const char *member, co
 {
 	if (!json_object_object_get_ex(obj, member, NULL) && value)
 		api_form_add(f, field, value);
-}
-
-int
-api_has_any(struct json_object *obj, const struct api_field *fields, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (json_object_object_get_ex(obj, fields[i].member, NULL))
-			return 1;
-	return 0;
 }
 
 /* ------------------------------------------------------------------- errors */

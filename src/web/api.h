@@ -39,13 +39,17 @@ int api_body(struct ctx *c, struct json_object **out);
  * the forms' field names, in place of what it held; a member of the wrong type is an error
  * of f. Answers 413 itself (and returns it) past the field count or length limits, else 0. */
 int api_form(struct form *f, struct json_object *obj, const struct api_field *fields, size_t n);
+/* Decodes the members of obj named by the field table t (its fields having all of flags;
+ * not FIELD_READONLY ones) into f's input, adding to what it holds; as api_form. */
+int api_form_table(struct form *f, struct json_object *obj, const struct field *t, size_t n,
+		   unsigned flags);
+/* 1 when obj has a member of the table t other than except (NULL: none). */
+int api_has_field(struct json_object *obj, const struct field *t, size_t n, const char *except);
 /* Adds field=value unless obj has the member (a default for a member left out). */
 void api_form_default(struct form *f, struct json_object *obj, const char *member,
 		      const char *field, const char *value);
 /* Adds one field to f's input. */
 int api_form_add(struct form *f, const char *field, const char *value);
-/* 1 when obj has any of the members named in fields. */
-int api_has_any(struct json_object *obj, const struct api_field *fields, size_t n);
 
 /* The answer to a save that did not happen: 422 or 409 with the field errors of f under
  * the JSON member names (header[0][key] -> headers.0.key), a 404 with message, or status
@@ -61,6 +65,10 @@ const char *api_error_key(struct arena *a, const char *key);
 /* An endpoint's members (purpose ... params), for the endpoint API and imports. */
 #define API_ENDPOINT_NFIELDS 27
 extern const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS];
+/* One endpoint with its rows as the API shows it (export: without ids and times, as an
+ * export holds it); DB_ENOTFOUND when it (or its connector) is gone. */
+int api_endpoint_json(struct ctx *c, long long cid, long long eid, int export,
+		      struct json_object **out);
 /* Header or parameter rows (columns name, value, description, required) as
  * [{key, value, description, required}] (description only when with_desc). */
 struct json_object *api_rows_json(const struct db_rows *r, int with_desc);

@@ -12,90 +12,30 @@
 #define NOT_FOUND_CONNECTOR "The Data Connector does not exist."
 #define NOT_FOUND_CATEGORY  "The category does not exist."
 
-static const struct api_field DETAIL_FIELDS[] = {
-    {"name", "name", API_TEXT},
-    {"description", "description", API_TEXT},
-    {"max_concurrency", "max_concurrency", API_TEXT},
-    {"rate_limit", "rate_limit", API_TEXT},
+/* The members besides those of the field tables (connector_field_table, auth_field_table). */
+static const struct api_field DETAIL_EXTRA[] = {
     {"auth_type", "auth_type", API_TEXT},
     {"category_ids", "category_ids", API_IDS},
     {"version", "version", API_TEXT},
 };
-#define NDETAIL (sizeof(DETAIL_FIELDS) / sizeof(DETAIL_FIELDS[0]))
-
-static const struct api_field AUTH_FIELDS[] = {
-    {"auth_type", "auth_type", API_TEXT},
-    {"verify_ssl", "verify_ssl", API_BOOL},
-    {"username", "username", API_TEXT},
-    {"password", "password", API_SECRET},
-    {"token", "token", API_SECRET},
-    {"token_url", "token_url", API_TEXT},
-    {"client_id", "client_id", API_TEXT},
-    {"client_secret", "client_secret", API_SECRET},
-    {"scope", "scope", API_TEXT},
-    {"client_auth", "client_auth", API_TEXT},
-    {"api_key_name", "api_key_name", API_TEXT},
-    {"api_key", "api_key", API_SECRET},
-    {"api_key_in", "api_key_in", API_TEXT},
-    {"aws_region", "aws_region", API_TEXT},
-    {"aws_service", "aws_service", API_TEXT},
-    {"client_cert", "client_cert", API_TEXT},
-    {"client_key", "client_key", API_SECRET},
-    {"auth_url", "auth_url", API_TEXT},
-    {"token_params", "token_params", API_TEXT},
-    {"secrets", "secret", API_SECRET_MAP},
-    {"allowed_origins", "allowed_origins", API_WORDS},
-    {"version", "version", API_TEXT},
-};
-#define NAUTH (sizeof(AUTH_FIELDS) / sizeof(AUTH_FIELDS[0]))
-
-/* Stored authorization columns a PUT keeps when the body leaves them out. */
-static const struct {
-	const char *member, *column;
-} AUTH_KEEP[] = {
-    {"auth_type", "auth_type"},
-    {"username", "auth_username"},
-    {"token_url", "token_url"},
-    {"client_id", "client_id"},
-    {"scope", "scope"},
-    {"client_auth", "client_auth"},
-    {"api_key_name", "api_key_name"},
-    {"api_key_in", "api_key_in"},
-    {"aws_region", "aws_region"},
-    {"aws_service", "aws_service"},
-    {"client_cert", "client_cert"},
-    {"auth_url", "auth_url"},
-    {"token_params", "token_params"},
-};
-
-static const struct api_field CATEGORY_FIELDS[] = {
-    {"name", "name", API_TEXT},
-    {"status", "status", API_TEXT},
-};
+static const struct api_field AUTH_SECRETS = {"secrets", "secret", API_SECRET_MAP};
 
 /* ------------------------------------------------------------- reading out */
 
 static struct json_object *
-category_refs(const struct db_rows *r)
+category_refs(const struct category *cats, size_t n, int ids)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct json_object *o = json_object_new_object();
-		jset_int(o, "id", db_get_ll(r, i, "id", 0));
-		jset_str(o, "name", db_get(r, i, "name"));
-		if (db_get(r, i, "status"))
-			jset_str(o, "status", db_get(r, i, "status"));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o =
+		    ids ? json_object_new_int64(cats[i].id) : json_object_new_object();
 		json_object_array_add(arr, o);
+		if (ids)
+			continue;
+		jset_int(o, "id", cats[i].id);
+		jset_str(o, "name", cats[i].name);
+		jset_str(o, "status", cats[i].status);
 	}
-	return arr;
-}
-
-static struct json_object *
-row_ids(const struct db_rows *r)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++)
-		json_object_array_add(arr, json_object_new_int64(db_get_ll(r, i, "id", 0)));
 	return arr;
 }
 
@@ -105,88 +45,39 @@ str_or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* "a b" -> ["a", "b"]. */
-static struct json_object *
-words_json(const char *s)
-{
-	struct json_object *arr = json_object_new_array();
-	for (const char *p = s ? s : ""; *p;) {
-		p += strspn(p, " ");
-		size_t n = strcspn(p, " ");
-		if (!n)
-			break;
-		json_object_array_add(arr, json_object_new_string_len(p, (int)n));
-		p += n;
-	}
-	return arr;
-}
-
 /* The authorization members: settings as stored, secrets as *_set booleans, the sealed
  * variables by name only. */
 static void
-auth_members(struct json_object *o, const struct db_rows *a)
+auth_members(struct ctx *c, struct json_object *o, const struct db_auth_fields *a)
 {
-	static const char *const secrets[][2] = {
-	    {"password_set", "auth_password"},	    {"token_set", "auth_token"},
-	    {"client_secret_set", "client_secret"}, {"api_key_set", "api_key"},
-	    {"client_key_set", "client_key"},
-	};
-	jset_str(o, "auth_type", db_get(a, 0, "auth_type"));
-	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
-	jset_str(o, "username", db_get_str(a, 0, "auth_username"));
-	jset_str(o, "token_url", db_get_str(a, 0, "token_url"));
-	jset_str(o, "client_id", db_get_str(a, 0, "client_id"));
-	jset_str(o, "scope", db_get_str(a, 0, "scope"));
-	jset_str(o, "client_auth", db_get_str(a, 0, "client_auth"));
-	jset_str(o, "api_key_name", db_get_str(a, 0, "api_key_name"));
-	jset_str(o, "api_key_in", db_get_str(a, 0, "api_key_in"));
-	jset_str(o, "aws_region", db_get_str(a, 0, "aws_region"));
-	jset_str(o, "aws_service", db_get_str(a, 0, "aws_service"));
-	jset_str(o, "client_cert", db_get_str(a, 0, "client_cert"));
-	jset_str(o, "auth_url", db_get_str(a, 0, "auth_url"));
-	jset_str(o, "token_params", db_get_str(a, 0, "token_params"));
-	{
-		const char *g = db_get(a, 0, "oauth_refresh");
-		struct json_object *oa = json_object_new_object();
-		jset_bool(oa, "connected", g && *g);
-		jset_str(oa, "subject", db_get_str(a, 0, "oauth_subject"));
-		jset_str(oa, "expires_at", db_get(a, 0, "oauth_expires_at"));
-		jset(o, "oauth_connection", oa);
-	}
-	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
-		const char *v = db_get(a, 0, secrets[i][1]);
-		jset_bool(o, secrets[i][0], v && *v);
-	}
-	jset(o, "secrets", words_json(db_get_str(a, 0, "variables")));
-	jset(o, "allowed_origins", words_json(db_get_str(a, 0, "allowed_origins")));
-	jset_str(o, "token_origin", db_get_str(a, 0, "token_origin"));
+	struct json_object *oa = json_object_new_object();
+	field_json(c->a, o, auth_field_table, auth_nfields, a, 0);
+	jset_bool(oa, "connected", a->oauth_refresh != NULL);
+	jset_str(oa, "subject", a->oauth_subject);
+	jset_str(oa, "expires_at", a->oauth_expires_at);
+	jset(o, "oauth_connection", oa);
+	jset(o, "secrets", words_json(a->variables));
 }
 
 /* One connector as the API shows it; DB_ENOTFOUND when it is gone. */
 int
 api_connector_json(struct ctx *c, long long id, struct json_object **out)
 {
-	struct db_rows d, a, cats;
-	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats);
+	struct connector_full k;
+	int rc = db_connector_load(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", id);
-	jset_str(o, "name", db_get(&d, 0, "name"));
-	jset_str(o, "description", db_get_str(&d, 0, "description"));
-	if (db_get(&d, 0, "max_concurrency"))
-		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
-	else
-		jset(o, "max_concurrency", NULL);
-	connector_rate_json(o, db_get(&d, 0, "rate_limit"));
-	jset_int(o, "version", db_get_ll(&d, 0, "version", 0));
-	jset(o, "category_ids", row_ids(&cats));
-	jset(o, "categories", category_refs(&cats));
-	auth_members(o, &a);
-	jset_str(o, "created_at", api_time(c->a, db_get(&d, 0, "created_at")));
-	jset_str(o, "updated_at", api_time(c->a, db_get(&d, 0, "updated_at")));
-	jset_str(o, "created_by", db_get(&d, 0, "created_by_name"));
-	jset_str(o, "updated_by", db_get(&d, 0, "updated_by_name"));
+	field_json(c->a, o, connector_field_table, connector_nfields, &k.d.v, 0);
+	jset_int(o, "version", k.d.version);
+	jset(o, "category_ids", category_refs(k.cats, k.ncats, 1));
+	jset(o, "categories", category_refs(k.cats, k.ncats, 0));
+	auth_members(c, o, &k.auth);
+	jset_str(o, "created_at", api_time(c->a, k.d.created_at));
+	jset_str(o, "updated_at", api_time(c->a, k.d.updated_at));
+	jset_str(o, "created_by", k.d.created_by_name);
+	jset_str(o, "updated_by", k.d.updated_by_name);
 	*out = o;
 	return DB_OK;
 }
@@ -204,32 +95,22 @@ connector_answer(struct ctx *c, int status, long long id)
 
 /* ------------------------------------------------------------------ the list */
 
-/* The category table's ids, parsed once per list. */
-static long long *
-category_ids_of(struct ctx *c, const struct db_rows *cats)
-{
-	long long *ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ids));
-	for (size_t i = 0; ids && i < cats->nrows; i++)
-		ids[i] = db_get_ll(cats, i, "id", 0);
-	return ids;
-}
-
-/* "3,7" -> [{id, name}] through the category table (ids: its parsed ids). */
+/* "3,7" -> [{id, name}] through the categories cats[0..ncats). */
 static struct json_object *
-list_categories(const char *list, const struct db_rows *cats, const long long *ids)
+list_categories(const char *list, const struct category *cats, size_t ncats)
 {
 	struct json_object *arr = json_object_new_array();
-	for (const char *p = list ? list : ""; *p && ids;) {
+	for (const char *p = list ? list : ""; *p;) {
 		char *end;
 		long long v = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		for (size_t i = 0; i < cats->nrows; i++) {
-			if (ids[i] != v)
+		for (size_t i = 0; i < ncats; i++) {
+			if (cats[i].id != v)
 				continue;
 			struct json_object *o = json_object_new_object();
 			jset_int(o, "id", v);
-			jset_str(o, "name", db_get(cats, i, "name"));
+			jset_str(o, "name", cats[i].name);
 			json_object_array_add(arr, o);
 			break;
 		}
@@ -239,17 +120,17 @@ list_categories(const char *list, const struct db_rows *cats, const long long *i
 }
 
 static struct json_object *
-list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct category *cats,
+	  size_t ncats)
 {
 	struct json_object *arr = json_object_new_array();
-	long long *ids = category_ids_of(c, cats);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
 		jset_int(o, "id", rows[i].id);
 		jset_str(o, "name", rows[i].name);
 		jset_str(o, "description", str_or_empty(rows[i].description));
 		jset_str(o, "auth_type", rows[i].auth_type);
-		jset(o, "categories", list_categories(rows[i].category_ids, cats, ids));
+		jset(o, "categories", list_categories(rows[i].category_ids, cats, ncats));
 		jset_int(o, "endpoints", rows[i].endpoints);
 		jset_str(o, "created_at", api_time(c->a, rows[i].created_at));
 		jset_str(o, "updated_at", api_time(c->a, rows[i].updated_at));
@@ -318,17 +199,17 @@ web_api_connector_list(struct ctx *c)
 		c->resp->status = 200;
 		return 200;
 	}
-	struct db_rows cats;
+	struct category *cats;
 	struct connector_row *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, ncats = 0;
 	long long total = 0;
 	int any = 0;
-	int rc = db_category_all_cached(c->db, c->a, g, &cats);
+	int rc = db_category_all_cached(c->db, c->a, g, &cats, &ncats);
 	if (rc == DB_OK)
 		rc = db_connector_list(c->db, c->a, g, &q, &rows, &n, &total, &any);
 	if (rc != DB_OK)
 		return rc;
-	int status = web_json(c, 200, api_list(list_rows(c, rows, n, &cats), &p, total));
+	int status = web_json(c, 200, api_list(list_rows(c, rows, n, cats, ncats), &p, total));
 	if (key && status == 200 && !c->resp->body.failed)
 		cache_put(cache, key, c->resp->body.data, c->resp->body.len);
 	return status;
@@ -345,13 +226,29 @@ body_form(struct form *f, struct ctx *c, struct json_object *obj, const struct a
 	return api_form(f, obj, fields, n);
 }
 
+/* A fresh form over the body's Details members. */
+static int
+details_form(struct form *f, struct ctx *c, struct json_object *obj)
+{
+	int rc = body_form(f, c, obj, DETAIL_EXTRA, sizeof(DETAIL_EXTRA) / sizeof(DETAIL_EXTRA[0]));
+	return rc ? rc : api_form_table(f, obj, connector_field_table, connector_nfields, 0);
+}
+
+/* Whether the body has an authorization member other than except (NULL: none). */
+static int
+has_auth(struct json_object *obj, const char *except)
+{
+	return api_has_field(obj, auth_field_table, auth_nfields, except) ||
+	       json_object_object_get_ex(obj, AUTH_SECRETS.member, NULL);
+}
+
 /* Whether the body changes the authorization: a setting other than the type, or a type
  * that is not none. */
 static int
 wants_auth(struct json_object *obj)
 {
 	struct json_object *t = NULL;
-	if (api_has_any(obj, AUTH_FIELDS + 1, NAUTH - 2))
+	if (has_auth(obj, "auth_type"))
 		return 1;
 	return json_object_object_get_ex(obj, "auth_type", &t) && t &&
 	       strcmp(json_object_get_string(t), "none") != 0;
@@ -360,17 +257,19 @@ wants_auth(struct json_object *obj)
 /* The authorization form: the body's members over the stored settings (row NULL: a new
  * connector, SSL verification on), with version as given. */
 static int
-auth_form(struct form *f, struct ctx *c, struct json_object *obj, const struct db_rows *row,
+auth_form(struct form *f, struct ctx *c, struct json_object *obj, const struct db_auth_fields *row,
 	  long long version)
 {
-	int rc = body_form(f, c, obj, AUTH_FIELDS, NAUTH - 1);
-	if (rc)
+	int rc = body_form(f, c, obj, &AUTH_SECRETS, 1);
+	if (rc || (rc = api_form_table(f, obj, auth_field_table, auth_nfields, 0)) != 0)
 		return rc;
-	int verify = row ? db_get_ll(row, 0, "verify_ssl", 1) != 0 : 1;
-	api_form_default(f, obj, "verify_ssl", "verify_ssl", verify ? "1" : NULL);
-	for (size_t i = 0; row && i < sizeof(AUTH_KEEP) / sizeof(AUTH_KEEP[0]); i++)
-		api_form_default(f, obj, AUTH_KEEP[i].member, AUTH_KEEP[i].member,
-				 db_get(row, 0, AUTH_KEEP[i].column));
+	for (size_t i = 0; i < auth_nfields; i++) {
+		const struct field *fd = &auth_field_table[i];
+		const char *v = row ? field_text(c->a, fd, row) : "1";
+		if ((fd->flags & FIELD_EXPORT) && (row || fd->kind == FIELD_BOOL))
+			api_form_default(f, obj, fd->name, fd->name,
+					 *v || fd->kind != FIELD_BOOL ? v : NULL);
+	}
 	api_form_add(f, "version", arena_printf(c->a, "%lld", version));
 	return 0;
 }
@@ -380,9 +279,11 @@ static int
 types_ok(struct ctx *c, struct json_object *obj, int *status)
 {
 	struct form f;
-	*status = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
+	*status = details_form(&f, c, obj);
 	if (*status == 0)
-		*status = api_form(&f, obj, AUTH_FIELDS, NAUTH);
+		*status = api_form(&f, obj, &AUTH_SECRETS, 1);
+	if (*status == 0)
+		*status = api_form_table(&f, obj, auth_field_table, auth_nfields, 0);
 	if (*status == 0 && f.nerrors)
 		*status = api_save_failed(&f, 422, NULL);
 	return *status == 0;
@@ -404,10 +305,10 @@ body_version(struct json_object *obj)
 struct api_save {
 	struct ctx *c;
 	struct json_object *obj;
-	const struct db_rows *row; /* the stored authorization (update) */
-	long long id;		   /* 0: create */
-	int auth;		   /* the body changes the authorization */
-	struct form f;		   /* the errors of the part refused */
+	const struct db_auth_fields *row; /* the stored authorization (update) */
+	long long id;			  /* 0: create */
+	int auth;			  /* the body changes the authorization */
+	struct form f;			  /* the errors of the part refused */
 };
 
 static int
@@ -415,9 +316,9 @@ save_tx(struct db *db, void *arg)
 {
 	struct api_save *s = arg;
 	struct ctx *c = s->c;
-	struct db_rows d;
+	struct connector d;
 	long long version = body_version(s->obj) + 1;
-	int rc = body_form(&s->f, c, s->obj, DETAIL_FIELDS, NDETAIL);
+	int rc = details_form(&s->f, c, s->obj);
 	if (rc == 0)
 		rc = connector_submit(&s->f, s->row ? s->id : 0, &s->id);
 	if (rc != 0 || !s->auth)
@@ -425,7 +326,7 @@ save_tx(struct db *db, void *arg)
 	if (!s->row) {
 		if ((rc = db_connector_get(db, c->a, s->id, &d)) != DB_OK)
 			return rc;
-		version = db_get_ll(&d, 0, "version", 1);
+		version = d.version;
 	}
 	if ((rc = auth_form(&s->f, c, s->obj, s->row, version)) == 0)
 		rc = authorization_submit(&s->f, s->id, 0);
@@ -435,10 +336,11 @@ save_tx(struct db *db, void *arg)
 /* Checks details and (when the body has any) authorization members together, so one
  * answer lists every problem before anything is saved; 0, or the status answered. */
 static int
-check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_rows *row, int auth)
+check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_auth_fields *row,
+	  int auth)
 {
 	struct form f, fa;
-	int rc = body_form(&f, c, obj, DETAIL_FIELDS, NDETAIL);
+	int rc = details_form(&f, c, obj);
 	if (rc || ((rc = connector_check(&f, id)) != 0 && rc != 422))
 		return web_error_of(rc).status == 404 ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
 	if (auth && ((rc = auth_form(&fa, c, obj, row, 0)) != 0 ||
@@ -477,14 +379,14 @@ int
 web_api_connector_update(struct ctx *c)
 {
 	struct json_object *obj = NULL;
-	struct db_rows row;
+	struct db_auth_fields row;
 	long long id = c->ids[0];
 	int auth, rc = api_body(c, &obj);
 	if (rc || !types_ok(c, obj, &rc))
 		return rc;
-	if ((rc = db_connector_auth_get(c->db, c->a, id, &row)) != DB_OK)
+	if ((rc = db_connector_auth_read(c->db, c->a, id, &row)) != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
-	auth = api_has_any(obj, AUTH_FIELDS, NAUTH - 1);
+	auth = has_auth(obj, NULL);
 	if ((rc = check_all(c, obj, id, &row, auth)) != 0)
 		return rc;
 	struct api_save sv = {.c = c, .obj = obj, .row = &row, .id = id, .auth = auth};
@@ -497,14 +399,14 @@ web_api_connector_update(struct ctx *c)
 int
 web_api_connector_delete(struct ctx *c)
 {
-	struct db_rows r;
+	struct connector r;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc == DB_OK)
 		rc = db_connector_delete(c->db, c->ids[0]);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CONNECTOR) : rc;
 	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
-		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
+		    arena_printf(c->a, "name: %s", r.v.name), c->req->remote_addr);
 	c->resp->status = 204;
 	return 204;
 }
@@ -512,26 +414,25 @@ web_api_connector_delete(struct ctx *c)
 /* ---------------------------------------------------------------- categories */
 
 static struct json_object *
-category_json(struct ctx *c, const struct db_rows *r, size_t i)
+category_json(struct ctx *c, const struct category *k)
 {
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
-	jset_str(o, "name", db_get(r, i, "name"));
-	jset_str(o, "status", db_get(r, i, "status"));
-	jset_int(o, "connectors", db_get_ll(r, i, "connectors", 0));
-	jset_str(o, "created_at", api_time(c->a, db_get(r, i, "created_at")));
-	jset_str(o, "updated_at", api_time(c->a, db_get(r, i, "updated_at")));
+	jset_int(o, "id", k->id);
+	field_json(c->a, o, category_field_table, category_nfields, k, 0);
+	jset_int(o, "connectors", k->connectors);
+	jset_str(o, "created_at", api_time(c->a, k->created_at));
+	jset_str(o, "updated_at", api_time(c->a, k->updated_at));
 	return o;
 }
 
 static int
 category_answer(struct ctx *c, int status, long long id)
 {
-	struct db_rows r;
-	int rc = db_category_get(c->db, c->a, id, &r);
+	struct category k;
+	int rc = db_category_get(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	return web_json(c, status, category_json(c, &r, 0));
+	return web_json(c, status, category_json(c, &k));
 }
 
 int
@@ -539,7 +440,8 @@ web_api_category_list(struct ctx *c)
 {
 	struct form f;
 	struct api_page p;
-	struct db_rows r;
+	struct category *k;
+	size_t n;
 	long long total = 0;
 	form_init(&f, c);
 	api_page_read(&f, &p);
@@ -547,12 +449,12 @@ web_api_category_list(struct ctx *c)
 	q = q ? str_trim(arena_strdup(c->a, q)) : "";
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
-	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &r, &total);
+	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &k, &n, &total);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r.nrows; i++)
-		json_object_array_add(arr, category_json(c, &r, i));
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, category_json(c, &k[i]));
 	return web_json(c, 200, api_list(arr, &p, total));
 }
 
@@ -563,7 +465,8 @@ category_put(struct ctx *c, long long id, int status)
 	struct json_object *obj = NULL;
 	struct form f;
 	int rc = api_body(c, &obj);
-	if (rc || (rc = body_form(&f, c, obj, CATEGORY_FIELDS, 2)) != 0)
+	if (rc || (rc = body_form(&f, c, obj, NULL, 0)) != 0 ||
+	    (rc = api_form_table(&f, obj, category_field_table, category_nfields, 0)) != 0)
 		return rc;
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
@@ -593,11 +496,11 @@ web_api_category_update(struct ctx *c)
 int
 web_api_category_delete(struct ctx *c)
 {
-	struct db_rows r;
+	struct category r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	rc = db_get_ll(&r, 0, "connectors", 0) > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
+	rc = r.connectors > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK)
 		return web_json_error(c, 409,
 				      "The category cannot be deleted because Data Connectors use "
@@ -605,7 +508,7 @@ web_api_category_delete(struct ctx *c)
 				      NULL);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
-	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
+	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], r.name,
 		    c->req->remote_addr);
 	c->resp->status = 204;
 	return 204;

@@ -15,9 +15,8 @@
 
 /* ------------------------------------------------------------- reading out */
 
-/* One endpoint with its rows; DB_ENOTFOUND when it (or its connector) is gone. */
-static int
-endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **out)
+int
+api_endpoint_json(struct ctx *c, long long cid, long long eid, int export, struct json_object **out)
 {
 	struct db_rows r, h, p;
 	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
@@ -26,8 +25,10 @@ endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **
 	struct json_object *o = json_object_new_object();
 	static const char *const texts[] = {"purpose", "description", "method",
 					    "url",     "body",	      "sample_data"};
-	jset_int(o, "id", eid);
-	jset_int(o, "connector_id", cid);
+	if (!export) {
+		jset_int(o, "id", eid);
+		jset_int(o, "connector_id", cid);
+	}
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
 	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
@@ -39,8 +40,10 @@ endpoint_json(struct ctx *c, long long cid, long long eid, struct json_object **
 		return rc;
 	}
 	endpoint_runtime_merge(o, &rt);
-	jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
-	jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
+	if (!export) {
+		jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
+		jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
+	}
 	*out = o;
 	return DB_OK;
 }
@@ -49,7 +52,7 @@ static int
 endpoint_answer(struct ctx *c, int status, long long cid, long long eid)
 {
 	struct json_object *o = NULL;
-	int rc = endpoint_json(c, cid, eid, &o);
+	int rc = api_endpoint_json(c, cid, eid, 0, &o);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
 	return web_json(c, status, o);
@@ -59,7 +62,7 @@ endpoint_answer(struct ctx *c, int status, long long cid, long long eid)
 static int
 connector_exists(struct ctx *c, long long cid)
 {
-	struct db_rows r;
+	struct connector r;
 	int rc = db_connector_get(c->db, c->a, cid, &r);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, NOT_FOUND_CONNECTOR);
@@ -84,7 +87,7 @@ web_api_endpoint_list(struct ctx *c)
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = (size_t)p.offset; i < r.nrows && i < (size_t)(p.offset + p.per_page); i++) {
 		struct json_object *o = NULL;
-		rc = endpoint_json(c, c->ids[0], db_get_ll(&r, i, "id", 0), &o);
+		rc = api_endpoint_json(c, c->ids[0], db_get_ll(&r, i, "id", 0), 0, &o);
 		if (rc != DB_OK) {
 			json_object_put(arr);
 			return rc;

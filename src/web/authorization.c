@@ -3,6 +3,7 @@
  * reach the database, never sent back to the browser; a blank field keeps the stored value,
  * a "clear" box removes it, and a method that does not use a secret drops it. Also the
  * "Get Access Token" helper (Request token screen). The route table checks view + edit. */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,79 +25,86 @@ static const char MSG_STALE[] = "This Data Connector was changed by someone else
 static const char MSG_RETYPE[] = "For your safety, secrets you typed are not shown again: "
 				 "enter them again before saving.";
 
-/* A text setting: its form field, column, label, length, and the methods using it. */
-struct auth_text {
-	const char *field;
-	const char *column;
-	const char *label;
-	size_t max;
-	unsigned methods;
-	unsigned required;
-	int multiline; /* line breaks allowed (a PEM certificate, name=value lines) */
-};
-static const struct auth_text auth_texts[] = {
-    {"token_url", "token_url", "URL Token", 2048, M_OAUTH, M_OAUTH, 0},
-    {"client_id", "client_id", "Client ID", 255, M_OAUTH,
-     M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE, 0},
-    {"username", "auth_username", "User", 255, M_USERPASS, M_USERPASS, 0},
-    {"scope", "scope", "Scope", 1024, M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE, 0, 0},
-    {"api_key_name", "api_key_name", "Key name", 255, M(AUTH_API_KEY), M(AUTH_API_KEY), 0},
-    {"auth_url", "auth_url", "Authorization URL", 2048, M_CODE, M_CODE, 0},
-    {"token_params", "token_params", "Extra token fields", 4096, M_OAUTH, 0, 1},
-    {"aws_region", "aws_region", "Region", 64, M(AUTH_AWS_SIGV4), M(AUTH_AWS_SIGV4), 0},
-    {"aws_service", "aws_service", "Service", 64, M(AUTH_AWS_SIGV4), M(AUTH_AWS_SIGV4), 0},
-    {"client_cert", "client_cert", "Certificate", AUTH_PEM_MAX, M(AUTH_CLIENT_CERT),
-     M(AUTH_CLIENT_CERT), 1},
-};
-#define AUTH_TEXTS (sizeof(auth_texts) / sizeof(auth_texts[0]))
+static void auth_check_url(struct form *f, const struct field *fd, const void *s);
+static void auth_check_aws(struct form *f, const struct field *fd, const void *s);
+static void auth_check_token_params(struct form *f, const struct field *fd, const void *s);
+static void auth_check_pem(struct form *f, const struct field *fd, const void *s);
 
-/* A secret: sealed under "connector:<id>:<field>". */
-struct auth_secret {
-	enum connector_secret which; /* the sealing context's name (src/connector/secrets.c) */
-	const char *field;
-	const char *column;
-	const char *label;
-	unsigned methods;
-	unsigned required;
-	int multiline; /* a PEM private key */
+/* The authorization's fields over struct db_auth_fields: the method's settings (methods:
+ * the auth types using one, needs: those requiring it; others are stored empty), the
+ * secrets (sealed under "connector:<id>:<name>", write-only) and the origins the secrets
+ * are bound to. The sealed variables ("secrets") have rows of their own. */
+static const char *const client_auths[] = {"body", "basic"};
+static const char *const key_places[] = {"header", "query"};
+#define A(m) .name = #m, .off = offsetof(struct db_auth_fields, m)
+const struct field auth_field_table[] = {
+    {A(auth_type), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = auth_type_names,
+     .nchoices = AUTH__MAX},
+    {A(verify_ssl), .kind = FIELD_BOOL, .flags = FIELD_EXPORT},
+    {A(token_url), .kind = FIELD_TEXT, .max = 2048, .label = "URL Token", .check = auth_check_url,
+     .flags = FIELD_EXPORT, .methods = M_OAUTH, .needs = M_OAUTH},
+    {A(client_id), .kind = FIELD_TEXT, .max = 255, .label = "Client ID", .flags = FIELD_EXPORT,
+     .methods = M_OAUTH, .needs = M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE},
+    {A(username), .kind = FIELD_TEXT, .max = 255, .label = "User", .flags = FIELD_EXPORT,
+     .methods = M_USERPASS, .needs = M_USERPASS},
+    {A(scope), .kind = FIELD_TEXT, .max = 1024, .label = "Scope", .flags = FIELD_EXPORT,
+     .methods = M(AUTH_OAUTH2_CLIENT_CREDENTIALS) | M_CODE},
+    {A(api_key_name), .kind = FIELD_TEXT, .max = 255, .label = "Key name", .flags = FIELD_EXPORT,
+     .methods = M(AUTH_API_KEY), .needs = M(AUTH_API_KEY)},
+    {A(auth_url), .kind = FIELD_TEXT, .max = 2048, .label = "Authorization URL",
+     .help = "Authorization Code: the provider authorization endpoint.", .check = auth_check_url,
+     .flags = FIELD_EXPORT, .methods = M_CODE, .needs = M_CODE},
+    {A(token_params), .kind = FIELD_TEXT, .max = 4096, .label = "Extra token fields",
+     .help = "Extra token-request fields for the OAuth methods, one name=value a line.",
+     .check = auth_check_token_params, .flags = FIELD_EXPORT | FIELD_MULTILINE, .methods = M_OAUTH},
+    {A(aws_region), .kind = FIELD_TEXT, .max = 64, .label = "Region",
+     .help = "AWS SigV4 region (username: access key, password: secret key).",
+     .check = auth_check_aws, .flags = FIELD_EXPORT, .methods = M(AUTH_AWS_SIGV4),
+     .needs = M(AUTH_AWS_SIGV4)},
+    {A(aws_service), .kind = FIELD_TEXT, .max = 64, .label = "Service", .check = auth_check_aws,
+     .flags = FIELD_EXPORT, .methods = M(AUTH_AWS_SIGV4), .needs = M(AUTH_AWS_SIGV4)},
+    {A(client_cert), .kind = FIELD_TEXT, .max = AUTH_PEM_MAX, .label = "Certificate",
+     .help = "PEM certificate (mutual TLS).", .check = auth_check_pem,
+     .flags = FIELD_EXPORT | FIELD_MULTILINE, .methods = M(AUTH_CLIENT_CERT),
+     .needs = M(AUTH_CLIENT_CERT)},
+    {A(client_auth), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = client_auths,
+     .nchoices = 2},
+    {A(api_key_in), .kind = FIELD_CHOICE, .flags = FIELD_EXPORT, .choices = key_places,
+     .nchoices = 2},
+    {A(password), .kind = FIELD_SECRET, .label = "Password", .methods = M_USERPASS,
+     .needs = M(AUTH_OAUTH2_PASSWORD) | M(AUTH_AWS_SIGV4), .secret = CONNECTOR_SECRET_PASSWORD},
+    {A(token), .kind = FIELD_SECRET, .label = "Token", .methods = M(AUTH_BEARER),
+     .needs = M(AUTH_BEARER), .secret = CONNECTOR_SECRET_TOKEN},
+    {A(client_secret), .kind = FIELD_SECRET, .label = "Client Secret", .methods = M_OAUTH,
+     .needs = M(AUTH_OAUTH2_CLIENT_CREDENTIALS), .secret = CONNECTOR_SECRET_CLIENT_SECRET},
+    {A(api_key), .kind = FIELD_SECRET, .label = "API Key", .methods = M(AUTH_API_KEY),
+     .needs = M(AUTH_API_KEY), .secret = CONNECTOR_SECRET_API_KEY},
+    {A(client_key), .kind = FIELD_SECRET, .label = "Private key",
+     .help = "PEM private key, write-only, sealed.", .flags = FIELD_MULTILINE,
+     .methods = M(AUTH_CLIENT_CERT), .needs = M(AUTH_CLIENT_CERT),
+     .secret = CONNECTOR_SECRET_CLIENT_KEY},
+    {A(allowed_origins), .kind = FIELD_WORDS,
+     .help = "The origins (scheme://host:port) the credentials may be sent to; changed only "
+	     "together with entering every stored secret again."},
+    {A(token_origin), .kind = FIELD_TEXT, .flags = FIELD_READONLY,
+     .help = "The origin the OAuth Client Secret and Password may be sent to."},
 };
-/* The order matters: auth_read_origins names password (0) and client secret (2). */
-static const struct auth_secret auth_secrets[] = {
-    {CONNECTOR_SECRET_PASSWORD, "password", "auth_password", "Password", M_USERPASS,
-     M(AUTH_OAUTH2_PASSWORD) | M(AUTH_AWS_SIGV4), 0},
-    {CONNECTOR_SECRET_TOKEN, "token", "auth_token", "Token", M(AUTH_BEARER), M(AUTH_BEARER), 0},
-    {CONNECTOR_SECRET_CLIENT_SECRET, "client_secret", "client_secret", "Client Secret", M_OAUTH,
-     M(AUTH_OAUTH2_CLIENT_CREDENTIALS), 0},
-    {CONNECTOR_SECRET_API_KEY, "api_key", "api_key", "API Key", M(AUTH_API_KEY), M(AUTH_API_KEY),
-     0},
-    {CONNECTOR_SECRET_CLIENT_KEY, "client_key", "client_key", "Private key", M(AUTH_CLIENT_CERT),
-     M(AUTH_CLIENT_CERT), 1},
-};
-#define AUTH_SECRETS (sizeof(auth_secrets) / sizeof(auth_secrets[0]))
+#undef A
+const size_t auth_nfields = sizeof(auth_field_table) / sizeof(auth_field_table[0]);
+#define SECRET_BIT(which) (1u << (which))
 
-/* The form's result: text values and sealed secrets in table order. */
+/* The form's result: the settings to write, and what the save changes. */
 struct auth_input {
-	long long id;	   /* the connector */
-	int secrets_later; /* a needed secret may be missing (an import asks for it next) */
+	struct db_auth_fields v; /* v.id: the connector */
+	int secrets_later;	 /* a needed secret may be missing (an import asks for it next) */
 	int type;
-	int verify_ssl;
-	const char *client_auth;
-	const char *text[AUTH_TEXTS];
-	const char *secret[AUTH_SECRETS];
-	int secret_changed[AUTH_SECRETS];
-	int secret_kept[AUTH_SECRETS]; /* the stored value stays (not typed again) */
+	unsigned secret_changed, secret_kept; /* SECRET_BIT(enum connector_secret) */
 	int typed_secret; /* the user typed a secret that a re-rendered form will not show */
-	const char *api_key_in;
-	/* sealed variables (vars_given: the form or body lists them) */
-	int vars_given;
+	/* sealed variables (v.vars_given: the form or body lists them) */
 	const char *var_names[AUTH_VARS_MAX];
 	const char *var_values[AUTH_VARS_MAX]; /* sealed */
-	size_t nvars;
-	int vars_kept;	  /* a stored variable's value stays */
-	int vars_changed; /* names or values differ from the stored ones */
-	const char *allowed_origins;
-	const char *token_origin;
-	int keep_grant; /* the connected Authorization Code grant stays */
+	int vars_kept;			       /* a stored variable's value stays */
+	int vars_changed;		       /* names or values differ from the stored ones */
 };
 
 static const char *
@@ -105,28 +113,15 @@ auth_path(struct ctx *c, const char *suffix)
 	return arena_printf(c->a, "/data-connectors/%lld%s", c->ids[0], suffix);
 }
 
-/* Name and tab links of the connector (partials/connector_tabs). */
-static struct json_object *
-auth_connector_json(struct ctx *c, const struct db_rows *row)
-{
-	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", c->ids[0]);
-	jset_str(o, "name", db_get(row, 0, "name"));
-	jset_str(o, "url", auth_path(c, ""));
-	jset_str(o, "authorization_url", auth_path(c, "/authorization"));
-	jset_str(o, "endpoints_url", auth_path(c, "/endpoints"));
-	return o;
-}
-
 /* "set" flags of the stored secrets: the only thing the page tells about them. */
 static struct json_object *
-auth_secret_state(const struct db_rows *row)
+auth_secret_state(const struct db_auth_fields *row)
 {
 	struct json_object *o = json_object_new_object();
-	for (size_t i = 0; i < AUTH_SECRETS; i++) {
-		const char *v = db_get(row, 0, auth_secrets[i].column);
-		jset_bool(o, auth_secrets[i].field, v && *v);
-	}
+	for (size_t i = 0; i < auth_nfields; i++)
+		if (auth_field_table[i].kind == FIELD_SECRET)
+			jset_bool(o, auth_field_table[i].name,
+				  FIELD_TEXT_OF(row, &auth_field_table[i]) != NULL);
 	return o;
 }
 
@@ -148,10 +143,10 @@ auth_word_in(const char *word, const char *list)
 /* The rows of the sealed variables: the stored names (values never shown), or what the form
  * sent when it is shown again, then empty rows for new ones. */
 static struct json_object *
-auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
+auth_variable_rows(struct ctx *c, struct form *f, const struct db_auth_fields *row)
 {
 	struct json_object *arr = json_object_new_array();
-	const char *stored = db_get_str(row, 0, "variables");
+	const char *stored = row->variables;
 	size_t n = 0;
 	if (form_get(f, "secrets_given")) {
 		for (size_t i = 0; i < AUTH_VARS_MAX; i++) {
@@ -185,14 +180,16 @@ auth_variable_rows(struct ctx *c, struct form *f, const struct db_rows *row)
 	return arr;
 }
 
+static struct json_object *auth_oauth_json(struct ctx *c, const struct db_auth_fields *row);
+
 static int
-auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
+auth_page(struct ctx *c, int status, struct form *f, const struct db_auth_fields *row)
 {
 	struct json_object *d = json_object_new_object();
 	struct json_object *type = NULL;
 	json_object_object_get_ex(f->values, "auth_type", &type);
-	jset_str(d, "title", arena_printf(c->a, "Authorization · %s", db_get(row, 0, "name")));
-	jset(d, "connector", auth_connector_json(c, row));
+	jset_str(d, "title", arena_printf(c->a, "Authorization · %s", row->name));
+	jset(d, "connector", connector_tabs_json(c, c->ids[0], row->name));
 	jset_bool(d, "tab_authorization", 1);
 	jset_str(d, "action", auth_path(c, "/authorization"));
 	jset_str(d, "request_token_url", auth_path(c, "/authorization/request-token"));
@@ -201,41 +198,36 @@ auth_page(struct ctx *c, int status, struct form *f, const struct db_rows *row)
 			 type ? json_object_get_string(type) : "none"));
 	jset(d, "secret_set", auth_secret_state(row));
 	jset(d, "variables", auth_variable_rows(c, f, row));
-	jset_str(d, "stored_origins", db_get_str(row, 0, "allowed_origins"));
-	jset_str(d, "token_origin", db_get_str(row, 0, "token_origin"));
-	jset(d, "oauth", authorization_oauth_json(c, row));
+	jset_str(d, "stored_origins", row->allowed_origins);
+	jset_str(d, "token_origin", row->token_origin);
+	jset(d, "oauth", auth_oauth_json(c, row));
 	form_put(f, d);
 	return web_render(c, status, "authorization", d);
 }
 
 /* The stored settings as form values (secrets never). */
 static void
-auth_values_from_row(struct form *f, const struct db_rows *row)
+auth_values_from_row(struct form *f, const struct db_auth_fields *row)
 {
-	jset_str(f->values, "auth_type", db_get(row, 0, "auth_type"));
-	jset_bool(f->values, "verify_ssl", db_get_ll(row, 0, "verify_ssl", 1) != 0);
-	for (size_t i = 0; i < AUTH_TEXTS; i++)
-		jset_str(f->values, auth_texts[i].field, db_get(row, 0, auth_texts[i].column));
-	const char *ca = db_get(row, 0, "client_auth");
-	jset_bool(f->values, "client_auth_basic", ca && !strcmp(ca, "basic"));
-	jset_bool(f->values, "api_key_query", !strcmp(db_get_str(row, 0, "api_key_in"), "query"));
-	jset_str(f->values, "allowed_origins", db_get_str(row, 0, "allowed_origins"));
-	jset_int(f->values, "version", db_get_ll(row, 0, "version", 0));
+	field_values(f, auth_field_table, auth_nfields, row);
+	jset_bool(f->values, "client_auth_basic", !strcmp(row->client_auth, "basic"));
+	jset_bool(f->values, "api_key_query", !strcmp(row->api_key_in, "query"));
+	jset_int(f->values, "version", row->version);
 }
 
-struct json_object *
-authorization_oauth_json(struct ctx *c, const struct db_rows *row)
+/* The OAuth state of the tab: {code (the method is Authorization Code), connected, subject,
+ * connected_at, expires_at, connect_url, test_url, oauth (an OAuth method)}. */
+static struct json_object *
+auth_oauth_json(struct ctx *c, const struct db_auth_fields *row)
 {
 	struct json_object *o = json_object_new_object();
-	const char *type = db_get_str(row, 0, "auth_type");
-	const char *refresh = db_get(row, 0, "oauth_refresh");
-	int t = auth_type_from_name(type);
+	int t = auth_type_from_name(row->auth_type);
 	jset_bool(o, "oauth", auth_type_is_oauth(t));
 	jset_bool(o, "code", t == AUTH_OAUTH2_AUTHORIZATION_CODE);
-	jset_bool(o, "connected", refresh && *refresh);
-	jset_str(o, "subject", db_get_str(row, 0, "oauth_subject"));
-	jset_str(o, "connected_at", db_get(row, 0, "oauth_connected_at"));
-	jset_str(o, "expires_at", db_get(row, 0, "oauth_expires_at"));
+	jset_bool(o, "connected", row->oauth_refresh != NULL);
+	jset_str(o, "subject", row->oauth_subject);
+	jset_str(o, "connected_at", row->oauth_connected_at);
+	jset_str(o, "expires_at", row->oauth_expires_at);
 	jset_str(o, "connect_url", auth_path(c, "/authorization/connect"));
 	jset_str(o, "test_url", auth_path(c, "/authorization/test"));
 	const char *site = web_public_origin(c);
@@ -248,8 +240,8 @@ authorization_oauth_json(struct ctx *c, const struct db_rows *row)
 int
 authorization_page_message(struct ctx *c, int status, const char *error, struct json_object *test)
 {
-	struct db_rows row;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	struct db_auth_fields row;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK) {
 		json_object_put(test);
 		return rc;
@@ -269,8 +261,8 @@ web_authorization_show(struct ctx *c)
 {
 	if (!perm_has(c->user, PERM_EDIT_CONNECTORS))
 		return web_authorization_summary(c); /* src/web/readonly.c */
-	struct db_rows row;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	struct db_auth_fields row;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -313,70 +305,69 @@ auth_lines_ok(const char *v)
 	return 1;
 }
 
-/* The extra token fields (name=value lines) and the PEM certificate. */
 static void
-auth_check_multiline(struct form *f, const struct auth_text *t, const struct auth_input *in,
-		     const char *v)
+auth_check_url(struct form *f, const struct field *fd, const void *s)
 {
-	(void)in;
-	if (!auth_lines_ok(v)) {
-		form_error(
-		    f, t->field,
-		    arena_printf(f->c->a, "The %s may not contain control characters.", t->label));
-		return;
-	}
-	if (!strcmp(t->field, "token_params")) {
-		const char *msg = outbound_token_params_check(f->c->a, v);
-		if (msg)
-			form_error(f, t->field, msg);
-	} else if (*v && !strstr(v, "-----BEGIN CERTIFICATE-----")) {
-		form_error(f, t->field,
-			   "The Certificate must be in PEM form (-----BEGIN CERTIFICATE-----).");
-	} else if (!*v && (t->required & M(in->type))) {
-		form_error(f, t->field,
-			   arena_printf(f->c->a, "The %s field is required.", t->label));
-	}
+	if (!auth_url_ok(FIELD_TEXT_OF(s, fd)))
+		form_error(f, fd->name,
+			   arena_printf(f->c->a,
+					"The %s must be an absolute http:// or https:// address.",
+					fd->label));
 }
 
-/* Reads the text settings; those the method does not use are stored empty. */
+static void
+auth_check_aws(struct form *f, const struct field *fd, const void *s)
+{
+	if (!auth_aws_name_ok(FIELD_TEXT_OF(s, fd)))
+		form_error(f, fd->name,
+			   arena_printf(f->c->a,
+					"The %s is a lower-case AWS name such as eu-west-1 or "
+					"execute-api.",
+					fd->label));
+}
+
+/* The extra token fields: name=value lines. */
+static void
+auth_check_token_params(struct form *f, const struct field *fd, const void *s)
+{
+	const char *msg = outbound_token_params_check(f->c->a, FIELD_TEXT_OF(s, fd));
+	if (msg)
+		form_error(f, fd->name, msg);
+}
+
+static void
+auth_check_pem(struct form *f, const struct field *fd, const void *s)
+{
+	if (!strstr(FIELD_TEXT_OF(s, fd), "-----BEGIN CERTIFICATE-----"))
+		form_error(f, fd->name,
+			   "The Certificate must be in PEM form (-----BEGIN CERTIFICATE-----).");
+}
+
+/* Reads the method's text settings; those the method does not use are stored empty. */
 static void
 auth_read_texts(struct form *f, struct auth_input *in)
 {
-	for (size_t i = 0; i < AUTH_TEXTS; i++) {
-		const struct auth_text *t = &auth_texts[i];
-		const char *v = form_optional(f, t->field, t->label, t->max);
-		in->text[i] = "";
-		if (!(t->methods & M(in->type)))
+	for (size_t i = 0; i < auth_nfields; i++) {
+		const struct field *fd = &auth_field_table[i];
+		if (fd->kind != FIELD_TEXT || !fd->methods)
 			continue;
-		in->text[i] = v;
-		if (t->multiline)
-			auth_check_multiline(f, t, in, v);
-		else if (!form_no_controls(v))
-			form_error(f, t->field,
+		const char *v = form_optional(f, fd->name, fd->label, (size_t)fd->max);
+		FIELD_TEXT_OF(&in->v, fd) = "";
+		if (!(fd->methods & M(in->type)))
+			continue;
+		FIELD_TEXT_OF(&in->v, fd) = v;
+		if (fd->flags & FIELD_MULTILINE ? !auth_lines_ok(v) : !form_no_controls(v))
+			form_error(f, fd->name,
 				   arena_printf(f->c->a,
 						"The %s may not contain control characters.",
-						t->label));
-		else if (!*v && (t->required & M(in->type)))
-			form_error(f, t->field,
-				   arena_printf(f->c->a, "The %s field is required.", t->label));
-		else if (*v && !strcmp(t->field, "token_url") && !auth_url_ok(v))
-			form_error(
-			    f, t->field,
-			    "The URL Token must be an absolute http:// or https:// address.");
-		else if (*v && !strcmp(t->field, "auth_url") && !auth_url_ok(v))
-			form_error(f, t->field,
-				   "The Authorization URL must be an absolute http:// or https:// "
-				   "address.");
-		else if (*v && !strncmp(t->field, "aws_", 4) && !auth_aws_name_ok(v))
-			form_error(f, t->field,
-				   arena_printf(f->c->a,
-						"The %s is a lower-case AWS name such as eu-west-1 "
-						"or execute-api.",
-						t->label));
+						fd->label));
+		else if (!*v && (fd->needs & M(in->type)))
+			form_error(f, fd->name,
+				   arena_printf(f->c->a, "The %s field is required.", fd->label));
+		else if (*v && fd->check)
+			fd->check(f, fd, &in->v);
 	}
 }
-
-static const char *auth_text_of(const struct auth_input *in, const char *field);
 
 /* An RFC 7230 token, for the API key's header name ("" passes: the required check says). */
 static int
@@ -391,31 +382,31 @@ auth_header_name_ok(const char *s)
 
 /* A newly typed secret: checked and sealed into *out; 0 on success. */
 static int
-auth_seal(struct form *f, long long id, const struct auth_secret *s, const char *typed,
-	  const char **out)
+auth_seal(struct form *f, long long id, const struct field *s, const char *typed, const char **out)
 {
 	struct ctx *c = f->c;
 	char *sealed = NULL;
-	if (s->multiline && (strlen(typed) > AUTH_PEM_MAX || !auth_lines_ok(typed) ||
-			     !strstr(typed, "-----BEGIN ") || !strstr(typed, "PRIVATE KEY-----"))) {
-		form_error(f, s->field,
+	int multiline = (s->flags & FIELD_MULTILINE) != 0;
+	if (multiline && (strlen(typed) > AUTH_PEM_MAX || !auth_lines_ok(typed) ||
+			  !strstr(typed, "-----BEGIN ") || !strstr(typed, "PRIVATE KEY-----"))) {
+		form_error(f, s->name,
 			   arena_printf(c->a,
 					"The %s must be a PEM private key (-----BEGIN PRIVATE "
 					"KEY-----) of at most %d characters.",
 					s->label, AUTH_PEM_MAX));
 		return -1;
 	}
-	if (!s->multiline && (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed))) {
-		form_error(f, s->field,
+	if (!multiline && (strlen(typed) > AUTH_SECRET_MAX || !form_no_controls(typed))) {
+		form_error(f, s->name,
 			   arena_printf(c->a,
 					"The %s must be at most %d characters without line breaks.",
 					s->label, AUTH_SECRET_MAX));
 		return -1;
 	}
-	if (!c->app->have_keys || connector_secret_seal(&c->app->keys, c->a, id, s->which, typed,
+	if (!c->app->have_keys || connector_secret_seal(&c->app->keys, c->a, id, s->secret, typed,
 							strlen(typed), &sealed) != 0) {
-		log_err("authorization: cannot seal %s of connector %lld", s->field, id);
-		form_error(f, s->field, "This server cannot store secrets (no key is loaded).");
+		log_err("authorization: cannot seal %s of connector %lld", s->name, id);
+		form_error(f, s->name, "This server cannot store secrets (no key is loaded).");
 		return -1;
 	}
 	*out = sealed;
@@ -425,31 +416,32 @@ auth_seal(struct form *f, long long id, const struct auth_secret *s, const char 
 /* Each secret: typed → sealed; "clear" → removed; blank → the stored one; unused by the
  * method → removed. */
 static void
-auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *in)
+auth_read_secrets(struct form *f, const struct db_auth_fields *row, struct auth_input *in)
 {
-	for (size_t i = 0; i < AUTH_SECRETS; i++) {
-		const struct auth_secret *s = &auth_secrets[i];
-		const char *stored = db_get(row, 0, s->column);
-		const char *typed = form_get(f, s->field);
-		const char *clear_name = arena_printf(f->c->a, "clear_%s", s->field);
-		in->secret[i] = NULL;
-		if (stored && !*stored)
-			stored = NULL;
+	for (size_t i = 0; i < auth_nfields; i++) {
+		const struct field *s = &auth_field_table[i];
+		if (s->kind != FIELD_SECRET)
+			continue;
+		const char *stored = FIELD_TEXT_OF(row, s);
+		const char *typed = form_get(f, s->name);
+		const char **v = &FIELD_TEXT_OF(&in->v, s);
+		unsigned bit = SECRET_BIT(s->secret);
+		*v = NULL;
 		if (!(s->methods & M(in->type))) {
-			in->secret_changed[i] = stored != NULL;
+			in->secret_changed |= stored ? bit : 0;
 			continue;
 		}
 		if (typed && *typed) {
 			in->typed_secret = 1;
-			in->secret_changed[i] = 1;
-			auth_seal(f, in->id, s, typed, &in->secret[i]);
+			in->secret_changed |= bit;
+			auth_seal(f, in->v.id, s, typed, v);
 			continue;
 		}
-		in->secret[i] = clear_name && form_flag(f, clear_name) ? NULL : stored;
-		in->secret_changed[i] = in->secret[i] != stored;
-		in->secret_kept[i] = in->secret[i] != NULL;
-		if (!in->secret[i] && (s->required & M(in->type)) && !in->secrets_later)
-			form_error(f, s->field,
+		*v = form_flag(f, arena_printf(f->c->a, "clear_%s", s->name)) ? NULL : stored;
+		in->secret_changed |= *v != stored ? bit : 0;
+		in->secret_kept |= *v ? bit : 0;
+		if (!*v && (s->needs & M(in->type)) && !in->secrets_later)
+			form_error(f, s->name,
 				   arena_printf(f->c->a, "The %s field is required.", s->label));
 	}
 }
@@ -458,17 +450,19 @@ auth_read_secrets(struct form *f, const struct db_rows *row, struct auth_input *
  * blank one keeps the stored value of that name; a stored name no row lists is removed.
  * Only when the form (or the JSON body) lists them at all: secrets_given. */
 static void
-auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input *in)
+auth_read_variables(struct form *f, const struct db_auth_fields *row, struct auth_input *in)
 {
 	struct ctx *c = f->c;
 	struct db_rows stored;
 	memset(&stored, 0, sizeof(stored));
-	if (!(in->vars_given = form_get(f, "secrets_given") != NULL)) {
+	in->v.var_names = in->var_names;
+	in->v.var_values = in->var_values;
+	if (!(in->v.vars_given = form_get(f, "secrets_given") != NULL)) {
 		/* Not listed: every stored one stays, bound where it is. */
-		in->vars_kept = *db_get_str(row, 0, "variables") != '\0';
+		in->vars_kept = *row->variables != '\0';
 		return;
 	}
-	if (in->id && db_connector_variables(c->db, c->a, in->id, &stored) != DB_OK) {
+	if (in->v.id && db_connector_variables(c->db, c->a, in->v.id, &stored) != DB_OK) {
 		form_error(f, "secrets", "The sealed variables cannot be read now; try again.");
 		return;
 	}
@@ -487,7 +481,7 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 			    "does not start with a digit.");
 			continue;
 		}
-		for (size_t k = 0; k < in->nvars; k++)
+		for (size_t k = 0; k < in->v.nvars; k++)
 			if (!strcmp(in->var_names[k], name))
 				form_error(f, nf, "Each variable name may be used once.");
 		for (size_t k = 0; k < stored.nrows; k++)
@@ -504,7 +498,7 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 						 "without line breaks.",
 						 name, AUTH_SECRET_MAX));
 			else if (!c->app->have_keys ||
-				 connector_variable_seal(&c->app->keys, c->a, in->id, name, typed,
+				 connector_variable_seal(&c->app->keys, c->a, in->v.id, name, typed,
 							 strlen(typed), &sealed) != 0)
 				form_error(f, vf,
 					   "This server cannot store secrets (no key is loaded).");
@@ -515,12 +509,12 @@ auth_read_variables(struct form *f, const struct db_rows *row, struct auth_input
 		} else {
 			form_error(f, vf, arena_printf(c->a, "Enter a value for %s.", name));
 		}
-		if (sealed && in->nvars < AUTH_VARS_MAX) {
-			in->var_names[in->nvars] = name;
-			in->var_values[in->nvars++] = sealed;
+		if (sealed && in->v.nvars < AUTH_VARS_MAX) {
+			in->var_names[in->v.nvars] = name;
+			in->var_values[in->v.nvars++] = sealed;
 		}
 	}
-	if (in->nvars != stored.nrows)
+	if (in->v.nvars != stored.nrows)
 		in->vars_changed = 1;
 }
 
@@ -535,7 +529,7 @@ auth_derived_origins(struct ctx *c, const struct auth_input *in)
 	const char *bad = NULL;
 	if (!b)
 		return "";
-	if (in->id && db_endpoint_list(c->db, c->a, in->id, &eps) == DB_OK) {
+	if (in->v.id && db_endpoint_list(c->db, c->a, in->v.id, &eps) == DB_OK) {
 		for (size_t i = 0; i < eps.nrows; i++) {
 			const char *o = outbound_static_origin(c->a, db_get_str(&eps, i, "url"));
 			if (o) {
@@ -545,7 +539,7 @@ auth_derived_origins(struct ctx *c, const struct auth_input *in)
 		}
 	}
 	if (M_OAUTH & M(in->type)) {
-		const char *o = outbound_origin(c->a, in->text[0]);
+		const char *o = outbound_origin(c->a, in->v.token_url);
 		if (o)
 			buf_puts(b, o);
 	}
@@ -557,41 +551,36 @@ auth_derived_origins(struct ctx *c, const struct auth_input *in)
  * authorization and token URLs' origins and the client ID stay what it was granted for
  * (a refresh token goes only where it came from). */
 static void
-auth_read_grant(struct form *f, const struct db_rows *row, struct auth_input *in)
+auth_read_grant(struct form *f, const struct db_auth_fields *row, struct auth_input *in)
 {
 	struct arena *a = f->c->a;
-	const char *stored = db_get(row, 0, "oauth_refresh");
-	const char *o_new = outbound_origin(a, auth_text_of(in, "token_url"));
-	const char *o_old = db_get_str(row, 0, "token_origin");
-	const char *a_new = outbound_origin(a, auth_text_of(in, "auth_url"));
-	const char *a_old = outbound_origin(a, db_get_str(row, 0, "auth_url"));
-	in->keep_grant = stored && *stored && in->type == AUTH_OAUTH2_AUTHORIZATION_CODE &&
-			 !strcmp(db_get_str(row, 0, "auth_type"), "oauth2_authorization_code") &&
-			 o_new && !strcmp(o_new, o_old) && a_new && a_old &&
-			 !strcmp(a_new, a_old) &&
-			 !strcmp(auth_text_of(in, "client_id"), db_get_str(row, 0, "client_id")) &&
-			 !form_checkbox(f->c, "disconnect");
+	const char *o_new = outbound_origin(a, in->v.token_url);
+	const char *a_new = outbound_origin(a, in->v.auth_url);
+	const char *a_old = outbound_origin(a, row->auth_url);
+	in->v.keep_grant = row->oauth_refresh && in->type == AUTH_OAUTH2_AUTHORIZATION_CODE &&
+			   !strcmp(row->auth_type, "oauth2_authorization_code") && o_new &&
+			   !strcmp(o_new, row->token_origin) && a_new && a_old &&
+			   !strcmp(a_new, a_old) && !strcmp(in->v.client_id, row->client_id) &&
+			   !form_checkbox(f->c, "disconnect");
 }
 
 /* The allowed origins and the token origin. Both are what the stored secrets are bound to,
  * so they change only in a save that keeps no stored secret (each is entered again or
  * removed): else the secrets would follow them to the new place. */
 static void
-auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *in)
+auth_read_origins(struct form *f, const struct db_auth_fields *row, struct auth_input *in)
 {
 	struct ctx *c = f->c;
-	const char *stored = db_get_str(row, 0, "allowed_origins");
-	const char *stored_token = db_get_str(row, 0, "token_origin");
+	const char *stored = row->allowed_origins;
+	const char *stored_token = row->token_origin;
 	const char *typed = form_get(f, "allowed_origins");
 	const char *bad = NULL;
-	int kept = in->vars_kept, typed_any = in->typed_secret;
-	for (size_t i = 0; i < AUTH_SECRETS; i++)
-		kept |= in->secret_kept[i];
+	int kept = in->vars_kept || in->secret_kept, typed_any = in->typed_secret;
 	auth_read_grant(f, row, in);
-	kept |= in->keep_grant;
-	in->allowed_origins = stored;
+	kept |= in->v.keep_grant;
+	in->v.allowed_origins = stored;
 	if (!typed && typed_any && !kept)
-		in->allowed_origins = auth_derived_origins(c, in);
+		in->v.allowed_origins = auth_derived_origins(c, in);
 	if (typed) {
 		jset_str(f->values, "allowed_origins", typed);
 		const char *list = outbound_origin_list(c->a, typed, &bad);
@@ -613,16 +602,17 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 			    "every secret of this Data Connector again (its credentials would "
 			    "go to the new origins).");
 		else
-			in->allowed_origins = list;
+			in->v.allowed_origins = list;
 	}
 	/* The OAuth Client Secret and Password: bound to the URL Token's origin. */
-	in->token_origin = "";
+	in->v.token_origin = "";
 	if (!(M_OAUTH & M(in->type)))
 		return;
-	const char *origin = outbound_origin(c->a, in->text[0]);
-	int kept_oauth = in->secret_kept[0] || in->secret_kept[2] || /* password, client secret */
-			 in->keep_grant;
-	in->token_origin = origin ? origin : "";
+	const char *origin = outbound_origin(c->a, in->v.token_url);
+	int kept_oauth = (in->secret_kept & (SECRET_BIT(CONNECTOR_SECRET_PASSWORD) |
+					     SECRET_BIT(CONNECTOR_SECRET_CLIENT_SECRET))) ||
+			 in->v.keep_grant;
+	in->v.token_origin = origin ? origin : "";
 	if (kept_oauth && origin && strcmp(origin, stored_token) != 0)
 		form_error(f, "token_url",
 			   arena_printf(c->a,
@@ -634,39 +624,41 @@ auth_read_origins(struct form *f, const struct db_rows *row, struct auth_input *
 
 /* Reads and checks the whole form into in. */
 static void
-auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
+auth_read(struct form *f, const struct db_auth_fields *row, struct auth_input *in,
+	  int secrets_later)
 {
 	const char *type = form_text(f, "auth_type");
 	memset(in, 0, sizeof(*in));
-	in->id = db_get_ll(row, 0, "id", 0);
+	in->v.id = row->id;
 	in->secrets_later = secrets_later;
 	in->type = auth_type_from_name(type && *type ? type : "none");
 	if (in->type < 0) {
 		form_error(f, "auth_type", "The selected method is invalid.");
 		in->type = AUTH_NONE;
 	}
-	in->verify_ssl = form_flag(f, "verify_ssl");
-	jset_bool(f->values, "verify_ssl", in->verify_ssl);
-	if (in->type == AUTH_OAUTH2_PASSWORD && !in->verify_ssl)
+	in->v.auth_type = auth_type_names[in->type];
+	in->v.verify_ssl = form_flag(f, "verify_ssl");
+	jset_bool(f->values, "verify_ssl", in->v.verify_ssl);
+	if (in->type == AUTH_OAUTH2_PASSWORD && !in->v.verify_ssl)
 		form_error(f, "verify_ssl",
 			   "Auth 2.0 Password requires SSL certificate verification: turn it on.");
 	auth_read_texts(f, in);
 	const char *ca = form_text(f, "client_auth");
-	in->client_auth = "body";
+	in->v.client_auth = "body";
 	if (ca && !strcmp(ca, "basic"))
-		in->client_auth = "basic";
+		in->v.client_auth = "basic";
 	else if (ca && *ca && strcmp(ca, "body") != 0)
 		form_error(f, "client_auth", "Choose how the client credentials are sent.");
-	jset_bool(f->values, "client_auth_basic", !strcmp(in->client_auth, "basic"));
+	jset_bool(f->values, "client_auth_basic", !strcmp(in->v.client_auth, "basic"));
 	if (!(M_OAUTH & M(in->type)))
-		in->client_auth = "body";
+		in->v.client_auth = "body";
 	const char *kin = form_text(f, "api_key_in");
-	in->api_key_in = kin && !strcmp(kin, "query") ? "query" : "header";
+	in->v.api_key_in = kin && !strcmp(kin, "query") ? "query" : "header";
 	if (kin && *kin && strcmp(kin, "query") != 0 && strcmp(kin, "header") != 0)
 		form_error(f, "api_key_in", "Choose where the API key is sent.");
-	jset_bool(f->values, "api_key_query", !strcmp(in->api_key_in, "query"));
-	if (in->type == AUTH_API_KEY && !strcmp(in->api_key_in, "header") &&
-	    !auth_header_name_ok(auth_text_of(in, "api_key_name")))
+	jset_bool(f->values, "api_key_query", !strcmp(in->v.api_key_in, "query"));
+	if (in->type == AUTH_API_KEY && !strcmp(in->v.api_key_in, "header") &&
+	    !auth_header_name_ok(in->v.api_key_name))
 		form_error(
 		    f, "api_key_name",
 		    "The Key name must be a header name (letters, digits and !#$%&'*+-.^_`|~).");
@@ -677,88 +669,26 @@ auth_read(struct form *f, const struct db_rows *row, struct auth_input *in, int 
 
 /* Changed setting names for the audit log; never a value. */
 static const char *
-auth_changes(struct ctx *c, const struct db_rows *row, const struct auth_input *in)
+auth_changes(struct ctx *c, const struct db_auth_fields *row, const struct auth_input *in)
 {
 	struct audit_fields af;
-	const char *ca = db_get(row, 0, "client_auth");
 	audit_fields_init(&af, c);
-	audit_field(&af, "auth_type",
-		    strcmp(auth_type_names[in->type], db_get(row, 0, "auth_type")));
-	audit_field(&af, "verify_ssl", in->verify_ssl != (db_get_ll(row, 0, "verify_ssl", 1) != 0));
-	for (size_t i = 0; i < AUTH_TEXTS; i++) {
-		const char *old = db_get(row, 0, auth_texts[i].column);
-		audit_field(&af, auth_texts[i].field, strcmp(in->text[i], old ? old : "") != 0);
-	}
-	audit_field(&af, "client_auth", strcmp(in->client_auth, ca ? ca : "body") != 0);
-	for (size_t i = 0; i < AUTH_SECRETS; i++)
-		audit_field(&af, auth_secrets[i].field, in->secret_changed[i]);
-	audit_field(&af, "api_key_in", strcmp(in->api_key_in, db_get_str(row, 0, "api_key_in")));
-	audit_field(&af, "secrets", in->vars_given && in->vars_changed);
-	audit_field(&af, "allowed_origins",
-		    strcmp(in->allowed_origins, db_get_str(row, 0, "allowed_origins")) != 0);
-	audit_field(&af, "token_origin",
-		    strcmp(in->token_origin, db_get_str(row, 0, "token_origin")) != 0);
-	audit_field(&af, "oauth_grant",
-		    !in->keep_grant && *db_get_str(row, 0, "oauth_refresh") != '\0');
+	field_changes(&af, auth_field_table, auth_nfields, row, &in->v);
+	for (size_t i = 0; i < auth_nfields; i++)
+		if (auth_field_table[i].kind == FIELD_SECRET)
+			audit_field(&af, auth_field_table[i].name,
+				    (in->secret_changed & SECRET_BIT(auth_field_table[i].secret)) !=
+					0);
+	audit_field(&af, "secrets", in->v.vars_given && in->vars_changed);
+	audit_field(&af, "oauth_grant", !in->v.keep_grant && row->oauth_refresh);
 	return audit_fields_text(&af);
-}
-
-/* The value of a text setting or a secret by its form field name. */
-static const char *
-auth_text_of(const struct auth_input *in, const char *field)
-{
-	for (size_t i = 0; i < AUTH_TEXTS; i++)
-		if (!strcmp(auth_texts[i].field, field))
-			return in->text[i];
-	return "";
-}
-
-static const char *
-auth_secret_of(const struct auth_input *in, const char *field)
-{
-	for (size_t i = 0; i < AUTH_SECRETS; i++)
-		if (!strcmp(auth_secrets[i].field, field))
-			return in->secret[i];
-	return NULL;
-}
-
-static void
-auth_fields_of(const struct auth_input *in, struct db_auth_fields *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->auth_type = auth_type_names[in->type];
-	out->verify_ssl = in->verify_ssl;
-	out->token_url = auth_text_of(in, "token_url");
-	out->client_id = auth_text_of(in, "client_id");
-	out->username = auth_text_of(in, "username");
-	out->scope = auth_text_of(in, "scope");
-	out->password = auth_secret_of(in, "password");
-	out->token = auth_secret_of(in, "token");
-	out->client_secret = auth_secret_of(in, "client_secret");
-	out->client_auth = in->client_auth;
-	out->api_key_name = auth_text_of(in, "api_key_name");
-	out->api_key = auth_secret_of(in, "api_key");
-	out->api_key_in = in->api_key_in;
-	out->allowed_origins = in->allowed_origins;
-	out->token_origin = in->token_origin;
-	out->aws_region = auth_text_of(in, "aws_region");
-	out->aws_service = auth_text_of(in, "aws_service");
-	out->client_cert = auth_text_of(in, "client_cert");
-	out->client_key = auth_secret_of(in, "client_key");
-	out->auth_url = auth_text_of(in, "auth_url");
-	out->token_params = auth_text_of(in, "token_params");
-	out->keep_grant = in->keep_grant;
-	out->vars_given = in->vars_given;
-	out->var_names = in->var_names;
-	out->var_values = in->var_values;
-	out->nvars = in->nvars;
 }
 
 /* "Use this token" from the Request token screen: the form again with the token in the
  * Token field and Bearer Token chosen, not saved. The token came in a POST body and goes
  * out in the page only. */
 static int
-auth_prefill(struct ctx *c, const struct db_rows *row)
+auth_prefill(struct ctx *c, const struct db_auth_fields *row)
 {
 	struct form f;
 	form_init(&f, c);
@@ -774,17 +704,15 @@ auth_prefill(struct ctx *c, const struct db_rows *row)
 /* Saves in with its audit row; returns 0 when saved, 409 when stale (errors.form), else a
  * status. */
 static int
-auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in)
+auth_save(struct form *f, const struct db_auth_fields *row, const struct auth_input *in)
 {
 	struct ctx *c = f->c;
-	struct db_auth_fields df;
 	long version = 0;
 	if (str_to_long(form_text(f, "version"), 1, 2147483647L, &version) != CORE_OK)
 		version = 0; /* missing or forged: refused as stale */
-	auth_fields_of(in, &df);
-	struct db_audit au =
-	    web_audit(c, "connector.authorization", "connector", in->id, auth_changes(c, row, in));
-	int rc = db_connector_auth_save(c->db, in->id, version, &df, c->user->id, &au);
+	struct db_audit au = web_audit(c, "connector.authorization", "connector", in->v.id,
+				       auth_changes(c, row, in));
+	int rc = db_connector_auth_save(c->db, in->v.id, version, &in->v, c->user->id, &au);
 	if (rc == STORE_ESTALE) {
 		form_error(f, "form", MSG_STALE);
 		return 409;
@@ -797,7 +725,8 @@ auth_save(struct form *f, const struct db_rows *row, const struct auth_input *in
 /* Reads and checks the form over the stored row, saves it and writes the audit log: 0 when
  * saved, 422 or 409 with errors in f, else a status. Shared with the JSON API. */
 static int
-auth_submit(struct form *f, const struct db_rows *row, struct auth_input *in, int secrets_later)
+auth_submit(struct form *f, const struct db_auth_fields *row, struct auth_input *in,
+	    int secrets_later)
 {
 	auth_read(f, row, in, secrets_later);
 	if (f->nerrors) {
@@ -810,9 +739,9 @@ auth_submit(struct form *f, const struct db_rows *row, struct auth_input *in, in
 int
 authorization_submit(struct form *f, long long id, int secrets_later)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct auth_input in;
-	int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
+	int rc = db_connector_auth_read(f->c->db, f->c->a, id, &row);
 	if (rc != DB_OK)
 		return rc;
 	return auth_submit(f, &row, &in, secrets_later);
@@ -821,13 +750,19 @@ authorization_submit(struct form *f, long long id, int secrets_later)
 int
 authorization_check(struct form *f, long long id, int secrets_later)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct auth_input in;
-	memset(&row, 0, sizeof(row));
-	if (id) {
-		int rc = db_connector_auth_get(f->c->db, f->c->a, id, &row);
-		if (rc != DB_OK)
-			return rc;
+	int rc = id ? db_connector_auth_read(f->c->db, f->c->a, id, &row) : DB_OK;
+	if (rc != DB_OK)
+		return rc;
+	if (!id) { /* nothing stored yet */
+		memset(&row, 0, sizeof(row));
+		for (size_t i = 0; i < auth_nfields; i++)
+			if (auth_field_table[i].kind != FIELD_SECRET &&
+			    auth_field_table[i].kind != FIELD_BOOL)
+				FIELD_TEXT_OF(&row, &auth_field_table[i]) = "";
+		row.name = row.variables = "";
+		row.verify_ssl = 1;
 	}
 	auth_read(f, &row, &in, secrets_later);
 	return f->nerrors ? 422 : 0;
@@ -836,9 +771,9 @@ authorization_check(struct form *f, long long id, int secrets_later)
 int
 web_authorization_update(struct ctx *c)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct auth_input in;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	if (form_checkbox(c, "prefill"))
@@ -859,15 +794,15 @@ web_authorization_update(struct ctx *c)
 /* ------------------------------------------------------------ Get Access Token */
 
 static int
-token_page(struct ctx *c, int status, struct form *f, const struct db_rows *row,
+token_page(struct ctx *c, int status, struct form *f, const struct db_auth_fields *row,
 	   struct json_object *result)
 {
 	struct json_object *d = json_object_new_object();
-	jset_str(d, "title", arena_printf(c->a, "Request token · %s", db_get(row, 0, "name")));
-	jset(d, "connector", auth_connector_json(c, row));
+	jset_str(d, "title", arena_printf(c->a, "Request token · %s", row->name));
+	jset(d, "connector", connector_tabs_json(c, c->ids[0], row->name));
 	jset_str(d, "action", auth_path(c, "/authorization/request-token"));
 	jset_str(d, "authorization_url", auth_path(c, "/authorization"));
-	jset_bool(d, "verify_ssl", db_get_ll(row, 0, "verify_ssl", 1) != 0);
+	jset_bool(d, "verify_ssl", row->verify_ssl);
 	if (result)
 		jset(d, "result", result);
 	form_put(f, d);
@@ -877,14 +812,14 @@ token_page(struct ctx *c, int status, struct form *f, const struct db_rows *row,
 int
 web_authorization_token_form(struct ctx *c)
 {
-	struct db_rows row;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	struct db_auth_fields row;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
 	form_init(&f, c);
-	jset_str(f.values, "token_url", db_get(&row, 0, "token_url"));
-	jset_str(f.values, "username", db_get(&row, 0, "auth_username"));
+	jset_str(f.values, "token_url", row.token_url);
+	jset_str(f.values, "username", row.username);
 	return token_page(c, 200, &f, &row, NULL);
 }
 
@@ -912,9 +847,9 @@ token_result_json(const struct token_result *tr, int rc)
 int
 web_authorization_token_request(struct ctx *c)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct token_result tr;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &row);
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &row);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
@@ -923,7 +858,7 @@ web_authorization_token_request(struct ctx *c)
 	ca.token_url = form_required(&f, "token_url", "URL Token", 2048);
 	ca.username = form_optional(&f, "username", "User", 255);
 	ca.password = http_form_get(c->req, "password");
-	ca.verify_ssl = db_get_ll(&row, 0, "verify_ssl", 1) != 0;
+	ca.verify_ssl = row.verify_ssl;
 	if (*ca.token_url && !auth_url_ok(ca.token_url))
 		form_error(&f, "token_url",
 			   "The URL Token must be an absolute http:// or https:// address.");

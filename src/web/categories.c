@@ -1,17 +1,33 @@
 /* Data connector categories: list with search, create, edit, delete (refused while in use).
  * The route table checks the view/create/edit/delete-data-connector-categories
  * permissions before any of these runs. */
+#include <stddef.h>
 #include <string.h>
 
 #include "../db/store.h"
 #include "save.h"
 
-#define CATEGORY_NAME_MAX 255
-#define CATEGORIES_PATH	  "/data-connector-categories"
+#define CATEGORIES_PATH "/data-connector-categories"
 
-static const char MSG_NAME_CHARS[] =
-    "The name may only contain letters, numbers, spaces and apostrophes.";
 static const char MSG_NAME_TAKEN[] = "The name has already been taken.";
+
+/* The category's fields over struct category. */
+const struct field category_field_table[] = {
+    {.name = "name",
+     .kind = FIELD_TEXT,
+     .min = 1,
+     .max = 255,
+     .label = "name",
+     .off = offsetof(struct category, name),
+     .check = field_check_name},
+    {.name = "status",
+     .kind = FIELD_CHOICE,
+     .label = "status",
+     .off = offsetof(struct category, status),
+     .choices = category_status_names,
+     .nchoices = CATEGORY_STATUS__MAX},
+};
+const size_t category_nfields = sizeof(category_field_table) / sizeof(category_field_table[0]);
 
 static const char *
 category_path(struct ctx *c, long long id, const char *suffix)
@@ -21,19 +37,24 @@ category_path(struct ctx *c, long long id, const char *suffix)
 
 /* The list's rows for the template, with labels and links. */
 static struct json_object *
-category_rows(struct ctx *c, const struct db_rows *r)
+category_rows(struct ctx *c, const struct category *k, size_t n)
 {
-	struct json_object *rows = jrows(r);
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct json_object *o = json_object_array_get_idx(rows, i);
-		long long id = db_get_ll(r, i, "id", 0);
-		enum category_status st = category_status_parse(db_get(r, i, "status"));
+	struct json_object *rows = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		enum category_status st = category_status_parse(k[i].status);
+		field_json(c->a, o, category_field_table, category_nfields, &k[i], 0);
+		jset_int(o, "id", k[i].id);
+		jset_int(o, "connectors", k[i].connectors);
+		jset_str(o, "created_at", k[i].created_at);
+		jset_str(o, "updated_at", k[i].updated_at);
 		jset_str(o, "status_label",
 			 st < CATEGORY_STATUS__MAX ? category_status_labels[st] : "");
 		jset_bool(o, "inactive", st == CATEGORY_INACTIVE);
-		jset_bool(o, "in_use", db_get_ll(r, i, "connectors", 0) > 0);
-		jset_str(o, "url", category_path(c, id, ""));
-		jset_str(o, "delete_url", category_path(c, id, "/delete"));
+		jset_bool(o, "in_use", k[i].connectors > 0);
+		jset_str(o, "url", category_path(c, k[i].id, ""));
+		jset_str(o, "delete_url", category_path(c, k[i].id, "/delete"));
+		json_object_array_add(rows, o);
 	}
 	return rows;
 }
@@ -76,11 +97,13 @@ web_category_list(struct ctx *c)
 	q = q ? str_trim(arena_strdup(c->a, q)) : "";
 	struct pager p;
 	pager_init(&p, c);
-	struct db_rows r;
+	struct category *k;
+	size_t n;
 	enum category_sort sort = category_sort_parse(http_query_get(c->req, "sort"));
 	if (sort == CATSORT__MAX)
 		sort = CATSORT_NAME;
-	int rc = db_category_list_sorted(c->db, c->a, q, sort, p.offset, p.per_page, &r, &p.total);
+	int rc =
+	    db_category_list_sorted(c->db, c->a, q, sort, p.offset, p.per_page, &k, &n, &p.total);
 	if (rc != DB_OK)
 		return rc;
 	const char *qp = form_query_param(c, "q", q);
@@ -89,10 +112,10 @@ web_category_list(struct ctx *c)
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Data Connector Categories");
 	jset_str(d, "q", q);
-	jset(d, "rows", category_rows(c, &r));
-	jset_bool(d, "has_rows", r.nrows > 0);
+	jset(d, "rows", category_rows(c, k, n));
+	jset_bool(d, "has_rows", n > 0);
 	jset_bool(d, "empty_all", p.total == 0 && !*q);
-	jset_bool(d, "no_results", r.nrows == 0 && (*q || p.total > 0));
+	jset_bool(d, "no_results", n == 0 && (*q || p.total > 0));
 	jset(d, "pager", pager_json(&p, base));
 	jset_str(d, "sort", category_sort_names[sort]);
 	jset(d, "sort_links", category_sort_links(c, plain, sort));
@@ -119,21 +142,6 @@ category_form_page(struct ctx *c, int status, struct form *f, long long id, enum
 	return web_render(c, status, "categories_form", d);
 }
 
-/* Name and status from the form; messages go beside their fields. */
-static void
-category_read(struct form *f, const char **name, enum category_status *st)
-{
-	*name = form_required(f, "name", "name", CATEGORY_NAME_MAX);
-	if (**name && !valid_name_chars(*name))
-		form_error(f, "name", MSG_NAME_CHARS);
-	const char *s = form_text(f, "status");
-	*st = category_status_parse(s ? s : "active");
-	if (*st == CATEGORY_STATUS__MAX) {
-		form_error(f, "status", "The selected status is invalid.");
-		*st = CATEGORY_ACTIVE;
-	}
-}
-
 int
 web_category_new(struct ctx *c)
 {
@@ -142,76 +150,78 @@ web_category_new(struct ctx *c)
 	return category_form_page(c, 200, &f, 0, CATEGORY_ACTIVE);
 }
 
-/* Reads, checks and saves (id 0 creates; old: the stored row of an update) and writes the
- * audit log; 0 when saved, 422 with errors in f, else a status. Shared with the JSON API. */
+/* Reads, checks and saves (id 0 creates; old: the stored category of an update) and writes
+ * the audit log; 0 when saved, 422 with errors in f, else a status. Shared with the JSON API. */
 static int
-category_save(struct form *f, long long id, const struct db_rows *old, enum category_status *st,
-	      long long *out_id)
+category_save(struct form *f, const struct category *old, struct category *in, long long *out_id)
 {
-	const char *name;
-	category_read(f, &name, st);
+	memset(in, 0, sizeof(*in));
+	field_decode(f, category_field_table, category_nfields, in);
 	if (f->nerrors)
 		return 422;
 	struct ctx *c = f->c;
+	enum category_status st = category_status_parse(in->status);
 	struct audit_fields af;
 	audit_fields_init(&af, c);
-	audit_field(&af, "name", id && strcmp(name, db_get(old, 0, "name")) != 0);
-	audit_field(&af, "status",
-		    id && strcmp(category_status_names[*st], db_get(old, 0, "status")) != 0);
-	struct db_audit au = web_audit(c, id ? "category.update" : "category.create", "category",
-				       id, id ? audit_fields_text(&af) : "name, status");
-	*out_id = id;
-	int rc = id ? db_category_update(c->db, id, name, *st, &au)
-		    : db_category_create(c->db, name, *st, out_id, &au);
+	field_changes(&af, category_field_table, category_nfields, old, in);
+	struct db_audit au =
+	    web_audit(c, old->id ? "category.update" : "category.create", "category", old->id,
+		      old->id ? audit_fields_text(&af) : "name, status");
+	*out_id = old->id;
+	int rc = old->id ? db_category_update(c->db, old->id, in->name, st, &au)
+			 : db_category_create(c->db, in->name, st, out_id, &au);
 	if (rc == DB_EDUP) {
 		form_error(f, "name", MSG_NAME_TAKEN);
 		return 422;
 	}
-	if (rc != DB_OK)
-		return rc;
-	return 0;
+	return rc;
 }
 
 int
 category_submit(struct form *f, long long id, long long *out_id)
 {
-	struct db_rows old;
-	enum category_status st;
+	struct category old, in;
 	memset(&old, 0, sizeof(old));
-	if (id) {
-		int rc = db_category_get(f->c->db, f->c->a, id, &old);
-		if (rc != DB_OK)
-			return rc;
-	}
-	return category_save(f, id, &old, &st, out_id);
+	int rc = id ? db_category_get(f->c->db, f->c->a, id, &old) : DB_OK;
+	return rc != DB_OK ? rc : category_save(f, &old, &in, out_id);
+}
+
+/* The form again after a refused save (old: the stored category; id 0 for a new one). */
+static int
+category_submit_page(struct ctx *c, const struct category *old, const char *done)
+{
+	struct form f;
+	struct category in;
+	long long id = 0;
+	form_init(&f, c);
+	int rc = category_save(&f, old, &in, &id);
+	if (rc == 422)
+		return category_form_page(c, 422, &f, old->id, category_status_parse(in.status));
+	if (rc != 0)
+		return rc;
+	return web_redirect_flash(c, CATEGORIES_PATH, done);
 }
 
 int
 web_category_create(struct ctx *c)
 {
-	struct form f;
-	form_init(&f, c);
-	enum category_status st;
-	long long id = 0;
-	int rc = category_save(&f, 0, NULL, &st, &id);
-	if (rc == 422)
-		return category_form_page(c, 422, &f, 0, st);
-	if (rc != 0)
-		return rc;
-	return web_redirect_flash(c, CATEGORIES_PATH, "The category was created");
+	struct category blank;
+	memset(&blank, 0, sizeof(blank));
+	blank.name = blank.status = "";
+	return category_submit_page(c, &blank, "The category was created");
 }
 
 int
 web_category_edit(struct ctx *c)
 {
-	struct db_rows r;
+	struct category r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc;
 	struct form f;
 	form_init(&f, c);
-	jset_str(f.values, "name", db_get(&r, 0, "name"));
-	enum category_status st = category_status_parse(db_get(&r, 0, "status"));
+	field_values(&f, category_field_table, category_nfields, &r);
+	enum category_status st = category_status_parse(r.status);
 	return category_form_page(c, 200, &f, c->ids[0],
 				  st < CATEGORY_STATUS__MAX ? st : CATEGORY_ACTIVE);
 }
@@ -219,30 +229,19 @@ web_category_edit(struct ctx *c)
 int
 web_category_update(struct ctx *c)
 {
-	struct db_rows old;
+	struct category old;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &old);
-	if (rc != DB_OK)
-		return rc;
-	struct form f;
-	form_init(&f, c);
-	enum category_status st;
-	long long id = 0;
-	rc = category_save(&f, c->ids[0], &old, &st, &id);
-	if (rc == 422)
-		return category_form_page(c, 422, &f, c->ids[0], st);
-	if (rc != 0)
-		return rc;
-	return web_redirect_flash(c, CATEGORIES_PATH, "The category was saved");
+	return rc != DB_OK ? rc : category_submit_page(c, &old, "The category was saved");
 }
 
 /* The confirm page; a category in use says why it cannot go and offers no button. */
 static int
-category_delete_page(struct ctx *c, int status, const struct db_rows *r)
+category_delete_page(struct ctx *c, int status, const struct category *r)
 {
-	long long used = db_get_ll(r, 0, "connectors", 0);
+	long long used = r->connectors;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Category");
-	jset_str(d, "name", db_get(r, 0, "name"));
+	jset_str(d, "name", r->name);
 	jset_str(d, "action", category_path(c, c->ids[0], "/delete"));
 	jset_str(d, "back", CATEGORIES_PATH);
 	jset_bool(d, "in_use", used > 0);
@@ -259,7 +258,7 @@ category_delete_page(struct ctx *c, int status, const struct db_rows *r)
 int
 web_category_delete_confirm(struct ctx *c)
 {
-	struct db_rows r;
+	struct category r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc;
@@ -269,11 +268,11 @@ web_category_delete_confirm(struct ctx *c)
 int
 web_category_delete(struct ctx *c)
 {
-	struct db_rows r;
+	struct category r;
 	int rc = db_category_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc;
-	if (db_get_ll(&r, 0, "connectors", 0) > 0)
+	if (r.connectors > 0)
 		return category_delete_page(c, 409, &r);
 	rc = db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK) {
@@ -284,7 +283,7 @@ web_category_delete(struct ctx *c)
 	}
 	if (rc != DB_OK)
 		return rc;
-	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], db_get(&r, 0, "name"),
+	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], r.name,
 		    c->req->remote_addr);
 	return web_redirect_flash(c, CATEGORIES_PATH, "The category was deleted");
 }

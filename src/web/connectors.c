@@ -3,18 +3,15 @@
  * route table checks the view/create/edit/delete-data-connectors permissions first. */
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../db/store.h"
 #include "save.h"
 
-#define CONNECTOR_NAME_MAX 255
-#define CONNECTOR_DESC_MAX 10000
-#define CONNECTORS_PATH	   "/data-connectors"
+#define CONNECTORS_PATH "/data-connectors"
 
-static const char MSG_NAME_CHARS[] =
-    "The name may only contain letters, numbers, spaces and apostrophes.";
 static const char MSG_NAME_TAKEN[] = "The name has already been taken.";
 static const char MSG_CATEGORY_INVALID[] = "The selected category is invalid.";
 static const char MSG_CATEGORY_INACTIVE[] =
@@ -25,11 +22,25 @@ static const char MSG_STALE[] = "This Data Connector was changed by someone else
 /* The stored connector a page shows; id 0 for a new one. */
 struct connector_old {
 	long long id;
-	long long version;
-	struct db_rows row; /* db_connector_get */
+	struct connector row;
 	long long *cat_ids; /* its categories */
 	size_t ncats;
 };
+
+static void connector_check_rate(struct form *f, const struct field *fd, const void *s);
+
+/* The Details fields (src/db/connector_fields.h), values in a struct connector_fields. */
+#define F_ENTRY(n, k, lo, hi, lab, chk)                                                            \
+	{.name = #n,                                                                               \
+	 .kind = FIELD_##k,                                                                        \
+	 .min = lo,                                                                                \
+	 .max = hi,                                                                                \
+	 .label = lab,                                                                             \
+	 .off = offsetof(struct connector_fields, n),                                              \
+	 .check = chk,                                                                             \
+	 .flags = FIELD_EXPORT},
+const struct field connector_field_table[] = {CONNECTOR_FIELDS(F_ENTRY)};
+const size_t connector_nfields = sizeof(connector_field_table) / sizeof(connector_field_table[0]);
 
 static const char *
 connector_path(struct ctx *c, long long id, const char *suffix)
@@ -126,46 +137,22 @@ sort_links(struct ctx *c, const struct connector_query *q, long per_page)
 
 /* The category filter's options, the chosen one selected. */
 static struct json_object *
-filter_options(const struct db_rows *cats, long long chosen)
+filter_options(const struct category *cats, size_t n, long long chosen)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < cats->nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		long long id = db_get_ll(cats, i, "id", 0);
-		jset_int(o, "id", id);
-		jset_str(o, "name", db_get(cats, i, "name"));
-		jset_bool(o, "selected", id == chosen);
+		jset_int(o, "id", cats[i].id);
+		jset_str(o, "name", cats[i].name);
+		jset_bool(o, "selected", cats[i].id == chosen);
 		json_object_array_add(arr, o);
 	}
 	return arr;
 }
 
-/* The categories by name, with ids parsed once per page (the list page loads them anyway
- * for its filter). */
-struct cat_index {
-	long long *ids;
-	const char **names;
-	size_t n;
-};
-
-static void
-cat_index_init(struct ctx *c, const struct db_rows *cats, struct cat_index *ci)
-{
-	ci->n = 0;
-	ci->ids = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->ids));
-	ci->names = arena_alloc(c->a, (cats->nrows + 1) * sizeof(*ci->names));
-	if (!ci->ids || !ci->names)
-		return;
-	for (size_t i = 0; i < cats->nrows; i++) {
-		ci->ids[i] = db_get_ll(cats, i, "id", 0);
-		ci->names[i] = db_get(cats, i, "name");
-	}
-	ci->n = cats->nrows;
-}
-
-/* "Alpha, Beta": the names of the categories in a "3,7" id list, in name order. */
+/* "Alpha, Beta": the names of the categories in a "3,7" id list, in name order (cats are). */
 static const char *
-category_names(struct ctx *c, const struct cat_index *ci, const char *list)
+category_names(struct ctx *c, const struct category *cats, size_t ncats, const char *list)
 {
 	long long ids[64];
 	size_t n = 0;
@@ -177,21 +164,20 @@ category_names(struct ctx *c, const struct cat_index *ci, const char *list)
 	struct buf *b = arena_alloc(c->a, sizeof(*b));
 	if (!n || !b || buf_init_arena(b, c->a) != 0)
 		return "";
-	for (size_t i = 0; i < ci->n; i++) {
-		if (!id_listed(ids, n, ci->ids[i]))
+	for (size_t i = 0; i < ncats; i++) {
+		if (!id_listed(ids, n, cats[i].id))
 			continue;
 		if (b->len)
 			buf_puts(b, ", ");
-		buf_puts(b, ci->names[i]);
+		buf_puts(b, cats[i].name);
 	}
 	return b->failed || !b->data ? "" : b->data;
 }
 
 static struct json_object *
-list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct db_rows *cats)
+list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struct category *cats,
+	  size_t ncats)
 {
-	struct cat_index ci;
-	cat_index_init(c, cats, &ci);
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct connector_row *r = &rows[i];
@@ -200,7 +186,7 @@ list_rows(struct ctx *c, const struct connector_row *rows, size_t n, const struc
 		jset_str(o, "name", r->name);
 		jset_str(o, "description", r->description);
 		jset_str(o, "auth_label", auth_label(r->auth_type));
-		jset_str(o, "categories", category_names(c, &ci, r->category_ids));
+		jset_str(o, "categories", category_names(c, cats, ncats, r->category_ids));
 		jset_int(o, "endpoints", r->endpoints);
 		jset_str(o, "created_at", r->created_at);
 		jset_str(o, "updated_at", r->updated_at);
@@ -330,12 +316,12 @@ web_connector_list(struct ctx *c)
 	const char *key = list_memo_key_of(c, &q);
 	struct list_memo *m = key ? list_memo() : NULL;
 	if (!m || !m->key || strcmp(m->key, key) != 0) {
-		struct db_rows cats;
+		struct category *cats;
 		struct connector_row *rows = NULL;
-		size_t n = 0;
+		size_t n = 0, ncats = 0;
 		long long total = 0;
 		int any = 0;
-		int rc = db_category_all_cached(c->db, c->a, &c->user->gens, &cats);
+		int rc = db_category_all_cached(c->db, c->a, &c->user->gens, &cats, &ncats);
 		if (rc == DB_OK)
 			rc = db_connector_list(c->db, c->a, &c->user->gens, &q, &rows, &n, &total,
 					       &any);
@@ -343,8 +329,8 @@ web_connector_list(struct ctx *c)
 			return rc;
 		struct list_memo fresh = {
 		    .key = key ? strdup(key) : NULL,
-		    .rows = list_rows(c, rows, n, &cats),
-		    .filter = filter_options(&cats, q.category_id),
+		    .rows = list_rows(c, rows, n, cats, ncats),
+		    .filter = filter_options(cats, ncats, q.category_id),
 		    .total = total,
 		    .any = any,
 		    .n = n,
@@ -385,58 +371,73 @@ web_connector_list(struct ctx *c)
 static int
 connector_load(struct ctx *c, long long id, struct connector_old *old)
 {
-	struct db_rows links;
+	struct category *cats = NULL;
 	memset(old, 0, sizeof(*old));
 	int rc = db_connector_get(c->db, c->a, id, &old->row);
 	if (rc == DB_OK)
-		rc = db_connector_categories(c->db, c->a, id, &links);
+		rc = db_connector_categories(c->db, c->a, id, &cats, &old->ncats);
 	if (rc != DB_OK)
 		return rc;
 	old->id = id;
-	old->version = db_get_ll(&old->row, 0, "version", 0);
-	old->ncats = form_row_ids(c, &links, "id", &old->cat_ids);
-	return DB_OK;
+	old->cat_ids = arena_alloc(c->a, (old->ncats + 1) * sizeof(*old->cat_ids));
+	for (size_t i = 0; old->cat_ids && i < old->ncats; i++)
+		old->cat_ids[i] = cats[i].id;
+	return old->cat_ids ? DB_OK : DB_ENOMEM;
 }
 
 /* Category checkboxes: active ones, plus inactive ones the connector already has. */
 static struct json_object *
-category_choices(const struct db_rows *cats, const struct connector_old *old,
+category_choices(const struct category *cats, size_t ncats, const struct connector_old *old,
 		 const long long *checked, size_t nchecked)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < cats->nrows; i++) {
-		long long id = db_get_ll(cats, i, "id", 0);
-		const char *st = db_get(cats, i, "status");
-		int inactive = !st || strcmp(st, "active") != 0;
-		if (inactive && !id_listed(old->cat_ids, old->ncats, id))
+	for (size_t i = 0; i < ncats; i++) {
+		int inactive = strcmp(cats[i].status, "active") != 0;
+		if (inactive && !id_listed(old->cat_ids, old->ncats, cats[i].id))
 			continue;
 		struct json_object *o = json_object_new_object();
-		jset_int(o, "id", id);
-		jset_str(o, "label", db_get(cats, i, "name"));
+		jset_int(o, "id", cats[i].id);
+		jset_str(o, "label", cats[i].name);
 		jset_bool(o, "inactive", inactive);
-		jset_bool(o, "checked", id_listed(checked, nchecked, id));
+		jset_bool(o, "checked", id_listed(checked, nchecked, cats[i].id));
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+struct json_object *
+connector_tabs_json(struct ctx *c, long long id, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	jset_int(o, "id", id);
+	jset_str(o, "name", name);
+	jset_str(o, "url", connector_path(c, id, ""));
+	jset_str(o, "authorization_url", connector_path(c, id, "/authorization"));
+	jset_str(o, "endpoints_url", connector_path(c, id, "/endpoints"));
+	return o;
+}
+
+int
+connector_tabs_load(struct ctx *c, struct connector *row, struct json_object **out)
+{
+	struct connector r;
+	int rc = db_connector_get(c->db, c->a, c->ids[0], row ? row : &r);
+	*out = rc == DB_OK ? connector_tabs_json(c, c->ids[0], (row ? row : &r)->v.name) : NULL;
+	return rc;
 }
 
 /* What the Details tab shows about the stored connector: who made and changed it. */
 static struct json_object *
 connector_info(struct ctx *c, const struct connector_old *old)
 {
-	const struct db_rows *r = &old->row;
-	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", old->id);
-	jset_str(o, "name", db_get(r, 0, "name"));
-	jset_str(o, "auth_label", auth_label(db_get(r, 0, "auth_type")));
-	jset_str(o, "created_at", db_get(r, 0, "created_at"));
-	jset_str(o, "updated_at", db_get(r, 0, "updated_at"));
-	const char *cb = db_get(r, 0, "created_by_name"), *ub = db_get(r, 0, "updated_by_name");
+	const struct connector *r = &old->row;
+	struct json_object *o = connector_tabs_json(c, old->id, r->v.name);
+	jset_str(o, "auth_label", auth_label(r->auth_type));
+	jset_str(o, "created_at", r->created_at);
+	jset_str(o, "updated_at", r->updated_at);
+	const char *cb = r->created_by_name, *ub = r->updated_by_name;
 	jset_str(o, "created_by", cb ? cb : "unknown");
 	jset_str(o, "updated_by", ub ? ub : "unknown");
-	jset_str(o, "url", connector_path(c, old->id, ""));
-	jset_str(o, "authorization_url", connector_path(c, old->id, "/authorization"));
-	jset_str(o, "endpoints_url", connector_path(c, old->id, "/endpoints"));
 	jset_str(o, "delete_url", connector_path(c, old->id, "/delete"));
 	return o;
 }
@@ -447,14 +448,15 @@ static int
 connector_form_page(struct ctx *c, int status, struct form *f, const struct connector_old *old,
 		    const long long *checked, size_t nchecked)
 {
-	struct db_rows cats;
-	int rc = db_category_all(c->db, c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(c->db, c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
 	int is_new = old->id == 0;
 	jset_bool(d, "is_new", is_new);
-	jset(d, "category_choices", category_choices(&cats, old, checked, nchecked));
+	jset(d, "category_choices", category_choices(cats, ncats, old, checked, nchecked));
 	jset_bool(d, "no_categories",
 		  json_object_array_length(json_object_object_get(d, "category_choices")) == 0);
 	if (is_new) {
@@ -469,31 +471,21 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 		form_put(f, d);
 		return web_render(c, status, "connectors_new", d);
 	}
-	jset_str(d, "title", arena_printf(c->a, "Edit %s", db_get(&old->row, 0, "name")));
+	jset_str(d, "title", arena_printf(c->a, "Edit %s", old->row.v.name));
 	jset_str(d, "action", connector_path(c, old->id, ""));
 	jset(d, "connector", connector_info(c, old));
 	jset_bool(d, "tab_details", 1);
 	jset_bool(d, "may_save", perm_has(c->user, PERM_EDIT_CONNECTORS));
-	jset(d, "env_lacking", web_env_lacking(c, old->id, &old->row));
+	jset(d, "env_lacking", web_env_lacking(c, old->id, old->row.auth_type));
 	form_put(f, d);
 	return web_render(c, status, "connectors_details", d);
-}
-
-/* Name: required, trimmed, at most 255 characters of the allowed kinds. */
-static const char *
-connector_name(struct form *f)
-{
-	const char *name = form_required(f, "name", "name", CONNECTOR_NAME_MAX);
-	if (*name && !valid_name_chars(name))
-		form_error(f, "name", MSG_NAME_CHARS);
-	return name;
 }
 
 /* The repeated category_ids: at least one, each an existing category that is active or
  * already the connector's own. */
 static size_t
-connector_category_ids(struct form *f, const struct db_rows *cats, const struct connector_old *old,
-		       long long **out)
+connector_category_ids(struct form *f, const struct category *cats, size_t ncats,
+		       const struct connector_old *old, long long **out)
 {
 	const char **vals = NULL;
 	size_t n = http_kv_get_all(f->c->a, &f->in, "category_ids", &vals);
@@ -502,17 +494,15 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 	*out = ids;
 	for (size_t i = 0; ids && i < n; i++) {
 		long v;
-		size_t row = cats->nrows;
+		size_t row = ncats;
 		if (str_to_long(vals[i], 1, LONG_MAX, &v) == CORE_OK)
-			for (row = 0; row < cats->nrows; row++)
-				if (db_get_ll(cats, row, "id", 0) == v)
-					break;
-		if (row == cats->nrows) {
+			for (row = 0; row < ncats && cats[row].id != v;)
+				row++;
+		if (row == ncats) {
 			form_error(f, "category_ids", MSG_CATEGORY_INVALID);
 			continue;
 		}
-		const char *st = db_get(cats, row, "status");
-		if ((!st || strcmp(st, "active")) && !id_listed(old->cat_ids, old->ncats, v)) {
+		if (strcmp(cats[row].status, "active") && !id_listed(old->cat_ids, old->ncats, v)) {
 			form_error(f, "category_ids", MSG_CATEGORY_INACTIVE);
 			continue;
 		}
@@ -524,71 +514,33 @@ connector_category_ids(struct form *f, const struct db_rows *cats, const struct 
 	return count;
 }
 
-/* The rate limit field: requests per second, a decimal from 0.001 to 10000 with at most
- * three decimals; "" (none) when blank. */
-const char *
-connector_rate_limit(struct form *f)
+/* The rate limit: requests per second, a decimal from 0.001 to 10000 with at most three
+ * decimals; "" (none) when blank. */
+static void
+connector_check_rate(struct form *f, const struct field *fd, const void *s)
 {
-	const char *v = form_optional(f, "rate_limit", "rate limit", 16);
+	const char *v = FIELD_TEXT_OF(s, fd), *dot = strchr(v, '.');
 	char *end = NULL;
-	if (!*v)
-		return "";
-	double d = strtod(v, &end);
-	const char *dot = strchr(v, '.');
-	if (!end || *end || d < 0.001 || d > 10000 || (dot && strlen(dot + 1) > 3) ||
-	    strspn(v, "0123456789.") != strlen(v)) {
-		form_error(f, "rate_limit",
+	double d = *v ? strtod(v, &end) : 0;
+	if (*v && (!end || *end || d < 0.001 || d > 10000 || (dot && strlen(dot + 1) > 3) ||
+		   strspn(v, "0123456789.") != strlen(v)))
+		form_error(f, fd->name,
 			   "The rate limit must be a number of requests per second from 0.001 to "
 			   "10000 (at most three decimals), or blank for none.");
-		return "";
-	}
-	return v;
 }
 
-/* A stored DECIMAL ("2.500") as typed ("2.5"); "" for NULL. */
-const char *
-connector_rate_text(struct arena *a, const char *v)
-{
-	if (!v)
-		return "";
-	char *s = arena_strdup(a, v);
-	if (s && strchr(s, '.')) {
-		size_t n = strlen(s);
-		while (n && s[n - 1] == '0')
-			s[--n] = '\0';
-		if (n && s[n - 1] == '.')
-			s[--n] = '\0';
-	}
-	return s ? s : "";
-}
-
-void
-connector_rate_json(struct json_object *o, const char *v)
-{
-	if (v)
-		jset(o, "rate_limit", json_object_new_double(strtod(v, NULL)));
-	else
-		jset(o, "rate_limit", NULL);
-}
-
-/* Reads and checks the form into in; messages go beside their fields. */
+/* Reads and checks the input into in; messages go beside their fields. */
 static int
 connector_read(struct form *f, const struct connector_old *old, struct connector_input *in,
 	       long long **ids)
 {
-	struct db_rows cats;
-	int rc = db_category_all(f->c->db, f->c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(f->c->db, f->c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	memset(in, 0, sizeof(*in));
-	in->name = connector_name(f);
-	in->description = form_optional(f, "description", "description", CONNECTOR_DESC_MAX);
-	const char *cap = form_optional(f, "max_concurrency", "max concurrent calls", 16);
-	if (*cap && str_to_long(cap, 1, 100000, &in->max_concurrency) != CORE_OK)
-		form_error(f, "max_concurrency",
-			   "The max concurrent calls must be a whole number from 1 to 100000, or "
-			   "blank for the server's default.");
-	in->rate_limit = connector_rate_limit(f);
+	field_decode(f, connector_field_table, connector_nfields, &in->v);
 	in->auth_type = "none";
 	if (old->id == 0) {
 		const char *a = form_text(f, "auth_type");
@@ -598,7 +550,7 @@ connector_read(struct form *f, const struct connector_old *old, struct connector
 		else
 			in->auth_type = connector_auth_names[i];
 	}
-	in->ncategories = connector_category_ids(f, &cats, old, ids);
+	in->ncategories = connector_category_ids(f, cats, ncats, old, ids);
 	in->category_ids = *ids;
 	return DB_OK;
 }
@@ -634,14 +586,7 @@ connector_changes(struct ctx *c, const struct connector_old *old, const struct c
 {
 	struct audit_fields af;
 	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(in->name, db_get(&old->row, 0, "name")) != 0);
-	audit_field(&af, "description",
-		    strcmp(in->description, db_get(&old->row, 0, "description")) != 0);
-	audit_field(&af, "max_concurrency",
-		    in->max_concurrency != db_get_ll(&old->row, 0, "max_concurrency", 0));
-	audit_field(&af, "rate_limit",
-		    strtod(in->rate_limit, NULL) !=
-			strtod(db_get_str(&old->row, 0, "rate_limit"), NULL));
+	field_changes(&af, connector_field_table, connector_nfields, &old->row.v, &in->v);
 	int same = in->ncategories == old->ncats;
 	for (size_t i = 0; same && i < in->ncategories; i++)
 		same = id_listed(old->cat_ids, old->ncats, in->category_ids[i]);
@@ -737,12 +682,8 @@ web_connector_show(struct ctx *c)
 		return rc;
 	struct form f;
 	form_init(&f, c);
-	jset_str(f.values, "name", db_get(&old.row, 0, "name"));
-	jset_str(f.values, "description", db_get(&old.row, 0, "description"));
-	jset_str(f.values, "max_concurrency", db_get_str(&old.row, 0, "max_concurrency"));
-	jset_str(f.values, "rate_limit",
-		 connector_rate_text(c->a, db_get(&old.row, 0, "rate_limit")));
-	jset_int(f.values, "version", old.version);
+	field_values(&f, connector_field_table, connector_nfields, &old.row.v);
+	jset_int(f.values, "version", old.row.version);
 	return connector_form_page(c, 200, &f, &old, old.cat_ids, old.ncats);
 }
 
@@ -771,11 +712,11 @@ web_connector_update(struct ctx *c)
 int
 web_connector_delete_confirm(struct ctx *c)
 {
-	struct db_rows r;
+	struct connector r;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc;
-	const char *name = db_get(&r, 0, "name");
+	const char *name = r.v.name;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Data Connector");
 	jset_str(d, "name", name);
@@ -790,13 +731,13 @@ web_connector_delete_confirm(struct ctx *c)
 int
 web_connector_delete(struct ctx *c)
 {
-	struct db_rows r;
+	struct connector r;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc == DB_OK)
 		rc = db_connector_delete(c->db, c->ids[0]);
 	if (rc != DB_OK)
 		return rc;
 	audit_write(c->db, c->user, "connector.delete", "connector", c->ids[0],
-		    arena_printf(c->a, "name: %s", db_get(&r, 0, "name")), c->req->remote_addr);
+		    arena_printf(c->a, "name: %s", r.v.name), c->req->remote_addr);
 	return web_redirect_flash(c, CONNECTORS_PATH, "The Data Connector was deleted.");
 }

@@ -59,31 +59,12 @@ ep_one_path(struct ctx *c, long long eid, const char *suffix)
 	return arena_printf(c->a, "/data-connectors/%lld/endpoints/%lld%s", c->ids[0], eid, suffix);
 }
 
-/* Name and tab links of the connector (partials/connector_tabs). */
-static int
-ep_connector(struct ctx *c, struct json_object **out)
-{
-	struct db_rows r;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &r);
-	if (rc != DB_OK)
-		return rc;
-	struct json_object *o = json_object_new_object();
-	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
-	jset_int(o, "id", c->ids[0]);
-	jset_str(o, "name", db_get(&r, 0, "name"));
-	jset_str(o, "url", base);
-	jset_str(o, "authorization_url", arena_printf(c->a, "%s/authorization", base));
-	jset_str(o, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
-	*out = o;
-	return DB_OK;
-}
-
 /* Renders a page of the Endpoints tab: data gets the connector and tab flags. */
 static int
 ep_render(struct ctx *c, int status, const char *tmpl, struct json_object *d)
 {
 	struct json_object *conn = NULL;
-	int rc = ep_connector(c, &conn);
+	int rc = connector_tabs_load(c, NULL, &conn);
 	if (rc != DB_OK) {
 		json_object_put(d);
 		return rc;
@@ -440,14 +421,13 @@ ep_read(struct form *f, struct ep_input *ei)
 static const char *
 ep_origin_warning(struct ctx *c, struct form *f)
 {
-	struct db_rows r;
+	struct db_auth_fields r;
 	struct json_object *u = NULL;
 	if (!json_object_object_get_ex(f->values, "url", &u) || !u ||
-	    db_connector_auth_get(c->db, c->a, c->ids[0], &r) != DB_OK)
+	    db_connector_auth_read(c->db, c->a, c->ids[0], &r) != DB_OK)
 		return NULL;
-	const char *type = db_get_str(&r, 0, "auth_type");
-	const char *allowed = db_get_str(&r, 0, "allowed_origins");
-	if (!strcmp(type, "none") && !*db_get_str(&r, 0, "variables"))
+	const char *allowed = r.allowed_origins;
+	if (!strcmp(r.auth_type, "none") && !*r.variables)
 		return NULL;
 	const char *origin = outbound_static_origin(c->a, json_object_get_string(u));
 	if (!origin || outbound_origin_listed(origin, allowed))

@@ -716,13 +716,14 @@ web_env_options(struct ctx *c, long long cid, const char *selected)
 }
 
 struct json_object *
-web_env_lacking(struct ctx *c, long long cid, const struct db_rows *conn)
+web_env_lacking(struct ctx *c, long long cid, const char *auth_type)
 {
 	struct db_rows r;
 	struct json_object *arr = json_object_new_array();
 	if (db_env_list(c->db, c->a, cid, &r) != DB_OK)
 		return arr;
-	enum auth_type type = env_auth_type(conn);
+	int t = auth_type_from_name(auth_type);
+	enum auth_type type = t < 0 ? AUTH_NONE : (enum auth_type)t;
 	for (size_t i = 0; i < r.nrows; i++) {
 		if (!env_lacks_secrets(&r, i, type))
 			continue;

@@ -1,5 +1,6 @@
 /* Form validation and pagination helpers. */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../tmpl/tmpl.h"
@@ -464,4 +465,175 @@ pager_base_query(struct ctx *c, const struct pager *p, const char *q)
 {
 	const char *qp = form_query_param(c, "q", q);
 	return arena_printf(c->a, "%s%sper_page=%ld", qp, *qp ? "&" : "", p->per_page);
+}
+
+/* ------------------------------------------------------------------ field tables */
+
+void
+field_decode(struct form *f, const struct field *t, size_t n, void *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct field *fd = &t[i];
+		const char *v;
+		long x = 0;
+		if (fd->kind == FIELD_TEXT || fd->kind == FIELD_DECIMAL) {
+			FIELD_TEXT_OF(s, fd) =
+			    fd->min > 0 ? form_required(f, fd->name, fd->label, (size_t)fd->max)
+					: form_optional(f, fd->name, fd->label, (size_t)fd->max);
+		} else if (fd->kind == FIELD_INT) {
+			v = form_optional(f, fd->name, fd->label, 16);
+			if (*v && str_to_long(v, fd->min, fd->max, &x) != CORE_OK)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a,
+							"The %s must be a whole number from %ld to "
+							"%ld, or blank for the server's default.",
+							fd->label, fd->min, fd->max));
+			*FIELD_AT(s, fd, long long) = x;
+		} else if (fd->kind == FIELD_CHOICE) {
+			v = form_text(f, fd->name);
+			size_t k = 0;
+			while (v && k < fd->nchoices && strcmp(v, fd->choices[k]))
+				k++;
+			if (k == fd->nchoices)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a, "The selected %s is invalid.",
+							fd->label));
+			FIELD_TEXT_OF(s, fd) = fd->choices[k < fd->nchoices ? k : 0];
+		} else {
+			continue;
+		}
+		if (fd->check)
+			fd->check(f, fd, s);
+	}
+}
+
+void
+field_check_name(struct form *f, const struct field *fd, const void *s)
+{
+	const char *name = FIELD_TEXT_OF(s, fd);
+	if (*name && !valid_name_chars(name))
+		form_error(f, fd->name,
+			   "The name may only contain letters, numbers, spaces and apostrophes.");
+}
+
+/* A stored DECIMAL ("2.500") as typed ("2.5"). */
+static const char *
+decimal_text(struct arena *a, const char *v)
+{
+	char *s = arena_strdup(a, v);
+	if (s && strchr(s, '.')) {
+		size_t n = strlen(s);
+		while (n && s[n - 1] == '0')
+			s[--n] = '\0';
+		if (n && s[n - 1] == '.')
+			s[--n] = '\0';
+	}
+	return s ? s : "";
+}
+
+const char *
+field_text(struct arena *a, const struct field *fd, const void *s)
+{
+	long long x;
+	const char *v;
+	switch (fd->kind) {
+	case FIELD_INT:
+		x = *FIELD_AT(s, fd, const long long);
+		return x ? arena_printf(a, "%lld", x) : "";
+	case FIELD_BOOL:
+		return *FIELD_AT(s, fd, const int) ? "1" : "";
+	case FIELD_SECRET:
+		return "";
+	case FIELD_DECIMAL:
+		v = FIELD_TEXT_OF(s, fd);
+		return v ? decimal_text(a, v) : "";
+	default:
+		v = FIELD_TEXT_OF(s, fd);
+		return v ? v : "";
+	}
+}
+
+void
+field_values(struct form *f, const struct field *t, size_t n, const void *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].kind == FIELD_BOOL)
+			jset_bool(f->values, t[i].name, *FIELD_AT(s, &t[i], const int));
+		else if (t[i].kind != FIELD_SECRET)
+			jset_str(f->values, t[i].name, field_text(f->c->a, &t[i], s));
+	}
+}
+
+struct json_object *
+words_json(const char *s)
+{
+	struct json_object *arr = json_object_new_array();
+	for (const char *p = s ? s : ""; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+		p += n;
+	}
+	return arr;
+}
+
+void
+field_json(struct arena *a, struct json_object *o, const struct field *t, size_t n, const void *s,
+	   int export)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct field *fd = &t[i];
+		const char *v =
+		    fd->kind == FIELD_INT || fd->kind == FIELD_BOOL ? NULL : FIELD_TEXT_OF(s, fd);
+		long long x = fd->kind == FIELD_INT ? *FIELD_AT(s, fd, const long long) : 0;
+		int none = fd->kind == FIELD_INT ? !x : fd->kind == FIELD_DECIMAL ? !v || !*v : 0;
+		if (export && (!(fd->flags & FIELD_EXPORT) || none || fd->kind == FIELD_SECRET))
+			continue;
+		if (fd->kind == FIELD_SECRET)
+			jset_bool(o, arena_printf(a, "%s_set", fd->name), v && *v);
+		else if (fd->kind == FIELD_BOOL)
+			jset_bool(o, fd->name, *FIELD_AT(s, fd, const int));
+		else if (none)
+			jset(o, fd->name, NULL);
+		else if (fd->kind == FIELD_INT)
+			jset_int(o, fd->name, x);
+		else if (fd->kind == FIELD_DECIMAL)
+			jset(o, fd->name, json_object_new_double(strtod(v, NULL)));
+		else if (fd->kind == FIELD_WORDS)
+			jset(o, fd->name, words_json(v));
+		else
+			jset_str(o, fd->name, v ? v : "");
+	}
+}
+
+static const char *
+text_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+void
+field_changes(struct audit_fields *af, const struct field *t, size_t n, const void *old,
+	      const void *new)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct field *fd = &t[i];
+		int changed;
+		if (fd->kind == FIELD_SECRET)
+			continue;
+		if (fd->kind == FIELD_INT)
+			changed = *FIELD_AT(old, fd, const long long) !=
+				  *FIELD_AT(new, fd, const long long);
+		else if (fd->kind == FIELD_BOOL)
+			changed = !*FIELD_AT(old, fd, const int) != !*FIELD_AT(new, fd, const int);
+		else if (fd->kind == FIELD_DECIMAL)
+			changed = strtod(text_or_empty(FIELD_TEXT_OF(old, fd)), NULL) !=
+				  strtod(text_or_empty(FIELD_TEXT_OF(new, fd)), NULL);
+		else
+			changed = strcmp(text_or_empty(FIELD_TEXT_OF(old, fd)),
+					 text_or_empty(FIELD_TEXT_OF(new, fd))) != 0;
+		audit_field(af, fd->name, changed);
+	}
 }

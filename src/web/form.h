@@ -42,6 +42,68 @@ void form_put(struct form *f, struct json_object *data);
 /* The API answer for a failed form: 422 with {"message","errors":{f:[m]}}. */
 int form_json_error(struct form *f);
 
+struct audit_fields;
+struct connector;
+
+/* ---- field tables: each field of a resource listed once, driving the form, the JSON API,
+ * export and import, the audit log and the checks (a resource's typed struct holds the
+ * values; off is where). ---- */
+enum field_kind {
+	FIELD_TEXT,    /* const char *: text of at most max characters, required when min > 0 */
+	FIELD_INT,     /* long long from min to max; blank: 0, none (JSON null) */
+	FIELD_DECIMAL, /* const char *: a number's text of at most max characters; "" none */
+	FIELD_BOOL,    /* int: a checkbox; JSON true or false */
+	FIELD_SECRET,  /* const char *: sealed, write-only; shown as <name>_set */
+	FIELD_CHOICE,  /* const char *: one of choices (field_decode; authorization: its own) */
+	FIELD_WORDS,   /* const char *: space-separated words; JSON an array of strings */
+};
+#define FIELD_EXPORT	1u /* in an export, and what an import reads */
+#define FIELD_MULTILINE 2u /* line breaks allowed */
+#define FIELD_READONLY	4u /* shown, never read from input */
+
+struct field {
+	const char *name; /* the form field, the JSON member and the column it comes from */
+	enum field_kind kind;
+	long min, max;
+	const char *label;	    /* what messages call it */
+	const char *help;	    /* what the API description adds (NULL: the label) */
+	const char *const *choices; /* FIELD_CHOICE: its values */
+	size_t nchoices;
+	size_t off; /* of its value in the resource's struct */
+	/* The check of the decoded value (NULL: the kind's alone); errors go into f. */
+	void (*check)(struct form *f, const struct field *fd, const void *s);
+	unsigned flags;
+	unsigned methods, needs; /* authorization: auth types (bits) using it, requiring it */
+	int secret;		 /* FIELD_SECRET: its sealing context (enum connector_secret) */
+};
+#define FIELD_AT(s, fd, type) ((type *)(void *)((char *)(s) + (fd)->off))
+#define FIELD_TEXT_OF(s, fd)  (*FIELD_AT(s, fd, const char *))
+
+/* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
+void field_check_name(struct form *f, const struct field *fd, const void *s);
+/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's
+ * input into s with the kind's checks, then runs each field's check. */
+void field_decode(struct form *f, const struct field *t, size_t n, void *s);
+/* A value as a form shows it (INT 0 and NULL text as ""). */
+const char *field_text(struct arena *a, const struct field *fd, const void *s);
+/* The fields of s as form values (secrets never). */
+void field_values(struct form *f, const struct field *t, size_t n, const void *s);
+/* The fields of s as JSON members: INT and DECIMAL as numbers (null when none), a secret as
+ * <name>_set, words as an array. export: only FIELD_EXPORT fields, a none left out. */
+void field_json(struct arena *a, struct json_object *o, const struct field *t, size_t n,
+		const void *s, int export);
+/* "a b" -> ["a", "b"]. */
+struct json_object *words_json(const char *s);
+/* Names the fields whose value differs between old and new in the audit log (not secrets). */
+void field_changes(struct audit_fields *af, const struct field *t, size_t n, const void *old,
+		   const void *new);
+
+/* The connector of a page's tabs (partials/connector_tabs): {id, name, url,
+ * authorization_url, endpoints_url} (src/web/connectors.c). */
+struct json_object *connector_tabs_json(struct ctx *c, long long id, const char *name);
+/* Loads connector c->ids[0] into *row (NULL: not kept) and its tabs into *out; a db_err. */
+int connector_tabs_load(struct ctx *c, struct connector *row, struct json_object **out);
+
 /* Names of connectors and categories: letters, digits, spaces and apostrophes. */
 int valid_name_chars(const char *s);
 size_t utf8_length(const char *s);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "../db/endpoints.h"
 #include "../db/versions.h"
 #include "api.h"
 
@@ -382,25 +383,23 @@ query_ll(struct ctx *c, const char *name)
 int
 web_connector_history(struct ctx *c)
 {
-	struct db_rows conn;
-	int rc = db_connector_get(c->db, c->a, c->ids[0], &conn);
+	struct connector conn;
+	struct json_object *co;
+	int rc = connector_tabs_load(c, &conn, &co);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct version_view *v;
 	size_t n;
-	if ((rc = versions_load(c, &v, &n)) != DB_OK)
+	if ((rc = versions_load(c, &v, &n)) != DB_OK) {
+		json_object_put(co);
 		return rc;
+	}
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
-	struct json_object *d = json_object_new_object(), *co = json_object_new_object();
-	jset_int(co, "id", c->ids[0]);
-	jset_str(co, "name", db_get(&conn, 0, "name"));
-	jset_str(co, "url", base);
-	jset_str(co, "authorization_url", arena_printf(c->a, "%s/authorization", base));
-	jset_str(co, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
+	struct json_object *d = json_object_new_object();
 	jset(d, "connector", co);
 	jset_bool(d, "tab_history", 1);
-	jset_str(d, "title", arena_printf(c->a, "History · %s", db_get(&conn, 0, "name")));
-	jset_str(d, "connector_version", db_get(&conn, 0, "version"));
+	jset_str(d, "title", arena_printf(c->a, "History · %s", conn.v.name));
+	jset_int(d, "connector_version", conn.version);
 	int can_edit = perm_has(c->user, PERM_EDIT_CONNECTORS);
 	long long from = query_ll(c, "from"), to = query_ll(c, "to");
 	if (n > 0 && !to)
@@ -568,14 +567,13 @@ restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_resto
  * those the restored method needs when the method changes, and the OAuth ones when their
  * URL Token's origin differs from the one they were entered for. */
 static struct json_object *
-restore_reenter(struct json_object *s, const struct db_rows *cur)
+restore_reenter(struct json_object *s, const struct db_auth_fields *cur)
 {
 	struct json_object *arr = json_object_new_array();
 	struct json_object *au = jget(s, "authorization");
-	const char *want = jtext(au, "auth_type"), *now = db_get_str(cur, 0, "auth_type");
-	int moved =
-	    strcmp(jtext(au, "token_origin"), db_get_str(cur, 0, "token_origin")) != 0 ||
-	    strcmp(jtext(au, "allowed_origins"), db_get_str(cur, 0, "allowed_origins")) != 0;
+	const char *want = jtext(au, "auth_type"), *now = cur->auth_type;
+	int moved = strcmp(jtext(au, "token_origin"), cur->token_origin) != 0 ||
+		    strcmp(jtext(au, "allowed_origins"), cur->allowed_origins) != 0;
 	size_t n;
 	const char *const *need = method_secrets(want, &n);
 	for (size_t i = 0; i < n; i++)
@@ -590,11 +588,12 @@ static int
 history_restore(struct ctx *c, long long version, long long *new_n, struct json_object **reenter,
 		const char **why)
 {
-	struct db_rows vr, cur;
+	struct db_rows vr;
+	struct db_auth_fields cur;
 	*why = NULL;
 	int rc = db_version_get(c->db, c->a, c->ids[0], c->ids[1], &vr);
 	if (rc == DB_OK)
-		rc = db_connector_auth_get(c->db, c->a, c->ids[0], &cur);
+		rc = db_connector_auth_read(c->db, c->a, c->ids[0], &cur);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *s = snapshot_parse(c, db_get(&vr, 0, "snapshot"));
@@ -730,7 +729,7 @@ version_json(struct ctx *c, const struct version_view *v, size_t n, size_t i, in
 static int
 api_versions_loaded(struct ctx *c, struct version_view **v, size_t *n)
 {
-	struct db_rows conn;
+	struct connector conn;
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
 		rc = versions_load(c, v, n);

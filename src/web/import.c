@@ -242,7 +242,7 @@ web_api_endpoint_import(struct ctx *c)
 	int rc = api_body(c, &body);
 	if (rc)
 		return rc;
-	struct db_rows r;
+	struct connector r;
 	rc = db_connector_get(c->db, c->a, c->ids[0], &r);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, NOT_FOUND_CONNECTOR);
@@ -308,26 +308,27 @@ rows_into(struct arena *a, const struct db_rows *r, struct import_row **out, siz
 static int
 export_doc(struct ctx *c, long long cid, struct import_doc *d)
 {
-	struct db_rows det, au, list;
+	struct connector det;
+	struct db_auth_fields au;
+	struct db_rows list;
 	memset(d, 0, sizeof(*d));
 	int rc = db_connector_get(c->db, c->a, cid, &det);
 	if (rc == DB_OK)
-		rc = db_connector_auth_get(c->db, c->a, cid, &au);
+		rc = db_connector_auth_read(c->db, c->a, cid, &au);
 	if (rc == DB_OK)
 		rc = db_endpoint_list(c->db, c->a, cid, &list);
 	if (rc != DB_OK)
 		return rc;
-	d->title = db_get_str(&det, 0, "name");
-	d->description = db_get_str(&det, 0, "description");
-	const char *type = db_get_str(&au, 0, "auth_type");
+	d->title = det.v.name;
+	d->description = det.v.description;
 	for (int i = 0; i < IMPORT_AUTH__MAX; i++)
-		if (!strcmp(type, import_auth_names[i]))
+		if (!strcmp(au.auth_type, import_auth_names[i]))
 			d->auth.type = (enum import_auth)i;
-	d->auth.username = db_get(&au, 0, "auth_username");
-	d->auth.token_url = db_get(&au, 0, "token_url");
-	d->auth.scope = db_get(&au, 0, "scope");
-	d->auth.api_key_name = db_get(&au, 0, "api_key_name");
-	d->auth.api_key_in = db_get(&au, 0, "api_key_in");
+	d->auth.username = *au.username ? au.username : NULL;
+	d->auth.token_url = *au.token_url ? au.token_url : NULL;
+	d->auth.scope = *au.scope ? au.scope : NULL;
+	d->auth.api_key_name = *au.api_key_name ? au.api_key_name : NULL;
+	d->auth.api_key_in = *au.api_key_in ? au.api_key_in : NULL;
 	d->endpoints = arena_alloc(c->a, (list.nrows + 1) * sizeof(*d->endpoints));
 	if (!d->endpoints)
 		return DB_ENOMEM;
@@ -412,17 +413,12 @@ web_connector_export_postman(struct ctx *c)
 static int
 import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
 {
-	struct db_rows r;
-	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
+	struct json_object *conn;
+	int rc = connector_tabs_load(c, NULL, &conn);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	struct json_object *d = json_object_new_object(), *conn = json_object_new_object();
+	struct json_object *d = json_object_new_object();
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
-	jset_int(conn, "id", c->ids[0]);
-	jset_str(conn, "name", db_get(&r, 0, "name"));
-	jset_str(conn, "url", base);
-	jset_str(conn, "authorization_url", arena_printf(c->a, "%s/authorization", base));
-	jset_str(conn, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
 	jset(d, "connector", conn);
 	jset_bool(d, "tab_endpoints", 1);
 	jset_str(d, "title", "Import endpoints");

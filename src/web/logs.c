@@ -197,18 +197,9 @@ int
 web_logs_connector(struct ctx *c)
 {
 	struct log_query q;
-	struct db_rows r;
+	struct json_object *o;
 	memset(&q, 0, sizeof(q));
 	q.connector_id = c->ids[0];
-	int rc = db_connector_get(c->db, c->a, c->ids[0], &r);
-	if (rc != DB_OK)
-		return rc;
-	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
-	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", c->ids[0]);
-	jset_str(o, "name", db_get(&r, 0, "name"));
-	jset_str(o, "url", base);
-	jset_str(o, "authorization_url", arena_printf(c->a, "%s/authorization", base));
-	jset_str(o, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
-	return logs_page(c, &q, o);
+	int rc = connector_tabs_load(c, NULL, &o);
+	return rc != DB_OK ? rc : logs_page(c, &q, o);
 }

@@ -89,9 +89,7 @@ static const char COMPONENTS[] =
     "   'current_page', 'total_pages'], 'properties': {'total': {'type': 'integer'},"
     "   'count': {'type': 'integer'}, 'per_page': {'type': 'integer'},"
     "   'current_page': {'type': 'integer'}, 'total_pages': {'type': 'integer'}}},"
-    " 'AuthType': {'type': 'string', 'enum': ['none', 'basic', 'bearer', 'oauth2_password',"
-    "   'oauth2_client_credentials', 'api_key', 'digest', 'aws_sigv4', 'client_cert',"
-    "   'oauth2_authorization_code']},"
+    " 'AuthType': {'type': 'string'},"
     " 'AuthTest': {'type': 'object', 'required': ['ok'], 'description': 'What the token"
     "   endpoint answered; never the token itself.', 'properties': {"
     "   'ok': {'type': 'boolean'}, 'token_type': {'type': 'string'},"
@@ -100,37 +98,19 @@ static const char COMPONENTS[] =
     " 'CategoryRef': {'type': 'object', 'required': ['id', 'name'], 'properties': {"
     "   'id': {'type': 'integer'}, 'name': {'type': 'string'}, 'status': {'type': 'string'}}},"
     " 'Connector': {'type': 'object', 'required': ['id', 'name', 'version', 'category_ids',"
-    "   'auth_type'], 'properties': {"
-    "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
-    "   'description': {'type': 'string'}, 'version': {'type': 'integer'},"
+    "   'auth_type'], 'description': 'Besides these, the members of the field tables.',"
+    "   'properties': {"
+    "   'id': {'type': 'integer'}, 'version': {'type': 'integer'},"
     "   'category_ids': {'type': 'array', 'items': {'type': 'integer'}},"
     "   'categories': {'type': 'array', 'items': {'$ref': '#/components/schemas/CategoryRef'}},"
-    "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
-    "   'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
-    "   'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
-    "   'scope': {'type': 'string'}, 'client_auth': {'type': 'string'},"
-    "   'password_set': {'type': 'boolean'}, 'token_set': {'type': 'boolean'},"
-    "   'client_secret_set': {'type': 'boolean'}, 'api_key_set': {'type': 'boolean'},"
-    "   'api_key_name': {'type': 'string'}, 'api_key_in': {'type': 'string',"
-    "   'enum': ['header', 'query']},"
     "   'secrets': {'type': 'array', 'items': {'type': 'string'}, 'description': 'The names"
     "   of the sealed variables ({{secrets.NAME}}); their values are never shown.'},"
-    "   'allowed_origins': {'type': 'array', 'items': {'type': 'string'}, 'description':"
-    "   'The origins (scheme://host:port) the credentials may be sent to.'},"
-    "   'token_origin': {'type': 'string', 'description': 'The origin the OAuth Client"
-    "   Secret and Password may be sent to.'},"
-    "   'aws_region': {'type': 'string'}, 'aws_service': {'type': 'string'},"
-    "   'client_cert': {'type': 'string', 'description': 'PEM certificate (mutual TLS).'},"
-    "   'client_key_set': {'type': 'boolean'}, 'auth_url': {'type': 'string'},"
-    "   'token_params': {'type': 'string', 'description': 'Extra token-request fields, one"
-    "   name=value a line.'},"
     "   'oauth_connection': {'type': 'object', 'properties': {'connected': {'type':"
     "   'boolean'}, 'subject': {'type': 'string'}, 'expires_at': {'type': ['string',"
     "   'null']}}, 'description': 'Authorization Code: the grant made by Connect.'},"
     "   'created_at': {'type': 'string', 'format': 'date-time'},"
     "   'updated_at': {'type': 'string', 'format': 'date-time'},"
     "   'created_by': {'type': ['string', 'null']}, 'updated_by': {'type': ['string', 'null']},"
-    "   'rate_limit': {'type': ['number', 'null'], 'description': 'Requests per second.'},"
     "   'message': {'type': 'string', 'description': 'Import only.'},"
     "   'secrets_needed': {'type': 'boolean', 'description': 'Import only.'}}},"
     " 'ConnectorSummary': {'type': 'object', 'properties': {"
@@ -150,35 +130,11 @@ static const char COMPONENTS[] =
     "   present, change the authorization (left-out settings keep their stored values, a"
     "   secret left out or blank is kept, a secret set to null is removed).',"
     "   'properties': {"
-    "   'name': {'type': 'string', 'maxLength': 255}, 'description': {'type': 'string'},"
     "   'category_ids': {'type': 'array', 'minItems': 1, 'items': {'type': 'integer'}},"
     "   'version': {'type': 'integer', 'description': 'Required for an update.'},"
-    "   'max_concurrency': {'type': ['integer', 'null']},"
-    "   'rate_limit': {'type': ['number', 'string', 'null'], 'description': 'Requests per"
-    "   second (0.001-10000); blank or left out: none.'},"
-    "   'auth_type': {'$ref': '#/components/schemas/AuthType'},"
-    "   'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
-    "   'password': {'type': ['string', 'null']}, 'token': {'type': ['string', 'null']},"
-    "   'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
-    "   'client_secret': {'type': ['string', 'null']}, 'scope': {'type': 'string'},"
-    "   'client_auth': {'type': 'string', 'enum': ['body', 'basic']},"
-    "   'api_key_name': {'type': 'string'}, 'api_key': {'type': ['string', 'null']},"
-    "   'api_key_in': {'type': 'string', 'enum': ['header', 'query']},"
-    "   'aws_region': {'type': 'string', 'description': 'AWS SigV4 (username: access key,"
-    "   password: secret key).'}, 'aws_service': {'type': 'string'},"
-    "   'client_cert': {'type': 'string', 'description': 'PEM certificate.'},"
-    "   'client_key': {'type': ['string', 'null'], 'description': 'PEM private key,"
-    "   write-only, sealed.'},"
-    "   'auth_url': {'type': 'string', 'description': 'Authorization Code: the provider"
-    "   authorization endpoint; Connect is on the Authorization tab.'},"
-    "   'token_params': {'type': 'string', 'description': 'Extra token-request fields"
-    "   for the OAuth methods, one name=value a line (audience, resource).'},"
     "   'secrets': {'type': 'object', 'additionalProperties': {'type': ['string', 'null']},"
     "   'description': 'Sealed variables, write-only: a value sets it, an empty string keeps"
-    "   the stored one, a name left out or null removes it.'},"
-    "   'allowed_origins': {'type': 'array', 'items': {'type': 'string'}, 'description':"
-    "   'Changed only together with entering every stored secret again; left out then, the"
-    "   origins of the endpoints and of the URL Token.'}}},"
+    "   the stored one, a name left out or null removes it.'}}},"
     " 'HeaderRow': {'type': 'object', 'properties': {'key': {'type': 'string'},"
     "   'value': {'type': 'string'}, 'description': {'type': 'string'},"
     "   'required': {'type': 'boolean'}}},"
@@ -308,19 +264,9 @@ static const char COMPONENTS[] =
     "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}}," RT_PROPS
     "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
     " 'Export': {'type': 'object', 'required': ['name', 'categories'], 'properties': {"
-    "   'dcgate_export': {'type': 'integer', 'const': 1}, 'name': {'type': 'string'},"
-    "   'rate_limit': {'type': 'number'},"
-    "   'description': {'type': 'string'},"
+    "   'dcgate_export': {'type': 'integer', 'const': 1},"
     "   'categories': {'type': 'array', 'items': {'type': 'string'}},"
-    "   'authorization': {'type': 'object', 'properties': {"
-    "     'auth_type': {'$ref': '#/components/schemas/AuthType'},"
-    "     'verify_ssl': {'type': 'boolean'}, 'username': {'type': 'string'},"
-    "     'token_url': {'type': 'string'}, 'client_id': {'type': 'string'},"
-    "     'scope': {'type': 'string'}, 'client_auth': {'type': 'string'},"
-    "     'api_key_name': {'type': 'string'}, 'api_key_in': {'type': 'string'},"
-    "     'aws_region': {'type': 'string'}, 'aws_service': {'type': 'string'},"
-    "     'client_cert': {'type': 'string'}, 'auth_url': {'type': 'string'},"
-    "     'token_params': {'type': 'string'}}},"
+    "   'authorization': {'type': 'object', 'properties': {}},"
     "   'endpoints': {'type': 'array', 'items': {'$ref': '#/components/schemas/ExportEndpoint'}},"
     "   'environments': {'type': 'array', 'items': {'type': 'object', 'description': 'An"
     "   environment without any secret: sealed variables by name only.'}}"
@@ -654,6 +600,89 @@ doc_paths(struct ctx *c)
 	return paths;
 }
 
+/* How a field table's members appear: in an answer (secrets as <name>_set), in a body, in
+ * an export. */
+enum doc_use { DOC_ANSWER, DOC_INPUT, DOC_EXPORT };
+
+static struct json_object *
+doc_field(const struct field *fd, enum doc_use use)
+{
+	static const char *const types[] = {
+	    [FIELD_TEXT] = "string",  [FIELD_INT] = "integer",	 [FIELD_DECIMAL] = "number",
+	    [FIELD_BOOL] = "boolean", [FIELD_SECRET] = "string", [FIELD_CHOICE] = "string",
+	    [FIELD_WORDS] = "array",
+	};
+	struct json_object *s = json_object_new_object(), *t = json_object_new_array();
+	int secret = fd->kind == FIELD_SECRET;
+	json_object_array_add(
+	    t, json_object_new_string(secret && use == DOC_ANSWER ? "boolean" : types[fd->kind]));
+	if (fd->kind == FIELD_DECIMAL && use == DOC_INPUT)
+		json_object_array_add(t, json_object_new_string("string"));
+	if (use != DOC_EXPORT && (fd->kind == FIELD_INT || fd->kind == FIELD_DECIMAL || secret))
+		json_object_array_add(t, json_object_new_string("null"));
+	jset(s, "type", t);
+	if (fd->kind == FIELD_WORDS) {
+		struct json_object *items = json_object_new_object();
+		jset_str(items, "type", "string");
+		jset(s, "items", items);
+	} else if (fd->kind == FIELD_INT) {
+		jset_int(s, "minimum", fd->min);
+		jset_int(s, "maximum", fd->max);
+	} else if (fd->kind == FIELD_TEXT && fd->max && use == DOC_INPUT) {
+		jset_int(s, "maxLength", fd->max);
+	}
+	if (fd->nchoices) {
+		struct json_object *e = json_object_new_array();
+		for (size_t i = 0; i < fd->nchoices; i++)
+			json_object_array_add(e, json_object_new_string(fd->choices[i]));
+		jset(s, "enum", e);
+	}
+	if (fd->help || fd->label)
+		jset_str(s, "description", fd->help ? fd->help : fd->label);
+	return s;
+}
+
+/* The members of field table t into the properties of schema. */
+static void
+doc_fields(struct ctx *c, struct json_object *schema, const struct field *t, size_t n,
+	   enum doc_use use)
+{
+	struct json_object *props = json_object_object_get(schema, "properties");
+	for (size_t i = 0; props && i < n; i++) {
+		const struct field *fd = &t[i];
+		if ((use == DOC_EXPORT &&
+		     (!(fd->flags & FIELD_EXPORT) || fd->kind == FIELD_SECRET)) ||
+		    (use == DOC_INPUT && (fd->flags & FIELD_READONLY)))
+			continue;
+		jset(props,
+		     fd->kind == FIELD_SECRET && use == DOC_ANSWER
+			 ? arena_printf(c->a, "%s_set", fd->name)
+			 : fd->name,
+		     doc_field(fd, use));
+	}
+}
+
+/* The schemas of the resources with field tables, from the tables. */
+static void
+doc_field_schemas(struct ctx *c, struct json_object *schemas)
+{
+	struct json_object *conn = json_object_object_get(schemas, "Connector");
+	struct json_object *in = json_object_object_get(schemas, "ConnectorInput");
+	struct json_object *ex = json_object_object_get(schemas, "Export");
+	struct json_object *exa =
+	    json_object_object_get(json_object_object_get(ex, "properties"), "authorization");
+	struct json_object *types = json_object_new_array();
+	for (int i = 0; i < AUTH__MAX; i++)
+		json_object_array_add(types, json_object_new_string(auth_type_names[i]));
+	jset(json_object_object_get(schemas, "AuthType"), "enum", types);
+	doc_fields(c, conn, connector_field_table, connector_nfields, DOC_ANSWER);
+	doc_fields(c, conn, auth_field_table, auth_nfields, DOC_ANSWER);
+	doc_fields(c, in, connector_field_table, connector_nfields, DOC_INPUT);
+	doc_fields(c, in, auth_field_table, auth_nfields, DOC_INPUT);
+	doc_fields(c, ex, connector_field_table, connector_nfields, DOC_EXPORT);
+	doc_fields(c, exa, auth_field_table, auth_nfields, DOC_EXPORT);
+}
+
 static struct json_object *
 doc_components(struct ctx *c)
 {
@@ -665,7 +694,10 @@ doc_components(struct ctx *c)
 	}
 	if (out)
 		*out = '\0';
-	return text ? json_tokener_parse(text) : NULL;
+	struct json_object *o = text ? json_tokener_parse(text) : NULL;
+	if (o)
+		doc_field_schemas(c, json_object_object_get(o, "schemas"));
+	return o;
 }
 
 int

@@ -13,13 +13,9 @@
 /* Data connector details (src/web/connectors.c): name, description, auth_type (create
  * only), category_ids repeated, version (update). id 0 creates; *out_id is the id. */
 int connector_submit(struct form *f, long long id, long long *out_id);
-/* The connector's rate_limit field (requests per second): "" for none, or the text typed;
- * a message beside it when it is not a number from 0.001 to 10000. */
-const char *connector_rate_limit(struct form *f);
-/* A stored rate limit ("2.500", NULL) as shown ("2.5", ""). */
-const char *connector_rate_text(struct arena *a, const char *v);
-/* "rate_limit": the stored value as a number, or null. */
-void connector_rate_json(struct json_object *o, const char *v);
+/* The Details fields (src/db/connector_fields.h) over struct connector_fields. */
+extern const struct field connector_field_table[];
+extern const size_t connector_nfields;
 /* The same checks without saving: 0 or 422 (or 404 when connector id is gone). */
 int connector_check(struct form *f, long long id);
 
@@ -27,8 +23,15 @@ int connector_check(struct form *f, long long id);
  * never). *plain is the token, to show this once; *id its id. */
 int token_submit(struct form *f, char **plain, long long *id);
 
+/* The category's fields (src/web/categories.c) over struct category. */
+extern const struct field category_field_table[];
+extern const size_t category_nfields;
 /* Category (src/web/categories.c): name, status. id 0 creates. */
 int category_submit(struct form *f, long long id, long long *out_id);
+
+/* The authorization's fields (src/web/authorization.c) over struct db_auth_fields. */
+extern const struct field auth_field_table[];
+extern const size_t auth_nfields;
 
 /* Authorization of connector id (src/web/authorization.c): auth_type, verify_ssl, username,
  * password, token, token_url, client_id, client_secret, scope, client_auth, clear_<secret>,
@@ -42,9 +45,6 @@ int authorization_check(struct form *f, long long id, int secrets_later);
  * the result of a Test authorization (test: {ok, token_type, expires_in, scope, message}). */
 int authorization_page_message(struct ctx *c, int status, const char *error,
 			       struct json_object *test);
-/* The OAuth state of the tab: {code (the method is Authorization Code), connected, subject,
- * connected_at, expires_at, connect_url, test_url, oauth (an OAuth method)}. */
-struct json_object *authorization_oauth_json(struct ctx *c, const struct db_rows *row);
 /* This site's origin for links given to others (the OAuth redirect URI): [server]
  * public_url, else scheme, Host and port of the request; NULL when Host is invalid
  * (src/web/oauth_connect.c). */
@@ -84,8 +84,8 @@ void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d,
  * the one named (case ignored), else the default. */
 struct json_object *web_env_options(struct ctx *c, long long cid, const char *selected);
 /* The environments that lack a secret ([{name, url}]): "set the secrets of environment X"
- * (after an import). conn: the connector's authorization row. */
-struct json_object *web_env_lacking(struct ctx *c, long long cid, const struct db_rows *conn);
+ * (after an import). auth_type: the connector's method (connector_auth_names). */
+struct json_object *web_env_lacking(struct ctx *c, long long cid, const char *auth_type);
 
 /* The connector's environments for its export: plain fields and plain variables; sealed
  * variables by name only, no secret ever. */

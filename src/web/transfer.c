@@ -14,53 +14,6 @@
 
 /* ------------------------------------------------------------------- export */
 
-/* The authorization settings; secrets (the sealed variables too, and the origins they are
- * bound to) are never exported. */
-static struct json_object *
-export_auth(const struct db_rows *a)
-{
-	static const char *const cols[][2] = {
-	    {"username", "auth_username"},  {"token_url", "token_url"},
-	    {"client_id", "client_id"},	    {"scope", "scope"},
-	    {"client_auth", "client_auth"}, {"api_key_name", "api_key_name"},
-	    {"api_key_in", "api_key_in"},   {"aws_region", "aws_region"},
-	    {"aws_service", "aws_service"}, {"client_cert", "client_cert"},
-	    {"auth_url", "auth_url"},	    {"token_params", "token_params"},
-	};
-	struct json_object *o = json_object_new_object();
-	jset_str(o, "auth_type", db_get_str(a, 0, "auth_type"));
-	jset_bool(o, "verify_ssl", db_get_ll(a, 0, "verify_ssl", 1) != 0);
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		jset_str(o, cols[i][0], db_get_str(a, 0, cols[i][1]));
-	return o;
-}
-
-static int
-export_endpoint(struct ctx *c, long long cid, long long eid, struct json_object **out)
-{
-	static const char *const texts[] = {"purpose", "description", "method", "url"};
-	struct db_rows r, h, p;
-	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
-	if (rc != DB_OK)
-		return rc;
-	struct json_object *o = json_object_new_object();
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
-	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
-	jset_str(o, "body", db_get_str(&r, 0, "body"));
-	jset_str(o, "sample_data", db_get_str(&r, 0, "sample_data"));
-	jset(o, "headers", api_rows_json(&h, 1));
-	jset(o, "params", api_rows_json(&p, 0));
-	struct endpoint_runtime rt;
-	if ((rc = endpoint_runtime_load(c, eid, &r, &rt)) != DB_OK) {
-		json_object_put(o);
-		return rc;
-	}
-	endpoint_runtime_merge(o, &rt);
-	*out = o;
-	return DB_OK;
-}
-
 static int
 export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 {
@@ -68,7 +21,7 @@ export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 	int rc = db_endpoint_list(c->db, c->a, cid, &r);
 	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
 		struct json_object *o = NULL;
-		rc = export_endpoint(c, cid, db_get_ll(&r, i, "id", 0), &o);
+		rc = api_endpoint_json(c, cid, db_get_ll(&r, i, "id", 0), 1, &o);
 		if (rc == DB_OK)
 			json_object_array_add(arr, o);
 	}
@@ -79,24 +32,22 @@ export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 static int
 export_json(struct ctx *c, long long id, struct json_object **out)
 {
-	struct db_rows d, a, cats;
-	int rc = db_connector_load(c->db, c->a, id, &d, &a, &cats);
+	struct connector_full k;
+	int rc = db_connector_load(c->db, c->a, id, &k);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
-	struct json_object *eps = json_object_new_array();
+	struct json_object *eps = json_object_new_array(), *auth = json_object_new_object();
 	web_defer_json(c, o);
 	jset_int(o, "dcgate_export", EXPORT_FORMAT);
-	jset_str(o, "name", db_get_str(&d, 0, "name"));
-	jset_str(o, "description", db_get_str(&d, 0, "description"));
-	if (db_get(&d, 0, "max_concurrency"))
-		jset_int(o, "max_concurrency", db_get_ll(&d, 0, "max_concurrency", 0));
-	if (db_get(&d, 0, "rate_limit"))
-		connector_rate_json(o, db_get(&d, 0, "rate_limit"));
-	for (size_t i = 0; i < cats.nrows; i++)
-		json_object_array_add(names, json_object_new_string(db_get_str(&cats, i, "name")));
+	field_json(c->a, o, connector_field_table, connector_nfields, &k.d.v, 1);
+	for (size_t i = 0; i < k.ncats; i++)
+		json_object_array_add(names, json_object_new_string(k.cats[i].name));
 	jset(o, "categories", names);
-	jset(o, "authorization", export_auth(&a));
+	/* The settings; secrets (the sealed variables too, and the origins they are bound to)
+	 * are never exported. */
+	field_json(c->a, auth, auth_field_table, auth_nfields, &k.auth, 1);
+	jset(o, "authorization", auth);
 	jset(o, "endpoints", eps);
 	jset(o, "environments", environment_export(c, id));
 	*out = o;
@@ -168,16 +119,6 @@ struct import {
 	const char *type; /* auth_type */
 };
 
-static const struct api_field IMPORT_AUTH_FIELDS[] = {
-    {"auth_type", "auth_type", API_TEXT},     {"verify_ssl", "verify_ssl", API_BOOL},
-    {"username", "username", API_TEXT},	      {"token_url", "token_url", API_TEXT},
-    {"client_id", "client_id", API_TEXT},     {"scope", "scope", API_TEXT},
-    {"client_auth", "client_auth", API_TEXT}, {"api_key_name", "api_key_name", API_TEXT},
-    {"api_key_in", "api_key_in", API_TEXT},   {"aws_region", "aws_region", API_TEXT},
-    {"aws_service", "aws_service", API_TEXT}, {"client_cert", "client_cert", API_TEXT},
-    {"auth_url", "auth_url", API_TEXT},	      {"token_params", "token_params", API_TEXT},
-};
-
 /* Copies the errors of a sub-form into the import's, under prefix. */
 static void
 import_merge(struct import *im, struct form *sub, const char *prefix)
@@ -229,11 +170,11 @@ import_check(struct import *im, const char *new_name)
 
 /* The id of the category named name ("" compared case-insensitively), 0 when none. */
 static long long
-category_named(const struct db_rows *cats, const char *name)
+category_named(const struct category *cats, size_t n, const char *name)
 {
-	for (size_t i = 0; i < cats->nrows; i++)
-		if (str_eq_ci(db_get(cats, i, "name"), name))
-			return db_get_ll(cats, i, "id", 0);
+	for (size_t i = 0; i < n; i++)
+		if (str_eq_ci(cats[i].name, name))
+			return cats[i].id;
 	return 0;
 }
 
@@ -266,8 +207,9 @@ import_categories(struct import *im)
 	struct ctx *c = im->c;
 	struct json_object *names = member(im->doc, "categories", json_type_array);
 	size_t n = json_object_array_length(names);
-	struct db_rows cats;
-	int rc = db_category_all(c->db, c->a, &cats);
+	struct category *cats;
+	size_t ncats;
+	int rc = db_category_all(c->db, c->a, &cats, &ncats);
 	if (rc != DB_OK)
 		return rc;
 	im->ids = arena_alloc(c->a, (n + 1) * sizeof(*im->ids));
@@ -278,7 +220,7 @@ import_categories(struct import *im)
 		struct json_object *v = json_object_array_get_idx(names, i);
 		const char *name =
 		    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-		long long id = *name ? category_named(&cats, name) : 0;
+		long long id = *name ? category_named(cats, ncats, name) : 0;
 		if (!id && *name && may_create)
 			id = import_make_category(im, name);
 		else if (!id)
@@ -298,23 +240,17 @@ import_connector(struct import *im)
 {
 	struct ctx *c = im->c;
 	struct form sub;
-	struct json_object *d = member(im->doc, "description", json_type_string);
 	form_init(&sub, c);
 	memset(&sub.in, 0, sizeof(sub.in));
-	api_form_add(&sub, "name", im->name);
-	api_form_add(&sub, "description", d ? json_object_get_string(d) : "");
-	struct json_object *cap = member(im->doc, "max_concurrency", json_type_int);
-	if (cap)
-		api_form_add(&sub, "max_concurrency", json_object_get_string(cap));
-	struct json_object *rate = member(im->doc, "rate_limit", json_type_double);
-	if (!rate)
-		rate = member(im->doc, "rate_limit", json_type_int);
-	if (rate)
-		api_form_add(&sub, "rate_limit", json_object_get_string(rate));
+	api_form_add(&sub, "name", im->name); /* the first of a field is the one read */
+	int rc =
+	    api_form_table(&sub, im->doc, connector_field_table, connector_nfields, FIELD_EXPORT);
+	if (rc != 0)
+		return rc;
 	api_form_add(&sub, "auth_type", im->type);
 	for (size_t i = 0; i < im->nids; i++)
 		api_form_add(&sub, "category_ids", arena_printf(c->a, "%lld", im->ids[i]));
-	int rc = connector_submit(&sub, 0, &im->id);
+	rc = sub.nerrors ? 422 : connector_submit(&sub, 0, &im->id);
 	const char *nerr = json_object_get_string(json_object_object_get(sub.errors, "name"));
 	if (rc == 422 && nerr && strstr(nerr, "already been taken"))
 		form_error(im->f, "name",
@@ -332,7 +268,7 @@ import_auth(struct import *im)
 {
 	struct ctx *c = im->c;
 	struct json_object *a = member(im->doc, "authorization", json_type_object);
-	struct db_rows d;
+	struct connector d;
 	struct form sub;
 	if (!a)
 		return 0;
@@ -340,11 +276,11 @@ import_auth(struct import *im)
 	if (rc != DB_OK)
 		return rc;
 	form_init(&sub, c);
-	if ((rc = api_form(&sub, a, IMPORT_AUTH_FIELDS,
-			   sizeof(IMPORT_AUTH_FIELDS) / sizeof(IMPORT_AUTH_FIELDS[0]))) != 0)
+	memset(&sub.in, 0, sizeof(sub.in));
+	if ((rc = api_form_table(&sub, a, auth_field_table, auth_nfields, FIELD_EXPORT)) != 0)
 		return rc;
 	api_form_default(&sub, a, "verify_ssl", "verify_ssl", "1");
-	api_form_add(&sub, "version", db_get_str(&d, 0, "version"));
+	api_form_add(&sub, "version", arena_printf(c->a, "%lld", d.version));
 	if (sub.nerrors == 0)
 		rc = authorization_submit(&sub, im->id, 1);
 	import_merge(im, &sub, "authorization.");
