@@ -105,6 +105,7 @@ web_endpoint_draft_test(struct ctx *c)
 	in.draft = draft;
 	in.data = data;
 	in.all_pages = form_checkbox(c, "all_pages");
+	in.environment = http_form_get(c->req, "environment");
 	c->ids[1] = 0;
 	if ((rc = connector_run(&in, &out)) != 0)
 		return rc;

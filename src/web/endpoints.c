@@ -457,10 +457,11 @@ ep_form_page(struct ctx *c, int status, struct form *f, long long eid, struct js
 	if (eid) {
 		jset_str(d, "test_url", ep_one_path(c, eid, "/test"));
 		jset_str(d, "delete_url", ep_one_path(c, eid, "/delete"));
-		struct json_object *envs = web_env_options(c, c->ids[0], NULL);
-		jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
-		jset(d, "environments", envs);
 	}
+	struct json_object *envs =
+	    web_env_options(c, c->ids[0], http_form_get(c->req, "environment"));
+	jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
+	jset(d, "environments", envs);
 	jset(d, "headers", ep_rows_view(headers, rebuild, rebuild ? add_h : EP_EXTRA_ROWS));
 	jset(d, "params", ep_rows_view(params, rebuild, rebuild ? add_p : EP_EXTRA_ROWS));
 	jset(d, "methods",

@@ -262,10 +262,22 @@ test('the Test screen: an environment selector, the log page records and shows i
   assert.equal(again.status, 200, again.text);
   assert.equal(again.json().environment, 'Development');
   assert.equal(dev.seen.length, 2);
+  // Test this form (the unsaved draft) in the environment chosen beside it.
+  assert.match(page.text, /<select id="test_environment" name="environment">/, 'the draft Test has a selector too');
+  const draft = await admin.post(`/data-connectors/${conn.id}/endpoints/test`, {
+    _csrf: csrfFrom(page.text), purpose: 'Draft Orders', method: 'GET', timeout: '10',
+    url: '/orders/{{id}}?tenant={{env.tenant}}', body_type: 'raw', test_data: '{"id": 4}', environment: 'Development',
+  });
+  assert.equal(draft.status, 200, draft.text.slice(0, 300));
+  assert.match(draft.text, /unsaved draft/);
+  assert.match(draft.text, /\/api\/orders\/4\?tenant=dev-tenant/, 'the draft ran over the Development base URL');
+  assertNoSecret(draft.text, 'the draft Test screen');
+  assert.equal(dev.seen.length, 3);
+  assert.equal(dev.seen.at(-1).auth, `Bearer ${SECRETS.devToken}`);
   // An unknown environment in the form: 422, nothing sent.
   const bad = await admin.post(`/data-connectors/${conn.id}/endpoints/${endpoint.id}/test`, { _csrf: admin.csrf, environment: 'Nowhere' }, { followTest: false });
   assert.equal(bad.status, 422);
-  assert.equal(dev.seen.length + 0, 2);
+  assert.equal(dev.seen.length + 0, 3);
 });
 
 test('bad input: 422 with the field named, the input kept, nothing saved', async () => {
