@@ -44,21 +44,40 @@ static void run_note(struct run *t, const char *note);
 
 /* ------------------------------------------------------------------- loading */
 
-/* Opens secret which of the connector (from column) into *out; NULL when none. -1 when it
- * cannot be opened (no key loaded, another key, or tampered). */
+/* Opens secret which (from column) into *out: the connector's, or with env the
+ * environment's (sealed under its own seal_key). -1 when it cannot be opened (no key
+ * loaded, another key, or tampered). */
 static int
-run_secret(struct run *t, const char *column, enum connector_secret which, const char **out)
+run_secret_of(struct run *t, int env, const char *column, enum connector_secret which,
+	      const char **out)
 {
 	char *plain = NULL;
 	*out = NULL;
-	if (connector_secret_open(t->in->keys, t->a, t->connector_id, which,
-				  db_get(&t->conn, 0, column), &plain, NULL) != CRYPT_OK) {
-		log_warn("connector: the %s of connector %lld cannot be opened",
-			 connector_secret_names[which], t->connector_id);
+	int rc = env ? connector_env_secret_open(t->in->keys, t->a, t->connector_id,
+						 db_get_str(&t->env, 0, "seal_key"), which,
+						 db_get(&t->env, 0, column), &plain, NULL)
+		     : connector_secret_open(t->in->keys, t->a, t->connector_id, which,
+					     db_get(&t->conn, 0, column), &plain, NULL);
+	if (rc != CRYPT_OK) {
+		log_warn("connector: the %s of %sconnector %lld cannot be opened",
+			 connector_secret_names[which], env ? "an environment of " : "",
+			 t->connector_id);
 		return -1;
 	}
 	*out = plain;
 	return 0;
+}
+
+static int
+run_secret(struct run *t, const char *column, enum connector_secret which, const char **out)
+{
+	return run_secret_of(t, 0, column, which, out);
+}
+
+static int
+run_env_secret(struct run *t, const char *column, enum connector_secret which, const char **out)
+{
+	return run_secret_of(t, 1, column, which, out);
 }
 
 /* The connector's authorization with its secrets opened. */
@@ -327,6 +346,28 @@ run_tpl_secret(const struct run *t, const char *text)
 	return (t->nvars && run_names_secrets(text)) || (t->env_sealed && run_names(text, "env."));
 }
 
+/* A copy of the data (kept until the arena goes) whose member (the caller's own, if any,
+ * replaced) is *vars, a new empty object to fill; -1 when out of memory. */
+static int
+run_sample_with(struct run *t, const char *member, struct json_object **copy,
+		struct json_object **vars)
+{
+	*copy = json_object_new_object();
+	*vars = json_object_new_object();
+	if (!*copy || !*vars || arena_defer(t->a, run_json_put, *copy) != CORE_OK) {
+		json_object_put(*copy);
+		json_object_put(*vars);
+		return -1;
+	}
+	json_object_object_foreach(t->sample, key, val)
+	{
+		if (strcmp(key, member) != 0)
+			json_object_object_add(*copy, key, json_object_get(val));
+	}
+	json_object_object_add(*copy, member, *vars);
+	return 0;
+}
+
 /* When a template names "secrets": the data rendered over becomes a copy of it whose
  * "secrets" member holds the connector's sealed variables, opened (the caller's own
  * "secrets" member, if any, is replaced). */
@@ -339,18 +380,9 @@ run_variables(struct run *t)
 	int rc = db_connector_variables(t->in->db, t->a, t->connector_id, &r);
 	if (rc != DB_OK)
 		return rc;
-	struct json_object *copy = json_object_new_object(), *vars = json_object_new_object();
-	if (!copy || !vars || arena_defer(t->a, run_json_put, copy) != CORE_OK) {
-		json_object_put(copy);
-		json_object_put(vars);
+	struct json_object *copy, *vars;
+	if (run_sample_with(t, "secrets", &copy, &vars) != 0)
 		return DB_ENOMEM;
-	}
-	json_object_object_foreach(t->sample, key, val)
-	{
-		if (strcmp(key, "secrets") != 0)
-			json_object_object_add(copy, key, json_object_get(val));
-	}
-	json_object_object_add(copy, "secrets", vars);
 	for (size_t i = 0; i < r.nrows; i++) {
 		const char *name = db_get(&r, i, "name");
 		char *plain = NULL;
@@ -395,23 +427,6 @@ run_env_load(struct run *t)
 		return rc;
 	t->out->environment = db_get(&t->env, 0, "name");
 	t->env_override = db_get_ll(&t->env, 0, "auth_override", 0) != 0;
-	return 0;
-}
-
-/* Opens secret which of the environment (from column) into *out. */
-static int
-run_env_secret(struct run *t, const char *column, enum connector_secret which, const char **out)
-{
-	char *plain = NULL;
-	*out = NULL;
-	if (connector_env_secret_open(t->in->keys, t->a, t->connector_id,
-				      db_get_str(&t->env, 0, "seal_key"), which,
-				      db_get(&t->env, 0, column), &plain, NULL) != CRYPT_OK) {
-		log_warn("connector: the %s of an environment of connector %lld cannot be opened",
-			 connector_secret_names[which], t->connector_id);
-		return -1;
-	}
-	*out = plain;
 	return 0;
 }
 
@@ -462,18 +477,9 @@ run_env_variables(struct run *t)
 	int rc = env_id ? db_env_vars(t->in->db, t->a, env_id, &r) : DB_OK;
 	if (rc != DB_OK)
 		return rc;
-	struct json_object *copy = json_object_new_object(), *vars = json_object_new_object();
-	if (!copy || !vars || arena_defer(t->a, run_json_put, copy) != CORE_OK) {
-		json_object_put(copy);
-		json_object_put(vars);
+	struct json_object *copy, *vars;
+	if (run_sample_with(t, "env", &copy, &vars) != 0)
 		return DB_ENOMEM;
-	}
-	json_object_object_foreach(t->sample, key, val)
-	{
-		if (strcmp(key, "env") != 0)
-			json_object_object_add(copy, key, json_object_get(val));
-	}
-	json_object_object_add(copy, "env", vars);
 	t->sample = copy;
 	for (size_t i = 0; i < r.nrows; i++) {
 		const char *name = db_get_str(&r, i, "name");
