@@ -9,7 +9,7 @@
 	"SELECT e.id, e.connector_id, e.name, e.seal_key, e.is_default, e.base_url,"               \
 	" e.allowed_origins, e.auth_override, e.auth_username, e.auth_password, e.auth_token,"     \
 	" e.api_key, e.client_id, e.client_secret, e.token_url, e.token_origin, e.created_at,"     \
-	" e.updated_at,"                                                                           \
+	" e.updated_at, e.version,"                                                                \
 	" (SELECT COUNT(*) FROM environment_variables v WHERE v.environment_id = e.id) AS nvars,"  \
 	" (SELECT COUNT(*) FROM environment_variables v WHERE v.environment_id = e.id"             \
 	"  AND v.sealed = 1 AND v.value IS NULL) AS unset"                                         \
@@ -35,9 +35,11 @@ static const char SQL_ENV_UPDATE[] =
     "UPDATE connector_environments SET name = ?, is_default = ?, base_url = ?,"
     " allowed_origins = ?, auth_override = ?, auth_username = ?, auth_password = ?,"
     " auth_token = ?, api_key = ?, client_id = ?, client_secret = ?, token_url = ?,"
-    " token_origin = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
+    " token_origin = ?, version = version + 1, updated_at = CURRENT_TIMESTAMP"
+    " WHERE id = ? AND connector_id = ?";
 static const char SQL_ENV_LOCK[] =
-    "SELECT id FROM connector_environments WHERE id = ? AND connector_id = ? FOR UPDATE";
+    "SELECT id, version FROM connector_environments WHERE id = ? AND connector_id = ?"
+    " FOR UPDATE";
 static const char SQL_ENV_UNDEFAULT[] =
     "UPDATE connector_environments SET is_default = 0 WHERE connector_id = ? AND id <> ?"
     " AND is_default = 1";
@@ -161,14 +163,17 @@ env_create_tx(struct db *db, void *arg)
 	return rc == DB_OK ? env_finish(db, s) : rc;
 }
 
-/* Locks the environment of the connector; DB_ENOTFOUND when it is not there. */
+/* Locks the environment of the connector; DB_ENOTFOUND when it is not there, STORE_ESTALE
+ * when version (0: any) is not the stored one. */
 static int
-env_lock(struct db *db, long long connector_id, long long id)
+env_lock(struct db *db, long long connector_id, long long id, long long version)
 {
 	struct arena a;
 	struct db_rows r;
 	arena_init(&a, 512);
 	int rc = db_query_row(db, &a, &r, SQL_ENV_LOCK, "ii", id, connector_id);
+	if (rc == DB_OK && version > 0 && db_get_ll(&r, 0, "version", 0) != version)
+		rc = STORE_ESTALE;
 	arena_free(&a);
 	return rc;
 }
@@ -178,7 +183,7 @@ env_update_tx(struct db *db, void *arg)
 {
 	struct env_save *s = arg;
 	const struct db_env_fields *f = s->f;
-	int rc = env_lock(db, s->connector_id, s->id);
+	int rc = env_lock(db, s->connector_id, s->id, f->version);
 	if (rc == DB_OK && f->is_default)
 		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", s->connector_id, s->id);
 	if (rc == DB_OK)
@@ -197,7 +202,7 @@ static int
 env_delete_tx(struct db *db, void *arg)
 {
 	struct env_save *s = arg;
-	int rc = env_lock(db, s->connector_id, s->id);
+	int rc = env_lock(db, s->connector_id, s->id, 0);
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_ENV_DELETE, "ii", s->id, s->connector_id);
 	return rc == DB_OK ? env_finish(db, s) : rc;

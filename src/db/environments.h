@@ -32,12 +32,14 @@ struct db_env_fields {
 	const char *token_origin;
 	const struct db_env_var *vars;
 	size_t nvars;
+	long long version; /* update only: the version the save started from (0: no check) */
 };
 
 /* Columns of one environment: id, connector_id, name, seal_key, is_default, base_url,
  * allowed_origins, auth_override, auth_username, auth_password, auth_token, api_key,
  * client_id, client_secret, token_url, token_origin (secrets sealed), created_at,
- * updated_at, nvars (its variables), unset (its sealed variables without a value). */
+ * updated_at, version, nvars (its variables), unset (its sealed variables without a
+ * value). */
 
 /* The connector's environments by name. */
 int db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);

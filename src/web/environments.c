@@ -7,6 +7,7 @@
  * One reader (env_read) checks the form and the JSON body alike; a save is one transaction
  * with the connector's version, its history and the audit row (src/db/environments.c). */
 #include <json-c/json.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -349,6 +350,10 @@ env_read(struct form *f, long long cid, const struct db_rows *conn, const struct
 			   "The name may contain only letters, digits, spaces, '-', '_' and '.'.");
 	in->f.is_default = form_flag(f, "is_default");
 	jset_bool(f->values, "is_default", in->f.is_default);
+	const char *version = form_text(f, "version");
+	long v = 0;
+	if (old && version && *version)
+		in->f.version = str_to_long(version, 1, LONG_MAX, &v) == 0 ? v : -1; /* -1: stale */
 	in->f.base_url = form_optional(f, "base_url", "Base URL", ENV_URL_MAX);
 	if (!env_url_ok(c, in->f.base_url))
 		form_error(f, "base_url",
@@ -383,6 +388,7 @@ env_json(struct ctx *c, const struct db_rows *r, size_t i, const struct db_rows 
 	jset_int(o, "id", db_get_ll(r, i, "id", 0));
 	jset_str(o, "name", db_get_str(r, i, "name"));
 	jset_bool(o, "is_default", db_get_ll(r, i, "is_default", 0) != 0);
+	jset_int(o, "version", db_get_ll(r, i, "version", 1));
 	jset_str(o, "base_url", db_get_str(r, i, "base_url"));
 	jset_str(o, "allowed_origins", db_get_str(r, i, "allowed_origins"));
 	jset_bool(o, "auth_override", db_get_ll(r, i, "auth_override", 0) != 0);
@@ -580,6 +586,7 @@ web_env_show(struct ctx *c)
 		jset_str(f.values, cols[i][0], db_get_str(&old, 0, cols[i][1]));
 	jset_bool(f.values, "is_default", db_get_ll(&old, 0, "is_default", 0) != 0);
 	jset_bool(f.values, "auth_override", db_get_ll(&old, 0, "auth_override", 0) != 0);
+	jset_str(f.values, "version", db_get_str(&old, 0, "version"));
 	return env_form_page(c, 200, &f, &conn, &old, env_rows_of(c, &vars));
 }
 
@@ -609,6 +616,12 @@ env_submit(struct form *f, long long cid, const struct db_rows *conn, const stru
 			   "This Data Connector has an environment of this name already.");
 		return 422;
 	}
+	if (rc == STORE_ESTALE) {
+		form_error(f, "form",
+			   "This environment was changed by someone else. Your changes were not "
+			   "saved; reload to see the latest version.");
+		return 409;
+	}
 	return rc == DB_ENOTFOUND ? 404 : rc;
 }
 
@@ -628,9 +641,9 @@ env_page_save(struct ctx *c, int is_new)
 	memset(&in, 0, sizeof(in));
 	rc =
 	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
-	if (rc == 422) {
+	if (rc == 422 || rc == 409) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
-		return env_form_page(c, 422, &f, &conn, is_new ? NULL : &old, in.rows);
+		return env_form_page(c, rc, &f, &conn, is_new ? NULL : &old, in.rows);
 	}
 	if (rc != 0)
 		return rc;
@@ -769,6 +782,12 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 			continue;
 		}
 		rc = api_form_add(f, texts[i], json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(obj, "version", &v) && v) {
+		if (!json_object_is_type(v, json_type_int))
+			form_error(f, "version", "The version field must be a whole number.");
+		else
+			rc = api_form_add(f, "version", json_object_get_string(v));
 	}
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && !rc; i++) {
 		int on = old ? db_get_ll(old, 0, flags[i], 0) != 0 : 0;

@@ -321,6 +321,32 @@ test('bad input: 422 with the field named, the input kept, nothing saved', async
   assert.match(r.json().errors.allowed_origins[0], /only together with entering every secret/);
   assert.equal(sql(`SELECT base_url FROM connector_environments WHERE id = ${did}`)[0].base_url, `${dev.origin}/api/`);
 
+  // Two editors: the second save, started from the same version, is refused (409) and
+  // keeps what they typed; nothing of it is saved. The API the same with "version".
+  const v0 = Number(sql(`SELECT version FROM connector_environments WHERE id = ${did}`)[0].version);
+  const first = await admin.get(`/data-connectors/${conn.id}/environments/${did}`);
+  const second = await admin.get(`/data-connectors/${conn.id}/environments/${did}`);
+  assert.equal(inputValue(first.text, 'version') || /name="version" value="(\d+)"/.exec(first.text)[1], String(v0));
+  const formOf = (html) => ({
+    _csrf: csrfFrom(html), version: /name="version" value="(\d+)"/.exec(html)[1], name: 'Development',
+    base_url: `${dev.origin}/api/`, auth_override: '1', 'var[0][name]': 'tenant', 'var[0][value]': 'dev-tenant',
+    'var[1][name]': 'sig', 'var[1][sealed]': '1', 'var[1][value]': '',
+  });
+  let saved = await admin.post(`/data-connectors/${conn.id}/environments/${did}`, formOf(first.text));
+  assert.equal(saved.status, 303, saved.text.slice(0, 400));
+  assert.equal(Number(sql(`SELECT version FROM connector_environments WHERE id = ${did}`)[0].version), v0 + 1);
+  const late = { ...formOf(second.text), 'var[0][value]': 'late-tenant' };
+  saved = await admin.post(`/data-connectors/${conn.id}/environments/${did}`, late);
+  assert.equal(saved.status, 409);
+  assert.match(saved.text, /This environment was changed by someone else/);
+  assert.equal(inputValue(saved.text, 'var-0-value'), 'late-tenant', 'what was typed is kept');
+  assert.equal(sql(`SELECT value FROM environment_variables WHERE environment_id = ${did} AND name = 'tenant'`)[0].value, 'dev-tenant');
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/environments/${did}`, { version: v0, base_url: `${dev.origin}/api/` });
+  assert.equal(r.status, 409, r.text);
+  r = await api('PUT', `/api/1.0/data-connectors/${conn.id}/environments/${did}`, { version: v0 + 1, base_url: `${dev.origin}/api/` });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().version, v0 + 2);
+
   // The connector without a default environment: a relative URL is refused in plain words.
   const bare = await makeConnector();
   r = await api('POST', `/api/1.0/data-connectors/${bare.id}/endpoints`, { purpose: 'Rel', method: 'GET', timeout: 10, url: '/rel' });
