@@ -413,7 +413,7 @@ static int
 run_env_load(struct run *t)
 {
 	const char *name = t->in->environment;
-	int rc = db_env_find(t->in->db, t->a, t->connector_id, name, &t->env);
+	int rc = db_env_find_cached(t->in->db, t->a, t->in->gens, t->connector_id, name, &t->env);
 	if (rc == DB_ENOTFOUND) {
 		memset(&t->env, 0, sizeof(t->env));
 		if (!name || !*name)

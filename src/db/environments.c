@@ -86,6 +86,61 @@ db_env_find(struct db *db, struct arena *a, long long connector_id, const char *
 	return db_query_row(db, a, out, SQL_ENV_FIND, "is", connector_id, name);
 }
 
+/* ---- db_env_find_cached: one read-through query (core.h) ---- */
+
+#define ENV_CACHE_ENTRIES 4096
+#define ENV_CACHE_BYTES	  (4 * 1024 * 1024)
+
+struct env_arg {
+	struct db *db;
+	struct arena *a;
+	long long cid;
+	const char *name;
+	struct db_rows *out;
+};
+
+/* None found is kept too (no rows): most connectors have no environment. */
+static int
+env_fill(void *arg, struct buf *b)
+{
+	struct env_arg *x = arg;
+	int rc = x->name && *x->name
+		     ? db_query(x->db, x->a, x->out, SQL_ENV_FIND, "is", x->cid, x->name)
+		     : db_query(x->db, x->a, x->out, SQL_ENV_DEFAULT, "i", x->cid);
+	if (rc == DB_OK && b)
+		db_rows_pack(b, x->out);
+	return rc;
+}
+
+static int
+env_use(void *arg, struct arena *a, const void *val, size_t len)
+{
+	struct env_arg *x = arg;
+	struct unpack u = {val, len, 0};
+	int rc = db_rows_unpack(a, &u, x->out);
+	return rc == DB_OK && u.left == 0 ? DB_OK : DB_EFAIL;
+}
+
+static struct cache_query env_query = {.max_entries = ENV_CACHE_ENTRIES,
+				       .max_bytes = ENV_CACHE_BYTES,
+				       .fill = env_fill,
+				       .use = env_use};
+
+int
+db_env_find_cached(struct db *db, struct arena *a, const struct db_gens *gens,
+		   long long connector_id, const char *name, struct db_rows *out)
+{
+	struct env_arg x = {db, a, connector_id, name, out};
+	const char *key =
+	    gens && gens->connectors > 0
+		? arena_printf(a, "%lld|%lld|%s", gens->connectors, connector_id, name ? name : "")
+		: NULL;
+	int rc = cache_through(&env_query, key, a, &x);
+	if (rc == DB_OK && out->nrows == 0)
+		rc = DB_ENOTFOUND;
+	return rc;
+}
+
 int
 db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out)
 {

@@ -41,6 +41,11 @@ struct db_env_fields {
  * updated_at, version, nvars (its variables), unset (its sealed variables without a
  * value). */
 
+/* db_env_find (the one named name, else the default) read through this process's cache
+ * under gens' connectors counter, which every environment save moves (it touches the
+ * connector): no round trip for a run in the same state. */
+int db_env_find_cached(struct db *db, struct arena *a, const struct db_gens *gens,
+		       long long connector_id, const char *name, struct db_rows *out);
 /* The connector's environments by name. */
 int db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
 /* One; DB_ENOTFOUND when it is not the connector's. */

@@ -506,6 +506,14 @@ test('rotate-key re-seals the environments too, and they still work', async () =
   const r = await execute(conn.id, 'Orders', { data: { id: 9 }, environment: 'Development' });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(dev.seen.map((s) => [s.auth, s.sig]), [[`Bearer ${SECRETS.devToken}`, SECRETS.devSig]]);
+  // Runs read their environment through a per-process cache: a change made anywhere (here
+  // straight in the database, as a rotation or another process does) is seen by the next run.
+  const where = `connector_id = ${conn.id} AND name = 'Development'`;
+  sql(`UPDATE connector_environments SET base_url = '${dev.origin}/' WHERE ${where}`);
+  const moved = await execute(conn.id, 'Orders', { data: { id: 9 }, environment: 'Development' });
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(dev.seen.at(-1).url, '/orders/9?tenant=dev-tenant', 'the cached environment was not used stale');
+  sql(`UPDATE connector_environments SET base_url = '${dev.origin}/api/' WHERE ${where}`);
 });
 
 test('History: environment saves are versions with their changes; no fingerprint in the API', async () => {
