@@ -4,16 +4,7 @@
 #define DCGATE_DB_USERS_H
 
 #include "db.h"
-
-/* The columns of a user the admin form saves. */
-struct db_user_fields {
-	const char *username;
-	const char *display_name;
-	const char *email;
-	const char *password_hash; /* NULL on update keeps the stored one */
-	int is_active;
-	int is_super_admin;
-};
+#include "user_fields.h"
 
 /* Who makes a change, for the audit row the save writes in its transaction. */
 struct db_actor {
@@ -24,8 +15,9 @@ struct db_actor {
 
 /* A user's whole save: the row, its groups and its direct permissions. */
 struct db_user_save {
-	long long id; /* 0 for a new user */
-	struct db_user_fields f;
+	long long id;		   /* 0 for a new user */
+	struct user_fields f;	   /* its password is not read: */
+	const char *password_hash; /* NULL on update keeps the stored one */
 	const long long *group_ids;
 	size_t ngroups;
 	const char *const *perms; /* permission names */
@@ -39,7 +31,7 @@ struct db_user_save {
 /* A group's whole save: the row, its members and its permissions. */
 struct db_group_save {
 	long long id; /* 0 for a new group */
-	const char *name, *description;
+	struct group_fields f;
 	const long long *user_ids;
 	size_t nusers;
 	const char *const *perms;
@@ -67,17 +59,16 @@ int db_user_password_change(struct db *db, long long id, const char *hash, const
 			    const struct db_actor *by);
 
 /* ---- reads ---- */
-/* A user as stored, without its password hash. */
+/* A user as stored, without its password hash (f.password is "set" or ""). */
 struct db_user {
 	long long id;
-	const char *username, *display_name, *email;
-	int is_active, is_super_admin;
+	struct user_fields f;
 	const char *created_at, *updated_at;
 };
 /* A group as stored, with its number of members. */
 struct db_group {
 	long long id;
-	const char *name, *description;
+	struct group_fields f;
 	long long members;
 	const char *created_at, *updated_at;
 };

@@ -499,6 +499,23 @@ field_decode(struct form *f, const struct field *t, size_t n, void *s)
 					   arena_printf(f->c->a, "The selected %s is invalid.",
 							fd->label));
 			FIELD_TEXT_OF(s, fd) = fd->choices[k < fd->nchoices ? k : 0];
+		} else if (fd->kind == FIELD_BOOL) {
+			*FIELD_AT(s, fd, int) = form_flag(f, fd->name);
+			jset_bool(f->values, fd->name, *FIELD_AT(s, fd, int));
+		} else if (fd->kind == FIELD_SECRET && fd->max) {
+			v = form_get(f, fd->name);
+			FIELD_TEXT_OF(s, fd) = v = v ? v : "";
+			if (*v && utf8_length(v) < (size_t)fd->min)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a,
+							"The %s must be at least %ld characters.",
+							fd->label, fd->min));
+			else if (strlen(v) > (size_t)fd->max)
+				form_error(
+				    f, fd->name,
+				    arena_printf(f->c->a,
+						 "The %s may not be greater than %ld characters.",
+						 fd->label, fd->max));
 		} else {
 			continue;
 		}

@@ -81,7 +81,8 @@ struct field {
 
 /* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
 void field_check_name(struct form *f, const struct field *fd, const void *s);
-/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's
+/* Decodes the TEXT, INT, DECIMAL, CHOICE (absent: the first choice), BOOL and SECRET (when
+ * it has a max: as typed, never kept; "" or min to max bytes long) fields of t from f's
  * input into s with the kind's checks, then runs each field's check. */
 void field_decode(struct form *f, const struct field *t, size_t n, void *s);
 /* A value as a form shows it (INT 0 and NULL text as ""). */

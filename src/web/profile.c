@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../db/users.h"
+#include "resource.h"
 #include "save.h"
 
 #define TOKEN_NAME_MAX 255
@@ -23,11 +24,8 @@ profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
 	const struct db_user *u = l.users;
 	struct json_object *me = json_object_new_object();
-	jset_str(me, "username", u->username);
-	jset_str(me, "display_name", u->display_name);
-	jset_str(me, "email", u->email);
+	field_json(c->a, me, user_field_table, user_nfields, &u->f, 0);
 	jset_str(me, "created_at", u->created_at);
-	jset_bool(me, "is_super_admin", u->is_super_admin);
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *used = db_get(&t, i, "last_used_at");
