@@ -87,10 +87,11 @@ static const char *const SQL[S__MAX] = {
     [S_USERS_PAGE] = "SELECT " USER_COLS ", updated_at FROM users WHERE " USER_FILTER
 		     " ORDER BY username, id LIMIT ? OFFSET ?",
     [S_USER_GET] = "SELECT " USER_COLS ", updated_at FROM users WHERE id = ?",
-    [S_USERS_ALL] = "SELECT id, username, display_name FROM users ORDER BY username, id",
+    [S_USERS_ALL] =
+	"SELECT id, username AS label, display_name AS alt FROM users ORDER BY username, id",
     [S_USER_GROUPS] = "SELECT group_id AS id FROM user_groups WHERE user_id = ? ORDER BY group_id",
     [S_USER_PERMS] =
-	"SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission",
+	"SELECT permission AS label FROM user_permissions WHERE user_id = ? ORDER BY permission",
     [S_USER_ADD] = "INSERT INTO users (" USER_FIELDS(
 	U_NAME) " created_at, updated_at)"
 		" VALUES (" USER_FIELDS(U_VAL) " UTC_TIMESTAMP(), UTC_TIMESTAMP())",
@@ -116,10 +117,10 @@ static const char *const SQL[S__MAX] = {
     [S_GROUPS_PAGE] = "SELECT " GROUP_COLS " FROM `groups` g WHERE " GROUP_FILTER
 		      " ORDER BY g.name, g.id LIMIT ? OFFSET ?",
     [S_GROUP_GET] = "SELECT " GROUP_COLS " FROM `groups` g WHERE g.id = ?",
-    [S_GROUPS_ALL] = "SELECT id, name FROM `groups` ORDER BY name, id",
+    [S_GROUPS_ALL] = "SELECT id, name AS label FROM `groups` ORDER BY name, id",
     [S_GROUP_MEMBERS] = "SELECT user_id AS id FROM user_groups WHERE group_id = ? ORDER BY user_id",
     [S_GROUP_PERMS] =
-	"SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission",
+	"SELECT permission AS label FROM group_permissions WHERE group_id = ? ORDER BY permission",
     [S_GROUP_ADD] = "INSERT INTO `groups` (" GROUP_FIELDS(
 	U_NAME) " created_at, updated_at)"
 		" VALUES (" GROUP_FIELDS(U_VAL) " UTC_TIMESTAMP(), UTC_TIMESTAMP())",
@@ -251,11 +252,22 @@ db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long
 
 int
 db_users_read(struct db *db, struct arena *a, enum db_users_read q, long long id,
-	      struct db_rows *out)
+	      struct db_items *out)
 {
+	struct db_rows r;
+	memset(out, 0, sizeof(*out));
 	if ((unsigned)q >= DBU__MAX)
 		return DB_EFAIL;
-	return db_query(db, a, out, SQL[READS[q]], q <= DBU_GROUPS_ALL ? "" : "i", id);
+	int rc = db_query(db, a, &r, SQL[READS[q]], q <= DBU_GROUPS_ALL ? "" : "i", id);
+	if (rc != DB_OK)
+		return rc;
+	if (!(out->v = arena_alloc(a, (r.nrows + 1) * sizeof(*out->v))))
+		return DB_ENOMEM;
+	for (out->n = 0; out->n < r.nrows; out->n++)
+		out->v[out->n] = (struct db_item){db_get_ll(&r, out->n, "id", 0),
+						  db_get_str(&r, out->n, "label"),
+						  db_get_str(&r, out->n, "alt")};
+	return DB_OK;
 }
 
 int
@@ -323,9 +335,22 @@ sessions_delete(struct db *db, long long id, const char *except_hash)
 }
 
 int
-db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out)
+db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_tokens *out)
 {
-	return db_query(db, a, out, SQL[S_TOKENS_OF], "i", user_id);
+	struct db_rows r;
+	memset(out, 0, sizeof(*out));
+	int rc = db_query(db, a, &r, SQL[S_TOKENS_OF], "i", user_id);
+	if (rc != DB_OK)
+		return rc;
+	if (!(out->v = arena_alloc(a, (r.nrows + 1) * sizeof(*out->v))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r.nrows; i++)
+		out->v[i] = (struct db_token){
+		    db_get_ll(&r, i, "id", 0),	     db_get_str(&r, i, "name"),
+		    db_get_str(&r, i, "created_at"), db_get(&r, i, "last_used_at"),
+		    db_get(&r, i, "expires_at"),     db_get_ll(&r, i, "expired", 0) != 0};
+	out->n = r.nrows;
+	return DB_OK;
 }
 
 int

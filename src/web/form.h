@@ -124,19 +124,19 @@ int form_checkbox(struct ctx *c, const char *field);
 
 /* Text without control characters (tab excepted): 1 when clean. */
 int form_no_controls(const char *s);
-/* The repeated field as distinct ids, each one of the allowed ids (column "id" of allowed);
- * anything else gives message as the field's error. Returns the count; *out in the arena. */
-size_t form_ids(struct form *f, const char *field, const struct db_rows *allowed,
+struct db_items;
+/* The repeated field as distinct ids, each one of the allowed ids; anything else gives
+ * message as the field's error. Returns the count; *out in the arena. */
+size_t form_ids(struct form *f, const char *field, const struct db_items *allowed,
 		const char *message, long long **out);
-/* Ids of one column of rows, e.g. the group_id of a user's memberships. */
-size_t form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out);
+/* The ids of items, e.g. of a user's groups. */
+size_t form_item_ids(struct ctx *c, const struct db_items *r, long long **out);
 /* 1 when id is one of ids[0..n). */
 int form_id_in(const long long *ids, size_t n, long long id);
 /* 1 when both id lists hold the same ids (each list without duplicates). */
 int form_ids_same(const long long *a, size_t na, const long long *b, size_t nb);
-/* A checkbox list for templates: [{id, label, checked}] from rows (id + label column). */
-struct json_object *form_choices(const struct db_rows *rows, const char *label_col,
-				 const char *alt_col, const long long *checked, size_t n);
+/* A checkbox list for templates: [{id, label, alt (when any), checked}] of items. */
+struct json_object *form_choices(const struct db_items *items, const long long *checked, size_t n);
 
 /* ---- the permission editor (users and groups) ---- */
 /* Adds what the editor implies: View of any group with another box ticked, Edit with Create. */
@@ -146,8 +146,8 @@ perm_set form_permissions(struct form *f);
 /* What u may grant or take away in the editor: everything for a Super Admin, else their own
  * permissions (boxes outside keep their stored state). */
 perm_set perm_grantable(const struct user *u);
-/* Permission names (column "permission") as a set. */
-perm_set perm_set_of_rows(const struct db_rows *r);
+/* Permission names (the items' labels) as a set. */
+perm_set perm_set_of_items(const struct db_items *r);
 /* The names in a set, in perms.def order; returns the count, *out in the arena. */
 size_t perm_names(struct arena *a, perm_set s, const char ***out);
 /* Template data for partials/permissions: [{label, slug, perms: [{name, action, slug,

@@ -43,7 +43,7 @@ group_form_page(struct ctx *c, int status, struct form *f, const void *o, const 
 {
 	const struct group_old *old = o;
 	const struct group_input *in = i;
-	struct db_rows users;
+	struct db_items users;
 	int rc = db_users_read(c->db, c->a, DBU_USERS_ALL, 0, &users);
 	if (rc != DB_OK)
 		return rc;
@@ -61,7 +61,7 @@ group_form_page(struct ctx *c, int status, struct form *f, const void *o, const 
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_GROUPS));
 	jset(d, "members",
-	     form_choices(&users, "username", "display_name", in ? in->h.link_ids : old->h.link_ids,
+	     form_choices(&users, in ? in->h.link_ids : old->h.link_ids,
 			  in ? in->h.nlinks : old->h.nlinks));
 	jset(d, "perm_groups",
 	     perm_editor_json(in ? in->h.perms : old->h.perms,

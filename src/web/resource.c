@@ -69,7 +69,7 @@ load(struct ctx *c, const struct resource *r, void **old)
 	if (!*old)
 		return DB_ENOMEM;
 	struct resource_old *h = *old;
-	struct db_rows links, perms;
+	struct db_items links, perms;
 	int rc = r->get(c, c->ids[0], h);
 	if (rc == DB_OK)
 		rc = db_users_read(c->db, c->a, r->links, c->ids[0], &links);
@@ -78,8 +78,8 @@ load(struct ctx *c, const struct resource *r, void **old)
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	h->id = c->ids[0];
-	h->nlinks = form_row_ids(c, &links, "id", &h->link_ids);
-	h->perms = perm_set_of_rows(&perms);
+	h->nlinks = form_item_ids(c, &links, &h->link_ids);
+	h->perms = perm_set_of_items(&perms);
 	return DB_OK;
 }
 
@@ -121,7 +121,7 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 	if (!in)
 		return DB_ENOMEM;
 	struct resource_in *h = in;
-	struct db_rows choices;
+	struct db_items choices;
 	int rc = db_users_read(c->db, c->a, r->choices, 0, &choices);
 	if (rc != DB_OK)
 		return rc;

@@ -87,14 +87,15 @@ struct db_actor resource_actor(const struct ctx *c);
  * struct type. */
 extern const struct field user_field_table[];
 extern const size_t user_nfields;
-#define RESOURCE_FIELD(type, n, k, lo, hi, lab, chk)                                               \
+#define RESOURCE_FIELD(type, n, k, lo, hi, lab, chk, fl)                                           \
 	{.name = #n,                                                                               \
 	 .kind = FIELD_##k,                                                                        \
 	 .min = lo,                                                                                \
 	 .max = hi,                                                                                \
 	 .label = lab,                                                                             \
 	 .off = offsetof(struct type, n),                                                          \
-	 .check = chk},
+	 .check = chk,                                                                             \
+	 .flags = fl},
 /* The check of a text field of the admin forms: no control characters. */
 void resource_check_plain(struct form *f, const struct field *fd, const void *s);
 

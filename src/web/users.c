@@ -70,7 +70,7 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 	const long long *gids = in ? in->h.link_ids : old->h.link_ids;
 	size_t ng = in ? in->h.nlinks : old->h.nlinks;
 	perm_set perms = in ? in->h.perms : old->h.perms;
-	struct db_rows groups;
+	struct db_items groups;
 	int rc = db_users_read(c->db, c->a, DBU_GROUPS_ALL, 0, &groups);
 	if (rc != DB_OK)
 		return rc;
@@ -91,7 +91,7 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 	jset_bool(d, "may_super", c->user->is_super_admin);
 	jset_bool(d, "may_delete",
 		  !is_new && perm_has(c->user, PERM_DELETE_USERS) && old->h.id != c->user->id);
-	jset(d, "groups", form_choices(&groups, "name", NULL, gids, ng));
+	jset(d, "groups", form_choices(&groups, gids, ng));
 	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
 	return web_render(c, status, "users_form", d);
@@ -102,10 +102,10 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 static perm_set
 group_perms(struct ctx *c, long long gid)
 {
-	struct db_rows p;
+	struct db_items p;
 	if (db_users_read(c->db, c->a, DBU_GROUP_PERMS, gid, &p) != DB_OK)
 		return (perm_set)((1ull << PERM__MAX) - 1);
-	return perm_set_of_rows(&p);
+	return perm_set_of_items(&p);
 }
 
 /* The permissions of the groups in a but not in b. */
