@@ -3,6 +3,8 @@
 #ifndef DCGATE_WEB_FORM_H
 #define DCGATE_WEB_FORM_H
 
+#include <stddef.h>
+
 #include "web.h"
 
 /* Field errors collected while validating; rendered as errors.<field> in templates and as
@@ -76,6 +78,16 @@ struct field {
 	unsigned methods, needs; /* authorization: auth types (bits) using it, requiring it */
 	int secret;		 /* FIELD_SECRET: its sealing context (enum connector_secret) */
 };
+/* A table entry from an X(name, kind, min, max, label, check) list over struct type. */
+#define FIELD_ENTRY(type, n, k, lo, hi, lab, chk, fl)                                              \
+	{.name = #n,                                                                               \
+	 .kind = FIELD_##k,                                                                        \
+	 .min = lo,                                                                                \
+	 .max = hi,                                                                                \
+	 .label = lab,                                                                             \
+	 .off = offsetof(struct type, n),                                                          \
+	 .check = chk,                                                                             \
+	 .flags = fl},
 #define FIELD_AT(s, fd, type) ((type *)(void *)((char *)(s) + (fd)->off))
 #define FIELD_TEXT_OF(s, fd)  (*FIELD_AT(s, fd, const char *))
 

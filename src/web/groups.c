@@ -24,7 +24,7 @@ static const struct group_old group_blank = {.g.f = {.name = "", .description = 
 
 static const struct resource groups;
 
-#define GROUP_FIELD(...) RESOURCE_FIELD(group_fields, __VA_ARGS__)
+#define GROUP_FIELD(...) FIELD_ENTRY(group_fields, __VA_ARGS__)
 static const struct field group_field_table[] = {GROUP_FIELDS(GROUP_FIELD)};
 #define GROUP_NFIELDS (sizeof(group_field_table) / sizeof(group_field_table[0]))
 

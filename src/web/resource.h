@@ -6,8 +6,6 @@
 #ifndef DCGATE_WEB_RESOURCE_H
 #define DCGATE_WEB_RESOURCE_H
 
-#include <stddef.h>
-
 #include "../db/users.h"
 #include "form.h"
 
@@ -83,19 +81,9 @@ const char *resource_path(struct ctx *c, const struct resource *r, long long id,
 			  const char *suffix);
 /* Who acts, for the audit row of a db-layer save. */
 struct db_actor resource_actor(const struct ctx *c);
-/* The field tables of src/db/user_fields.h (users.c, groups.c): an entry of X(...) over the
- * struct type. */
+/* The users' field table (src/db/user_fields.h; src/web/users.c). */
 extern const struct field user_field_table[];
 extern const size_t user_nfields;
-#define RESOURCE_FIELD(type, n, k, lo, hi, lab, chk, fl)                                           \
-	{.name = #n,                                                                               \
-	 .kind = FIELD_##k,                                                                        \
-	 .min = lo,                                                                                \
-	 .max = hi,                                                                                \
-	 .label = lab,                                                                             \
-	 .off = offsetof(struct type, n),                                                          \
-	 .check = chk,                                                                             \
-	 .flags = fl},
 /* The check of a text field of the admin forms: no control characters. */
 void resource_check_plain(struct form *f, const struct field *fd, const void *s);
 

@@ -47,7 +47,7 @@ user_check_email(struct form *f, const struct field *fd, const void *s)
 		form_error(f, fd->name, "The email must be a valid email address.");
 }
 
-#define USER_FIELD(...) RESOURCE_FIELD(user_fields, __VA_ARGS__)
+#define USER_FIELD(...) FIELD_ENTRY(user_fields, __VA_ARGS__)
 const struct field user_field_table[] = {USER_FIELDS(USER_FIELD)};
 const size_t user_nfields = sizeof(user_field_table) / sizeof(user_field_table[0]);
 
