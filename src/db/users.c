@@ -45,11 +45,41 @@ enum stmt {
 	S__MAX
 };
 
-#define USER_COLS   "id, username, display_name, email, is_active, is_super_admin, created_at"
+/* Each field of user_fields.h in a statement: its column in a select (a secret as "set" or
+ * ""), its column in an insert, its assignment in an update (a NULL secret keeps the stored
+ * hash), its bind type, its argument from a save s, and its value from row i of r. */
+#define U_COL(n, k, ...)    " " U_COL_##k(n) ","
+#define U_NAME(n, k, ...)   " " U_NAME_##k(n) ","
+#define U_VAL(n, ...)	    " ?,"
+#define U_SET(n, k, ...)    " " U_SET_##k(n) ","
+#define U_TYPE(n, k, ...)   U_T_##k
+#define U_ARG(n, k, ...)    , U_A_##k(s, n)
+#define U_ROW(n, k, ...)    o->n = U_R_##k(r, i, #n);
+#define U_COL_TEXT(n)	    #n
+#define U_COL_BOOL(n)	    #n
+#define U_COL_SECRET(n)	    "IF(" #n "_hash = '', '', 'set') AS " #n
+#define U_NAME_TEXT(n)	    #n
+#define U_NAME_BOOL(n)	    #n
+#define U_NAME_SECRET(n)    #n "_hash"
+#define U_SET_TEXT(n)	    #n " = ?"
+#define U_SET_BOOL(n)	    #n " = ?"
+#define U_SET_SECRET(n)	    #n "_hash = COALESCE(?, " #n "_hash)"
+#define U_T_TEXT	    "s"
+#define U_T_BOOL	    "i"
+#define U_T_SECRET	    "s"
+#define U_A_TEXT(s, n)	    ((s)->f.n ? (s)->f.n : "")
+#define U_A_BOOL(s, n)	    ((long long)(s)->f.n)
+#define U_A_SECRET(s, n)    ((s)->n##_hash)
+#define U_R_TEXT(r, i, n)   db_get_str(r, i, n)
+#define U_R_BOOL(r, i, n)   (db_get_ll(r, i, n, 0) != 0)
+#define U_R_SECRET(r, i, n) db_get_str(r, i, n)
+
+#define USER_COLS   "id," USER_FIELDS(U_COL) " created_at"
 #define USER_FILTER "(? = '' OR username LIKE ? OR display_name LIKE ? OR email LIKE ?)"
 #define GROUP_COLS                                                                                 \
-	"g.id, g.name, g.description, g.created_at, g.updated_at,"                                 \
-	" (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
+	"g.id," GROUP_FIELDS(                                                                      \
+	    U_COL) " g.created_at, g.updated_at,"                                                  \
+		   " (SELECT COUNT(*) FROM user_groups ug WHERE ug.group_id = g.id) AS members"
 #define GROUP_FILTER "(? = '' OR g.name LIKE ? OR g.description LIKE ?)"
 
 static const char *const SQL[S__MAX] = {
@@ -57,20 +87,20 @@ static const char *const SQL[S__MAX] = {
     [S_USERS_PAGE] = "SELECT " USER_COLS ", updated_at FROM users WHERE " USER_FILTER
 		     " ORDER BY username, id LIMIT ? OFFSET ?",
     [S_USER_GET] = "SELECT " USER_COLS ", updated_at FROM users WHERE id = ?",
-    [S_USERS_ALL] = "SELECT id, username, display_name FROM users ORDER BY username, id",
+    [S_USERS_ALL] =
+	"SELECT id, username AS label, display_name AS alt FROM users ORDER BY username, id",
     [S_USER_GROUPS] = "SELECT group_id AS id FROM user_groups WHERE user_id = ? ORDER BY group_id",
     [S_USER_PERMS] =
-	"SELECT permission FROM user_permissions WHERE user_id = ? ORDER BY permission",
-    [S_USER_ADD] = "INSERT INTO users (username, display_name, email, password_hash, is_active,"
-		   " is_super_admin, created_at, updated_at)"
-		   " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+	"SELECT permission AS label FROM user_permissions WHERE user_id = ? ORDER BY permission",
+    [S_USER_ADD] = "INSERT INTO users (" USER_FIELDS(
+	U_NAME) " created_at, updated_at)"
+		" VALUES (" USER_FIELDS(U_VAL) " UTC_TIMESTAMP(), UTC_TIMESTAMP())",
     /* dcgate-admin create-user (src/admin.c). */
     [S_USER_ADD_CLI] =
 	"INSERT INTO users (username, display_name, email, password_hash, is_super_admin)"
 	" VALUES (?, ?, ?, ?, ?)",
-    [S_USER_SET] = "UPDATE users SET username = ?, display_name = ?, email = ?,"
-		   " password_hash = COALESCE(?, password_hash), is_active = ?, is_super_admin = ?,"
-		   " updated_at = UTC_TIMESTAMP() WHERE id = ?",
+    [S_USER_SET] =
+	"UPDATE users SET" USER_FIELDS(U_SET) " updated_at = UTC_TIMESTAMP() WHERE id = ?",
     [S_USER_GROUPS_CLEAR] = "DELETE FROM user_groups WHERE user_id = ?",
     [S_USER_GROUP_ADD] = "INSERT INTO user_groups (user_id, group_id) VALUES (?, ?)",
     [S_USER_PERMS_CLEAR] = "DELETE FROM user_permissions WHERE user_id = ?",
@@ -87,14 +117,15 @@ static const char *const SQL[S__MAX] = {
     [S_GROUPS_PAGE] = "SELECT " GROUP_COLS " FROM `groups` g WHERE " GROUP_FILTER
 		      " ORDER BY g.name, g.id LIMIT ? OFFSET ?",
     [S_GROUP_GET] = "SELECT " GROUP_COLS " FROM `groups` g WHERE g.id = ?",
-    [S_GROUPS_ALL] = "SELECT id, name FROM `groups` ORDER BY name, id",
+    [S_GROUPS_ALL] = "SELECT id, name AS label FROM `groups` ORDER BY name, id",
     [S_GROUP_MEMBERS] = "SELECT user_id AS id FROM user_groups WHERE group_id = ? ORDER BY user_id",
     [S_GROUP_PERMS] =
-	"SELECT permission FROM group_permissions WHERE group_id = ? ORDER BY permission",
-    [S_GROUP_ADD] = "INSERT INTO `groups` (name, description, created_at, updated_at)"
-		    " VALUES (?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-    [S_GROUP_SET] = "UPDATE `groups` SET name = ?, description = ?, updated_at = UTC_TIMESTAMP()"
-		    " WHERE id = ?",
+	"SELECT permission AS label FROM group_permissions WHERE group_id = ? ORDER BY permission",
+    [S_GROUP_ADD] = "INSERT INTO `groups` (" GROUP_FIELDS(
+	U_NAME) " created_at, updated_at)"
+		" VALUES (" GROUP_FIELDS(U_VAL) " UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+    [S_GROUP_SET] =
+	"UPDATE `groups` SET" GROUP_FIELDS(U_SET) " updated_at = UTC_TIMESTAMP() WHERE id = ?",
     [S_GROUP_MEMBERS_CLEAR] = "DELETE FROM user_groups WHERE group_id = ?",
     /* The same link table seen from the group's side: (group, user) bound in this order. */
     [S_GROUP_MEMBER_ADD] = "INSERT INTO user_groups (group_id, user_id) VALUES (?, ?)",
@@ -148,12 +179,9 @@ like_pattern(struct arena *a, const char *q)
 static void
 user_of(const struct db_rows *r, size_t i, struct db_user *u)
 {
+	struct user_fields *o = &u->f;
 	u->id = db_get_ll(r, i, "id", 0);
-	u->username = db_get_str(r, i, "username");
-	u->display_name = db_get_str(r, i, "display_name");
-	u->email = db_get_str(r, i, "email");
-	u->is_active = db_get_ll(r, i, "is_active", 0) != 0;
-	u->is_super_admin = db_get_ll(r, i, "is_super_admin", 0) != 0;
+	USER_FIELDS(U_ROW)
 	u->created_at = db_get_str(r, i, "created_at");
 	u->updated_at = db_get_str(r, i, "updated_at");
 }
@@ -161,9 +189,9 @@ user_of(const struct db_rows *r, size_t i, struct db_user *u)
 static void
 group_of(const struct db_rows *r, size_t i, struct db_group *g)
 {
+	struct group_fields *o = &g->f;
 	g->id = db_get_ll(r, i, "id", 0);
-	g->name = db_get_str(r, i, "name");
-	g->description = db_get_str(r, i, "description");
+	GROUP_FIELDS(U_ROW)
 	g->members = db_get_ll(r, i, "members", 0);
 	g->created_at = db_get_str(r, i, "created_at");
 	g->updated_at = db_get_str(r, i, "updated_at");
@@ -224,21 +252,22 @@ db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long
 
 int
 db_users_read(struct db *db, struct arena *a, enum db_users_read q, long long id,
-	      struct db_rows *out)
+	      struct db_items *out)
 {
+	struct db_rows r;
+	memset(out, 0, sizeof(*out));
 	if ((unsigned)q >= DBU__MAX)
 		return DB_EFAIL;
-	return db_query(db, a, out, SQL[READS[q]], q <= DBU_GROUPS_ALL ? "" : "i", id);
-}
-
-static int
-user_insert(struct db *db, const struct db_user_fields *f, long long *id)
-{
-	int rc = db_exec(db, SQL[S_USER_ADD], "ssssii", f->username, f->display_name, f->email,
-			 f->password_hash, (long long)f->is_active, (long long)f->is_super_admin);
-	if (rc == DB_OK)
-		*id = (long long)db_last_id(db);
-	return rc;
+	int rc = db_query(db, a, &r, SQL[READS[q]], q <= DBU_GROUPS_ALL ? "" : "i", id);
+	if (rc != DB_OK)
+		return rc;
+	if (!(out->v = arena_alloc(a, (r.nrows + 1) * sizeof(*out->v))))
+		return DB_ENOMEM;
+	for (out->n = 0; out->n < r.nrows; out->n++)
+		out->v[out->n] = (struct db_item){db_get_ll(&r, out->n, "id", 0),
+						  db_get_str(&r, out->n, "label"),
+						  db_get_str(&r, out->n, "alt")};
+	return DB_OK;
 }
 
 int
@@ -306,9 +335,22 @@ sessions_delete(struct db *db, long long id, const char *except_hash)
 }
 
 int
-db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out)
+db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_tokens *out)
 {
-	return db_query(db, a, out, SQL[S_TOKENS_OF], "i", user_id);
+	struct db_rows r;
+	memset(out, 0, sizeof(*out));
+	int rc = db_query(db, a, &r, SQL[S_TOKENS_OF], "i", user_id);
+	if (rc != DB_OK)
+		return rc;
+	if (!(out->v = arena_alloc(a, (r.nrows + 1) * sizeof(*out->v))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r.nrows; i++)
+		out->v[i] = (struct db_token){
+		    db_get_ll(&r, i, "id", 0),	     db_get_str(&r, i, "name"),
+		    db_get_str(&r, i, "created_at"), db_get(&r, i, "last_used_at"),
+		    db_get(&r, i, "expires_at"),     db_get_ll(&r, i, "expired", 0) != 0};
+	out->n = r.nrows;
+	return DB_OK;
 }
 
 int
@@ -368,11 +410,11 @@ user_save_tx(struct db *db, void *arg)
 	if (s->id && s->keep_super)
 		rc = super_admin_left(db, t->a, s->id);
 	if (rc == DB_OK)
-		rc = s->id
-			 ? db_exec(db, SQL[S_USER_SET], "ssssiii", s->f.username, s->f.display_name,
-				   s->f.email, s->f.password_hash, (long long)s->f.is_active,
-				   (long long)s->f.is_super_admin, s->id)
-			 : user_insert(db, &s->f, &t->id);
+		rc = s->id ? db_exec(db, SQL[S_USER_SET],
+				     USER_FIELDS(U_TYPE) "i" USER_FIELDS(U_ARG), s->id)
+			   : db_exec(db, SQL[S_USER_ADD], USER_FIELDS(U_TYPE) USER_FIELDS(U_ARG));
+	if (rc == DB_OK && !s->id)
+		t->id = (long long)db_last_id(db);
 	if (rc == DB_OK)
 		rc = set_links(db, S_USER_GROUPS_CLEAR, S_USER_GROUP_ADD, t->id, s->group_ids, NULL,
 			       s->ngroups);
@@ -450,8 +492,9 @@ group_save_tx(struct db *db, void *arg)
 	struct group_tx *t = arg;
 	const struct db_group_save *s = t->s;
 	t->id = s->id;
-	int rc = s->id ? db_exec(db, SQL[S_GROUP_SET], "ssi", s->name, s->description, s->id)
-		       : db_exec(db, SQL[S_GROUP_ADD], "ss", s->name, s->description);
+	int rc = s->id ? db_exec(db, SQL[S_GROUP_SET], GROUP_FIELDS(U_TYPE) "i" GROUP_FIELDS(U_ARG),
+				 s->id)
+		       : db_exec(db, SQL[S_GROUP_ADD], GROUP_FIELDS(U_TYPE) GROUP_FIELDS(U_ARG));
 	if (rc == DB_OK && !s->id)
 		t->id = (long long)db_last_id(db);
 	if (rc == DB_OK)

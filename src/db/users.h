@@ -4,16 +4,7 @@
 #define DCGATE_DB_USERS_H
 
 #include "db.h"
-
-/* The columns of a user the admin form saves. */
-struct db_user_fields {
-	const char *username;
-	const char *display_name;
-	const char *email;
-	const char *password_hash; /* NULL on update keeps the stored one */
-	int is_active;
-	int is_super_admin;
-};
+#include "user_fields.h"
 
 /* Who makes a change, for the audit row the save writes in its transaction. */
 struct db_actor {
@@ -24,8 +15,9 @@ struct db_actor {
 
 /* A user's whole save: the row, its groups and its direct permissions. */
 struct db_user_save {
-	long long id; /* 0 for a new user */
-	struct db_user_fields f;
+	long long id;		   /* 0 for a new user */
+	struct user_fields f;	   /* its password is not read: */
+	const char *password_hash; /* NULL on update keeps the stored one */
 	const long long *group_ids;
 	size_t ngroups;
 	const char *const *perms; /* permission names */
@@ -39,7 +31,7 @@ struct db_user_save {
 /* A group's whole save: the row, its members and its permissions. */
 struct db_group_save {
 	long long id; /* 0 for a new group */
-	const char *name, *description;
+	struct group_fields f;
 	const long long *user_ids;
 	size_t nusers;
 	const char *const *perms;
@@ -67,17 +59,16 @@ int db_user_password_change(struct db *db, long long id, const char *hash, const
 			    const struct db_actor *by);
 
 /* ---- reads ---- */
-/* A user as stored, without its password hash. */
+/* A user as stored, without its password hash (f.password is "set" or ""). */
 struct db_user {
 	long long id;
-	const char *username, *display_name, *email;
-	int is_active, is_super_admin;
+	struct user_fields f;
 	const char *created_at, *updated_at;
 };
 /* A group as stored, with its number of members. */
 struct db_group {
 	long long id;
-	const char *name, *description;
+	struct group_fields f;
 	long long members;
 	const char *created_at, *updated_at;
 };
@@ -98,9 +89,17 @@ int db_users_list(struct db *db, struct arena *a, enum db_users_list which, cons
 int db_users_get(struct db *db, struct arena *a, enum db_users_list which, long long id,
 		 struct db_list *out);
 
-/* Reads of plain rows: every user (id, username, display_name) or group (id, name) for
- * the editors; the ids (column id) of a user's groups or a group's members; the
- * permissions (column permission) of a user or a group. */
+/* Reads of items: every user (id, label username, alt display name) or group (id, label
+ * name) for the editors; the ids of a user's groups or a group's members; the permissions
+ * (label: the name) of a user or a group. */
+struct db_item {
+	long long id;
+	const char *label, *alt; /* "" when none */
+};
+struct db_items {
+	size_t n;
+	struct db_item *v;
+};
 enum db_users_read {
 	DBU_USERS_ALL, /* the first two take no id */
 	DBU_GROUPS_ALL,
@@ -111,7 +110,7 @@ enum db_users_read {
 	DBU__MAX
 };
 int db_users_read(struct db *db, struct arena *a, enum db_users_read q, long long id,
-		  struct db_rows *out);
+		  struct db_items *out);
 
 /* The command line's create-user: active, timestamps from the column defaults; *id gets the
  * new id. DB_EDUP when the name is taken. */
@@ -124,9 +123,18 @@ int db_super_admins_other(struct db *db, struct arena *a, long long id, long lon
 int db_user_password_hash(struct db *db, struct arena *a, long long id, const char **hash);
 
 /* ---- API tokens ---- */
-/* Tokens of a user: id, name, created_at, last_used_at (NULL when never), expires_at (NULL:
- * never), expired (1 once past it), newest first. */
-int db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_rows *out);
+/* Tokens of a user, newest first. */
+struct db_token {
+	long long id;
+	const char *name, *created_at;
+	const char *last_used_at, *expires_at; /* NULL: never */
+	int expired;			       /* 1 once past expires_at */
+};
+struct db_tokens {
+	size_t n;
+	struct db_token *v;
+};
+int db_tokens_of_user(struct db *db, struct arena *a, long long user_id, struct db_tokens *out);
 /* Deletes a token of that user; DB_ENOTFOUND when it is not theirs or missing. */
 int db_token_delete(struct db *db, long long user_id, long long id);
 

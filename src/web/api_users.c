@@ -1,20 +1,24 @@
 /* JSON API: who am I, and new API tokens. */
 #include "../db/users.h"
 #include "api.h"
+#include "resource.h"
 
 int
 web_api_users_me(struct ctx *c)
 {
 	const struct user *u = c->user;
+	/* From the signed-in user (no statement more): the members marked FIELD_EXPORT. */
+	struct user_fields me = {.username = u->username,
+				 .display_name = u->display_name,
+				 .email = u->email,
+				 .is_active = 1,
+				 .is_super_admin = u->is_super_admin};
 	struct json_object *o = json_object_new_object(), *perms = json_object_new_array();
 	for (int p = 0; p < PERM__MAX; p++)
 		if (perm_has(u, (enum perm)p))
 			json_object_array_add(perms, json_object_new_string(perm_table[p].name));
 	jset_int(o, "id", u->id);
-	jset_str(o, "username", u->username);
-	jset_str(o, "display_name", u->display_name ? u->display_name : "");
-	jset_str(o, "email", u->email ? u->email : "");
-	jset_bool(o, "is_super_admin", u->is_super_admin);
+	field_json(c->a, o, user_field_table, user_nfields, &me, 1);
 	jset(o, "permissions", perms);
 	return web_json(c, 200, o);
 }
@@ -58,17 +62,16 @@ web_api_token_create(struct ctx *c)
 	rc = f.nerrors ? 422 : token_submit(&f, &plain, &id);
 	if (rc)
 		return api_save_failed(&f, rc, NULL);
-	struct db_rows t;
+	struct db_tokens t;
 	if ((rc = db_tokens_of_user(c->db, c->a, c->user->id, &t)) != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", id);
-	for (size_t i = 0; i < t.nrows; i++) {
-		if (db_get_ll(&t, i, "id", 0) != id)
+	for (const struct db_token *k = t.v; k < t.v + t.n; k++) {
+		if (k->id != id)
 			continue;
-		jset_str(o, "name", db_get(&t, i, "name"));
-		const char *exp = db_get(&t, i, "expires_at");
-		jset(o, "expires_at", exp ? jstr(exp) : NULL);
+		jset_str(o, "name", k->name);
+		jset(o, "expires_at", k->expires_at ? jstr(k->expires_at) : NULL);
 	}
 	jset_str(o, "token", plain);
 	return web_json(c, 201, o);

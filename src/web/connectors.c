@@ -30,15 +30,7 @@ struct connector_old {
 static void connector_check_rate(struct form *f, const struct field *fd, const void *s);
 
 /* The Details fields (src/db/connector_fields.h), values in a struct connector_fields. */
-#define F_ENTRY(n, k, lo, hi, lab, chk)                                                            \
-	{.name = #n,                                                                               \
-	 .kind = FIELD_##k,                                                                        \
-	 .min = lo,                                                                                \
-	 .max = hi,                                                                                \
-	 .label = lab,                                                                             \
-	 .off = offsetof(struct connector_fields, n),                                              \
-	 .check = chk,                                                                             \
-	 .flags = FIELD_EXPORT},
+#define F_ENTRY(...) FIELD_ENTRY(connector_fields, __VA_ARGS__, FIELD_EXPORT)
 const struct field connector_field_table[] = {CONNECTOR_FIELDS(F_ENTRY)};
 const size_t connector_nfields = sizeof(connector_field_table) / sizeof(connector_field_table[0]);
 

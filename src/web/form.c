@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../tmpl/tmpl.h"
+#include "../db/users.h"
 #include "form.h"
 
 void
@@ -233,25 +234,25 @@ form_id_in(const long long *ids, size_t n, long long id)
 }
 
 size_t
-form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out)
+form_item_ids(struct ctx *c, const struct db_items *r, long long **out)
 {
-	*out = arena_alloc(c->a, (r->nrows + 1) * sizeof(**out));
+	*out = arena_alloc(c->a, (r->n + 1) * sizeof(**out));
 	if (!*out)
 		return 0;
-	for (size_t i = 0; i < r->nrows; i++)
-		(*out)[i] = db_get_ll(r, i, col, 0);
-	return r->nrows;
+	for (size_t i = 0; i < r->n; i++)
+		(*out)[i] = r->v[i].id;
+	return r->n;
 }
 
 size_t
-form_ids(struct form *f, const char *field, const struct db_rows *allowed, const char *message,
+form_ids(struct form *f, const char *field, const struct db_items *allowed, const char *message,
 	 long long **out)
 {
 	const char **vals = NULL;
 	size_t n = http_kv_get_all(f->c->a, &f->in, field, &vals);
 	long long *ids = arena_alloc(f->c->a, (n + 1) * sizeof(*ids));
 	long long *ok = NULL;
-	size_t nok = form_row_ids(f->c, allowed, "id", &ok), count = 0;
+	size_t nok = form_item_ids(f->c, allowed, &ok), count = 0;
 	*out = ids;
 	if (!ids)
 		return 0;
@@ -279,19 +280,17 @@ form_ids_same(const long long *a, size_t na, const long long *b, size_t nb)
 }
 
 struct json_object *
-form_choices(const struct db_rows *rows, const char *label_col, const char *alt_col,
-	     const long long *checked, size_t n)
+form_choices(const struct db_items *items, const long long *checked, size_t n)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++) {
+	for (size_t i = 0; i < items->n; i++) {
 		struct json_object *o = json_object_new_object();
-		long long id = db_get_ll(rows, i, "id", 0);
-		jset_int(o, "id", id);
-		jset_str(o, "label", db_get(rows, i, label_col));
-		const char *alt = alt_col ? db_get(rows, i, alt_col) : NULL;
-		if (alt && *alt)
-			jset_str(o, "alt", alt);
-		jset_bool(o, "checked", form_id_in(checked, n, id));
+		const struct db_item *it = &items->v[i];
+		jset_int(o, "id", it->id);
+		jset_str(o, "label", it->label);
+		if (*it->alt)
+			jset_str(o, "alt", it->alt);
+		jset_bool(o, "checked", form_id_in(checked, n, it->id));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -350,12 +349,11 @@ perm_grantable(const struct user *u)
 }
 
 perm_set
-perm_set_of_rows(const struct db_rows *r)
+perm_set_of_items(const struct db_items *r)
 {
 	perm_set s = 0;
-	for (size_t i = 0; i < r->nrows; i++) {
-		const char *name = db_get(r, i, "permission");
-		enum perm p = name ? perm_by_name(name) : PERM_NONE;
+	for (size_t i = 0; i < r->n; i++) {
+		enum perm p = perm_by_name(r->v[i].label);
 		if (p != PERM_NONE)
 			s |= PERM_BIT(p);
 	}
@@ -499,6 +497,23 @@ field_decode(struct form *f, const struct field *t, size_t n, void *s)
 					   arena_printf(f->c->a, "The selected %s is invalid.",
 							fd->label));
 			FIELD_TEXT_OF(s, fd) = fd->choices[k < fd->nchoices ? k : 0];
+		} else if (fd->kind == FIELD_BOOL) {
+			*FIELD_AT(s, fd, int) = form_flag(f, fd->name);
+			jset_bool(f->values, fd->name, *FIELD_AT(s, fd, int));
+		} else if (fd->kind == FIELD_SECRET && fd->max) {
+			v = form_get(f, fd->name);
+			FIELD_TEXT_OF(s, fd) = v = v ? v : "";
+			if (*v && utf8_length(v) < (size_t)fd->min)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a,
+							"The %s must be at least %ld characters.",
+							fd->label, fd->min));
+			else if (strlen(v) > (size_t)fd->max)
+				form_error(
+				    f, fd->name,
+				    arena_printf(f->c->a,
+						 "The %s may not be greater than %ld characters.",
+						 fd->label, fd->max));
 		} else {
 			continue;
 		}

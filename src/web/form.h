@@ -3,6 +3,8 @@
 #ifndef DCGATE_WEB_FORM_H
 #define DCGATE_WEB_FORM_H
 
+#include <stddef.h>
+
 #include "web.h"
 
 /* Field errors collected while validating; rendered as errors.<field> in templates and as
@@ -76,12 +78,23 @@ struct field {
 	unsigned methods, needs; /* authorization: auth types (bits) using it, requiring it */
 	int secret;		 /* FIELD_SECRET: its sealing context (enum connector_secret) */
 };
+/* A table entry from an X(name, kind, min, max, label, check) list over struct type. */
+#define FIELD_ENTRY(type, n, k, lo, hi, lab, chk, fl)                                              \
+	{.name = #n,                                                                               \
+	 .kind = FIELD_##k,                                                                        \
+	 .min = lo,                                                                                \
+	 .max = hi,                                                                                \
+	 .label = lab,                                                                             \
+	 .off = offsetof(struct type, n),                                                          \
+	 .check = chk,                                                                             \
+	 .flags = fl},
 #define FIELD_AT(s, fd, type) ((type *)(void *)((char *)(s) + (fd)->off))
 #define FIELD_TEXT_OF(s, fd)  (*FIELD_AT(s, fd, const char *))
 
 /* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
 void field_check_name(struct form *f, const struct field *fd, const void *s);
-/* Decodes the TEXT, INT, DECIMAL and CHOICE (absent: the first choice) fields of t from f's
+/* Decodes the TEXT, INT, DECIMAL, CHOICE (absent: the first choice), BOOL and SECRET (when
+ * it has a max: as typed, never kept; "" or min to max bytes long) fields of t from f's
  * input into s with the kind's checks, then runs each field's check. */
 void field_decode(struct form *f, const struct field *t, size_t n, void *s);
 /* A value as a form shows it (INT 0 and NULL text as ""). */
@@ -123,19 +136,19 @@ int form_checkbox(struct ctx *c, const char *field);
 
 /* Text without control characters (tab excepted): 1 when clean. */
 int form_no_controls(const char *s);
-/* The repeated field as distinct ids, each one of the allowed ids (column "id" of allowed);
- * anything else gives message as the field's error. Returns the count; *out in the arena. */
-size_t form_ids(struct form *f, const char *field, const struct db_rows *allowed,
+struct db_items;
+/* The repeated field as distinct ids, each one of the allowed ids; anything else gives
+ * message as the field's error. Returns the count; *out in the arena. */
+size_t form_ids(struct form *f, const char *field, const struct db_items *allowed,
 		const char *message, long long **out);
-/* Ids of one column of rows, e.g. the group_id of a user's memberships. */
-size_t form_row_ids(struct ctx *c, const struct db_rows *r, const char *col, long long **out);
+/* The ids of items, e.g. of a user's groups. */
+size_t form_item_ids(struct ctx *c, const struct db_items *r, long long **out);
 /* 1 when id is one of ids[0..n). */
 int form_id_in(const long long *ids, size_t n, long long id);
 /* 1 when both id lists hold the same ids (each list without duplicates). */
 int form_ids_same(const long long *a, size_t na, const long long *b, size_t nb);
-/* A checkbox list for templates: [{id, label, checked}] from rows (id + label column). */
-struct json_object *form_choices(const struct db_rows *rows, const char *label_col,
-				 const char *alt_col, const long long *checked, size_t n);
+/* A checkbox list for templates: [{id, label, alt (when any), checked}] of items. */
+struct json_object *form_choices(const struct db_items *items, const long long *checked, size_t n);
 
 /* ---- the permission editor (users and groups) ---- */
 /* Adds what the editor implies: View of any group with another box ticked, Edit with Create. */
@@ -145,8 +158,8 @@ perm_set form_permissions(struct form *f);
 /* What u may grant or take away in the editor: everything for a Super Admin, else their own
  * permissions (boxes outside keep their stored state). */
 perm_set perm_grantable(const struct user *u);
-/* Permission names (column "permission") as a set. */
-perm_set perm_set_of_rows(const struct db_rows *r);
+/* Permission names (the items' labels) as a set. */
+perm_set perm_set_of_items(const struct db_items *r);
 /* The names in a set, in perms.def order; returns the count, *out in the arena. */
 size_t perm_names(struct arena *a, perm_set s, const char ***out);
 /* Template data for partials/permissions: [{label, slug, perms: [{name, action, slug,

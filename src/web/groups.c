@@ -7,7 +7,6 @@
 #include "resource.h"
 
 #define GROUP_NAME_MAX 255
-#define GROUP_DESC_MAX 1000
 
 /* The stored group being edited; all zero/"" for a new one. */
 struct group_old {
@@ -15,15 +14,19 @@ struct group_old {
 	struct db_group g;
 };
 
-/* A group as submitted: decoded by group_decode, judged by group_validate. */
+/* A group as submitted: decoded by its field table, judged by group_validate. */
 struct group_input {
 	struct resource_in h; /* members, permissions */
-	const char *name, *description;
+	struct group_fields f;
 };
 
-static const struct group_old group_blank = {.g = {.name = "", .description = ""}};
+static const struct group_old group_blank = {.g.f = {.name = "", .description = ""}};
 
 static const struct resource groups;
+
+#define GROUP_FIELD(...) FIELD_ENTRY(group_fields, __VA_ARGS__)
+static const struct field group_field_table[] = {GROUP_FIELDS(GROUP_FIELD)};
+#define GROUP_NFIELDS (sizeof(group_field_table) / sizeof(group_field_table[0]))
 
 static int
 group_get(struct ctx *c, long long id, void *old)
@@ -35,22 +38,12 @@ group_get(struct ctx *c, long long id, void *old)
 	return rc;
 }
 
-static void
-group_values(struct form *f, const void *old)
-{
-	const struct group_old *g = old;
-	if (!g->h.id)
-		return;
-	jset_str(f->values, "name", g->g.name);
-	jset_str(f->values, "description", g->g.description);
-}
-
 static int
 group_form_page(struct ctx *c, int status, struct form *f, const void *o, const void *i)
 {
 	const struct group_old *old = o;
 	const struct group_input *in = i;
-	struct db_rows users;
+	struct db_items users;
 	int rc = db_users_read(c->db, c->a, DBU_USERS_ALL, 0, &users);
 	if (rc != DB_OK)
 		return rc;
@@ -62,13 +55,13 @@ group_form_page(struct ctx *c, int status, struct form *f, const void *o, const 
 	jset_str(d, "action", is_new ? "/admin/groups" : resource_path(c, &groups, old->h.id, ""));
 	if (!is_new) {
 		jset_int(d, "group_id", old->h.id);
-		jset_str(d, "group_name", old->g.name);
+		jset_str(d, "group_name", old->g.f.name);
 		jset_str(d, "delete_url", resource_path(c, &groups, old->h.id, "/delete"));
 	}
 	jset_bool(d, "may_save", may_save);
 	jset_bool(d, "may_delete", !is_new && perm_has(c->user, PERM_DELETE_GROUPS));
 	jset(d, "members",
-	     form_choices(&users, "username", "display_name", in ? in->h.link_ids : old->h.link_ids,
+	     form_choices(&users, in ? in->h.link_ids : old->h.link_ids,
 			  in ? in->h.nlinks : old->h.nlinks));
 	jset(d, "perm_groups",
 	     perm_editor_json(in ? in->h.perms : old->h.perms,
@@ -78,23 +71,10 @@ group_form_page(struct ctx *c, int status, struct form *f, const void *o, const 
 }
 
 static void
-group_decode(struct form *f, void *i)
-{
-	struct group_input *in = i;
-	const char *v;
-	in->name = (v = form_text(f, "name")) ? v : "";
-	in->description = (v = form_text(f, "description")) ? v : "";
-}
-
-static void
 group_validate(struct form *f, void *i, const void *o)
 {
 	struct group_input *in = i;
 	const struct group_old *old = o;
-	resource_check_text(f, "name", "name", in->name, 1, GROUP_NAME_MAX);
-	if (utf8_length(in->description) > GROUP_DESC_MAX)
-		form_error(f, "description",
-			   "The description may not be greater than 1000 characters.");
 	perm_set ed = perm_grantable(f->c->user);
 	in->h.perms = perm_implied((in->h.perms & ed) | (old->h.perms & ~ed));
 	/* No way up: only who holds all of a group's permissions may change its members. */
@@ -105,35 +85,20 @@ group_validate(struct form *f, void *i, const void *o)
 			   "permissions you hold yourself.");
 }
 
-/* The names of the fields a save changes, for the audit log. */
-static const char *
-group_changes(struct ctx *c, const struct group_input *in, const struct group_old *old)
-{
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "name", strcmp(in->name, old->g.name) != 0);
-	audit_field(&af, "description", strcmp(in->description, old->g.description) != 0);
-	audit_field(&af, "members",
-		    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks));
-	audit_field(&af, "permissions", in->h.perms != old->h.perms);
-	return audit_fields_text(&af);
-}
-
 /* Group, members, permissions and the audit row in ONE transaction (db_group_save). */
 static int
-group_save(struct ctx *c, const void *i, const void *o, long long *id)
+group_save(struct ctx *c, const void *i, const void *o, const char *changed, long long *id)
 {
 	const struct group_input *in = i;
 	const struct group_old *old = o;
 	const char **names = NULL;
 	struct db_group_save s = {
 	    .id = old->h.id,
-	    .name = in->name,
-	    .description = in->description,
+	    .f = in->f,
 	    .user_ids = in->h.link_ids,
 	    .nusers = in->h.nlinks,
 	    .nperms = perm_names(c->a, in->h.perms, &names),
-	    .changed = group_changes(c, in, old),
+	    .changed = changed,
 	};
 	s.perms = names;
 	struct db_actor by = resource_actor(c);
@@ -143,12 +108,10 @@ group_save(struct ctx *c, const void *i, const void *o, long long *id)
 static struct json_object *
 group_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 {
-	(void)c;
 	const struct db_group *g = &l->groups[i];
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", g->id);
-	jset_str(o, "name", g->name);
-	jset_str(o, "description", g->description);
+	field_json(c->a, o, group_field_table, GROUP_NFIELDS, &g->f, 0);
 	jset_int(o, "members", g->members);
 	jset_str(o, "created_at", g->created_at);
 	return o;
@@ -157,7 +120,7 @@ group_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 static const char *
 group_name(const void *old)
 {
-	return ((const struct group_old *)old)->g.name;
+	return ((const struct group_old *)old)->g.f.name;
 }
 
 static const char *
@@ -176,7 +139,7 @@ group_remove(struct ctx *c, const void *old)
 {
 	const struct group_old *g = old;
 	struct db_actor by = resource_actor(c);
-	return db_group_remove(c->db, g->h.id, g->g.name, &by);
+	return db_group_remove(c->db, g->h.id, g->g.f.name, &by);
 }
 
 static const struct resource_fail group_save_fails[] = {
@@ -200,12 +163,15 @@ static const struct resource groups = {
     .choices = DBU_USERS_ALL,
     .links_field = "user_ids",
     .links_message = "Choose members from the list.",
+    .links_audit = "members",
+    .fields = group_field_table,
+    .nfields = GROUP_NFIELDS,
+    .old_fields = offsetof(struct group_old, g.f),
+    .in_fields = offsetof(struct group_input, f),
     .row_json = group_row_json,
     .get = group_get,
     .name = group_name,
-    .values = group_values,
     .form_page = group_form_page,
-    .decode = group_decode,
     .validate = group_validate,
     .save = group_save,
     .save_fails = group_save_fails,

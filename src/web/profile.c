@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../db/users.h"
+#include "resource.h"
 #include "save.h"
 
 #define TOKEN_NAME_MAX 255
@@ -14,7 +15,7 @@ static int
 profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 {
 	struct db_list l;
-	struct db_rows t;
+	struct db_tokens t;
 	int rc = db_users_get(c->db, c->a, DBL_USERS, c->user->id, &l);
 	if (rc == DB_OK)
 		rc = db_tokens_of_user(c->db, c->a, c->user->id, &t);
@@ -23,27 +24,22 @@ profile_page(struct ctx *c, int status, struct form *f, const char *new_token)
 	struct json_object *d = json_object_new_object(), *tokens = json_object_new_array();
 	const struct db_user *u = l.users;
 	struct json_object *me = json_object_new_object();
-	jset_str(me, "username", u->username);
-	jset_str(me, "display_name", u->display_name);
-	jset_str(me, "email", u->email);
+	field_json(c->a, me, user_field_table, user_nfields, &u->f, 0);
 	jset_str(me, "created_at", u->created_at);
-	jset_bool(me, "is_super_admin", u->is_super_admin);
-	for (size_t i = 0; i < t.nrows; i++) {
+	for (const struct db_token *k = t.v; k < t.v + t.n; k++) {
 		struct json_object *o = json_object_new_object();
-		const char *used = db_get(&t, i, "last_used_at");
-		const char *expires = db_get(&t, i, "expires_at");
-		jset_int(o, "id", db_get_ll(&t, i, "id", 0));
-		jset_str(o, "name", db_get(&t, i, "name"));
-		jset_str(o, "created_at", db_get(&t, i, "created_at"));
-		jset_str(o, "last_used_at", used ? used : "Never");
-		jset_str(o, "expires_at", expires ? expires : "Never");
-		jset_bool(o, "expired", db_get_ll(&t, i, "expired", 0));
+		jset_int(o, "id", k->id);
+		jset_str(o, "name", k->name);
+		jset_str(o, "created_at", k->created_at);
+		jset_str(o, "last_used_at", k->last_used_at ? k->last_used_at : "Never");
+		jset_str(o, "expires_at", k->expires_at ? k->expires_at : "Never");
+		jset_bool(o, "expired", k->expired);
 		json_object_array_add(tokens, o);
 	}
 	jset_str(d, "title", "Profile");
 	jset(d, "me", me);
 	jset(d, "tokens", tokens);
-	jset_bool(d, "has_tokens", t.nrows > 0);
+	jset_bool(d, "has_tokens", t.n > 0);
 	if (new_token)
 		jset_str(d, "new_token", new_token);
 	if (f)

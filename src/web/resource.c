@@ -17,19 +17,12 @@ resource_actor(const struct ctx *c)
 }
 
 void
-resource_check_text(struct form *f, const char *field, const char *label, const char *v,
-		    int required, size_t max)
+resource_check_plain(struct form *f, const struct field *fd, const void *s)
 {
-	struct arena *a = f->c->a;
-	if (required && !*v)
-		form_error(f, field, arena_printf(a, "The %s field is required.", label));
-	else if (utf8_length(v) > max)
+	if (!form_no_controls(FIELD_TEXT_OF(s, fd)))
 		form_error(
-		    f, field,
-		    arena_printf(a, "The %s may not be greater than %zu characters.", label, max));
-	else if (!form_no_controls(v))
-		form_error(f, field,
-			   arena_printf(a, "The %s may not contain control characters.", label));
+		    f, fd->name,
+		    arena_printf(f->c->a, "The %s may not contain control characters.", fd->label));
 }
 
 /* The message of rc in a table ending with rc 0; NULL when rc is not in it. */
@@ -76,7 +69,7 @@ load(struct ctx *c, const struct resource *r, void **old)
 	if (!*old)
 		return DB_ENOMEM;
 	struct resource_old *h = *old;
-	struct db_rows links, perms;
+	struct db_items links, perms;
 	int rc = r->get(c, c->ids[0], h);
 	if (rc == DB_OK)
 		rc = db_users_read(c->db, c->a, r->links, c->ids[0], &links);
@@ -85,8 +78,8 @@ load(struct ctx *c, const struct resource *r, void **old)
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	h->id = c->ids[0];
-	h->nlinks = form_row_ids(c, &links, "id", &h->link_ids);
-	h->perms = perm_set_of_rows(&perms);
+	h->nlinks = form_item_ids(c, &links, &h->link_ids);
+	h->perms = perm_set_of_items(&perms);
 	return DB_OK;
 }
 
@@ -95,8 +88,28 @@ resource_new(struct ctx *c, const struct resource *r)
 {
 	struct form f;
 	form_init(&f, c);
-	r->values(&f, r->blank);
+	field_values(&f, r->fields, r->nfields, (const char *)r->blank + r->old_fields);
 	return r->form_page(c, 200, &f, r->blank, NULL);
+}
+
+/* The names of the fields, links and permissions a save changes, for the audit log (never
+ * a value; a secret when one was typed). */
+static const char *
+changes(struct ctx *c, const struct resource *r, const void *in, const void *old)
+{
+	const struct resource_in *i = in;
+	const struct resource_old *o = old;
+	const void *fi = (const char *)in + r->in_fields;
+	struct audit_fields af;
+	audit_fields_init(&af, c);
+	field_changes(&af, r->fields, r->nfields, (const char *)old + r->old_fields, fi);
+	for (size_t k = 0; k < r->nfields; k++)
+		if (r->fields[k].kind == FIELD_SECRET)
+			audit_field(&af, r->fields[k].name, *FIELD_TEXT_OF(fi, &r->fields[k]) != 0);
+	audit_field(&af, r->links_audit,
+		    !form_ids_same(i->link_ids, i->nlinks, o->link_ids, o->nlinks));
+	audit_field(&af, "permissions", i->perms != o->perms);
+	return audit_fields_text(&af);
 }
 
 /* Decodes, validates and saves a new (blank) or stored old; answers the request. */
@@ -108,18 +121,18 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 	if (!in)
 		return DB_ENOMEM;
 	struct resource_in *h = in;
-	struct db_rows choices;
+	struct db_items choices;
 	int rc = db_users_read(c->db, c->a, r->choices, 0, &choices);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	r->decode(&f, in);
+	field_decode(&f, r->fields, r->nfields, (char *)in + r->in_fields);
 	h->nlinks = form_ids(&f, r->links_field, &choices, r->links_message, &h->link_ids);
 	h->perms = form_permissions(&f);
 	r->validate(&f, in, old);
 	if (!f.nerrors) {
 		long long id = 0;
-		rc = r->save(c, in, old, &id);
+		rc = r->save(c, in, old, changes(c, r, in, old), &id);
 		const struct resource_fail *e = fail_of(r->save_fails, rc);
 		if (e)
 			form_error(&f, e->field, e->message);
@@ -148,7 +161,7 @@ resource_edit(struct ctx *c, const struct resource *r)
 		return rc;
 	struct form f;
 	form_init(&f, c);
-	r->values(&f, old);
+	field_values(&f, r->fields, r->nfields, (const char *)old + r->old_fields);
 	return r->form_page(c, 200, &f, old, NULL);
 }
 

@@ -44,25 +44,27 @@ struct resource {
 	enum db_users_read choices;	 /* the rows its link ids must be one of */
 	const char *links_field;	 /* "group_ids" */
 	const char *links_message;	 /* the field's error for an id not in choices */
+	const char *links_audit;	 /* "groups": the links' name in the audit log */
+	/* Its field table (src/db/user_fields.h) and where the values of its fields are in
+	 * old and in: the form's values, decoding, checks and the audit's changed names. */
+	const struct field *fields;
+	size_t nfields, old_fields, in_fields;
 	struct json_object *(*row_json)(const struct ctx *c, const struct db_list *l, size_t i);
 	/* Reads the stored row into old (its links and permissions are read for it);
 	 * DB_ENOTFOUND when missing. */
 	int (*get)(struct ctx *c, long long id, void *old);
 	/* Its name, for the confirm page and the delete's audit row. */
 	const char *(*name)(const void *old);
-	/* The form's values from old, for the first rendering. */
-	void (*values)(struct form *f, const void *old);
 	/* The create/edit page; in is NULL on the first rendering. */
 	int (*form_page)(struct ctx *c, int status, struct form *f, const void *old,
 			 const void *in);
-	/* Decodes the request's own fields into in (the links and permissions are
-	 * decoded for it). */
-	void (*decode)(struct form *f, void *in);
-	/* Judges in against old: field errors into f. */
+	/* Judges in (its fields, links and permissions decoded and checked by the table)
+	 * against old: field errors into f. */
 	void (*validate)(struct form *f, void *in, const void *old);
-	/* Writes in as ONE transaction; *id gets the id. 0 or an error code (500 on a
-	 * failure before the database). */
-	int (*save)(struct ctx *c, const void *in, const void *old, long long *id);
+	/* Writes in as ONE transaction with changed (the audit's names); *id gets the id. 0
+	 * or an error code (500 on a failure before the database). */
+	int (*save)(struct ctx *c, const void *in, const void *old, const char *changed,
+		    long long *id);
 	const struct resource_fail *save_fails; /* ends with rc 0 */
 	/* Refusals: why this user may not edit (403) or delete (409) old; NULL when they
 	 * may. Either may be NULL. */
@@ -79,10 +81,11 @@ const char *resource_path(struct ctx *c, const struct resource *r, long long id,
 			  const char *suffix);
 /* Who acts, for the audit row of a db-layer save. */
 struct db_actor resource_actor(const struct ctx *c);
-/* A text field judged as the admin forms do: required or not, at most max characters, no
- * control characters. */
-void resource_check_text(struct form *f, const char *field, const char *label, const char *v,
-			 int required, size_t max);
+/* The users' field table (src/db/user_fields.h; src/web/users.c). */
+extern const struct field user_field_table[];
+extern const size_t user_nfields;
+/* The check of a text field of the admin forms: no control characters. */
+void resource_check_plain(struct form *f, const struct field *fd, const void *s);
 
 int resource_list(struct ctx *c, const struct resource *r);
 int resource_new(struct ctx *c, const struct resource *r);

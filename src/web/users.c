@@ -8,7 +8,6 @@
 #include "resource.h"
 
 #define USER_FIELD_MAX 255
-#define PASSWORD_MIN   8
 #define PASSWORD_MAX   1024
 
 static const char MSG_LAST_SUPER[] =
@@ -25,19 +24,32 @@ struct user_old {
 	struct db_user u;
 };
 
-/* A user as submitted: decoded from the request by user_decode, judged by user_validate
- * (on the struct, not the request), saved by user_save. */
+/* A user as submitted: decoded from the request by its field table (f.password "" when
+ * blank, never kept in the form's values), judged by user_validate (on the struct, not the
+ * request), saved by user_save. */
 struct user_input {
 	struct resource_in h; /* groups, direct permissions */
-	struct db_user_fields f;
-	const char *password;	      /* "" when blank; never kept in the form's values */
-	const char *current_password; /* "" when blank: for one's own new password */
+	struct user_fields f;
 };
 
 static const struct user_old user_blank = {
-    .u = {.username = "", .display_name = "", .email = "", .is_active = 1}};
+    .u.f = {.username = "", .display_name = "", .email = "", .password = "", .is_active = 1}};
 
 static const struct resource users;
+
+/* An e-mail address: one @ with text on both sides. */
+static void
+user_check_email(struct form *f, const struct field *fd, const void *s)
+{
+	const char *e = FIELD_TEXT_OF(s, fd), *at = strchr(e, '@');
+	resource_check_plain(f, fd, s);
+	if (*e && (!at || at == e || !at[1] || strchr(at + 1, '@')))
+		form_error(f, fd->name, "The email must be a valid email address.");
+}
+
+#define USER_FIELD(...) FIELD_ENTRY(user_fields, __VA_ARGS__)
+const struct field user_field_table[] = {USER_FIELDS(USER_FIELD)};
+const size_t user_nfields = sizeof(user_field_table) / sizeof(user_field_table[0]);
 
 static int
 user_get(struct ctx *c, long long id, void *old)
@@ -49,18 +61,6 @@ user_get(struct ctx *c, long long id, void *old)
 	return rc;
 }
 
-/* The form's values from a stored user, for the first rendering of the edit page. */
-static void
-user_values(struct form *f, const void *old)
-{
-	const struct user_old *u = old;
-	jset_str(f->values, "username", u->u.username);
-	jset_str(f->values, "display_name", u->u.display_name);
-	jset_str(f->values, "email", u->u.email);
-	jset_bool(f->values, "is_active", u->u.is_active);
-	jset_bool(f->values, "is_super_admin", u->u.is_super_admin);
-}
-
 /* Renders the create/edit form; the page is read-only for someone who may not save it. */
 static int
 user_form_page(struct ctx *c, int status, struct form *f, const void *o, const void *i)
@@ -70,20 +70,20 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 	const long long *gids = in ? in->h.link_ids : old->h.link_ids;
 	size_t ng = in ? in->h.nlinks : old->h.nlinks;
 	perm_set perms = in ? in->h.perms : old->h.perms;
-	struct db_rows groups;
+	struct db_items groups;
 	int rc = db_users_read(c->db, c->a, DBU_GROUPS_ALL, 0, &groups);
 	if (rc != DB_OK)
 		return rc;
 	int is_new = old->h.id == 0;
 	int may_save = is_new || (perm_has(c->user, PERM_EDIT_USERS) &&
-				  (!old->u.is_super_admin || c->user->is_super_admin));
+				  (!old->u.f.is_super_admin || c->user->is_super_admin));
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", is_new ? "New user" : "Edit user");
 	jset_bool(d, "is_new", is_new);
 	jset_str(d, "action", is_new ? "/admin/users" : resource_path(c, &users, old->h.id, ""));
 	if (!is_new) {
 		jset_int(d, "user_id", old->h.id);
-		jset_str(d, "user_name", old->u.username);
+		jset_str(d, "user_name", old->u.f.username);
 		jset_str(d, "delete_url", resource_path(c, &users, old->h.id, "/delete"));
 		jset_bool(d, "is_self", old->h.id == c->user->id);
 	}
@@ -91,51 +91,10 @@ user_form_page(struct ctx *c, int status, struct form *f, const void *o, const v
 	jset_bool(d, "may_super", c->user->is_super_admin);
 	jset_bool(d, "may_delete",
 		  !is_new && perm_has(c->user, PERM_DELETE_USERS) && old->h.id != c->user->id);
-	jset(d, "groups", form_choices(&groups, "name", NULL, gids, ng));
+	jset(d, "groups", form_choices(&groups, gids, ng));
 	jset(d, "perm_groups", perm_editor_json(perms, may_save ? perm_grantable(c->user) : 0));
 	form_put(f, d);
 	return web_render(c, status, "users_form", d);
-}
-
-/* The request into in: trimmed text kept for re-rendering, the password as typed (never
- * kept), boxes. */
-static void
-user_decode(struct form *f, void *i)
-{
-	struct ctx *c = f->c;
-	struct user_input *in = i;
-	const char *v;
-	in->f.username = (v = form_text(f, "username")) ? v : "";
-	in->f.display_name = (v = form_text(f, "display_name")) ? v : "";
-	in->f.email = (v = form_text(f, "email")) ? v : "";
-	in->password = (v = http_form_get(c->req, "password")) ? v : "";
-	in->current_password = (v = http_form_get(c->req, "current_password")) ? v : "";
-	in->f.is_active = form_checkbox(c, "is_active");
-	in->f.is_super_admin = form_checkbox(c, "is_super_admin");
-	jset_bool(f->values, "is_active", in->f.is_active);
-	jset_bool(f->values, "is_super_admin", in->f.is_super_admin);
-}
-
-/* The fields on their own: lengths, characters, e-mail shape, password length (required
- * for a new user, else blank keeps the stored one). */
-static void
-user_check_fields(struct form *f, const struct user_input *in, int is_new)
-{
-	resource_check_text(f, "username", "username", in->f.username, 1, USER_FIELD_MAX);
-	resource_check_text(f, "display_name", "display name", in->f.display_name, 0,
-			    USER_FIELD_MAX);
-	resource_check_text(f, "email", "email", in->f.email, 0, USER_FIELD_MAX);
-	const char *e = in->f.email, *at = strchr(e, '@');
-	if (*e && (!at || at == e || !at[1] || strchr(at + 1, '@')))
-		form_error(f, "email", "The email must be a valid email address.");
-	const char *pw = in->password;
-	if (!*pw) {
-		if (is_new)
-			form_error(f, "password", "The password field is required.");
-	} else if (utf8_length(pw) < PASSWORD_MIN)
-		form_error(f, "password", "The password must be at least 8 characters.");
-	else if (strlen(pw) > PASSWORD_MAX)
-		form_error(f, "password", "The password may not be greater than 1024 characters.");
 }
 
 /* The permissions a group gives; all of them when they cannot be read, so that a rule
@@ -143,10 +102,10 @@ user_check_fields(struct form *f, const struct user_input *in, int is_new)
 static perm_set
 group_perms(struct ctx *c, long long gid)
 {
-	struct db_rows p;
+	struct db_items p;
 	if (db_users_read(c->db, c->a, DBU_GROUP_PERMS, gid, &p) != DB_OK)
 		return (perm_set)((1ull << PERM__MAX) - 1);
-	return perm_set_of_rows(&p);
+	return perm_set_of_items(&p);
 }
 
 /* The permissions of the groups in a but not in b. */
@@ -175,7 +134,7 @@ user_rules_grant(struct form *f, const struct user_input *in, const struct user_
 	    groups_perms_diff(c, old->h.link_ids, old->h.nlinks, in->h.link_ids, in->h.nlinks);
 	if (moved & ~ed)
 		form_error(f, "group_ids", MSG_GROUP_GRANT);
-	if (old->h.id && old->h.id != c->user->id && in->password[0]) {
+	if (old->h.id && old->h.id != c->user->id && in->f.password[0]) {
 		perm_set held =
 		    old->h.perms | groups_perms_diff(c, old->h.link_ids, old->h.nlinks, NULL, 0);
 		if (held & ~ed)
@@ -189,10 +148,10 @@ static void
 user_rules_self_password(struct form *f, const struct user_input *in, const struct user_old *old)
 {
 	struct ctx *c = f->c;
-	if (!old->h.id || old->h.id != c->user->id || !in->password[0])
+	if (!old->h.id || old->h.id != c->user->id || !in->f.password[0])
 		return;
-	const char *current = in->current_password, *hash = NULL;
-	if (!*current)
+	const char *current = form_get(f, "current_password"), *hash = NULL;
+	if (!current || !*current)
 		form_error(f, "current_password",
 			   "Enter your current password to change your own password.");
 	else if (strlen(current) > PASSWORD_MAX ||
@@ -208,15 +167,16 @@ user_validate(struct form *f, void *i, const void *o)
 	struct ctx *c = f->c;
 	struct user_input *in = i;
 	const struct user_old *old = o;
-	user_check_fields(f, in, old->h.id == 0);
+	if (!old->h.id && !in->f.password[0])
+		form_error(f, "password", "The password field is required.");
 	perm_set ed = perm_grantable(c->user);
 	in->h.perms = perm_implied((in->h.perms & ed) | (old->h.perms & ~ed));
 	user_rules_grant(f, in, old);
 	user_rules_self_password(f, in, old);
-	if (!c->user->is_super_admin && in->f.is_super_admin != old->u.is_super_admin)
+	if (!c->user->is_super_admin && in->f.is_super_admin != old->u.f.is_super_admin)
 		form_error(f, "is_super_admin",
 			   "Only a Super Admin can make a user a Super Admin.");
-	if (old->h.id && old->u.is_super_admin && old->u.is_active &&
+	if (old->h.id && old->u.f.is_super_admin && old->u.f.is_active &&
 	    (!in->f.is_super_admin || !in->f.is_active)) {
 		long long others = 1;
 		db_super_admins_other(c->db, c->a, old->h.id, &others);
@@ -228,28 +188,10 @@ user_validate(struct form *f, void *i, const void *o)
 		form_error(f, "is_active", "You cannot deactivate your own account.");
 }
 
-/* The names of the fields a save changes, for the audit log (never a value). */
-static const char *
-user_changes(struct ctx *c, const struct user_input *in, const struct user_old *old)
-{
-	struct audit_fields af;
-	audit_fields_init(&af, c);
-	audit_field(&af, "username", strcmp(in->f.username, old->u.username) != 0);
-	audit_field(&af, "password", in->password[0] != '\0');
-	audit_field(&af, "display_name", strcmp(in->f.display_name, old->u.display_name) != 0);
-	audit_field(&af, "email", strcmp(in->f.email, old->u.email) != 0);
-	audit_field(&af, "is_active", in->f.is_active != old->u.is_active);
-	audit_field(&af, "is_super_admin", in->f.is_super_admin != old->u.is_super_admin);
-	audit_field(&af, "groups",
-		    !form_ids_same(in->h.link_ids, in->h.nlinks, old->h.link_ids, old->h.nlinks));
-	audit_field(&af, "permissions", in->h.perms != old->h.perms);
-	return audit_fields_text(&af);
-}
-
 /* The password hashed (through auth/), then user, groups, permissions and the audit row
  * in ONE transaction (db_user_save). */
 static int
-user_save(struct ctx *c, const void *i, const void *o, long long *id)
+user_save(struct ctx *c, const void *i, const void *o, const char *changed, long long *id)
 {
 	const struct user_input *in = i;
 	const struct user_old *old = o;
@@ -258,18 +200,18 @@ user_save(struct ctx *c, const void *i, const void *o, long long *id)
 	    .f = in->f,
 	    .group_ids = in->h.link_ids,
 	    .ngroups = in->h.nlinks,
-	    .keep_super = old->u.is_super_admin && old->u.is_active &&
+	    .keep_super = old->u.f.is_super_admin && old->u.f.is_active &&
 			  (!in->f.is_super_admin || !in->f.is_active),
-	    .changed = user_changes(c, in, old),
+	    .changed = changed,
 	};
 	char *hash = NULL;
-	if (in->password[0]) {
-		if (auth_password_hash(&c->app->auth, c->a, in->password, &hash) != 0)
+	if (in->f.password[0]) {
+		if (auth_password_hash(&c->app->auth, c->a, in->f.password, &hash) != 0)
 			return 500;
 		/* A new password signs the user out everywhere else. */
 		s.signout_except = c->sess.token_hash ? c->sess.token_hash : "";
 	}
-	s.f.password_hash = hash;
+	s.password_hash = hash;
 	const char **names = NULL;
 	s.nperms = perm_names(c->a, in->h.perms, &names);
 	s.perms = names;
@@ -285,11 +227,7 @@ user_row_json(const struct ctx *c, const struct db_list *l, size_t i)
 	struct json_object *o = json_object_new_object();
 	jset_int(o, "id", u->id);
 	jset_bool(o, "is_self", u->id == c->user->id);
-	jset_str(o, "username", u->username);
-	jset_str(o, "display_name", u->display_name);
-	jset_str(o, "email", u->email);
-	jset_bool(o, "is_active", u->is_active);
-	jset_bool(o, "is_super_admin", u->is_super_admin);
+	field_json(c->a, o, user_field_table, user_nfields, &u->f, 0);
 	jset_str(o, "created_at", u->created_at);
 	return o;
 }
@@ -301,7 +239,7 @@ user_delete_refusal(struct ctx *c, const void *old)
 	const struct user_old *u = old;
 	if (u->h.id == c->user->id)
 		return "You cannot delete your own account.";
-	if (u->u.is_super_admin && !c->user->is_super_admin)
+	if (u->u.f.is_super_admin && !c->user->is_super_admin)
 		return MSG_SUPER_ONLY;
 	return NULL;
 }
@@ -310,13 +248,13 @@ static const char *
 user_edit_refusal(struct ctx *c, const void *old)
 {
 	const struct user_old *u = old;
-	return u->u.is_super_admin && !c->user->is_super_admin ? MSG_SUPER_ONLY : NULL;
+	return u->u.f.is_super_admin && !c->user->is_super_admin ? MSG_SUPER_ONLY : NULL;
 }
 
 static const char *
 user_name(const void *old)
 {
-	return ((const struct user_old *)old)->u.username;
+	return ((const struct user_old *)old)->u.f.username;
 }
 
 /* Deletes in one transaction that first makes sure an active Super Admin is left. */
@@ -325,8 +263,8 @@ user_remove(struct ctx *c, const void *old)
 {
 	const struct user_old *u = old;
 	struct db_actor by = resource_actor(c);
-	return db_user_remove(c->db, c->a, u->h.id, u->u.username,
-			      u->u.is_super_admin && u->u.is_active, &by);
+	return db_user_remove(c->db, c->a, u->h.id, u->u.f.username,
+			      u->u.f.is_super_admin && u->u.f.is_active, &by);
 }
 
 static const struct resource_fail user_save_fails[] = {
@@ -355,12 +293,15 @@ static const struct resource users = {
     .choices = DBU_GROUPS_ALL,
     .links_field = "group_ids",
     .links_message = "Choose groups from the list.",
+    .links_audit = "groups",
+    .fields = user_field_table,
+    .nfields = sizeof(user_field_table) / sizeof(user_field_table[0]),
+    .old_fields = offsetof(struct user_old, u.f),
+    .in_fields = offsetof(struct user_input, f),
     .row_json = user_row_json,
     .get = user_get,
     .name = user_name,
-    .values = user_values,
     .form_page = user_form_page,
-    .decode = user_decode,
     .validate = user_validate,
     .save = user_save,
     .save_fails = user_save_fails,
