@@ -157,8 +157,7 @@ extern const char *const endpoint_body_type_names[BODY__MAX]; /* "raw", "json", 
 int endpoint_enum_parse(const char *const *names, int n, const char *s);
 
 /* The runtime options of an endpoint (sql/017): response mapping, error statuses, retries,
- * pagination and the body type with its rows. endpoint_runtime_defaults gives the ones a new
- * endpoint has. */
+ * pagination and the body type with its rows. */
 struct endpoint_runtime {
 	const char *response_root;	 /* RFC 6901 JSON Pointer; "" the whole answer */
 	const struct endpoint_row *maps; /* key: the name, value: its JSON Pointer */
@@ -181,8 +180,8 @@ struct endpoint_runtime {
 	const struct endpoint_row *fields; /* form and multipart body rows (key, value) */
 	size_t nfields;
 };
-void endpoint_runtime_defaults(struct endpoint_runtime *rt);
 
+/* An endpoint: its scalar fields are listed in src/db/endpoint_fields.h. */
 struct endpoint_input {
 	const char *purpose;
 	const char *description;
@@ -197,6 +196,13 @@ struct endpoint_input {
 	size_t nparams;
 	struct endpoint_runtime rt;
 };
+/* The field table stores enums as int. */
+_Static_assert(sizeof(enum endpoint_method) == sizeof(int) &&
+		   sizeof(enum endpoint_paging) == sizeof(int) &&
+		   sizeof(enum endpoint_body_type) == sizeof(int),
+	       "enum fields are int-sized");
+/* What a new endpoint has: every field's default, no rows. */
+void endpoint_defaults(struct endpoint_input *out);
 
 /* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
 int db_endpoint_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
@@ -217,10 +223,16 @@ struct endpoint_def {
 	struct db_rows conn, ep, headers, params;
 	struct db_rows maps, fields; /* endpoint_items rows 'm' and 'f': name, value */
 };
-/* The runtime options from a row of endpoints (db_endpoint_get's or a definition's) with
- * its map and field rows (name, value), in a. -1 when out of memory. */
-int db_endpoint_runtime(struct arena *a, const struct db_rows *ep, const struct db_rows *maps,
-			const struct db_rows *fields, struct endpoint_runtime *rt);
+/* The endpoint from a row of endpoints (db_endpoint_get's or a definition's) with its header
+ * and parameter rows (name, value, description, required) and its map and field rows (name,
+ * value), in a. -1 when out of memory. */
+int db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
+		   const struct db_rows *params, const struct db_rows *maps,
+		   const struct db_rows *fields, struct endpoint_input *out);
+/* The endpoint eid of connector cid with all its rows, typed; *ep gets its row (for id,
+ * created_at, updated_at). DB_ENOTFOUND when none. */
+int db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
+		     struct endpoint_input *out, struct db_rows *ep);
 /* The map ('m') and body field ('f') rows of an endpoint: name, value, in order. */
 int db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
 		      struct db_rows *out);
