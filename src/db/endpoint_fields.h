@@ -8,25 +8,114 @@
  *   ENUM  an enum: the index of one of names[nnames], stored as its name (blank: def).
  * def is the value (as text) of a new endpoint and of a field left out; label is what
  * messages call it; check is its validator (src/web/endpoints.c), NULL for none beyond the
- * kind's; flags are the web field table's (src/web/form.h). This list drives the members'
- * statements and binding and the typed rows (src/db/endpoints.c), the version snapshot
- * (src/db/versions.c), and the field table behind the form, the JSON API, export and import,
- * the audit log, the OpenAPI schemas and the history's diff (src/web/endpoints.c). The rows
- * (headers, query parameters, response map, body fields) are not here: each kind has its row
- * decoder. */
+ * kind's; flags are the web field table's (src/web/form.h). A new field is one line in the
+ * list and its member in struct endpoint_input (or endpoint_runtime), both in this file.
+ * The list drives the fields' statements and binding and the typed rows
+ * (src/db/endpoints.c), the version snapshot (src/db/versions.c), and the field table
+ * behind the form, the JSON API, export and import, the audit log, the OpenAPI schemas and
+ * the history's diff (src/web/endpoints.c). The rows (headers, query parameters, response
+ * map, body fields) are not here: each kind has its row decoder. */
 #ifndef DCGATE_DB_ENDPOINT_FIELDS_H
 #define DCGATE_DB_ENDPOINT_FIELDS_H
+
+#include "db.h"
+
+/* The methods an endpoint may send: core/names.h's first METHOD_SENDABLE. */
+enum endpoint_method {
+	EP_GET = METHOD_GET,
+	EP_POST = METHOD_POST,
+	EP_PUT = METHOD_PUT,
+	EP_PATCH = METHOD_PATCH,
+	EP_DELETE = METHOD_DELETE,
+	EP_METHOD__MAX = METHOD_SENDABLE
+};
+#define endpoint_method_names method_names /* "GET", ... */
+/* Method by its name; EP_METHOD__MAX when unknown. */
+enum endpoint_method endpoint_method_parse(const char *s);
+
+/* One header or query parameter row (params have no description). */
+struct endpoint_row {
+	const char *key;
+	const char *value;
+	const char *description;
+	int required;
+};
+
+/* How execute walks the pages of an answer (the endpoint's pagination). */
+enum endpoint_paging {
+	PAGING_NONE,
+	PAGING_PAGE,
+	PAGING_OFFSET,
+	PAGING_CURSOR,
+	PAGING_LINK,
+	PAGING__MAX
+};
+extern const char *const endpoint_paging_names[PAGING__MAX]; /* "none", "page", ... */
+/* What the request body is: the raw template, a JSON template, or form-urlencoded or
+ * multipart rows. */
+enum endpoint_body_type { BODY_RAW, BODY_JSON, BODY_FORM, BODY_MULTIPART, BODY__MAX };
+extern const char *const endpoint_body_type_names[BODY__MAX]; /* "raw", "json", ... */
+/* The index of s in names (n of them); -1 when it is none. */
+int endpoint_enum_parse(const char *const *names, int n, const char *s);
+
+/* The runtime options of an endpoint (sql/017): response mapping, error statuses, retries,
+ * pagination and the body type with its rows. */
+struct endpoint_runtime {
+	const char *response_root;	 /* RFC 6901 JSON Pointer; "" the whole answer */
+	const struct endpoint_row *maps; /* key: the name, value: its JSON Pointer */
+	size_t nmaps;
+	const char *error_statuses; /* "400-599": statuses execute answers 502 for */
+	long retries;		    /* 0-5 */
+	long retry_backoff_ms;	    /* the first wait, doubled each time, with jitter */
+	int retry_unsafe;	    /* POST and PATCH are retried too */
+	enum endpoint_paging pagination;
+	const char *page_param; /* page: the page number's parameter */
+	const char *size_param; /* page: the page size's parameter ("" none) */
+	long first_page;
+	long page_size; /* page, offset: the size sent (0: none sent) */
+	const char *offset_param;
+	const char *limit_param;    /* offset: the limit's parameter ("" none) */
+	const char *cursor_pointer; /* cursor: where the next cursor is in the answer */
+	const char *cursor_param;
+	long max_pages; /* 1-1000 */
+	enum endpoint_body_type body_type;
+	const struct endpoint_row *fields; /* form and multipart body rows (key, value) */
+	size_t nfields;
+};
+
+/* An endpoint: its scalar fields are listed in src/db/endpoint_fields.h. */
+struct endpoint_input {
+	const char *purpose;
+	const char *description;
+	enum endpoint_method method;
+	const char *url;
+	long timeout;
+	const char *body;
+	const char *sample_data;
+	const struct endpoint_row *headers;
+	size_t nheaders;
+	const struct endpoint_row *params;
+	size_t nparams;
+	struct endpoint_runtime rt;
+};
+/* The field table stores enums as int. */
+_Static_assert(sizeof(enum endpoint_method) == sizeof(int) &&
+		   sizeof(enum endpoint_paging) == sizeof(int) &&
+		   sizeof(enum endpoint_body_type) == sizeof(int),
+	       "enum fields are int-sized");
+/* What a new endpoint has: every field's default, no rows. */
+void endpoint_defaults(struct endpoint_input *out);
 
 #define ENDPOINT_FIELDS(X)                                                                         \
 	X(purpose, purpose, TEXT, 1, 255, "", "purpose", ep_check_line, 0, NULL, 0)                \
 	X(description, description, TEXT, 0, 10000, "", "description", NULL, 0, NULL, 0)           \
 	X(method, method, ENUM, 0, 0, "GET", "method", NULL, 0, endpoint_method_names,             \
 	  EP_METHOD__MAX)                                                                          \
+	X(sample_data, sample_data, TEXT, 0, 0, "", "sample data", ep_check_sample, FIELD_JSON,    \
+	  NULL, 0)                                                                                 \
 	X(url, url, TEXT, 1, 4096, "", "URL", ep_check_url, 0, NULL, 0)                            \
 	X(timeout, timeout, LONG, 1, 300, "0", "timeout", NULL, 0, NULL, 0)                        \
 	X(body, body, TEXT, 0, 0, "", "request body", ep_check_body, FIELD_RAW, NULL, 0)           \
-	X(sample_data, sample_data, TEXT, 0, 0, "", "sample data", ep_check_sample, FIELD_JSON,    \
-	  NULL, 0)                                                                                 \
 	X(response_root, rt.response_root, TEXT, 0, 1024, "", "response root", ep_check_pointer,   \
 	  0, NULL, 0)                                                                              \
 	X(error_statuses, rt.error_statuses, TEXT, 0, 255, "400-599", "list of error statuses",    \

@@ -328,7 +328,8 @@ ep_check_sample(struct form *f, const struct field *fd, const void *s)
 	json_object_put(o);
 }
 
-/* The URL: a valid template, and absolute http(s) once rendered over the sample data. */
+/* The URL: a valid template, and absolute http(s) once rendered over the sample data
+ * (decoded before: it comes first in the list). */
 static void
 ep_check_url(struct form *f, const struct field *fd, const void *s)
 {
