@@ -217,9 +217,8 @@ db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows 
 	return db_query(db, a, out, SQL_EP_PARAMS, "i", id);
 }
 
-/* Replaces the endpoint's rows; the caller owns the transaction. */
-static int
-endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
+int
+db_endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 {
 	int rc = db_exec(db, SQL_EH_CLEAR, "i", id);
 	if (rc == DB_OK)
@@ -263,7 +262,7 @@ endpoint_create_tx(struct db *db, void *arg)
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
-	rc = endpoint_rows_save(db, s->id, in);
+	rc = db_endpoint_rows_save(db, s->id, in);
 	if (rc == DB_OK)
 		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
@@ -304,7 +303,7 @@ endpoint_update_tx(struct db *db, void *arg)
 		rc = db_exec(db, SQL_EP_SET, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
 			     s->id, s->connector_id);
 	if (rc == DB_OK)
-		rc = endpoint_rows_save(db, s->id, in);
+		rc = db_endpoint_rows_save(db, s->id, in);
 	if (rc == DB_OK)
 		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;

@@ -165,6 +165,9 @@ int db_endpoint_create(struct db *db, long long connector_id, const struct endpo
 int db_endpoint_update(struct db *db, long long connector_id, long long id,
 		       const struct endpoint_input *in, long long user_id,
 		       const struct db_audit *au);
+/* Replaces the rows of endpoint id (headers, params, map and body field rows) by in's; inside
+ * the caller's transaction. */
+int db_endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in);
 /* The endpoint with its rows, and the connector's version; DB_ENOTFOUND when gone. */
 int db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id);
 

@@ -56,10 +56,18 @@ version_kind_parse(const char *s)
 	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', p.name, 'value', p.value,"                        \
 	" 'required', p.required) ORDER BY p.position, p.id)"                                      \
 	" FROM endpoint_params p WHERE p.endpoint_id = e.id"
-#define SNAP_ENDPOINTS                                                                              \
-	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id," ENDPOINT_FIELDS(                             \
-	    EF_SNAP) " 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(SNAP_PARAMS) ")" \
-												" ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
+/* Map ('m') and body field ('f') rows. */
+#define SNAP_ITEMS(k)                                                                              \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', i.name, 'value', i.value) ORDER BY i.position,"   \
+	" i.id) FROM endpoint_items i WHERE i.endpoint_id = e.id AND i.kind = '" k "'"
+#define SNAP_EP_ROWS " 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(SNAP_PARAMS)
+#define SNAP_EP_ITEMS                                                                              \
+	", 'response_map', " JSON_ARR(SNAP_ITEMS("m")) ", 'body_fields', " JSON_ARR(SNAP_ITEMS("f"))
+/* Each endpoint: its fields (src/db/endpoint_fields.h) and its rows. */
+#define SNAP_ENDPOINTS                                                                             \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id," ENDPOINT_FIELDS(EF_SNAP)                    \
+	    SNAP_EP_ROWS SNAP_EP_ITEMS                                                             \
+	    ") ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
 /* Environments: plain fields, plain variables with their values, sealed ones (and the
  * environment's own secrets) as fingerprints. */
 #define SNAP_ENV_VARS                                                                              \
@@ -117,12 +125,6 @@ static const char SQL_RESTORE_LINK[] =
 static const char SQL_RESTORE_EP_CLEAR[] = "DELETE FROM endpoints WHERE connector_id = ?";
 static const char SQL_RESTORE_EP_ADD[] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
     EF_NAME) " id, connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " NULLIF(?, 0), ?)";
-static const char SQL_RESTORE_EH_ADD[] =
-    "INSERT INTO endpoint_headers (endpoint_id, position, name, value, description, required)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
-static const char SQL_RESTORE_EPP_ADD[] =
-    "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
-    " VALUES (?, ?, ?, ?, ?)";
 static const char SQL_RESTORE_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
 static const char SQL_RESTORE_LAST[] =
     "SELECT MAX(n) AS n FROM connector_versions WHERE connector_id = ?";
@@ -185,24 +187,14 @@ restore_categories(struct db *db, const struct version_restore *r)
 static int
 restore_endpoint(struct db *db, const struct version_restore *r, size_t i)
 {
-	const struct endpoint_input *in = &r->endpoints[i], *e = in;
+	const struct endpoint_input *in = &r->endpoints[i];
 	int rc =
 	    db_exec(db, SQL_RESTORE_EP_ADD, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
 		    r->endpoint_ids[i], r->connector_id);
 	if (rc != DB_OK)
 		return rc;
 	long long id = r->endpoint_ids[i] ? r->endpoint_ids[i] : (long long)db_last_id(db);
-	for (size_t k = 0; rc == DB_OK && k < e->nheaders; k++) {
-		const struct endpoint_row *h = &e->headers[k];
-		rc = db_exec(db, SQL_RESTORE_EH_ADD, "iisssi", id, (long long)k, h->key, h->value,
-			     h->description ? h->description : "", (long long)(h->required != 0));
-	}
-	for (size_t k = 0; rc == DB_OK && k < e->nparams; k++) {
-		const struct endpoint_row *p = &e->params[k];
-		rc = db_exec(db, SQL_RESTORE_EPP_ADD, "iissi", id, (long long)k, p->key, p->value,
-			     (long long)(p->required != 0));
-	}
-	return rc;
+	return db_endpoint_rows_save(db, id, in);
 }
 
 struct restore_tx {

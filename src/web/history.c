@@ -243,6 +243,8 @@ snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
 			    arena_printf(a, "%s.", ek), arena_printf(a, "%s: ", el));
 		flat_rows(l, jget(e, "headers"), ek, el, "header");
 		flat_rows(l, jget(e, "params"), ek, el, "parameter");
+		flat_rows(l, jget(e, "response_map"), ek, el, "map");
+		flat_rows(l, jget(e, "body_fields"), ek, el, "body field");
 	}
 	flat_environments(l, jget(s, "environments"));
 }
@@ -545,7 +547,7 @@ restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_resto
 	r->ncategories = nc;
 	for (size_t i = 0; i < ne; i++) {
 		struct json_object *e = json_object_array_get_idx(eps, i);
-		struct endpoint_row *h, *p;
+		struct endpoint_row *h, *p, *m, *fl;
 		eids[i] = jll(e, "id");
 		endpoint_defaults(&ei[i]);
 		field_from_json(c->a, endpoint_field_table, endpoint_nfields, e, &ei[i]);
@@ -553,6 +555,10 @@ restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_resto
 		ei[i].headers = h;
 		ei[i].nparams = restore_rows(c, jget(e, "params"), &p);
 		ei[i].params = p;
+		ei[i].rt.nmaps = restore_rows(c, jget(e, "response_map"), &m);
+		ei[i].rt.maps = m;
+		ei[i].rt.nfields = restore_rows(c, jget(e, "body_fields"), &fl);
+		ei[i].rt.fields = fl;
 	}
 	r->endpoints = ei;
 	r->endpoint_ids = eids;

@@ -183,3 +183,48 @@ test('API: list, one version with a diff, restore; method change lists secrets t
   const vr = await admin.api('POST', `/api/1.0/data-connectors/${id}/versions/${basicN}/restore`, {}, viewer.token);
   assert.equal(vr.status, 403);
 });
+
+test('every Details field and every endpoint field is versioned: diff and restore bring back rate limit, runtime options and map rows', async () => {
+  const token = await adminToken();
+  const api = (m, p, b) => admin.api(m, p, b, token);
+  const id = await connector(admin);
+  let shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  let r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: 2.5 });
+  assert.equal(r.status, 200, r.text);
+  r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, {
+    purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 2, pagination: 'page', page_size: 50,
+    response_map: [{ name: 'id', pointer: '/id' }], body_type: 'form', body_fields: [{ name: 'q', value: '{{q}}' }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const eid = r.json().id;
+  const saved = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
+
+  // Change both, then compare and restore.
+  shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: null });
+  assert.equal(r.status, 200, r.text);
+  r = await api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 0 });
+  assert.equal(r.status, 200, r.text);
+  const audit = sql(`SELECT details FROM audit_log WHERE action = 'endpoint.update' AND object_id = ${eid} ORDER BY id DESC LIMIT 1`);
+  assert.match(audit[0].details, /changed: .*retries.*pagination/, 'the audit log names the changed endpoint fields');
+
+  const list = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data;
+  const labels = list[0].changes.map((ch) => ch.label);
+  assert.ok(labels.includes('Endpoint Paged: Number of retries'), JSON.stringify(labels));
+  assert.ok(labels.includes('Endpoint Paged: Pagination'), JSON.stringify(labels));
+  assert.ok(labels.some((l) => /Endpoint Paged: map id/.test(l)), JSON.stringify(labels));
+  assert.ok(list[1].changes.some((ch) => ch.label === 'Rate limit' && /^2\.50*$/.test(ch.before) && ch.after === 'default'),
+    JSON.stringify(list[1].changes));
+
+  r = await api('POST', `/api/1.0/data-connectors/${id}/versions/${saved}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  const conn = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  assert.equal(conn.rate_limit, 2.5, 'the rate limit is back');
+  const ep = (await api('GET', `/api/1.0/data-connectors/${id}/endpoints/${eid}`)).json();
+  assert.equal(ep.retries, 2);
+  assert.equal(ep.pagination, 'page');
+  assert.equal(ep.page_size, 50);
+  assert.equal(ep.body_type, 'form');
+  assert.deepEqual(ep.response_map, [{ name: 'id', pointer: '/id' }]);
+  assert.deepEqual(ep.body_fields, [{ name: 'q', value: '{{q}}' }]);
+});
