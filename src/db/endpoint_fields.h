@@ -107,7 +107,7 @@ _Static_assert(sizeof(enum endpoint_method) == sizeof(int) &&
 void endpoint_defaults(struct endpoint_input *out);
 
 #define ENDPOINT_FIELDS(X)                                                                         \
-	X(purpose, purpose, TEXT, 1, 255, "", "purpose", ep_check_line, 0, NULL, 0)                \
+	X(purpose, purpose, TEXT, 1, 255, "", "purpose", NULL, FIELD_LINE, NULL, 0)                \
 	X(description, description, TEXT, 0, 10000, "", "description", NULL, 0, NULL, 0)           \
 	X(method, method, ENUM, 0, 0, "GET", "method", NULL, 0, endpoint_method_names,             \
 	  EP_METHOD__MAX)                                                                          \
@@ -117,9 +117,9 @@ void endpoint_defaults(struct endpoint_input *out);
 	X(timeout, timeout, LONG, 1, 300, "0", "timeout", NULL, 0, NULL, 0)                        \
 	X(body, body, TEXT, 0, 0, "", "request body", ep_check_body, FIELD_RAW, NULL, 0)           \
 	X(response_root, rt.response_root, TEXT, 0, 1024, "", "response root", ep_check_pointer,   \
-	  0, NULL, 0)                                                                              \
+	  FIELD_LINE, NULL, 0)                                                                     \
 	X(error_statuses, rt.error_statuses, TEXT, 0, 255, "400-599", "list of error statuses",    \
-	  ep_check_statuses, 0, NULL, 0)                                                           \
+	  ep_check_statuses, FIELD_LINE, NULL, 0)                                                  \
 	X(retries, rt.retries, LONG, 0, 5, "0", "number of retries", NULL, 0, NULL, 0)             \
 	X(retry_backoff_ms, rt.retry_backoff_ms, LONG, 0, 60000, "500", "retry backoff (ms)",      \
 	  NULL, 0, NULL, 0)                                                                        \
@@ -127,20 +127,20 @@ void endpoint_defaults(struct endpoint_input *out);
 	  0)                                                                                       \
 	X(pagination, rt.pagination, ENUM, 0, 0, "none", "pagination", NULL, 0,                    \
 	  endpoint_paging_names, PAGING__MAX)                                                      \
-	X(page_param, rt.page_param, TEXT, 0, 255, "page", "page parameter", ep_check_line, 0,     \
+	X(page_param, rt.page_param, TEXT, 0, 255, "page", "page parameter", NULL, FIELD_LINE,     \
 	  NULL, 0)                                                                                 \
-	X(size_param, rt.size_param, TEXT, 0, 255, "", "page size parameter", ep_check_line, 0,    \
+	X(size_param, rt.size_param, TEXT, 0, 255, "", "page size parameter", NULL, FIELD_LINE,    \
 	  NULL, 0)                                                                                 \
 	X(first_page, rt.first_page, LONG, 0, 1000000, "1", "first page number", NULL, 0, NULL, 0) \
 	X(page_size, rt.page_size, LONG, 0, 100000, "0", "page size", NULL, 0, NULL, 0)            \
-	X(offset_param, rt.offset_param, TEXT, 0, 255, "offset", "offset parameter",               \
-	  ep_check_line, 0, NULL, 0)                                                               \
-	X(limit_param, rt.limit_param, TEXT, 0, 255, "", "limit parameter", ep_check_line, 0,      \
+	X(offset_param, rt.offset_param, TEXT, 0, 255, "offset", "offset parameter", NULL,         \
+	  FIELD_LINE, NULL, 0)                                                                     \
+	X(limit_param, rt.limit_param, TEXT, 0, 255, "", "limit parameter", NULL, FIELD_LINE,      \
 	  NULL, 0)                                                                                 \
 	X(cursor_pointer, rt.cursor_pointer, TEXT, 0, 1024, "", "pointer to the next cursor",      \
-	  ep_check_pointer, 0, NULL, 0)                                                            \
-	X(cursor_param, rt.cursor_param, TEXT, 0, 255, "cursor", "cursor parameter",               \
-	  ep_check_line, 0, NULL, 0)                                                               \
+	  ep_check_pointer, FIELD_LINE, NULL, 0)                                                   \
+	X(cursor_param, rt.cursor_param, TEXT, 0, 255, "cursor", "cursor parameter", NULL,         \
+	  FIELD_LINE, NULL, 0)                                                                     \
 	X(max_pages, rt.max_pages, LONG, 1, 1000, "10", "maximum number of pages", NULL, 0, NULL,  \
 	  0)                                                                                       \
 	X(body_type, rt.body_type, ENUM, 0, 0, "raw", "body type", NULL, 0,                        \

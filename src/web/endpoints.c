@@ -306,17 +306,6 @@ ep_url_absolute(const char *s)
 
 /* ------------------------------------------------------------ the field table */
 
-/* Text on one line: no line breaks or control characters. */
-static void
-ep_check_line(struct form *f, const struct field *fd, const void *s)
-{
-	if (!form_no_controls(FIELD_TEXT_OF(s, fd)))
-		form_error(f, fd->name,
-			   arena_printf(f->c->a,
-					"The %s may not contain line breaks or control characters.",
-					fd->label));
-}
-
 /* Sample data: valid JSON when given. */
 static void
 ep_check_sample(struct form *f, const struct field *fd, const void *s)
@@ -374,7 +363,6 @@ static void
 ep_check_pointer(struct form *f, const struct field *fd, const void *s)
 {
 	const char *v = FIELD_TEXT_OF(s, fd);
-	ep_check_line(f, fd, s);
 	if (*v && !connector_pointer_valid(v))
 		form_error(f, fd->name,
 			   "A JSON Pointer is empty or starts with / (RFC 6901), with ~ only as ~0 "
@@ -384,7 +372,6 @@ ep_check_pointer(struct form *f, const struct field *fd, const void *s)
 static void
 ep_check_statuses(struct form *f, const struct field *fd, const void *s)
 {
-	ep_check_line(f, fd, s);
 	if (!outbound_status_list_valid(FIELD_TEXT_OF(s, fd)))
 		form_error(
 		    f, fd->name,

@@ -523,6 +523,11 @@ field_decode_text(struct form *f, const struct field *fd, void *s)
 	}
 	FIELD_TEXT_OF(s, fd) = fd->min > 0 ? form_required(f, fd->name, fd->label, max)
 					   : form_optional(f, fd->name, fd->label, max);
+	if ((fd->flags & FIELD_LINE) && !form_no_controls(FIELD_TEXT_OF(s, fd)))
+		form_error(f, fd->name,
+			   arena_printf(f->c->a,
+					"The %s may not contain line breaks or control characters.",
+					fd->label));
 }
 
 void

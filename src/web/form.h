@@ -64,6 +64,7 @@ enum field_kind {
 #define FIELD_READONLY	4u  /* shown, never read from input */
 #define FIELD_JSON	8u  /* the JSON API takes any JSON value as its text */
 #define FIELD_RAW	16u /* TEXT kept as typed, not trimmed */
+#define FIELD_LINE	32u /* TEXT on one line: no line breaks or control characters */
 
 struct field {
 	const char *name; /* the form field, the JSON member and the column it comes from */
