@@ -586,7 +586,10 @@ doc_field(const struct field *fd, enum doc_use use)
 		json_object_array_add(t, json_object_new_string("string"));
 	if (use != DOC_EXPORT && (fd->kind == FIELD_INT || fd->kind == FIELD_DECIMAL || secret))
 		json_object_array_add(t, json_object_new_string("null"));
-	jset(s, "type", t);
+	if ((fd->flags & FIELD_JSON) && use == DOC_INPUT)
+		json_object_put(t); /* any JSON value, stored as its text */
+	else
+		jset(s, "type", t);
 	if (fd->kind == FIELD_WORDS) {
 		struct json_object *items = json_object_new_object();
 		jset_str(items, "type", "string");
