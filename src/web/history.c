@@ -151,8 +151,11 @@ flat_environments(struct flat_list *l, struct json_object *envs)
 	}
 }
 
-/* The members of obj named in the field table t (from index first), keyed "<ek>.<name>" and
- * labelled "<el><Label>"; a member an older snapshot does not hold is left out. */
+/* The value of a field an older snapshot does not hold: never a change. */
+static const char NOT_RECORDED[] = "";
+
+/* The members of obj named in the field table t, keyed "<ek><name>" and labelled
+ * "<el><Label>"; a member an older snapshot does not hold is NOT_RECORDED. */
 static void
 flat_fields(struct flat_list *l, struct json_object *obj, const struct field *t, size_t n,
 	    const char *ek, const char *el)
@@ -161,9 +164,9 @@ flat_fields(struct flat_list *l, struct json_object *obj, const struct field *t,
 		const char *v = jtext(obj, t[i].name);
 		char *label = arena_printf(l->a, "%s%s", el, t[i].label);
 		if (!obj || !json_object_object_get_ex(obj, t[i].name, NULL))
-			continue;
-		if ((t[i].kind == FIELD_INT || t[i].kind == FIELD_DECIMAL) &&
-		    (!*v || !strcmp(v, "0")))
+			v = NOT_RECORDED;
+		else if ((t[i].kind == FIELD_INT || t[i].kind == FIELD_DECIMAL) &&
+			 (!*v || !strcmp(v, "0")))
 			v = "default";
 		if (label && label[strlen(el)] >= 'a' && label[strlen(el)] <= 'z')
 			label[strlen(el)] = (char)(label[strlen(el)] - 'a' + 'A');
@@ -267,7 +270,8 @@ flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list 
 	*count = 0;
 	for (size_t i = 0; i < to->n; i++) {
 		const struct flat *t = &to->v[i], *f = flat_find(from, t->key);
-		if (f && !strcmp(f->cmp, t->cmp))
+		if ((f && !strcmp(f->cmp, t->cmp)) || t->cmp == NOT_RECORDED ||
+		    (f && f->cmp == NOT_RECORDED))
 			continue;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "label", t->label);
@@ -287,7 +291,7 @@ flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list 
 	}
 	for (size_t i = 0; i < from->n; i++) {
 		const struct flat *f = &from->v[i];
-		if (flat_find(to, f->key))
+		if (flat_find(to, f->key) || f->cmp == NOT_RECORDED)
 			continue;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "label", f->label);

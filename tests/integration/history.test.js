@@ -228,3 +228,36 @@ test('every Details field and every endpoint field is versioned: diff and restor
   assert.deepEqual(ep.response_map, [{ name: 'id', pointer: '/id' }]);
   assert.deepEqual(ep.body_fields, [{ name: 'q', value: '{{q}}' }]);
 });
+
+test('an older snapshot (without the newer fields) still lists, compares and restores', async () => {
+  const token = await adminToken();
+  const api = (m, p, b) => admin.api(m, p, b, token);
+  const id = await connector(admin);
+  let shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  let r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: 3 });
+  assert.equal(r.status, 200, r.text);
+  r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Old', url: 'http://127.0.0.1:9/o', retries: 3 });
+  assert.equal(r.status, 201, r.text);
+  const eid = r.json().id;
+  const old = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
+  // Make that version look like one recorded before rate_limit and the runtime options were.
+  sql(`UPDATE connector_versions SET snapshot = JSON_REMOVE(JSON_REMOVE(snapshot, '$.rate_limit'),
+    '$.endpoints[0].retries', '$.endpoints[0].pagination', '$.endpoints[0].response_map')
+    WHERE connector_id = ${id} AND n = ${old}`);
+  r = await api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { purpose: 'Old', url: 'http://127.0.0.1:9/new', retries: 3 });
+  assert.equal(r.status, 200, r.text);
+
+  const list = (await api('GET', `/api/1.0/data-connectors/${id}/versions`));
+  assert.equal(list.status, 200);
+  const labels = list.json().data[0].changes.map((ch) => ch.label);
+  assert.ok(labels.includes('Endpoint Old: URL'), JSON.stringify(labels));
+  assert.ok(!labels.includes('Rate limit'), 'a member the old snapshot lacks is not a change');
+
+  r = await api('POST', `/api/1.0/data-connectors/${id}/versions/${old}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  const conn = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  assert.equal(conn.rate_limit, 3, 'a Details field the snapshot lacks keeps its value');
+  const ep = (await api('GET', `/api/1.0/data-connectors/${id}/endpoints/${eid}`)).json();
+  assert.equal(ep.url, 'http://127.0.0.1:9/o');
+  assert.equal(ep.retries, 0, 'an endpoint field the snapshot lacks gets its default');
+});
