@@ -184,14 +184,23 @@ test('API: list, one version with a diff, restore; method change lists secrets t
   assert.equal(vr.status, 403);
 });
 
-test('every Details field and every endpoint field is versioned: diff and restore bring back rate limit, runtime options and map rows', async () => {
+/** An API caller with the admin token and a new connector; setRate saves its rate limit. */
+async function apiConnector() {
   const token = await adminToken();
   const api = (m, p, b) => admin.api(m, p, b, token);
   const id = await connector(admin);
-  let shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
-  let r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: 2.5 });
-  assert.equal(r.status, 200, r.text);
-  r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, {
+  const setRate = async (rate) => {
+    const shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+    const r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: rate });
+    assert.equal(r.status, 200, r.text);
+  };
+  return { api, id, setRate };
+}
+
+test('every Details field and every endpoint field is versioned: diff and restore bring back rate limit, runtime options and map rows', async () => {
+  const { api, id, setRate } = await apiConnector();
+  await setRate(2.5);
+  let r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, {
     purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 2, pagination: 'page', page_size: 50,
     response_map: [{ name: 'id', pointer: '/id' }], body_type: 'form', body_fields: [{ name: 'q', value: '{{q}}' }],
   });
@@ -200,9 +209,7 @@ test('every Details field and every endpoint field is versioned: diff and restor
   const saved = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
 
   // Change both, then compare and restore.
-  shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
-  r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: null });
-  assert.equal(r.status, 200, r.text);
+  await setRate(null);
   r = await api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 0 });
   assert.equal(r.status, 200, r.text);
   const audit = sql(`SELECT details FROM audit_log WHERE action = 'endpoint.update' AND object_id = ${eid} ORDER BY id DESC LIMIT 1`);
@@ -230,13 +237,9 @@ test('every Details field and every endpoint field is versioned: diff and restor
 });
 
 test('an older snapshot (without the newer fields) still lists, compares and restores', async () => {
-  const token = await adminToken();
-  const api = (m, p, b) => admin.api(m, p, b, token);
-  const id = await connector(admin);
-  let shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
-  let r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: 3 });
-  assert.equal(r.status, 200, r.text);
-  r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Old', url: 'http://127.0.0.1:9/o', retries: 3 });
+  const { api, id, setRate } = await apiConnector();
+  await setRate(3);
+  let r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Old', url: 'http://127.0.0.1:9/o', retries: 3 });
   assert.equal(r.status, 201, r.text);
   const eid = r.json().id;
   const old = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
