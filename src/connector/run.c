@@ -126,41 +126,12 @@ run_json_put(void *p)
 	json_object_put(p);
 }
 
-/* Rows (name, value, description, required) as endpoint rows in a. */
-static struct endpoint_row *
-run_rows(struct arena *a, const struct db_rows *r)
-{
-	struct endpoint_row *rows = arena_alloc(a, (r->nrows + 1) * sizeof(*rows));
-	for (size_t i = 0; rows && i < r->nrows; i++)
-		rows[i] = (struct endpoint_row){db_get_str(r, i, "name"), db_get_str(r, i, "value"),
-						db_get_str(r, i, "description"),
-						db_get_ll(r, i, "required", 0) != 0};
-	return rows;
-}
-
 /* A saved endpoint's definition as the typed input a draft also is. */
 static const struct endpoint_input *
 run_endpoint_of(struct arena *a, const struct endpoint_def *d)
 {
 	struct endpoint_input *e = arena_alloc(a, sizeof(*e));
-	if (!e)
-		return NULL;
-	memset(e, 0, sizeof(*e));
-	e->purpose = db_get_str(&d->ep, 0, "purpose");
-	e->description = db_get_str(&d->ep, 0, "description");
-	e->method = endpoint_method_parse(db_get(&d->ep, 0, "method"));
-	if (e->method == EP_METHOD__MAX)
-		e->method = EP_GET;
-	e->url = db_get_str(&d->ep, 0, "url");
-	e->timeout = (long)db_get_ll(&d->ep, 0, "timeout", 0);
-	e->body = db_get_str(&d->ep, 0, "body");
-	e->sample_data = db_get_str(&d->ep, 0, "sample_data");
-	e->headers = run_rows(a, &d->headers);
-	e->nheaders = d->headers.nrows;
-	e->params = run_rows(a, &d->params);
-	e->nparams = d->params.nrows;
-	if (!e->headers || !e->params ||
-	    db_endpoint_runtime(a, &d->ep, &d->maps, &d->fields, &e->rt) != 0)
+	if (!e || db_endpoint_of(a, &d->ep, &d->headers, &d->params, &d->maps, &d->fields, e) != 0)
 		return NULL;
 	return e;
 }

@@ -94,29 +94,6 @@ static const char SQL_CONN_STATS[] =
     "SELECT SUM(connectors) AS n FROM connector_stats WHERE id = 1";
 static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
 
-/* Each field of connector_fields.h in a statement: its column in a select, its name in an
- * insert, its placeholder (INT 0 and DECIMAL "" store NULL), its assignment in an update, its
- * bind type, its argument from a connector_input, and its value from a row. */
-#define F_COL(n, ...)	     " c." #n ","
-#define F_NAME(n, ...)	     " " #n ","
-#define F_VAL(n, k, ...)     " " F_PH_##k ","
-#define F_SET(n, k, ...)     " " #n " = " F_PH_##k ","
-#define F_TYPE(n, k, ...)    F_T_##k
-#define F_ARG(n, k, ...)     , F_A_##k(in->v.n)
-#define F_ROW(n, k, ...)     out->v.n = F_R_##k(r, #n);
-#define F_PH_TEXT	     "?"
-#define F_PH_INT	     "NULLIF(?, 0)"
-#define F_PH_DECIMAL	     "NULLIF(?, '')"
-#define F_T_TEXT	     "s"
-#define F_T_INT		     "i"
-#define F_T_DECIMAL	     "s"
-#define F_A_TEXT(v)	     ((v) ? (v) : "")
-#define F_A_INT(v)	     ((long long)(v))
-#define F_A_DECIMAL(v)	     ((v) ? (v) : "")
-#define F_R_TEXT(r, name)    db_get_str(r, 0, name)
-#define F_R_INT(r, name)     db_get_ll(r, 0, name, 0)
-#define F_R_DECIMAL(r, name) db_get_str(r, 0, name)
-
 static const char SQL_CONN_GET[] = "SELECT c.id," CONNECTOR_FIELDS(
     F_COL) " c.auth_type, c.version, c.created_at,"
 	   " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"

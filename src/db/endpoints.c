@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "endpoint_fields.h"
 #include "endpoints.h"
 #include "logs.h"
 #include "versions.h"
@@ -12,13 +13,8 @@
 static const char SQL_EP_LIST[] =
     "SELECT id, purpose, description, method, url, timeout FROM endpoints"
     " WHERE connector_id = ? ORDER BY id";
-#define SQL_RT_COLUMNS                                                                             \
-	"response_root, error_statuses, retries, retry_backoff_ms, retry_unsafe, pagination,"      \
-	" page_param, size_param, first_page, page_size, offset_param, limit_param,"               \
-	" cursor_pointer, cursor_param, max_pages, body_type"
-static const char SQL_EP_GET[] =
-    "SELECT id, connector_id, purpose, description, method, url, timeout, body, sample_data,"
-    " " SQL_RT_COLUMNS ", created_at, updated_at FROM endpoints WHERE id = ? AND connector_id = ?";
+static const char SQL_EP_GET[] = "SELECT e.id, e.connector_id," ENDPOINT_FIELDS(
+    EF_COL) " e.created_at, e.updated_at FROM endpoints e WHERE e.id = ? AND e.connector_id = ?";
 static const char SQL_EP_LOCK[] =
     "SELECT id FROM endpoints WHERE id = ? AND connector_id = ? FOR UPDATE";
 static const char SQL_EP_HEADERS[] =
@@ -26,17 +22,10 @@ static const char SQL_EP_HEADERS[] =
     " WHERE endpoint_id = ? ORDER BY position, id";
 static const char SQL_EP_PARAMS[] = "SELECT name, value, required FROM endpoint_params"
 				    " WHERE endpoint_id = ? ORDER BY position, id";
-static const char SQL_EP_ADD[] =
-    "INSERT INTO endpoints (connector_id, purpose, description, method, url, timeout, body,"
-    " sample_data, " SQL_RT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_EP_SET[] =
-    "UPDATE endpoints SET purpose = ?, description = ?, method = ?, url = ?, timeout = ?,"
-    " body = ?, sample_data = ?, response_root = ?, error_statuses = ?, retries = ?,"
-    " retry_backoff_ms = ?, retry_unsafe = ?, pagination = ?, page_param = ?, size_param = ?,"
-    " first_page = ?, page_size = ?, offset_param = ?, limit_param = ?, cursor_pointer = ?,"
-    " cursor_param = ?, max_pages = ?, body_type = ?,"
-    " updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
+static const char SQL_EP_ADD[] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
+    EF_NAME) " connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " ?)";
+static const char SQL_EP_SET[] = "UPDATE endpoints SET" ENDPOINT_FIELDS(
+    EF_SET) " updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
 static const char SQL_EI_CLEAR[] = "DELETE FROM endpoint_items WHERE endpoint_id = ?";
 static const char SQL_EI_ADD[] =
     "INSERT INTO endpoint_items (endpoint_id, kind, position, name, value) VALUES (?, ?, ?, ?, ?)";
@@ -53,20 +42,16 @@ static const char SQL_EPP_ADD[] =
     " VALUES (?, ?, ?, ?, ?)";
 /* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
  * 27) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
-#define SQL_RT_COLUMNS_E                                                                           \
-	"response_root, e.error_statuses, e.retries, e.retry_backoff_ms, e.retry_unsafe,"          \
-	" e.pagination, e.page_param, e.size_param, e.first_page, e.page_size, e.offset_param,"    \
-	" e.limit_param, e.cursor_pointer, e.cursor_param, e.max_pages, e.body_type"
 #define SQL_DEF_COLUMNS                                                                            \
 	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
 	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
 	" c.client_auth, c.max_concurrency, c.api_key_name, c.api_key, c.api_key_in,"              \
 	" c.allowed_origins, c.token_origin, c.rate_limit, c.aws_region, c.aws_service,"           \
 	" c.client_cert, c.client_key, c.auth_url, c.token_params, c.oauth_refresh,"               \
-	" e.id, e.connector_id, e.purpose, e.description, e.method, e.url,"                        \
-	" e.timeout, e.body, e.sample_data, e." SQL_RT_COLUMNS_E ", e.keep_bodies_days,"           \
-	" e.created_at, e.updated_at"                                                              \
-	" FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
+	" e.id, e.connector_id," ENDPOINT_FIELDS(                                                  \
+	    EF_COL) " e.keep_bodies_days, e.created_at,"                                           \
+		    " e.updated_at"                                                                \
+		    " FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
 #define DEF_CONN_COLS 27
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
 static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
@@ -90,19 +75,6 @@ static const char SQL_EXEC_LOG[] =
 const char *const endpoint_paging_names[PAGING__MAX] = {"none", "page", "offset", "cursor", "link"};
 const char *const endpoint_body_type_names[BODY__MAX] = {"raw", "json", "form", "multipart"};
 
-/* The runtime columns' arguments, in SQL_RT_COLUMNS order (types "ssiiisssiissssis"). */
-#define RT_ARGS(rt)                                                                                \
-	(rt)->response_root ? (rt)->response_root : "",                                            \
-	    (rt)->error_statuses ? (rt)->error_statuses : "400-599", (long long)(rt)->retries,     \
-	    (long long)(rt)->retry_backoff_ms, (long long)((rt)->retry_unsafe != 0),               \
-	    endpoint_paging_names[(rt)->pagination], (rt)->page_param ? (rt)->page_param : "",     \
-	    (rt)->size_param ? (rt)->size_param : "", (long long)(rt)->first_page,                 \
-	    (long long)(rt)->page_size, (rt)->offset_param ? (rt)->offset_param : "",              \
-	    (rt)->limit_param ? (rt)->limit_param : "",                                            \
-	    (rt)->cursor_pointer ? (rt)->cursor_pointer : "",                                      \
-	    (rt)->cursor_param ? (rt)->cursor_param : "", (long long)(rt)->max_pages,              \
-	    endpoint_body_type_names[(rt)->body_type]
-
 int
 endpoint_enum_parse(const char *const *names, int n, const char *s)
 {
@@ -112,26 +84,37 @@ endpoint_enum_parse(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-void
-endpoint_runtime_defaults(struct endpoint_runtime *rt)
+/* A field's value in row 0 of r (r NULL or the column NULL: def). */
+static const char *
+db_field_text(const struct db_rows *r, const char *col, const char *def)
 {
-	memset(rt, 0, sizeof(*rt));
-	rt->response_root = "";
-	rt->error_statuses = "400-599";
-	rt->retry_backoff_ms = 500;
-	rt->pagination = PAGING_NONE;
-	rt->page_param = "page";
-	rt->size_param = "";
-	rt->first_page = 1;
-	rt->offset_param = "offset";
-	rt->limit_param = "";
-	rt->cursor_pointer = "";
-	rt->cursor_param = "cursor";
-	rt->max_pages = 10;
-	rt->body_type = BODY_RAW;
+	const char *v = r ? db_get(r, 0, col) : NULL;
+	return v ? v : def;
 }
 
-/* Rows (name, value) as endpoint rows in a. */
+static long
+db_field_long(const struct db_rows *r, const char *col, const char *def)
+{
+	long long d = strtoll(def, NULL, 10);
+	return (long)(r ? db_get_ll(r, 0, col, d) : d);
+}
+
+static int
+db_field_enum(const struct db_rows *r, const char *col, const char *def, const char *const *names,
+	      int n)
+{
+	int e = endpoint_enum_parse(names, n, db_field_text(r, col, def));
+	return e < 0 ? endpoint_enum_parse(names, n, def) : e;
+}
+
+void
+endpoint_defaults(struct endpoint_input *out)
+{
+	memset(out, 0, sizeof(*out));
+	ENDPOINT_FIELDS(EF_DEF)
+}
+
+/* Rows (name, value[, description, required]) as endpoint rows in a. */
 static int
 items_rows(struct arena *a, const struct db_rows *r, const struct endpoint_row **out, size_t *n)
 {
@@ -144,49 +127,42 @@ items_rows(struct arena *a, const struct db_rows *r, const struct endpoint_row *
 		return -1;
 	for (size_t i = 0; i < r->nrows; i++)
 		rows[i] = (struct endpoint_row){db_get_str(r, i, "name"), db_get_str(r, i, "value"),
-						NULL, 0};
+						db_get_str(r, i, "description"),
+						db_get_ll(r, i, "required", 0) != 0};
 	*out = rows;
 	*n = r->nrows;
 	return 0;
 }
 
 int
-db_endpoint_runtime(struct arena *a, const struct db_rows *ep, const struct db_rows *maps,
-		    const struct db_rows *fields, struct endpoint_runtime *rt)
+db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
+	       const struct db_rows *params, const struct db_rows *maps,
+	       const struct db_rows *fields, struct endpoint_input *out)
 {
-	endpoint_runtime_defaults(rt);
-	const char *v;
-	if ((v = db_get(ep, 0, "response_root")) != NULL)
-		rt->response_root = v;
-	if ((v = db_get(ep, 0, "error_statuses")) != NULL)
-		rt->error_statuses = v;
-	rt->retries = (long)db_get_ll(ep, 0, "retries", 0);
-	rt->retry_backoff_ms = (long)db_get_ll(ep, 0, "retry_backoff_ms", 500);
-	rt->retry_unsafe = db_get_ll(ep, 0, "retry_unsafe", 0) != 0;
-	int e =
-	    endpoint_enum_parse(endpoint_paging_names, PAGING__MAX, db_get(ep, 0, "pagination"));
-	rt->pagination = e < 0 ? PAGING_NONE : (enum endpoint_paging)e;
-	if ((v = db_get(ep, 0, "page_param")) != NULL)
-		rt->page_param = v;
-	if ((v = db_get(ep, 0, "size_param")) != NULL)
-		rt->size_param = v;
-	rt->first_page = (long)db_get_ll(ep, 0, "first_page", 1);
-	rt->page_size = (long)db_get_ll(ep, 0, "page_size", 0);
-	if ((v = db_get(ep, 0, "offset_param")) != NULL)
-		rt->offset_param = v;
-	if ((v = db_get(ep, 0, "limit_param")) != NULL)
-		rt->limit_param = v;
-	if ((v = db_get(ep, 0, "cursor_pointer")) != NULL)
-		rt->cursor_pointer = v;
-	if ((v = db_get(ep, 0, "cursor_param")) != NULL)
-		rt->cursor_param = v;
-	rt->max_pages = (long)db_get_ll(ep, 0, "max_pages", 10);
-	e = endpoint_enum_parse(endpoint_body_type_names, BODY__MAX, db_get(ep, 0, "body_type"));
-	rt->body_type = e < 0 ? BODY_RAW : (enum endpoint_body_type)e;
-	if (items_rows(a, maps, &rt->maps, &rt->nmaps) ||
-	    items_rows(a, fields, &rt->fields, &rt->nfields))
+	const struct db_rows *r = ep;
+	endpoint_defaults(out);
+	ENDPOINT_FIELDS(EF_ROW)
+	if (items_rows(a, headers, &out->headers, &out->nheaders) ||
+	    items_rows(a, params, &out->params, &out->nparams) ||
+	    items_rows(a, maps, &out->rt.maps, &out->rt.nmaps) ||
+	    items_rows(a, fields, &out->rt.fields, &out->rt.nfields))
 		return -1;
 	return 0;
+}
+
+int
+db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
+		 struct endpoint_input *out, struct db_rows *ep)
+{
+	struct db_rows h, p, m, f;
+	int rc = db_endpoint_load(db, a, connector_id, id, ep, &h, &p);
+	if (rc == DB_OK)
+		rc = db_endpoint_items(db, a, id, "m", &m);
+	if (rc == DB_OK)
+		rc = db_endpoint_items(db, a, id, "f", &f);
+	if (rc == DB_OK && db_endpoint_of(a, ep, &h, &p, &m, &f, out) != 0)
+		rc = DB_ENOMEM;
+	return rc;
 }
 
 int
@@ -241,9 +217,8 @@ db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows 
 	return db_query(db, a, out, SQL_EP_PARAMS, "i", id);
 }
 
-/* Replaces the endpoint's rows; the caller owns the transaction. */
-static int
-endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
+int
+db_endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 {
 	int rc = db_exec(db, SQL_EH_CLEAR, "i", id);
 	if (rc == DB_OK)
@@ -282,14 +257,12 @@ endpoint_create_tx(struct db *db, void *arg)
 	const struct endpoint_input *in = s->in;
 	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_ADD, "issssissssiiisssiissssis", s->connector_id,
-			     in->purpose, in->description, endpoint_method_names[in->method],
-			     in->url, (long long)in->timeout, in->body, in->sample_data,
-			     RT_ARGS(&in->rt));
+		rc = db_exec(db, SQL_EP_ADD, ENDPOINT_FIELDS(EF_TYPE) "i" ENDPOINT_FIELDS(EF_ARG),
+			     s->connector_id);
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
-	rc = endpoint_rows_save(db, s->id, in);
+	rc = db_endpoint_rows_save(db, s->id, in);
 	if (rc == DB_OK)
 		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
@@ -327,12 +300,10 @@ endpoint_update_tx(struct db *db, void *arg)
 	if (rc == DB_OK)
 		rc = endpoint_lock(db, s->connector_id, s->id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_SET, "ssssissssiiisssiissssisii", in->purpose,
-			     in->description, endpoint_method_names[in->method], in->url,
-			     (long long)in->timeout, in->body, in->sample_data, RT_ARGS(&in->rt),
+		rc = db_exec(db, SQL_EP_SET, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
 			     s->id, s->connector_id);
 	if (rc == DB_OK)
-		rc = endpoint_rows_save(db, s->id, in);
+		rc = db_endpoint_rows_save(db, s->id, in);
 	if (rc == DB_OK)
 		rc = db_version_record(db, s->connector_id, s->user_id, VERSION_ENDPOINTS, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;

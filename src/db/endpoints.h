@@ -5,7 +5,8 @@
 #define DCGATE_DB_ENDPOINTS_H
 
 #include "db.h"
-#include "store.h" /* STORE_ESTALE */
+#include "endpoint_fields.h" /* the endpoint types */
+#include "store.h"	     /* STORE_ESTALE */
 
 /* ---- the Authorization tab ---- */
 
@@ -118,86 +119,6 @@ int db_connector_variable_reseal(struct db *db, long long id, const char *name, 
 
 /* ---- endpoints ---- */
 
-/* The methods an endpoint may send: core/names.h's first METHOD_SENDABLE. */
-enum endpoint_method {
-	EP_GET = METHOD_GET,
-	EP_POST = METHOD_POST,
-	EP_PUT = METHOD_PUT,
-	EP_PATCH = METHOD_PATCH,
-	EP_DELETE = METHOD_DELETE,
-	EP_METHOD__MAX = METHOD_SENDABLE
-};
-#define endpoint_method_names method_names /* "GET", ... */
-/* Method by its name; EP_METHOD__MAX when unknown. */
-enum endpoint_method endpoint_method_parse(const char *s);
-
-/* One header or query parameter row (params have no description). */
-struct endpoint_row {
-	const char *key;
-	const char *value;
-	const char *description;
-	int required;
-};
-
-/* How execute walks the pages of an answer (the endpoint's pagination). */
-enum endpoint_paging {
-	PAGING_NONE,
-	PAGING_PAGE,
-	PAGING_OFFSET,
-	PAGING_CURSOR,
-	PAGING_LINK,
-	PAGING__MAX
-};
-extern const char *const endpoint_paging_names[PAGING__MAX]; /* "none", "page", ... */
-/* What the request body is: the raw template, a JSON template, or form-urlencoded or
- * multipart rows. */
-enum endpoint_body_type { BODY_RAW, BODY_JSON, BODY_FORM, BODY_MULTIPART, BODY__MAX };
-extern const char *const endpoint_body_type_names[BODY__MAX]; /* "raw", "json", ... */
-/* The index of s in names (n of them); -1 when it is none. */
-int endpoint_enum_parse(const char *const *names, int n, const char *s);
-
-/* The runtime options of an endpoint (sql/017): response mapping, error statuses, retries,
- * pagination and the body type with its rows. endpoint_runtime_defaults gives the ones a new
- * endpoint has. */
-struct endpoint_runtime {
-	const char *response_root;	 /* RFC 6901 JSON Pointer; "" the whole answer */
-	const struct endpoint_row *maps; /* key: the name, value: its JSON Pointer */
-	size_t nmaps;
-	const char *error_statuses; /* "400-599": statuses execute answers 502 for */
-	long retries;		    /* 0-5 */
-	long retry_backoff_ms;	    /* the first wait, doubled each time, with jitter */
-	int retry_unsafe;	    /* POST and PATCH are retried too */
-	enum endpoint_paging pagination;
-	const char *page_param; /* page: the page number's parameter */
-	const char *size_param; /* page: the page size's parameter ("" none) */
-	long first_page;
-	long page_size; /* page, offset: the size sent (0: none sent) */
-	const char *offset_param;
-	const char *limit_param;    /* offset: the limit's parameter ("" none) */
-	const char *cursor_pointer; /* cursor: where the next cursor is in the answer */
-	const char *cursor_param;
-	long max_pages; /* 1-1000 */
-	enum endpoint_body_type body_type;
-	const struct endpoint_row *fields; /* form and multipart body rows (key, value) */
-	size_t nfields;
-};
-void endpoint_runtime_defaults(struct endpoint_runtime *rt);
-
-struct endpoint_input {
-	const char *purpose;
-	const char *description;
-	enum endpoint_method method;
-	const char *url;
-	long timeout;
-	const char *body;
-	const char *sample_data;
-	const struct endpoint_row *headers;
-	size_t nheaders;
-	const struct endpoint_row *params;
-	size_t nparams;
-	struct endpoint_runtime rt;
-};
-
 /* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
 int db_endpoint_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
 /* One endpoint of that connector: id, connector_id, purpose, description, method, url,
@@ -217,10 +138,16 @@ struct endpoint_def {
 	struct db_rows conn, ep, headers, params;
 	struct db_rows maps, fields; /* endpoint_items rows 'm' and 'f': name, value */
 };
-/* The runtime options from a row of endpoints (db_endpoint_get's or a definition's) with
- * its map and field rows (name, value), in a. -1 when out of memory. */
-int db_endpoint_runtime(struct arena *a, const struct db_rows *ep, const struct db_rows *maps,
-			const struct db_rows *fields, struct endpoint_runtime *rt);
+/* The endpoint from a row of endpoints (db_endpoint_get's or a definition's) with its header
+ * and parameter rows (name, value, description, required) and its map and field rows (name,
+ * value), in a. -1 when out of memory. */
+int db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
+		   const struct db_rows *params, const struct db_rows *maps,
+		   const struct db_rows *fields, struct endpoint_input *out);
+/* The endpoint eid of connector cid with all its rows, typed; *ep gets its row (for id,
+ * created_at, updated_at). DB_ENOTFOUND when none. */
+int db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
+		     struct endpoint_input *out, struct db_rows *ep);
 /* The map ('m') and body field ('f') rows of an endpoint: name, value, in order. */
 int db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
 		      struct db_rows *out);
@@ -238,6 +165,9 @@ int db_endpoint_create(struct db *db, long long connector_id, const struct endpo
 int db_endpoint_update(struct db *db, long long connector_id, long long id,
 		       const struct endpoint_input *in, long long user_id,
 		       const struct db_audit *au);
+/* Replaces the rows of endpoint id (headers, params, map and body field rows) by in's; inside
+ * the caller's transaction. */
+int db_endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in);
 /* The endpoint with its rows, and the connector's version; DB_ENOTFOUND when gone. */
 int db_endpoint_delete(struct db *db, long long connector_id, long long id, long long user_id);
 

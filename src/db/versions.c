@@ -2,6 +2,7 @@
  * JSON in the database, inside the caller's transaction), the list, and a restore. */
 #include <string.h>
 
+#include "endpoint_fields.h"
 #include "versions.h"
 
 const char *const version_kind_names[VERSION_KIND__MAX] = {
@@ -55,13 +56,18 @@ version_kind_parse(const char *s)
 	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', p.name, 'value', p.value,"                        \
 	" 'required', p.required) ORDER BY p.position, p.id)"                                      \
 	" FROM endpoint_params p WHERE p.endpoint_id = e.id"
+/* Map ('m') and body field ('f') rows. */
+#define SNAP_ITEMS(k)                                                                              \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('key', i.name, 'value', i.value) ORDER BY i.position,"   \
+	" i.id) FROM endpoint_items i WHERE i.endpoint_id = e.id AND i.kind = '" k "'"
+#define SNAP_EP_ROWS " 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(SNAP_PARAMS)
+#define SNAP_EP_ITEMS                                                                              \
+	", 'response_map', " JSON_ARR(SNAP_ITEMS("m")) ", 'body_fields', " JSON_ARR(SNAP_ITEMS("f"))
+/* Each endpoint: its fields (src/db/endpoint_fields.h) and its rows. */
 #define SNAP_ENDPOINTS                                                                             \
-	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id, 'purpose', e.purpose,"                       \
-	" 'description', e.description, 'method', e.method, 'url', e.url,"                         \
-	" 'timeout', e.timeout, 'body', e.body, 'sample_data', e.sample_data,"                     \
-	" 'headers', " JSON_ARR(SNAP_HEADERS) ", 'params', " JSON_ARR(                             \
-	    SNAP_PARAMS) ")"                                                                       \
-			 " ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id," ENDPOINT_FIELDS(EF_SNAP)                    \
+	    SNAP_EP_ROWS SNAP_EP_ITEMS                                                             \
+	    ") ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
 /* Environments: plain fields, plain variables with their values, sealed ones (and the
  * environment's own secrets) as fingerprints. */
 #define SNAP_ENV_VARS                                                                              \
@@ -82,9 +88,7 @@ version_kind_parse(const char *s)
 	    SNAP_ENV_VARS) ") ORDER BY ce.name)"                                                   \
 			   " FROM connector_environments ce WHERE ce.connector_id = c.id"
 #define SNAPSHOT                                                                                                                 \
-	"JSON_OBJECT('name', c.name, 'description', c.description,"                                                              \
-	" 'max_concurrency', COALESCE(c.max_concurrency, 0),"                                                                    \
-	" 'categories', " JSON_ARR(                                                                                              \
+	"JSON_OBJECT(" CONNECTOR_FIELDS(F_SNAP) " 'categories', " JSON_ARR(                                                      \
 	    SNAP_CATEGORIES) ", 'authorization', " SNAP_AUTH                                                                     \
 			     ", 'secrets', " SNAP_SECRETS ", 'variables', " JSON_ARR(SNAP_VARIABLES) ", 'endpoints', " JSON_ARR( \
 				 SNAP_ENDPOINTS) ", 'environments', " JSON_ARR(SNAP_ENVIRONMENTS) ")"
@@ -104,12 +108,11 @@ static const char SQL_VERSION_GET[] =
     " WHERE connector_id = ? AND n = ?";
 
 /* Restore. */
-static const char SQL_RESTORE_CONN[] =
-    "UPDATE connectors SET name = ?, description = ?, max_concurrency = NULLIF(?, 0),"
-    " auth_type = ?, verify_ssl = ?, auth_username = ?, token_url = ?, client_id = ?,"
-    " scope = ?, client_auth = ?, api_key_name = ?, api_key_in = ?,"
-    " updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP, version = version + 1"
-    " WHERE id = ? AND (? = 0 OR version = ?)";
+static const char SQL_RESTORE_CONN[] = "UPDATE connectors SET" CONNECTOR_FIELDS(
+    F_SET) " auth_type = ?, verify_ssl = ?, auth_username = ?, token_url = ?, client_id = ?,"
+	   " scope = ?, client_auth = ?, api_key_name = ?, api_key_in = ?,"
+	   " updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP, version = version + 1"
+	   " WHERE id = ? AND (? = 0 OR version = ?)";
 static const char SQL_RESTORE_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
 /* The snapshot's categories that may still be assigned: active, or linked now. */
 static const char SQL_RESTORE_CATS[] =
@@ -120,15 +123,8 @@ static const char SQL_RESTORE_UNLINK[] = "DELETE FROM connector_categories WHERE
 static const char SQL_RESTORE_LINK[] =
     "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
 static const char SQL_RESTORE_EP_CLEAR[] = "DELETE FROM endpoints WHERE connector_id = ?";
-static const char SQL_RESTORE_EP_ADD[] =
-    "INSERT INTO endpoints (id, connector_id, purpose, description, method, url, timeout,"
-    " body, sample_data) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_RESTORE_EH_ADD[] =
-    "INSERT INTO endpoint_headers (endpoint_id, position, name, value, description, required)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
-static const char SQL_RESTORE_EPP_ADD[] =
-    "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
-    " VALUES (?, ?, ?, ?, ?)";
+static const char SQL_RESTORE_EP_ADD[] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
+    EF_NAME) " id, connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " NULLIF(?, 0), ?)";
 static const char SQL_RESTORE_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
 static const char SQL_RESTORE_LAST[] =
     "SELECT MAX(n) AS n FROM connector_versions WHERE connector_id = ?";
@@ -191,24 +187,14 @@ restore_categories(struct db *db, const struct version_restore *r)
 static int
 restore_endpoint(struct db *db, const struct version_restore *r, size_t i)
 {
-	const struct endpoint_input *e = &r->endpoints[i];
-	int rc = db_exec(db, SQL_RESTORE_EP_ADD, "iissssiss", r->endpoint_ids[i], r->connector_id,
-			 e->purpose, e->description, endpoint_method_names[e->method], e->url,
-			 (long long)e->timeout, e->body, e->sample_data);
+	const struct endpoint_input *in = &r->endpoints[i];
+	int rc =
+	    db_exec(db, SQL_RESTORE_EP_ADD, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
+		    r->endpoint_ids[i], r->connector_id);
 	if (rc != DB_OK)
 		return rc;
 	long long id = r->endpoint_ids[i] ? r->endpoint_ids[i] : (long long)db_last_id(db);
-	for (size_t k = 0; rc == DB_OK && k < e->nheaders; k++) {
-		const struct endpoint_row *h = &e->headers[k];
-		rc = db_exec(db, SQL_RESTORE_EH_ADD, "iisssi", id, (long long)k, h->key, h->value,
-			     h->description ? h->description : "", (long long)(h->required != 0));
-	}
-	for (size_t k = 0; rc == DB_OK && k < e->nparams; k++) {
-		const struct endpoint_row *p = &e->params[k];
-		rc = db_exec(db, SQL_RESTORE_EPP_ADD, "iissi", id, (long long)k, p->key, p->value,
-			     (long long)(p->required != 0));
-	}
-	return rc;
+	return db_endpoint_rows_save(db, id, in);
 }
 
 struct restore_tx {
@@ -223,11 +209,12 @@ restore_tx(struct db *db, void *arg)
 	const struct restore_tx *t = arg;
 	const struct version_restore *r = t->r;
 	long long user_id = t->user_id, *new_n = t->new_n;
-	int rc = db_exec(db, SQL_RESTORE_CONN, "ssisisssssssiiii", r->name, r->description,
-			 (long long)r->max_concurrency, r->auth_type,
-			 (long long)(r->verify_ssl != 0), r->username, r->token_url, r->client_id,
-			 r->scope, r->client_auth, r->api_key_name, r->api_key_in, user_id,
-			 r->connector_id, r->version, r->version);
+	const struct version_restore *in = r;
+	int rc = db_exec(db, SQL_RESTORE_CONN,
+			 CONNECTOR_FIELDS(F_TYPE) "sisssssssiiii" CONNECTOR_FIELDS(F_ARG),
+			 r->auth_type, (long long)(r->verify_ssl != 0), r->username, r->token_url,
+			 r->client_id, r->scope, r->client_auth, r->api_key_name, r->api_key_in,
+			 user_id, r->connector_id, r->version, r->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		struct arena a;
 		struct db_rows x;

@@ -40,10 +40,9 @@ int db_version_get(struct db *db, struct arena *a, long long connector_id, long 
  * token_origin stay as they are (they change only with the secrets they bind). */
 struct version_restore {
 	long long connector_id;
-	long long version; /* the connector's version the user saw; 0: do not check */
-	long long n;	   /* the version restored */
-	const char *name, *description;
-	long max_concurrency;
+	long long version;	       /* the connector's version the user saw; 0: do not check */
+	long long n;		       /* the version restored */
+	struct connector_fields v;     /* the details (src/db/connector_fields.h) */
 	const long long *category_ids; /* kept when none of them may still be assigned */
 	size_t ncategories;
 	const char *auth_type;

@@ -337,6 +337,7 @@ api_form_table(struct form *f, struct json_object *obj, const struct field *t, s
 		fd.kind = t[i].kind == FIELD_BOOL     ? API_BOOL
 			  : t[i].kind == FIELD_SECRET ? API_SECRET
 			  : t[i].kind == FIELD_WORDS  ? API_WORDS
+			  : t[i].flags & FIELD_JSON   ? API_JSON
 						      : API_TEXT;
 		rc = form_member(f, obj, &fd);
 	}
@@ -418,56 +419,6 @@ int
 api_not_found(struct ctx *c, const char *message)
 {
 	return web_json_error(c, 404, message ? message : "Not found.", NULL);
-}
-
-/* ------------------------------------------------------------ shared tables */
-
-const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS] = {
-    {"purpose", "purpose", API_TEXT},
-    {"description", "description", API_TEXT},
-    {"method", "method", API_TEXT},
-    {"url", "url", API_TEXT},
-    {"timeout", "timeout", API_TEXT},
-    {"body", "body", API_TEXT},
-    {"sample_data", "sample_data", API_JSON},
-    {"headers", "header", API_ROWS},
-    {"params", "param", API_ROWS},
-    /* The runtime (src/web/endpoint_runtime.c). */
-    {"response_root", "response_root", API_TEXT},
-    {"response_map", "map", API_MAP_ROWS},
-    {"error_statuses", "error_statuses", API_TEXT},
-    {"retries", "retries", API_TEXT},
-    {"retry_backoff_ms", "retry_backoff_ms", API_TEXT},
-    {"retry_unsafe", "retry_unsafe", API_BOOL},
-    {"pagination", "pagination", API_TEXT},
-    {"page_param", "page_param", API_TEXT},
-    {"size_param", "size_param", API_TEXT},
-    {"first_page", "first_page", API_TEXT},
-    {"page_size", "page_size", API_TEXT},
-    {"offset_param", "offset_param", API_TEXT},
-    {"limit_param", "limit_param", API_TEXT},
-    {"cursor_pointer", "cursor_pointer", API_TEXT},
-    {"cursor_param", "cursor_param", API_TEXT},
-    {"max_pages", "max_pages", API_TEXT},
-    {"body_type", "body_type", API_TEXT},
-    {"body_fields", "field", API_FIELD_ROWS},
-};
-
-struct json_object *
-api_rows_json(const struct db_rows *r, int with_desc)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct json_object *o = json_object_new_object();
-		const char *d = db_get(r, i, "description");
-		jset_str(o, "key", db_get(r, i, "name"));
-		jset_str(o, "value", db_get(r, i, "value"));
-		if (with_desc)
-			jset_str(o, "description", d ? d : "");
-		jset_bool(o, "required", db_get_ll(r, i, "required", 0) != 0);
-		json_object_array_add(arr, o);
-	}
-	return arr;
 }
 
 /* ------------------------------------------------------------------ lists */

@@ -62,16 +62,13 @@ int api_not_found(struct ctx *c, const char *message);
  * names as they are. */
 const char *api_error_key(struct arena *a, const char *key);
 
-/* An endpoint's members (purpose ... params), for the endpoint API and imports. */
-#define API_ENDPOINT_NFIELDS 27
-extern const struct api_field api_endpoint_fields[API_ENDPOINT_NFIELDS];
+/* An endpoint's members (src/db/endpoint_fields.h and its rows) from obj into f's input, as
+ * api_form (src/web/endpoints.c); for the endpoint API and imports. */
+int endpoint_api_form(struct form *f, struct json_object *obj);
 /* One endpoint with its rows as the API shows it (export: without ids and times, as an
  * export holds it); DB_ENOTFOUND when it (or its connector) is gone. */
 int api_endpoint_json(struct ctx *c, long long cid, long long eid, int export,
 		      struct json_object **out);
-/* Header or parameter rows (columns name, value, description, required) as
- * [{key, value, description, required}] (description only when with_desc). */
-struct json_object *api_rows_json(const struct db_rows *r, int with_desc);
 /* One connector as the API shows it (details, categories, authorization with secrets as
  * *_set booleans); DB_ENOTFOUND when it is gone. */
 int api_connector_json(struct ctx *c, long long id, struct json_object **out);

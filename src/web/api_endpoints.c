@@ -18,28 +18,17 @@
 int
 api_endpoint_json(struct ctx *c, long long cid, long long eid, int export, struct json_object **out)
 {
-	struct db_rows r, h, p;
-	int rc = db_endpoint_load(c->db, c->a, cid, eid, &r, &h, &p);
+	struct endpoint_input in;
+	struct db_rows r;
+	int rc = db_endpoint_read(c->db, c->a, cid, eid, &in, &r);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *o = json_object_new_object();
-	static const char *const texts[] = {"purpose", "description", "method",
-					    "url",     "body",	      "sample_data"};
 	if (!export) {
 		jset_int(o, "id", eid);
 		jset_int(o, "connector_id", cid);
 	}
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		jset_str(o, texts[i], db_get_str(&r, 0, texts[i]));
-	jset_int(o, "timeout", db_get_ll(&r, 0, "timeout", 0));
-	jset(o, "headers", api_rows_json(&h, 1));
-	jset(o, "params", api_rows_json(&p, 0));
-	struct endpoint_runtime rt;
-	if ((rc = endpoint_runtime_load(c, eid, &r, &rt)) != DB_OK) {
-		json_object_put(o);
-		return rc;
-	}
-	endpoint_runtime_merge(o, &rt);
+	endpoint_json(c->a, o, &in, export);
 	if (!export) {
 		jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
 		jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
@@ -117,7 +106,7 @@ endpoint_put(struct ctx *c, long long eid, int status)
 	if (eid && (rc = db_endpoint_get(c->db, c->a, cid, eid, &r)) != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
 	form_init(&f, c);
-	if ((rc = api_form(&f, obj, api_endpoint_fields, API_ENDPOINT_NFIELDS)) != 0)
+	if ((rc = endpoint_api_form(&f, obj)) != 0)
 		return rc;
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
@@ -472,7 +461,7 @@ web_api_endpoint_test(struct ctx *c)
 	    (rc = execute_data_of(c, obj, &data)) != 0)
 		return rc;
 	form_init(&f, c);
-	if ((rc = api_form(&f, ep, api_endpoint_fields, API_ENDPOINT_NFIELDS)) != 0)
+	if ((rc = endpoint_api_form(&f, ep)) != 0)
 		return rc;
 	if (f.nerrors || (rc = endpoint_draft(&f, &draft)) == 422)
 		return api_save_failed(&f, 422, NULL);

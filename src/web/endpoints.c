@@ -7,14 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../db/endpoint_fields.h"
 #include "../db/endpoints.h"
 #include "../tmpl/tmpl.h"
 #include "api.h"
 #include "save.h"
 
-#define EP_PURPOSE_MAX	255
-#define EP_DESC_MAX	10000
-#define EP_URL_MAX	4096
 #define EP_KEY_MAX	255
 #define EP_VALUE_MAX	8192
 #define EP_ROW_DESC_MAX 1024
@@ -121,18 +119,6 @@ ep_row_json(const char *key, const char *value, const char *desc, int required)
 	jset_bool(o, "required", required);
 	jset_bool(o, "empty", (!key || !*key) && (!value || !*value) && (!desc || !*desc));
 	return o;
-}
-
-/* The stored rows of an endpoint as row objects. */
-static struct json_object *
-ep_rows_from_db(const struct db_rows *r)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++)
-		json_object_array_add(arr, ep_row_json(db_get(r, i, "name"), db_get(r, i, "value"),
-						       db_get(r, i, "description"),
-						       db_get_ll(r, i, "required", 0) != 0));
-	return arr;
 }
 
 /* What the page shows: the rows (empty ones only when keep_empty), then extra blank rows,
@@ -318,92 +304,150 @@ ep_url_absolute(const char *s)
 	return 1;
 }
 
-/* The URL: required, a valid template, and absolute http(s) once rendered over the sample
- * data (sample may be NULL). */
-static const char *
-ep_read_url(struct form *f, struct json_object *sample)
+/* ------------------------------------------------------------ the field table */
+
+/* Sample data: valid JSON when given. */
+static void
+ep_check_sample(struct form *f, const struct field *fd, const void *s)
 {
-	const char *url = form_required(f, "url", "URL", EP_URL_MAX);
-	const char *msg = NULL;
+	struct json_object *o = NULL;
+	const char *v = FIELD_TEXT_OF(s, fd);
+	if (*v && !ep_parse_json(v, &o))
+		form_error(f, fd->name, "The sample data must be valid JSON.");
+	json_object_put(o);
+}
+
+/* The URL: a valid template, and absolute http(s) once rendered over the sample data
+ * (decoded before: it comes first in the list). */
+static void
+ep_check_url(struct form *f, const struct field *fd, const void *s)
+{
+	const struct endpoint_input *in = s;
+	struct json_object *sample = NULL;
+	const char *url = in->url, *msg = NULL;
 	char *out = NULL;
 	if (!*url)
-		return url;
+		return;
 	if (!form_no_controls(url)) {
-		form_error(f, "url", "The URL may not contain line breaks or control characters.");
-		return url;
+		form_error(f, fd->name,
+			   "The URL may not contain line breaks or control characters.");
+		return;
 	}
+	if (*in->sample_data && ep_parse_json(in->sample_data, &sample))
+		web_defer_json(f->c, sample);
 	if (outbound_render(f->c->a, url, sample, TMPL_ESC_URL, &out, &msg) != OUT_OK) {
-		form_error(f, "url", msg ? msg : "The URL is not a valid template.");
-		return url;
+		form_error(f, fd->name, msg ? msg : "The URL is not a valid template.");
+		return;
 	}
 	/* A URL starting with "/" is joined to the environment's base URL when it runs. */
 	if (url[0] == '/' && url[1] != '/' &&
 	    ep_url_absolute(arena_printf(f->c->a, "https://base.invalid%s", out)))
-		return url;
+		return;
 	if (!ep_url_absolute(out))
-		form_error(f, "url",
+		form_error(f, fd->name,
 			   "The URL must be an absolute http:// or https:// address, or a path "
 			   "starting with / joined to an environment's base URL (checked with the "
 			   "sample data filled in).");
-	return url;
-}
-
-/* Sample data: valid JSON when given; *parsed (owned by the request) for checking the URL. */
-static const char *
-ep_read_sample(struct form *f, struct json_object **parsed)
-{
-	const char *s = form_text(f, "sample_data");
-	*parsed = NULL;
-	if (!s || !*s)
-		return "";
-	if (!ep_parse_json(s, parsed))
-		form_error(f, "sample_data", "The sample data must be valid JSON.");
-	else
-		web_defer_json(f->c, *parsed);
-	return s;
-}
-
-static long
-ep_read_timeout(struct form *f)
-{
-	const char *t = form_text(f, "timeout");
-	long v = f->c->app->outbound.default_timeout;
-	if (t && *t && str_to_long(t, 1, 300, &v) != CORE_OK)
-		form_error(f, "timeout",
-			   "The timeout must be a whole number of seconds from 1 to 300.");
-	return v;
 }
 
 static void
-ep_read_fields(struct form *f, struct endpoint_input *in)
+ep_check_body(struct form *f, const struct field *fd, const void *s)
 {
-	struct json_object *sample = NULL;
-	const char *m = form_text(f, "method");
 	const char *msg = NULL;
-	in->purpose = form_required(f, "purpose", "purpose", EP_PURPOSE_MAX);
-	if (!form_no_controls(in->purpose))
-		form_error(f, "purpose", "The purpose may not contain control characters.");
-	in->description = form_optional(f, "description", "description", EP_DESC_MAX);
-	in->method = endpoint_method_parse(m && *m ? m : "GET");
-	if (in->method == EP_METHOD__MAX) {
-		form_error(f, "method", "The method must be GET, POST, PUT, PATCH or DELETE.");
-		in->method = EP_GET;
+	if (!ep_template_ok(f->c, FIELD_TEXT_OF(s, fd), fd->label, &msg))
+		form_error(f, fd->name, msg);
+}
+
+/* A JSON Pointer (RFC 6901) on one line, or empty. */
+static void
+ep_check_pointer(struct form *f, const struct field *fd, const void *s)
+{
+	const char *v = FIELD_TEXT_OF(s, fd);
+	if (*v && !connector_pointer_valid(v))
+		form_error(f, fd->name,
+			   "A JSON Pointer is empty or starts with / (RFC 6901), with ~ only as ~0 "
+			   "or ~1, e.g. /data/items.");
+}
+
+static void
+ep_check_statuses(struct form *f, const struct field *fd, const void *s)
+{
+	if (!outbound_status_list_valid(FIELD_TEXT_OF(s, fd)))
+		form_error(
+		    f, fd->name,
+		    "The error statuses are statuses and ranges from 100 to 599 separated by "
+		    "commas, e.g. 400-599 (empty: none).");
+}
+
+/* The scalar fields (src/db/endpoint_fields.h), values in a struct endpoint_input. */
+#define E_ENTRY(n, m, k, lo, hi, d, lab, chk, fl, names, nn)                                       \
+	{.name = #n,                                                                               \
+	 .kind = FIELD_##k,                                                                        \
+	 .min = lo,                                                                                \
+	 .max = hi,                                                                                \
+	 .label = lab,                                                                             \
+	 .def = d,                                                                                 \
+	 .choices = names,                                                                         \
+	 .nchoices = nn,                                                                           \
+	 .off = offsetof(struct endpoint_input, m),                                                \
+	 .check = chk,                                                                             \
+	 .flags = FIELD_EXPORT | (fl)},
+const struct field endpoint_field_table[] = {ENDPOINT_FIELDS(E_ENTRY)};
+const size_t endpoint_nfields = sizeof(endpoint_field_table) / sizeof(endpoint_field_table[0]);
+
+/* The rows, each kind once: its JSON member and form prefix (row decoders: ep_read_rows,
+ * endpoint_runtime_read). */
+static const struct api_field ep_row_members[] = {
+    {"headers", "header", API_ROWS},
+    {"params", "param", API_ROWS},
+    {"response_map", "map", API_MAP_ROWS},
+    {"body_fields", "field", API_FIELD_ROWS},
+};
+
+int
+endpoint_api_form(struct form *f, struct json_object *obj)
+{
+	int rc = api_form(f, obj, ep_row_members, sizeof(ep_row_members) / sizeof(*ep_row_members));
+	return rc ? rc : api_form_table(f, obj, endpoint_field_table, endpoint_nfields, 0);
+}
+
+/* Header or parameter rows as [{key, value, description, required}] (description only when
+ * with_desc). */
+static struct json_object *
+ep_rows_json(const struct endpoint_row *r, size_t n, int with_desc)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		jset_str(o, "key", r[i].key);
+		jset_str(o, "value", r[i].value ? r[i].value : "");
+		if (with_desc)
+			jset_str(o, "description", r[i].description ? r[i].description : "");
+		jset_bool(o, "required", r[i].required);
+		json_object_array_add(arr, o);
 	}
-	in->sample_data = ep_read_sample(f, &sample);
-	in->url = ep_read_url(f, sample);
-	in->timeout = ep_read_timeout(f);
-	in->body = form_get(f, "body");
-	in->body = in->body ? in->body : "";
-	jset_str(f->values, "body", in->body);
-	if (!ep_template_ok(f->c, in->body, "request body", &msg))
-		form_error(f, "body", msg);
+	return arr;
+}
+
+void
+endpoint_json(struct arena *a, struct json_object *o, const struct endpoint_input *in, int export)
+{
+	field_json(a, o, endpoint_field_table, endpoint_nfields, in, export);
+	jset(o, "headers", ep_rows_json(in->headers, in->nheaders, 1));
+	jset(o, "params", ep_rows_json(in->params, in->nparams, 0));
+	endpoint_runtime_rows_json(o, &in->rt);
 }
 
 static void
 ep_read(struct form *f, struct ep_input *ei)
 {
 	memset(ei, 0, sizeof(*ei));
-	ep_read_fields(f, &ei->in);
+	endpoint_defaults(&ei->in);
+	field_decode(f, endpoint_field_table, endpoint_nfields, &ei->in);
+	if (!ei->in.timeout) {
+		ei->in.timeout = f->c->app->outbound.default_timeout;
+		jset_int(f->values, "timeout", ei->in.timeout);
+	}
 	endpoint_runtime_read(f, &ei->in.rt, f->values);
 	ep_read_rows(f, &EP_HEADERS, &ei->headers);
 	ep_read_rows(f, &EP_PARAMS, &ei->params);
@@ -479,13 +523,13 @@ int
 web_endpoint_new(struct ctx *c)
 {
 	struct form f;
+	struct endpoint_input in;
 	form_init(&f, c);
-	jset_str(f.values, "purpose", "List");
-	jset_str(f.values, "method", "GET");
-	jset_int(f.values, "timeout", c->app->outbound.default_timeout);
-	struct endpoint_runtime rt;
-	endpoint_runtime_defaults(&rt);
-	endpoint_runtime_merge(f.values, &rt);
+	endpoint_defaults(&in);
+	in.purpose = "List";
+	in.timeout = c->app->outbound.default_timeout;
+	field_values(&f, endpoint_field_table, endpoint_nfields, &in);
+	endpoint_runtime_rows_json(f.values, &in.rt);
 	return ep_form_page(c, 200, &f, 0, NULL, NULL, 0);
 }
 
@@ -509,12 +553,23 @@ ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei,
 	if (f->nerrors)
 		return 422;
 	struct ctx *c = f->c;
+	struct endpoint_input old;
+	struct db_rows r;
+	struct audit_fields af;
+	int rc = eid ? db_endpoint_read(c->db, c->a, cid, eid, &old, &r) : DB_OK;
+	if (rc != DB_OK)
+		return rc;
+	audit_fields_init(&af, c);
+	if (eid)
+		field_changes(&af, endpoint_field_table, endpoint_nfields, &old, &ei->in);
+	const char *changed = audit_fields_text(&af);
 	struct db_audit au =
 	    web_audit(c, eid ? "endpoint.update" : "endpoint.create", "endpoint", eid,
-		      arena_printf(c->a, "connector %lld, purpose: %s", cid, ei->in.purpose));
+		      arena_printf(c->a, "connector %lld, purpose: %s%s%s", cid, ei->in.purpose,
+				   *changed ? "; changed: " : "", changed));
 	*out_id = eid;
-	int rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id, &au)
-		     : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id, &au);
+	rc = eid ? db_endpoint_update(c->db, cid, eid, &ei->in, c->user->id, &au)
+		 : db_endpoint_create(c->db, cid, &ei->in, c->user->id, out_id, &au);
 	if (rc != DB_OK)
 		return (rc = ep_save_error(f, rc)) != 0 ? rc : 422;
 	return 0;
@@ -573,39 +628,35 @@ web_endpoint_update(struct ctx *c)
 {
 	struct db_rows r;
 	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
-	if (rc != DB_OK)
-		return rc;
-	return ep_submit(c, c->ids[1]);
+	return rc != DB_OK ? rc : ep_submit(c, c->ids[1]);
 }
 
-/* The stored endpoint as form values. */
-static void
-ep_values_from_row(struct form *f, const struct db_rows *r)
+/* Header or parameter rows as the editor's row objects. */
+static struct json_object *
+ep_rows_view_of(struct ctx *c, const struct endpoint_row *r, size_t n)
 {
-	static const char *const cols[] = {"purpose", "description", "method", "url",
-					   "body",    "sample_data", "timeout"};
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		jset_str(f->values, cols[i], db_get(r, 0, cols[i]));
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(
+		    arr, ep_row_json(r[i].key, r[i].value, r[i].description, r[i].required));
+	web_defer_json(c, arr);
+	return arr;
 }
 
 int
 web_endpoint_show(struct ctx *c)
 {
-	struct db_rows r, h, p;
-	int rc = db_endpoint_load(c->db, c->a, c->ids[0], c->ids[1], &r, &h, &p);
+	struct endpoint_input in;
+	struct db_rows r;
+	struct form f;
+	int rc = db_endpoint_read(c->db, c->a, c->ids[0], c->ids[1], &in, &r);
 	if (rc != DB_OK)
 		return rc;
-	struct form f;
 	form_init(&f, c);
-	ep_values_from_row(&f, &r);
-	struct endpoint_runtime rt;
-	if ((rc = endpoint_runtime_load(c, c->ids[1], &r, &rt)) != DB_OK)
-		return rc;
-	endpoint_runtime_merge(f.values, &rt);
-	struct json_object *hj = ep_rows_from_db(&h), *pj = ep_rows_from_db(&p);
-	web_defer_json(c, hj);
-	web_defer_json(c, pj);
-	return ep_form_page(c, 200, &f, c->ids[1], hj, pj, 0);
+	field_values(&f, endpoint_field_table, endpoint_nfields, &in);
+	endpoint_runtime_rows_json(f.values, &in.rt);
+	return ep_form_page(c, 200, &f, c->ids[1], ep_rows_view_of(c, in.headers, in.nheaders),
+			    ep_rows_view_of(c, in.params, in.nparams), 0);
 }
 
 /* ---------------------------------------------------------------------- delete */

@@ -467,6 +467,67 @@ pager_base_query(struct ctx *c, const struct pager *p, const char *q)
 
 /* ------------------------------------------------------------------ field tables */
 
+/* "The method must be GET, POST or PUT." */
+static void
+field_enum_error(struct form *f, const struct field *fd)
+{
+	struct buf *b = buf_new_arena(f->c->a);
+	for (size_t k = 0; b && k < fd->nchoices; k++)
+		buf_printf(b, "%s%s",
+			   k == 0		   ? ""
+			   : k + 1 == fd->nchoices ? " or "
+						   : ", ",
+			   fd->choices[k]);
+	form_error(
+	    f, fd->name,
+	    arena_printf(f->c->a, "The %s must be %s.", fd->label, b && !b->failed ? b->data : ""));
+}
+
+/* A LONG field: blank or absent is its default. */
+static void
+field_decode_long(struct form *f, const struct field *fd, void *s)
+{
+	const char *v = form_text(f, fd->name);
+	long x = strtol(fd->def ? fd->def : "0", NULL, 10);
+	if (!v || !*v)
+		jset_int(f->values, fd->name, x);
+	else if (str_to_long(v, fd->min, fd->max, &x) != CORE_OK)
+		form_error(f, fd->name,
+			   arena_printf(f->c->a, "The %s must be a whole number from %ld to %ld.",
+					fd->label, fd->min, fd->max));
+	*FIELD_AT(s, fd, long) = x;
+}
+
+/* A TEXT or DECIMAL field: a default when absent, kept as typed (FIELD_RAW) or trimmed. */
+static void
+field_decode_text(struct form *f, const struct field *fd, void *s)
+{
+	size_t max = fd->max ? (size_t)fd->max : (size_t)-1;
+	const char *v = form_get(f, fd->name);
+	if (!v && fd->def && *fd->def) {
+		jset_str(f->values, fd->name, fd->def);
+		FIELD_TEXT_OF(s, fd) = fd->def;
+		return;
+	}
+	if (fd->flags & FIELD_RAW) {
+		jset_str(f->values, fd->name, v ? v : "");
+		if (v && utf8_length(v) > max)
+			form_error(f, fd->name,
+				   arena_printf(f->c->a,
+						"The %s may not be greater than %zu characters.",
+						fd->label, max));
+		FIELD_TEXT_OF(s, fd) = v ? v : "";
+		return;
+	}
+	FIELD_TEXT_OF(s, fd) = fd->min > 0 ? form_required(f, fd->name, fd->label, max)
+					   : form_optional(f, fd->name, fd->label, max);
+	if ((fd->flags & FIELD_LINE) && !form_no_controls(FIELD_TEXT_OF(s, fd)))
+		form_error(f, fd->name,
+			   arena_printf(f->c->a,
+					"The %s may not contain line breaks or control characters.",
+					fd->label));
+}
+
 void
 field_decode(struct form *f, const struct field *t, size_t n, void *s)
 {
@@ -475,9 +536,7 @@ field_decode(struct form *f, const struct field *t, size_t n, void *s)
 		const char *v;
 		long x = 0;
 		if (fd->kind == FIELD_TEXT || fd->kind == FIELD_DECIMAL) {
-			FIELD_TEXT_OF(s, fd) =
-			    fd->min > 0 ? form_required(f, fd->name, fd->label, (size_t)fd->max)
-					: form_optional(f, fd->name, fd->label, (size_t)fd->max);
+			field_decode_text(f, fd, s);
 		} else if (fd->kind == FIELD_INT) {
 			v = form_optional(f, fd->name, fd->label, 16);
 			if (*v && str_to_long(v, fd->min, fd->max, &x) != CORE_OK)
@@ -487,19 +546,29 @@ field_decode(struct form *f, const struct field *t, size_t n, void *s)
 							"%ld, or blank for the server's default.",
 							fd->label, fd->min, fd->max));
 			*FIELD_AT(s, fd, long long) = x;
-		} else if (fd->kind == FIELD_CHOICE) {
-			v = form_text(f, fd->name);
-			size_t k = 0;
-			while (v && k < fd->nchoices && strcmp(v, fd->choices[k]))
-				k++;
-			if (k == fd->nchoices)
-				form_error(f, fd->name,
-					   arena_printf(f->c->a, "The selected %s is invalid.",
-							fd->label));
-			FIELD_TEXT_OF(s, fd) = fd->choices[k < fd->nchoices ? k : 0];
+		} else if (fd->kind == FIELD_LONG) {
+			field_decode_long(f, fd, s);
 		} else if (fd->kind == FIELD_BOOL) {
 			*FIELD_AT(s, fd, int) = form_flag(f, fd->name);
 			jset_bool(f->values, fd->name, *FIELD_AT(s, fd, int));
+		} else if (fd->kind == FIELD_CHOICE || fd->kind == FIELD_ENUM) {
+			v = form_text(f, fd->name);
+			if (fd->kind == FIELD_ENUM && (!v || !*v))
+				v = fd->def;
+			size_t k = 0;
+			while (v && k < fd->nchoices && strcmp(v, fd->choices[k]))
+				k++;
+			if (k == fd->nchoices && fd->kind == FIELD_ENUM)
+				field_enum_error(f, fd);
+			else if (k == fd->nchoices)
+				form_error(f, fd->name,
+					   arena_printf(f->c->a, "The selected %s is invalid.",
+							fd->label));
+			k = k < fd->nchoices ? k : 0;
+			if (fd->kind == FIELD_ENUM)
+				*FIELD_AT(s, fd, int) = (int)k;
+			else
+				FIELD_TEXT_OF(s, fd) = fd->choices[k];
 		} else if (fd->kind == FIELD_SECRET && fd->max) {
 			v = form_get(f, fd->name);
 			FIELD_TEXT_OF(s, fd) = v = v ? v : "";
@@ -557,6 +626,10 @@ field_text(struct arena *a, const struct field *fd, const void *s)
 		return x ? arena_printf(a, "%lld", x) : "";
 	case FIELD_BOOL:
 		return *FIELD_AT(s, fd, const int) ? "1" : "";
+	case FIELD_LONG:
+		return arena_printf(a, "%ld", *FIELD_AT(s, fd, const long));
+	case FIELD_ENUM:
+		return fd->choices[*FIELD_AT(s, fd, const int)];
 	case FIELD_SECRET:
 		return "";
 	case FIELD_DECIMAL:
@@ -600,8 +673,9 @@ field_json(struct arena *a, struct json_object *o, const struct field *t, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct field *fd = &t[i];
-		const char *v =
-		    fd->kind == FIELD_INT || fd->kind == FIELD_BOOL ? NULL : FIELD_TEXT_OF(s, fd);
+		int text = fd->kind != FIELD_INT && fd->kind != FIELD_BOOL &&
+			   fd->kind != FIELD_LONG && fd->kind != FIELD_ENUM;
+		const char *v = text ? FIELD_TEXT_OF(s, fd) : NULL;
 		long long x = fd->kind == FIELD_INT ? *FIELD_AT(s, fd, const long long) : 0;
 		int none = fd->kind == FIELD_INT ? !x : fd->kind == FIELD_DECIMAL ? !v || !*v : 0;
 		if (export && (!(fd->flags & FIELD_EXPORT) || none || fd->kind == FIELD_SECRET))
@@ -614,6 +688,10 @@ field_json(struct arena *a, struct json_object *o, const struct field *t, size_t
 			jset(o, fd->name, NULL);
 		else if (fd->kind == FIELD_INT)
 			jset_int(o, fd->name, x);
+		else if (fd->kind == FIELD_LONG)
+			jset_int(o, fd->name, *FIELD_AT(s, fd, const long));
+		else if (fd->kind == FIELD_ENUM)
+			jset_str(o, fd->name, fd->choices[*FIELD_AT(s, fd, const int)]);
 		else if (fd->kind == FIELD_DECIMAL)
 			jset(o, fd->name, json_object_new_double(strtod(v, NULL)));
 		else if (fd->kind == FIELD_WORDS)
@@ -643,6 +721,10 @@ field_changes(struct audit_fields *af, const struct field *t, size_t n, const vo
 				  *FIELD_AT(new, fd, const long long);
 		else if (fd->kind == FIELD_BOOL)
 			changed = !*FIELD_AT(old, fd, const int) != !*FIELD_AT(new, fd, const int);
+		else if (fd->kind == FIELD_ENUM)
+			changed = *FIELD_AT(old, fd, const int) != *FIELD_AT(new, fd, const int);
+		else if (fd->kind == FIELD_LONG)
+			changed = *FIELD_AT(old, fd, const long) != *FIELD_AT(new, fd, const long);
 		else if (fd->kind == FIELD_DECIMAL)
 			changed = strtod(text_or_empty(FIELD_TEXT_OF(old, fd)), NULL) !=
 				  strtod(text_or_empty(FIELD_TEXT_OF(new, fd)), NULL);
@@ -650,5 +732,37 @@ field_changes(struct audit_fields *af, const struct field *t, size_t n, const vo
 			changed = strcmp(text_or_empty(FIELD_TEXT_OF(old, fd)),
 					 text_or_empty(FIELD_TEXT_OF(new, fd))) != 0;
 		audit_field(af, fd->name, changed);
+	}
+}
+
+void
+field_from_json(struct arena *a, const struct field *t, size_t n, struct json_object *obj, void *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct field *fd = &t[i];
+		struct json_object *v = NULL;
+		if (!json_object_object_get_ex(obj, fd->name, &v))
+			continue;
+		const char *text = v ? json_object_get_string(v) : "";
+		size_t k = 0;
+		switch (fd->kind) {
+		case FIELD_INT:
+			*FIELD_AT(s, fd, long long) = json_object_get_int64(v);
+			break;
+		case FIELD_LONG:
+			*FIELD_AT(s, fd, long) = (long)json_object_get_int64(v);
+			break;
+		case FIELD_BOOL:
+			*FIELD_AT(s, fd, int) = json_object_get_boolean(v);
+			break;
+		case FIELD_ENUM:
+			while (k < fd->nchoices && strcmp(text, fd->choices[k]))
+				k++;
+			if (k < fd->nchoices)
+				*FIELD_AT(s, fd, int) = (int)k;
+			break;
+		default:
+			FIELD_TEXT_OF(s, fd) = arena_strdup(a, text);
+		}
 	}
 }

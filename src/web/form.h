@@ -58,10 +58,15 @@ enum field_kind {
 	FIELD_SECRET,  /* const char *: sealed, write-only; shown as <name>_set */
 	FIELD_CHOICE,  /* const char *: one of choices (field_decode; authorization: its own) */
 	FIELD_WORDS,   /* const char *: space-separated words; JSON an array of strings */
+	FIELD_LONG,    /* long from min to max; blank: def */
+	FIELD_ENUM,    /* int: the index of one of choices; blank: def */
 };
-#define FIELD_EXPORT	1u /* in an export, and what an import reads */
-#define FIELD_MULTILINE 2u /* line breaks allowed */
-#define FIELD_READONLY	4u /* shown, never read from input */
+#define FIELD_EXPORT	1u  /* in an export, and what an import reads */
+#define FIELD_MULTILINE 2u  /* line breaks allowed */
+#define FIELD_READONLY	4u  /* shown, never read from input */
+#define FIELD_JSON	8u  /* the JSON API takes any JSON value as its text */
+#define FIELD_RAW	16u /* TEXT kept as typed, not trimmed */
+#define FIELD_LINE	32u /* TEXT on one line: no line breaks or control characters */
 
 struct field {
 	const char *name; /* the form field, the JSON member and the column it comes from */
@@ -69,6 +74,7 @@ struct field {
 	long min, max;
 	const char *label;	    /* what messages call it */
 	const char *help;	    /* what the API description adds (NULL: the label) */
+	const char *def;	    /* LONG, ENUM, TEXT: the value when left out (NULL, "": none) */
 	const char *const *choices; /* FIELD_CHOICE: its values */
 	size_t nchoices;
 	size_t off; /* of its value in the resource's struct */
@@ -93,9 +99,9 @@ struct field {
 
 /* A check of names (connectors, categories): letters, digits, spaces and apostrophes. */
 void field_check_name(struct form *f, const struct field *fd, const void *s);
-/* Decodes the TEXT, INT, DECIMAL, CHOICE (absent: the first choice), BOOL and SECRET (when
- * it has a max: as typed, never kept; "" or min to max bytes long) fields of t from f's
- * input into s with the kind's checks, then runs each field's check. */
+/* Decodes the TEXT, INT, DECIMAL, CHOICE (absent: the first choice), LONG, ENUM, BOOL and
+ * SECRET (when it has a max: as typed, never kept; "" or min to max bytes long) fields of t
+ * from f's input into s with the kind's checks, then runs each field's check. */
 void field_decode(struct form *f, const struct field *t, size_t n, void *s);
 /* A value as a form shows it (INT 0 and NULL text as ""). */
 const char *field_text(struct arena *a, const struct field *fd, const void *s);
@@ -107,6 +113,10 @@ void field_json(struct arena *a, struct json_object *o, const struct field *t, s
 		const void *s, int export);
 /* "a b" -> ["a", "b"]. */
 struct json_object *words_json(const char *s);
+/* The members of obj (a snapshot) named in t into s, as they are (no checks); a member left
+ * out keeps the value s has. */
+void field_from_json(struct arena *a, const struct field *t, size_t n, struct json_object *obj,
+		     void *s);
 /* Names the fields whose value differs between old and new in the audit log (not secrets). */
 void field_changes(struct audit_fields *af, const struct field *t, size_t n, const void *old,
 		   const void *new);

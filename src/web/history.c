@@ -151,16 +151,35 @@ flat_environments(struct flat_list *l, struct json_object *envs)
 	}
 }
 
+/* The value of a field an older snapshot does not hold: never a change. */
+static const char NOT_RECORDED[] = "";
+
+/* The members of obj named in the field table t, keyed "<ek><name>" and labelled
+ * "<el><Label>"; a member an older snapshot does not hold is NOT_RECORDED. */
+static void
+flat_fields(struct flat_list *l, struct json_object *obj, const struct field *t, size_t n,
+	    const char *ek, const char *el)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = jtext(obj, t[i].name);
+		char *label = arena_printf(l->a, "%s%s", el, t[i].label);
+		if (!obj || !json_object_object_get_ex(obj, t[i].name, NULL))
+			v = NOT_RECORDED;
+		else if ((t[i].kind == FIELD_INT || t[i].kind == FIELD_DECIMAL) &&
+			 (!*v || !strcmp(v, "0")))
+			v = "default";
+		if (label && label[strlen(el)] >= 'a' && label[strlen(el)] <= 'z')
+			label[strlen(el)] = (char)(label[strlen(el)] - 'a' + 'A');
+		flat_add(l, arena_printf(l->a, "%s%s", ek, t[i].name), label, v, NULL);
+	}
+}
+
 static void
 snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->a = a;
-	flat_add(l, "name", "Name", jtext(s, "name"), NULL);
-	flat_add(l, "description", "Description", jtext(s, "description"), NULL);
-	long long mc = jll(s, "max_concurrency");
-	flat_add(l, "max_concurrency", "Calls at once",
-		 mc ? arena_printf(a, "%lld", mc) : "default", NULL);
+	flat_fields(l, s, connector_field_table, connector_nfields, "", "");
 	struct json_object *cats = jget(s, "categories");
 	struct buf *b = buf_new_arena(a);
 	size_t nc =
@@ -223,17 +242,12 @@ snapshot_flatten(struct arena *a, struct json_object *s, struct flat_list *l)
 		const char *p = jtext(e, "purpose");
 		const char *ek = arena_printf(a, "endpoints.%lld", jll(e, "id"));
 		const char *el = arena_printf(a, "Endpoint %s", p);
-		flat_add(l, arena_printf(a, "%s.purpose", ek), arena_printf(a, "%s: Purpose", el),
-			 p, NULL);
-		static const char *const em[] = {"method",  "url",  "description",
-						 "timeout", "body", "sample_data"};
-		static const char *const el2[] = {"Method",	 "URL",	 "Description",
-						  "Timeout (s)", "Body", "Sample data"};
-		for (size_t k = 0; k < sizeof(em) / sizeof(*em); k++)
-			flat_add(l, arena_printf(a, "%s.%s", ek, em[k]),
-				 arena_printf(a, "%s: %s", el, el2[k]), jtext(e, em[k]), NULL);
+		flat_fields(l, e, endpoint_field_table, endpoint_nfields,
+			    arena_printf(a, "%s.", ek), arena_printf(a, "%s: ", el));
 		flat_rows(l, jget(e, "headers"), ek, el, "header");
 		flat_rows(l, jget(e, "params"), ek, el, "parameter");
+		flat_rows(l, jget(e, "response_map"), ek, el, "map");
+		flat_rows(l, jget(e, "body_fields"), ek, el, "body field");
 	}
 	flat_environments(l, jget(s, "environments"));
 }
@@ -256,7 +270,8 @@ flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list 
 	*count = 0;
 	for (size_t i = 0; i < to->n; i++) {
 		const struct flat *t = &to->v[i], *f = flat_find(from, t->key);
-		if (f && !strcmp(f->cmp, t->cmp))
+		if ((f && !strcmp(f->cmp, t->cmp)) || t->cmp == NOT_RECORDED ||
+		    (f && f->cmp == NOT_RECORDED))
 			continue;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "label", t->label);
@@ -276,7 +291,7 @@ flat_diff(struct arena *a, const struct flat_list *from, const struct flat_list 
 	}
 	for (size_t i = 0; i < from->n; i++) {
 		const struct flat *f = &from->v[i];
-		if (flat_find(to, f->key))
+		if (flat_find(to, f->key) || f->cmp == NOT_RECORDED)
 			continue;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "label", f->label);
@@ -508,11 +523,9 @@ static int
 restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_restore *r)
 {
 	struct json_object *au = jget(s, "authorization");
-	r->name = jtext(s, "name");
-	r->description = jtext(s, "description");
-	r->max_concurrency = (long)jll(s, "max_concurrency");
+	field_from_json(c->a, connector_field_table, connector_nfields, s, &r->v);
 	r->auth_type = jtext(au, "auth_type");
-	if (!*r->name || connector_auth_index(r->auth_type) < 0)
+	if (!*r->v.name || connector_auth_index(r->auth_type) < 0)
 		return 422;
 	r->verify_ssl = jll(au, "verify_ssl") != 0;
 	r->username = jtext(au, "username");
@@ -538,24 +551,18 @@ restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_resto
 	r->ncategories = nc;
 	for (size_t i = 0; i < ne; i++) {
 		struct json_object *e = json_object_array_get_idx(eps, i);
-		struct endpoint_row *h, *p;
-		enum endpoint_method m = endpoint_method_parse(jtext(e, "method"));
-		if (m == EP_METHOD__MAX)
-			return 422;
+		struct endpoint_row *h, *p, *m, *fl;
 		eids[i] = jll(e, "id");
-		ei[i] = (struct endpoint_input){
-		    .purpose = jtext(e, "purpose"),
-		    .description = jtext(e, "description"),
-		    .method = m,
-		    .url = jtext(e, "url"),
-		    .timeout = (long)jll(e, "timeout"),
-		    .body = jtext(e, "body"),
-		    .sample_data = jtext(e, "sample_data"),
-		};
+		endpoint_defaults(&ei[i]);
+		field_from_json(c->a, endpoint_field_table, endpoint_nfields, e, &ei[i]);
 		ei[i].nheaders = restore_rows(c, jget(e, "headers"), &h);
 		ei[i].headers = h;
 		ei[i].nparams = restore_rows(c, jget(e, "params"), &p);
 		ei[i].params = p;
+		ei[i].rt.nmaps = restore_rows(c, jget(e, "response_map"), &m);
+		ei[i].rt.maps = m;
+		ei[i].rt.nfields = restore_rows(c, jget(e, "body_fields"), &fl);
+		ei[i].rt.fields = fl;
 	}
 	r->endpoints = ei;
 	r->endpoint_ids = eids;
@@ -590,14 +597,18 @@ history_restore(struct ctx *c, long long version, long long *new_n, struct json_
 {
 	struct db_rows vr;
 	struct db_auth_fields cur;
+	struct connector now;
 	*why = NULL;
 	int rc = db_version_get(c->db, c->a, c->ids[0], c->ids[1], &vr);
 	if (rc == DB_OK)
 		rc = db_connector_auth_read(c->db, c->a, c->ids[0], &cur);
+	if (rc == DB_OK)
+		rc = db_connector_get(c->db, c->a, c->ids[0], &now);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *s = snapshot_parse(c, db_get(&vr, 0, "snapshot"));
-	struct version_restore r = {.connector_id = c->ids[0], .version = version, .n = c->ids[1]};
+	struct version_restore r = {
+	    .connector_id = c->ids[0], .version = version, .n = c->ids[1], .v = now.v};
 	if (!s || (rc = restore_from_snapshot(c, s, &r)) != 0) {
 		*why = "This version cannot be restored.";
 		return rc ? rc : 422;

@@ -70,7 +70,7 @@ import_save_all(struct ep_import *im)
 		long long eid = 0;
 		form_init(&sub, c);
 		struct json_object *e = json_object_array_get_idx(eps, i);
-		int rc = api_form(&sub, e, api_endpoint_fields, API_ENDPOINT_NFIELDS);
+		int rc = endpoint_api_form(&sub, e);
 		if (rc != 0)
 			return rc;
 		rc = endpoint_submit(&sub, im->cid, 0, &eid);

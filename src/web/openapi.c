@@ -3,34 +3,20 @@
  * table adds each known route's summary, body and answer, and the shared schemas are below.
  * Public: no token needed to read it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 
 /* Schemas, parameters and error answers. Written with ' for " (no apostrophes inside) to
  * stay readable, and no text needs two spaces in a row; turned into JSON when served. */
-/* The runtime members of an endpoint (issue 18), in Endpoint, EndpointInput and
- * ExportEndpoint. */
-#define RT_PROPS                                                                                   \
-	"   'response_root': {'type': 'string', 'description': 'RFC 6901 JSON Pointer to the"      \
-	"   part of the answer that is mapped, e.g. /data/items; empty: the whole answer.'},"      \
+/* The rows of an endpoint, in Endpoint, EndpointInput and ExportEndpoint (its scalar members
+ * come from its field table). */
+#define EP_ROWS                                                                                    \
+	"   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"    \
+	"   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}},"      \
 	"   'response_map': {'type': 'array', 'items': {'$ref': '#/components/schemas/MapRow'}},"  \
-	"   'error_statuses': {'type': 'string', 'default': '400-599', 'description': 'Statuses"   \
-	"   and ranges execute answers 502 (ESTATUS) for; empty: none.'},"                         \
-	"   'retries': {'type': 'integer', 'minimum': 0, 'maximum': 5, 'default': 0},"             \
-	"   'retry_backoff_ms': {'type': 'integer', 'minimum': 0, 'maximum': 60000, 'default':"    \
-	"   500},"                                                                                 \
-	"   'retry_unsafe': {'type': 'boolean', 'description': 'Retry POST and PATCH too.'},"      \
-	"   'pagination': {'type': 'string', 'enum': ['none', 'page', 'offset', 'cursor',"         \
-	"   'link'], 'default': 'none'},"                                                          \
-	"   'page_param': {'type': 'string'}, 'size_param': {'type': 'string'},"                   \
-	"   'first_page': {'type': 'integer'}, 'page_size': {'type': 'integer', 'minimum': 0},"    \
-	"   'offset_param': {'type': 'string'}, 'limit_param': {'type': 'string'},"                \
-	"   'cursor_pointer': {'type': 'string'}, 'cursor_param': {'type': 'string'},"             \
-	"   'max_pages': {'type': 'integer', 'minimum': 1, 'maximum': 1000, 'default': 10},"       \
-	"   'body_type': {'type': 'string', 'enum': ['raw', 'json', 'form', 'multipart'],"         \
-	"   'default': 'raw'},"                                                                    \
-	"   'body_fields': {'type': 'array', 'items': {'$ref': '#/components/schemas/FieldRow'}},"
+	"   'body_fields': {'type': 'array', 'items': {'$ref': '#/components/schemas/FieldRow'}}"
 static const char COMPONENTS[] =
     "{'securitySchemes': {'bearerAuth': {'type': 'http', 'scheme': 'bearer',"
     "  'description': 'An API token from the Profile page: Authorization: Bearer dcg_...'}},"
@@ -145,30 +131,16 @@ static const char COMPONENTS[] =
     "   the root is an array, else to the root.'}}},"
     " 'FieldRow': {'type': 'object', 'properties': {'name': {'type': 'string'},"
     "   'value': {'type': 'string', 'description': 'A template over the data.'}}},"
-    " 'Method': {'type': 'string', 'enum': ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']},"
     " 'Endpoint': {'type': 'object', 'required': ['id', 'purpose', 'method', 'url'],"
     "   'properties': {"
-    "   'id': {'type': 'integer'}, 'connector_id': {'type': 'integer'},"
-    "   'purpose': {'type': 'string'}, 'description': {'type': 'string'},"
-    "   'method': {'$ref': '#/components/schemas/Method'}, 'url': {'type': 'string'},"
-    "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
-    "   'sample_data': {'type': 'string', 'description': 'JSON text'},"
-    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}},"
-    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}," RT_PROPS
+    "   'id': {'type': 'integer'}, 'connector_id': {'type': 'integer'}," EP_ROWS ","
     "   'created_at': {'type': 'string', 'format': 'date-time'},"
     "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
     " 'EndpointList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
     "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/Endpoint'}},"
     "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
-    " 'EndpointInput': {'type': 'object', 'required': ['purpose', 'url'], 'properties': {"
-    "   'purpose': {'type': 'string', 'maxLength': 255}, 'description': {'type': 'string'},"
-    "   'method': {'$ref': '#/components/schemas/Method'},"
-    "   'url': {'type': 'string', 'description': 'A template: {{var}} from the data.'},"
-    "   'timeout': {'type': 'integer', 'minimum': 1, 'maximum': 300},"
-    "   'body': {'type': 'string'},"
-    "   'sample_data': {'description': 'JSON text, or any JSON value (stored as its text).'},"
-    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}}," RT_PROPS
-    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
+    " 'EndpointInput': {'type': 'object', 'required': ['purpose', 'url'], 'properties': {" EP_ROWS
+    "}},"
     " 'Category': {'type': 'object', 'required': ['id', 'name', 'status'], 'properties': {"
     "   'id': {'type': 'integer'}, 'name': {'type': 'string'},"
     "   'status': {'type': 'string', 'enum': ['active', 'inactive']},"
@@ -256,13 +228,7 @@ static const char COMPONENTS[] =
     "   'pages': {'type': 'integer'}, 'attempts': {'type': 'integer'},"
     "   'notes': {'type': 'array', 'items': {'type': 'string'}, 'description': 'Pointers"
     "   that matched nothing, pages not followed.'}}},"
-    " 'ExportEndpoint': {'type': 'object', 'properties': {"
-    "   'purpose': {'type': 'string'}, 'description': {'type': 'string'},"
-    "   'method': {'$ref': '#/components/schemas/Method'}, 'url': {'type': 'string'},"
-    "   'timeout': {'type': 'integer'}, 'body': {'type': 'string'},"
-    "   'sample_data': {'type': 'string'},"
-    "   'headers': {'type': 'array', 'items': {'$ref': '#/components/schemas/HeaderRow'}}," RT_PROPS
-    "   'params': {'type': 'array', 'items': {'$ref': '#/components/schemas/ParamRow'}}}},"
+    " 'ExportEndpoint': {'type': 'object', 'properties': {" EP_ROWS "}},"
     " 'Export': {'type': 'object', 'required': ['name', 'categories'], 'properties': {"
     "   'dcgate_export': {'type': 'integer', 'const': 1},"
     "   'categories': {'type': 'array', 'items': {'type': 'string'}},"
@@ -610,7 +576,7 @@ doc_field(const struct field *fd, enum doc_use use)
 	static const char *const types[] = {
 	    [FIELD_TEXT] = "string",  [FIELD_INT] = "integer",	 [FIELD_DECIMAL] = "number",
 	    [FIELD_BOOL] = "boolean", [FIELD_SECRET] = "string", [FIELD_CHOICE] = "string",
-	    [FIELD_WORDS] = "array",
+	    [FIELD_WORDS] = "array",  [FIELD_LONG] = "integer",	 [FIELD_ENUM] = "string",
 	};
 	struct json_object *s = json_object_new_object(), *t = json_object_new_array();
 	int secret = fd->kind == FIELD_SECRET;
@@ -620,12 +586,15 @@ doc_field(const struct field *fd, enum doc_use use)
 		json_object_array_add(t, json_object_new_string("string"));
 	if (use != DOC_EXPORT && (fd->kind == FIELD_INT || fd->kind == FIELD_DECIMAL || secret))
 		json_object_array_add(t, json_object_new_string("null"));
-	jset(s, "type", t);
+	if ((fd->flags & FIELD_JSON) && use == DOC_INPUT)
+		json_object_put(t); /* any JSON value, stored as its text */
+	else
+		jset(s, "type", t);
 	if (fd->kind == FIELD_WORDS) {
 		struct json_object *items = json_object_new_object();
 		jset_str(items, "type", "string");
 		jset(s, "items", items);
-	} else if (fd->kind == FIELD_INT) {
+	} else if (fd->kind == FIELD_INT || fd->kind == FIELD_LONG) {
 		jset_int(s, "minimum", fd->min);
 		jset_int(s, "maximum", fd->max);
 	} else if (fd->kind == FIELD_TEXT && fd->max && use == DOC_INPUT) {
@@ -639,6 +608,10 @@ doc_field(const struct field *fd, enum doc_use use)
 	}
 	if (fd->help || fd->label)
 		jset_str(s, "description", fd->help ? fd->help : fd->label);
+	if (fd->def && *fd->def && fd->kind == FIELD_LONG)
+		jset_int(s, "default", strtol(fd->def, NULL, 10));
+	else if (fd->def && *fd->def)
+		jset_str(s, "default", fd->def);
 	return s;
 }
 
@@ -681,6 +654,10 @@ doc_field_schemas(struct ctx *c, struct json_object *schemas)
 	doc_fields(c, in, auth_field_table, auth_nfields, DOC_INPUT);
 	doc_fields(c, ex, connector_field_table, connector_nfields, DOC_EXPORT);
 	doc_fields(c, exa, auth_field_table, auth_nfields, DOC_EXPORT);
+	static const char *const eps[] = {"Endpoint", "EndpointInput", "ExportEndpoint"};
+	for (size_t i = 0; i < 3; i++)
+		doc_fields(c, json_object_object_get(schemas, eps[i]), endpoint_field_table,
+			   endpoint_nfields, (enum doc_use)i);
 }
 
 static struct json_object *

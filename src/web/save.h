@@ -59,17 +59,20 @@ int endpoint_submit(struct form *f, long long cid, long long eid, long long *out
  * (in the arena), 422 (errors in f). A missing purpose is "draft". */
 int endpoint_draft(struct form *f, struct endpoint_input **out);
 
-/* The runtime options of an endpoint (src/web/endpoint_runtime.c): read from the form's
- * fields (defaults for those absent) with messages beside them; view (may be NULL) gets the
- * rows as typed, "response_map" and "body_fields". */
+/* The endpoint's scalar fields (src/db/endpoint_fields.h) over struct endpoint_input. */
+extern const struct field endpoint_field_table[];
+extern const size_t endpoint_nfields;
+/* The endpoint's members as the API and (export) an export show them, into o. */
+void endpoint_json(struct arena *a, struct json_object *o, const struct endpoint_input *in,
+		   int export);
+
+/* The runtime rows of an endpoint (src/web/endpoint_runtime.c): the map and body field rows
+ * read from the form with messages beside them, and the checks between the pagination
+ * fields; view (may be NULL) gets the rows as typed, "response_map" and "body_fields". */
 void endpoint_runtime_read(struct form *f, struct endpoint_runtime *rt, struct json_object *view);
-/* The options as the API, export and the editor show them (a new object). */
-struct json_object *endpoint_runtime_json(const struct endpoint_runtime *rt);
-/* Each member of endpoint_runtime_json(rt) set in into. */
-void endpoint_runtime_merge(struct json_object *into, const struct endpoint_runtime *rt);
-/* The saved options of endpoint eid, whose endpoints row is ep. A db_err. */
-int endpoint_runtime_load(struct ctx *c, long long eid, const struct db_rows *ep,
-			  struct endpoint_runtime *rt);
+/* The rows as the API, export and the editor show them: "response_map" and "body_fields"
+ * set in o. */
+void endpoint_runtime_rows_json(struct json_object *o, const struct endpoint_runtime *rt);
 /* 1 when a row button of the runtime (add_map, remove_map, add_field, remove_field) was
  * pressed: the editor re-renders instead of saving. */
 int endpoint_runtime_rebuild(const struct form *f);

@@ -303,7 +303,7 @@ import_endpoints(struct import *im)
 				   "An endpoint must be an object.");
 			continue;
 		}
-		int rc = api_form(&sub, e, api_endpoint_fields, API_ENDPOINT_NFIELDS);
+		int rc = endpoint_api_form(&sub, e);
 		if (rc == 0 && sub.nerrors == 0)
 			rc = endpoint_submit(&sub, im->id, 0, &eid);
 		import_merge(im, &sub, prefix);

@@ -183,3 +183,84 @@ test('API: list, one version with a diff, restore; method change lists secrets t
   const vr = await admin.api('POST', `/api/1.0/data-connectors/${id}/versions/${basicN}/restore`, {}, viewer.token);
   assert.equal(vr.status, 403);
 });
+
+/** An API caller with the admin token and a new connector; setRate saves its rate limit. */
+async function apiConnector() {
+  const token = await adminToken();
+  const api = (m, p, b) => admin.api(m, p, b, token);
+  const id = await connector(admin);
+  const setRate = async (rate) => {
+    const shown = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+    const r = await api('PUT', `/api/1.0/data-connectors/${id}`, { name: shown.name, category_ids: [categoryId], version: shown.version, rate_limit: rate });
+    assert.equal(r.status, 200, r.text);
+  };
+  return { api, id, setRate };
+}
+
+test('every Details field and every endpoint field is versioned: diff and restore bring back rate limit, runtime options and map rows', async () => {
+  const { api, id, setRate } = await apiConnector();
+  await setRate(2.5);
+  let r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, {
+    purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 2, pagination: 'page', page_size: 50,
+    response_map: [{ name: 'id', pointer: '/id' }], body_type: 'form', body_fields: [{ name: 'q', value: '{{q}}' }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const eid = r.json().id;
+  const saved = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
+
+  // Change both, then compare and restore.
+  await setRate(null);
+  r = await api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { purpose: 'Paged', url: 'http://127.0.0.1:9/p', retries: 0 });
+  assert.equal(r.status, 200, r.text);
+  const audit = sql(`SELECT details FROM audit_log WHERE action = 'endpoint.update' AND object_id = ${eid} ORDER BY id DESC LIMIT 1`);
+  assert.match(audit[0].details, /changed: .*retries.*pagination/, 'the audit log names the changed endpoint fields');
+
+  const list = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data;
+  const labels = list[0].changes.map((ch) => ch.label);
+  assert.ok(labels.includes('Endpoint Paged: Number of retries'), JSON.stringify(labels));
+  assert.ok(labels.includes('Endpoint Paged: Pagination'), JSON.stringify(labels));
+  assert.ok(labels.some((l) => /Endpoint Paged: map id/.test(l)), JSON.stringify(labels));
+  assert.ok(list[1].changes.some((ch) => ch.label === 'Rate limit' && /^2\.50*$/.test(ch.before) && ch.after === 'default'),
+    JSON.stringify(list[1].changes));
+
+  r = await api('POST', `/api/1.0/data-connectors/${id}/versions/${saved}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  const conn = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  assert.equal(conn.rate_limit, 2.5, 'the rate limit is back');
+  const ep = (await api('GET', `/api/1.0/data-connectors/${id}/endpoints/${eid}`)).json();
+  assert.equal(ep.retries, 2);
+  assert.equal(ep.pagination, 'page');
+  assert.equal(ep.page_size, 50);
+  assert.equal(ep.body_type, 'form');
+  assert.deepEqual(ep.response_map, [{ name: 'id', pointer: '/id' }]);
+  assert.deepEqual(ep.body_fields, [{ name: 'q', value: '{{q}}' }]);
+});
+
+test('an older snapshot (without the newer fields) still lists, compares and restores', async () => {
+  const { api, id, setRate } = await apiConnector();
+  await setRate(3);
+  let r = await api('POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Old', url: 'http://127.0.0.1:9/o', retries: 3 });
+  assert.equal(r.status, 201, r.text);
+  const eid = r.json().id;
+  const old = (await api('GET', `/api/1.0/data-connectors/${id}/versions`)).json().data[0].n;
+  // Make that version look like one recorded before rate_limit and the runtime options were.
+  sql(`UPDATE connector_versions SET snapshot = JSON_REMOVE(JSON_REMOVE(snapshot, '$.rate_limit'),
+    '$.endpoints[0].retries', '$.endpoints[0].pagination', '$.endpoints[0].response_map')
+    WHERE connector_id = ${id} AND n = ${old}`);
+  r = await api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { purpose: 'Old', url: 'http://127.0.0.1:9/new', retries: 3 });
+  assert.equal(r.status, 200, r.text);
+
+  const list = (await api('GET', `/api/1.0/data-connectors/${id}/versions`));
+  assert.equal(list.status, 200);
+  const labels = list.json().data[0].changes.map((ch) => ch.label);
+  assert.ok(labels.includes('Endpoint Old: URL'), JSON.stringify(labels));
+  assert.ok(!labels.includes('Rate limit'), 'a member the old snapshot lacks is not a change');
+
+  r = await api('POST', `/api/1.0/data-connectors/${id}/versions/${old}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  const conn = (await api('GET', `/api/1.0/data-connectors/${id}`)).json();
+  assert.equal(conn.rate_limit, 3, 'a Details field the snapshot lacks keeps its value');
+  const ep = (await api('GET', `/api/1.0/data-connectors/${id}/endpoints/${eid}`)).json();
+  assert.equal(ep.url, 'http://127.0.0.1:9/o');
+  assert.equal(ep.retries, 0, 'an endpoint field the snapshot lacks gets its default');
+});
