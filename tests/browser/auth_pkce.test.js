@@ -6,28 +6,11 @@
 // expiry and scope — no issued token (access or refresh) is ever in a page.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { openBrowser } = require('./lib.js');
+const { browserSuite } = require('./lib.js');
 const { adminClient, env, sql, unique } = require('../integration/lib.js');
 
 let b;
-
-test.before(async () => {
-  b = await openBrowser();
-});
-
-test.after(async () => {
-  if (b) await b.close();
-});
-
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await b.screenshot(`auth-pkce-${name}`).catch(() => null);
-    if (file) e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const step = browserSuite(test, 'auth-pkce', { set: (x) => { b = x; } });
 
 async function issued() {
   const r = await fetch(`${env('OAUTH_URL')}/__control/issued`);

@@ -7,7 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { openBrowser, baseUrl } = require('./lib.js');
+const { baseUrl, browserSuite, assertLabelled } = require('./lib.js');
 const { env, sql, sqlString, unique } = require('../integration/lib.js');
 
 const tag = unique('B').split(' ')[1];
@@ -16,35 +16,7 @@ const catB = `Browser ${tag} Blue`;
 const nameOne = `Kbd ${tag} One`;
 const nameTwo = `Kbd ${tag} Two`;
 let b;
-
-test.before(async () => {
-  b = await openBrowser();
-});
-
-test.after(async () => {
-  if (b) await b.close();
-});
-
-/** Runs fn; on a failure saves a screenshot named after the step, then fails. */
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await b.screenshot(`connectors-${name}`).catch(() => null);
-    if (file) e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
-
-/** Every input, select and textarea a user sees has a label (or an aria-label). */
-async function assertLabelled(page, where) {
-  const unlabelled = await page.$$eval('input, select, textarea', (els) => els
-    .filter((e) => e.type !== 'hidden')
-    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
-      && !e.getAttribute('aria-labelledby'))
-    .map((e) => e.outerHTML.slice(0, 120)));
-  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
-}
+const step = browserSuite(test, 'connectors', { set: (x) => { b = x; } });
 
 async function flash(page) {
   return (await page.textContent('.flash')).trim();

@@ -6,40 +6,13 @@
 // On a failure the page is saved as TEST_TMP/screenshots/endpoints-<step>.png.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { openBrowser } = require('./lib.js');
+const { browserSuite, assertLabelled } = require('./lib.js');
 const { env, sql, unique } = require('../integration/lib.js');
 
 const tag = unique('B').split(' ')[1].replace(/[^a-z0-9]/gi, '');
 let b;
+const step = browserSuite(test, 'endpoints', { signIn: true, set: (x) => { b = x; } });
 let connectorId;
-
-test.before(async () => {
-  b = await openBrowser();
-  await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
-});
-
-test.after(async () => {
-  if (b) await b.close();
-});
-
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await b.screenshot(`endpoints-${name}`).catch(() => null);
-    if (file) e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
-
-async function assertLabelled(page, where) {
-  const unlabelled = await page.$$eval('input, select, textarea', (els) => els
-    .filter((e) => e.type !== 'hidden')
-    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
-      && !e.getAttribute('aria-labelledby'))
-    .map((e) => e.outerHTML.slice(0, 120)));
-  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
-}
 
 test('a connector to work on', async () => {
   await step('connector', async () => {

@@ -6,32 +6,14 @@
 // On a failure the page is saved as TEST_TMP/screenshots/environments-<step>.png.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { openBrowser } = require('./lib.js');
+const { browserSuite } = require('./lib.js');
 const { env, sql, unique } = require('../integration/lib.js');
 
 const tag = unique('E').split(' ')[1].replace(/[^a-z0-9]/gi, '');
 const SEALED = `sealed-${tag}-value`;
 let b;
+const step = browserSuite(test, 'environments', { signIn: true, set: (x) => { b = x; } });
 let connectorId;
-
-test.before(async () => {
-  b = await openBrowser();
-  await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
-});
-
-test.after(async () => {
-  if (b) await b.close();
-});
-
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await b.screenshot(`environments-${name}`).catch(() => null);
-    if (file) e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
 
 test('add an environment, run an endpoint with a relative URL in it', async () => {
   await step('setup', async () => {

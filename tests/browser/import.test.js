@@ -5,31 +5,13 @@
 // On a failure the page is saved as TEST_TMP/screenshots/import-<step>.png.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { openBrowser } = require('./lib.js');
+const { browserSuite } = require('./lib.js');
 const { env, sql, unique } = require('../integration/lib.js');
 
 const tag = unique('I').split(' ')[1].replace(/[^a-z0-9]/gi, '');
 let b;
+const step = browserSuite(test, 'import', { signIn: true, set: (x) => { b = x; } });
 let connectorId;
-
-test.before(async () => {
-  b = await openBrowser();
-  await b.login(env('DCGATE_ADMIN_USER'), env('DCGATE_ADMIN_PASSWORD'));
-});
-
-test.after(async () => {
-  if (b) await b.close();
-});
-
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await b.screenshot(`import-${name}`).catch(() => null);
-    if (file) e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
 
 /** Focus an element and press Enter on it, waiting for the page it opens. */
 async function enterOn(page, selector) {

@@ -73,4 +73,41 @@ async function openBrowser(opts = {}) {
   };
 }
 
-module.exports = { openBrowser, baseUrl, FLAGS };
+/**
+ * One browser for a whole test file: opened (signed in as the admin with signIn) before its
+ * tests and closed after them; set(b) hands it to the file. Returns step(name, fn): runs fn
+ * and, when it fails, saves TEST_TMP/screenshots/<prefix>-<name>.png and names it.
+ */
+function browserSuite(test, prefix, { signIn = false, set }) {
+  let b = null;
+  test.before(async () => {
+    b = await openBrowser();
+    set(b);
+    if (signIn) await b.login(process.env.DCGATE_ADMIN_USER, process.env.DCGATE_ADMIN_PASSWORD);
+  });
+  test.after(async () => {
+    if (b) await b.close();
+  });
+  return async function step(name, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      const file = b ? await b.screenshot(`${prefix}-${name}`).catch(() => null) : null;
+      if (file) e.message += `\n(screenshot: ${file})`;
+      throw e;
+    }
+  };
+}
+
+/** Every input, select and textarea a user sees has a label (or an aria-label). */
+async function assertLabelled(page, where) {
+  const assert = require('node:assert/strict');
+  const unlabelled = await page.$$eval('input, select, textarea', (els) => els
+    .filter((e) => e.type !== 'hidden')
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+      && !e.getAttribute('aria-labelledby'))
+    .map((e) => e.outerHTML.slice(0, 120)));
+  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
+}
+
+module.exports = { openBrowser, baseUrl, FLAGS, browserSuite, assertLabelled };
