@@ -234,6 +234,31 @@ field_error(struct json_object *errors, const char *field, const char *message)
 	json_object_array_add(l, jstr(message));
 	jset(errors, field, l);
 }
+/* The "format" and "source" members of an import body: the format (IMPORT_FORMAT__MAX
+ * when it is missing or unknown) and the text, each error beside its member in errors
+ * (missing_source when there is no text). */
+static enum import_format
+import_body_source(struct json_object *body, struct json_object *errors, const char *missing_source,
+		   const char **source, size_t *len)
+{
+	struct json_object *v = NULL;
+	enum import_format fmt = IMPORT_FORMAT__MAX;
+	if (json_object_object_get_ex(body, "format", &v) &&
+	    json_object_is_type(v, json_type_string))
+		fmt = import_format_parse(json_object_get_string(v));
+	if (fmt == IMPORT_FORMAT__MAX)
+		field_error(errors, "format", "The format must be curl, openapi or postman.");
+	*source = NULL;
+	*len = 0;
+	if (json_object_object_get_ex(body, "source", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		*source = json_object_get_string(v);
+		*len = (size_t)json_object_get_string_len(v);
+	}
+	if (!*source || !*len)
+		field_error(errors, "source", missing_source);
+	return fmt;
+}
 
 int
 web_api_endpoint_import(struct ctx *c)
@@ -250,23 +275,13 @@ web_api_endpoint_import(struct ctx *c)
 		return rc;
 	struct json_object *v = NULL, *errors = json_object_new_object();
 	web_defer_json(c, errors);
-	enum import_format fmt = IMPORT_FORMAT__MAX;
-	if (json_object_object_get_ex(body, "format", &v) &&
-	    json_object_is_type(v, json_type_string))
-		fmt = import_format_parse(json_object_get_string(v));
-	if (fmt == IMPORT_FORMAT__MAX)
-		field_error(errors, "format", "The format must be curl, openapi or postman.");
-	const char *source = NULL;
-	size_t len = 0;
-	if (json_object_object_get_ex(body, "source", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		source = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-	}
-	if (!source || !len)
-		field_error(errors, "source",
-			    "Paste the cURL command, OpenAPI document or Postman collection to "
-			    "import.");
+	const char *source;
+	size_t len;
+	enum import_format fmt =
+	    import_body_source(body, errors,
+			       "Paste the cURL command, OpenAPI document or Postman collection to "
+			       "import.",
+			       &source, &len);
 	struct ep_import im = {.c = c, .cid = c->ids[0]};
 	if (json_object_object_get_ex(body, "dry_run", &v)) {
 		if (!json_object_is_type(v, json_type_boolean))
@@ -572,21 +587,10 @@ web_api_connector_from_document(struct ctx *c)
 		return rc;
 	struct json_object *errors = json_object_new_object();
 	web_defer_json(c, errors);
-	enum import_format fmt = IMPORT_FORMAT__MAX;
-	if (json_object_object_get_ex(body, "format", &v) &&
-	    json_object_is_type(v, json_type_string))
-		fmt = import_format_parse(json_object_get_string(v));
-	if (fmt == IMPORT_FORMAT__MAX)
-		field_error(errors, "format", "The format must be curl, openapi or postman.");
-	const char *source = NULL;
-	size_t len = 0;
-	if (json_object_object_get_ex(body, "source", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		source = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-	}
-	if (!source || !len)
-		field_error(errors, "source", "Paste the OpenAPI document or Postman collection.");
+	const char *source;
+	size_t len;
+	enum import_format fmt = import_body_source(
+	    body, errors, "Paste the OpenAPI document or Postman collection.", &source, &len);
 	struct ep_import im = {.c = c};
 	if (json_object_object_get_ex(body, "dry_run", &v))
 		im.dry_run = json_object_get_boolean(v);
