@@ -737,6 +737,8 @@ version_json(struct ctx *c, const struct version_view *v, size_t n, size_t i, in
 	return o;
 }
 
+/* The connector's versions for the API: DB_OK, the 404 answered when it is gone, or a
+ * db_err. */
 static int
 api_versions_loaded(struct ctx *c, struct version_view **v, size_t *n)
 {
@@ -744,7 +746,7 @@ api_versions_loaded(struct ctx *c, struct version_view **v, size_t *n)
 	int rc = db_connector_get(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
 		rc = versions_load(c, v, n);
-	return rc;
+	return rc == DB_ENOTFOUND ? api_not_found(c, "No such Data Connector.") : rc;
 }
 
 int
@@ -753,8 +755,6 @@ web_api_connector_versions(struct ctx *c)
 	struct version_view *v;
 	size_t n;
 	int rc = api_versions_loaded(c, &v, &n);
-	if (rc == DB_ENOTFOUND)
-		return api_not_found(c, "No such Data Connector.");
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *arr = json_object_new_array();
@@ -771,8 +771,6 @@ web_api_connector_version(struct ctx *c)
 	struct version_view *v;
 	size_t n;
 	int rc = api_versions_loaded(c, &v, &n);
-	if (rc == DB_ENOTFOUND)
-		return api_not_found(c, "No such Data Connector.");
 	if (rc != DB_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
