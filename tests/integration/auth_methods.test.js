@@ -173,7 +173,11 @@ function startSigv4() {
           host: req.headers.host, path: req.url, method: req.method, headers, body: body || undefined,
           service: cred[4], region: cred[3], doNotModifyHeaders: true,
         };
-        aws4.sign(opts, { accessKeyId: AWS_KEY, secretAccessKey: AWS_SECRET });
+        // Signed at the request's own X-Amz-Date: with doNotModifyHeaders aws4 would take
+        // the clock's second, and a request crossing a second boundary would not verify.
+        const signer = new aws4.RequestSigner(opts, { accessKeyId: AWS_KEY, secretAccessKey: AWS_SECRET });
+        signer.datetime = req.headers['x-amz-date'];
+        signer.sign();
         const expect = opts.headers.Authorization || opts.headers.authorization;
         ok = cred[1] === AWS_KEY && expect === auth;
         why = ok ? '' : 'signature mismatch';
