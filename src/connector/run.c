@@ -1049,13 +1049,13 @@ run_data_text(struct run *t)
 
 /* An API call's row keeps its detail as a Test's does (src/connector/detail.c), so every
  * row opens the same page: the request as sent and this attempt's answer, masked, and the
- * bodies when the endpoint keeps them. */
+ * bodies when the endpoint keeps them. The masks are those run_authorize (before any
+ * attempt) or run_show (a run that sent nothing) collected. */
 static void
 run_log_detail(struct run *t, const struct outbound_response *r, const char *error,
 	       struct db_execution *e)
 {
 	struct connector_run_out v = *t->out;
-	run_collect_masks(t);
 	run_show_request(t, &v, 0); /* no cURL line: the hot path of execute */
 	memset(&v.resp, 0, sizeof(v.resp));
 	if (r)

@@ -77,15 +77,6 @@ db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
 	return db_query_row(db, a, out, SQL_ENV_GET, "ii", connector_id, id);
 }
 
-int
-db_env_find(struct db *db, struct arena *a, long long connector_id, const char *name,
-	    struct db_rows *out)
-{
-	if (!name || !*name)
-		return db_query_row(db, a, out, SQL_ENV_DEFAULT, "i", connector_id);
-	return db_query_row(db, a, out, SQL_ENV_FIND, "is", connector_id, name);
-}
-
 /* ---- db_env_find_cached: one read-through query (core.h) ---- */
 
 #define ENV_CACHE_ENTRIES 4096

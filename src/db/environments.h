@@ -41,9 +41,10 @@ struct db_env_fields {
  * updated_at, version, nvars (its variables), unset (its sealed variables without a
  * value). */
 
-/* db_env_find (the one named name, else the default) read through this process's cache
- * under gens' connectors counter, which every environment save moves (it touches the
- * connector): no round trip for a run in the same state. */
+/* The one named name (case ignored), or the default with name NULL or ""; DB_ENOTFOUND
+ * when there is none. Read through this process's cache under gens' connectors counter,
+ * which every change of an environment or its variables moves: no round trip for a run
+ * in the same state (none cached without gens). */
 int db_env_find_cached(struct db *db, struct arena *a, const struct db_gens *gens,
 		       long long connector_id, const char *name, struct db_rows *out);
 /* The connector's environments by name. */
@@ -51,10 +52,6 @@ int db_env_list(struct db *db, struct arena *a, long long connector_id, struct d
 /* One; DB_ENOTFOUND when it is not the connector's. */
 int db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
 	       struct db_rows *out);
-/* The one named name (case ignored), or the default with name NULL or ""; DB_ENOTFOUND
- * when there is none. */
-int db_env_find(struct db *db, struct arena *a, long long connector_id, const char *name,
-		struct db_rows *out);
 /* Its variables: name, sealed, value (sealed text for sealed ones, NULL when not set), in
  * order. */
 int db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out);

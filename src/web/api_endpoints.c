@@ -190,7 +190,8 @@ execute_environment(struct ctx *c, struct json_object *obj, const char **name)
 		*name = NULL;
 		return 0;
 	}
-	int rc = db_env_find(c->db, c->a, c->ids[0], *name, &r);
+	int rc =
+	    db_env_find_cached(c->db, c->a, c->user ? &c->user->gens : NULL, c->ids[0], *name, &r);
 	if (rc == DB_ENOTFOUND)
 		return execute_invalid(
 		    c, "environment",

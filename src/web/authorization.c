@@ -445,6 +445,16 @@ auth_read_secrets(struct form *f, const struct db_auth_fields *row, struct auth_
 				   arena_printf(f->c->a, "The %s field is required.", s->label));
 	}
 }
+int
+web_variable_name_ok(struct form *f, const char *field, const char *name)
+{
+	if (connector_variable_name_ok(name))
+		return 1;
+	form_error(f, field,
+		   "A variable name has 1 to 64 letters, digits and underscores and does not "
+		   "start with a digit.");
+	return 0;
+}
 
 /* The sealed variables: rows secret[N][name] / secret[N][value]. A typed value is sealed; a
  * blank one keeps the stored value of that name; a stored name no row lists is removed.
@@ -474,13 +484,8 @@ auth_read_variables(struct form *f, const struct db_auth_fields *row, struct aut
 		const char *old = NULL;
 		if (!name || !*name)
 			continue;
-		if (!connector_variable_name_ok(name)) {
-			form_error(
-			    f, nf,
-			    "A variable name has 1 to 64 letters, digits and underscores and "
-			    "does not start with a digit.");
+		if (!web_variable_name_ok(f, nf, name))
 			continue;
-		}
 		for (size_t k = 0; k < in->v.nvars; k++)
 			if (!strcmp(in->var_names[k], name))
 				form_error(f, nf, "Each variable name may be used once.");

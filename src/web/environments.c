@@ -188,13 +188,8 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 				   arena_printf(c->a, "At most %d variables.", ENV_VARS_MAX));
 			continue;
 		}
-		if (!connector_variable_name_ok(name)) {
-			form_error(
-			    f, nf,
-			    "A variable name has 1 to 64 letters, digits and underscores and "
-			    "does not start with a digit.");
+		if (!web_variable_name_ok(f, nf, name))
 			continue;
-		}
 		for (size_t k = 0; k < in->f.nvars; k++)
 			if (!strcmp(in->vars[k].name, name))
 				form_error(f, nf, "Each variable name may be used once.");

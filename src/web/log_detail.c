@@ -259,7 +259,7 @@ static int
 log_environment(struct ctx *c, long long cid, const char *env, const char **name)
 {
 	struct db_rows r;
-	int rc = db_env_find(c->db, c->a, cid, env, &r);
+	int rc = db_env_find_cached(c->db, c->a, c->user ? &c->user->gens : NULL, cid, env, &r);
 	*name = "";
 	if (rc == DB_ENOTFOUND)
 		return env && *env ? 422 : 0;

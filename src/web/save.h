@@ -86,6 +86,9 @@ void endpoint_runtime_page(struct ctx *c, struct form *f, struct json_object *d,
 /* The connector's environments as select options [{value, label, selected}]: selected is
  * the one named (case ignored), else the default. */
 struct json_object *web_env_options(struct ctx *c, long long cid, const char *selected);
+/* 1 when name may name a sealed or plain variable (connector or environment); else 0, the
+ * message beside field (src/web/authorization.c). */
+int web_variable_name_ok(struct form *f, const char *field, const char *name);
 /* The environments that lack a secret ([{name, url}]): "set the secrets of environment X"
  * (after an import). auth_type: the connector's method (connector_auth_names). */
 struct json_object *web_env_lacking(struct ctx *c, long long cid, const char *auth_type);
