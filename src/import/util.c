@@ -452,6 +452,8 @@ y_scalar(const yaml_event_t *ev)
 
 static int y_node(struct yload *y, yaml_event_t *ev, struct json_object **out, int depth);
 
+/* Records an anchor with its own reference to the node: a later duplicate key can drop the
+ * anchored node from the tree before an alias to it is read (a fuzzer's double free). */
 static int
 y_anchor(struct yload *y, const unsigned char *name, struct json_object *o, size_t nodes)
 {
@@ -474,7 +476,7 @@ y_anchor(struct yload *y, const unsigned char *name, struct json_object *o, size
 	if (!copy)
 		return -1;
 	y->anchors[y->nanchors].name = copy;
-	y->anchors[y->nanchors].o = o;
+	y->anchors[y->nanchors].o = json_object_get(o);
 	y->anchors[y->nanchors].nodes = nodes;
 	y->nanchors++;
 	return 0;
@@ -662,8 +664,10 @@ load_yaml(struct arena *a, const char *src, size_t len, struct json_object **out
 		}
 	}
 	yaml_parser_delete(&y.p);
-	for (size_t i = 0; i < y.nanchors; i++)
+	for (size_t i = 0; i < y.nanchors; i++) {
 		free(y.anchors[i].name);
+		json_object_put(y.anchors[i].o);
+	}
 	free(y.anchors);
 	if (rc) {
 		json_object_put(root);

@@ -234,6 +234,14 @@ test_yaml_bounds(void)
 		   &d, &e);
 	ok(rc == 0 && d.nendpoints == 1 && d.endpoints[0].nparams == 1,
 	   "a few aliases are read as copies");
+	/* a fuzzer's find: the anchored node is replaced by a duplicate key, then aliased */
+	rc = parse(IMPORT_OPENAPI,
+		   "openapi: 3.0.0\ninfo: {title: x, version: '1'}\n"
+		   "x-base: &b {name: id, in: query}\nx-base: 2\n"
+		   "paths:\n  /a:\n    get:\n      parameters: [*b, *b]\n",
+		   &d, &e);
+	ok(rc == 0 && d.nendpoints == 1 && d.endpoints[0].nparams >= 1,
+	   "an alias to a node a duplicate key replaced still reads the anchored node");
 	rc = parse(IMPORT_OPENAPI, "openapi: 3.0.0\npaths: *nope\n", &d, &e);
 	ok(rc == IMPORT_ESYNTAX, "an alias with no anchor is refused");
 	char *big = malloc(IMPORT_MAX_BYTES + 2);
