@@ -18,25 +18,33 @@ static const char SQL_AUDIT_CHOICES[] =
     " UNION ALL (SELECT DISTINCT object_type, 'o' FROM audit_log WHERE object_type <> ''"
     " ORDER BY object_type LIMIT 250)";
 
+DB_ROWS_READER(audit_rows_of, struct audit_row, AUDIT_ROW_FIELDS)
+DB_ROWS_READER(audit_choices_of, struct audit_choice, AUDIT_CHOICE_FIELDS)
+
 int
-db_audit_list(struct db *db, struct arena *a, const struct audit_query *q, struct db_rows *out,
-	      long long *total)
+db_audit_list(struct db *db, struct arena *a, const struct audit_query *q, struct audit_row **rows,
+	      size_t *n, long long *total)
 {
-	struct db_rows n;
-	int rc = db_query_row(db, a, &n, SQL_AUDIT_COUNT, "ssssiisssssss", q->user, q->user,
+	struct db_rows c, r;
+	*rows = NULL;
+	*n = 0;
+	int rc = db_query_row(db, a, &c, SQL_AUDIT_COUNT, "ssssiisssssss", q->user, q->user,
 			      q->object_type, q->object_type, q->object_id, q->object_id, q->action,
 			      q->action, q->action, q->from, q->from, q->to, q->to);
 	if (rc != DB_OK)
 		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, SQL_AUDIT_PAGE, "ssssiisssssssii", q->user, q->user,
-			q->object_type, q->object_type, q->object_id, q->object_id, q->action,
-			q->action, q->action, q->from, q->from, q->to, q->to, (long long)q->limit,
-			q->offset);
+	*total = db_get_ll(&c, 0, "n", 0);
+	rc =
+	    db_query(db, a, &r, SQL_AUDIT_PAGE, "ssssiisssssssii", q->user, q->user, q->object_type,
+		     q->object_type, q->object_id, q->object_id, q->action, q->action, q->action,
+		     q->from, q->from, q->to, q->to, (long long)q->limit, q->offset);
+	return audit_rows_of(a, rc, &r, rows, n);
 }
 
 int
-db_audit_choices(struct db *db, struct arena *a, struct db_rows *out)
+db_audit_choices(struct db *db, struct arena *a, struct audit_choice **rows, size_t *n)
 {
-	return db_query(db, a, out, SQL_AUDIT_CHOICES, "");
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_AUDIT_CHOICES, "");
+	return audit_choices_of(a, rc, &r, rows, n);
 }

@@ -3,7 +3,7 @@
 #ifndef DCGATE_DB_AUDIT_H
 #define DCGATE_DB_AUDIT_H
 
-#include "db.h"
+#include "rows.h"
 
 struct audit_query {
 	const char *user;	 /* exact user name, or NULL */
@@ -17,12 +17,31 @@ struct audit_query {
 	long limit;
 };
 
-/* One page, newest first: id, created_at, user_id, username, action, object_type,
- * object_id, details, remote_addr. *total counts every match. */
-int db_audit_list(struct db *db, struct arena *a, const struct audit_query *q, struct db_rows *out,
-		  long long *total);
-/* The distinct actions and object types seen (for the filters' choices), at most 500:
- * column name, kind ('a' action, 'o' object type). */
-int db_audit_choices(struct db *db, struct arena *a, struct db_rows *out);
+/* A row of audit_log (rows.h). */
+#define AUDIT_ROW_FIELDS(X)                                                                        \
+	X(id, INT)                                                                                 \
+	X(created_at, TEXT)                                                                        \
+	X(user_id, INT)                                                                            \
+	X(username, TEXT)                                                                          \
+	X(action, TEXT)                                                                            \
+	X(object_type, TEXT)                                                                       \
+	X(object_id, INT)                                                                          \
+	X(details, TEXT)                                                                           \
+	X(remote_addr, TEXT)
+struct audit_row {
+	AUDIT_ROW_FIELDS(DB_ROW_MEMBER)
+};
+/* One page, newest first (*rows in the arena); *total counts every match. */
+int db_audit_list(struct db *db, struct arena *a, const struct audit_query *q,
+		  struct audit_row **rows, size_t *n, long long *total);
+/* A filter's choice: kind "a" an action, "o" an object type. */
+#define AUDIT_CHOICE_FIELDS(X)                                                                     \
+	X(name, TEXT)                                                                              \
+	X(kind, TEXT)
+struct audit_choice {
+	AUDIT_CHOICE_FIELDS(DB_ROW_MEMBER)
+};
+/* The distinct actions and object types seen (for the filters' choices), at most 500. */
+int db_audit_choices(struct db *db, struct arena *a, struct audit_choice **rows, size_t *n);
 
 #endif

@@ -2,6 +2,7 @@
  * with their detail for /data-connector-logs/{id}. */
 #include <mysql.h>
 
+#include "environments.h"
 #include "log_detail.h"
 
 static const char SQL_LOG_START[] =
@@ -71,10 +72,41 @@ db_log_cancel(struct db *db, long long id)
 	return rc;
 }
 
+DB_ROWS_READER(log_entries_of, struct log_entry, LOG_ENTRY_FIELDS)
+
 int
-db_log_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_log_get(struct db *db, struct arena *a, long long id, struct log_entry *out)
 {
-	return db_query_row(db, a, out, SQL_LOG_GET, "i", id);
+	struct db_rows r;
+	struct log_entry *e;
+	size_t n;
+	int rc = db_query_row(db, a, &r, SQL_LOG_GET, "i", id);
+	if ((rc = log_entries_of(a, rc, &r, &e, &n)) == DB_OK)
+		*out = e[0];
+	return rc;
+}
+
+int
+db_log_endpoint(struct db *db, struct arena *a, long long connector_id, long long id, int with_rows,
+		struct endpoint_input *out)
+{
+	struct db_rows ep, h, p;
+	int rc = with_rows ? db_endpoint_load(db, a, connector_id, id, &ep, &h, &p)
+			   : db_endpoint_get(db, a, connector_id, id, &ep);
+	if (rc == DB_OK && db_endpoint_of(a, &ep, with_rows ? &h : NULL, with_rows ? &p : NULL,
+					  NULL, NULL, out) != 0)
+		rc = DB_ENOMEM;
+	return rc;
+}
+
+int
+db_log_environment(struct db *db, struct arena *a, const struct db_gens *gens,
+		   long long connector_id, const char *env, const char **name)
+{
+	struct db_rows r;
+	int rc = db_env_find_cached(db, a, gens, connector_id, env, &r);
+	*name = rc == DB_OK ? db_get_str(&r, 0, "name") : "";
+	return rc;
 }
 
 long

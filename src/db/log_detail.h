@@ -5,6 +5,7 @@
 #define DCGATE_DB_LOG_DETAIL_H
 
 #include "endpoints.h"
+#include "rows.h"
 
 /* Inserts e as a running row now (not through the batch writer: its id is needed). */
 int db_log_start(struct db *db, const struct db_execution *e, long long *id);
@@ -24,11 +25,46 @@ struct db_log_result {
 int db_log_finish(struct db *db, long long id, const struct db_log_result *r);
 /* Marks a running row cancelled; DB_ENOTFOUND when it is not running. */
 int db_log_cancel(struct db *db, long long id);
-/* Columns id, connector_id, endpoint_id, user_id, kind, state, method, url, status,
- * duration_us, size, error, created_at, finished_at, detail, request_body and
- * response_body (NULL once expired), running_s (seconds since created), connector_name,
- * endpoint_purpose, user_name, token_name. DB_ENOTFOUND when there is none. */
-int db_log_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* One execution-log row (src/db/rows.h): request_body and response_body NULL once expired
+ * (or never kept), running_s the seconds since it was created; the names NULL when the
+ * connector, endpoint, user or token is gone or none. */
+#define LOG_ENTRY_FIELDS(X)                                                                        \
+	X(id, INT)                                                                                 \
+	X(connector_id, INT)                                                                       \
+	X(endpoint_id, INT)                                                                        \
+	X(user_id, INT)                                                                            \
+	X(kind, TEXT)                                                                              \
+	X(environment, TEXT)                                                                       \
+	X(state, TEXT)                                                                             \
+	X(method, TEXT)                                                                            \
+	X(url, TEXT)                                                                               \
+	X(status, INT)                                                                             \
+	X(duration_us, INT)                                                                        \
+	X(size, INT)                                                                               \
+	X(error, TEXT)                                                                             \
+	X(created_at, TEXT)                                                                        \
+	X(finished_at, NTEXT)                                                                      \
+	X(detail, TEXT)                                                                            \
+	X(request_body, NTEXT)                                                                     \
+	X(response_body, NTEXT)                                                                    \
+	X(running_s, INT)                                                                          \
+	X(connector_name, NTEXT)                                                                   \
+	X(endpoint_purpose, NTEXT)                                                                 \
+	X(user_name, NTEXT)                                                                        \
+	X(token_name, NTEXT)
+struct log_entry {
+	LOG_ENTRY_FIELDS(DB_ROW_MEMBER)
+};
+/* The row id; DB_ENOTFOUND when there is none. */
+int db_log_get(struct db *db, struct arena *a, long long id, struct log_entry *out);
+/* What a run of endpoint eid of connector cid reads before it starts: the endpoint's fields
+ * and (with_rows) its header and query parameter rows, typed. DB_ENOTFOUND when gone. */
+int db_log_endpoint(struct db *db, struct arena *a, long long connector_id, long long id,
+		    int with_rows, struct endpoint_input *out);
+/* The name of connector cid's environment named env (case ignored), or of its default with
+ * env NULL or "", through db_env_find_cached; DB_ENOTFOUND when there is none. */
+int db_log_environment(struct db *db, struct arena *a, const struct db_gens *gens,
+		       long long connector_id, const char *env, const char **name);
 /* The endpoint's keep_bodies_days (0 when it is gone). */
 long db_endpoint_keep_days(struct db *db, long long endpoint_id);
 /* Sets the endpoint's keep_bodies_days; DB_ENOTFOUND when it is gone. */

@@ -32,25 +32,33 @@ static const char SQL_LOG_CONNECTORS[] =
 static const char SQL_LOG_PURGE[] =
     "DELETE FROM execution_logs WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 5000";
 
+DB_ROWS_READER(log_rows_of, struct log_row, LOG_ROW_FIELDS)
+DB_ROWS_READER(log_connectors_of, struct log_connector, LOG_CONNECTOR_FIELDS)
+
 int
-db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct db_rows *out,
-	    long long *total)
+db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct log_row **rows,
+	    size_t *n, long long *total)
 {
-	struct db_rows n;
+	struct db_rows c, r;
 	long long st = q->status;
-	int rc = db_query_row(db, a, &n, SQL_LOG_COUNT, "iiiissss", q->connector_id,
+	*rows = NULL;
+	*n = 0;
+	int rc = db_query_row(db, a, &c, SQL_LOG_COUNT, "iiiissss", q->connector_id,
 			      q->connector_id, st, st, q->from, q->from, q->to, q->to);
 	if (rc != DB_OK)
 		return rc;
-	*total = db_get_ll(&n, 0, "n", 0);
-	return db_query(db, a, out, SQL_LOG_PAGE, "iiiissssii", q->connector_id, q->connector_id,
-			st, st, q->from, q->from, q->to, q->to, (long long)q->limit, q->offset);
+	*total = db_get_ll(&c, 0, "n", 0);
+	rc = db_query(db, a, &r, SQL_LOG_PAGE, "iiiissssii", q->connector_id, q->connector_id, st,
+		      st, q->from, q->from, q->to, q->to, (long long)q->limit, q->offset);
+	return log_rows_of(a, rc, &r, rows, n);
 }
 
 int
-db_log_connectors(struct db *db, struct arena *a, struct db_rows *out)
+db_log_connectors(struct db *db, struct arena *a, struct log_connector **rows, size_t *n)
 {
-	return db_query(db, a, out, SQL_LOG_CONNECTORS, "");
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_LOG_CONNECTORS, "");
+	return log_connectors_of(a, rc, &r, rows, n);
 }
 
 int

@@ -3,7 +3,7 @@
 #ifndef DCGATE_DB_LOGS_H
 #define DCGATE_DB_LOGS_H
 
-#include "db.h"
+#include "rows.h"
 
 enum log_status { LOG_ANY, LOG_OK, LOG_ERROR }; /* ok: a 2xx answer and no error */
 
@@ -16,13 +16,40 @@ struct log_query {
 	long limit;
 };
 
-/* One page, newest first: id, created_at, kind, method, url, status, duration_us, size,
- * error, connector_id, endpoint_id, connector_name, endpoint_purpose, user_name,
- * token_name (NULL when gone or none). *total counts every match. */
-int db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct db_rows *out,
-		long long *total);
-/* Connectors that have log rows (id, name), by name, at most 500: the filter's choices. */
-int db_log_connectors(struct db *db, struct arena *a, struct db_rows *out);
+/* A row of the list (rows.h): NTEXT members are NULL when the column is (the connector,
+ * endpoint, user or token gone or none). */
+#define LOG_ROW_FIELDS(X)                                                                          \
+	X(id, INT)                                                                                 \
+	X(created_at, NTEXT)                                                                       \
+	X(kind, NTEXT)                                                                             \
+	X(method, NTEXT)                                                                           \
+	X(url, NTEXT)                                                                              \
+	X(status, INT)                                                                             \
+	X(duration_us, INT)                                                                        \
+	X(size, INT)                                                                               \
+	X(error, NTEXT)                                                                            \
+	X(environment, TEXT)                                                                       \
+	X(connector_id, INT)                                                                       \
+	X(endpoint_id, INT)                                                                        \
+	X(connector_name, NTEXT)                                                                   \
+	X(endpoint_purpose, NTEXT)                                                                 \
+	X(user_name, NTEXT)                                                                        \
+	X(token_name, NTEXT)
+struct log_row {
+	LOG_ROW_FIELDS(DB_ROW_MEMBER)
+};
+/* One page, newest first (*rows in the arena); *total counts every match. */
+int db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct log_row **rows,
+		size_t *n, long long *total);
+/* A connector that has log rows. */
+#define LOG_CONNECTOR_FIELDS(X)                                                                    \
+	X(id, INT)                                                                                 \
+	X(name, NTEXT)
+struct log_connector {
+	LOG_CONNECTOR_FIELDS(DB_ROW_MEMBER)
+};
+/* Connectors that have log rows, by name, at most 500: the filter's choices. */
+int db_log_connectors(struct db *db, struct arena *a, struct log_connector **rows, size_t *n);
 /* Deletes rows older than days days, in batches; *deleted counts them. */
 int db_log_purge(struct db *db, long days, long long *deleted);
 

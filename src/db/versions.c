@@ -142,18 +142,28 @@ db_version_record(struct db *db, long long connector_id, long long user_id, enum
 	return rc;
 }
 
+DB_ROWS_READER(version_rows_of, struct version_row, VERSION_ROW_FIELDS)
+
 int
 db_version_list(struct db *db, struct arena *a, long long connector_id, long limit,
-		struct db_rows *out)
+		struct version_row **rows, size_t *n)
 {
-	return db_query(db, a, out, SQL_VERSION_LIST, "ii", connector_id, (long long)limit);
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_VERSION_LIST, "ii", connector_id, (long long)limit);
+	return version_rows_of(a, rc, &r, rows, n);
 }
 
 int
 db_version_get(struct db *db, struct arena *a, long long connector_id, long long n,
-	       struct db_rows *out)
+	       struct version_row *out)
 {
-	return db_query_row(db, a, out, SQL_VERSION_GET, "ii", connector_id, n);
+	struct db_rows r;
+	struct version_row *v;
+	size_t nv;
+	int rc = db_query_row(db, a, &r, SQL_VERSION_GET, "ii", connector_id, n);
+	if ((rc = version_rows_of(a, rc, &r, &v, &nv)) == DB_OK)
+		*out = v[0];
+	return rc;
 }
 
 /* The categories the restore links: the snapshot's that may still be assigned, or (none

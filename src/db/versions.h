@@ -6,6 +6,7 @@
 #define DCGATE_DB_VERSIONS_H
 
 #include "endpoints.h"
+#include "rows.h"
 
 /* What a version row says about the save that made it. */
 enum version_kind {
@@ -28,13 +29,23 @@ enum version_kind version_kind_parse(const char *s);
 int db_version_record(struct db *db, long long connector_id, long long user_id,
 		      enum version_kind kind, long long restored_from);
 
-/* Newest first, at most limit rows: n, kind, username, created_at, restored_from, snapshot
- * (JSON text). */
+/* A version row (src/db/rows.h); snapshot is its JSON text (NULL when none). */
+#define VERSION_ROW_FIELDS(X)                                                                      \
+	X(n, INT)                                                                                  \
+	X(kind, TEXT)                                                                              \
+	X(username, TEXT)                                                                          \
+	X(created_at, TEXT)                                                                        \
+	X(restored_from, INT)                                                                      \
+	X(snapshot, NTEXT)
+struct version_row {
+	VERSION_ROW_FIELDS(DB_ROW_MEMBER)
+};
+/* Newest first, at most limit rows (*rows in the arena). */
 int db_version_list(struct db *db, struct arena *a, long long connector_id, long limit,
-		    struct db_rows *out);
-/* One version with the columns of the list; DB_ENOTFOUND when there is none. */
+		    struct version_row **rows, size_t *n);
+/* One version; DB_ENOTFOUND when there is none. */
 int db_version_get(struct db *db, struct arena *a, long long connector_id, long long n,
-		   struct db_rows *out);
+		   struct version_row *out);
 
 /* The plain fields a restore writes back. Secrets, sealed variables, allowed_origins and
  * token_origin stay as they are (they change only with the secrets they bind). */

@@ -83,26 +83,25 @@ audit_object_url(struct ctx *c, const char *type, long long id)
 }
 
 static struct json_object *
-audit_rows(struct ctx *c, const struct db_rows *r, int api)
+audit_rows(struct ctx *c, const struct audit_row *rows, size_t n, int api)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct audit_row *r = &rows[i];
 		struct json_object *o = json_object_new_object();
-		const char *type = db_get_str(r, i, "object_type");
-		long long oid = db_get_ll(r, i, "object_id", 0);
-		jset_int(o, "id", db_get_ll(r, i, "id", 0));
-		jset_str(o, "created_at",
-			 api ? api_time(c->a, db_get(r, i, "created_at"))
-			     : db_get_str(r, i, "created_at"));
-		jset_str(o, "user", db_get_str(r, i, "username"));
-		jset_str(o, "action", db_get_str(r, i, "action"));
+		const char *type = r->object_type;
+		long long oid = r->object_id;
+		jset_int(o, "id", r->id);
+		jset_str(o, "created_at", api ? api_time(c->a, r->created_at) : r->created_at);
+		jset_str(o, "user", r->username);
+		jset_str(o, "action", r->action);
 		jset_str(o, "object_type", type);
 		if (oid)
 			jset_int(o, "object_id", oid);
 		else
 			jset(o, "object_id", NULL);
-		jset_str(o, "details", db_get_str(r, i, "details"));
-		jset_str(o, "remote_addr", db_get_str(r, i, "remote_addr"));
+		jset_str(o, "details", r->details);
+		jset_str(o, "remote_addr", r->remote_addr);
 		if (!api) {
 			const char *url = audit_object_url(c, type, oid);
 			if (url)
@@ -134,16 +133,15 @@ audit_state(struct ctx *c, const struct audit_query *q, long per_page)
 }
 
 static struct json_object *
-audit_choices(struct ctx *c, const struct db_rows *r, char kind, const char *chosen)
+audit_choices(const struct audit_choice *ch, size_t n, char kind, const char *chosen)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
-		const char *k = db_get_str(r, i, "kind"), *name = db_get_str(r, i, "name");
-		if (k[0] != kind)
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].kind[0] != kind)
 			continue;
 		struct json_object *o = json_object_new_object();
-		jset_str(o, "name", name);
-		jset_bool(o, "selected", chosen && !strcmp(chosen, name));
+		jset_str(o, "name", ch[i].name);
+		jset_bool(o, "selected", chosen && !strcmp(chosen, ch[i].name));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -155,26 +153,28 @@ web_audit_list(struct ctx *c)
 	struct form f;
 	struct audit_query q;
 	struct pager p;
-	struct db_rows r, ch;
+	struct audit_row *r;
+	struct audit_choice *ch;
+	size_t n, nch;
 	form_init(&f, c);
 	audit_read(&f, &q);
 	pager_init(&p, c);
 	q.offset = p.offset;
 	q.limit = p.per_page;
-	int rc = db_audit_choices(c->db, c->a, &ch);
+	int rc = db_audit_choices(c->db, c->a, &ch, &nch);
 	if (rc == DB_OK)
-		rc = db_audit_list(c->db, c->a, &q, &r, &p.total);
+		rc = db_audit_list(c->db, c->a, &q, &r, &n, &p.total);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
 	web_defer_json(c, d);
 	jset_str(d, "title", "Audit Log");
-	jset(d, "rows", audit_rows(c, &r, 0));
-	jset_bool(d, "has_rows", r.nrows > 0);
+	jset(d, "rows", audit_rows(c, r, n, 0));
+	jset_bool(d, "has_rows", n > 0);
 	jset_bool(d, "filtered",
 		  q.user || q.object_type || q.object_id || q.action || q.from || q.to);
-	jset(d, "actions", audit_choices(c, &ch, 'a', q.action));
-	jset(d, "object_types", audit_choices(c, &ch, 'o', q.object_type));
+	jset(d, "actions", audit_choices(ch, nch, 'a', q.action));
+	jset(d, "object_types", audit_choices(ch, nch, 'o', q.object_type));
 	jset(d, "pager", pager_json(&p, audit_state(c, &q, p.per_page)));
 	form_put(&f, d);
 	return web_render(c, f.nerrors ? 422 : 200, "audit_list", json_object_get(d));
@@ -186,7 +186,8 @@ web_api_audit_list(struct ctx *c)
 	struct form f;
 	struct audit_query q;
 	struct api_page p;
-	struct db_rows r;
+	struct audit_row *r;
+	size_t n;
 	long long total = 0;
 	form_init(&f, c);
 	audit_read(&f, &q);
@@ -195,8 +196,8 @@ web_api_audit_list(struct ctx *c)
 		return form_json_error(&f);
 	q.offset = p.offset;
 	q.limit = p.per_page;
-	int rc = db_audit_list(c->db, c->a, &q, &r, &total);
+	int rc = db_audit_list(c->db, c->a, &q, &r, &n, &total);
 	if (rc != DB_OK)
 		return rc;
-	return web_json(c, 200, api_list(audit_rows(c, &r, 1), &p, total));
+	return web_json(c, 200, api_list(audit_rows(c, r, n, 1), &p, total));
 }

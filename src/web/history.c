@@ -326,24 +326,25 @@ struct version_view {
 static int
 versions_load(struct ctx *c, struct version_view **out, size_t *n)
 {
-	struct db_rows r;
-	int rc = db_version_list(c->db, c->a, c->ids[0], HISTORY_MAX, &r);
+	struct version_row *r;
+	size_t nr;
+	int rc = db_version_list(c->db, c->a, c->ids[0], HISTORY_MAX, &r, &nr);
 	if (rc != DB_OK)
 		return rc;
-	struct version_view *v = arena_alloc(c->a, (r.nrows + 1) * sizeof(*v));
+	struct version_view *v = arena_alloc(c->a, (nr + 1) * sizeof(*v));
 	if (!v)
 		return DB_ENOMEM;
-	for (size_t i = 0; i < r.nrows; i++) {
-		v[i].n = db_get_ll(&r, i, "n", 0);
-		v[i].kind = db_get_str(&r, i, "kind");
-		v[i].user = db_get_str(&r, i, "username");
-		v[i].at = db_get_str(&r, i, "created_at");
-		v[i].restored_from = db_get_ll(&r, i, "restored_from", 0);
-		v[i].snap = snapshot_parse(c, db_get(&r, i, "snapshot"));
+	for (size_t i = 0; i < nr; i++) {
+		v[i].n = r[i].n;
+		v[i].kind = r[i].kind;
+		v[i].user = r[i].username;
+		v[i].at = r[i].created_at;
+		v[i].restored_from = r[i].restored_from;
+		v[i].snap = snapshot_parse(c, r[i].snapshot);
 		snapshot_flatten(c->a, v[i].snap, &v[i].flat);
 	}
 	*out = v;
-	*n = r.nrows;
+	*n = nr;
 	return DB_OK;
 }
 
@@ -595,7 +596,7 @@ static int
 history_restore(struct ctx *c, long long version, long long *new_n, struct json_object **reenter,
 		const char **why)
 {
-	struct db_rows vr;
+	struct version_row vr;
 	struct db_auth_fields cur;
 	struct connector now;
 	*why = NULL;
@@ -606,7 +607,7 @@ history_restore(struct ctx *c, long long version, long long *new_n, struct json_
 		rc = db_connector_get(c->db, c->a, c->ids[0], &now);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	struct json_object *s = snapshot_parse(c, db_get(&vr, 0, "snapshot"));
+	struct json_object *s = snapshot_parse(c, vr.snapshot);
 	struct version_restore r = {
 	    .connector_id = c->ids[0], .version = version, .n = c->ids[1], .v = now.v};
 	if (!s || (rc = restore_from_snapshot(c, s, &r)) != 0) {

@@ -47,22 +47,20 @@ struct log_run {
 
 /* Warnings for {{variables}} the data lacks outside the URL's path. */
 static struct json_object *
-log_warnings(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
-	     const struct db_rows *params, struct json_object *data)
+log_warnings(struct arena *a, const struct endpoint_input *ep, struct json_object *data)
 {
 	struct buf b;
 	buf_init(&b);
-	connector_vars_missing(a, db_get(ep, 0, "url"), "the URL", 1, data, &b);
-	for (size_t i = 0; i < headers->nrows; i++)
-		connector_vars_missing(a, db_get(headers, i, "value"),
-				       arena_printf(a, "header %s", db_get_str(headers, i, "name")),
-				       0, data, &b);
-	for (size_t i = 0; i < params->nrows; i++)
-		connector_vars_missing(
-		    a, db_get(params, i, "value"),
-		    arena_printf(a, "query parameter %s", db_get_str(params, i, "name")), 0, data,
-		    &b);
-	connector_vars_missing(a, db_get(ep, 0, "body"), "the body", 0, data, &b);
+	connector_vars_missing(a, ep->url, "the URL", 1, data, &b);
+	for (size_t i = 0; i < ep->nheaders; i++)
+		connector_vars_missing(a, ep->headers[i].value,
+				       arena_printf(a, "header %s", ep->headers[i].key), 0, data,
+				       &b);
+	for (size_t i = 0; i < ep->nparams; i++)
+		connector_vars_missing(a, ep->params[i].value,
+				       arena_printf(a, "query parameter %s", ep->params[i].key), 0,
+				       data, &b);
+	connector_vars_missing(a, ep->body, "the body", 0, data, &b);
 	struct json_object *arr = json_object_new_array();
 	for (char *line = b.data, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
@@ -96,13 +94,13 @@ static void
 log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 {
 	struct app *app = lr->app;
-	struct db_rows ep, headers, params;
+	struct endpoint_input ep;
 	struct json_object *data = NULL, *used = NULL, *warnings = NULL;
 	struct connector_run_out out;
 	struct db_log_result res = {.method = "", .url = ""};
-	int rc = db_endpoint_load(db, a, lr->connector_id, lr->endpoint_id, &ep, &headers, &params);
+	int rc = db_log_endpoint(db, a, lr->connector_id, lr->endpoint_id, 1, &ep);
 	if (rc == DB_OK) {
-		const char *text = lr->data ? lr->data : db_get(&ep, 0, "sample_data");
+		const char *text = lr->data ? lr->data : ep.sample_data;
 		used = text && *text ? json_tokener_parse(text) : NULL;
 		if (!used || !json_object_is_type(used, json_type_object)) {
 			json_object_put(used);
@@ -110,7 +108,7 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 		}
 		if (lr->data)
 			data = json_object_get(used);
-		warnings = log_warnings(a, &ep, &headers, &params, used);
+		warnings = log_warnings(a, &ep, used);
 		/* Serialized before the run: it may add the sealed variables to the data. */
 		const char *data_text =
 		    arena_strdup(a, json_object_to_json_string_ext(
@@ -145,9 +143,8 @@ log_run_now(struct db *db, struct arena *a, const struct log_run *lr)
 					     : NULL;
 			size_t cap = test ? (size_t)-1 : CONNECTOR_KEEP_BODY_CAP;
 			res.method =
-			    out.shown.method ? out.shown.method : db_get_str(&ep, 0, "method");
-			res.url = out.shown.url ? out.shown.url
-						: connector_mask_url(a, db_get_str(&ep, 0, "url"));
+			    out.shown.method ? out.shown.method : endpoint_method_names[ep.method];
+			res.url = out.shown.url ? out.shown.url : connector_mask_url(a, ep.url);
 			res.status = out.sent ? out.resp.status : 0;
 			res.duration_us = out.sent ? (long long)(out.resp.t.total_ms * 1000.0) : 0;
 			res.size = out.sent ? out.resp.size : 0;
@@ -258,15 +255,10 @@ web_tests_drain(long seconds)
 static int
 log_environment(struct ctx *c, long long cid, const char *env, const char **name)
 {
-	struct db_rows r;
-	int rc = db_env_find_cached(c->db, c->a, c->user ? &c->user->gens : NULL, cid, env, &r);
-	*name = "";
+	int rc = db_log_environment(c->db, c->a, c->user ? &c->user->gens : NULL, cid, env, name);
 	if (rc == DB_ENOTFOUND)
 		return env && *env ? 422 : 0;
-	if (rc != DB_OK)
-		return rc;
-	*name = db_get_str(&r, 0, "name");
-	return 0;
+	return rc;
 }
 
 /* Writes the running row of endpoint eid of connector cid and starts the run (on its own
@@ -276,9 +268,9 @@ static int
 log_start(struct ctx *c, long long cid, long long eid, const char *kind, const char *data,
 	  int all_pages, int sync, const char *env, long long *log_id)
 {
-	struct db_rows ep;
+	struct endpoint_input ep;
 	const char *env_name = "";
-	int rc = db_endpoint_get(c->db, c->a, cid, eid, &ep);
+	int rc = db_log_endpoint(c->db, c->a, cid, eid, 0, &ep);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	if ((rc = log_environment(c, cid, env, &env_name)) != 0)
@@ -290,8 +282,8 @@ log_start(struct ctx *c, long long cid, long long eid, const char *kind, const c
 	    .token_id = c->user ? c->user->token_id : 0,
 	    .kind = kind,
 	    .environment = env_name,
-	    .method = db_get_str(&ep, 0, "method"),
-	    .url = connector_mask_url(c->a, db_get_str(&ep, 0, "url")),
+	    .method = endpoint_method_names[ep.method],
+	    .url = connector_mask_url(c->a, ep.url),
 	};
 	if ((rc = db_log_start(c->db, &e, log_id)) != DB_OK)
 		return rc;
@@ -343,54 +335,45 @@ web_endpoint_test_start(struct ctx *c)
 
 /* The row and its detail as template data (or API JSON with api set). */
 static struct json_object *
-log_json(struct ctx *c, const struct db_rows *r, int api)
+log_json(struct ctx *c, const struct log_entry *r, int api)
 {
 	struct json_object *o = json_object_new_object();
-	const char *state = db_get_str(r, 0, "state");
-	long long running_s = db_get_ll(r, 0, "running_s", 0);
-	int interrupted = !strcmp(state, "running") && running_s > LOG_INTERRUPTED_S;
-	long long status = db_get_ll(r, 0, "status", 0);
-	const char *err = db_get_str(r, 0, "error");
-	jset_int(o, "id", db_get_ll(r, 0, "id", 0));
-	jset_int(o, "connector_id", db_get_ll(r, 0, "connector_id", 0));
-	jset_int(o, "endpoint_id", db_get_ll(r, 0, "endpoint_id", 0));
-	jset_str(o, "kind", db_get_str(r, 0, "kind"));
-	jset_str(o, "environment", db_get_str(r, 0, "environment"));
-	jset_str(o, "state", interrupted ? "interrupted" : state);
-	jset_str(o, "method", db_get_str(r, 0, "method"));
-	jset_str(o, "url", db_get_str(r, 0, "url"));
-	jset_int(o, "status", status);
-	jset_int(o, "duration_us", db_get_ll(r, 0, "duration_us", 0));
-	jset_int(o, "size", db_get_ll(r, 0, "size", 0));
+	int interrupted = !strcmp(r->state, "running") && r->running_s > LOG_INTERRUPTED_S;
+	jset_int(o, "id", r->id);
+	jset_int(o, "connector_id", r->connector_id);
+	jset_int(o, "endpoint_id", r->endpoint_id);
+	jset_str(o, "kind", r->kind);
+	jset_str(o, "environment", r->environment);
+	jset_str(o, "state", interrupted ? "interrupted" : r->state);
+	jset_str(o, "method", r->method);
+	jset_str(o, "url", r->url);
+	jset_int(o, "status", r->status);
+	jset_int(o, "duration_us", r->duration_us);
+	jset_int(o, "size", r->size);
 	jset_str(o, "error",
 		 interrupted ? "The run was interrupted (dcgate stopped) before an "
 			       "answer came."
-			     : err);
-	jset_str(o, "created_at",
-		 api ? api_time(c->a, db_get(r, 0, "created_at")) : db_get_str(r, 0, "created_at"));
-	const char *user = db_get(r, 0, "user_name"), *token = db_get(r, 0, "token_name");
-	jset_str(o, api ? "user" : "run_by", user ? user : "unknown");
-	if (token)
-		jset_str(o, "token_name", token);
-	jset_str(o, "connector_name",
-		 db_get(r, 0, "connector_name") ? db_get(r, 0, "connector_name") : "(deleted)");
-	jset_str(o, "purpose",
-		 db_get(r, 0, "endpoint_purpose") ? db_get(r, 0, "endpoint_purpose") : "(deleted)");
-	struct json_object *d = json_tokener_parse(db_get_str(r, 0, "detail"));
+			     : r->error);
+	jset_str(o, "created_at", api ? api_time(c->a, r->created_at) : r->created_at);
+	jset_str(o, api ? "user" : "run_by", r->user_name ? r->user_name : "unknown");
+	if (r->token_name)
+		jset_str(o, "token_name", r->token_name);
+	jset_str(o, "connector_name", r->connector_name ? r->connector_name : "(deleted)");
+	jset_str(o, "purpose", r->endpoint_purpose ? r->endpoint_purpose : "(deleted)");
+	struct json_object *d = json_tokener_parse(r->detail);
 	if (d && json_object_is_type(d, json_type_object))
 		jset(o, "detail", d);
 	else
 		json_object_put(d);
-	const char *rq = db_get(r, 0, "request_body"), *rs = db_get(r, 0, "response_body");
-	if (rq)
-		jset_str(o, "request_body", rq);
-	if (rs)
-		jset_str(o, "response_body", rs);
+	if (r->request_body)
+		jset_str(o, "request_body", r->request_body);
+	if (r->response_body)
+		jset_str(o, "response_body", r->response_body);
 	if (!api) {
-		jset_int(o, "elapsed_s", running_s);
-		jset_bool(o, "running", !strcmp(state, "running") && !interrupted);
-		jset_bool(o, "cancelled", !strcmp(state, "cancelled"));
-		jset_bool(o, "ok", status >= 200 && status < 300 && !*err);
+		jset_int(o, "elapsed_s", r->running_s);
+		jset_bool(o, "running", !strcmp(r->state, "running") && !interrupted);
+		jset_bool(o, "cancelled", !strcmp(r->state, "cancelled"));
+		jset_bool(o, "ok", r->status >= 200 && r->status < 300 && !*r->error);
 	}
 	return o;
 }
@@ -410,20 +393,19 @@ jdig(struct json_object *o, const char *a, const char *b)
 static int
 log_page(struct ctx *c, struct form *f)
 {
-	struct db_rows r;
+	struct log_entry r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	struct json_object *d = log_json(c, &r, 0);
 	web_defer_json(c, d);
-	long long cid = db_get_ll(&r, 0, "connector_id", 0),
-		  eid = db_get_ll(&r, 0, "endpoint_id", 0);
+	long long cid = r.connector_id, eid = r.endpoint_id;
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", cid);
-	int alive = db_get(&r, 0, "connector_name") && db_get(&r, 0, "endpoint_purpose");
+	int alive = r.connector_name && r.endpoint_purpose;
 	jset_str(d, "title",
 		 arena_printf(c->a, "%s · %s", json_object_get_string(jdig(d, "kind", NULL)),
 			      json_object_get_string(jdig(d, "purpose", NULL))));
-	jset_bool(d, "is_test", !strcmp(db_get_str(&r, 0, "kind"), "test"));
+	jset_bool(d, "is_test", !strcmp(r.kind, "test"));
 	if (alive) {
 		jset_str(d, "endpoint_url", arena_printf(c->a, "%s/endpoints/%lld", base, eid));
 		jset_str(d, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
@@ -438,16 +420,14 @@ log_page(struct ctx *c, struct form *f)
 	jset_bool(d, "can_cancel", can_edit);
 	jset_bool(d, "can_test_again", alive && can_edit);
 	if (alive && can_edit) {
-		struct json_object *envs =
-		    web_env_options(c, cid, db_get_str(&r, 0, "environment"));
+		struct json_object *envs = web_env_options(c, cid, r.environment);
 		jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
 		jset(d, "environments", envs);
 	}
 	jset_bool(d, "can_run_again",
 		  alive && (can_edit || perm_has(c->user, PERM_EXECUTE_CONNECTORS)));
 	struct json_object *resp = jdig(d, "detail", "response");
-	const char *rb = db_get(&r, 0, "response_body");
-	if (resp && !rb && !jdig(resp, "binary", NULL) && db_get_ll(&r, 0, "size", 0) > 0)
+	if (resp && !r.response_body && !jdig(resp, "binary", NULL) && r.size > 0)
 		jset_bool(d, "body_not_kept", 1);
 	http_resp_header(c->resp, "Cache-Control", "no-store");
 	struct json_object *budget = jdig(d, "detail", "budget");
@@ -469,11 +449,11 @@ web_log_show(struct ctx *c)
 int
 web_log_keep_bodies(struct ctx *c)
 {
-	struct db_rows r;
+	struct log_entry r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	if (!db_get(&r, 0, "connector_name") || !db_get(&r, 0, "endpoint_purpose"))
+	if (!r.connector_name || !r.endpoint_purpose)
 		return 404;
 	struct form f;
 	form_init(&f, c);
@@ -483,8 +463,7 @@ web_log_keep_bodies(struct ctx *c)
 		form_error(&f, "keep_bodies_days", "Enter a whole number of days from 0 to 30.");
 		return log_page(c, &f);
 	}
-	long long cid = db_get_ll(&r, 0, "connector_id", 0),
-		  eid = db_get_ll(&r, 0, "endpoint_id", 0);
+	long long cid = r.connector_id, eid = r.endpoint_id;
 	rc = db_endpoint_set_keep_days(c->db, cid, eid, days);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
@@ -501,7 +480,7 @@ web_log_keep_bodies(struct ctx *c)
 int
 web_log_cancel(struct ctx *c)
 {
-	struct db_rows r;
+	struct log_entry r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
@@ -517,23 +496,21 @@ web_log_cancel(struct ctx *c)
 static int
 log_again(struct ctx *c, int sync, long long *new_id)
 {
-	struct db_rows r;
+	struct log_entry r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	if (!db_get(&r, 0, "connector_name") || !db_get(&r, 0, "endpoint_purpose"))
+	if (!r.connector_name || !r.endpoint_purpose)
 		return 404;
 	if (!perm_has(c->user, PERM_EDIT_CONNECTORS) && !perm_has(c->user, PERM_EXECUTE_CONNECTORS))
 		return 403;
-	struct json_object *d = json_tokener_parse(db_get_str(&r, 0, "detail"));
+	struct json_object *d = json_tokener_parse(r.detail);
 	struct json_object *data = jdig(d, "data", NULL);
 	const char *text = data ? arena_strdup(c->a, json_object_get_string(data)) : NULL;
 	int all_pages = json_object_get_boolean(jdig(d, "all_pages", NULL));
 	json_object_put(d);
-	const char *env = db_get_str(&r, 0, "environment");
-	return log_start(c, db_get_ll(&r, 0, "connector_id", 0), db_get_ll(&r, 0, "endpoint_id", 0),
-			 db_get_str(&r, 0, "kind"), text, all_pages, sync, *env ? env : NULL,
-			 new_id);
+	return log_start(c, r.connector_id, r.endpoint_id, r.kind, text, all_pages, sync,
+			 *r.environment ? r.environment : NULL, new_id);
 }
 
 int
@@ -551,7 +528,7 @@ web_log_run_again(struct ctx *c)
 int
 web_api_log_show(struct ctx *c)
 {
-	struct db_rows r;
+	struct log_entry r;
 	int rc = db_log_get(c->db, c->a, c->ids[0], &r);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, "No such execution-log entry.");
@@ -574,7 +551,7 @@ web_api_log_run_again(struct ctx *c)
 				      NULL);
 	if (rc != 0)
 		return rc;
-	struct db_rows r;
+	struct log_entry r;
 	if ((rc = db_log_get(c->db, c->a, id, &r)) != DB_OK)
 		return rc;
 	return web_json(c, 200, log_json(c, &r, 1));

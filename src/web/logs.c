@@ -84,43 +84,41 @@ logs_state(struct ctx *c, const struct log_query *q, long per_page, int with_con
 }
 
 static const char *
-logs_who(struct ctx *c, const struct db_rows *r, size_t i)
+logs_who(struct ctx *c, const struct log_row *l)
 {
-	const char *user = db_get(r, i, "user_name"), *token = db_get(r, i, "token_name");
-	if (token)
-		return arena_printf(c->a, "%s (API token \"%s\")", user ? user : "unknown", token);
+	const char *user = l->user_name;
+	if (l->token_name)
+		return arena_printf(c->a, "%s (API token \"%s\")", user ? user : "unknown",
+				    l->token_name);
 	return user ? user : "unknown";
 }
 
 static struct json_object *
-logs_rows(struct ctx *c, const struct db_rows *r)
+logs_rows(struct ctx *c, const struct log_row *rows, size_t n)
 {
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct log_row *l = &rows[i];
 		struct json_object *o = json_object_new_object();
-		long status = (long)db_get_ll(r, i, "status", 0);
-		const char *err = db_get(r, i, "error"), *kind = db_get(r, i, "kind");
-		const char *conn = db_get(r, i, "connector_name");
-		const char *ep = db_get(r, i, "endpoint_purpose");
-		jset_str(o, "time", db_get(r, i, "created_at"));
-		jset_str(o, "who", logs_who(c, r, i));
-		jset_str(o, "kind", kind && !strcmp(kind, "execute") ? "API" : "Test");
-		jset_str(o, "connector_name", conn ? conn : "(deleted)");
-		if (conn)
+		long status = (long)l->status;
+		const char *err = l->error;
+		jset_str(o, "time", l->created_at);
+		jset_str(o, "who", logs_who(c, l));
+		jset_str(o, "kind", l->kind && !strcmp(l->kind, "execute") ? "API" : "Test");
+		jset_str(o, "connector_name", l->connector_name ? l->connector_name : "(deleted)");
+		if (l->connector_name)
 			jset_str(o, "connector_logs_url",
-				 arena_printf(c->a, "/data-connectors/%lld/logs",
-					      db_get_ll(r, i, "connector_id", 0)));
-		jset_str(o, "endpoint", ep ? ep : "(deleted)");
-		jset_str(o, "environment", db_get_str(r, i, "environment"));
-		jset_str(o, "method", db_get(r, i, "method"));
-		jset_str(o, "url", db_get(r, i, "url"));
+				 arena_printf(c->a, "/data-connectors/%lld/logs", l->connector_id));
+		jset_str(o, "endpoint", l->endpoint_purpose ? l->endpoint_purpose : "(deleted)");
+		jset_str(o, "environment", l->environment);
+		jset_str(o, "method", l->method);
+		jset_str(o, "url", l->url);
 		if (status > 0)
 			jset_int(o, "status", status);
 		jset_bool(o, "ok", status >= 200 && status < 300 && (!err || !*err));
 		jset_str(o, "duration",
-			 arena_printf(c->a, "%.1f ms",
-				      (double)db_get_ll(r, i, "duration_us", 0) / 1000.0));
-		jset_int(o, "size", db_get_ll(r, i, "size", 0));
+			 arena_printf(c->a, "%.1f ms", (double)l->duration_us / 1000.0));
+		jset_int(o, "size", l->size);
 		if (err && *err)
 			jset_str(o, "error", err);
 		json_object_array_add(arr, o);
@@ -132,17 +130,17 @@ logs_rows(struct ctx *c, const struct db_rows *r)
 static int
 logs_connector_choices(struct ctx *c, long long chosen, struct json_object **out)
 {
-	struct db_rows r;
-	int rc = db_log_connectors(c->db, c->a, &r);
+	struct log_connector *k;
+	size_t n;
+	int rc = db_log_connectors(c->db, c->a, &k, &n);
 	if (rc != DB_OK)
 		return rc;
 	*out = json_object_new_array();
-	for (size_t i = 0; i < r.nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
-		long long id = db_get_ll(&r, i, "id", 0);
-		jset_int(o, "id", id);
-		jset_str(o, "name", db_get(&r, i, "name"));
-		jset_bool(o, "selected", id == chosen);
+		jset_int(o, "id", k[i].id);
+		jset_str(o, "name", k[i].name);
+		jset_bool(o, "selected", k[i].id == chosen);
 		json_object_array_add(*out, o);
 	}
 	return DB_OK;
@@ -154,12 +152,13 @@ logs_page(struct ctx *c, struct log_query *q, struct json_object *conn)
 {
 	struct form f;
 	struct pager p;
-	struct db_rows r;
+	struct log_row *rows;
+	size_t n;
 	form_init(&f, c);
 	logs_query(&f, q, &p);
 	/* Rows this process queued are written first: the Test just run is on the page. */
 	db_log_writer_flush();
-	int rc = db_log_list(c->db, c->a, q, &r, &p.total);
+	int rc = db_log_list(c->db, c->a, q, &rows, &n, &p.total);
 	struct json_object *d = json_object_new_object(), *choices = NULL;
 	web_defer_json(c, d);
 	if (conn) {
@@ -174,8 +173,8 @@ logs_page(struct ctx *c, struct log_query *q, struct json_object *conn)
 	    conn ? arena_printf(c->a, "/data-connectors/%lld/logs", q->connector_id) : LOGS_PATH;
 	jset_str(d, "title", "Execution Logs");
 	jset_str(d, "path", path);
-	jset(d, "rows", logs_rows(c, &r));
-	jset_bool(d, "has_rows", r.nrows > 0);
+	jset(d, "rows", logs_rows(c, rows, n));
+	jset_bool(d, "has_rows", n > 0);
 	jset(d, "pager", pager_json(&p, logs_state(c, q, p.per_page, !conn)));
 	jset_bool(d, "status_ok", q->status == LOG_OK);
 	jset_bool(d, "status_error", q->status == LOG_ERROR);
