@@ -72,18 +72,13 @@ db_log_cancel(struct db *db, long long id)
 	return rc;
 }
 
-DB_ROWS_READER(log_entries_of, struct log_entry, LOG_ENTRY_FIELDS)
+DB_ROW_READER(log_entry_of, struct log_entry, LOG_ENTRY_FIELDS)
 
 int
 db_log_get(struct db *db, struct arena *a, long long id, struct log_entry *out)
 {
 	struct db_rows r;
-	struct log_entry *e;
-	size_t n;
-	int rc = db_query_row(db, a, &r, SQL_LOG_GET, "i", id);
-	if ((rc = log_entries_of(a, rc, &r, &e, &n)) == DB_OK)
-		*out = e[0];
-	return rc;
+	return log_entry_of(db_query_row(db, a, &r, SQL_LOG_GET, "i", id), &r, out);
 }
 
 int

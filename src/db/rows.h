@@ -43,4 +43,16 @@
 		return DB_OK;                                                                      \
 	}
 
+/* Defines static int fn(int rc, const struct db_rows *r, type *out): when rc is DB_OK (a
+ * db_query_row's), row 0 of r into *out; returns rc. */
+#define DB_ROW_READER(fn, type, FIELDS)                                                            \
+	static int fn(int rc, const struct db_rows *r, type *o)                                    \
+	{                                                                                          \
+		const size_t i = 0;                                                                \
+		if (rc != DB_OK)                                                                   \
+			return rc;                                                                 \
+		FIELDS(DB_ROW_READ)                                                                \
+		return DB_OK;                                                                      \
+	}
+
 #endif

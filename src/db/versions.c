@@ -143,6 +143,7 @@ db_version_record(struct db *db, long long connector_id, long long user_id, enum
 }
 
 DB_ROWS_READER(version_rows_of, struct version_row, VERSION_ROW_FIELDS)
+DB_ROW_READER(version_row_of, struct version_row, VERSION_ROW_FIELDS)
 
 int
 db_version_list(struct db *db, struct arena *a, long long connector_id, long limit,
@@ -158,12 +159,8 @@ db_version_get(struct db *db, struct arena *a, long long connector_id, long long
 	       struct version_row *out)
 {
 	struct db_rows r;
-	struct version_row *v;
-	size_t nv;
-	int rc = db_query_row(db, a, &r, SQL_VERSION_GET, "ii", connector_id, n);
-	if ((rc = version_rows_of(a, rc, &r, &v, &nv)) == DB_OK)
-		*out = v[0];
-	return rc;
+	return version_row_of(db_query_row(db, a, &r, SQL_VERSION_GET, "ii", connector_id, n), &r,
+			      out);
 }
 
 /* The categories the restore links: the snapshot's that may still be assigned, or (none
