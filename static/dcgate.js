@@ -165,6 +165,8 @@
       var p = panels[pi];
       if (p.id === 'sample-panel' || p.id === 'test-panel') continue;
       var filled = [].some.call(p.querySelectorAll('input[type="text"], textarea'), function (el) { return el.value.trim() !== ''; });
+      var keep = p.querySelector('#keep_bodies_days');
+      if (keep) filled = keep.value.trim() !== '' && keep.value.trim() !== '0';
       if (!filled && !p.querySelector('[aria-invalid="true"]')) p.open = false;
     }
     var bodyPanel = document.getElementById('body-panel');

@@ -97,6 +97,7 @@ struct endpoint_input {
 	const struct endpoint_row *params;
 	size_t nparams;
 	struct endpoint_runtime rt;
+	long keep_bodies_days; /* its calls' bodies are kept this long (0-30; 0: not) */
 };
 /* The field table stores enums as int. */
 _Static_assert(sizeof(enum endpoint_method) == sizeof(int) &&
@@ -144,7 +145,9 @@ void endpoint_defaults(struct endpoint_input *out);
 	X(max_pages, rt.max_pages, LONG, 1, 1000, "10", "maximum number of pages", NULL, 0, NULL,  \
 	  0)                                                                                       \
 	X(body_type, rt.body_type, ENUM, 0, 0, "raw", "body type", NULL, 0,                        \
-	  endpoint_body_type_names, BODY__MAX)
+	  endpoint_body_type_names, BODY__MAX)                                                     \
+	X(keep_bodies_days, keep_bodies_days, LONG, 0, 30, "0", "number of days to keep bodies",   \
+	  NULL, 0, NULL, 0)
 
 /* For the statements (src/db): each field's column in a select (prefix p), its name in an
  * insert, its placeholder, its assignment in an update, its snapshot member, its bind type,

@@ -49,7 +49,7 @@ static const char SQL_EPP_ADD[] =
 	" c.allowed_origins, c.token_origin, c.rate_limit, c.aws_region, c.aws_service,"           \
 	" c.client_cert, c.client_key, c.auth_url, c.token_params, c.oauth_refresh,"               \
 	" e.id, e.connector_id," ENDPOINT_FIELDS(                                                  \
-	    EF_COL) " e.keep_bodies_days, e.created_at,"                                           \
+	    EF_COL) " e.created_at,"                                                               \
 		    " e.updated_at"                                                                \
 		    " FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
 #define DEF_CONN_COLS 27

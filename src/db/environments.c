@@ -50,6 +50,19 @@ static const char SQL_ENV_VARS_CLEAR[] =
 static const char SQL_ENV_VAR_ADD[] =
     "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
     " VALUES (?, ?, ?, ?, ?)";
+/* A version restore (db_env_restore). */
+static const char SQL_ENV_RESTORE_FIND[] =
+    "SELECT id FROM connector_environments WHERE connector_id = ? AND name = ? FOR UPDATE";
+static const char SQL_ENV_RESTORE_SET[] =
+    "UPDATE connector_environments SET is_default = ?, base_url = ?, auth_override = ?,"
+    " auth_username = ?, client_id = ?, token_url = ?, version = version + 1,"
+    " updated_at = CURRENT_TIMESTAMP WHERE id = ?";
+static const char SQL_ENV_RESTORE_PLAIN_CLEAR[] =
+    "DELETE FROM environment_variables WHERE environment_id = ? AND sealed = 0";
+/* A sealed variable there already keeps its value (and a plain one of its name stays out). */
+static const char SQL_ENV_RESTORE_VAR[] =
+    "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
+    " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE position = VALUES(position)";
 static const char SQL_ENV_ROT[] =
     "SELECT id, connector_id, seal_key, auth_password, auth_token, api_key, client_secret"
     " FROM connector_environments WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
@@ -302,4 +315,46 @@ int
 db_env_var_reseal(struct db *db, long long environment_id, const char *name, const char *sealed)
 {
 	return db_exec(db, SQL_ENV_VAR_ROT_SET, "sis", sealed, environment_id, name);
+}
+
+int
+db_env_restore(struct db *db, long long connector_id, const struct db_env_fields *envs, size_t n)
+{
+	int rc = DB_OK, any_default = 0;
+	for (size_t i = 0; i < n; i++)
+		any_default |= envs[i].is_default != 0;
+	if (any_default)
+		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", connector_id, 0LL);
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		const struct db_env_fields *f = &envs[i];
+		struct arena a;
+		struct db_rows r;
+		arena_init(&a, 256);
+		rc = db_query(db, &a, &r, SQL_ENV_RESTORE_FIND, "is", connector_id, f->name);
+		long long id = rc == DB_OK && r.nrows ? db_get_ll(&r, 0, "id", 0) : 0;
+		arena_free(&a);
+		if (rc != DB_OK)
+			break;
+		if (!id) { /* gone since: made again, every secret to enter */
+			rc = db_exec(db, SQL_ENV_INSERT, "issississssssss", connector_id, f->name,
+				     f->seal_key, (long long)(f->is_default != 0), nz(f->base_url),
+				     nz(f->allowed_origins), (long long)(f->auth_override != 0),
+				     nz(f->username), NULL, NULL, NULL, nz(f->client_id), NULL,
+				     nz(f->token_url), "");
+			if (rc == DB_OK)
+				id = (long long)db_last_id(db);
+		} else {
+			rc = db_exec(db, SQL_ENV_RESTORE_SET, "isisssi",
+				     (long long)(f->is_default != 0), nz(f->base_url),
+				     (long long)(f->auth_override != 0), nz(f->username),
+				     nz(f->client_id), nz(f->token_url), id);
+			if (rc == DB_OK)
+				rc = db_exec(db, SQL_ENV_RESTORE_PLAIN_CLEAR, "i", id);
+		}
+		for (size_t k = 0; rc == DB_OK && k < f->nvars; k++)
+			rc = db_exec(db, SQL_ENV_RESTORE_VAR, "isiis", id, f->vars[k].name,
+				     (long long)(f->vars[k].sealed != 0), (long long)k,
+				     f->vars[k].sealed ? NULL : nz(f->vars[k].value));
+	}
+	return rc;
 }

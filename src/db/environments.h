@@ -72,6 +72,18 @@ int db_env_delete(struct db *db, long long connector_id, long long id, long long
 int db_env_insert(struct db *db, long long connector_id, const struct db_env_fields *f,
 		  long long *id);
 
+/* A version restore, inside the caller's transaction: each of envs (n of them; matched by
+ * name, case ignored) gets its plain settings back — default flag, base URL, own
+ * authorization on or off, username, client id, token URL — and its plain variables as
+ * the snapshot lists them. Secrets stay as they are: sealed credentials, sealed variables
+ * that have a value (a sealed one the snapshot lists but that is gone comes back without
+ * a value, to enter again), allowed_origins and token_origin (they change only with the
+ * secrets they bind). One gone since is made again (seal_key: a new key) with its allowed
+ * origins and no secret. Environments the snapshot does not have are kept as they are
+ * (they may hold secrets). When one of envs is the default, the others stop being it. */
+int db_env_restore(struct db *db, long long connector_id, const struct db_env_fields *envs,
+		   size_t n);
+
 /* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
 
 /* Every environment holding a sealed column: id, connector_id, seal_key, auth_password,

@@ -237,6 +237,8 @@ restore_tx(struct db *db, void *arg)
 		rc = db_exec(db, SQL_RESTORE_EP_CLEAR, "i", r->connector_id);
 	for (size_t i = 0; rc == DB_OK && i < r->nendpoints; i++)
 		rc = restore_endpoint(db, r, i);
+	if (rc == DB_OK && r->with_environments)
+		rc = db_env_restore(db, r->connector_id, r->environments, r->nenvironments);
 	if (rc == DB_OK)
 		rc = db_exec(db, SQL_RESTORE_TOKEN_FORGET, "i", r->connector_id);
 	if (rc == DB_OK)

@@ -6,6 +6,7 @@
 #define DCGATE_DB_VERSIONS_H
 
 #include "endpoints.h"
+#include "environments.h"
 #include "rows.h"
 
 /* What a version row says about the save that made it. */
@@ -63,9 +64,15 @@ struct version_restore {
 	const struct endpoint_input *endpoints;
 	const long long *endpoint_ids; /* the ids they had: kept, so their URLs still work */
 	size_t nendpoints;
+	/* The snapshot's environments (plain settings, variables by name; no secret) for
+	 * db_env_restore; with_environments 0: an old snapshot without them, left as they are. */
+	const struct db_env_fields *environments;
+	size_t nenvironments;
+	int with_environments;
 };
 /* In one transaction: details, categories (those that still exist and are active or
  * already linked), authorization's plain fields, the endpoints replaced by the snapshot's,
+ * the environments' plain settings (db_env_restore),
  * the cached OAuth token forgotten, and a new version of kind restore. STORE_ESTALE when
  * the version moved on, DB_ENOTFOUND when the connector is gone, DB_EDUP when the name is
  * now another connector's. *new_n gets the new version's number. */

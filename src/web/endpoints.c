@@ -104,6 +104,12 @@ web_endpoint_list(struct ctx *c)
 	jset(d, "rows", ep_list_rows(c, &r));
 	jset_bool(d, "has_rows", r.nrows > 0);
 	jset_str(d, "new_url", ep_path(c, "/new"));
+	/* The row Test buttons post the one form above the list: its environment selector
+	 * (?environment=NAME preselects one; else the default). */
+	struct json_object *envs =
+	    web_env_options(c, c->ids[0], http_query_get(c->req, "environment"));
+	jset_bool(d, "has_environments", json_object_array_length(envs) > 0);
+	jset(d, "environments", envs);
 	return ep_render(c, 200, "endpoints_list", d);
 }
 

@@ -519,6 +519,57 @@ restore_rows(struct ctx *c, struct json_object *arr, struct endpoint_row **out)
 	return n;
 }
 
+/* The snapshot's environments (an array; NULL in a snapshot older than environments: they
+ * are left as they are) as db_env_restore's input: plain settings and variables, sealed
+ * ones by name only (a snapshot holds their fingerprints, never their sealed text). */
+static int
+restore_environments(struct ctx *c, struct json_object *envs, struct version_restore *r)
+{
+	if (!envs || !json_object_is_type(envs, json_type_array))
+		return 0;
+	size_t n = json_object_array_length(envs);
+	struct db_env_fields *out = arena_alloc(c->a, (n + 1) * sizeof(*out));
+	if (!out)
+		return DB_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(envs, i),
+				   *vs = jget(e, "variables");
+		size_t nv = vs && json_object_is_type(vs, json_type_array)
+				? json_object_array_length(vs)
+				: 0;
+		struct db_env_var *vars = arena_alloc(c->a, (nv + 1) * sizeof(*vars));
+		if (!vars)
+			return DB_ENOMEM;
+		for (size_t k = 0; k < nv; k++) {
+			struct json_object *v = json_object_array_get_idx(vs, k);
+			int sealed = jll(v, "sealed") != 0;
+			vars[k] = (struct db_env_var){
+			    .name = arena_strdup(c->a, jtext(v, "name")),
+			    .sealed = sealed,
+			    .value = sealed ? NULL : arena_strdup(c->a, jtext(v, "value"))};
+		}
+		out[i] = (struct db_env_fields){
+		    .name = arena_strdup(c->a, jtext(e, "name")),
+		    .seal_key = connector_env_new_key(c->a), /* used only when made again */
+		    .is_default = jll(e, "is_default") != 0,
+		    .base_url = arena_strdup(c->a, jtext(e, "base_url")),
+		    .allowed_origins = arena_strdup(c->a, jtext(e, "allowed_origins")),
+		    .auth_override = jll(e, "auth_override") != 0,
+		    .username = arena_strdup(c->a, jtext(e, "username")),
+		    .client_id = arena_strdup(c->a, jtext(e, "client_id")),
+		    .token_url = arena_strdup(c->a, jtext(e, "token_url")),
+		    .vars = vars,
+		    .nvars = nv,
+		};
+		if (!*out[i].name || !out[i].seal_key)
+			return !*out[i].name ? 422 : DB_ENOMEM;
+	}
+	r->environments = out;
+	r->nenvironments = n;
+	r->with_environments = 1;
+	return 0;
+}
+
 /* The snapshot as a restore; 422 when it cannot be one (an old or broken row). */
 static int
 restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_restore *r)
@@ -568,7 +619,7 @@ restore_from_snapshot(struct ctx *c, struct json_object *s, struct version_resto
 	r->endpoints = ei;
 	r->endpoint_ids = eids;
 	r->nendpoints = ne;
-	return 0;
+	return restore_environments(c, jget(s, "environments"), r);
 }
 
 /* The secrets to enter again after restoring s over the current authorization row cur:
@@ -594,7 +645,7 @@ restore_reenter(struct json_object *s, const struct db_auth_fields *cur)
  * 0, 404, 409 (stale), 422 (the snapshot cannot be restored) or a db_err. */
 static int
 history_restore(struct ctx *c, long long version, long long *new_n, struct json_object **reenter,
-		const char **why)
+		struct json_object **env_reenter, const char **why)
 {
 	struct version_row vr;
 	struct db_auth_fields cur;
@@ -628,6 +679,9 @@ history_restore(struct ctx *c, long long version, long long *new_n, struct json_
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	*reenter = restore_reenter(s, &cur);
 	web_defer_json(c, *reenter);
+	/* Environments made again, or with a sealed variable back without its value. */
+	*env_reenter = web_env_lacking(c, c->ids[0], jtext(jget(s, "authorization"), "auth_type"));
+	web_defer_json(c, *env_reenter);
 	audit_write(c->db, c->user, "connector.restore", "connector", c->ids[0],
 		    arena_printf(c->a, "version %lld restored as version %lld", c->ids[1], *new_n),
 		    c->req->remote_addr);
@@ -651,6 +705,22 @@ reenter_text(struct ctx *c, struct json_object *re)
 	return b->data ? b->data : "";
 }
 
+/* The environments whose secrets are to be entered (web_env_lacking's), for the flash. */
+static const char *
+env_reenter_text(struct ctx *c, struct json_object *envs)
+{
+	size_t n = json_object_array_length(envs);
+	struct buf *b = n ? buf_new_arena(c->a) : NULL;
+	if (!b)
+		return "";
+	buf_puts(b, " Enter the secrets of these environments on the Environments tab: ");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "",
+			   jtext(json_object_array_get_idx(envs, i), "name"));
+	buf_puts(b, ".");
+	return b->data ? b->data : "";
+}
+
 int
 web_connector_history_restore(struct ctx *c)
 {
@@ -659,9 +729,9 @@ web_connector_history_restore(struct ctx *c)
 	if (vs && *vs && str_to_long(vs, 1, LONG_MAX, &v) != 0)
 		return web_error(c, 422, "The version field is not a number.");
 	long long new_n = 0;
-	struct json_object *re = NULL;
+	struct json_object *re = NULL, *env_re = NULL;
 	const char *why;
-	int rc = history_restore(c, v, &new_n, &re, &why);
+	int rc = history_restore(c, v, &new_n, &re, &env_re, &why);
 	const char *base = arena_printf(c->a, "/data-connectors/%lld/history", c->ids[0]);
 	if (rc == 409 || rc == 422) {
 		c->flash = why;
@@ -670,9 +740,10 @@ web_connector_history_restore(struct ctx *c)
 	}
 	if (rc != 0)
 		return rc;
-	return web_redirect_flash(c, base,
-				  arena_printf(c->a, "Version %lld was restored as version %lld.%s",
-					       c->ids[1], new_n, reenter_text(c, re)));
+	return web_redirect_flash(
+	    c, base,
+	    arena_printf(c->a, "Version %lld was restored as version %lld.%s%s", c->ids[1], new_n,
+			 reenter_text(c, re), env_reenter_text(c, env_re)));
 }
 
 /* ------------------------------------------------------------------ API */
@@ -804,9 +875,9 @@ web_api_connector_version_restore(struct ctx *c)
 		version = jll(body, "version");
 	}
 	long long new_n = 0;
-	struct json_object *re = NULL;
+	struct json_object *re = NULL, *env_re = NULL;
 	const char *why;
-	int rc = history_restore(c, version, &new_n, &re, &why);
+	int rc = history_restore(c, version, &new_n, &re, &env_re, &why);
 	if (rc == 404)
 		return api_not_found(c, "No such Data Connector or version.");
 	if (rc == 409 || rc == 422)
@@ -817,5 +888,6 @@ web_api_connector_version_restore(struct ctx *c)
 	jset_int(o, "n", new_n);
 	jset_int(o, "restored_from", c->ids[1]);
 	jset(o, "reenter", json_object_get(re));
+	jset(o, "environments_reenter", json_object_get(env_re));
 	return web_json(c, 200, o);
 }

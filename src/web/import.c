@@ -24,6 +24,8 @@ struct ep_import {
 	struct json_object *proposal; /* import_doc_json, owned by the request */
 	int dry_run;
 	int skip_conflicts;
+	int apply_auth; /* also set the proposed authorization method (replacing the current) */
+	int auth_applied;
 	int committed; /* the endpoints in created exist */
 	int *conflict; /* per proposed endpoint */
 	size_t nconflicts;
@@ -94,6 +96,69 @@ import_save_all(struct ep_import *im)
 	return invalid ? 422 : 0;
 }
 
+/* With apply_auth and a proposed method: the connector's authorization set to it through
+ * the Authorization tab's own check and save, over the stored non-secret settings (the
+ * proposal's method, user, URL Token, scope and key name and place replace theirs). No
+ * secret is carried: the current method's stay when the method is the same, else they
+ * are dropped as a method change on the tab drops them; the new ones are entered on the
+ * tab (secrets_later). 0, 422 with the errors in im->errors ("authorization.<field>"), or a
+ * status / db_err. */
+static int
+import_apply_auth(struct ep_import *im)
+{
+	struct ctx *c = im->c;
+	const struct import_authz *z = &im->doc.auth;
+	if (!im->apply_auth || z->type == IMPORT_AUTH_NONE)
+		return 0;
+	struct db_auth_fields row;
+	struct connector d;
+	int rc = db_connector_auth_read(c->db, c->a, im->cid, &row);
+	if (rc == DB_OK)
+		rc = db_connector_get(c->db, c->a, im->cid, &d);
+	if (rc != DB_OK)
+		return rc;
+	struct form sub;
+	form_init(&sub, c);
+	memset(&sub.in, 0, sizeof(sub.in));
+	const char *const set[][2] = {
+	    {"auth_type", import_auth_names[z->type]},
+	    {"username", z->username},
+	    {"token_url", z->token_url},
+	    {"scope", z->scope},
+	    {"api_key_name", z->api_key_name},
+	    {"api_key_in", z->api_key_in},
+	};
+	for (size_t i = 0; i < auth_nfields; i++) {
+		const struct field *fd = &auth_field_table[i];
+		const char *v = NULL;
+		if (fd->kind == FIELD_SECRET || (fd->flags & FIELD_READONLY))
+			continue;
+		for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
+			if (!strcmp(fd->name, set[k][0]))
+				v = set[k][1] ? set[k][1] : "";
+		if (!v)
+			v = field_text(c->a, fd, &row);
+		if (fd->kind == FIELD_BOOL && !*v)
+			continue; /* an unticked box is absent */
+		api_form_add(&sub, fd->name, v);
+	}
+	api_form_add(&sub, "version", arena_printf(c->a, "%lld", d.version));
+	rc = authorization_submit(&sub, im->cid, 1);
+	if (rc == 422 || rc == 409 || sub.nerrors) {
+		json_object_object_foreach(sub.errors, key, val)
+		{
+			json_object_object_add(
+			    im->errors,
+			    arena_printf(c->a, "authorization.%s", api_error_key(c->a, key)),
+			    json_object_get(val));
+		}
+		return 422;
+	}
+	if (rc == 0)
+		im->auth_applied = 1;
+	return rc;
+}
+
 /* One transaction around the whole import; a dry run (or any refusal) rolls it back. */
 static int
 import_run(struct ep_import *im)
@@ -103,6 +168,8 @@ import_run(struct ep_import *im)
 	if (rc != DB_OK)
 		return rc;
 	rc = import_save_all(im);
+	if (rc == 0)
+		rc = import_apply_auth(im);
 	if (rc == 0 && !im->dry_run)
 		rc = audit_write(c->db, c->user, "endpoint.import", "connector", im->cid,
 				 arena_printf(c->a, "%s: %zu endpoints",
@@ -131,6 +198,7 @@ import_answer(struct ep_import *im)
 			json_object_array_add(conf, jstr(im->doc.endpoints[i].purpose));
 	}
 	jset_bool(o, "dry_run", im->dry_run);
+	jset_bool(o, "authorization_applied", im->auth_applied);
 	jset(o, "conflicts", conf);
 	jset(o, "created", im->committed ? json_object_get(im->created) : json_object_new_array());
 	jset_int(o, "count",
@@ -198,6 +266,26 @@ import_exec(struct ep_import *im, enum import_format fmt, const char *source, si
 	return import_exec_parsed(im);
 }
 
+/* The messages of the authorization's errors after a refused apply, as one text; NULL when
+ * there are none. */
+static const char *
+im_auth_errors(struct ep_import *im)
+{
+	struct buf *b = NULL;
+	json_object_object_foreach(im->errors, key, val)
+	{
+		if (strncmp(key, "authorization.", 14))
+			continue;
+		if (!b && !(b = buf_new_arena(im->c->a)))
+			return NULL;
+		struct json_object *m = json_object_is_type(val, json_type_array)
+					    ? json_object_array_get_idx(val, 0)
+					    : val;
+		buf_printf(b, "%s%s", b->len ? " " : "", json_object_get_string(m));
+	}
+	return b && b->data ? b->data : NULL;
+}
+
 /* The API's answer to import_exec's status. */
 static int
 import_api_answer(struct ep_import *im, int rc)
@@ -218,7 +306,13 @@ import_api_answer(struct ep_import *im, int rc)
 	}
 	if (rc == 422) {
 		struct json_object *o = import_answer(im);
-		jset_str(o, "message", "Some endpoints are not valid: nothing was imported.");
+		const char *auth = im_auth_errors(im);
+		jset_str(o, "message",
+			 auth ? arena_printf(c->a,
+					     "The proposed authorization cannot be set: %s Nothing "
+					     "was imported.",
+					     auth)
+			      : "Some endpoints are not valid: nothing was imported.");
 		jset(o, "errors", json_object_get(im->errors));
 		return web_json(c, 422, o);
 	}
@@ -296,6 +390,13 @@ web_api_endpoint_import(struct ctx *c)
 			im.skip_conflicts = 1;
 		else if (strcmp(s, "refuse"))
 			field_error(errors, "on_conflict", "on_conflict must be refuse or skip.");
+	}
+	if (json_object_object_get_ex(body, "apply_authorization", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			field_error(errors, "apply_authorization",
+				    "apply_authorization must be true or false.");
+		else
+			im.apply_auth = json_object_get_boolean(v);
 	}
 	if (json_object_object_length(errors))
 		return web_json_error(c, 422, "The import request is not valid.",
@@ -472,6 +573,10 @@ import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
 		jset_bool(d, "has_preview", 1);
 		jset_bool(d, "auth_proposed",
 			  im->doc.auth.type != IMPORT_AUTH_NONE || im->doc.auth.note);
+		jset_bool(d, "auth_applicable", im->doc.auth.type != IMPORT_AUTH_NONE);
+		struct db_auth_fields cur;
+		if (db_connector_auth_read(c->db, c->a, c->ids[0], &cur) == DB_OK)
+			jset_str(d, "current_auth_type", cur.auth_type);
 	}
 	struct json_object *list = json_object_new_array();
 	json_object_object_foreach(f->errors, key, val)
@@ -495,7 +600,8 @@ web_endpoint_import_form(struct ctx *c)
 }
 
 /* Preview (a dry run) or Save; a Save with conflicts imports the others when "Skip" is
- * ticked. Saved: back to the Endpoints tab with how many were created. */
+ * ticked; the proposed authorization is set only when "apply_auth" is ticked. Saved: back to the
+ * Endpoints tab with how many were created. */
 int
 web_endpoint_import(struct ctx *c)
 {
@@ -509,6 +615,8 @@ web_endpoint_import(struct ctx *c)
 	struct ep_import im = {.c = c, .cid = c->ids[0], .dry_run = !save};
 	im.skip_conflicts = http_form_get(c->req, "skip_conflicts") != NULL;
 	jset_bool(f.values, "skip_conflicts", im.skip_conflicts);
+	im.apply_auth = form_checkbox(c, "apply_auth");
+	jset_bool(f.values, "apply_auth", im.apply_auth);
 	enum import_format fmt = import_format_parse(fmt_name);
 	if (fmt == IMPORT_FORMAT__MAX)
 		form_error(&f, "format", "Choose what the text is: cURL, OpenAPI or Postman.");
@@ -533,6 +641,14 @@ web_endpoint_import(struct ctx *c)
 				 im.nconflicts));
 		return import_page(c, 409, &f, &im);
 	}
+	if (rc == 422 && im_auth_errors(&im)) {
+		form_error(&f, "apply_auth",
+			   arena_printf(c->a,
+					"The proposed authorization cannot be set: %s Nothing was "
+					"imported.",
+					im_auth_errors(&im)));
+		return import_page(c, 422, &f, &im);
+	}
 	if (rc == 422) {
 		form_error(&f, "source",
 			   "Some endpoints are not valid (below): nothing was imported.");
@@ -546,7 +662,12 @@ web_endpoint_import(struct ctx *c)
 	return web_redirect_flash(
 	    c, arena_printf(c->a, "/data-connectors/%lld/endpoints", c->ids[0]),
 	    arena_printf(c->a, "%zu endpoint%s imported.%s", n, n == 1 ? " was" : "s were",
-			 im.doc.auth.type != IMPORT_AUTH_NONE
+			 im.auth_applied ? arena_printf(c->a,
+							" The authorization method is now %s: "
+							"enter its secrets on the Authorization "
+							"tab.",
+							import_auth_names[im.doc.auth.type])
+			 : im.doc.auth.type != IMPORT_AUTH_NONE
 			     ? " Check the Authorization tab: the import proposes a method "
 			       "and never carries its secrets."
 			     : ""));

@@ -457,12 +457,19 @@ web_log_keep_bodies(struct ctx *c)
 		return 404;
 	struct form f;
 	form_init(&f, c);
-	const char *v = form_text(&f, "keep_bodies_days");
-	long days;
-	if (!v || str_to_long(v, 0, 30, &days) != 0) {
-		form_error(&f, "keep_bodies_days", "Enter a whole number of days from 0 to 30.");
+	/* Decoded and checked by the endpoint form's own field (src/db/endpoint_fields.h). */
+	const struct field *fd = NULL;
+	for (size_t i = 0; !fd && i < endpoint_nfields; i++)
+		if (!strcmp(endpoint_field_table[i].name, "keep_bodies_days"))
+			fd = &endpoint_field_table[i];
+	if (!fd)
+		return 500;
+	struct endpoint_input in;
+	endpoint_defaults(&in);
+	field_decode(&f, fd, 1, &in);
+	if (f.nerrors)
 		return log_page(c, &f);
-	}
+	long days = in.keep_bodies_days;
 	long long cid = r.connector_id, eid = r.endpoint_id;
 	rc = db_endpoint_set_keep_days(c->db, cid, eid, days);
 	if (rc != DB_OK)

@@ -82,6 +82,41 @@ test('add an endpoint with two headers, test it and see the response', async () 
   });
 });
 
+test('Keep bodies for N days on the endpoint form: saved, shown again, used by the next Test', async () => {
+  await step('keep-bodies', async () => {
+    const page = b.page;
+    const eid = sql(`SELECT id FROM endpoints WHERE connector_id = ${connectorId} AND purpose = 'Echo'`)[0].id;
+    await page.goto(b.url(`/data-connectors/${connectorId}/endpoints/${eid}`));
+    // Not kept yet: the Logs panel starts closed, like the other panels left at their default.
+    assert.equal(await page.evaluate(() => document.getElementById('logs-panel').open), false);
+    await page.click('#logs-panel > summary');
+    assert.equal(await page.inputValue('#keep_bodies_days'), '0');
+    assert.match(await page.textContent('label[for="keep_bodies_days"]'), /Keep bodies for N days/);
+    await page.fill('#keep_bodies_days', '31');
+    await Promise.all([page.waitForNavigation(), page.click('#save-endpoint')]);
+    assert.equal(await page.textContent('#keep_bodies_days-error'), 'The number of days to keep bodies must be a whole number from 0 to 30.');
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'keep_bodies_days', 'focus on the field in error');
+    assert.equal(await page.evaluate(() => document.getElementById('logs-panel').open), true, 'the panel with the error is open');
+    await page.fill('#keep_bodies_days', '3');
+    await Promise.all([page.waitForNavigation(), page.click('#save-endpoint')]);
+    assert.equal((await page.textContent('.flash')).trim(), 'The Data Connector was saved');
+    await page.reload();
+    assert.equal(await page.evaluate(() => document.getElementById('logs-panel').open), true, 'a set value shows');
+    assert.equal(await page.inputValue('#keep_bodies_days'), '3', 'the saved value comes back on the form');
+    await Promise.all([page.waitForNavigation(), page.click('#test-endpoint')]);
+    await page.waitForSelector('#response-status');
+    assert.match(await page.textContent('#response-status'), /200\s+OK/);
+    assert.equal(await page.inputValue('#keep_bodies_days'), '3', 'the log entry shows the same setting');
+    const id = /\/data-connector-logs\/(\d+)/.exec(page.url())[1];
+    const row = sql(`SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), body_expires_at) AS h, response_body IS NOT NULL AS b FROM execution_logs WHERE id = ${id}`)[0];
+    assert.ok(Number(row.h) >= 70 && Number(row.h) <= 72, `the Test's bodies are kept three days (${row.h} h)`);
+    assert.equal(String(row.b), '1');
+    // The refused save's 422 is the browser's only console line (the page itself has none).
+    const errors = b.errors.splice(0).filter((e) => !/Failed to load resource: .* status of 422/.test(e));
+    assert.deepEqual(errors, [], 'no JavaScript errors');
+  });
+});
+
 test('Test this form: the editor as it stands over the Test data, in a new tab, nothing saved', async () => {
   await step('draft', async () => {
     const page = b.page;

@@ -280,6 +280,54 @@ test('the Test screen: an environment selector, the log page records and shows i
   assert.equal(dev.seen.length + 0, 3);
 });
 
+test('the Endpoints list: one environment selector above the list, used by every row Test button (no JavaScript)', async () => {
+  const list = await admin.get(`/data-connectors/${conn.id}/endpoints`);
+  assert.equal(list.status, 200);
+  // One form above the list holds the CSRF token and the selector; each row's Test button
+  // submits that form to its own endpoint's Test (form= and formaction=).
+  const form = /<form method="post" id="endpoints-test-form"[^>]*>([\s\S]*?)<\/form>/.exec(list.text);
+  assert.ok(form, 'the form above the list');
+  assert.match(form[1], /name="_csrf"/);
+  assert.match(form[1], /<select id="list-environment" name="environment"[^>]*><option value="Development">Development<\/option><option value="Production" selected>Production \(default\)<\/option><\/select>/);
+  assert.equal((list.text.match(/<select[^>]*name="environment"/g) || []).length, 1, 'one selector for the whole list');
+  const testUrl = `/data-connectors/${conn.id}/endpoints/${endpoint.id}/test`;
+  assert.match(list.text, new RegExp(`<button type="submit" form="endpoints-test-form" formaction="${testUrl}"[^>]*>Test</button>`));
+  const rowButtons = list.text.match(/<button type="submit" form="endpoints-test-form" formaction="[^"]+\/test"/g) || [];
+  assert.ok(rowButtons.length >= 2, `every row's Test uses the one form (${rowButtons.length})`);
+  // What a browser posts when Development is picked and a row's Test is pressed.
+  dev.reset();
+  prod.reset();
+  let r = await admin.post(testUrl, { _csrf: csrfFrom(form[1]), environment: 'Development' });
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.match(r.text, /<dd id="log-environment">Development<\/dd>/);
+  assert.match(r.text, /\/api\/orders\/5\?tenant=dev-tenant/, 'over the Development base URL');
+  assert.deepEqual(dev.seen.map((x) => [x.url, x.auth]), [['/api/orders/5?tenant=dev-tenant', `Bearer ${SECRETS.devToken}`]]);
+  assert.equal(prod.seen.length, 0, 'nothing went to Production');
+  // The selector as it stands (Production, the default): Production's base URL.
+  r = await admin.post(testUrl, { _csrf: csrfFrom(form[1]), environment: 'Production' });
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.match(r.text, /<dd id="log-environment">Production<\/dd>/);
+  assert.deepEqual(prod.seen.map((x) => x.url), ['/orders/5?tenant=prod-tenant']);
+  assert.equal(dev.seen.length, 1);
+  // ?environment= preselects one (a link back to the list keeps the choice).
+  const again = await admin.get(`/data-connectors/${conn.id}/endpoints?environment=Development`);
+  assert.match(again.text, /<option value="Development" selected>Development<\/option><option value="Production">Production \(default\)<\/option>/);
+  // A view-only user sees neither the selector nor the Test buttons.
+  const username = unique('listview').replace(/\s+/g, '_');
+  const upage = await admin.get('/admin/users/new');
+  const made = await admin.post('/admin/users', {
+    _csrf: csrfFrom(upage.text), username, password: 'view-only-pass-123', display_name: 'List Viewer',
+    email: '', is_active: '1', permissions: ['view-data-connectors'],
+  });
+  assert.equal(made.status, 303, made.text.slice(0, 400));
+  const v = new Client();
+  assert.equal((await v.login(username, 'view-only-pass-123')).status, 303);
+  const seen = await v.get(`/data-connectors/${conn.id}/endpoints`);
+  assert.equal(seen.status, 200);
+  assert.doesNotMatch(seen.text, /endpoints-test-form/);
+  assertNoSecret(list.text, 'the Endpoints list');
+});
+
 test('bad input: 422 with the field named, the input kept, nothing saved', async () => {
   const before = envCount(conn.id);
   let r = await api('POST', `/api/1.0/data-connectors/${conn.id}/environments`, {
@@ -534,4 +582,88 @@ test('History: environment saves are versions with their changes; no fingerprint
   assert.deepEqual(envs.Development.variables.map((v) => [v.name, v.value, v.set]), [['tenant', 'dev-tenant', undefined], ['sig', null, true]]);
   assert.ok(!one.text.includes('fingerprint'), 'no fingerprint in the API');
   assertNoSecret(one.text, 'the version API');
+});
+
+test('a version restore brings the environments\' plain settings back; secrets stay as they are, none in the snapshot', async () => {
+  const c = await makeConnector({ auth_type: 'bearer', token: SECRETS.conn, allowed_origins: ['http://127.0.0.1:9'] });
+  let r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Development', base_url: `${dev.origin}/api/`, is_default: true, auth_override: true, token: SECRETS.devToken,
+    variables: [{ name: 'tenant', value: 'dev-tenant' }, { name: 'sig', value: SECRETS.devSig, sealed: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const did = r.json().id;
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Staging', base_url: prod.origin, auth_override: true, token: SECRETS.prodToken,
+    variables: [{ name: 'tenant', value: 'stage-tenant' }, { name: 'sig', value: SECRETS.prodSig, sealed: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const sid = r.json().id;
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/endpoints`, {
+    purpose: 'Orders', method: 'GET', timeout: 10, url: '/orders/{{id}}?tenant={{env.tenant}}',
+    headers: [{ key: 'X-Sig', value: '{{env.sig}}' }], sample_data: '{"id": 5}',
+  });
+  assert.equal(r.status, 201, r.text);
+  const versions = async () => {
+    const l = await api('GET', `/api/1.0/data-connectors/${c.id}/versions`);
+    assert.equal(l.status, 200, l.text);
+    return Math.max(...(l.json().data || l.json()).map((v) => v.n));
+  };
+  const good = await versions();
+  // The snapshot holds no sealed text, in the database row or the API.
+  const row = sql(`SELECT snapshot FROM connector_versions WHERE connector_id = ${c.id} AND n = ${good}`)[0].snapshot;
+  assertNoSecret(row, 'the stored snapshot');
+  const sealedText = sql(`SELECT auth_token FROM connector_environments WHERE id = ${did}`)[0].auth_token;
+  assert.ok(sealedText && !row.includes(sealedText), 'no sealed text in the snapshot');
+
+  // Later: Development gets another base URL, default flag and plain variable; its token is
+  // changed (a secret: a restore must keep the new one); Staging is deleted; Extra is added.
+  const v0 = Number(sql(`SELECT version FROM connector_environments WHERE id = ${did}`)[0].version);
+  r = await api('PUT', `/api/1.0/data-connectors/${c.id}/environments/${did}`, {
+    version: v0, base_url: 'http://127.0.0.1:9/elsewhere/', is_default: false, token: 'dev-token-NEW-77',
+    variables: [{ name: 'tenant', value: 'wrong-tenant' }, { name: 'sig' , sealed: true }, { name: 'later', value: 'x' }],
+  });
+  assert.equal(r.status, 200, r.text);
+  r = await api('DELETE', `/api/1.0/data-connectors/${c.id}/environments/${sid}`);
+  assert.ok(r.status === 200 || r.status === 204, r.text);
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, { name: 'Extra', base_url: dev.origin, is_default: true });
+  assert.equal(r.status, 201, r.text);
+  const tokenAfter = sql(`SELECT auth_token FROM connector_environments WHERE id = ${did}`)[0].auth_token;
+  const sigBefore = sql(`SELECT value FROM environment_variables WHERE environment_id = ${did} AND name = 'sig'`)[0].value;
+  assert.ok(sigBefore, 'the sealed variable kept its value');
+
+  // Restore the good version (the API; the page posts the same).
+  const rest = await api('POST', `/api/1.0/data-connectors/${c.id}/versions/${good}/restore`, {});
+  assert.equal(rest.status, 200, rest.text);
+  assert.deepEqual(rest.json().environments_reenter.map((e) => e.name), ['Staging'], 'Staging came back without its secrets');
+  assertNoSecret(rest.text, 'the restore answer');
+  const envs = Object.fromEntries(sql(`SELECT id, name, is_default, base_url, auth_override, auth_token, allowed_origins FROM connector_environments WHERE connector_id = ${c.id}`).map((e) => [e.name, e]));
+  assert.deepEqual(Object.keys(envs).sort(), ['Development', 'Extra', 'Staging'], 'Extra (not in the version) is kept; Staging is made again');
+  assert.equal(envs.Development.id, String(did), 'the same row');
+  assert.equal(envs.Development.base_url, `${dev.origin}/api/`, 'base URL restored');
+  assert.equal(envs.Development.is_default, '1', 'the default again');
+  assert.equal(envs.Extra.is_default, '0');
+  assert.equal(envs.Development.auth_token, tokenAfter, 'the secret is the one entered later, untouched');
+  const dvars = sql(`SELECT name, sealed, value FROM environment_variables WHERE environment_id = ${did} ORDER BY position`);
+  assert.deepEqual(dvars.map((v) => [v.name, v.sealed]), [['tenant', '0'], ['sig', '1']], 'the variables of the version');
+  assert.equal(dvars[0].value, 'dev-tenant', 'plain value restored');
+  assert.equal(dvars[1].value, sigBefore, 'the sealed value untouched');
+  assert.equal(envs.Staging.base_url, prod.origin);
+  assert.equal(envs.Staging.auth_token, null, 'no secret comes back from a snapshot');
+  assert.equal(envs.Staging.allowed_origins, prod.origin);
+  const svars = sql(`SELECT name, sealed, value FROM environment_variables WHERE environment_id = ${envs.Staging.id} ORDER BY position`);
+  assert.deepEqual(svars.map((v) => [v.name, v.sealed, v.value]), [['tenant', '0', 'stage-tenant'], ['sig', '1', null]]);
+
+  // It runs: Development over its restored base URL with the token entered later.
+  dev.reset();
+  r = await execute(c.id, 'Orders', { data: { id: 3 } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(dev.seen.map((s) => [s.url, s.auth, s.sig]), [['/api/orders/3?tenant=dev-tenant', 'Bearer dev-token-NEW-77', SECRETS.devSig]]);
+  // The page: the flash names the environment to complete.
+  const page = await admin.get(`/data-connectors/${c.id}/history`);
+  const n = await versions();
+  const again = await admin.post(`/data-connectors/${c.id}/history/${good}/restore`, { _csrf: csrfFrom(page.text), version: '' });
+  assert.equal(again.status, 303, again.text.slice(0, 300));
+  const after = await admin.get(again.location);
+  assert.match(after.text, /Enter the secrets of these environments on the Environments tab: Staging\./);
+  assert.equal(await versions(), n + 1, 'a restore is itself a version');
 });

@@ -351,6 +351,74 @@ test('the Endpoints tab: Import previews what Save creates, then saves it all', 
   assert.equal(endpointCount(conn.id), 1);
 });
 
+test('importing into a connector applies the proposed authorization only when asked (page and API)', async () => {
+  const cat = await api('POST', '/api/1.0/data-connector-categories', { name: unique('Apply Cat').replace(/[^A-Za-z0-9 ]/g, '') });
+  assert.equal(cat.status, 201, cat.text);
+  const made = await api('POST', '/api/1.0/data-connectors', {
+    name: unique('Apply Conn').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.json().id],
+    auth_type: 'bearer', token: 'bearer-KEEP-tok-91', allowed_origins: [env('JSON_SERVER_URL')],
+  });
+  assert.equal(made.status, 201, made.text);
+  const cid = made.json().id;
+  const authRow = () => sql(`SELECT auth_type, auth_username, auth_token IS NOT NULL AS has_token, auth_password IS NOT NULL AS has_password, api_key_name, api_key_in FROM connectors WHERE id = ${cid}`)[0];
+  const admin = await adminClient();
+  const action = `/data-connectors/${cid}/endpoints/import`;
+  const curl = (p) => `curl '${env('JSON_SERVER_URL')}/${p}' -u ann:not-kept-pw-2`;
+  assert.equal((await admin.get(action)).status, 200);
+  // The preview offers it, unticked, and says what it replaces.
+  let r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source: curl('customers'), preview: '1' });
+  assert.equal(r.status, 200, r.text.slice(0, 1000));
+  assert.match(r.text, /<input type="checkbox" id="apply_auth" name="apply_auth" value="1" aria-describedby="apply_auth-hint">/, 'unticked by default');
+  assert.match(r.text, /It replaces the current method \(bearer\)/);
+  // Save without it: the endpoint only; the method and its token stay.
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source: curl('customers'), save: '1' });
+  assert.equal(r.status, 303, r.text.slice(0, 1000));
+  assert.deepEqual(authRow(), { auth_type: 'bearer', auth_username: '', has_token: '1', has_password: '0', api_key_name: '', api_key_in: 'header' });
+  assert.match(flashOf((await admin.get(r.headers.get('location'))).text) || '', /Check the Authorization tab: the import proposes a method/);
+  // A conflict refuses the whole import: the method is not set either.
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source: curl('customers'), save: '1', apply_auth: '1' });
+  assert.equal(r.status, 409);
+  assert.equal(authRow().auth_type, 'bearer');
+  assert.match(r.text, /id="apply_auth"[^>]*checked/, 'the box stays ticked');
+  // Ticked: the method becomes Basic with the user from the text; no password is kept.
+  const audits = () => Number(sql(`SELECT COUNT(*) AS n FROM audit_log WHERE object_id = ${cid} AND action = 'connector.authorization'`)[0].n);
+  const audited = audits();
+  r = await admin.post(action, { _csrf: admin.csrf, format: 'curl', source: curl('orders'), save: '1', apply_auth: '1' });
+  assert.equal(r.status, 303, r.text.slice(0, 1000));
+  const back = await admin.get(r.headers.get('location'));
+  assert.match(flashOf(back.text) || '', /1 endpoint was imported\. The authorization method is now basic: enter its secrets on the Authorization tab\./);
+  assert.deepEqual(authRow(), { auth_type: 'basic', auth_username: 'ann', has_token: '0', has_password: '0', api_key_name: '', api_key_in: 'header' },
+    'Basic with its user; the bearer token dropped like a method change on the tab; no password');
+  assert.equal(endpointCount(cid), 2);
+  assert.equal(audits(), audited + 1, 'the method change is audited like a save on the Authorization tab');
+
+  // The API: "apply_authorization" (default false).
+  const doc = JSON.stringify({
+    openapi: '3.0.3', info: { title: 'Keyed', version: '1' }, servers: [{ url: env('JSON_SERVER_URL') }],
+    paths: { '/posts': { get: { operationId: 'listPosts', responses: { 200: { description: 'ok' } } } },
+      '/comments': { get: { operationId: 'listComments', responses: { 200: { description: 'ok' } } } } },
+    components: { securitySchemes: { key: { type: 'apiKey', name: 'X-Key', in: 'header' } } },
+    security: [{ key: [] }],
+  });
+  r = await importInto(cid, 'openapi', doc, { apply_authorization: 'yes' });
+  assert.equal(r.status, 422, r.text);
+  assert.ok(r.json().errors.apply_authorization);
+  r = await importInto(cid, 'openapi', doc, { dry_run: true, apply_authorization: true });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().authorization.auth_type, 'api_key');
+  assert.equal(authRow().auth_type, 'basic', 'a dry run sets nothing');
+  r = await importInto(cid, 'openapi', doc, { apply_authorization: true });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json().authorization_applied, true);
+  const row = authRow();
+  assert.equal(row.auth_type, 'api_key');
+  assert.equal(row.api_key_name, 'X-Key');
+  assert.equal(row.api_key_in, 'header');
+  assert.equal(endpointCount(cid), 4);
+  const conn = await api('GET', `/api/1.0/data-connectors/${cid}`);
+  assert.equal((conn.json().data || conn.json()).auth_type, 'api_key');
+});
+
 test('a new connector straight from an OpenAPI document, in one transaction', async () => {
   const cat = await api('POST', '/api/1.0/data-connector-categories', { name: unique('Doc Cat').replace(/[^A-Za-z0-9 ]/g, '') });
   const text = fs.readFileSync(path.join(OAS, '3.0', 'yaml', 'petstore-simple.yaml'), 'utf8');

@@ -171,7 +171,7 @@ test('Run again and Cancel from the page; Back to the log never resubmits', asyn
   assert.match(res.text, /id="keep_bodies_days"[^>]*value="0"/);
   const bad = await admin.post(`/data-connector-logs/${newId}/keep-bodies`, { _csrf: csrfFrom(res.text), keep_bodies_days: '99' });
   assert.equal(bad.status, 422);
-  assert.match(text(bad.text), /Enter a whole number of days from 0 to 30/);
+  assert.match(text(bad.text), /The number of days to keep bodies must be a whole number from 0 to 30/);
   assert.match(bad.text, /id="keep_bodies_days"[^>]*value="99"/, 'the input is kept');
   const ok = await admin.post(`/data-connector-logs/${newId}/keep-bodies`, { _csrf: csrfFrom(res.text), keep_bodies_days: '3' });
   assert.equal(ok.status, 303);
@@ -274,4 +274,61 @@ test('an API call\'s row opens like a Test\'s: request as sent (masked), data, r
   row = await newestRow(admin, id);
   page = await admin.get(`/data-connector-logs/${row}`);
   assert.match(byId(page.text, 'test-error'), /may only be sent to/, 'a refused call says why');
+});
+
+test('Keep bodies for N days on the endpoint form: checked like the log entry\'s, saved, shown again, used by Test and execute', async () => {
+  const id = await connector(admin);
+  const eid = await addEndpoint(admin, id, { purpose: 'Keep', url: `${env('ECHO_URL')}/echo/{{item}}`, sample_data: '{"item": "k"}' });
+  let form = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  assert.match(form.text, /id="keep_bodies_days"[^>]*value="0"/, 'a new endpoint keeps no bodies');
+  const fields = { purpose: 'Keep', method: 'GET', timeout: '10', url: `${env('ECHO_URL')}/echo/{{item}}`, sample_data: '{"item": "k"}' };
+  // The same check as the log entry's control: 0-30, the input kept, nothing saved.
+  const bad = await admin.post(`/data-connectors/${id}/endpoints/${eid}`, { _csrf: csrfFrom(form.text), ...fields, keep_bodies_days: '31' });
+  assert.equal(bad.status, 422);
+  assert.equal(fieldError(bad.text, 'keep_bodies_days'), 'The number of days to keep bodies must be a whole number from 0 to 30.');
+  assert.match(bad.text, /id="keep_bodies_days"[^>]*value="31"/, 'the input is kept');
+  assert.equal(Number(sql(`SELECT keep_bodies_days AS d FROM endpoints WHERE id = ${eid}`)[0].d), 0, 'nothing saved');
+  const ok = await admin.post(`/data-connectors/${id}/endpoints/${eid}`, { _csrf: csrfFrom(form.text), ...fields, keep_bodies_days: '5' });
+  assert.equal(ok.status, 303, fieldError(ok.text, 'keep_bodies_days') || ok.text.slice(0, 300));
+  assert.equal(Number(sql(`SELECT keep_bodies_days AS d FROM endpoints WHERE id = ${eid}`)[0].d), 5);
+  form = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  assert.match(form.text, /id="keep_bodies_days"[^>]*value="5"/, 'the form shows the saved value');
+  // The JSON API and the export carry it.
+  const token = await adminToken();
+  const one = await admin.api('GET', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, null, token);
+  assert.equal(one.status, 200, one.text);
+  assert.equal((one.json().data || one.json()).keep_bodies_days, 5);
+  const exp = await admin.api('GET', `/api/1.0/data-connectors/${id}/export`, null, token);
+  assert.equal(exp.status, 200, exp.text);
+  assert.equal(exp.json().endpoints.find((e) => e.purpose === 'Keep').keep_bodies_days, 5);
+  // A Test of the endpoint keeps its bodies five days, not the hour of a Test.
+  const t = await pressTest(admin, id, eid);
+  const res = await admin.testResult(t.location);
+  assert.match(byId(res.text, 'response-status') || '', /200/);
+  assert.match(res.text, /id="keep_bodies_days"[^>]*value="5"/, 'the log entry\'s control shows the same setting');
+  const kept = sql(`SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), body_expires_at) AS h, response_body IS NOT NULL AS b FROM execution_logs WHERE id = ${t.id}`)[0];
+  assert.ok(Number(kept.h) >= 118 && Number(kept.h) <= 120, `a Test's bodies kept about five days (${kept.h} h)`);
+  assert.equal(String(kept.b), '1');
+  // An execute too.
+  const ex = await new Client().api('POST', `/api/1.0/data-connectors/${id}/endpoints/Keep/execute`, { data: { item: 'e' } }, token);
+  assert.equal(ex.status, 200, ex.text);
+  const row = await newestRow(admin, id);
+  const exRow = sql(`SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), body_expires_at) AS h, response_body AS b FROM execution_logs WHERE id = ${row}`)[0];
+  assert.ok(Number(exRow.h) >= 118 && Number(exRow.h) <= 120, `an execute's bodies kept about five days (${exRow.h} h)`);
+  assert.match(exRow.b, /\/echo\/e/);
+  // Back to 0 through the JSON API: an execute keeps nothing, a Test its hour only.
+  const put = await admin.api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { ...fields, keep_bodies_days: 0 }, token);
+  assert.equal(put.status, 200, put.text);
+  assert.equal(Number(sql(`SELECT keep_bodies_days AS d FROM endpoints WHERE id = ${eid}`)[0].d), 0);
+  const bad2 = await admin.api('PUT', `/api/1.0/data-connectors/${id}/endpoints/${eid}`, { ...fields, keep_bodies_days: 99 }, token);
+  assert.equal(bad2.status, 422, bad2.text);
+  assert.ok(bad2.json().errors.keep_bodies_days, bad2.text);
+  const t2 = await pressTest(admin, id, eid);
+  await admin.testResult(t2.location);
+  const hour = sql(`SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), body_expires_at) AS m FROM execution_logs WHERE id = ${t2.id}`)[0];
+  assert.ok(Number(hour.m) <= 60, `a Test's bodies an hour (${hour.m} min)`);
+  const ex2 = await new Client().api('POST', `/api/1.0/data-connectors/${id}/endpoints/Keep/execute`, { data: { item: 'f' } }, token);
+  assert.equal(ex2.status, 200, ex2.text);
+  const row2 = await newestRow(admin, id);
+  assert.equal(sql(`SELECT response_body IS NULL AS n FROM execution_logs WHERE id = ${row2}`)[0].n, '1', 'an execute keeps nothing');
 });
