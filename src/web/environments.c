@@ -8,6 +8,7 @@
  * with the connector's version, its history and the audit row (src/db/environments.c). */
 #include <json-c/json.h>
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,26 +27,36 @@ static const char MSG_BAD_ORIGINS[] =
     "The allowed origins can be changed only together with entering every secret of this "
     "environment again (they would go to the new origins).";
 
-/* The environment's own credentials: form field, label, which secret. */
+/* The text member of struct db_environment at offset off. */
+#define ENV_TEXT(e, off) (*(const char *const *)((const char *)(e) + (off)))
+#define ENV_OFF(m)	 offsetof(struct db_environment, m)
+
+/* The environment's own credentials: form field, label, which secret, stored member. */
 struct env_secret {
 	const char *field, *label;
 	enum connector_secret which;
+	size_t off;
 };
 static const struct env_secret env_secrets[] = {
-    {"password", "Password", CONNECTOR_SECRET_PASSWORD},
-    {"token", "Token", CONNECTOR_SECRET_TOKEN},
-    {"api_key", "API Key", CONNECTOR_SECRET_API_KEY},
-    {"client_secret", "Client Secret", CONNECTOR_SECRET_CLIENT_SECRET},
+    {"password", "Password", CONNECTOR_SECRET_PASSWORD, ENV_OFF(password)},
+    {"token", "Token", CONNECTOR_SECRET_TOKEN, ENV_OFF(token)},
+    {"api_key", "API Key", CONNECTOR_SECRET_API_KEY, ENV_OFF(api_key)},
+    {"client_secret", "Client Secret", CONNECTOR_SECRET_CLIENT_SECRET, ENV_OFF(client_secret)},
 };
-#define ENV_SECRETS (sizeof(env_secrets) / sizeof(env_secrets[0]))
+#define ENV_SECRETS		(sizeof(env_secrets) / sizeof(env_secrets[0]))
+#define env_secret_stored(e, k) ENV_TEXT(e, env_secrets[k].off) /* sealed, NULL: none */
 
-/* The stored sealed value of env_secrets[k] (NULL: none). */
-static const char *
-env_secret_stored(const struct db_environment *e, size_t k)
-{
-	const char *const v[ENV_SECRETS] = {e->password, e->token, e->api_key, e->client_secret};
-	return v[k];
-}
+/* The text members: JSON and form name, stored member. */
+static const struct {
+	const char *name;
+	size_t off;
+} env_texts[] = {{"name", ENV_OFF(name)},
+		 {"base_url", ENV_OFF(base_url)},
+		 {"allowed_origins", ENV_OFF(allowed_origins)},
+		 {"username", ENV_OFF(username)},
+		 {"client_id", ENV_OFF(client_id)},
+		 {"token_url", ENV_OFF(token_url)}};
+#define ENV_TEXTS (sizeof(env_texts) / sizeof(env_texts[0]))
 
 /* A stored environment with its variables. */
 struct env_stored {
@@ -387,24 +398,6 @@ env_set_json(int set)
 	return o;
 }
 
-/* The variables of an environment as the API answers them (sealed values as {"set"}). */
-static struct json_object *
-env_vars_json(const struct db_env_var *vars, size_t n)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t k = 0; k < n; k++) {
-		struct json_object *v = json_object_new_object();
-		jset_str(v, "name", vars[k].name);
-		jset_bool(v, "sealed", vars[k].sealed);
-		if (vars[k].sealed)
-			jset(v, "value", env_set_json(vars[k].value != NULL));
-		else
-			jset_str(v, "value", vars[k].value ? vars[k].value : "");
-		json_object_array_add(arr, v);
-	}
-	return arr;
-}
-
 /* One environment as the API answers it (and the list shows it); vars NULL: without its
  * variables. */
 static struct json_object *
@@ -425,8 +418,19 @@ env_json(struct ctx *c, const struct db_environment *e, const struct db_env_var 
 	for (size_t k = 0; k < ENV_SECRETS; k++)
 		jset(o, env_secrets[k].field, env_set_json(env_secret_stored(e, k) != NULL));
 	jset_bool(o, "secrets_missing", env_lacks_secrets(e, type));
-	if (vars)
-		jset(o, "variables", env_vars_json(vars, nvars));
+	struct json_object *arr = vars ? json_object_new_array() : NULL;
+	for (size_t k = 0; k < nvars; k++) {
+		struct json_object *v = json_object_new_object();
+		jset_str(v, "name", vars[k].name);
+		jset_bool(v, "sealed", vars[k].sealed);
+		if (vars[k].sealed)
+			jset(v, "value", env_set_json(vars[k].value != NULL));
+		else
+			jset_str(v, "value", vars[k].value ? vars[k].value : "");
+		json_object_array_add(arr, v);
+	}
+	if (arr)
+		jset(o, "variables", arr);
 	jset_int(o, "variable_count", e->nvars);
 	jset_str(o, "created_at", api ? api_time(c->a, e->created_at) : e->created_at);
 	jset_str(o, "updated_at", api ? api_time(c->a, e->updated_at) : e->updated_at);
@@ -578,35 +582,18 @@ env_load(struct ctx *c, struct db_auth_fields *conn, struct env_stored *old)
 	return rc;
 }
 
-/* The text members of an environment: JSON and form name, and the stored value. */
-#define ENV_TEXTS 6
-static void
-env_texts(const struct db_environment *e, const char *name[ENV_TEXTS], const char *value[ENV_TEXTS])
-{
-	static const char *const names[ENV_TEXTS] = {"name",	 "base_url",  "allowed_origins",
-						     "username", "client_id", "token_url"};
-	const char *const values[ENV_TEXTS] = {e->name,	    e->base_url,  e->allowed_origins,
-					       e->username, e->client_id, e->token_url};
-	for (size_t i = 0; i < ENV_TEXTS; i++) {
-		name[i] = names[i];
-		value[i] = values[i];
-	}
-}
-
 int
 web_env_show(struct ctx *c)
 {
 	struct db_auth_fields conn;
 	struct env_stored old;
 	struct form f;
-	const char *names[ENV_TEXTS], *values[ENV_TEXTS];
 	int rc = env_load(c, &conn, &old);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	env_texts(&old.e, names, values);
 	for (size_t i = 0; i < ENV_TEXTS; i++)
-		jset_str(f.values, names[i], values[i]);
+		jset_str(f.values, env_texts[i].name, ENV_TEXT(&old.e, env_texts[i].off));
 	jset_bool(f.values, "is_default", old.e.is_default);
 	jset_bool(f.values, "auth_override", old.e.auth_override);
 	jset_str(f.values, "version", arena_printf(c->a, "%lld", old.e.version));
@@ -785,26 +772,24 @@ static int
 env_api_form(struct form *f, struct json_object *obj, const struct env_stored *old)
 {
 	static const char *const flags[] = {"is_default", "auth_override"};
-	static const struct db_environment none;
-	const char *texts[ENV_TEXTS], *stored[ENV_TEXTS];
 	struct ctx *c = f->c;
 	struct json_object *v;
 	int rc = 0;
 	f->in.count = 0;
-	env_texts(old ? &old->e : &none, texts, stored);
 	for (size_t i = 0; i < ENV_TEXTS && !rc; i++) {
-		if (!json_object_object_get_ex(obj, texts[i], &v) || !v) {
+		const char *text = env_texts[i].name;
+		if (!json_object_object_get_ex(obj, text, &v) || !v) {
 			/* Left out: the stored value (a PUT changes what it names). */
 			if (old)
-				rc = api_form_add(f, texts[i], stored[i]);
+				rc = api_form_add(f, text, ENV_TEXT(&old->e, env_texts[i].off));
 			continue;
 		}
 		if (!json_object_is_type(v, json_type_string)) {
-			form_error(f, texts[i],
-				   arena_printf(c->a, "The %s field must be a string.", texts[i]));
+			form_error(f, text,
+				   arena_printf(c->a, "The %s field must be a string.", text));
 			continue;
 		}
-		rc = api_form_add(f, texts[i], json_object_get_string(v));
+		rc = api_form_add(f, text, json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(obj, "version", &v) && v) {
 		if (!json_object_is_type(v, json_type_int))
@@ -1007,11 +992,9 @@ environment_export(struct ctx *c, long long cid)
 	    db_env_vars_of_connector(c->db, c->a, cid, &vars, &nvars) != DB_OK)
 		return arr;
 	for (size_t i = 0; i < nr; i++) {
-		const char *names[ENV_TEXTS], *values[ENV_TEXTS];
 		struct json_object *o = json_object_new_object(), *va = json_object_new_array();
-		env_texts(&r[i], names, values);
 		for (size_t k = 0; k < ENV_TEXTS; k++)
-			jset_str(o, names[k], values[k]);
+			jset_str(o, env_texts[k].name, ENV_TEXT(&r[i], env_texts[k].off));
 		jset_bool(o, "is_default", r[i].is_default);
 		jset_bool(o, "auth_override", r[i].auth_override);
 		for (size_t k = 0; k < nvars; k++) {
