@@ -345,20 +345,21 @@ run_sample_with(struct run *t, const char *member, struct json_object **copy,
 static int
 run_variables(struct run *t)
 {
-	struct db_rows r;
+	struct db_connector_var *r = NULL;
+	size_t nr = 0;
 	if (!(t->uses_vars = run_templates_name_secrets(t)))
 		return 0;
-	int rc = db_connector_variables(t->in->db, t->a, t->connector_id, &r);
+	int rc = db_connector_variables(t->in->db, t->a, t->connector_id, &r, &nr);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *copy, *vars;
 	if (run_sample_with(t, "secrets", &copy, &vars) != 0)
 		return DB_ENOMEM;
-	for (size_t i = 0; i < r.nrows; i++) {
-		const char *name = db_get(&r, i, "name");
+	for (size_t i = 0; i < nr; i++) {
+		const char *name = r[i].name;
 		char *plain = NULL;
-		if (connector_variable_open(t->in->keys, t->a, t->connector_id, name,
-					    db_get(&r, i, "value"), &plain, NULL) != CRYPT_OK) {
+		if (connector_variable_open(t->in->keys, t->a, t->connector_id, name, r[i].value,
+					    &plain, NULL) != CRYPT_OK) {
 			log_warn("connector: the variable %s of connector %lld cannot be opened",
 				 name, t->connector_id);
 			t->out->error =
@@ -440,23 +441,23 @@ run_env_auth(struct run *t)
 static int
 run_env_variables(struct run *t)
 {
-	struct db_rows r;
+	struct db_env_var *r = NULL;
+	size_t nr = 0;
 	long long env_id = t->env.nrows ? db_get_ll(&t->env, 0, "id", 0) : 0;
 	if (!run_templates_name(t, "env"))
 		return 0;
-	memset(&r, 0, sizeof(r));
-	int rc = env_id ? db_env_vars(t->in->db, t->a, env_id, &r) : DB_OK;
+	int rc = env_id ? db_env_vars(t->in->db, t->a, env_id, &r, &nr) : DB_OK;
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *copy, *vars;
 	if (run_sample_with(t, "env", &copy, &vars) != 0)
 		return DB_ENOMEM;
 	t->sample = copy;
-	for (size_t i = 0; i < r.nrows; i++) {
-		const char *name = db_get_str(&r, i, "name");
-		const char *value = db_get(&r, i, "value");
+	for (size_t i = 0; i < nr; i++) {
+		const char *name = r[i].name;
+		const char *value = r[i].value;
 		char *plain = NULL;
-		if (!db_get_ll(&r, i, "sealed", 0)) {
+		if (!r[i].sealed) {
 			json_object_object_add(vars, name,
 					       json_object_new_string(value ? value : ""));
 			continue;

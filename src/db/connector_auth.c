@@ -128,7 +128,14 @@ sealed_of(const struct db_rows *r, const char *col)
 int
 db_connector_auth_read(struct db *db, struct arena *a, long long id, struct db_auth_fields *out)
 {
-	struct db_rows rows, *r = &rows;
+	struct db_rows rows;
+	return db_connector_auth_load(db, a, id, out, &rows);
+}
+
+int
+db_connector_auth_load(struct db *db, struct arena *a, long long id, struct db_auth_fields *out,
+		       struct db_rows *r)
+{
 	int rc = db_connector_auth_get(db, a, id, r);
 	memset(out, 0, sizeof(*out));
 	if (rc != DB_OK)
@@ -201,9 +208,22 @@ db_connector_auth_save(struct db *db, long long id, long long version,
 }
 
 int
-db_connector_variables(struct db *db, struct arena *a, long long id, struct db_rows *out)
+db_connector_variables(struct db *db, struct arena *a, long long id, struct db_connector_var **out,
+		       size_t *n)
 {
-	return db_query(db, a, out, SQL_VARS_GET, "i", id);
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_VARS_GET, "i", id);
+	*out = NULL;
+	*n = 0;
+	if (rc != DB_OK)
+		return rc;
+	if (!(*out = arena_alloc(a, (r.nrows + 1) * sizeof(**out))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r.nrows; i++)
+		(*out)[i] =
+		    (struct db_connector_var){db_get_str(&r, i, "name"), db_get(&r, i, "value")};
+	*n = r.nrows;
+	return DB_OK;
 }
 
 int

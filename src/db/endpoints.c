@@ -150,12 +150,28 @@ db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *
 	return 0;
 }
 
+/* Row i of an endpoints select as a head (columns absent: "" and 0). */
+static void
+head_of(const struct db_rows *r, size_t i, struct db_endpoint_head *out)
+{
+	out->id = db_get_ll(r, i, "id", 0);
+	out->purpose = db_get_str(r, i, "purpose");
+	out->description = db_get_str(r, i, "description");
+	out->method = db_get_str(r, i, "method");
+	out->url = db_get_str(r, i, "url");
+	out->timeout = (long)db_get_ll(r, i, "timeout", 0);
+	out->created_at = db_get_str(r, i, "created_at");
+	out->updated_at = db_get_str(r, i, "updated_at");
+}
+
 int
 db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
-		 struct endpoint_input *out, struct db_rows *ep)
+		 struct endpoint_input *out, struct db_endpoint_head *head)
 {
-	struct db_rows h, p, m, f;
+	struct db_rows row, *ep = &row, h, p, m, f;
 	int rc = db_endpoint_load(db, a, connector_id, id, ep, &h, &p);
+	if (rc == DB_OK && head)
+		head_of(ep, 0, head);
 	if (rc == DB_OK)
 		rc = db_endpoint_items(db, a, id, "m", &m);
 	if (rc == DB_OK)
@@ -180,9 +196,33 @@ endpoint_method_parse(const char *s)
 }
 
 int
-db_endpoint_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out)
+db_endpoint_list(struct db *db, struct arena *a, long long connector_id,
+		 struct db_endpoint_head **out, size_t *n)
 {
-	return db_query(db, a, out, SQL_EP_LIST, "i", connector_id);
+	struct db_rows r;
+	int rc = db_query(db, a, &r, SQL_EP_LIST, "i", connector_id);
+	*out = NULL;
+	*n = 0;
+	if (rc != DB_OK)
+		return rc;
+	if (!(*out = arena_alloc(a, (r.nrows + 1) * sizeof(**out))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r.nrows; i++)
+		head_of(&r, i, &(*out)[i]);
+	*n = r.nrows;
+	return DB_OK;
+}
+
+int
+db_endpoint_head_get(struct db *db, struct arena *a, long long connector_id, long long id,
+		     struct db_endpoint_head *out)
+{
+	struct db_rows r;
+	int rc = db_endpoint_get(db, a, connector_id, id, &r);
+	memset(out, 0, sizeof(*out));
+	if (rc == DB_OK)
+		head_of(&r, 0, out);
+	return rc;
 }
 
 int

@@ -60,6 +60,10 @@ int db_connector_load(struct db *db, struct arena *a, long long id, struct conne
  * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_read(struct db *db, struct arena *a, long long id,
 			   struct db_auth_fields *out);
+/* db_connector_auth_read, and the row it is read from (db_connector_auth_get's) in *row for
+ * connector_auth_from_row: one round trip. */
+int db_connector_auth_load(struct db *db, struct arena *a, long long id, struct db_auth_fields *out,
+			   struct db_rows *row);
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
  * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
  * api_key_in, allowed_origins, token_origin, aws_region, aws_service, client_cert, client_key,
@@ -68,8 +72,14 @@ int db_connector_auth_read(struct db *db, struct arena *a, long long id,
  * sealed variables, space-separated, by name; NULL when none);
  * DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
-/* The connector's sealed variables: name, value (sealed), by name. */
-int db_connector_variables(struct db *db, struct arena *a, long long id, struct db_rows *out);
+/* One sealed variable of a connector. */
+struct db_connector_var {
+	const char *name;
+	const char *value; /* sealed */
+};
+/* The connector's sealed variables by name (*n of them, in a). */
+int db_connector_variables(struct db *db, struct arena *a, long long id,
+			   struct db_connector_var **out, size_t *n);
 /* Writes the authorization (and, with vars_given, the sealed variables) when the stored
  * version is still `version` (it goes up by one) and forgets the cached OAuth token, in one
  * transaction. STORE_ESTALE when someone saved
@@ -119,8 +129,19 @@ int db_connector_variable_reseal(struct db *db, long long id, const char *name, 
 
 /* ---- endpoints ---- */
 
-/* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
-int db_endpoint_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
+/* An endpoint as its list shows it (created_at and updated_at "" in a list). */
+struct db_endpoint_head {
+	long long id;
+	const char *purpose, *description, *method, *url;
+	long timeout;
+	const char *created_at, *updated_at;
+};
+/* A connector's endpoints by id (*n of them, in a). */
+int db_endpoint_list(struct db *db, struct arena *a, long long connector_id,
+		     struct db_endpoint_head **out, size_t *n);
+/* One endpoint of that connector; DB_ENOTFOUND when none. */
+int db_endpoint_head_get(struct db *db, struct arena *a, long long connector_id, long long id,
+			 struct db_endpoint_head *out);
 /* One endpoint of that connector: id, connector_id, purpose, description, method, url,
  * timeout, body, sample_data, created_at, updated_at; DB_ENOTFOUND when none. */
 int db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long long id,
@@ -144,10 +165,10 @@ struct endpoint_def {
 int db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
 		   const struct db_rows *params, const struct db_rows *maps,
 		   const struct db_rows *fields, struct endpoint_input *out);
-/* The endpoint eid of connector cid with all its rows, typed; *ep gets its row (for id,
- * created_at, updated_at). DB_ENOTFOUND when none. */
+/* The endpoint eid of connector cid with all its rows, typed; *head (NULL: not wanted) gets
+ * its id, created_at, updated_at... DB_ENOTFOUND when none. */
 int db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
-		     struct endpoint_input *out, struct db_rows *ep);
+		     struct endpoint_input *out, struct db_endpoint_head *head);
 /* The map ('m') and body field ('f') rows of an endpoint: name, value, in order. */
 int db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
 		      struct db_rows *out);

@@ -1,6 +1,8 @@
 /* A connector's environments and their variables: read for the Environments tab, the run,
  * the API and the export; written in one transaction with the connector's version, its
  * history and the audit row; and the statements of key rotation over their sealed values. */
+#include <string.h>
+
 #include "environments.h"
 #include "endpoints.h"
 #include "versions.h"
@@ -77,17 +79,85 @@ static const char SQL_ENV_VARS_ROT[] =
 static const char SQL_ENV_VAR_ROT_SET[] =
     "UPDATE environment_variables SET value = ? WHERE environment_id = ? AND name = ?";
 
-int
-db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out)
+/* Row i of the ENV_COLUMNS r as a struct. */
+static void
+env_of(const struct db_rows *r, size_t i, struct db_environment *e)
 {
-	return db_query(db, a, out, SQL_ENV_LIST, "i", connector_id);
+	e->id = db_get_ll(r, i, "id", 0);
+	e->connector_id = db_get_ll(r, i, "connector_id", 0);
+	e->name = db_get_str(r, i, "name");
+	e->seal_key = db_get_str(r, i, "seal_key");
+	e->is_default = db_get_ll(r, i, "is_default", 0) != 0;
+	e->base_url = db_get_str(r, i, "base_url");
+	e->allowed_origins = db_get_str(r, i, "allowed_origins");
+	e->auth_override = db_get_ll(r, i, "auth_override", 0) != 0;
+	e->username = db_get_str(r, i, "auth_username");
+	e->password = db_get(r, i, "auth_password");
+	e->token = db_get(r, i, "auth_token");
+	e->api_key = db_get(r, i, "api_key");
+	e->client_id = db_get_str(r, i, "client_id");
+	e->client_secret = db_get(r, i, "client_secret");
+	e->token_url = db_get_str(r, i, "token_url");
+	e->token_origin = db_get_str(r, i, "token_origin");
+	e->created_at = db_get_str(r, i, "created_at");
+	e->updated_at = db_get_str(r, i, "updated_at");
+	e->version = db_get_ll(r, i, "version", 1);
+	e->nvars = db_get_ll(r, i, "nvars", 0);
+	e->unset = db_get_ll(r, i, "unset", 0);
+}
+
+/* The rows of r as environments in a. */
+static int
+envs_of(struct arena *a, int rc, const struct db_rows *r, struct db_environment **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (rc != DB_OK)
+		return rc;
+	if (!(*out = arena_alloc(a, (r->nrows + 1) * sizeof(**out))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r->nrows; i++)
+		env_of(r, i, &(*out)[i]);
+	*n = r->nrows;
+	return DB_OK;
+}
+
+/* The rows of r (name, sealed, value[, environment_id]) as variables in a. */
+static int
+env_vars_of(struct arena *a, int rc, const struct db_rows *r, struct db_env_var **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (rc != DB_OK)
+		return rc;
+	if (!(*out = arena_alloc(a, (r->nrows + 1) * sizeof(**out))))
+		return DB_ENOMEM;
+	for (size_t i = 0; i < r->nrows; i++)
+		(*out)[i] = (struct db_env_var){
+		    db_get_str(r, i, "name"), db_get_ll(r, i, "sealed", 0) != 0,
+		    db_get(r, i, "value"), db_get_ll(r, i, "environment_id", 0)};
+	*n = r->nrows;
+	return DB_OK;
+}
+
+int
+db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_environment **out,
+	    size_t *n)
+{
+	struct db_rows r;
+	return envs_of(a, db_query(db, a, &r, SQL_ENV_LIST, "i", connector_id), &r, out, n);
 }
 
 int
 db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
-	   struct db_rows *out)
+	   struct db_environment *out)
 {
-	return db_query_row(db, a, out, SQL_ENV_GET, "ii", connector_id, id);
+	struct db_rows r;
+	int rc = db_query_row(db, a, &r, SQL_ENV_GET, "ii", connector_id, id);
+	memset(out, 0, sizeof(*out));
+	if (rc == DB_OK)
+		env_of(&r, 0, out);
+	return rc;
 }
 
 /* ---- db_env_find_cached: one read-through query (core.h) ---- */
@@ -146,16 +216,32 @@ db_env_find_cached(struct db *db, struct arena *a, const struct db_gens *gens,
 }
 
 int
-db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out)
+db_env_find(struct db *db, struct arena *a, const struct db_gens *gens, long long connector_id,
+	    const char *name, struct db_environment *out)
 {
-	return db_query(db, a, out, SQL_ENV_VARS, "i", environment_id);
+	struct db_rows r;
+	int rc = db_env_find_cached(db, a, gens, connector_id, name, &r);
+	memset(out, 0, sizeof(*out));
+	if (rc == DB_OK)
+		env_of(&r, 0, out);
+	return rc;
+}
+
+int
+db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_env_var **out,
+	    size_t *n)
+{
+	struct db_rows r;
+	return env_vars_of(a, db_query(db, a, &r, SQL_ENV_VARS, "i", environment_id), &r, out, n);
 }
 
 int
 db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
-			 struct db_rows *out)
+			 struct db_env_var **out, size_t *n)
 {
-	return db_query(db, a, out, SQL_ENV_VARS_CONN, "i", connector_id);
+	struct db_rows r;
+	return env_vars_of(a, db_query(db, a, &r, SQL_ENV_VARS_CONN, "i", connector_id), &r, out,
+			   n);
 }
 
 /* The variables of environment id replaced by f's. */

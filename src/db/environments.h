@@ -12,6 +12,31 @@ struct db_env_var {
 	const char *name;
 	int sealed;
 	const char *value; /* the text (plain), the sealed text, or NULL: a sealed value not set */
+	long long environment_id; /* read only (db_env_vars_of_connector) */
+};
+
+/* One stored environment: secrets are sealed text (NULL: none stored), other text "" when
+ * none. */
+struct db_environment {
+	long long id, connector_id;
+	const char *name;
+	const char *seal_key;
+	int is_default;
+	const char *base_url;
+	const char *allowed_origins;
+	int auth_override;
+	const char *username;
+	const char *password; /* sealed */
+	const char *token;    /* sealed */
+	const char *api_key;  /* sealed */
+	const char *client_id;
+	const char *client_secret; /* sealed */
+	const char *token_url;
+	const char *token_origin;
+	const char *created_at, *updated_at;
+	long long version;
+	long long nvars; /* its variables */
+	long long unset; /* its sealed variables without a value */
 };
 
 /* What a save of an environment writes. Secrets are sealed text (NULL: none stored). */
@@ -47,17 +72,22 @@ struct db_env_fields {
  * in the same state (none cached without gens). */
 int db_env_find_cached(struct db *db, struct arena *a, const struct db_gens *gens,
 		       long long connector_id, const char *name, struct db_rows *out);
-/* The connector's environments by name. */
-int db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_rows *out);
+/* db_env_find_cached's environment as a struct. */
+int db_env_find(struct db *db, struct arena *a, const struct db_gens *gens, long long connector_id,
+		const char *name, struct db_environment *out);
+/* The connector's environments by name (*n of them, in a). */
+int db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_environment **out,
+		size_t *n);
 /* One; DB_ENOTFOUND when it is not the connector's. */
 int db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
-	       struct db_rows *out);
-/* Its variables: name, sealed, value (sealed text for sealed ones, NULL when not set), in
- * order. */
-int db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_rows *out);
-/* Every variable of the connector's environments: environment_id, name, sealed, value. */
+	       struct db_environment *out);
+/* Its variables (value: sealed text for sealed ones, NULL when not set), in order. */
+int db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_env_var **out,
+		size_t *n);
+/* Every variable of the connector's environments, by environment (environment_id set), each
+ * environment's in order. */
 int db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
-			     struct db_rows *out);
+			     struct db_env_var **out, size_t *n);
 
 /* Environment and variables, the connector's version and history, and au, in one
  * transaction. DB_EDUP: the name is taken within the connector; DB_ENOTFOUND: the

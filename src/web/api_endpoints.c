@@ -19,7 +19,7 @@ int
 api_endpoint_json(struct ctx *c, long long cid, long long eid, int export, struct json_object **out)
 {
 	struct endpoint_input in;
-	struct db_rows r;
+	struct db_endpoint_head r;
 	int rc = db_endpoint_read(c->db, c->a, cid, eid, &in, &r);
 	if (rc != DB_OK)
 		return rc;
@@ -30,8 +30,8 @@ api_endpoint_json(struct ctx *c, long long cid, long long eid, int export, struc
 	}
 	endpoint_json(c->a, o, &in, export);
 	if (!export) {
-		jset_str(o, "created_at", api_time(c->a, db_get(&r, 0, "created_at")));
-		jset_str(o, "updated_at", api_time(c->a, db_get(&r, 0, "updated_at")));
+		jset_str(o, "created_at", api_time(c->a, r.created_at));
+		jset_str(o, "updated_at", api_time(c->a, r.updated_at));
 	}
 	*out = o;
 	return DB_OK;
@@ -63,27 +63,28 @@ web_api_endpoint_list(struct ctx *c)
 {
 	struct form f;
 	struct api_page p;
-	struct db_rows r;
+	struct db_endpoint_head *r = NULL;
+	size_t n = 0;
 	form_init(&f, c);
 	api_page_read(&f, &p);
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
 	int rc = connector_exists(c, c->ids[0]);
 	if (rc == 0)
-		rc = db_endpoint_list(c->db, c->a, c->ids[0], &r);
+		rc = db_endpoint_list(c->db, c->a, c->ids[0], &r, &n);
 	if (rc != 0)
 		return rc;
 	struct json_object *arr = json_object_new_array();
-	for (size_t i = (size_t)p.offset; i < r.nrows && i < (size_t)(p.offset + p.per_page); i++) {
+	for (size_t i = (size_t)p.offset; i < n && i < (size_t)(p.offset + p.per_page); i++) {
 		struct json_object *o = NULL;
-		rc = api_endpoint_json(c, c->ids[0], db_get_ll(&r, i, "id", 0), 0, &o);
+		rc = api_endpoint_json(c, c->ids[0], r[i].id, 0, &o);
 		if (rc != DB_OK) {
 			json_object_put(arr);
 			return rc;
 		}
 		json_object_array_add(arr, o);
 	}
-	return web_json(c, 200, api_list(arr, &p, (long long)r.nrows));
+	return web_json(c, 200, api_list(arr, &p, (long long)n));
 }
 
 int
@@ -97,13 +98,13 @@ static int
 endpoint_put(struct ctx *c, long long eid, int status)
 {
 	struct json_object *obj = NULL;
-	struct db_rows r;
+	struct db_endpoint_head r;
 	struct form f;
 	long long cid = c->ids[0];
 	int rc = api_body(c, &obj);
 	if (rc || (rc = connector_exists(c, cid)) != 0)
 		return rc;
-	if (eid && (rc = db_endpoint_get(c->db, c->a, cid, eid, &r)) != DB_OK)
+	if (eid && (rc = db_endpoint_head_get(c->db, c->a, cid, eid, &r)) != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
 	form_init(&f, c);
 	if ((rc = endpoint_api_form(&f, obj)) != 0)
@@ -130,16 +131,15 @@ web_api_endpoint_update(struct ctx *c)
 int
 web_api_endpoint_delete(struct ctx *c)
 {
-	struct db_rows r;
-	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	struct db_endpoint_head r;
+	int rc = db_endpoint_head_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc == DB_OK)
 		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_ENDPOINT) : rc;
-	audit_write(
-	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
-	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),
-	    c->req->remote_addr);
+	audit_write(c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
+		    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], r.purpose),
+		    c->req->remote_addr);
 	c->resp->status = 204;
 	return 204;
 }
@@ -177,7 +177,7 @@ static int
 execute_environment(struct ctx *c, struct json_object *obj, const char **name)
 {
 	struct json_object *v = NULL;
-	struct db_rows r;
+	struct db_environment r;
 	*name = NULL;
 	if (!obj || !json_object_object_get_ex(obj, "environment", &v) || !v)
 		return 0;
@@ -190,8 +190,7 @@ execute_environment(struct ctx *c, struct json_object *obj, const char **name)
 		*name = NULL;
 		return 0;
 	}
-	int rc =
-	    db_env_find_cached(c->db, c->a, c->user ? &c->user->gens : NULL, c->ids[0], *name, &r);
+	int rc = db_env_find(c->db, c->a, c->user ? &c->user->gens : NULL, c->ids[0], *name, &r);
 	if (rc == DB_ENOTFOUND)
 		return execute_invalid(
 		    c, "environment",

@@ -463,8 +463,8 @@ static void
 auth_read_variables(struct form *f, const struct db_auth_fields *row, struct auth_input *in)
 {
 	struct ctx *c = f->c;
-	struct db_rows stored;
-	memset(&stored, 0, sizeof(stored));
+	struct db_connector_var *stored = NULL;
+	size_t nstored = 0;
 	in->v.var_names = in->var_names;
 	in->v.var_values = in->var_values;
 	if (!(in->v.vars_given = form_get(f, "secrets_given") != NULL)) {
@@ -472,7 +472,7 @@ auth_read_variables(struct form *f, const struct db_auth_fields *row, struct aut
 		in->vars_kept = *row->variables != '\0';
 		return;
 	}
-	if (in->v.id && db_connector_variables(c->db, c->a, in->v.id, &stored) != DB_OK) {
+	if (in->v.id && db_connector_variables(c->db, c->a, in->v.id, &stored, &nstored) != DB_OK) {
 		form_error(f, "secrets", "The sealed variables cannot be read now; try again.");
 		return;
 	}
@@ -489,9 +489,9 @@ auth_read_variables(struct form *f, const struct db_auth_fields *row, struct aut
 		for (size_t k = 0; k < in->v.nvars; k++)
 			if (!strcmp(in->var_names[k], name))
 				form_error(f, nf, "Each variable name may be used once.");
-		for (size_t k = 0; k < stored.nrows; k++)
-			if (!strcmp(db_get_str(&stored, k, "name"), name))
-				old = db_get(&stored, k, "value");
+		for (size_t k = 0; k < nstored; k++)
+			if (!strcmp(stored[k].name, name))
+				old = stored[k].value;
 		char *sealed = NULL;
 		if (typed && *typed) {
 			in->typed_secret = 1;
@@ -519,7 +519,7 @@ auth_read_variables(struct form *f, const struct db_auth_fields *row, struct aut
 			in->var_values[in->v.nvars++] = sealed;
 		}
 	}
-	if (in->v.nvars != stored.nrows)
+	if (in->v.nvars != nstored)
 		in->vars_changed = 1;
 }
 
@@ -529,14 +529,15 @@ auth_read_variables(struct form *f, const struct db_auth_fields *row, struct aut
 static const char *
 auth_derived_origins(struct ctx *c, const struct auth_input *in)
 {
-	struct db_rows eps;
+	struct db_endpoint_head *eps = NULL;
+	size_t neps = 0;
 	struct buf *b = buf_new_arena(c->a);
 	const char *bad = NULL;
 	if (!b)
 		return "";
-	if (in->v.id && db_endpoint_list(c->db, c->a, in->v.id, &eps) == DB_OK) {
-		for (size_t i = 0; i < eps.nrows; i++) {
-			const char *o = outbound_static_origin(c->a, db_get_str(&eps, i, "url"));
+	if (in->v.id && db_endpoint_list(c->db, c->a, in->v.id, &eps, &neps) == DB_OK) {
+		for (size_t i = 0; i < neps; i++) {
+			const char *o = outbound_static_origin(c->a, eps[i].url);
 			if (o) {
 				buf_puts(b, o);
 				buf_putc(b, ' ');

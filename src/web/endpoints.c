@@ -76,18 +76,25 @@ ep_render(struct ctx *c, int status, const char *tmpl, struct json_object *d)
 /* ------------------------------------------------------------------------ list */
 
 static struct json_object *
-ep_list_rows(struct ctx *c, const struct db_rows *r)
+ep_list_rows(struct ctx *c, const struct db_endpoint_head *r, size_t n)
 {
-	struct json_object *rows = jrows(r);
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct json_object *o = json_object_array_get_idx(rows, i);
-		long long id = db_get_ll(r, i, "id", 0);
+	struct json_object *rows = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		long long id = r[i].id;
+		jset_str(o, "id", arena_printf(c->a, "%lld", id));
+		jset_str(o, "purpose", r[i].purpose);
+		jset_str(o, "description", r[i].description);
+		jset_str(o, "method", r[i].method);
+		jset_str(o, "url", r[i].url);
+		jset_str(o, "timeout", arena_printf(c->a, "%ld", r[i].timeout));
 		jset_str(o, "view_url", ep_one_path(c, id, ""));
 		jset_str(o, "test_url", ep_one_path(c, id, "/test"));
 		jset_str(o, "delete_url", ep_one_path(c, id, "/delete"));
 		jset_str(o, "question",
 			 arena_printf(c->a, "Are you sure you want to delete the endpoint %s?",
-				      db_get(r, i, "purpose")));
+				      r[i].purpose));
+		json_object_array_add(rows, o);
 	}
 	return rows;
 }
@@ -95,14 +102,15 @@ ep_list_rows(struct ctx *c, const struct db_rows *r)
 int
 web_endpoint_list(struct ctx *c)
 {
-	struct db_rows r;
-	int rc = db_endpoint_list(c->db, c->a, c->ids[0], &r);
+	struct db_endpoint_head *r = NULL;
+	size_t n = 0;
+	int rc = db_endpoint_list(c->db, c->a, c->ids[0], &r, &n);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Endpoints");
-	jset(d, "rows", ep_list_rows(c, &r));
-	jset_bool(d, "has_rows", r.nrows > 0);
+	jset(d, "rows", ep_list_rows(c, r, n));
+	jset_bool(d, "has_rows", n > 0);
 	jset_str(d, "new_url", ep_path(c, "/new"));
 	/* The row Test buttons post the one form above the list: its environment selector
 	 * (?environment=NAME preselects one; else the default). */
@@ -560,9 +568,8 @@ ep_save(struct form *f, long long cid, long long eid, const struct ep_input *ei,
 		return 422;
 	struct ctx *c = f->c;
 	struct endpoint_input old;
-	struct db_rows r;
 	struct audit_fields af;
-	int rc = eid ? db_endpoint_read(c->db, c->a, cid, eid, &old, &r) : DB_OK;
+	int rc = eid ? db_endpoint_read(c->db, c->a, cid, eid, &old, NULL) : DB_OK;
 	if (rc != DB_OK)
 		return rc;
 	audit_fields_init(&af, c);
@@ -632,8 +639,8 @@ web_endpoint_create(struct ctx *c)
 int
 web_endpoint_update(struct ctx *c)
 {
-	struct db_rows r;
-	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	struct db_endpoint_head r;
+	int rc = db_endpoint_head_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	return rc != DB_OK ? rc : ep_submit(c, c->ids[1]);
 }
 
@@ -653,9 +660,8 @@ int
 web_endpoint_show(struct ctx *c)
 {
 	struct endpoint_input in;
-	struct db_rows r;
 	struct form f;
-	int rc = db_endpoint_read(c->db, c->a, c->ids[0], c->ids[1], &in, &r);
+	int rc = db_endpoint_read(c->db, c->a, c->ids[0], c->ids[1], &in, NULL);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
@@ -670,15 +676,14 @@ web_endpoint_show(struct ctx *c)
 int
 web_endpoint_delete_confirm(struct ctx *c)
 {
-	struct db_rows r;
-	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	struct db_endpoint_head r;
+	int rc = db_endpoint_head_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Delete Endpoint");
 	jset_str(d, "question",
-		 arena_printf(c->a, "Are you sure you want to delete the endpoint %s?",
-			      db_get(&r, 0, "purpose")));
+		 arena_printf(c->a, "Are you sure you want to delete the endpoint %s?", r.purpose));
 	jset_str(d, "action", ep_one_path(c, c->ids[1], "/delete"));
 	jset_str(d, "back", ep_path(c, ""));
 	jset_str(d, "message", "Its headers and query parameters are deleted with it.");
@@ -688,15 +693,14 @@ web_endpoint_delete_confirm(struct ctx *c)
 int
 web_endpoint_delete(struct ctx *c)
 {
-	struct db_rows r;
-	int rc = db_endpoint_get(c->db, c->a, c->ids[0], c->ids[1], &r);
+	struct db_endpoint_head r;
+	int rc = db_endpoint_head_get(c->db, c->a, c->ids[0], c->ids[1], &r);
 	if (rc == DB_OK)
 		rc = db_endpoint_delete(c->db, c->ids[0], c->ids[1], c->user->id);
 	if (rc != DB_OK)
 		return rc;
-	audit_write(
-	    c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
-	    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], db_get(&r, 0, "purpose")),
-	    c->req->remote_addr);
+	audit_write(c->db, c->user, "endpoint.delete", "endpoint", c->ids[1],
+		    arena_printf(c->a, "connector %lld, purpose: %s", c->ids[0], r.purpose),
+		    c->req->remote_addr);
 	return web_redirect_flash(c, ep_path(c, ""), "The endpoint was deleted.");
 }

@@ -8,6 +8,7 @@
  * with the connector's version, its history and the audit row (src/db/environments.c). */
 #include <json-c/json.h>
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,18 +27,43 @@ static const char MSG_BAD_ORIGINS[] =
     "The allowed origins can be changed only together with entering every secret of this "
     "environment again (they would go to the new origins).";
 
-/* The environment's own credentials: form field, column, which secret. */
+/* The text member of struct db_environment at offset off. */
+#define ENV_TEXT(e, off) (*(const char *const *)((const char *)(e) + (off)))
+#define ENV_OFF(m)	 offsetof(struct db_environment, m)
+
+/* The environment's own credentials: form field, label, which secret, stored member. */
 struct env_secret {
-	const char *field, *column, *label;
+	const char *field, *label;
 	enum connector_secret which;
+	size_t off;
 };
 static const struct env_secret env_secrets[] = {
-    {"password", "auth_password", "Password", CONNECTOR_SECRET_PASSWORD},
-    {"token", "auth_token", "Token", CONNECTOR_SECRET_TOKEN},
-    {"api_key", "api_key", "API Key", CONNECTOR_SECRET_API_KEY},
-    {"client_secret", "client_secret", "Client Secret", CONNECTOR_SECRET_CLIENT_SECRET},
+    {"password", "Password", CONNECTOR_SECRET_PASSWORD, ENV_OFF(password)},
+    {"token", "Token", CONNECTOR_SECRET_TOKEN, ENV_OFF(token)},
+    {"api_key", "API Key", CONNECTOR_SECRET_API_KEY, ENV_OFF(api_key)},
+    {"client_secret", "Client Secret", CONNECTOR_SECRET_CLIENT_SECRET, ENV_OFF(client_secret)},
 };
-#define ENV_SECRETS (sizeof(env_secrets) / sizeof(env_secrets[0]))
+#define ENV_SECRETS		(sizeof(env_secrets) / sizeof(env_secrets[0]))
+#define env_secret_stored(e, k) ENV_TEXT(e, env_secrets[k].off) /* sealed, NULL: none */
+
+/* The text members: JSON and form name, stored member. */
+static const struct {
+	const char *name;
+	size_t off;
+} env_texts[] = {{"name", ENV_OFF(name)},
+		 {"base_url", ENV_OFF(base_url)},
+		 {"allowed_origins", ENV_OFF(allowed_origins)},
+		 {"username", ENV_OFF(username)},
+		 {"client_id", ENV_OFF(client_id)},
+		 {"token_url", ENV_OFF(token_url)}};
+#define ENV_TEXTS (sizeof(env_texts) / sizeof(env_texts[0]))
+
+/* A stored environment with its variables. */
+struct env_stored {
+	struct db_environment e;
+	struct db_env_var *vars;
+	size_t nvars;
+};
 
 /* The secret a method cannot work without (index into env_secrets), -1 for none. */
 static int
@@ -59,22 +85,21 @@ env_needed_secret(enum auth_type t)
 }
 
 static enum auth_type
-env_auth_type(const struct db_rows *conn)
+env_auth_type(const struct db_auth_fields *conn)
 {
-	int t = auth_type_from_name(db_get(conn, 0, "auth_type"));
+	int t = auth_type_from_name(conn->auth_type);
 	return t < 0 ? AUTH_NONE : (enum auth_type)t;
 }
 
 /* 1 when the stored environment lacks a secret: a sealed variable without a value, or, with
  * its own credentials, the one the connector's method needs. */
 static int
-env_lacks_secrets(const struct db_rows *env, size_t i, enum auth_type t)
+env_lacks_secrets(const struct db_environment *e, enum auth_type t)
 {
-	if (db_get_ll(env, i, "unset", 0) > 0)
+	if (e->unset > 0)
 		return 1;
 	int need = env_needed_secret(t);
-	return db_get_ll(env, i, "auth_override", 0) && need >= 0 &&
-	       !db_get(env, i, env_secrets[need].column);
+	return e->auth_override && need >= 0 && !env_secret_stored(e, (size_t)need);
 }
 
 static const char *
@@ -146,20 +171,20 @@ env_seal(struct form *f, long long cid, const char *key, const struct env_secret
 /* The stored sealed value of variable name (*found 1 when a sealed row of that name is
  * stored, its value then NULL when not set). */
 static const char *
-env_stored_var(const struct db_rows *vars, const char *name, int *found)
+env_stored_var(const struct env_stored *old, const char *name, int *found)
 {
 	*found = 0;
-	for (size_t i = 0; vars && i < vars->nrows; i++)
-		if (!strcmp(db_get_str(vars, i, "name"), name) && db_get_ll(vars, i, "sealed", 0)) {
+	for (size_t i = 0; old && i < old->nvars; i++)
+		if (!strcmp(old->vars[i].name, name) && old->vars[i].sealed) {
 			*found = 1;
-			return db_get(vars, i, "value");
+			return old->vars[i].value;
 		}
 	return NULL;
 }
 
 /* Rows var[N][name], var[N][value], var[N][sealed]; blank rows are skipped. */
 static void
-env_read_vars(struct form *f, long long cid, const char *key, const struct db_rows *stored,
+env_read_vars(struct form *f, long long cid, const char *key, const struct env_stored *stored,
 	      struct env_input *in)
 {
 	struct ctx *c = f->c;
@@ -231,8 +256,8 @@ env_read_vars(struct form *f, long long cid, const char *key, const struct db_ro
 /* The credentials: typed -> sealed; clear_<field> -> removed; blank -> the stored one.
  * Without auth_override nothing is kept. */
 static void
-env_read_auth(struct form *f, long long cid, const char *key, const struct db_rows *conn,
-	      const struct db_rows *old, struct env_input *in)
+env_read_auth(struct form *f, long long cid, const char *key, const struct db_auth_fields *conn,
+	      const struct env_stored *old, struct env_input *in)
 {
 	enum auth_type type = env_auth_type(conn);
 	struct ctx *c = f->c;
@@ -258,7 +283,7 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 	for (size_t i = 0; i < ENV_SECRETS; i++) {
 		const struct env_secret *s = &env_secrets[i];
 		const char *typed = form_get(f, s->field);
-		const char *stored = old ? db_get(old, 0, s->column) : NULL;
+		const char *stored = old ? env_secret_stored(&old->e, i) : NULL;
 		if (typed && *typed) {
 			in->typed = 1;
 			in->secret[i] = env_seal(f, cid, key, s, typed);
@@ -286,13 +311,12 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 	/* The Client Secret and Password go only to the origin of the URL Token they are
 	 * entered with: the environment's own, else the connector's as it is now (a later
 	 * change of the connector's URL Token does not take them along). */
-	const char *turl = *in->f.token_url ? in->f.token_url : db_get_str(conn, 0, "token_url");
+	const char *turl = *in->f.token_url ? in->f.token_url : conn->token_url;
 	const char *origin = *turl ? outbound_origin(c->a, turl) : NULL;
-	const char *stored_origin = old ? db_get_str(old, 0, "token_origin") : "";
+	const char *stored_origin = old ? old->e.token_origin : "";
 	in->f.token_origin = origin ? origin : "";
-	int kept_oauth =
-	    (in->secret[0] && in->secret[0] == (old ? db_get(old, 0, "auth_password") : NULL)) ||
-	    (in->secret[3] && in->secret[3] == (old ? db_get(old, 0, "client_secret") : NULL));
+	int kept_oauth = (in->secret[0] && in->secret[0] == (old ? old->e.password : NULL)) ||
+			 (in->secret[3] && in->secret[3] == (old ? old->e.client_secret : NULL));
 	if (kept_oauth && strcmp(in->f.token_origin, stored_origin) != 0)
 		form_error(f, "token_url",
 			   "The stored Client Secret and Password may only be sent to the URL "
@@ -302,7 +326,7 @@ env_read_auth(struct form *f, long long cid, const char *key, const struct db_ro
 /* The allowed origins: typed, else the base URL's origin. They change only when no stored
  * secret stays. */
 static void
-env_read_origins(struct form *f, const struct db_rows *old, struct env_input *in)
+env_read_origins(struct form *f, const struct env_stored *old, struct env_input *in)
 {
 	struct ctx *c = f->c;
 	const char *typed = form_optional(f, "allowed_origins", "Allowed origins", 4096);
@@ -324,16 +348,16 @@ env_read_origins(struct form *f, const struct db_rows *old, struct env_input *in
 		list = o ? o : "";
 	}
 	in->f.allowed_origins = list;
-	const char *stored = old ? db_get_str(old, 0, "allowed_origins") : "";
+	const char *stored = old ? old->e.allowed_origins : "";
 	if (old && in->kept && strcmp(list, stored) != 0)
 		form_error(f, *typed ? "allowed_origins" : "base_url", MSG_BAD_ORIGINS);
 }
 
-/* Reads and checks the whole input; old is the stored row (NULL: a new one) and vars its
- * variables. */
+/* Reads and checks the whole input; old is the stored one with its variables (NULL: a new
+ * one). */
 static void
-env_read(struct form *f, long long cid, const struct db_rows *conn, const struct db_rows *old,
-	 const struct db_rows *vars, struct env_input *in)
+env_read(struct form *f, long long cid, const struct db_auth_fields *conn,
+	 const struct env_stored *old, struct env_input *in)
 {
 	struct ctx *c = f->c;
 	int later = in->secrets_later;
@@ -354,12 +378,12 @@ env_read(struct form *f, long long cid, const struct db_rows *conn, const struct
 		form_error(f, "base_url",
 			   "The base URL must be an absolute http:// or https:// address without "
 			   "{{templates}}, e.g. https://staging.example.com/api.");
-	in->f.seal_key = old ? db_get_str(old, 0, "seal_key") : connector_env_new_key(c->a);
+	in->f.seal_key = old ? old->e.seal_key : connector_env_new_key(c->a);
 	if (!in->f.seal_key) {
 		form_error(f, "name", "The server could not make a key for this environment.");
 		return;
 	}
-	env_read_vars(f, cid, in->f.seal_key, vars, in);
+	env_read_vars(f, cid, in->f.seal_key, old, in);
 	env_read_auth(f, cid, in->f.seal_key, conn, old, in);
 	env_read_origins(f, old, in);
 }
@@ -374,57 +398,53 @@ env_set_json(int set)
 	return o;
 }
 
-/* One environment as the API answers it (and the list shows it). */
+/* One environment as the API answers it (and the list shows it); vars NULL: without its
+ * variables. */
 static struct json_object *
-env_json(struct ctx *c, const struct db_rows *r, size_t i, const struct db_rows *vars,
+env_json(struct ctx *c, const struct db_environment *e, const struct db_env_var *vars, size_t nvars,
 	 enum auth_type type, int api)
 {
 	struct json_object *o = json_object_new_object();
-	jset_int(o, "id", db_get_ll(r, i, "id", 0));
-	jset_str(o, "name", db_get_str(r, i, "name"));
-	jset_bool(o, "is_default", db_get_ll(r, i, "is_default", 0) != 0);
-	jset_int(o, "version", db_get_ll(r, i, "version", 1));
-	jset_str(o, "base_url", db_get_str(r, i, "base_url"));
-	jset_str(o, "allowed_origins", db_get_str(r, i, "allowed_origins"));
-	jset_bool(o, "auth_override", db_get_ll(r, i, "auth_override", 0) != 0);
-	jset_str(o, "username", db_get_str(r, i, "auth_username"));
-	jset_str(o, "client_id", db_get_str(r, i, "client_id"));
-	jset_str(o, "token_url", db_get_str(r, i, "token_url"));
+	jset_int(o, "id", e->id);
+	jset_str(o, "name", e->name);
+	jset_bool(o, "is_default", e->is_default);
+	jset_int(o, "version", e->version);
+	jset_str(o, "base_url", e->base_url);
+	jset_str(o, "allowed_origins", e->allowed_origins);
+	jset_bool(o, "auth_override", e->auth_override);
+	jset_str(o, "username", e->username);
+	jset_str(o, "client_id", e->client_id);
+	jset_str(o, "token_url", e->token_url);
 	for (size_t k = 0; k < ENV_SECRETS; k++)
-		jset(o, env_secrets[k].field,
-		     env_set_json(db_get(r, i, env_secrets[k].column) != NULL));
-	jset_bool(o, "secrets_missing", env_lacks_secrets(r, i, type));
-	if (vars) {
-		struct json_object *arr = json_object_new_array();
-		for (size_t k = 0; k < vars->nrows; k++) {
-			struct json_object *v = json_object_new_object();
-			int sealed = db_get_ll(vars, k, "sealed", 0) != 0;
-			jset_str(v, "name", db_get_str(vars, k, "name"));
-			jset_bool(v, "sealed", sealed);
-			if (sealed)
-				jset(v, "value", env_set_json(db_get(vars, k, "value") != NULL));
-			else
-				jset_str(v, "value", db_get_str(vars, k, "value"));
-			json_object_array_add(arr, v);
-		}
-		jset(o, "variables", arr);
+		jset(o, env_secrets[k].field, env_set_json(env_secret_stored(e, k) != NULL));
+	jset_bool(o, "secrets_missing", env_lacks_secrets(e, type));
+	struct json_object *arr = vars ? json_object_new_array() : NULL;
+	for (size_t k = 0; k < nvars; k++) {
+		struct json_object *v = json_object_new_object();
+		jset_str(v, "name", vars[k].name);
+		jset_bool(v, "sealed", vars[k].sealed);
+		if (vars[k].sealed)
+			jset(v, "value", env_set_json(vars[k].value != NULL));
+		else
+			jset_str(v, "value", vars[k].value ? vars[k].value : "");
+		json_object_array_add(arr, v);
 	}
-	jset_int(o, "variable_count", db_get_ll(r, i, "nvars", 0));
-	jset_str(o, "created_at",
-		 api ? api_time(c->a, db_get(r, i, "created_at")) : db_get_str(r, i, "created_at"));
-	jset_str(o, "updated_at",
-		 api ? api_time(c->a, db_get(r, i, "updated_at")) : db_get_str(r, i, "updated_at"));
+	if (arr)
+		jset(o, "variables", arr);
+	jset_int(o, "variable_count", e->nvars);
+	jset_str(o, "created_at", api ? api_time(c->a, e->created_at) : e->created_at);
+	jset_str(o, "updated_at", api ? api_time(c->a, e->updated_at) : e->updated_at);
 	return o;
 }
 
 /* The connector (name, tab links) for the tab's pages. */
 static struct json_object *
-env_connector_json(struct ctx *c, const struct db_rows *conn)
+env_connector_json(struct ctx *c, const struct db_auth_fields *conn)
 {
 	struct json_object *o = json_object_new_object();
 	const char *base = arena_printf(c->a, "/data-connectors/%lld", c->ids[0]);
 	jset_int(o, "id", c->ids[0]);
-	jset_str(o, "name", db_get_str(conn, 0, "name"));
+	jset_str(o, "name", conn->name);
 	jset_str(o, "url", base);
 	jset_str(o, "authorization_url", arena_printf(c->a, "%s/authorization", base));
 	jset_str(o, "endpoints_url", arena_printf(c->a, "%s/endpoints", base));
@@ -433,7 +453,7 @@ env_connector_json(struct ctx *c, const struct db_rows *conn)
 }
 
 static int
-env_render(struct ctx *c, int status, const char *tmpl, const struct db_rows *conn,
+env_render(struct ctx *c, int status, const char *tmpl, const struct db_auth_fields *conn,
 	   struct json_object *d)
 {
 	jset(d, "connector", env_connector_json(c, conn));
@@ -445,24 +465,26 @@ env_render(struct ctx *c, int status, const char *tmpl, const struct db_rows *co
 int
 web_env_list(struct ctx *c)
 {
-	struct db_rows conn, r;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &conn);
+	struct db_auth_fields conn;
+	struct db_environment *r = NULL;
+	size_t n = 0;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
-		rc = db_env_list(c->db, c->a, c->ids[0], &r);
+		rc = db_env_list(c->db, c->a, c->ids[0], &r, &n);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object(), *rows = json_object_new_array();
 	enum auth_type type = env_auth_type(&conn);
-	for (size_t i = 0; i < r.nrows; i++) {
-		struct json_object *o = env_json(c, &r, i, NULL, type, 0);
-		long long id = db_get_ll(&r, i, "id", 0);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = env_json(c, &r[i], NULL, 0, type, 0);
+		long long id = r[i].id;
 		jset_str(o, "view_url", arena_printf(c->a, "%s/%lld", env_base(c), id));
 		jset_str(o, "delete_url", arena_printf(c->a, "%s/%lld/delete", env_base(c), id));
 		json_object_array_add(rows, o);
 	}
 	jset_str(d, "title", "Environments");
 	jset(d, "rows", rows);
-	jset_bool(d, "has_rows", r.nrows > 0);
+	jset_bool(d, "has_rows", n > 0);
 	jset_str(d, "new_url", arena_printf(c->a, "%s/new", env_base(c)));
 	return env_render(c, 200, "environments_list", &conn, d);
 }
@@ -494,26 +516,24 @@ env_rows_view(struct form *f, struct json_object *rows)
 
 /* The add/edit page; old NULL for a new one, rows the variable rows to show. */
 static int
-env_form_page(struct ctx *c, int status, struct form *f, const struct db_rows *conn,
-	      const struct db_rows *old, struct json_object *rows)
+env_form_page(struct ctx *c, int status, struct form *f, const struct db_auth_fields *conn,
+	      const struct db_environment *old, struct json_object *rows)
 {
 	struct json_object *d = json_object_new_object();
-	long long id = old ? db_get_ll(old, 0, "id", 0) : 0;
+	long long id = old ? old->id : 0;
 	jset_bool(d, "is_new", !old);
 	jset_str(d, "title",
-		 old ? arena_printf(c->a, "Environment %s", db_get_str(old, 0, "name"))
-		     : "New Environment");
+		 old ? arena_printf(c->a, "Environment %s", old->name) : "New Environment");
 	jset_str(d, "action", old ? arena_printf(c->a, "%s/%lld", env_base(c), id) : env_base(c));
 	jset_str(d, "list_url", env_base(c));
 	if (old) {
 		jset_str(d, "delete_url", arena_printf(c->a, "%s/%lld/delete", env_base(c), id));
 		struct json_object *set = json_object_new_object();
 		for (size_t k = 0; k < ENV_SECRETS; k++)
-			jset_bool(set, env_secrets[k].field,
-				  db_get(old, 0, env_secrets[k].column) != NULL);
+			jset_bool(set, env_secrets[k].field, env_secret_stored(old, k) != NULL);
 		jset(d, "secret_set", set);
-		jset_str(d, "stored_origins", db_get_str(old, 0, "allowed_origins"));
-		jset_bool(d, "secrets_missing", env_lacks_secrets(old, 0, env_auth_type(conn)));
+		jset_str(d, "stored_origins", old->allowed_origins);
+		jset_bool(d, "secrets_missing", env_lacks_secrets(old, env_auth_type(conn)));
 	}
 	jset(d, "vars", env_rows_view(f, rows));
 	form_put(f, d);
@@ -523,9 +543,9 @@ env_form_page(struct ctx *c, int status, struct form *f, const struct db_rows *c
 int
 web_env_new(struct ctx *c)
 {
-	struct db_rows conn;
+	struct db_auth_fields conn;
 	struct form f;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &conn);
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &conn);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
@@ -534,17 +554,17 @@ web_env_new(struct ctx *c)
 
 /* The stored variables as form rows (sealed values never). */
 static struct json_object *
-env_rows_of(struct ctx *c, const struct db_rows *vars)
+env_rows_of(struct ctx *c, const struct env_stored *old)
 {
 	struct json_object *rows = json_object_new_array();
 	web_defer_json(c, rows);
-	for (size_t i = 0; i < vars->nrows; i++) {
+	for (size_t i = 0; i < old->nvars; i++) {
+		const struct db_env_var *v = &old->vars[i];
 		struct json_object *o = json_object_new_object();
-		int sealed = db_get_ll(vars, i, "sealed", 0) != 0;
-		jset_str(o, "name", db_get_str(vars, i, "name"));
-		jset_str(o, "value", sealed ? "" : db_get_str(vars, i, "value"));
-		jset_bool(o, "sealed", sealed);
-		jset_bool(o, "set", sealed && db_get(vars, i, "value"));
+		jset_str(o, "name", v->name);
+		jset_str(o, "value", v->sealed || !v->value ? "" : v->value);
+		jset_bool(o, "sealed", v->sealed);
+		jset_bool(o, "set", v->sealed && v->value);
 		json_object_array_add(rows, o);
 	}
 	return rows;
@@ -552,52 +572,47 @@ env_rows_of(struct ctx *c, const struct db_rows *vars)
 
 /* Loads environment ids[1] of connector ids[0] with its variables. */
 static int
-env_load(struct ctx *c, struct db_rows *conn, struct db_rows *old, struct db_rows *vars)
+env_load(struct ctx *c, struct db_auth_fields *conn, struct env_stored *old)
 {
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], conn);
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], conn);
 	if (rc == DB_OK)
-		rc = db_env_get(c->db, c->a, c->ids[0], c->ids[1], old);
+		rc = db_env_get(c->db, c->a, c->ids[0], c->ids[1], &old->e);
 	if (rc == DB_OK)
-		rc = db_env_vars(c->db, c->a, c->ids[1], vars);
+		rc = db_env_vars(c->db, c->a, c->ids[1], &old->vars, &old->nvars);
 	return rc;
 }
 
 int
 web_env_show(struct ctx *c)
 {
-	struct db_rows conn, old, vars;
+	struct db_auth_fields conn;
+	struct env_stored old;
 	struct form f;
-	int rc = env_load(c, &conn, &old, &vars);
+	int rc = env_load(c, &conn, &old);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	static const char *const cols[][2] = {{"name", "name"},
-					      {"base_url", "base_url"},
-					      {"allowed_origins", "allowed_origins"},
-					      {"username", "auth_username"},
-					      {"client_id", "client_id"},
-					      {"token_url", "token_url"}};
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		jset_str(f.values, cols[i][0], db_get_str(&old, 0, cols[i][1]));
-	jset_bool(f.values, "is_default", db_get_ll(&old, 0, "is_default", 0) != 0);
-	jset_bool(f.values, "auth_override", db_get_ll(&old, 0, "auth_override", 0) != 0);
-	jset_str(f.values, "version", db_get_str(&old, 0, "version"));
-	return env_form_page(c, 200, &f, &conn, &old, env_rows_of(c, &vars));
+	for (size_t i = 0; i < ENV_TEXTS; i++)
+		jset_str(f.values, env_texts[i].name, ENV_TEXT(&old.e, env_texts[i].off));
+	jset_bool(f.values, "is_default", old.e.is_default);
+	jset_bool(f.values, "auth_override", old.e.auth_override);
+	jset_str(f.values, "version", arena_printf(c->a, "%lld", old.e.version));
+	return env_form_page(c, 200, &f, &conn, &old.e, env_rows_of(c, &old));
 }
 
 /* Reads, checks and saves (old NULL creates): 0 when saved (*id), 422 (errors in f), 404
  * or a db_err. */
 static int
-env_submit(struct form *f, long long cid, const struct db_rows *conn, const struct db_rows *old,
-	   const struct db_rows *vars, struct env_input *in, long long *id)
+env_submit(struct form *f, long long cid, const struct db_auth_fields *conn,
+	   const struct env_stored *old, struct env_input *in, long long *id)
 {
 	struct ctx *c = f->c;
-	env_read(f, cid, conn, old, vars, in);
+	env_read(f, cid, conn, old, in);
 	if (f->nerrors)
 		return 422;
 	int rc;
 	if (old) {
-		*id = db_get_ll(old, 0, "id", 0);
+		*id = old->e.id;
 		struct db_audit au = web_audit(c, "environment.update", "connector", cid,
 					       arena_printf(c->a, "environment %s", in->f.name));
 		rc = db_env_update(c->db, cid, *id, &in->f, c->user ? c->user->id : 0, &au);
@@ -624,21 +639,21 @@ env_submit(struct form *f, long long cid, const struct db_rows *conn, const stru
 static int
 env_page_save(struct ctx *c, int is_new)
 {
-	struct db_rows conn, old, vars;
+	struct db_auth_fields conn;
+	struct env_stored old;
 	struct form f;
 	struct env_input in;
 	long long id = 0;
-	int rc = is_new ? db_connector_auth_get(c->db, c->a, c->ids[0], &conn)
-			: env_load(c, &conn, &old, &vars);
+	int rc = is_new ? db_connector_auth_read(c->db, c->a, c->ids[0], &conn)
+			: env_load(c, &conn, &old);
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
 	memset(&in, 0, sizeof(in));
-	rc =
-	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
+	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, &in, &id);
 	if (rc == 422 || rc == 409) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
-		return env_form_page(c, rc, &f, &conn, is_new ? NULL : &old, in.rows);
+		return env_form_page(c, rc, &f, &conn, is_new ? NULL : &old.e, in.rows);
 	}
 	if (rc != 0)
 		return rc;
@@ -662,16 +677,17 @@ web_env_update(struct ctx *c)
 int
 web_env_delete_confirm(struct ctx *c)
 {
-	struct db_rows conn, old;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &conn);
+	struct db_auth_fields conn;
+	struct db_environment old;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
 		rc = db_env_get(c->db, c->a, c->ids[0], c->ids[1], &old);
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *d = json_object_new_object();
-	jset_str(d, "question",
-		 arena_printf(c->a, "Are you sure you want to delete the environment %s?",
-			      db_get_str(&old, 0, "name")));
+	jset_str(
+	    d, "question",
+	    arena_printf(c->a, "Are you sure you want to delete the environment %s?", old.name));
 	jset_str(d, "action", arena_printf(c->a, "%s/%lld/delete", env_base(c), c->ids[1]));
 	jset_str(d, "back", env_base(c));
 	return web_render(c, 200, "confirm_delete", d);
@@ -681,11 +697,11 @@ web_env_delete_confirm(struct ctx *c)
 static int
 env_delete(struct ctx *c, const char **name)
 {
-	struct db_rows old;
+	struct db_environment old;
 	int rc = db_env_get(c->db, c->a, c->ids[0], c->ids[1], &old);
 	if (rc != DB_OK)
 		return rc;
-	*name = db_get_str(&old, 0, "name");
+	*name = old.name;
 	struct db_audit au = web_audit(c, "environment.delete", "connector", c->ids[0],
 				       arena_printf(c->a, "environment %s", *name));
 	return db_env_delete(c->db, c->ids[0], c->ids[1], c->user ? c->user->id : 0, &au);
@@ -707,13 +723,14 @@ web_env_delete(struct ctx *c)
 struct json_object *
 web_env_options(struct ctx *c, long long cid, const char *selected)
 {
-	struct db_rows r;
+	struct db_environment *r = NULL;
+	size_t n = 0;
 	struct json_object *arr = json_object_new_array();
-	if (db_env_list(c->db, c->a, cid, &r) != DB_OK)
+	if (db_env_list(c->db, c->a, cid, &r, &n) != DB_OK)
 		return arr;
-	for (size_t i = 0; i < r.nrows; i++) {
-		const char *name = db_get_str(&r, i, "name");
-		int def = db_get_ll(&r, i, "is_default", 0) != 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = r[i].name;
+		int def = r[i].is_default;
 		struct json_object *o = json_object_new_object();
 		jset_str(o, "value", name);
 		jset_str(o, "label", def ? arena_printf(c->a, "%s (default)", name) : name);
@@ -726,20 +743,21 @@ web_env_options(struct ctx *c, long long cid, const char *selected)
 struct json_object *
 web_env_lacking(struct ctx *c, long long cid, const char *auth_type)
 {
-	struct db_rows r;
+	struct db_environment *r = NULL;
+	size_t n = 0;
 	struct json_object *arr = json_object_new_array();
-	if (db_env_list(c->db, c->a, cid, &r) != DB_OK)
+	if (db_env_list(c->db, c->a, cid, &r, &n) != DB_OK)
 		return arr;
 	int t = auth_type_from_name(auth_type);
 	enum auth_type type = t < 0 ? AUTH_NONE : (enum auth_type)t;
-	for (size_t i = 0; i < r.nrows; i++) {
-		if (!env_lacks_secrets(&r, i, type))
+	for (size_t i = 0; i < n; i++) {
+		if (!env_lacks_secrets(&r[i], type))
 			continue;
 		struct json_object *o = json_object_new_object();
-		jset_str(o, "name", db_get_str(&r, i, "name"));
-		jset_str(o, "url",
-			 arena_printf(c->a, "/data-connectors/%lld/environments/%lld", cid,
-				      db_get_ll(&r, i, "id", 0)));
+		jset_str(o, "name", r[i].name);
+		jset_str(
+		    o, "url",
+		    arena_printf(c->a, "/data-connectors/%lld/environments/%lld", cid, r[i].id));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -751,32 +769,27 @@ web_env_lacking(struct ctx *c, long long cid, const char *auth_type)
  * clears, {"set": ...} or absent keeps) and variables [{name, value, sealed}] (a sealed
  * value given as {"set": ...} keeps the stored one). */
 static int
-env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
-	     const struct db_rows *vars)
+env_api_form(struct form *f, struct json_object *obj, const struct env_stored *old)
 {
-	static const char *const texts[] = {"name",	"base_url",  "allowed_origins",
-					    "username", "client_id", "token_url"};
 	static const char *const flags[] = {"is_default", "auth_override"};
 	struct ctx *c = f->c;
 	struct json_object *v;
 	int rc = 0;
 	f->in.count = 0;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]) && !rc; i++) {
-		if (!json_object_object_get_ex(obj, texts[i], &v) || !v) {
+	for (size_t i = 0; i < ENV_TEXTS && !rc; i++) {
+		const char *text = env_texts[i].name;
+		if (!json_object_object_get_ex(obj, text, &v) || !v) {
 			/* Left out: the stored value (a PUT changes what it names). */
-			static const char *const cols[] = {
-			    "name",	     "base_url",  "allowed_origins",
-			    "auth_username", "client_id", "token_url"};
 			if (old)
-				rc = api_form_add(f, texts[i], db_get_str(old, 0, cols[i]));
+				rc = api_form_add(f, text, ENV_TEXT(&old->e, env_texts[i].off));
 			continue;
 		}
 		if (!json_object_is_type(v, json_type_string)) {
-			form_error(f, texts[i],
-				   arena_printf(c->a, "The %s field must be a string.", texts[i]));
+			form_error(f, text,
+				   arena_printf(c->a, "The %s field must be a string.", text));
 			continue;
 		}
-		rc = api_form_add(f, texts[i], json_object_get_string(v));
+		rc = api_form_add(f, text, json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(obj, "version", &v) && v) {
 		if (!json_object_is_type(v, json_type_int))
@@ -785,7 +798,7 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 			rc = api_form_add(f, "version", json_object_get_string(v));
 	}
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && !rc; i++) {
-		int on = old ? db_get_ll(old, 0, flags[i], 0) != 0 : 0;
+		int on = old ? (i ? old->e.auth_override : old->e.is_default) : 0;
 		if (json_object_object_get_ex(obj, flags[i], &v) && v) {
 			if (!json_object_is_type(v, json_type_boolean)) {
 				form_error(f, flags[i],
@@ -814,13 +827,13 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 	struct json_object *arr = NULL;
 	if (!json_object_object_get_ex(obj, "variables", &arr) || !arr) {
 		/* Left out: every stored variable stays. */
-		for (size_t i = 0; vars && i < vars->nrows && !rc; i++) {
-			int sealed = db_get_ll(vars, i, "sealed", 0) != 0;
-			rc = api_form_add(f, arena_printf(c->a, "var[%zu][name]", i),
-					  db_get_str(vars, i, "name"));
+		for (size_t i = 0; old && i < old->nvars && !rc; i++) {
+			const struct db_env_var *sv = &old->vars[i];
+			int sealed = sv->sealed;
+			rc = api_form_add(f, arena_printf(c->a, "var[%zu][name]", i), sv->name);
 			if (!rc && !sealed)
 				rc = api_form_add(f, arena_printf(c->a, "var[%zu][value]", i),
-						  db_get_str(vars, i, "value"));
+						  sv->value ? sv->value : "");
 			if (!rc && sealed)
 				rc =
 				    api_form_add(f, arena_printf(c->a, "var[%zu][sealed]", i), "1");
@@ -858,47 +871,48 @@ env_api_form(struct form *f, struct json_object *obj, const struct db_rows *old,
 static int
 env_api_one(struct ctx *c, int status, long long id)
 {
-	struct db_rows conn, r, vars;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &conn);
+	struct db_auth_fields conn;
+	struct db_environment r;
+	struct db_env_var *vars = NULL;
+	size_t nvars = 0;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
 		rc = db_env_get(c->db, c->a, c->ids[0], id, &r);
 	if (rc == DB_OK)
-		rc = db_env_vars(c->db, c->a, id, &vars);
+		rc = db_env_vars(c->db, c->a, id, &vars, &nvars);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, "There is no such Data Connector or environment.");
 	if (rc != DB_OK)
 		return rc;
-	return web_json(c, status, env_json(c, &r, 0, &vars, env_auth_type(&conn), 1));
+	return web_json(c, status, env_json(c, &r, vars, nvars, env_auth_type(&conn), 1));
 }
 
 int
 web_api_env_list(struct ctx *c)
 {
-	struct db_rows conn, r, vars;
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], &conn);
+	struct db_auth_fields conn;
+	struct db_environment *r = NULL;
+	struct db_env_var *vars = NULL;
+	size_t nr = 0, nvars = 0;
+	int rc = db_connector_auth_read(c->db, c->a, c->ids[0], &conn);
 	if (rc == DB_OK)
-		rc = db_env_list(c->db, c->a, c->ids[0], &r);
+		rc = db_env_list(c->db, c->a, c->ids[0], &r, &nr);
 	if (rc == DB_OK)
-		rc = db_env_vars_of_connector(c->db, c->a, c->ids[0], &vars);
+		rc = db_env_vars_of_connector(c->db, c->a, c->ids[0], &vars, &nvars);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, "There is no such Data Connector.");
 	if (rc != DB_OK)
 		return rc;
 	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
-	for (size_t i = 0; i < r.nrows; i++) {
-		/* This environment's variables: a slice of the rows (ordered by environment). */
-		long long id = db_get_ll(&r, i, "id", 0);
-		struct db_rows mine = vars;
+	for (size_t i = 0; i < nr; i++) {
+		/* This environment's variables: a slice of them (ordered by environment). */
 		size_t from = 0, n = 0;
-		while (from < vars.nrows && db_get_ll(&vars, from, "environment_id", 0) != id)
+		while (from < nvars && vars[from].environment_id != r[i].id)
 			from++;
-		while (from + n < vars.nrows &&
-		       db_get_ll(&vars, from + n, "environment_id", 0) == id)
+		while (from + n < nvars && vars[from + n].environment_id == r[i].id)
 			n++;
-		mine.nrows = n;
-		mine.cells = vars.cells ? vars.cells + from * vars.ncols : NULL;
-		mine.lens = vars.lens ? vars.lens + from * vars.ncols : NULL;
-		json_object_array_add(arr, env_json(c, &r, i, &mine, env_auth_type(&conn), 1));
+		json_object_array_add(arr,
+				      env_json(c, &r[i], vars + from, n, env_auth_type(&conn), 1));
 	}
 	jset(o, "data", arr);
 	return web_json(c, 200, o);
@@ -914,27 +928,27 @@ static int
 env_api_save(struct ctx *c, int is_new)
 {
 	struct json_object *obj = NULL;
-	struct db_rows conn, old, vars;
+	struct db_auth_fields conn;
+	struct env_stored old;
 	struct form f;
 	struct env_input in;
 	long long id = 0;
 	int rc = api_body(c, &obj);
 	if (rc)
 		return rc;
-	rc = is_new ? db_connector_auth_get(c->db, c->a, c->ids[0], &conn)
-		    : env_load(c, &conn, &old, &vars);
+	rc = is_new ? db_connector_auth_read(c->db, c->a, c->ids[0], &conn)
+		    : env_load(c, &conn, &old);
 	if (rc == DB_ENOTFOUND)
 		return api_not_found(c, "There is no such Data Connector or environment.");
 	if (rc != DB_OK)
 		return rc;
 	form_init(&f, c);
-	if ((rc = env_api_form(&f, obj, is_new ? NULL : &old, is_new ? NULL : &vars)) != 0)
+	if ((rc = env_api_form(&f, obj, is_new ? NULL : &old)) != 0)
 		return web_json_error(c, 413, "The request has too many or too long fields.", NULL);
 	if (f.nerrors)
 		return api_save_failed(&f, 422, NULL);
 	memset(&in, 0, sizeof(in));
-	rc =
-	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
+	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, &in, &id);
 	if (rc != 0)
 		return api_save_failed(&f, rc, "There is no such Data Connector or environment.");
 	return env_api_one(c, is_new ? 201 : 200, id);
@@ -970,33 +984,27 @@ web_api_env_delete(struct ctx *c)
 struct json_object *
 environment_export(struct ctx *c, long long cid)
 {
-	struct db_rows r, vars;
+	struct db_environment *r = NULL;
+	struct db_env_var *vars = NULL;
+	size_t nr = 0, nvars = 0;
 	struct json_object *arr = json_object_new_array();
-	if (db_env_list(c->db, c->a, cid, &r) != DB_OK ||
-	    db_env_vars_of_connector(c->db, c->a, cid, &vars) != DB_OK)
+	if (db_env_list(c->db, c->a, cid, &r, &nr) != DB_OK ||
+	    db_env_vars_of_connector(c->db, c->a, cid, &vars, &nvars) != DB_OK)
 		return arr;
-	for (size_t i = 0; i < r.nrows; i++) {
-		static const char *const cols[][2] = {{"name", "name"},
-						      {"base_url", "base_url"},
-						      {"allowed_origins", "allowed_origins"},
-						      {"username", "auth_username"},
-						      {"client_id", "client_id"},
-						      {"token_url", "token_url"}};
+	for (size_t i = 0; i < nr; i++) {
 		struct json_object *o = json_object_new_object(), *va = json_object_new_array();
-		long long id = db_get_ll(&r, i, "id", 0);
-		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-			jset_str(o, cols[k][0], db_get_str(&r, i, cols[k][1]));
-		jset_bool(o, "is_default", db_get_ll(&r, i, "is_default", 0) != 0);
-		jset_bool(o, "auth_override", db_get_ll(&r, i, "auth_override", 0) != 0);
-		for (size_t k = 0; k < vars.nrows; k++) {
-			if (db_get_ll(&vars, k, "environment_id", 0) != id)
+		for (size_t k = 0; k < ENV_TEXTS; k++)
+			jset_str(o, env_texts[k].name, ENV_TEXT(&r[i], env_texts[k].off));
+		jset_bool(o, "is_default", r[i].is_default);
+		jset_bool(o, "auth_override", r[i].auth_override);
+		for (size_t k = 0; k < nvars; k++) {
+			if (vars[k].environment_id != r[i].id)
 				continue;
 			struct json_object *v = json_object_new_object();
-			int sealed = db_get_ll(&vars, k, "sealed", 0) != 0;
-			jset_str(v, "name", db_get_str(&vars, k, "name"));
-			jset_bool(v, "sealed", sealed);
-			if (!sealed) /* a sealed value never leaves */
-				jset_str(v, "value", db_get_str(&vars, k, "value"));
+			jset_str(v, "name", vars[k].name);
+			jset_bool(v, "sealed", vars[k].sealed);
+			if (!vars[k].sealed) /* a sealed value never leaves */
+				jset_str(v, "value", vars[k].value ? vars[k].value : "");
 			json_object_array_add(va, v);
 		}
 		jset(o, "variables", va);
@@ -1009,17 +1017,17 @@ int
 environment_import(struct form *f, long long cid, struct json_object *obj)
 {
 	struct ctx *c = f->c;
-	struct db_rows conn;
+	struct db_auth_fields conn;
 	struct env_input in;
 	long long id = 0;
-	int rc = db_connector_auth_get(c->db, c->a, cid, &conn);
+	int rc = db_connector_auth_read(c->db, c->a, cid, &conn);
 	if (rc != DB_OK)
 		return rc;
-	if ((rc = env_api_form(f, obj, NULL, NULL)) != 0)
+	if ((rc = env_api_form(f, obj, NULL)) != 0)
 		return 413;
 	if (f->nerrors)
 		return 422;
 	memset(&in, 0, sizeof(in));
 	in.secrets_later = 1;
-	return env_submit(f, cid, &conn, NULL, NULL, &in, &id);
+	return env_submit(f, cid, &conn, NULL, &in, &id);
 }

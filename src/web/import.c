@@ -39,17 +39,17 @@ struct ep_import {
 static int
 import_conflicts(struct ep_import *im)
 {
-	struct db_rows r;
-	int rc = db_endpoint_list(im->c->db, im->c->a, im->cid, &r);
+	struct db_endpoint_head *r = NULL;
+	size_t n = 0;
+	int rc = db_endpoint_list(im->c->db, im->c->a, im->cid, &r, &n);
 	if (rc != DB_OK)
 		return rc;
 	im->conflict = arena_alloc(im->c->a, (im->doc.nendpoints + 1) * sizeof(int));
 	if (!im->conflict)
 		return DB_ENOMEM;
 	for (size_t i = 0; i < im->doc.nendpoints; i++)
-		for (size_t k = 0; k < r.nrows; k++)
-			if (!strcasecmp(db_get_str(&r, k, "purpose"),
-					im->doc.endpoints[i].purpose)) {
+		for (size_t k = 0; k < n; k++)
+			if (!strcasecmp(r[k].purpose, im->doc.endpoints[i].purpose)) {
 				im->conflict[i] = 1;
 				im->nconflicts++;
 				break;
@@ -407,17 +407,14 @@ web_api_endpoint_import(struct ctx *c)
 /* ------------------------------------------------------------------- export */
 
 static void
-rows_into(struct arena *a, const struct db_rows *r, struct import_row **out, size_t *n)
+rows_into(struct arena *a, const struct endpoint_row *r, size_t nr, struct import_row **out,
+	  size_t *n)
 {
-	*out = arena_alloc(a, (r->nrows + 1) * sizeof(**out));
+	*out = arena_alloc(a, (nr + 1) * sizeof(**out));
 	*n = 0;
-	for (size_t i = 0; *out && i < r->nrows; i++) {
-		struct import_row *x = &(*out)[(*n)++];
-		x->key = db_get_str(r, i, "name");
-		x->value = db_get_str(r, i, "value");
-		x->description = db_get_str(r, i, "description");
-		x->required = db_get_ll(r, i, "required", 0) != 0;
-	}
+	for (size_t i = 0; *out && i < nr; i++)
+		(*out)[(*n)++] =
+		    (struct import_row){r[i].key, r[i].value, r[i].description, r[i].required};
 }
 
 /* The connector as an import_doc (no secret is read into it). */
@@ -426,13 +423,14 @@ export_doc(struct ctx *c, long long cid, struct import_doc *d)
 {
 	struct connector det;
 	struct db_auth_fields au;
-	struct db_rows list;
+	struct db_endpoint_head *list = NULL;
+	size_t nlist = 0;
 	memset(d, 0, sizeof(*d));
 	int rc = db_connector_get(c->db, c->a, cid, &det);
 	if (rc == DB_OK)
 		rc = db_connector_auth_read(c->db, c->a, cid, &au);
 	if (rc == DB_OK)
-		rc = db_endpoint_list(c->db, c->a, cid, &list);
+		rc = db_endpoint_list(c->db, c->a, cid, &list, &nlist);
 	if (rc != DB_OK)
 		return rc;
 	d->title = det.v.name;
@@ -445,26 +443,27 @@ export_doc(struct ctx *c, long long cid, struct import_doc *d)
 	d->auth.scope = *au.scope ? au.scope : NULL;
 	d->auth.api_key_name = *au.api_key_name ? au.api_key_name : NULL;
 	d->auth.api_key_in = *au.api_key_in ? au.api_key_in : NULL;
-	d->endpoints = arena_alloc(c->a, (list.nrows + 1) * sizeof(*d->endpoints));
+	d->endpoints = arena_alloc(c->a, (nlist + 1) * sizeof(*d->endpoints));
 	if (!d->endpoints)
 		return DB_ENOMEM;
-	for (size_t i = 0; i < list.nrows; i++) {
-		struct db_rows r, h, p;
-		rc = db_endpoint_load(c->db, c->a, cid, db_get_ll(&list, i, "id", 0), &r, &h, &p);
+	for (size_t i = 0; i < nlist; i++) {
+		struct endpoint_input in;
+		struct db_endpoint_head h;
+		rc = db_endpoint_read(c->db, c->a, cid, list[i].id, &in, &h);
 		if (rc == DB_ENOTFOUND)
 			continue; /* deleted meanwhile */
 		if (rc != DB_OK)
 			return rc;
 		struct import_endpoint *e = &d->endpoints[d->nendpoints++];
-		e->purpose = db_get_str(&r, 0, "purpose");
-		e->description = db_get_str(&r, 0, "description");
-		e->method = db_get_str(&r, 0, "method");
-		e->url = db_get_str(&r, 0, "url");
-		e->body = db_get_str(&r, 0, "body");
-		e->sample_data = db_get_str(&r, 0, "sample_data");
+		e->purpose = in.purpose;
+		e->description = in.description;
+		e->method = h.method;
+		e->url = in.url;
+		e->body = in.body;
+		e->sample_data = in.sample_data;
 		e->where = "";
-		rows_into(c->a, &h, &e->headers, &e->nheaders);
-		rows_into(c->a, &p, &e->params, &e->nparams);
+		rows_into(c->a, in.headers, in.nheaders, &e->headers, &e->nheaders);
+		rows_into(c->a, in.params, in.nparams, &e->params, &e->nparams);
 	}
 	return DB_OK;
 }

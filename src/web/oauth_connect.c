@@ -52,9 +52,10 @@ callback_uri(struct ctx *c)
 
 /* The connector's authorization with its secrets opened: 0, else a status (page shown). */
 static int
-load_auth(struct ctx *c, struct db_rows *row, struct connector_auth *ca, const char **errmsg)
+load_auth(struct ctx *c, struct db_auth_fields *f, struct connector_auth *ca, const char **errmsg)
 {
-	int rc = db_connector_auth_get(c->db, c->a, c->ids[0], row);
+	struct db_rows row_, *row = &row_;
+	int rc = db_connector_auth_load(c->db, c->a, c->ids[0], f, row);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
 	if (connector_auth_from_row(c->app->have_keys ? &c->app->keys : NULL, c->a, c->ids[0], row,
@@ -66,7 +67,7 @@ load_auth(struct ctx *c, struct db_rows *row, struct connector_auth *ca, const c
 int
 web_authorization_connect(struct ctx *c)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct connector_auth ca;
 	const char *msg = NULL, *url = NULL;
 	int rc = load_auth(c, &row, &ca, &msg);
@@ -93,7 +94,7 @@ web_authorization_connect(struct ctx *c)
 	 * form submission redirected to another origin. */
 	struct json_object *d = json_object_new_object();
 	jset_str(d, "title", "Connect");
-	jset_str(d, "connector_name", db_get(&row, 0, "name"));
+	jset_str(d, "connector_name", row.name);
 	jset_str(d, "provider_url", url);
 	return web_render(c, 200, "oauth_redirect", d);
 }
@@ -101,7 +102,7 @@ web_authorization_connect(struct ctx *c)
 int
 web_authorization_callback(struct ctx *c)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct connector_auth ca;
 	struct connector_oauth_info info;
 	const char *msg = NULL;
@@ -166,7 +167,7 @@ test_json(const struct connector_oauth_info *info, int rc, const char *msg)
 static int
 run_test(struct ctx *c, struct json_object **out)
 {
-	struct db_rows row;
+	struct db_auth_fields row;
 	struct connector_auth ca;
 	struct connector_oauth_info info;
 	const char *msg = NULL;

@@ -47,19 +47,6 @@ jset_bool(struct json_object *o, const char *key, int v)
 	json_object_object_add(o, key, json_object_new_boolean(v != 0));
 }
 
-struct json_object *
-jrows(const struct db_rows *r)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct json_object *row = json_object_new_object();
-		for (size_t col = 0; col < r->ncols; col++)
-			jset_str(row, r->names[col], db_cell(r, i, col));
-		json_object_array_add(arr, row);
-	}
-	return arr;
-}
-
 /* can.<perm> flags for navigation and buttons, e.g. can.view_data_connectors. */
 static struct json_object *
 page_can(const struct user *u)

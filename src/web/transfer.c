@@ -17,11 +17,12 @@
 static int
 export_endpoints(struct ctx *c, long long cid, struct json_object *arr)
 {
-	struct db_rows r;
-	int rc = db_endpoint_list(c->db, c->a, cid, &r);
-	for (size_t i = 0; rc == DB_OK && i < r.nrows; i++) {
+	struct db_endpoint_head *r = NULL;
+	size_t n = 0;
+	int rc = db_endpoint_list(c->db, c->a, cid, &r, &n);
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
 		struct json_object *o = NULL;
-		rc = api_endpoint_json(c, cid, db_get_ll(&r, i, "id", 0), 1, &o);
+		rc = api_endpoint_json(c, cid, r[i].id, 1, &o);
 		if (rc == DB_OK)
 			json_object_array_add(arr, o);
 	}

@@ -97,8 +97,6 @@ void jset(struct json_object *o, const char *key, struct json_object *v);
 void jset_str(struct json_object *o, const char *key, const char *s);
 void jset_int(struct json_object *o, const char *key, long long v);
 void jset_bool(struct json_object *o, const char *key, int v);
-/* Converts query rows to an array of objects, one key per column. */
-struct json_object *jrows(const struct db_rows *r);
 /* Registers json_object_put on the request arena. */
 void web_defer_json(struct ctx *c, struct json_object *o);
 
