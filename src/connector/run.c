@@ -105,6 +105,8 @@ run_auth(struct run *t)
 	a->auth_url = db_get(&t->conn, 0, "auth_url");
 	a->token_params = db_get(&t->conn, 0, "token_params");
 	if (run_secret(t, "client_key", CONNECTOR_SECRET_CLIENT_KEY, &a->client_key) ||
+	    run_secret(t, "client_key_pass", CONNECTOR_SECRET_CLIENT_KEY_PASS,
+		       &a->client_key_pass) ||
 	    run_secret(t, "oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH, &a->refresh_token) ||
 	    run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
@@ -952,8 +954,8 @@ static void
 run_collect_masks(struct run *t)
 {
 	const struct connector_auth *a = &t->auth;
-	const char *v[] = {a->password, a->token,      a->client_secret,
-			   a->api_key,	a->client_key, a->refresh_token};
+	const char *v[] = {a->password,	  a->token,	      a->client_secret, a->api_key,
+			   a->client_key, a->client_key_pass, a->refresh_token};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		run_mask_add(t, v[i]);
 	for (size_t i = 0; i < t->req.nheaders; i++) {

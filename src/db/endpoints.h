@@ -30,12 +30,13 @@ struct db_auth_fields {
 	const char *token_origin;    /* the origin client_secret and password may go to */
 	const char *aws_region;	     /* AWS SigV4 */
 	const char *aws_service;
-	const char *client_cert;  /* mutual TLS: PEM certificate */
-	const char *client_key;	  /* sealed */
-	const char *auth_url;	  /* Authorization Code: the provider's authorization endpoint */
-	const char *token_params; /* extra token-request fields, "name=value" lines */
-	int keep_grant;		  /* keep the connected Authorization Code grant (else dropped) */
-	int vars_given;		  /* replace the sealed variables by these: */
+	const char *client_cert;     /* mutual TLS: PEM certificate */
+	const char *client_key;	     /* sealed */
+	const char *client_key_pass; /* sealed: the passphrase of an encrypted client_key */
+	const char *auth_url;	     /* Authorization Code: the provider's authorization endpoint */
+	const char *token_params;    /* extra token-request fields, "name=value" lines */
+	int keep_grant; /* keep the connected Authorization Code grant (else dropped) */
+	int vars_given; /* replace the sealed variables by these: */
 	const char *const *var_names;
 	const char *const *var_values; /* sealed */
 	size_t nvars;
@@ -63,10 +64,9 @@ int db_connector_auth_read(struct db *db, struct arena *a, long long id,
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
  * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
  * api_key_in, allowed_origins, token_origin, aws_region, aws_service, client_cert, client_key,
- * auth_url, token_params, oauth_refresh, oauth_subject, oauth_connected_at, oauth_expires_at
- * (secrets sealed) and variables (the names of the
- * sealed variables, space-separated, by name; NULL when none);
- * DB_ENOTFOUND when there is no such connector. */
+ * client_key_pass, auth_url, token_params, oauth_refresh, oauth_subject, oauth_connected_at,
+ * oauth_expires_at (secrets sealed) and variables (the names of the sealed variables,
+ * space-separated, by name; NULL when none); DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* The connector's sealed variables: name, value (sealed), by name. */
 int db_connector_variables(struct db *db, struct arena *a, long long id, struct db_rows *out);
@@ -84,8 +84,8 @@ int db_connector_touch(struct db *db, long long id, long long user_id);
 /* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
 
 /* Every connector holding a secret: id, auth_password, auth_token, client_secret, api_key,
- * client_key, oauth_refresh (sealed, NULL when none), in that column order. */
-#define DB_CONNECTOR_SEALED_COLUMNS 6
+ * client_key, oauth_refresh, client_key_pass (sealed, NULL when none), in that column order. */
+#define DB_CONNECTOR_SEALED_COLUMNS 7
 int db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
 /* Replaces the sealed columns of connector id, vals in the column order above (NULL stores
  * none). */
