@@ -117,6 +117,16 @@ int db_connector_variables_for_rotation(struct db *db, struct arena *a, struct d
 /* Replaces the sealed value of connector id's variable name. */
 int db_connector_variable_reseal(struct db *db, long long id, const char *name, const char *sealed);
 
+/* ---- the shared rate limit (src/db/rate.c) ---- */
+
+/* Reserves connector id's next turn in the bucket every process shares: the later of now and
+ * the next free instant, which then moves gap_us on; unless that turn lies more than
+ * max_wait_us ahead. DB_OK with *wait_us the microseconds to wait for the turn (0: now), or,
+ * refused, *wait_us -1 and *ahead_us how far ahead the next free instant is. The row is made
+ * on first use. Another db_err when the database cannot say (the caller falls back). */
+int db_rate_take(struct db *db, long long id, long long gap_us, long long max_wait_us,
+		 long long *wait_us, long long *ahead_us);
+
 /* ---- endpoints ---- */
 
 /* A connector's endpoints: id, purpose, description, method, url, timeout, by id. */
