@@ -410,6 +410,7 @@ set_cred(struct arena *a, const struct connector_auth *ca, struct outbound_reque
 		}
 		cr->cert_pem = ca->client_cert;
 		cr->key_pem = ca->client_key;
+		cr->key_pass = ca->client_key_pass;
 		break;
 	}
 	req->cred = cr;
@@ -696,6 +697,7 @@ connector_auth_from_row(const struct crypt_keyring *kr, struct arena *a, long lo
 	    {"api_key", CONNECTOR_SECRET_API_KEY},
 	    {"client_key", CONNECTOR_SECRET_CLIENT_KEY},
 	    {"oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH},
+	    {"client_key_pass", CONNECTOR_SECRET_CLIENT_KEY_PASS},
 	};
 	char *plain[sizeof(sealed) / sizeof(sealed[0])];
 	int type = auth_type_from_name(db_get(row, 0, "auth_type"));
@@ -733,5 +735,6 @@ connector_auth_from_row(const struct crypt_keyring *kr, struct arena *a, long lo
 	ca->api_key = plain[3];
 	ca->client_key = plain[4];
 	ca->refresh_token = plain[5];
+	ca->client_key_pass = plain[6];
 	return 0;
 }

@@ -25,11 +25,13 @@ enum connector_secret {
 	CONNECTOR_SECRET_TOKEN,
 	CONNECTOR_SECRET_CLIENT_SECRET,
 	CONNECTOR_SECRET_API_KEY,
-	CONNECTOR_SECRET_CLIENT_KEY,	/* mutual TLS private key */
-	CONNECTOR_SECRET_OAUTH_REFRESH, /* Authorization Code refresh token */
+	CONNECTOR_SECRET_CLIENT_KEY,	  /* mutual TLS private key */
+	CONNECTOR_SECRET_OAUTH_REFRESH,	  /* Authorization Code refresh token */
+	CONNECTOR_SECRET_CLIENT_KEY_PASS, /* the passphrase of an encrypted client key */
 	CONNECTOR_SECRET__MAX
 };
-/* "password", "token", "client_secret", "api_key", "client_key", "oauth_refresh": the names
+/* "password", "token", "client_secret", "api_key", "client_key", "oauth_refresh",
+ * "client_key_pass": the names
  * in the sealing context (and the column order of key rotation). */
 extern const char *const connector_secret_names[CONNECTOR_SECRET__MAX];
 
@@ -40,6 +42,13 @@ int connector_secret_seal(const struct crypt_keyring *kr, struct arena *a, long 
 /* Opens secret s of connector id; *out NULL (and CRYPT_OK) when sealed is NULL or "". */
 int connector_secret_open(const struct crypt_keyring *kr, struct arena *a, long long id,
 			  enum connector_secret s, const char *sealed, char **out, size_t *len);
+/* Whether the client certificate's private key (sealed_key) opens with its Key passphrase
+ * (sealed_pass, NULL: none): NULL when it does (or there is no key to check), else a plain
+ * message for the form and in *field the field it belongs beside (client_key_pass: wrong or
+ * missing passphrase; client_key: not a private key). */
+const char *connector_client_key_problem(const struct crypt_keyring *kr, struct arena *a,
+					 long long id, const char *sealed_key,
+					 const char *sealed_pass, const char **field);
 /* The same for the sealed variable name of connector id ("connector:<id>:secret:<name>"). */
 int connector_variable_seal(const struct crypt_keyring *kr, struct arena *a, long long id,
 			    const char *name, const char *plain, size_t len, char **out);

@@ -105,6 +105,8 @@ run_auth(struct run *t)
 	a->auth_url = db_get(&t->conn, 0, "auth_url");
 	a->token_params = db_get(&t->conn, 0, "token_params");
 	if (run_secret(t, "client_key", CONNECTOR_SECRET_CLIENT_KEY, &a->client_key) ||
+	    run_secret(t, "client_key_pass", CONNECTOR_SECRET_CLIENT_KEY_PASS,
+		       &a->client_key_pass) ||
 	    run_secret(t, "oauth_refresh", CONNECTOR_SECRET_OAUTH_REFRESH, &a->refresh_token) ||
 	    run_secret(t, "auth_password", CONNECTOR_SECRET_PASSWORD, &a->password) ||
 	    run_secret(t, "auth_token", CONNECTOR_SECRET_TOKEN, &a->token) ||
@@ -953,8 +955,8 @@ static void
 run_collect_masks(struct run *t)
 {
 	const struct connector_auth *a = &t->auth;
-	const char *v[] = {a->password, a->token,      a->client_secret,
-			   a->api_key,	a->client_key, a->refresh_token};
+	const char *v[] = {a->password,	  a->token,	      a->client_secret, a->api_key,
+			   a->client_key, a->client_key_pass, a->refresh_token};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		run_mask_add(t, v[i]);
 	for (size_t i = 0; i < t->req.nheaders; i++) {
@@ -1143,11 +1145,17 @@ run_is_oauth(const struct run *t)
 }
 
 static void
+run_sleep_us(long long us)
+{
+	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000L};
+	while (us > 0 && nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static void
 run_sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (ms > 0 && nanosleep(&ts, &ts) == -1)
-		;
+	run_sleep_us((long long)ms * 1000);
 }
 
 /* The connector's rate limit in requests per second (0: none). */
@@ -1156,6 +1164,34 @@ run_rate(const struct run *t)
 {
 	const char *v = db_get(&t->conn, 0, "rate_limit");
 	return v ? strtod(v, NULL) : 0;
+}
+
+/* The rate limit's turn (rate > 0): reserved in the bucket every process and host shares
+ * (src/db/rate.c) and waited for here; when the database cannot say, this process's own
+ * bucket (src/outbound/rate.c) spaces its calls. OUT_EBUSY with *after (s) when the turn
+ * lies past outbound.queue_timeout_ms. */
+static int
+run_rate_take(struct run *t, double rate, long *after)
+{
+	const struct connector_run_in *in = t->in;
+	long long wait = 0, ahead = 0;
+	*after = 0;
+	if (rate <= 0)
+		return OUT_OK;
+	if (in->db &&
+	    db_rate_take(in->db, t->connector_id, (long long)(1e6 / rate),
+			 (long long)in->oc->queue_timeout_ms * 1000, &wait, &ahead) == DB_OK) {
+		if (wait < 0) {
+			*after = (long)(ahead / 1000000) + 1;
+			return OUT_EBUSY;
+		}
+		run_sleep_us(wait);
+		return OUT_OK;
+	}
+	log_warn("connector: the shared rate limit of connector %lld cannot be read; this "
+		 "process's own applies",
+		 t->connector_id);
+	return outbound_rate_take(in->oc, t->connector_id, rate, after);
 }
 
 /* One attempt: the rate limit's turn, then the request (again with a new token when OAuth
@@ -1167,7 +1203,7 @@ run_attempt(struct run *t, struct outbound_response *r)
 	long after = 0;
 	double rate = run_rate(t);
 	memset(r, 0, sizeof(*r));
-	if (outbound_rate_take(in->oc, t->connector_id, rate, &after) != OUT_OK) {
+	if (run_rate_take(t, rate, &after) != OUT_OK) {
 		r->err = OUT_EBUSY;
 		r->retry_after = after;
 		r->message =

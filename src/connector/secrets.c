@@ -13,6 +13,7 @@ const char *const connector_secret_names[CONNECTOR_SECRET__MAX] = {
     [CONNECTOR_SECRET_API_KEY] = "api_key",
     [CONNECTOR_SECRET_CLIENT_KEY] = "client_key",
     [CONNECTOR_SECRET_OAUTH_REFRESH] = "oauth_refresh",
+    [CONNECTOR_SECRET_CLIENT_KEY_PASS] = "client_key_pass",
 };
 
 /* "connector:<id>:<field>"; NULL on a bad secret or no memory. */
@@ -208,4 +209,29 @@ connector_env_variable_open(const struct crypt_keyring *kr, struct arena *a, lon
 {
 	return open_under(kr, a, env_context(a, id, seal_key, env_var_field(a, name)), sealed, out,
 			  len);
+}
+
+const char *
+connector_client_key_problem(const struct crypt_keyring *kr, struct arena *a, long long id,
+			     const char *sealed_key, const char *sealed_pass, const char **field)
+{
+	char *key = NULL, *pass = NULL;
+	*field = NULL;
+	if (connector_secret_open(kr, a, id, CONNECTOR_SECRET_CLIENT_KEY, sealed_key, &key, NULL) !=
+		CRYPT_OK ||
+	    connector_secret_open(kr, a, id, CONNECTOR_SECRET_CLIENT_KEY_PASS, sealed_pass, &pass,
+				  NULL) != CRYPT_OK ||
+	    !key)
+		return NULL; /* nothing to check, or a stored value the save reports itself */
+	int rc = crypt_private_key_check(key, pass);
+	if (rc == CRYPT_OK)
+		return NULL;
+	if (rc == CRYPT_EAUTH) {
+		*field = "client_key_pass";
+		return pass && *pass ? "The Key passphrase does not open this Private key."
+				     : "This Private key is encrypted: enter its Key passphrase.";
+	}
+	*field = "client_key";
+	return "The Private key cannot be read: a PEM private key (RSA, EC or Ed25519, "
+	       "PKCS#8 or traditional) is expected.";
 }

@@ -71,6 +71,10 @@ void crypt_sha256_hex(const void *data, size_t len, char out[65]);
 /* base64url (RFC 4648 section 5, no padding) of SHA-256(data): the PKCE S256 code challenge
  * of a verifier (RFC 7636 4.2). CRYPT_EFAIL when the digest fails. */
 int crypt_sha256_b64url(struct arena *a, const void *data, size_t len, char **out);
+/* A PEM private key (PKCS#8, PKCS#1, SEC1; encrypted or not) opened with pass (NULL or "":
+ * none): CRYPT_OK when it opens, CRYPT_EAUTH when it is encrypted and pass is wrong or
+ * missing, CRYPT_EFORMAT when it is no private key OpenSSL can read. */
+int crypt_private_key_check(const char *pem, const char *pass);
 /* Constant-time compare of two equal-length strings (different lengths: not equal). */
 int crypt_str_eq(const char *a, const char *b);
 

@@ -29,6 +29,7 @@
 	X(aws_service, aws_service, T)                                                             \
 	X(client_cert, client_cert, T)                                                             \
 	X(client_key, client_key, S)                                                               \
+	X(client_key_pass, client_key_pass, S)                                                     \
 	X(auth_url, auth_url, T)                                                                   \
 	X(token_params, token_params, T)                                                           \
 	X(oauth_refresh, oauth_refresh, S)                                                         \
@@ -52,7 +53,7 @@ static const char SQL_AUTH_SET[] =
     " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
     " scope = ?, client_auth = ?, api_key_name = ?, api_key = ?, api_key_in = ?,"
     " allowed_origins = ?, token_origin = ?, aws_region = ?, aws_service = ?,"
-    " client_cert = ?, client_key = ?, auth_url = ?, token_params = ?,"
+    " client_cert = ?, client_key = ?, client_key_pass = ?, auth_url = ?, token_params = ?,"
     " oauth_refresh = IF(?, oauth_refresh, NULL), oauth_subject = IF(?, oauth_subject, ''),"
     " oauth_connected_at = IF(?, oauth_connected_at, NULL),"
     " oauth_expires_at = IF(?, oauth_expires_at, NULL), updated_by = NULLIF(?, 0),"
@@ -71,13 +72,13 @@ static const char SQL_CONN_TOUCH[] =
 /* Key rotation: the rows holding a secret, locked (FOR UPDATE) so that a save in between
  * cannot be sealed under the old key and then overwritten. */
 static const char SQL_CONN_SECRETS[] =
-    "SELECT id, auth_password, auth_token, client_secret, api_key, client_key, oauth_refresh"
-    " FROM connectors WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
+    "SELECT id, auth_password, auth_token, client_secret, api_key, client_key, oauth_refresh,"
+    " client_key_pass FROM connectors WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
     " OR client_secret IS NOT NULL OR api_key IS NOT NULL OR client_key IS NOT NULL"
-    " OR oauth_refresh IS NOT NULL FOR UPDATE";
+    " OR oauth_refresh IS NOT NULL OR client_key_pass IS NOT NULL FOR UPDATE";
 static const char SQL_CONN_SET[] =
     "UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ?, api_key = ?,"
-    " client_key = ?, oauth_refresh = ? WHERE id = ?";
+    " client_key = ?, oauth_refresh = ?, client_key_pass = ? WHERE id = ?";
 static const char SQL_GRANT_SET[] =
     "UPDATE connectors SET oauth_refresh = ?, oauth_subject = ?,"
     " oauth_connected_at = CURRENT_TIMESTAMP,"
@@ -175,16 +176,16 @@ auth_save_tx(struct db *db, void *arg)
 	const struct db_auth_fields *f = s->f;
 	long long id = s->id;
 	long long keep = f->keep_grant ? 1 : 0;
-	int rc = db_exec(db, SQL_AUTH_SET, "sisssssssssssssssssssiiiiiii", f->auth_type,
-			 (long long)f->verify_ssl, f->username, f->password, f->token, f->token_url,
-			 f->client_id, f->client_secret, f->scope, f->client_auth,
-			 f->api_key_name ? f->api_key_name : "", f->api_key,
-			 f->api_key_in ? f->api_key_in : "header",
-			 f->allowed_origins ? f->allowed_origins : "",
-			 f->token_origin ? f->token_origin : "", f->aws_region ? f->aws_region : "",
-			 f->aws_service ? f->aws_service : "", f->client_cert, f->client_key,
-			 f->auth_url ? f->auth_url : "", f->token_params ? f->token_params : "",
-			 keep, keep, keep, keep, s->user_id, id, s->version);
+	int rc = db_exec(
+	    db, SQL_AUTH_SET, "sissssssssssssssssssssiiiiiii", f->auth_type,
+	    (long long)f->verify_ssl, f->username, f->password, f->token, f->token_url,
+	    f->client_id, f->client_secret, f->scope, f->client_auth,
+	    f->api_key_name ? f->api_key_name : "", f->api_key,
+	    f->api_key_in ? f->api_key_in : "header", f->allowed_origins ? f->allowed_origins : "",
+	    f->token_origin ? f->token_origin : "", f->aws_region ? f->aws_region : "",
+	    f->aws_service ? f->aws_service : "", f->client_cert, f->client_key, f->client_key_pass,
+	    f->auth_url ? f->auth_url : "", f->token_params ? f->token_params : "", keep, keep,
+	    keep, keep, s->user_id, id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
 	if (rc == DB_OK && f->vars_given) {
@@ -245,8 +246,8 @@ int
 db_connector_secrets_reseal(struct db *db, long long id,
 			    const char *const vals[DB_CONNECTOR_SEALED_COLUMNS])
 {
-	return db_exec(db, SQL_CONN_SET, "ssssssi", vals[0], vals[1], vals[2], vals[3], vals[4],
-		       vals[5], id);
+	return db_exec(db, SQL_CONN_SET, "sssssssi", vals[0], vals[1], vals[2], vals[3], vals[4],
+		       vals[5], vals[6], id);
 }
 
 /* Ends a transaction of one of the small writes below: commit when rc is DB_OK. */

@@ -41,18 +41,19 @@ static const char SQL_EPP_ADD[] =
     "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
     " VALUES (?, ?, ?, ?, ?)";
 /* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
- * 27) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
+ * 28) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
 #define SQL_DEF_COLUMNS                                                                            \
 	"SELECT c.id, c.name, c.version, c.auth_type, c.verify_ssl, c.auth_username,"              \
 	" c.auth_password, c.auth_token, c.token_url, c.client_id, c.client_secret, c.scope,"      \
 	" c.client_auth, c.max_concurrency, c.api_key_name, c.api_key, c.api_key_in,"              \
 	" c.allowed_origins, c.token_origin, c.rate_limit, c.aws_region, c.aws_service,"           \
-	" c.client_cert, c.client_key, c.auth_url, c.token_params, c.oauth_refresh,"               \
+	" c.client_cert, c.client_key, c.client_key_pass, c.auth_url, c.token_params,"             \
+	" c.oauth_refresh,"                                                                        \
 	" e.id, e.connector_id," ENDPOINT_FIELDS(                                                  \
 	    EF_COL) " e.created_at,"                                                               \
 		    " e.updated_at"                                                                \
 		    " FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
-#define DEF_CONN_COLS 27
+#define DEF_CONN_COLS 28
 static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
 static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
 /* Headers ('h'), query parameters ('p'), map rows ('m') and body fields ('f'), each kind in

@@ -30,12 +30,13 @@ struct db_auth_fields {
 	const char *token_origin;    /* the origin client_secret and password may go to */
 	const char *aws_region;	     /* AWS SigV4 */
 	const char *aws_service;
-	const char *client_cert;  /* mutual TLS: PEM certificate */
-	const char *client_key;	  /* sealed */
-	const char *auth_url;	  /* Authorization Code: the provider's authorization endpoint */
-	const char *token_params; /* extra token-request fields, "name=value" lines */
-	int keep_grant;		  /* keep the connected Authorization Code grant (else dropped) */
-	int vars_given;		  /* replace the sealed variables by these: */
+	const char *client_cert;     /* mutual TLS: PEM certificate */
+	const char *client_key;	     /* sealed */
+	const char *client_key_pass; /* sealed: the passphrase of an encrypted client_key */
+	const char *auth_url;	     /* Authorization Code: the provider's authorization endpoint */
+	const char *token_params;    /* extra token-request fields, "name=value" lines */
+	int keep_grant; /* keep the connected Authorization Code grant (else dropped) */
+	int vars_given; /* replace the sealed variables by these: */
 	const char *const *var_names;
 	const char *const *var_values; /* sealed */
 	size_t nvars;
@@ -67,10 +68,9 @@ int db_connector_auth_load(struct db *db, struct arena *a, long long id, struct 
 /* Columns id, name, version, auth_type, verify_ssl, auth_username, auth_password,
  * auth_token, token_url, client_id, client_secret, scope, client_auth, api_key_name, api_key,
  * api_key_in, allowed_origins, token_origin, aws_region, aws_service, client_cert, client_key,
- * auth_url, token_params, oauth_refresh, oauth_subject, oauth_connected_at, oauth_expires_at
- * (secrets sealed) and variables (the names of the
- * sealed variables, space-separated, by name; NULL when none);
- * DB_ENOTFOUND when there is no such connector. */
+ * client_key_pass, auth_url, token_params, oauth_refresh, oauth_subject, oauth_connected_at,
+ * oauth_expires_at (secrets sealed) and variables (the names of the sealed variables,
+ * space-separated, by name; NULL when none); DB_ENOTFOUND when there is no such connector. */
 int db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* One sealed variable of a connector. */
 struct db_connector_var {
@@ -94,8 +94,8 @@ int db_connector_touch(struct db *db, long long id, long long user_id);
 /* ---- key rotation (one transaction of the caller's; rows locked until it ends) ---- */
 
 /* Every connector holding a secret: id, auth_password, auth_token, client_secret, api_key,
- * client_key, oauth_refresh (sealed, NULL when none), in that column order. */
-#define DB_CONNECTOR_SEALED_COLUMNS 6
+ * client_key, oauth_refresh, client_key_pass (sealed, NULL when none), in that column order. */
+#define DB_CONNECTOR_SEALED_COLUMNS 7
 int db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
 /* Replaces the sealed columns of connector id, vals in the column order above (NULL stores
  * none). */
@@ -126,6 +126,16 @@ int db_oauth_state_take(struct db *db, struct arena *a, const char *state_hash,
 int db_connector_variables_for_rotation(struct db *db, struct arena *a, struct db_rows *out);
 /* Replaces the sealed value of connector id's variable name. */
 int db_connector_variable_reseal(struct db *db, long long id, const char *name, const char *sealed);
+
+/* ---- the shared rate limit (src/db/rate.c) ---- */
+
+/* Reserves connector id's next turn in the bucket every process shares: the later of now and
+ * the next free instant, which then moves gap_us on; unless that turn lies more than
+ * max_wait_us ahead. DB_OK with *wait_us the microseconds to wait for the turn (0: now), or,
+ * refused, *wait_us -1 and *ahead_us how far ahead the next free instant is. The row is made
+ * on first use. Another db_err when the database cannot say (the caller falls back). */
+int db_rate_take(struct db *db, long long id, long long gap_us, long long max_wait_us,
+		 long long *wait_us, long long *ahead_us);
 
 /* ---- endpoints ---- */
 

@@ -110,6 +110,7 @@ struct outbound_cred {
 	const char *pass;
 	const char *cert_pem; /* client certificate chain (PEM) */
 	const char *key_pem;  /* its private key (PEM) */
+	const char *key_pass; /* the passphrase of an encrypted key_pem (NULL: none) */
 };
 
 struct outbound_request {
@@ -300,9 +301,10 @@ struct connector_auth {
 	const char *aws_service;
 	const char *client_cert; /* mutual TLS: certificate (PEM) and its private key */
 	const char *client_key;
-	const char *auth_url;	   /* Authorization Code: the provider's authorization endpoint */
-	const char *token_params;  /* extra token-request fields, one "name=value" a line */
-	const char *refresh_token; /* Authorization Code: the refresh token of the grant */
+	const char *client_key_pass; /* the passphrase of an encrypted client_key (NULL: none) */
+	const char *auth_url;	     /* Authorization Code: the provider's authorization endpoint */
+	const char *token_params;    /* extra token-request fields, one "name=value" a line */
+	const char *refresh_token;   /* Authorization Code: the refresh token of the grant */
 };
 
 /* The fields a token request may not have added by token_params (the grant's own). */

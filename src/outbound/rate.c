@@ -1,8 +1,10 @@
 /* A connector's rate limit (requests per second) as a token bucket of one token in this
- * process: each call reserves the next free instant (at least 1/rate after the one before)
- * and waits for it outside the lock, so callers go out in the order they came, evenly
- * spaced. A caller whose instant lies past outbound.queue_timeout_ms reserves nothing and
- * is refused (OUT_EBUSY with a time to retry after), as a full slot queue is. */
+ * process, the fallback of the bucket all processes share in the database (src/db/rate.c,
+ * used by src/connector/run.c) when the database cannot say: each call reserves the next free
+ * instant (at least 1/rate after the one before) and waits for it outside the lock, so callers go
+ * out in the order they came, evenly spaced. A caller whose instant lies past
+ * outbound.queue_timeout_ms reserves nothing and is refused (OUT_EBUSY with a time to retry after),
+ * as a full slot queue is. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

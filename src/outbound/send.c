@@ -421,6 +421,10 @@ set_cred(CURL *h, const struct outbound_cred *cr)
 		struct curl_blob key = {(void *)cr->key_pem, strlen(cr->key_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+		/* Always a passphrase, "" when none: libcurl 7.88's callback for a key blob takes
+		 * strlen() of it, so an encrypted key without one crashed the process (now it fails
+		 * with CURLE_SSL_CERTPROBLEM). Copied by curl; never a terminal prompt. */
+		curl_easy_setopt(h, CURLOPT_KEYPASSWD, cr->key_pass ? cr->key_pass : "");
 	}
 }
 
@@ -611,6 +615,10 @@ fill_error(struct arena *a, const struct outbound_config *oc, const struct outbo
 	if (resp->err == OUT_OK)
 		return;
 	resp->message = err_message(a, resp->err, timeout, connect, oc->max_redirects);
+	if (rc == CURLE_SSL_CERTPROBLEM && req->cred && req->cred->key_pem)
+		resp->message = "The client certificate or its private key could not be used: the "
+				"Key passphrase is wrong or missing, or the key does not belong to "
+				"the certificate.";
 	if (resp->err == OUT_EDENIED && c->denied_addr[0])
 		resp->error_detail = arena_printf(
 		    a, "Connecting to %s is not allowed by outbound.deny.", c->denied_addr);
@@ -920,6 +928,8 @@ put_cred(struct buf *b, const struct outbound_cred *cr)
 	}
 	if (cr->cert_pem && *cr->cert_pem)
 		buf_puts(b, " \\\n  --cert 'client-cert.pem' --key '****'");
+	if (cr->key_pass && *cr->key_pass)
+		buf_puts(b, " --pass '****'");
 }
 
 char *

@@ -361,7 +361,7 @@ execute_error_status(struct ctx *c, const struct connector_run_out *t)
 /* A run that did not get an answer: 422 for data the templates cannot use, 403 when the
  * request would carry the connector's credentials to an origin they are not bound to (nothing
  * was sent), 504 for a timeout, 503 when every outbound slot is busy, else 502;
- * {"message", "code"}. */
+ * {"message", "code"}, with "attempts" when any was made. */
 static int
 execute_failed(struct ctx *c, const struct connector_run_out *t)
 {
@@ -390,6 +390,8 @@ execute_failed(struct ctx *c, const struct connector_run_out *t)
 	}
 	jset_str(o, "message", msg);
 	jset_str(o, "code", code);
+	if (t->attempts > 0) /* what was sent and failed (connect errors retried) */
+		jset_int(o, "attempts", t->attempts);
 	jset(o, "errors", errs);
 	return web_json(c, status, o);
 }

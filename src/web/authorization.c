@@ -83,6 +83,9 @@ const struct field auth_field_table[] = {
      .help = "PEM private key, write-only, sealed.", .flags = FIELD_MULTILINE,
      .methods = M(AUTH_CLIENT_CERT), .needs = M(AUTH_CLIENT_CERT),
      .secret = CONNECTOR_SECRET_CLIENT_KEY},
+    {A(client_key_pass), .kind = FIELD_SECRET, .label = "Key passphrase",
+     .help = "The passphrase of an encrypted private key, write-only, sealed.",
+     .methods = M(AUTH_CLIENT_CERT), .secret = CONNECTOR_SECRET_CLIENT_KEY_PASS},
     {A(allowed_origins), .kind = FIELD_WORDS,
      .help = "The origins (scheme://host:port) the credentials may be sent to; changed only "
 	     "together with entering every stored secret again."},
@@ -456,6 +459,27 @@ web_variable_name_ok(struct form *f, const char *field, const char *name)
 	return 0;
 }
 
+/* Client Certificate: when the private key or its passphrase changes, the key must open with
+ * the passphrase (an encrypted key needs one), so that a wrong one is refused here, beside its
+ * field, rather than by a later call (which could even succeed for a while on a kept-alive
+ * connection made with the former key). */
+static void
+auth_check_client_key(struct form *f, struct auth_input *in)
+{
+	struct ctx *c = f->c;
+	unsigned bits =
+	    SECRET_BIT(CONNECTOR_SECRET_CLIENT_KEY) | SECRET_BIT(CONNECTOR_SECRET_CLIENT_KEY_PASS);
+	if (in->type != AUTH_CLIENT_CERT || !(in->secret_changed & bits) || !c->app->have_keys ||
+	    json_object_object_get_ex(f->errors, "client_key", NULL) ||
+	    json_object_object_get_ex(f->errors, "client_key_pass", NULL))
+		return;
+	const char *field = NULL;
+	const char *msg = connector_client_key_problem(
+	    &c->app->keys, c->a, in->v.id, in->v.client_key, in->v.client_key_pass, &field);
+	if (msg)
+		form_error(f, field, msg);
+}
+
 /* The sealed variables: rows secret[N][name] / secret[N][value]. A typed value is sealed; a
  * blank one keeps the stored value of that name; a stored name no row lists is removed.
  * Only when the form (or the JSON body) lists them at all: secrets_given. */
@@ -669,6 +693,7 @@ auth_read(struct form *f, const struct db_auth_fields *row, struct auth_input *i
 		    f, "api_key_name",
 		    "The Key name must be a header name (letters, digits and !#$%&'*+-.^_`|~).");
 	auth_read_secrets(f, row, in);
+	auth_check_client_key(f, in);
 	auth_read_variables(f, row, in);
 	auth_read_origins(f, row, in);
 }

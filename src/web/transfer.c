@@ -400,7 +400,7 @@ import_secrets(const char *type)
 	    {"api_key", "API Key"},
 	    {"digest", "Password"},
 	    {"aws_sigv4", "Secret access key (Password)"},
-	    {"client_cert", "Private key"},
+	    {"client_cert", "Private key (and its Key passphrase when it is encrypted)"},
 	    {"oauth2_authorization_code", "Client Secret (when the provider needs one), then "
 					  "Connect"},
 	};

@@ -8,7 +8,10 @@
 //     unsorted query, POST with a JSON body), a wrong one is refused;
 //   - client certificate: a private nginx with ssl_verify_client on and a client CA made
 //     here with openssl — the connector's certificate is accepted, no certificate or one of
-//     another CA is refused; the private key is sealed and never shown;
+//     another CA is refused; the private key is sealed and never shown; an encrypted key
+//     (PKCS#8, AES-256) with its sealed Key passphrase gets in, a wrong or missing passphrase
+//     fails with a clear message, and the passphrase shows nowhere (page, JSON, export,
+//     execution log, audit log, app log);
 //   - OAuth 2.0 Authorization Code with PKCE against oauth2-mock-server 7.2.1: Connect,
 //     the provider's redirect, the callback (state checked once, the S256 verifier sent and
 //     verified by the server), "Connected as …", the refresh token sealed, a call with the
@@ -39,6 +42,8 @@ const DIGEST_USER = 'digest-user';
 const DIGEST_PASS = `dig-${crypto.randomBytes(6).toString('hex')}`;
 const AWS_KEY = 'AKIDDCGATETEST';
 const AWS_SECRET = `aws-${crypto.randomBytes(12).toString('base64url')}`;
+const KEY_PASS = `kp-${crypto.randomBytes(9).toString('hex')}`;
+const KEY_PASS2 = `kq-${crypto.randomBytes(9).toString('hex')}`;
 
 // ---------------------------------------------------------------------- helpers
 
@@ -94,7 +99,8 @@ function openssl(...args) {
   execFileSync('openssl', args, { stdio: 'pipe' });
 }
 
-/** A CA and a client certificate it signed, in dir: {ca, cert, key} (paths). */
+/** A CA and a client certificate it signed, in dir: {ca, caKey, cert, key} (CA paths, PEM
+ * texts). */
 function makeClientPki(dir, name) {
   const ca = path.join(dir, `${name}-ca.crt`);
   const caKey = path.join(dir, `${name}-ca.key`);
@@ -108,7 +114,23 @@ function makeClientPki(dir, name) {
   openssl('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-out', cert);
   // PKCS#8 ("BEGIN PRIVATE KEY"), as most providers hand keys out.
   openssl('pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', `${key}.p8`);
-  return { ca, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(`${key}.p8`, 'utf8') };
+  return { ca, caKey, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(`${key}.p8`, 'utf8') };
+}
+
+/** Another client certificate of pki's CA whose key is encrypted: {cert, encKey} (PKCS#8,
+ * AES-256-CBC, under KEY_PASS), encKey2 (the same key under KEY_PASS2), legacyKey (the same
+ * key as a traditional "Proc-Type: 4,ENCRYPTED" RSA key under KEY_PASS). */
+function issueEncrypted(dir, pki, name) {
+  const key = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  const cert = path.join(dir, `${name}.crt`);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', key, '-out', csr);
+  openssl('x509', '-req', '-in', csr, '-CA', pki.ca, '-CAkey', pki.caKey, '-CAcreateserial', '-days', '2', '-out', cert);
+  openssl('pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-passout', `pass:${KEY_PASS}`, '-in', key, '-out', `${key}.enc`);
+  openssl('pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-passout', `pass:${KEY_PASS2}`, '-in', key, '-out', `${key}.enc2`);
+  openssl('rsa', '-aes128', '-traditional', '-passout', `pass:${KEY_PASS}`, '-in', key, '-out', `${key}.legacy`);
+  const read = (f) => fs.readFileSync(f, 'utf8');
+  return { cert: read(cert), encKey: read(`${key}.enc`), encKey2: read(`${key}.enc2`), legacyKey: read(`${key}.legacy`) };
 }
 
 // ---------------------------------------------------------------- counterparts
@@ -238,7 +260,11 @@ http {
   const url = `https://127.0.0.1:${port}`;
   await ops.until(() => fs.existsSync(path.join(prefix, 'logs', 'nginx.pid')), { proc, what: 'nginx (mTLS) up' });
   await ops.sleep(200);
-  return { url, proc, cert: good.cert, key: good.key, otherCert: other.cert, otherKey: other.key };
+  return {
+    url, proc, cert: good.cert, key: good.key, otherCert: other.cert, otherKey: other.key,
+    enc: issueEncrypted(path.join(prefix, 'conf'), good, 'pass-client'),
+    enc2: issueEncrypted(path.join(prefix, 'conf'), good, 'rotate-client'),
+  };
 }
 
 test.before(async () => {
@@ -425,6 +451,121 @@ test('client certificate: nginx with ssl_verify_client on accepts it, refuses no
   assert.match(fieldError(r.text, 'client_cert'), /PEM/);
   assert.match(fieldError(r.text, 'client_key'), /PEM private key/);
 });
+
+test('client certificate with an encrypted key: the Key passphrase is checked at save, used by calls, clear when wrong, shown nowhere', async () => {
+  const { cert, encKey, encKey2, legacyKey } = mtls.enc; // a certificate no call has used yet
+  assert.match(encKey, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+  assert.match(legacyKey, /Proc-Type: 4,ENCRYPTED/);
+  const WRONG = `wrong-${crypto.randomBytes(6).toString('hex')}`;
+  const id = await connector();
+  const fields = (extra) => ({ auth_type: 'client_cert', verify_ssl: '1', client_cert: cert, allowed_origins: origin(mtls.url), ...extra });
+
+  // At save: a wrong or missing passphrase is refused beside its field, nothing saved.
+  let r = await saveAuth(id, fields({ client_key: encKey, client_key_pass: WRONG }));
+  assert.equal(r.status, 422);
+  assert.equal(fieldError(r.text, 'client_key_pass'), 'The Key passphrase does not open this Private key.');
+  assert.ok(!r.text.includes(WRONG) && !r.text.includes(encKey.split('\n')[1]), 'typed secrets are not shown again');
+  r = await saveAuth(id, fields({ client_key: legacyKey }));
+  assert.equal(r.status, 422);
+  assert.equal(fieldError(r.text, 'client_key_pass'), 'This Private key is encrypted: enter its Key passphrase.');
+  assert.equal(sql(`SELECT client_key FROM connectors WHERE id = ${id}`)[0].client_key, null, 'nothing saved');
+  r = await new Client().api('PUT', `/api/1.0/data-connectors/${id}`, {
+    ...(await connRead(id)), auth_type: 'client_cert', client_cert: cert, client_key: encKey, client_key_pass: WRONG,
+  }, token);
+  assert.equal(r.status, 422, r.text);
+  assert.deepEqual(r.json().errors.client_key_pass, ['The Key passphrase does not open this Private key.']);
+
+  // The legacy form opens with the right one too; then PKCS#8 under KEY_PASS, then under KEY_PASS2.
+  r = await saveAuth(id, fields({ client_key: legacyKey, client_key_pass: KEY_PASS }));
+  assert.equal(r.status, 303, fieldError(r.text, 'client_key_pass') || fieldError(r.text, 'client_key') || '');
+  r = await saveAuth(id, fields({ client_key: encKey, client_key_pass: KEY_PASS }));
+  assert.equal(r.status, 303);
+  const sealedFirst = sql(`SELECT client_key_pass FROM connectors WHERE id = ${id}`)[0].client_key_pass;
+  assert.match(sealedFirst, /^v1:[0-9a-f]{16}:/, 'the passphrase is sealed');
+  assert.ok(!sealedFirst.includes(KEY_PASS));
+  r = await saveAuth(id, fields({ client_key: encKey2, client_key_pass: KEY_PASS2 }));
+  assert.equal(r.status, 303);
+  const eid = await addEndpoint(id, { url: `${mtls.url}/echo/encrypted` });
+
+  // At call time (a stored passphrase that does not fit the key, put there behind the form's
+  // back: the key's former one, sealed for this very field; then none): a clear ETLS error,
+  // a log row saying so, and no request reached the data source.
+  sql(`UPDATE connectors SET client_key_pass = '${sealedFirst}' WHERE id = ${id}`);
+  r = await execute(id);
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.json().code, 'ETLS');
+  assert.match(r.json().message, /^The client certificate or its private key could not be used: the Key passphrase is wrong or missing/);
+  const row = sql(`SELECT status, error FROM execution_logs WHERE endpoint_id = ${eid} ORDER BY id DESC LIMIT 1`)[0];
+  assert.equal(row.status, '0', 'no answer');
+  assert.match(row.error, /Key passphrase is wrong or missing/);
+  const form = await admin.get(`/data-connectors/${id}/endpoints/${eid}`);
+  const wrongPage = await admin.post(`/data-connectors/${id}/endpoints/${eid}/test`, { _csrf: csrfFrom(form.text) });
+  assert.match(decode(wrongPage.text), /Key passphrase is wrong or missing/, 'the Test screen says so too');
+  sql(`UPDATE connectors SET client_key_pass = NULL WHERE id = ${id}`);
+  r = await execute(id);
+  assert.equal(r.status, 502, r.text);
+  assert.match(r.json().message, /Key passphrase is wrong or missing/, 'none: the same message, no prompt');
+
+  // The right one again (typed; the key kept): nginx verifies the certificate of the opened key.
+  r = await saveAuth(id, fields({ client_key: '', client_key_pass: KEY_PASS2 }));
+  assert.equal(r.status, 303, fieldError(r.text, 'client_key_pass') || '');
+  r = await execute(id);
+  const out = r.json();
+  assert.equal(out.status, 200, `accepted: ${JSON.stringify(out).slice(0, 300)}`);
+  assert.equal(out.body.headers['x-client-verify'], 'SUCCESS');
+  assert.match(out.body.headers['x-client-dn'], /CN=pass-client/);
+
+  // The tab says set/unset only; the cURL line asks for it masked; JSON says only _set.
+  let page = await admin.get(`/data-connectors/${id}/authorization`);
+  assert.match(page.text, /<label for="client_key_pass">Key passphrase<\/label>/);
+  assert.match(page.text, /<input id="client_key_pass" name="client_key_pass" type="password" value=""/);
+  assert.match(page.text, /id="client_key_pass-state">set — leave blank to keep/);
+  const shown = await admin.post(`/data-connectors/${id}/endpoints/${eid}/test`, { _csrf: csrfFrom(form.text) });
+  assert.equal(shown.status, 200);
+  assert.match(decode(shown.text), /--key '\*\*\*\*' --pass '\*\*\*\*'/, 'the cURL line asks for a passphrase, masked');
+  const read = await new Client().api('GET', `/api/1.0/data-connectors/${id}`, null, token);
+  const conn = read.json().data || read.json();
+  assert.equal(conn.client_key_pass_set, true);
+  assert.equal(conn.client_key_pass, undefined);
+  const exp = await new Client().api('GET', `/api/1.0/data-connectors/${id}/export`, null, token);
+  assert.equal(exp.status, 200);
+  assert.equal(exp.json().authorization.client_key_pass, undefined);
+  const openapi = await new Client().api('GET', '/api/1.0/openapi.json', null, token);
+  assert.match(openapi.text, /client_key_pass_set/, 'the OpenAPI document names it');
+
+  // Clearing it while the encrypted key stays: refused at save.
+  r = await saveAuth(id, fields({ client_key: '', clear_client_key_pass: '1' }));
+  assert.equal(r.status, 422);
+  assert.equal(fieldError(r.text, 'client_key_pass'), 'This Private key is encrypted: enter its Key passphrase.');
+
+  // Nowhere: the pages, the JSON, the export, the execution and audit logs, the app log.
+  const logs = sql(`SELECT CONCAT_WS(' ', url, error, detail, request_body, response_body) AS t FROM execution_logs WHERE connector_id = ${id}`);
+  assert.ok(logs.length >= 4, `execution-log rows: ${logs.length}`);
+  const audit = sql(`SELECT details FROM audit_log WHERE object_id = ${id} AND action = 'connector.authorization' ORDER BY id`);
+  assert.ok(audit.some((a) => /client_key_pass/.test(a.details)), 'the audit log names the changed field');
+  const appLog = fs.readFileSync(env('DCGATE_APP_LOG'), 'utf8');
+  const places = {
+    page: page.text, test: shown.text, wrongTest: wrongPage.text, read: read.text, export: exp.text, appLog,
+    logs: logs.map((x) => x.t).join('\n'), audit: audit.map((x) => x.details).join('\n'),
+  };
+  for (const [where, text] of Object.entries(places)) {
+    for (const secret of [KEY_PASS, KEY_PASS2, WRONG]) assert.ok(!text.includes(secret), `no passphrase in ${where}`);
+  }
+
+  // Another method drops it with the key.
+  r = await saveAuth(id, { auth_type: 'none', verify_ssl: '1' });
+  assert.equal(r.status, 303);
+  assert.deepEqual(sql(`SELECT client_key, client_key_pass FROM connectors WHERE id = ${id}`)[0], { client_key: null, client_key_pass: null });
+  page = await admin.get(`/data-connectors/${id}/authorization`);
+  assert.match(page.text, /id="client_key_pass-state">not set/);
+});
+
+/** The connector as the API reads it, as a PUT body (version, name, description, categories). */
+async function connRead(id) {
+  const j = (await new Client().api('GET', `/api/1.0/data-connectors/${id}`, null, token)).json();
+  const c = j.data || j;
+  return { version: Number(c.version), name: c.name, description: c.description, category_ids: [Number(categoryId)] };
+}
 
 // ---------------------------------------------------------- extra token fields, Test
 
@@ -711,9 +852,12 @@ async function connectCode(id) {
   assert.equal(cb.status, 303, 'connected');
 }
 
-test('rotate-key re-seals the private key and the refresh token; both still work', async () => {
+test('rotate-key re-seals the private key, its passphrase and the refresh token; all still work', async () => {
   const cert = await connector();
-  let r = await saveAuth(cert, { auth_type: 'client_cert', verify_ssl: '1', client_cert: mtls.cert, client_key: mtls.key, allowed_origins: origin(mtls.url) });
+  let r = await saveAuth(cert, {
+    auth_type: 'client_cert', verify_ssl: '1', client_cert: mtls.enc2.cert, client_key: mtls.enc2.encKey, client_key_pass: KEY_PASS,
+    allowed_origins: origin(mtls.url),
+  });
   assert.equal(r.status, 303);
   await addEndpoint(cert, { url: `${mtls.url}/echo/rotate` });
   const code = await connector();
@@ -724,6 +868,7 @@ test('rotate-key re-seals the private key and the refresh token; both still work
   const keyOf = (v) => /^v1:([0-9a-f]{16}):/.exec(v)[1];
   const sealed = () => ({
     key: sql(`SELECT client_key FROM connectors WHERE id = ${cert}`)[0].client_key,
+    pass: sql(`SELECT client_key_pass FROM connectors WHERE id = ${cert}`)[0].client_key_pass,
     refresh: sql(`SELECT oauth_refresh FROM connectors WHERE id = ${code}`)[0].oauth_refresh,
   });
   const before = sealed();
@@ -734,6 +879,8 @@ test('rotate-key re-seals the private key and the refresh token; both still work
   const after = sealed();
   assert.notEqual(keyOf(before.key), newKey);
   assert.equal(keyOf(after.key), newKey, 'the private key is under the new key');
+  assert.equal(keyOf(after.pass), newKey, 'the key passphrase is under the new key');
+  assert.notEqual(after.pass, before.pass);
   assert.equal(keyOf(after.refresh), newKey, 'the refresh token is under the new key');
 
   const log = env('DCGATE_APP_LOG');
@@ -743,7 +890,7 @@ test('rotate-key re-seals the private key and the refresh token; both still work
   await ops.until(() => reloads() > n, { timeout: 5000, what: 'SIGHUP reload' });
 
   let res = (await execute(cert)).json();
-  assert.equal(res.status, 200, 'the re-sealed key opens and nginx accepts the certificate');
+  assert.equal(res.status, 200, 'the re-sealed key and passphrase open and nginx accepts the certificate');
   sql(`DELETE FROM token_cache WHERE connector_id = ${code}`);
   const b = (await tokenLog()).length;
   res = (await execute(code)).json();

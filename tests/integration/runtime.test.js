@@ -1,7 +1,10 @@
 'use strict';
 // Issue 18, the connector runtime, on the real stack: response mapping (root array and root
 // object, a pointer that matches nothing), error_statuses -> 502, retries (an upstream that
-// answers 503 + Retry-After twice, then 200: three execution-log rows), the connector's rate
+// answers 503 + Retry-After twice, then 200: three execution-log rows; 429 + Retry-After in
+// seconds and 503 + Retry-After as an HTTP-date, each then 200, the retry no sooner than asked;
+// connect errors: a closed port refused on every attempt, and one that opens after the first
+// refused attempt and answers a later one, one row per attempt), the connector's rate
 // limit (arrivals spaced by at least 0.8/L s), pagination against json-server's _page/_limit
 // and Link headers and small node upstreams for offset and cursor, body types checked by
 // the echo upstream (tests/fixtures/echo-server.js), and the Test of an unsaved draft
@@ -9,6 +12,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const net = require('node:net');
 const { Client, adminClient, env, sql, unique, inputValue, csrfFrom } = require('./lib.js');
 
 let keys = 0;
@@ -20,7 +24,7 @@ function ukey(p) {
 const { adminToken, userToken } = require('./apitokens.js');
 
 let token;
-let upstream; // { url, origin, arrivals: {key: [ms]}, hits: {key: n} }
+let upstream; // { url, origin, arrivals: {key: [ms]}, hits: {key: n}, retryDates: {key: [HTTP-date]} }
 
 function api(method, path, body, tok = token) {
   return new Client().api(method, path, body, tok);
@@ -40,6 +44,7 @@ const ITEMS = Array.from({ length: 7 }, (_, i) => ({ id: i + 1, name: `item ${i 
 function startUpstream() {
   const arrivals = {};
   const hits = {};
+  const retryDates = {};
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     const key = u.searchParams.get('key') || '';
@@ -57,6 +62,15 @@ function startUpstream() {
         return json(200, { ok: true, attempt: n });
       case '/always503':
         return json(503, { error: 'down' }, { 'Retry-After': '0' });
+      case '/busy429': // 429 + Retry-After: 1 (delta-seconds) once, then 200
+        if (n <= 1) return json(429, { error: 'slow down' }, { 'Retry-After': '1' });
+        return json(200, { ok: true, attempt: n });
+      case '/down503date': { // 503 + Retry-After: an HTTP-date about 2 s ahead once, then 200
+        if (n > 1) return json(200, { ok: true, attempt: n });
+        const until = new Date(Date.now() + 2000).toUTCString();
+        (retryDates[`${u.pathname}:${key}`] ||= []).push(until);
+        return json(503, { error: 'maintenance' }, { 'Retry-After': until });
+      }
       case '/offset': {
         const off = Number(u.searchParams.get('offset') || 0);
         const lim = Number(u.searchParams.get('limit') || 3);
@@ -83,7 +97,7 @@ function startUpstream() {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const origin = `http://127.0.0.1:${server.address().port}`;
-      resolve({ server, url: origin, origin, arrivals, hits });
+      resolve({ server, url: origin, origin, arrivals, hits, retryDates });
     });
   });
 }
@@ -206,6 +220,113 @@ test('retries: none by default, POST only with retry_unsafe, at most retries + 1
   assert.equal(r.status, 502);
   assert.equal(upstream.hits[`/always503:${k3}`], 3, 'retries 2 -> 3 attempts');
   assert.equal(r.json().attempts, 3);
+});
+
+/** The rows of an endpoint's execution log, oldest first, once there are n of them. */
+function attemptRows(eid, n) {
+  return sqlLogRows(`SELECT status, error FROM execution_logs WHERE endpoint_id = ${eid} ORDER BY id`, n);
+}
+
+test('retries: 429 + Retry-After: 1 (seconds) then 200 gives success, one row per attempt, the wait honoured', async () => {
+  const conn = await makeConnector();
+  const key = ukey('busy');
+  // A backoff of 50 ms: only Retry-After can make the wait a second.
+  const ep = await makeEndpoint(conn.id, { purpose: 'Busy', url: `${upstream.url}/busy429?key=${key}`, retries: 2, retry_backoff_ms: 50 });
+  const r = await execute(conn.id, 'Busy');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().body, { ok: true, attempt: 2 });
+  assert.equal(r.json().attempts, 2);
+  const at = upstream.arrivals[`/busy429:${key}`];
+  assert.equal(at.length, 2);
+  // Date.now() is whole milliseconds: a real 1000 ms gap reads as at least 999.
+  assert.ok(at[1] - at[0] >= 999, `Retry-After: 1 was honoured: ${at[1] - at[0]} ms apart`);
+  const rows = await attemptRows(ep.id, 2);
+  assert.deepEqual(rows.map((x) => x.status), ['429', '200']);
+  assert.deepEqual(rows.map((x) => x.error), ['', '']);
+});
+
+test('retries: 503 + Retry-After as an HTTP-date then 200: the retry comes no sooner than that date', async () => {
+  const conn = await makeConnector();
+  const key = ukey('date');
+  const ep = await makeEndpoint(conn.id, { purpose: 'Dated', url: `${upstream.url}/down503date?key=${key}`, retries: 2, retry_backoff_ms: 50 });
+  const r = await execute(conn.id, 'Dated');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().body, { ok: true, attempt: 2 });
+  assert.equal(r.json().attempts, 2);
+  const at = upstream.arrivals[`/down503date:${key}`];
+  const [until] = upstream.retryDates[`/down503date:${key}`];
+  assert.equal(at.length, 2);
+  const untilMs = Date.parse(until);
+  assert.ok(untilMs - at[0] >= 1000, `the date asked for a wait of at least a second: ${until}, ${untilMs - at[0]} ms`);
+  assert.ok(at[1] >= untilMs, `the retry came ${untilMs - at[1]} ms before Retry-After: ${until}`);
+  const rows = await attemptRows(ep.id, 2);
+  assert.deepEqual(rows.map((x) => x.status), ['503', '200']);
+});
+
+/** A TCP port on 127.0.0.1 that nothing listens on (just now). */
+function closedPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('retries: connect errors are retried, one row each naming the refused connection; a port that opens later answers', async () => {
+  const conn = await makeConnector();
+  // Nothing ever listens: retries + 1 attempts, each refused, the call fails with EREFUSED.
+  const dead = await closedPort();
+  const never = await makeEndpoint(conn.id, { purpose: 'Never', url: `http://127.0.0.1:${dead}/x`, retries: 2, retry_backoff_ms: 20 });
+  let r = await execute(conn.id, 'Never');
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.json().code, 'EREFUSED', r.text);
+  assert.equal(r.json().attempts, 3);
+  let rows = await attemptRows(never.id, 3);
+  assert.equal(rows.length, 3);
+  for (const row of rows) {
+    assert.equal(row.status, '0');
+    assert.equal(row.error, 'The connection was refused by the data source.');
+  }
+
+  // The port opens only once the first refused attempt is logged: a later attempt gets in.
+  const B = 1000;
+  const port = await closedPort();
+  const late = await makeEndpoint(conn.id, { purpose: 'Late', url: `http://127.0.0.1:${port}/late`, retries: 3, retry_backoff_ms: B });
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(Date.now());
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"late":true}');
+  });
+  const started = Date.now();
+  const call = execute(conn.id, 'Late');
+  try {
+    rows = await sqlLogRows(`SELECT status, error FROM execution_logs WHERE endpoint_id = ${late.id} ORDER BY id`, 1);
+    assert.equal(rows[0].status, '0', 'the first attempt found the port closed');
+    await new Promise((resolve, reject) => {
+      server.on('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    r = await call;
+  } finally {
+    server.close();
+  }
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().body, { late: true });
+  assert.equal(seen.length, 1, 'the upstream saw one request: the attempt after it opened');
+  rows = await attemptRows(late.id, r.json().attempts);
+  const failed = rows.length - 1;
+  assert.ok(failed >= 1, `at least the first attempt was refused: ${JSON.stringify(rows)}`);
+  assert.equal(rows.length, r.json().attempts, 'one row per attempt');
+  assert.deepEqual(rows.slice(0, failed).map((x) => x.error), Array(failed).fill('The connection was refused by the data source.'));
+  assert.deepEqual(rows[failed], { status: '200', error: '' });
+  // The waits before attempt k are at least half of B, 2B, 4B... (backoff with jitter).
+  let least = 0;
+  for (let i = 0; i < failed; i++) least += (B * 2 ** i) / 2;
+  assert.ok(seen[0] - started >= least, `${failed} backoff wait(s) of at least ${least} ms in all: ${seen[0] - started} ms`);
 });
 
 test('rate limit: parallel calls at L per second reach the upstream spaced by at least 0.8/L s', async () => {

@@ -3,14 +3,16 @@
 // (A, DCGATE_SOCKET) and a second one started here (B: the same config with another
 // socket). nginx balances both with an `upstream` (round robin) and, for steps that must
 // reach one process, has one extra server per process. Sessions, versions and the OAuth
-// token cache live in MariaDB, so it does not matter which process answers.
+// token cache live in MariaDB, so it does not matter which process answers. So does a
+// connector's rate limit: calls through both processes together keep to it.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const { Client, env, unique, sql, sqlString } = require('./lib.js');
 const ops = require('../ops/lib.js');
 const flow = require('../ops/flow.js');
-const { userToken } = require('./apitokens.js');
+const { userToken, adminToken } = require('./apitokens.js');
 
 let appB;
 let web;
@@ -149,6 +151,62 @@ test('an OAuth token fetched by one process is used by the other', async () => {
   assert.match(ops.pageText(second.text), /"ok"\s*:\s*true/, `B's test reached the resource: ${ops.pageText(second.text).slice(0, 600)}`);
   assert.equal(tokenRequests().length, 1, 'B used the token A fetched: still one token request');
   await flow.deleteConnector(a, id);
+});
+
+test('a connector\'s rate limit holds for both processes together; a connector without one has no bucket row', async () => {
+  const arrivals = [];
+  const upstream = http.createServer((req, res) => {
+    arrivals.push(Date.now());
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(`{"n":${arrivals.length}}`);
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  try {
+    const tok = await adminToken(unique('scaleout rate'));
+    const L = 4;
+    const N = 8; // half through each process; outbound.queue_timeout_ms (5 s) covers the last turn at 1.75 s
+    const api = (base, method, path, body) => new Client(base).api(method, path, body, tok);
+    const cat = await api(viaA, 'POST', '/api/1.0/data-connector-categories', { name: unique('Rate cat').replace(/[^A-Za-z0-9 ]/g, '') });
+    assert.equal(cat.status, 201, cat.text);
+    const conn = await api(viaA, 'POST', '/api/1.0/data-connectors', {
+      name: unique('Shared rate').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.json().id], rate_limit: L,
+    });
+    assert.equal(conn.status, 201, conn.text);
+    const id = conn.json().id;
+    const url = `http://127.0.0.1:${upstream.address().port}/hit`;
+    const ep = await api(viaB, 'POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Hit', method: 'GET', url, timeout: 10 });
+    assert.equal(ep.status, 201, ep.text);
+    const offA = logSize(env('DCGATE_APP_LOG'));
+    const offB = logSize(appB.log);
+    const answers = await Promise.all(Array.from({ length: N }, (_, i) =>
+      api(i % 2 ? viaB : viaA, 'POST', `/api/1.0/data-connectors/${id}/endpoints/Hit/execute`, {})));
+    assert.deepEqual(answers.map((a) => a.status), Array(N).fill(200), answers.map((a) => a.text.slice(0, 200)).join('\n'));
+    const served = (log, off) => accessSince(log, off).filter((l) => / access POST \/api\/1\.0\/data-connectors\/\d+\/endpoints\/Hit\/execute 200 /.test(l)).length;
+    assert.equal(served(env('DCGATE_APP_LOG'), offA), N / 2, 'A made half the calls');
+    assert.equal(served(appB.log, offB), N / 2, 'B made the other half');
+    const at = arrivals.slice().sort((x, y) => x - y);
+    assert.equal(at.length, N);
+    // Two buckets of their own would let both processes' first calls in at once (2L a second).
+    for (let i = 1; i < N; i++) {
+      assert.ok(at[i] - at[i - 1] >= 800 / L, `hit ${i} came ${at[i] - at[i - 1]} ms after the one before: ${at.map((x) => x - at[0]).join(', ')}`);
+    }
+    for (let i = 0; i < N; i++) {
+      const inWindow = at.filter((x) => x >= at[i] && x < at[i] + 1000).length;
+      assert.ok(inWindow <= L + 1, `${inWindow} hits in the second from hit ${i}`);
+    }
+    assert.equal(sql(`SELECT COUNT(*) AS n FROM connector_rate WHERE connector_id = ${id}`)[0].n, '1', 'one shared bucket row');
+
+    const free = await api(viaA, 'POST', '/api/1.0/data-connectors', {
+      name: unique('No rate').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.json().id],
+    });
+    const fid = free.json().id;
+    await api(viaA, 'POST', `/api/1.0/data-connectors/${fid}/endpoints`, { purpose: 'Hit', method: 'GET', url, timeout: 10 });
+    const freeAnswers = await Promise.all([viaA, viaB].map((b) => api(b, 'POST', `/api/1.0/data-connectors/${fid}/endpoints/Hit/execute`, {})));
+    assert.deepEqual(freeAnswers.map((a) => a.status), [200, 200]);
+    assert.equal(sql(`SELECT COUNT(*) AS n FROM connector_rate WHERE connector_id = ${fid}`)[0].n, '0', 'no rate limit: no row, no statement');
+  } finally {
+    upstream.close();
+  }
 });
 
 test('concurrent saves through both processes: every one is kept, none fails', async (t) => {

@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "crypt/crypt.h"
 #include "tap.h"
 
@@ -663,6 +666,50 @@ test_password_dummy(void)
 	ok(crypt_password_verify("guess", d) == CRYPT_EAUTH, "dummy is a valid hash, no match");
 }
 
+/* k as PEM: PKCS#8 (encrypted under pass when given) or, with legacy, the traditional form. */
+static const char *
+key_pem(EVP_PKEY *k, const char *pass, int legacy)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	int rc;
+	if (legacy)
+		rc = PEM_write_bio_PrivateKey_traditional(b, k, pass ? EVP_aes_128_cbc() : NULL,
+							  NULL, 0, NULL, (void *)pass);
+	else
+		rc = PEM_write_bio_PKCS8PrivateKey(b, k, pass ? EVP_aes_256_cbc() : NULL, NULL, 0,
+						   NULL, (void *)pass);
+	long n = rc == 1 ? BIO_get_mem_data(b, &p) : 0;
+	const char *out = n > 0 ? arena_strndup(&A, p, (size_t)n) : "";
+	BIO_free(b);
+	return out;
+}
+
+static void
+test_private_key_check(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	ok(k != NULL, "an EC key to write");
+	const char *plain = key_pem(k, NULL, 0), *enc = key_pem(k, "right horse", 0);
+	const char *legacy = key_pem(k, "right horse", 1);
+	ok(strstr(enc, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL, "PKCS#8 encrypted");
+	ok(strstr(legacy, "Proc-Type: 4,ENCRYPTED") != NULL, "legacy encrypted");
+	ok(crypt_private_key_check(plain, NULL) == CRYPT_OK, "an unencrypted key opens");
+	ok(crypt_private_key_check(plain, "ignored") == CRYPT_OK, "a passphrase is not needed");
+	ok(crypt_private_key_check(enc, "right horse") == CRYPT_OK, "PKCS#8: the right one");
+	ok(crypt_private_key_check(enc, "wrong horse") == CRYPT_EAUTH, "PKCS#8: a wrong one");
+	ok(crypt_private_key_check(enc, NULL) == CRYPT_EAUTH, "PKCS#8: none, and no prompt");
+	ok(crypt_private_key_check(enc, "") == CRYPT_EAUTH, "PKCS#8: an empty one");
+	ok(crypt_private_key_check(legacy, "right horse") == CRYPT_OK, "legacy: the right one");
+	ok(crypt_private_key_check(legacy, "wrong horse") == CRYPT_EAUTH, "legacy: a wrong one");
+	ok(crypt_private_key_check(legacy, NULL) == CRYPT_EAUTH, "legacy: none");
+	ok(crypt_private_key_check("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
+				   NULL) == CRYPT_EFORMAT,
+	   "not a key");
+	ok(crypt_private_key_check("", NULL) == CRYPT_EFORMAT, "empty");
+	EVP_PKEY_free(k);
+}
+
 int
 main(void)
 {
@@ -698,6 +745,7 @@ main(void)
 	test_password_tamper();
 	test_password_bounds();
 	test_password_cost();
+	test_private_key_check();
 	test_password_dummy();
 	rm_tmpdir();
 	arena_free(&A);

@@ -729,7 +729,16 @@ test_auth_methods(struct arena *a)
 	       req.cred->key_pem == ca.client_key,
 	   "client certificate: PEM blobs");
 	s = outbound_as_curl(a, &req);
-	ok(s && strstr(s, "--key '****'") && !strstr(s, "secretkey"), "the key never shown");
+	ok(s && strstr(s, "--key '****'") && !strstr(s, "secretkey") && !strstr(s, "--pass"),
+	   "the key never shown; no --pass without a passphrase");
+	ca.client_key_pass = "pass-phrase-1";
+	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_OK &&
+	       req.cred && req.cred->key_pass == ca.client_key_pass,
+	   "client certificate: the key passphrase goes along");
+	s = outbound_as_curl(a, &req);
+	ok(s && strstr(s, "--key '****' --pass '****'") && !strstr(s, "pass-phrase-1"),
+	   "the passphrase never shown: %s", s ? s : "");
+	ca.client_key_pass = NULL;
 	ca.client_key = "";
 	ok(connector_authorize(NULL, &oc, NULL, NULL, a, &ca, 0, &req, &msg) == OUT_EAUTH,
 	   "a certificate without its key refused");
