@@ -929,14 +929,14 @@ env_api_save(struct ctx *c, int is_new)
 		return rc;
 	form_init(&f, c);
 	if ((rc = env_api_form(&f, obj, is_new ? NULL : &old, is_new ? NULL : &vars)) != 0)
-		return web_json_error(c, 413, "The request has too many or too long fields.", NULL);
+		return web_fail(c, 413, "The request has too many or too long fields.", NULL);
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	memset(&in, 0, sizeof(in));
 	rc =
 	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
 	if (rc != 0)
-		return api_save_failed(&f, rc, "There is no such Data Connector or environment.");
+		return web_fail_form(&f, rc, "There is no such Data Connector or environment.");
 	return env_api_one(c, is_new ? 201 : 200, id);
 }
 

@@ -809,7 +809,7 @@ web_api_connector_version_restore(struct ctx *c)
 	if (rc == 404)
 		return api_not_found(c, "No such Data Connector or version.");
 	if (rc == 409 || rc == 422)
-		return web_json_error(c, rc, why, NULL);
+		return web_fail(c, rc, why, NULL);
 	if (rc != 0)
 		return rc;
 	struct json_object *o = json_object_new_object();

@@ -298,8 +298,8 @@ web_api_endpoint_import(struct ctx *c)
 			field_error(errors, "on_conflict", "on_conflict must be refuse or skip.");
 	}
 	if (json_object_object_length(errors))
-		return web_json_error(c, 422, "The import request is not valid.",
-				      json_object_get(errors));
+		return web_fail(c, 422, "The import request is not valid.",
+				json_object_get(errors));
 	return import_api_answer(&im, import_exec(&im, fmt, source, len));
 }
 
@@ -599,8 +599,8 @@ web_api_connector_from_document(struct ctx *c)
 	    !json_object_is_type(cats, json_type_array))
 		field_error(errors, "category_ids", "Select at least one category (category_ids).");
 	if (json_object_object_length(errors))
-		return web_json_error(c, 422, "The import request is not valid.",
-				      json_object_get(errors));
+		return web_fail(c, 422, "The import request is not valid.",
+				json_object_get(errors));
 	rc = import_parse(c->a, fmt, source, len, &im.doc, &im.perr);
 	if (rc != IMPORT_OK)
 		return import_parse_failed(c, &im.perr);
@@ -634,7 +634,7 @@ web_api_connector_from_document(struct ctx *c)
 			json_object_object_add(errs, api_error_key(c->a, key),
 					       json_object_get(val));
 		}
-		return web_json_error(c, 422, "The Data Connector cannot be created.", errs);
+		return web_fail(c, 422, "The Data Connector cannot be created.", errs);
 	}
 	rc = import_exec_parsed(&im);
 	if (rc == 0 && !im.dry_run) {

@@ -568,10 +568,10 @@ web_api_log_run_again(struct ctx *c)
 	if (rc == 404)
 		return api_not_found(c, "No such execution-log entry, or its endpoint is gone.");
 	if (rc == 403)
-		return web_json_error(c, 403,
-				      "Running a call again needs the edit or execute "
-				      "permission of Data Connectors.",
-				      NULL);
+		return web_fail(c, 403,
+				"Running a call again needs the edit or execute permission of Data "
+				"Connectors.",
+				NULL);
 	if (rc != 0)
 		return rc;
 	struct db_rows r;

@@ -219,7 +219,7 @@ web_api_authorization_test(struct ctx *c)
 		json_object_array_add(arr, json_object_new_string(msg ? msg : ""));
 		jset(errs, "auth_type", arr);
 		json_object_put(result);
-		return web_json_error(c, 422, msg, errs);
+		return web_fail(c, 422, msg, errs);
 	}
 	if (rc != 0)
 		return rc;

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "../tmpl/tmpl.h"
+#include "api.h"
 #include "web.h"
 
 const struct route web_routes[] = {
@@ -246,6 +247,33 @@ route_guard(struct ctx *c, const struct route *r)
 	return 0;
 }
 
+/* An error as JSON: {"message", "errors"}, the errors as the handler gave them or its field
+ * errors under the JSON member names, each a list of one message (a 409's message is
+ * the "version" member's); the whole form's message is the answer's. */
+static int
+error_json(struct ctx *c, const struct web_error *e)
+{
+	const char *msg = e->message ? e->message : http_status_text(e->status);
+	struct json_object *errs = json_object_get(e->errors);
+	if (!errs && e->fields) {
+		errs = json_object_new_object();
+		json_object_object_foreach(e->fields, key, val)
+		{
+			if (strcmp(key, "form") == 0)
+				continue;
+			struct json_object *arr = json_object_new_array();
+			json_object_array_add(arr, json_object_get(val));
+			jset(errs, api_error_key(c->a, key), arr);
+		}
+		if (e->status == 409) {
+			struct json_object *arr = json_object_new_array();
+			json_object_array_add(arr, jstr(e->message));
+			jset(errs, "version", arr);
+		}
+	}
+	return web_json_error(c, e->status, msg, errs);
+}
+
 int
 web_dispatch(struct ctx *c)
 {
@@ -268,11 +296,11 @@ web_dispatch(struct ctx *c)
 	if (c->resp->status == 0) {
 		/* The handler (or a guard) returned an error without a response: answered here,
 		 * once, as a page or as JSON. */
-		struct web_error e = web_error_of(rc);
+		struct web_error e = c->err.status ? c->err : web_error_of(rc);
 		if (api || (r->flags & R_API))
-			return web_json_error(c, e.status,
-					      e.message ? e.message : http_status_text(e.status),
-					      e.fields);
+			return error_json(c, &e);
+		if (e.page && e.form)
+			return e.page(c, e.status, e.form, e.arg);
 		return web_error(c, e.status, e.message);
 	}
 	return c->resp->status;
@@ -286,5 +314,14 @@ web_error_of(int rc)
 		     : rc == DB_ENOTFOUND		 ? 404
 		     : rc == DB_EDOWN || rc == DB_ERETRY ? 503
 							 : 500;
-	return (struct web_error){http ? 0 : rc, status, NULL, NULL};
+	return (struct web_error){.code = http ? 0 : rc, .status = status};
+}
+
+int
+web_fail(struct ctx *c, int status, const char *message, struct json_object *errors)
+{
+	c->err = (struct web_error){.status = status, .message = message, .errors = errors};
+	if (errors)
+		web_defer_json(c, errors);
+	return status;
 }

@@ -523,10 +523,10 @@ web_api_connector_import(struct ctx *c)
 	    !json_object_is_type(name, json_type_string))
 		form_error(&f, "name", "The name field must be a string.");
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	const char *nm = name ? str_trim(arena_strdup(c->a, json_object_get_string(name))) : NULL;
 	if ((rc = import_run(&im, &f, doc, nm)) != 0)
-		return api_save_failed(&f, rc, NULL);
+		return web_fail_form(&f, rc, NULL);
 	struct json_object *o = NULL;
 	if ((rc = api_connector_json(c, im.id, &o)) != DB_OK)
 		return rc;
