@@ -299,8 +299,13 @@ web_dispatch(struct ctx *c)
 		struct web_error e = c->err.status ? c->err : web_error_of(rc);
 		if (api || (r->flags & R_API))
 			return error_json(c, &e);
-		if (e.page && e.form)
-			return e.page(c, e.status, e.form, e.arg);
+		if (e.page && e.form) {
+			/* The form again, its input kept and the messages beside the fields. */
+			rc = e.page(c, e.status, e.form, e.arg);
+			if (c->resp->status)
+				return c->resp->status;
+			e = web_error_of(rc);
+		}
 		return web_error(c, e.status, e.message);
 	}
 	return c->resp->status;
