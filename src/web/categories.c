@@ -186,7 +186,22 @@ category_submit(struct form *f, long long id, long long *out_id)
 	return rc != DB_OK ? rc : category_save(f, &old, &in, out_id);
 }
 
-/* The form again after a refused save (old: the stored category; id 0 for a new one). */
+/* A refused save's form again (the dispatcher's callback): the category and the status
+ * chosen. */
+struct category_again {
+	long long id;
+	enum category_status st;
+};
+
+static int
+category_form_again(struct ctx *c, int status, struct form *f, void *arg)
+{
+	const struct category_again *a = arg;
+	return category_form_page(c, status, f, a->id, a->st);
+}
+
+/* Saves, or has the form shown again after a refused save (old: the stored category; id 0
+ * for a new one). */
 static int
 category_submit_page(struct ctx *c, const struct category *old, const char *done)
 {
@@ -195,8 +210,10 @@ category_submit_page(struct ctx *c, const struct category *old, const char *done
 	long long id = 0;
 	form_init(&f, c);
 	int rc = category_save(&f, old, &in, &id);
-	if (rc == 422)
-		return category_form_page(c, 422, &f, old->id, category_status_parse(in.status));
+	if (rc == 422) {
+		struct category_again a = {old->id, category_status_parse(in.status)};
+		return web_fail_page(&f, rc, category_form_again, &a, sizeof(a));
+	}
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, CATEGORIES_PATH, done);

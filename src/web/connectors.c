@@ -495,11 +495,8 @@ connector_failed(struct form *f, int rc, const struct connector_old *old,
 {
 	if (rc != 422 && rc != 409)
 		return rc; /* answered from the code */
-	struct connector_again *a = arena_alloc(f->c->a, sizeof(*a));
-	if (!a)
-		return 500;
-	*a = (struct connector_again){*old, in->category_ids, in->ncategories};
-	return web_fail_page(f, rc, connector_form_again, a);
+	struct connector_again a = {*old, in->category_ids, in->ncategories};
+	return web_fail_page(f, rc, connector_form_again, &a, sizeof(a));
 }
 
 /* The repeated category_ids: at least one, each an existing category that is active or

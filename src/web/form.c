@@ -145,7 +145,7 @@ web_fail_form(struct form *f, int rc, const char *not_found)
 
 int
 web_fail_page(struct form *f, int rc, int (*page)(struct ctx *, int, struct form *, void *),
-	      void *arg)
+	      const void *arg, size_t size)
 {
 	struct ctx *c = f->c;
 	int status = web_fail_form(f, rc, NULL);
@@ -154,10 +154,15 @@ web_fail_page(struct form *f, int rc, int (*page)(struct ctx *, int, struct form
 		return status;
 	}
 	c->err.form = arena_alloc(c->a, sizeof(*f));
-	if (c->err.form)
-		*c->err.form = *f;
+	c->err.arg = size ? arena_alloc(c->a, size) : NULL;
+	if (!c->err.form || (size && !c->err.arg)) {
+		memset(&c->err, 0, sizeof(c->err));
+		return 500;
+	}
+	*c->err.form = *f;
+	if (size)
+		memcpy(c->err.arg, arg, size);
 	c->err.page = page;
-	c->err.arg = arg;
 	return status;
 }
 

@@ -656,7 +656,7 @@ web_connector_history_restore(struct ctx *c)
 	long v = 0;
 	const char *vs = http_form_get(c->req, "version");
 	if (vs && *vs && str_to_long(vs, 1, LONG_MAX, &v) != 0)
-		return web_error(c, 422, "The version field is not a number.");
+		return web_fail(c, 422, "The version field is not a number.", NULL);
 	long long new_n = 0;
 	struct json_object *re = NULL;
 	const char *why;

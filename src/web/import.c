@@ -485,6 +485,14 @@ import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
 	return web_render(c, status, "endpoints_import", d);
 }
 
+/* The page again with the form's messages (the dispatcher's callback; arg: the import, or
+ * NULL before one ran). */
+static int
+import_page_again(struct ctx *c, int status, struct form *f, void *arg)
+{
+	return import_page(c, status, f, arg);
+}
+
 int
 web_endpoint_import_form(struct ctx *c)
 {
@@ -517,7 +525,7 @@ web_endpoint_import(struct ctx *c)
 			   "Paste the cURL command, OpenAPI document or Postman collection, or "
 			   "choose a file.");
 	if (f.nerrors)
-		return import_page(c, 422, &f, NULL);
+		return web_fail_page(&f, 422, import_page_again, NULL, 0);
 	int rc = import_exec(&im, fmt, source, strlen(source));
 	if (im.parse_failed) {
 		form_error(&f, "source", im.perr.message);
@@ -531,12 +539,12 @@ web_endpoint_import(struct ctx *c)
 				 "already uses: nothing was imported. Tick \"Skip those\" to "
 				 "import the others.",
 				 im.nconflicts));
-		return import_page(c, 409, &f, &im);
+		return web_fail_page(&f, rc, import_page_again, &im, sizeof(im));
 	}
 	if (rc == 422) {
 		form_error(&f, "source",
 			   "Some endpoints are not valid (below): nothing was imported.");
-		return import_page(c, 422, &f, &im);
+		return web_fail_page(&f, rc, import_page_again, &im, sizeof(im));
 	}
 	if (rc != 0)
 		return rc;

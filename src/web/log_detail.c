@@ -331,11 +331,12 @@ web_endpoint_test_start(struct ctx *c)
 	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0,
 			   env, &id);
 	if (rc == 422)
-		return web_error(c, 422,
-				 arena_printf(c->a,
-					      "Environment: this Data Connector has no environment "
-					      "\"%s\"; nothing was sent.",
-					      env));
+		return web_fail(c, 422,
+				arena_printf(c->a,
+					     "Environment: this Data Connector has no environment "
+					     "\"%s\"; nothing was sent.",
+					     env),
+				NULL);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);

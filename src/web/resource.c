@@ -112,6 +112,19 @@ changes(struct ctx *c, const struct resource *r, const void *in, const void *old
 	return audit_fields_text(&af);
 }
 
+/* A failed save's form again (the dispatcher's callback). */
+struct resource_again {
+	const struct resource *r;
+	const void *old, *in;
+};
+
+static int
+form_again(struct ctx *c, int status, struct form *f, void *arg)
+{
+	const struct resource_again *a = arg;
+	return a->r->form_page(c, status, f, a->old, a->in);
+}
+
 /* Decodes, validates and saves a new (blank) or stored old; answers the request. */
 static int
 submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
@@ -139,8 +152,10 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 		else if (rc != DB_OK)
 			return rc;
 	}
-	if (f.nerrors)
-		return r->form_page(c, 422, &f, old, in);
+	if (f.nerrors) {
+		struct resource_again a = {r, old, in};
+		return web_fail_page(&f, 422, form_again, &a, sizeof(a));
+	}
 	return web_redirect_flash(
 	    c, r->base,
 	    arena_printf(c->a, "The %s was %s", r->noun, is_new ? "created" : "updated"));
@@ -174,7 +189,7 @@ resource_update(struct ctx *c, const struct resource *r)
 		return rc;
 	const char *refusal = r->edit_refusal ? r->edit_refusal(c, old) : NULL;
 	if (refusal)
-		return web_error(c, 403, refusal);
+		return web_fail(c, 403, refusal, NULL);
 	return submit(c, r, old, 0);
 }
 

@@ -479,6 +479,14 @@ web_connector_import_form(struct ctx *c)
 	return import_page(c, 200, &f);
 }
 
+/* The page again with the form's messages (the dispatcher's callback). */
+static int
+import_page_again(struct ctx *c, int status, struct form *f, void *arg)
+{
+	(void)arg;
+	return import_page(c, status, f);
+}
+
 int
 web_connector_import(struct ctx *c)
 {
@@ -490,10 +498,10 @@ web_connector_import(struct ctx *c)
 	jset_str(f.values, "json", text ? text : "");
 	struct json_object *doc = import_parse(&f, text);
 	if (!doc)
-		return import_page(c, 422, &f);
+		return web_fail_page(&f, 422, import_page_again, NULL, 0);
 	int rc = import_run(&im, &f, doc, name);
 	if (rc == 422)
-		return import_page(c, 422, &f);
+		return web_fail_page(&f, rc, import_page_again, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (!*import_secrets(im.type))

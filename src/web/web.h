@@ -99,10 +99,11 @@ int web_fail(struct ctx *c, int status, const char *message, struct json_object 
  * code alone. A form with errors and rc 0 is a 422. Returns the status (0 when rc is 0 and
  * f has none). */
 int web_fail_form(struct form *f, int rc, const char *not_found);
-/* As web_fail_form, and a page route shows its form again: page(c, status, copy of f, arg)
- * (arg must outlive the handler: in the request arena). */
+/* As web_fail_form, and on a 422 or 409 a page route shows its form again: the dispatcher
+ * calls page(c, status, f, arg) with copies of f and of the size bytes at arg (what the page
+ * needs besides the form, e.g. the stored row) in the request arena. */
 int web_fail_page(struct form *f, int rc, int (*page)(struct ctx *, int, struct form *, void *),
-		  void *arg);
+		  const void *arg, size_t size);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */
