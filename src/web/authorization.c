@@ -775,9 +775,9 @@ authorization_check(struct form *f, long long id, int secrets_later)
 
 /* A refused save's tab again (the dispatcher's callback; arg: the stored row). */
 static int
-auth_page_again(struct ctx *c, int status, struct form *f, void *arg)
+auth_page_again(struct ctx *c, const struct web_error *e)
 {
-	return auth_page(c, status, f, arg);
+	return auth_page(c, e->status, e->form, e->arg);
 }
 
 int
@@ -823,9 +823,9 @@ token_page(struct ctx *c, int status, struct form *f, const struct db_auth_field
 
 /* The token form again with its messages (the dispatcher's callback; arg: the stored row). */
 static int
-token_page_again(struct ctx *c, int status, struct form *f, void *arg)
+token_page_again(struct ctx *c, const struct web_error *e)
 {
-	return token_page(c, status, f, arg, NULL);
+	return token_page(c, e->status, e->form, e->arg, NULL);
 }
 
 int

@@ -194,10 +194,10 @@ struct category_again {
 };
 
 static int
-category_form_again(struct ctx *c, int status, struct form *f, void *arg)
+category_form_again(struct ctx *c, const struct web_error *e)
 {
-	const struct category_again *a = arg;
-	return category_form_page(c, status, f, a->id, a->st);
+	const struct category_again *a = e->arg;
+	return category_form_page(c, e->status, e->form, a->id, a->st);
 }
 
 /* Saves, or has the form shown again after a refused save (old: the stored category; id 0

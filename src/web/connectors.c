@@ -482,10 +482,10 @@ struct connector_again {
 };
 
 static int
-connector_form_again(struct ctx *c, int status, struct form *f, void *arg)
+connector_form_again(struct ctx *c, const struct web_error *e)
 {
-	struct connector_again *a = arg;
-	return connector_form_page(c, status, f, &a->old, a->checked, a->nchecked);
+	struct connector_again *a = e->arg;
+	return connector_form_page(c, e->status, e->form, &a->old, a->checked, a->nchecked);
 }
 
 /* The save's failure rc for the dispatcher: a 422 or 409 shows the form again. */

@@ -607,10 +607,10 @@ struct ep_again {
 };
 
 static int
-ep_form_again(struct ctx *c, int status, struct form *f, void *arg)
+ep_form_again(struct ctx *c, const struct web_error *e)
 {
-	const struct ep_again *a = arg;
-	return ep_form_page(c, status, f, a->eid, a->headers, a->params, 0);
+	const struct ep_again *a = e->arg;
+	return ep_form_page(c, e->status, e->form, a->eid, a->headers, a->params, 0);
 }
 
 /* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */

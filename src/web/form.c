@@ -144,8 +144,7 @@ web_fail_form(struct form *f, int rc, const char *not_found)
 }
 
 int
-web_fail_page(struct form *f, int rc, int (*page)(struct ctx *, int, struct form *, void *),
-	      const void *arg, size_t size)
+web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size)
 {
 	struct ctx *c = f->c;
 	int status = web_fail_form(f, rc, NULL);

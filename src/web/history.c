@@ -650,6 +650,15 @@ reenter_text(struct ctx *c, struct json_object *re)
 	return b->data ? b->data : "";
 }
 
+/* The History tab with why a restore was refused (the dispatcher's page). */
+static int
+history_refused(struct ctx *c, const struct web_error *e)
+{
+	c->flash = e->message;
+	c->flash_kind = "error";
+	return web_connector_history(c);
+}
+
 int
 web_connector_history_restore(struct ctx *c)
 {
@@ -662,11 +671,8 @@ web_connector_history_restore(struct ctx *c)
 	const char *why;
 	int rc = history_restore(c, v, &new_n, &re, &why);
 	const char *base = arena_printf(c->a, "/data-connectors/%lld/history", c->ids[0]);
-	if (rc == 409 || rc == 422) {
-		c->flash = why;
-		c->flash_kind = "error";
-		return web_connector_history(c);
-	}
+	if (rc == 409 || rc == 422)
+		return web_fail_show(c, rc, why, history_refused);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, base,

@@ -488,9 +488,9 @@ import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
 /* The page again with the form's messages (the dispatcher's callback; arg: the import, or
  * NULL before one ran). */
 static int
-import_page_again(struct ctx *c, int status, struct form *f, void *arg)
+import_page_again(struct ctx *c, const struct web_error *e)
 {
-	return import_page(c, status, f, arg);
+	return import_page(c, e->status, e->form, e->arg);
 }
 
 int

@@ -84,10 +84,9 @@ profile_password_save(struct ctx *c, const char *hash)
 
 /* The page again with a form's messages (the dispatcher's callback). */
 static int
-profile_page_again(struct ctx *c, int status, struct form *f, void *arg)
+profile_page_again(struct ctx *c, const struct web_error *e)
 {
-	(void)arg;
-	return profile_page(c, status, f, NULL);
+	return profile_page(c, e->status, e->form, NULL);
 }
 
 int

@@ -119,10 +119,10 @@ struct resource_again {
 };
 
 static int
-form_again(struct ctx *c, int status, struct form *f, void *arg)
+form_again(struct ctx *c, const struct web_error *e)
 {
-	const struct resource_again *a = arg;
-	return a->r->form_page(c, status, f, a->old, a->in);
+	const struct resource_again *a = e->arg;
+	return a->r->form_page(c, e->status, e->form, a->old, a->in);
 }
 
 /* Decodes, validates and saves a new (blank) or stored old; answers the request. */

@@ -296,12 +296,14 @@ web_dispatch(struct ctx *c)
 	if (c->resp->status == 0) {
 		/* The handler (or a guard) returned an error without a response: answered here,
 		 * once, as a page or as JSON. */
-		struct web_error e = c->err.status ? c->err : web_error_of(rc);
+		struct web_error e = web_error_of(rc);
+		if (c->err.status == e.status) /* what the handler said of this failure */
+			e = c->err;
 		if (api || (r->flags & R_API))
 			return error_json(c, &e);
-		if (e.page && e.form) {
-			/* The form again, its input kept and the messages beside the fields. */
-			rc = e.page(c, e.status, e.form, e.arg);
+		if (e.page) {
+			/* e.g. the form again, its input kept and the messages beside the fields */
+			rc = e.page(c, &e);
 			if (c->resp->status)
 				return c->resp->status;
 			e = web_error_of(rc);
@@ -328,5 +330,13 @@ web_fail(struct ctx *c, int status, const char *message, struct json_object *err
 	c->err = (struct web_error){.status = status, .message = message, .errors = errors};
 	if (errors)
 		web_defer_json(c, errors);
+	return status;
+}
+
+int
+web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page)
+{
+	web_fail(c, status, message, NULL);
+	c->err.page = page;
 	return status;
 }

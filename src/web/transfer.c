@@ -481,10 +481,9 @@ web_connector_import_form(struct ctx *c)
 
 /* The page again with the form's messages (the dispatcher's callback). */
 static int
-import_page_again(struct ctx *c, int status, struct form *f, void *arg)
+import_page_again(struct ctx *c, const struct web_error *e)
 {
-	(void)arg;
-	return import_page(c, status, f);
+	return import_page(c, e->status, e->form);
 }
 
 int

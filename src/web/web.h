@@ -40,6 +40,9 @@ extern const size_t web_routes_count;
  * again when the handler named one, else an error page) or as JSON
  * {"message", "errors": {member: [message]}}. */
 struct form;
+struct web_error;
+/* A page route's page shown for an error e (the form again, the tab with why...). */
+typedef int (*web_page_fn)(struct ctx *c, const struct web_error *e);
 struct web_error {
 	int code;		    /* a db_err (0 when the code was an HTTP status) */
 	int status;		    /* HTTP status: DB_ENOTFOUND 404, DB_EDOWN/DB_ERETRY 503, 500 */
@@ -47,9 +50,9 @@ struct web_error {
 	struct json_object *fields; /* field -> message under the forms' field names ("form": the
 				     * whole form's), or NULL */
 	struct json_object *errors; /* the JSON answer's "errors" as it is (NULL: from fields) */
-	/* A page route's form shown again with the input kept and the messages beside the
-	 * fields (NULL: an error page); form is a copy in the request arena. */
-	int (*page)(struct ctx *c, int status, struct form *f, void *arg);
+	/* A page route's answer (NULL: an error page), e.g. its form again with the input kept
+	 * and the messages beside the fields; form and arg are copies in the request arena. */
+	web_page_fn page;
 	struct form *form;
 	void *arg;
 };
@@ -100,10 +103,11 @@ int web_fail(struct ctx *c, int status, const char *message, struct json_object 
  * f has none). */
 int web_fail_form(struct form *f, int rc, const char *not_found);
 /* As web_fail_form, and on a 422 or 409 a page route shows its form again: the dispatcher
- * calls page(c, status, f, arg) with copies of f and of the size bytes at arg (what the page
+ * calls page with e->form and e->arg copies of f and of the size bytes at arg (what the page
  * needs besides the form, e.g. the stored row) in the request arena. */
-int web_fail_page(struct form *f, int rc, int (*page)(struct ctx *, int, struct form *, void *),
-		  const void *arg, size_t size);
+int web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size);
+/* As web_fail, and a page route answers with page (which reads e->status and e->message). */
+int web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */
