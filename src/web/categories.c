@@ -282,6 +282,13 @@ web_category_delete_confirm(struct ctx *c)
 	return category_delete_page(c, 200, &r);
 }
 
+/* The confirm page of a category in use (the dispatcher's page; arg: the category). */
+static int
+category_delete_again(struct ctx *c, const struct web_error *e)
+{
+	return category_delete_page(c, e->status, e->arg);
+}
+
 int
 web_category_delete(struct ctx *c)
 {
@@ -290,12 +297,12 @@ web_category_delete(struct ctx *c)
 	if (rc != DB_OK)
 		return rc;
 	if (r.connectors > 0)
-		return category_delete_page(c, 409, &r);
+		return web_fail_show(c, 409, NULL, category_delete_again, &r, sizeof(r));
 	rc = db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK) {
 		/* A connector took it up since the page was read: show why, fresh. */
 		if (db_category_get(c->db, c->a, c->ids[0], &r) == DB_OK)
-			return category_delete_page(c, 409, &r);
+			return web_fail_show(c, 409, NULL, category_delete_again, &r, sizeof(r));
 		return 409;
 	}
 	if (rc != DB_OK)

@@ -143,28 +143,6 @@ web_fail_form(struct form *f, int rc, const char *not_found)
 	return rc ? rc : 422;
 }
 
-int
-web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size)
-{
-	struct ctx *c = f->c;
-	int status = web_fail_form(f, rc, NULL);
-	if (c->err.status != 422 && c->err.status != 409) {
-		memset(&c->err, 0, sizeof(c->err)); /* an error page from the code */
-		return status;
-	}
-	c->err.form = arena_alloc(c->a, sizeof(*f));
-	c->err.arg = size ? arena_alloc(c->a, size) : NULL;
-	if (!c->err.form || (size && !c->err.arg)) {
-		memset(&c->err, 0, sizeof(c->err));
-		return 500;
-	}
-	*c->err.form = *f;
-	if (size)
-		memcpy(c->err.arg, arg, size);
-	c->err.page = page;
-	return status;
-}
-
 /* ASCII letters and digits, space, apostrophe (also U+2019), and letters of the Latin-1
  * Supplement and Latin Extended-A/B blocks (U+00C0..U+024F but not U+00D7/U+00F7). */
 int

@@ -672,7 +672,7 @@ web_connector_history_restore(struct ctx *c)
 	int rc = history_restore(c, v, &new_n, &re, &why);
 	const char *base = arena_printf(c->a, "/data-connectors/%lld/history", c->ids[0]);
 	if (rc == 409 || rc == 422)
-		return web_fail_show(c, rc, why, history_refused);
+		return web_fail_show(c, rc, why, history_refused, NULL, 0);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, base,

@@ -78,21 +78,22 @@ web_authorization_connect(struct ctx *c)
 	const char *msg = NULL, *url = NULL;
 	int rc = load_auth(c, &row, &ca, &msg);
 	if (rc == 422)
-		return web_fail_show(c, 422, msg, refused_page);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (ca.type != AUTH_OAUTH2_AUTHORIZATION_CODE)
 		return web_fail_show(
 		    c, 422,
 		    "Connect is for OAuth 2.0 Authorization Code (PKCE): choose it and save first.",
-		    refused_page);
+		    refused_page, NULL, 0);
 	const char *redirect = callback_uri(c);
 	if (!redirect)
-		return web_fail_show(c, 422, "The Host of this request is invalid.", refused_page);
+		return web_fail_show(c, 422, "The Host of this request is invalid.", refused_page,
+				     NULL, 0);
 	rc = connector_oauth_begin(c->db, c->app->have_keys ? &c->app->keys : NULL, c->a, &ca,
 				   c->user->id, redirect, &url, &msg);
 	if (rc != OUT_OK)
-		return web_fail_show(c, 422, msg, refused_page);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	log_info("authorization: connector %lld: Connect started by user %lld", c->ids[0],
 		 c->user->id);
 	/* A page that moves on by itself, not a 303: the tab's CSP (form-action 'self') stops a
@@ -114,7 +115,7 @@ web_authorization_callback(struct ctx *c)
 	const char *err = http_query_get(c->req, "error");
 	int rc = load_auth(c, &row, &ca, &msg);
 	if (rc == 422)
-		return web_fail_show(c, 422, msg, refused_page);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (err && *err) {
@@ -126,13 +127,13 @@ web_authorization_callback(struct ctx *c)
 				 desc && *desc ? " — " : "",
 				 desc ? (int)(strlen(desc) > 200 ? 200 : strlen(desc)) : 0,
 				 desc ? desc : ""),
-		    refused_page);
+		    refused_page, NULL, 0);
 	}
 	const char *redirect = callback_uri(c);
 	if (ca.type != AUTH_OAUTH2_AUTHORIZATION_CODE || !redirect)
 		return web_fail_show(
 		    c, 422, "This Data Connector does not use OAuth 2.0 Authorization Code.",
-		    refused_page);
+		    refused_page, NULL, 0);
 	rc = connector_oauth_finish(c->w->curl, &c->app->outbound, c->db,
 				    c->app->have_keys ? &c->app->keys : NULL, c->a, &ca,
 				    c->user->id, http_query_get(c->req, "state"),
@@ -140,7 +141,7 @@ web_authorization_callback(struct ctx *c)
 	log_info("authorization: connector %lld: Connect finished by user %lld: %s", c->ids[0],
 		 c->user->id, outbound_err_name(rc));
 	if (rc != OUT_OK)
-		return web_fail_show(c, 422, msg, refused_page);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	audit_write(c->db, c->user, "connector.authorization", "connector", c->ids[0],
 		    "oauth_grant", c->req->remote_addr);
 	return web_redirect_flash(

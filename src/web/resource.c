@@ -211,6 +211,26 @@ confirm_page(struct ctx *c, const struct resource *r, int status, const void *ol
 	return web_render(c, status, "confirm_delete", d);
 }
 
+/* A refused delete: the confirm page with why, answered by the dispatcher. */
+struct confirm_again {
+	const struct resource *r;
+	const void *old;
+};
+
+static int
+confirm_again(struct ctx *c, const struct web_error *e)
+{
+	const struct confirm_again *a = e->arg;
+	return confirm_page(c, a->r, e->status, a->old, e->message);
+}
+
+static int
+delete_refused(struct ctx *c, const struct resource *r, const void *old, const char *why)
+{
+	struct confirm_again a = {r, old};
+	return web_fail_show(c, 409, why, confirm_again, &a, sizeof(a));
+}
+
 int
 resource_delete_confirm(struct ctx *c, const struct resource *r)
 {
@@ -230,11 +250,11 @@ resource_delete(struct ctx *c, const struct resource *r)
 		return rc;
 	const char *refusal = r->delete_refusal ? r->delete_refusal(c, old) : NULL;
 	if (refusal)
-		return confirm_page(c, r, 409, old, refusal);
+		return delete_refused(c, r, old, refusal);
 	rc = r->remove(c, old);
 	const struct resource_fail *e = fail_of(r->delete_fails, rc);
 	if (e)
-		return confirm_page(c, r, 409, old, e->message);
+		return delete_refused(c, r, old, e->message);
 	if (rc == DB_ENOTFOUND)
 		return 404;
 	if (rc != DB_OK)

@@ -333,10 +333,42 @@ web_fail(struct ctx *c, int status, const char *message, struct json_object *err
 	return status;
 }
 
-int
-web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page)
+/* Names the page that answers c->err, with a copy of the size bytes at arg; 500 (and no
+ * error kept) when the arena is out of memory, else status. */
+static int
+keep_page(struct ctx *c, int status, web_page_fn page, const void *arg, size_t size)
 {
-	web_fail(c, status, message, NULL);
+	c->err.arg = size ? arena_alloc(c->a, size) : NULL;
+	if (size && !c->err.arg) {
+		memset(&c->err, 0, sizeof(c->err));
+		return 500;
+	}
+	if (size)
+		memcpy(c->err.arg, arg, size);
 	c->err.page = page;
 	return status;
+}
+
+int
+web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page, const void *arg,
+	      size_t size)
+{
+	return keep_page(c, web_fail(c, status, message, NULL), page, arg, size);
+}
+
+int
+web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size)
+{
+	struct ctx *c = f->c;
+	int status = web_fail_form(f, rc, NULL);
+	if (c->err.status != 422 && c->err.status != 409) {
+		memset(&c->err, 0, sizeof(c->err)); /* an error page from the code */
+		return status;
+	}
+	if (!(c->err.form = arena_alloc(c->a, sizeof(*f)))) {
+		memset(&c->err, 0, sizeof(c->err));
+		return 500;
+	}
+	*c->err.form = *f;
+	return keep_page(c, status, page, arg, size);
 }

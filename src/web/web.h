@@ -106,8 +106,10 @@ int web_fail_form(struct form *f, int rc, const char *not_found);
  * calls page with e->form and e->arg copies of f and of the size bytes at arg (what the page
  * needs besides the form, e.g. the stored row) in the request arena. */
 int web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size);
-/* As web_fail, and a page route answers with page (which reads e->status and e->message). */
-int web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page);
+/* As web_fail, and a page route answers with page (which reads e->status, e->message and
+ * e->arg, a copy of the size bytes at arg). */
+int web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page, const void *arg,
+		  size_t size);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */
