@@ -418,4 +418,18 @@ test('a handler\'s error is answered once by the dispatcher: JSON with the membe
   assert.ok(fieldError(r.text, 'name'), 'a message beside the name');
   assert.equal(inputValue(r.text, 'name'), 'Bad <name>');
   assert.equal(sql(`SELECT name FROM connectors WHERE id = ${cid}`)[0].name, conn.name);
+
+  // A refused delete: 409 as JSON from the API, and as the confirm page with why.
+  const cat = conn.category_ids[0];
+  r = await api('DELETE', `/api/1.0/data-connector-categories/${cat}`);
+  assert.equal(r.status, 409, r.text);
+  assert.deepEqual(r.json(), {
+    message: 'The category cannot be deleted because Data Connectors use it. Remove it from them first.',
+    errors: {},
+  });
+  const confirm = await admin.get(`/data-connector-categories/${cat}/delete`);
+  r = await admin.post(`/data-connector-categories/${cat}/delete`, { _csrf: csrfFrom(confirm.text) });
+  assert.equal(r.status, 409);
+  assert.match(decode(r.text), /This category cannot be deleted because 1 Data Connector uses it\./);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM categories WHERE id = ${cat}`)[0].n, '1');
 });
