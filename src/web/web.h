@@ -99,8 +99,8 @@ int web_fail(struct ctx *c, int status, const char *message, struct json_object 
 /* Records a save's failure rc with f's field errors (src/web/form.c): 422 "The given data
  * was invalid.", 409 with f's errors.form as its message (and as the answer's "version"
  * error), a 404 with not_found (NULL: "Not found."); any other code is answered from the
- * code alone. A form with errors and rc 0 is a 422. Returns the status (0 when rc is 0 and
- * f has none). */
+ * code alone. A form with errors and rc 0 is a 422. Returns rc for the handler to return
+ * (422 for such a form; 0 when rc is 0 and f has no errors). */
 int web_fail_form(struct form *f, int rc, const char *not_found);
 /* As web_fail_form, and on a 422 or 409 a page route shows its form again: the dispatcher
  * calls page with e->form and e->arg copies of f and of the size bytes at arg (what the page
