@@ -620,6 +620,21 @@ env_submit(struct form *f, long long cid, const struct db_rows *conn, const stru
 	return rc == DB_ENOTFOUND ? 404 : rc;
 }
 
+/* A refused save's form again (the dispatcher's callback): the connector, the stored
+ * environment (none for a new one) and the variable rows as typed. */
+struct env_again {
+	struct db_rows conn, old;
+	int is_new;
+	struct json_object *rows;
+};
+
+static int
+env_form_again(struct ctx *c, const struct web_error *e)
+{
+	const struct env_again *a = e->arg;
+	return env_form_page(c, e->status, e->form, &a->conn, a->is_new ? NULL : &a->old, a->rows);
+}
+
 /* The page's save: 303 to the list, or the form again with the messages. */
 static int
 env_page_save(struct ctx *c, int is_new)
@@ -638,7 +653,8 @@ env_page_save(struct ctx *c, int is_new)
 	    env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, is_new ? NULL : &vars, &in, &id);
 	if (rc == 422 || rc == 409) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
-		return env_form_page(c, rc, &f, &conn, is_new ? NULL : &old, in.rows);
+		struct env_again a = {conn, is_new ? conn : old, is_new, in.rows};
+		return web_fail_page(&f, rc, env_form_again, &a, sizeof(a));
 	}
 	if (rc != 0)
 		return rc;
