@@ -55,18 +55,17 @@ api_body(struct ctx *c, struct json_object **out)
 	const char *msg = NULL;
 	*out = NULL;
 	if (!is_json_type(c->req->content_type))
-		return web_json_error(c, 415, "Send the request body as application/json.", NULL);
+		return web_fail(c, 415, "Send the request body as application/json.", NULL);
 	if (c->req->body_len == 0)
-		return web_json_error(c, 400, "The request body is empty: send a JSON object.",
-				      NULL);
+		return web_fail(c, 400, "The request body is empty: send a JSON object.", NULL);
 	if (c->req->body_len > INT_MAX || strlen(c->req->body) != c->req->body_len)
-		return web_json_error(c, 400, "The request body is not valid JSON text.", NULL);
+		return web_fail(c, 400, "The request body is not valid JSON text.", NULL);
 	struct json_object *o = api_parse(c, c->req->body, c->req->body_len, &msg);
 	if (!o && msg)
-		return web_json_error(c, 400, arena_printf(c->a, "Malformed JSON: %s.", msg), NULL);
+		return web_fail(c, 400, arena_printf(c->a, "Malformed JSON: %s.", msg), NULL);
 	web_defer_json(c, o);
 	if (!json_object_is_type(o, json_type_object))
-		return web_json_error(c, 400, "The request body must be a JSON object.", NULL);
+		return web_fail(c, 400, "The request body must be a JSON object.", NULL);
 	*out = o;
 	return 0;
 }
@@ -388,37 +387,9 @@ api_error_key(struct arena *a, const char *key)
 }
 
 int
-api_save_failed(struct form *f, int status, const char *not_found)
-{
-	struct ctx *c = f->c;
-	if (web_error_of(status).status == 404)
-		return api_not_found(c, not_found);
-	if (status != 422 && status != 409)
-		return status;
-	struct json_object *errs = json_object_new_object(), *form_msg = NULL;
-	json_object_object_foreach(f->errors, key, val)
-	{
-		if (!strcmp(key, "form")) {
-			form_msg = val;
-			continue;
-		}
-		struct json_object *arr = json_object_new_array();
-		json_object_array_add(arr, json_object_get(val));
-		jset(errs, api_error_key(c->a, key), arr);
-	}
-	if (status == 409) {
-		struct json_object *arr = json_object_new_array();
-		json_object_array_add(arr, json_object_get(form_msg));
-		jset(errs, "version", arr);
-		return web_json_error(c, 409, json_object_get_string(form_msg), errs);
-	}
-	return web_json_error(c, 422, "The given data was invalid.", errs);
-}
-
-int
 api_not_found(struct ctx *c, const char *message)
 {
-	return web_json_error(c, 404, message ? message : "Not found.", NULL);
+	return web_fail(c, 404, message ? message : "Not found.", NULL);
 }
 
 /* ------------------------------------------------------------------ lists */

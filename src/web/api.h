@@ -51,11 +51,7 @@ void api_form_default(struct form *f, struct json_object *obj, const char *membe
 /* Adds one field to f's input. */
 int api_form_add(struct form *f, const char *field, const char *value);
 
-/* The answer to a save that did not happen: 422 or 409 with the field errors of f under
- * the JSON member names (header[0][key] -> headers.0.key), a 404 with message, or status
- * itself for the dispatcher to answer. */
-int api_save_failed(struct form *f, int status, const char *not_found);
-/* 404 {"message": message}. */
+/* A 404 {"message": message (NULL: "Not found.")} for the dispatcher to answer. */
 int api_not_found(struct ctx *c, const char *message);
 
 /* "header[3][key]" -> "headers.3.key", "param[0][value]" -> "params.0.value"; other

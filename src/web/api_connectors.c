@@ -182,7 +182,7 @@ web_api_connector_list(struct ctx *c)
 	api_page_read(&f, &p);
 	list_query(&f, &q);
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	q.offset = p.offset;
 	q.limit = p.per_page;
 	/* The answer as sent, kept by the process under the change counters read with this
@@ -285,7 +285,7 @@ types_ok(struct ctx *c, struct json_object *obj, int *status)
 	if (*status == 0)
 		*status = api_form_table(&f, obj, auth_field_table, auth_nfields, 0);
 	if (*status == 0 && f.nerrors)
-		*status = api_save_failed(&f, 422, NULL);
+		*status = web_fail_form(&f, 422, NULL);
 	return *status == 0;
 }
 
@@ -352,7 +352,7 @@ check_all(struct ctx *c, struct json_object *obj, long long id, const struct db_
 			form_error(&f, key, json_object_get_string(val));
 		}
 	}
-	return f.nerrors ? api_save_failed(&f, 422, NULL) : 0;
+	return f.nerrors ? web_fail_form(&f, 422, NULL) : 0;
 }
 
 int
@@ -365,7 +365,7 @@ web_api_connector_create(struct ctx *c)
 	struct api_save sv = {.c = c, .obj = obj, .auth = wants_auth(obj)};
 	form_init(&sv.f, c);
 	if ((rc = db_tx(c->db, save_tx, &sv)) != 0)
-		return api_save_failed(&sv.f, rc, NOT_FOUND_CONNECTOR);
+		return web_fail_form(&sv.f, rc, NOT_FOUND_CONNECTOR);
 	return connector_answer(c, 201, sv.id);
 }
 
@@ -392,7 +392,7 @@ web_api_connector_update(struct ctx *c)
 	struct api_save sv = {.c = c, .obj = obj, .row = &row, .id = id, .auth = auth};
 	form_init(&sv.f, c);
 	if ((rc = db_tx(c->db, save_tx, &sv)) != 0)
-		return api_save_failed(&sv.f, rc, NOT_FOUND_CONNECTOR);
+		return web_fail_form(&sv.f, rc, NOT_FOUND_CONNECTOR);
 	return connector_answer(c, 200, id);
 }
 
@@ -448,7 +448,7 @@ web_api_category_list(struct ctx *c)
 	const char *q = http_query_get(c->req, "filter");
 	q = q ? str_trim(arena_strdup(c->a, q)) : "";
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	int rc = db_category_list(c->db, c->a, q ? q : "", p.offset, p.per_page, &k, &n, &total);
 	if (rc != DB_OK)
 		return rc;
@@ -469,9 +469,9 @@ category_put(struct ctx *c, long long id, int status)
 	    (rc = api_form_table(&f, obj, category_field_table, category_nfields, 0)) != 0)
 		return rc;
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	if ((rc = category_submit(&f, id, &id)) != 0)
-		return api_save_failed(&f, rc, NOT_FOUND_CATEGORY);
+		return web_fail_form(&f, rc, NOT_FOUND_CATEGORY);
 	return category_answer(c, status, id);
 }
 
@@ -502,10 +502,10 @@ web_api_category_delete(struct ctx *c)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
 	rc = r.connectors > 0 ? DB_EFK : db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK)
-		return web_json_error(c, 409,
-				      "The category cannot be deleted because Data Connectors use "
-				      "it. Remove it from them first.",
-				      NULL);
+		return web_fail(c, 409,
+				"The category cannot be deleted because Data Connectors use it. "
+				"Remove it from them first.",
+				NULL);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? api_not_found(c, NOT_FOUND_CATEGORY) : rc;
 	audit_write(c->db, c->user, "category.delete", "category", c->ids[0], r.name,

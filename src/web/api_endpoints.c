@@ -68,7 +68,7 @@ web_api_endpoint_list(struct ctx *c)
 	form_init(&f, c);
 	api_page_read(&f, &p);
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	int rc = connector_exists(c, c->ids[0]);
 	if (rc == 0)
 		rc = db_endpoint_list(c->db, c->a, c->ids[0], &r, &n);
@@ -110,9 +110,9 @@ endpoint_put(struct ctx *c, long long eid, int status)
 	if ((rc = endpoint_api_form(&f, obj)) != 0)
 		return rc;
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	if ((rc = endpoint_submit(&f, cid, eid, &eid)) != 0)
-		return api_save_failed(&f, rc, NOT_FOUND_ENDPOINT);
+		return web_fail_form(&f, rc, NOT_FOUND_ENDPOINT);
 	return endpoint_answer(c, status, cid, eid);
 }
 
@@ -153,7 +153,7 @@ execute_invalid(struct ctx *c, const char *member, const char *msg)
 	struct json_object *errs = json_object_new_object(), *arr = json_object_new_array();
 	json_object_array_add(arr, json_object_new_string(msg));
 	jset(errs, member, arr);
-	return web_json_error(c, 422, "The given data was invalid.", errs);
+	return web_fail(c, 422, "The given data was invalid.", errs);
 }
 
 /* "all_pages" of the body: absent or a boolean. */
@@ -466,7 +466,7 @@ web_api_endpoint_test(struct ctx *c)
 	if ((rc = endpoint_api_form(&f, ep)) != 0)
 		return rc;
 	if (f.nerrors || (rc = endpoint_draft(&f, &draft)) == 422)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	if (rc != 0)
 		return rc;
 	struct connector_run_in in = web_connector_run_in(c, c->ids[0], "test");

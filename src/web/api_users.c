@@ -61,7 +61,7 @@ web_api_token_create(struct ctx *c)
 	long long id = 0;
 	rc = f.nerrors ? 422 : token_submit(&f, &plain, &id);
 	if (rc)
-		return api_save_failed(&f, rc, NULL);
+		return web_fail_form(&f, rc, NULL);
 	struct db_tokens t;
 	if ((rc = db_tokens_of_user(c->db, c->a, c->user->id, &t)) != DB_OK)
 		return rc;

@@ -193,7 +193,7 @@ web_api_audit_list(struct ctx *c)
 	audit_read(&f, &q);
 	api_page_read(&f, &p);
 	if (f.nerrors)
-		return form_json_error(&f);
+		return web_fail_form(&f, 422, NULL);
 	q.offset = p.offset;
 	q.limit = p.per_page;
 	int rc = db_audit_list(c->db, c->a, &q, &r, &n, &total);

@@ -799,6 +799,13 @@ authorization_check(struct form *f, long long id, int secrets_later)
 	return f->nerrors ? 422 : 0;
 }
 
+/* A refused save's tab again (the dispatcher's callback; arg: the stored row). */
+static int
+auth_page_again(struct ctx *c, const struct web_error *e)
+{
+	return auth_page(c, e->status, e->form, e->arg);
+}
+
 int
 web_authorization_update(struct ctx *c)
 {
@@ -815,7 +822,7 @@ web_authorization_update(struct ctx *c)
 	if (rc == 422 || rc == 409) {
 		if (in.typed_secret)
 			jset_str(f.values, "retype", MSG_RETYPE);
-		return auth_page(c, rc, &f, &row);
+		return web_fail_page(&f, rc, auth_page_again, &row, sizeof(row));
 	}
 	if (rc != 0)
 		return rc;
@@ -838,6 +845,13 @@ token_page(struct ctx *c, int status, struct form *f, const struct db_auth_field
 		jset(d, "result", result);
 	form_put(f, d);
 	return web_render(c, status, "request_token", d);
+}
+
+/* The token form again with its messages (the dispatcher's callback; arg: the stored row). */
+static int
+token_page_again(struct ctx *c, const struct web_error *e)
+{
+	return token_page(c, e->status, e->form, e->arg, NULL);
 }
 
 int
@@ -896,7 +910,7 @@ web_authorization_token_request(struct ctx *c)
 	if (!form_no_controls(ca.username) || (ca.password && !form_no_controls(ca.password)))
 		form_error(&f, "username", "The User and Password may not contain line breaks.");
 	if (f.nerrors)
-		return token_page(c, 422, &f, &row, NULL);
+		return web_fail_page(&f, 422, token_page_again, &row, sizeof(row));
 	rc =
 	    outbound_token_request(c->w->curl, &c->app->outbound, c->a, &ca, "password", NULL, &tr);
 	log_info("authorization: token request for connector %lld: %s (status %ld)", c->ids[0],

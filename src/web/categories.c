@@ -186,7 +186,22 @@ category_submit(struct form *f, long long id, long long *out_id)
 	return rc != DB_OK ? rc : category_save(f, &old, &in, out_id);
 }
 
-/* The form again after a refused save (old: the stored category; id 0 for a new one). */
+/* A refused save's form again (the dispatcher's callback): the category and the status
+ * chosen. */
+struct category_again {
+	long long id;
+	enum category_status st;
+};
+
+static int
+category_form_again(struct ctx *c, const struct web_error *e)
+{
+	const struct category_again *a = e->arg;
+	return category_form_page(c, e->status, e->form, a->id, a->st);
+}
+
+/* Saves, or has the form shown again after a refused save (old: the stored category; id 0
+ * for a new one). */
 static int
 category_submit_page(struct ctx *c, const struct category *old, const char *done)
 {
@@ -195,8 +210,10 @@ category_submit_page(struct ctx *c, const struct category *old, const char *done
 	long long id = 0;
 	form_init(&f, c);
 	int rc = category_save(&f, old, &in, &id);
-	if (rc == 422)
-		return category_form_page(c, 422, &f, old->id, category_status_parse(in.status));
+	if (rc == 422) {
+		struct category_again a = {old->id, category_status_parse(in.status)};
+		return web_fail_page(&f, rc, category_form_again, &a, sizeof(a));
+	}
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, CATEGORIES_PATH, done);
@@ -265,6 +282,13 @@ web_category_delete_confirm(struct ctx *c)
 	return category_delete_page(c, 200, &r);
 }
 
+/* The confirm page of a category in use (the dispatcher's page; arg: the category). */
+static int
+category_delete_again(struct ctx *c, const struct web_error *e)
+{
+	return category_delete_page(c, e->status, e->arg);
+}
+
 int
 web_category_delete(struct ctx *c)
 {
@@ -273,12 +297,12 @@ web_category_delete(struct ctx *c)
 	if (rc != DB_OK)
 		return rc;
 	if (r.connectors > 0)
-		return category_delete_page(c, 409, &r);
+		return web_fail_show(c, 409, NULL, category_delete_again, &r, sizeof(r));
 	rc = db_category_delete(c->db, c->ids[0]);
 	if (rc == DB_EFK) {
 		/* A connector took it up since the page was read: show why, fresh. */
 		if (db_category_get(c->db, c->a, c->ids[0], &r) == DB_OK)
-			return category_delete_page(c, 409, &r);
+			return web_fail_show(c, 409, NULL, category_delete_again, &r, sizeof(r));
 		return 409;
 	}
 	if (rc != DB_OK)

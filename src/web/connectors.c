@@ -473,6 +473,32 @@ connector_form_page(struct ctx *c, int status, struct form *f, const struct conn
 	return web_render(c, status, "connectors_details", d);
 }
 
+/* A failed save's form again (the dispatcher's callback): its connector and the categories
+ * the input checked, kept in the request arena. */
+struct connector_again {
+	struct connector_old old;
+	const long long *checked;
+	size_t nchecked;
+};
+
+static int
+connector_form_again(struct ctx *c, const struct web_error *e)
+{
+	struct connector_again *a = e->arg;
+	return connector_form_page(c, e->status, e->form, &a->old, a->checked, a->nchecked);
+}
+
+/* The save's failure rc for the dispatcher: a 422 or 409 shows the form again. */
+static int
+connector_failed(struct form *f, int rc, const struct connector_old *old,
+		 const struct connector_input *in)
+{
+	if (rc != 422 && rc != 409)
+		return rc; /* answered from the code */
+	struct connector_again a = {*old, in->category_ids, in->ncategories};
+	return web_fail_page(f, rc, connector_form_again, &a, sizeof(a));
+}
+
 /* The repeated category_ids: at least one, each an existing category that is active or
  * already the connector's own. */
 static size_t
@@ -658,10 +684,8 @@ web_connector_create(struct ctx *c)
 	memset(&blank, 0, sizeof(blank));
 	form_init(&f, c);
 	int rc = connector_save(&f, &blank, &in, &id);
-	if (rc == 422)
-		return connector_form_page(c, 422, &f, &blank, in.category_ids, in.ncategories);
 	if (rc != 0)
-		return rc;
+		return connector_failed(&f, rc, &blank, &in);
 	return web_redirect_flash(c, connector_path(c, id, ""), "The Data Connector was created");
 }
 
@@ -691,10 +715,8 @@ web_connector_update(struct ctx *c)
 	struct form f;
 	form_init(&f, c);
 	rc = connector_save(&f, &old, &in, &id);
-	if (rc == 422 || rc == 409)
-		return connector_form_page(c, rc, &f, &old, in.category_ids, in.ncategories);
 	if (rc != 0)
-		return rc;
+		return connector_failed(&f, rc, &old, &in);
 	return web_redirect_flash(c, connector_path(c, c->ids[0], ""),
 				  "The Data Connector was saved");
 }

@@ -612,6 +612,20 @@ endpoint_draft(struct form *f, struct endpoint_input **out)
 	return 0;
 }
 
+/* A refused save's editor again (the dispatcher's callback): the endpoint and the rows as
+ * typed (in the request arena). */
+struct ep_again {
+	long long eid;
+	struct json_object *headers, *params;
+};
+
+static int
+ep_form_again(struct ctx *c, const struct web_error *e)
+{
+	const struct ep_again *a = e->arg;
+	return ep_form_page(c, e->status, e->form, a->eid, a->headers, a->params, 0);
+}
+
 /* Create (eid 0) or update: re-render for row buttons and errors, else save and 303. */
 static int
 ep_submit(struct ctx *c, long long eid)
@@ -623,8 +637,10 @@ ep_submit(struct ctx *c, long long eid)
 	if (ei.rebuild)
 		return ep_form_page(c, 200, &f, eid, ei.headers.json, ei.params.json, 1);
 	int rc = ep_save(&f, c->ids[0], eid, &ei, &eid);
-	if (rc == 422)
-		return ep_form_page(c, 422, &f, eid, ei.headers.json, ei.params.json, 0);
+	if (rc == 422) {
+		struct ep_again a = {eid, ei.headers.json, ei.params.json};
+		return web_fail_page(&f, rc, ep_form_again, &a, sizeof(a));
+	}
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, ep_one_path(c, eid, ""), MSG_SAVED);

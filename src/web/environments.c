@@ -635,6 +635,22 @@ env_submit(struct form *f, long long cid, const struct db_auth_fields *conn,
 	return rc == DB_ENOTFOUND ? 404 : rc;
 }
 
+/* A refused save's form again (the dispatcher's callback): the connector, the stored
+ * environment (none for a new one) and the variable rows as typed. */
+struct env_again {
+	struct db_auth_fields conn;
+	struct db_environment old;
+	int is_new;
+	struct json_object *rows;
+};
+
+static int
+env_form_again(struct ctx *c, const struct web_error *e)
+{
+	const struct env_again *a = e->arg;
+	return env_form_page(c, e->status, e->form, &a->conn, a->is_new ? NULL : &a->old, a->rows);
+}
+
 /* The page's save: 303 to the list, or the form again with the messages. */
 static int
 env_page_save(struct ctx *c, int is_new)
@@ -653,7 +669,10 @@ env_page_save(struct ctx *c, int is_new)
 	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, &in, &id);
 	if (rc == 422 || rc == 409) {
 		jset_bool(f.values, "auth_override", in.f.auth_override);
-		return env_form_page(c, rc, &f, &conn, is_new ? NULL : &old.e, in.rows);
+		struct env_again a = {conn, {0}, is_new, in.rows};
+		if (!is_new)
+			a.old = old.e;
+		return web_fail_page(&f, rc, env_form_again, &a, sizeof(a));
 	}
 	if (rc != 0)
 		return rc;
@@ -944,13 +963,13 @@ env_api_save(struct ctx *c, int is_new)
 		return rc;
 	form_init(&f, c);
 	if ((rc = env_api_form(&f, obj, is_new ? NULL : &old)) != 0)
-		return web_json_error(c, 413, "The request has too many or too long fields.", NULL);
+		return web_fail(c, 413, "The request has too many or too long fields.", NULL);
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	memset(&in, 0, sizeof(in));
 	rc = env_submit(&f, c->ids[0], &conn, is_new ? NULL : &old, &in, &id);
 	if (rc != 0)
-		return api_save_failed(&f, rc, "There is no such Data Connector or environment.");
+		return web_fail_form(&f, rc, "There is no such Data Connector or environment.");
 	return env_api_one(c, is_new ? 201 : 200, id);
 }
 

@@ -122,16 +122,25 @@ form_put(struct form *f, struct json_object *data)
 }
 
 int
-form_json_error(struct form *f)
+web_fail_form(struct form *f, int rc, const char *not_found)
 {
-	struct json_object *errs = json_object_new_object();
-	json_object_object_foreach(f->errors, key, val)
-	{
-		struct json_object *arr = json_object_new_array();
-		json_object_array_add(arr, json_object_get(val));
-		jset(errs, key, arr);
+	struct ctx *c = f->c;
+	struct web_error e = web_error_of(rc ? rc : f->nerrors ? 422 : 0);
+	if (!rc && !f->nerrors)
+		return 0;
+	if (e.status == 404) {
+		e.message = not_found ? not_found : "Not found.";
+	} else if (e.status == 422 || e.status == 409) {
+		struct json_object *form_msg = NULL;
+		json_object_object_get_ex(f->errors, "form", &form_msg);
+		e.message = e.status == 409 ? json_object_get_string(form_msg)
+					    : "The given data was invalid.";
+		e.fields = f->errors;
+	} else {
+		return rc; /* answered from the code alone */
 	}
-	return web_json_error(f->c, 422, "The given data was invalid.", errs);
+	c->err = e;
+	return rc ? rc : 422;
 }
 
 /* ASCII letters and digits, space, apostrophe (also U+2019), and letters of the Latin-1

@@ -41,8 +41,6 @@ struct json_object *form_select(const char *const *values, const char *const *la
 				const char *current);
 /* Adds "errors" and "values" into data (taking references) for a template. */
 void form_put(struct form *f, struct json_object *data);
-/* The API answer for a failed form: 422 with {"message","errors":{f:[m]}}. */
-int form_json_error(struct form *f);
 
 struct audit_fields;
 struct connector;

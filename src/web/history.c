@@ -721,23 +721,29 @@ env_reenter_text(struct ctx *c, struct json_object *envs)
 	return b->data ? b->data : "";
 }
 
+/* The History tab with why a restore was refused (the dispatcher's page). */
+static int
+history_refused(struct ctx *c, const struct web_error *e)
+{
+	c->flash = e->message;
+	c->flash_kind = "error";
+	return web_connector_history(c);
+}
+
 int
 web_connector_history_restore(struct ctx *c)
 {
 	long v = 0;
 	const char *vs = http_form_get(c->req, "version");
 	if (vs && *vs && str_to_long(vs, 1, LONG_MAX, &v) != 0)
-		return web_error(c, 422, "The version field is not a number.");
+		return web_fail(c, 422, "The version field is not a number.", NULL);
 	long long new_n = 0;
 	struct json_object *re = NULL, *env_re = NULL;
 	const char *why;
 	int rc = history_restore(c, v, &new_n, &re, &env_re, &why);
 	const char *base = arena_printf(c->a, "/data-connectors/%lld/history", c->ids[0]);
-	if (rc == 409 || rc == 422) {
-		c->flash = why;
-		c->flash_kind = "error";
-		return web_connector_history(c);
-	}
+	if (rc == 409 || rc == 422)
+		return web_fail_show(c, rc, why, history_refused, NULL, 0);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(
@@ -881,7 +887,7 @@ web_api_connector_version_restore(struct ctx *c)
 	if (rc == 404)
 		return api_not_found(c, "No such Data Connector or version.");
 	if (rc == 409 || rc == 422)
-		return web_json_error(c, rc, why, NULL);
+		return web_fail(c, rc, why, NULL);
 	if (rc != 0)
 		return rc;
 	struct json_object *o = json_object_new_object();

@@ -399,8 +399,8 @@ web_api_endpoint_import(struct ctx *c)
 			im.apply_auth = json_object_get_boolean(v);
 	}
 	if (json_object_object_length(errors))
-		return web_json_error(c, 422, "The import request is not valid.",
-				      json_object_get(errors));
+		return web_fail(c, 422, "The import request is not valid.",
+				json_object_get(errors));
 	return import_api_answer(&im, import_exec(&im, fmt, source, len));
 }
 
@@ -589,6 +589,14 @@ import_page(struct ctx *c, int status, struct form *f, struct ep_import *im)
 	return web_render(c, status, "endpoints_import", d);
 }
 
+/* The page again with the form's messages (the dispatcher's callback; arg: the import, or
+ * NULL before one ran). */
+static int
+import_page_again(struct ctx *c, const struct web_error *e)
+{
+	return import_page(c, e->status, e->form, e->arg);
+}
+
 int
 web_endpoint_import_form(struct ctx *c)
 {
@@ -624,7 +632,7 @@ web_endpoint_import(struct ctx *c)
 			   "Paste the cURL command, OpenAPI document or Postman collection, or "
 			   "choose a file.");
 	if (f.nerrors)
-		return import_page(c, 422, &f, NULL);
+		return web_fail_page(&f, 422, import_page_again, NULL, 0);
 	int rc = import_exec(&im, fmt, source, strlen(source));
 	if (im.parse_failed) {
 		form_error(&f, "source", im.perr.message);
@@ -638,7 +646,7 @@ web_endpoint_import(struct ctx *c)
 				 "already uses: nothing was imported. Tick \"Skip those\" to "
 				 "import the others.",
 				 im.nconflicts));
-		return import_page(c, 409, &f, &im);
+		return web_fail_page(&f, rc, import_page_again, &im, sizeof(im));
 	}
 	if (rc == 422 && im_auth_errors(&im)) {
 		form_error(&f, "apply_auth",
@@ -651,7 +659,7 @@ web_endpoint_import(struct ctx *c)
 	if (rc == 422) {
 		form_error(&f, "source",
 			   "Some endpoints are not valid (below): nothing was imported.");
-		return import_page(c, 422, &f, &im);
+		return web_fail_page(&f, rc, import_page_again, &im, sizeof(im));
 	}
 	if (rc != 0)
 		return rc;
@@ -719,8 +727,8 @@ web_api_connector_from_document(struct ctx *c)
 	    !json_object_is_type(cats, json_type_array))
 		field_error(errors, "category_ids", "Select at least one category (category_ids).");
 	if (json_object_object_length(errors))
-		return web_json_error(c, 422, "The import request is not valid.",
-				      json_object_get(errors));
+		return web_fail(c, 422, "The import request is not valid.",
+				json_object_get(errors));
 	rc = import_parse(c->a, fmt, source, len, &im.doc, &im.perr);
 	if (rc != IMPORT_OK)
 		return import_parse_failed(c, &im.perr);
@@ -754,7 +762,7 @@ web_api_connector_from_document(struct ctx *c)
 			json_object_object_add(errs, api_error_key(c->a, key),
 					       json_object_get(val));
 		}
-		return web_json_error(c, 422, "The Data Connector cannot be created.", errs);
+		return web_fail(c, 422, "The Data Connector cannot be created.", errs);
 	}
 	rc = import_exec_parsed(&im);
 	if (rc == 0 && !im.dry_run) {

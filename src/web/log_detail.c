@@ -323,11 +323,12 @@ web_endpoint_test_start(struct ctx *c)
 	int rc = log_start(c, c->ids[0], c->ids[1], "test", NULL, form_checkbox(c, "all_pages"), 0,
 			   env, &id);
 	if (rc == 422)
-		return web_error(c, 422,
-				 arena_printf(c->a,
-					      "Environment: this Data Connector has no environment "
-					      "\"%s\"; nothing was sent.",
-					      env));
+		return web_fail(c, 422,
+				arena_printf(c->a,
+					     "Environment: this Data Connector has no environment "
+					     "\"%s\"; nothing was sent.",
+					     env),
+				NULL);
 	if (rc != 0)
 		return rc;
 	return web_redirect_flash(c, arena_printf(c->a, "/data-connector-logs/%lld", id), NULL);
@@ -552,10 +553,10 @@ web_api_log_run_again(struct ctx *c)
 	if (rc == 404)
 		return api_not_found(c, "No such execution-log entry, or its endpoint is gone.");
 	if (rc == 403)
-		return web_json_error(c, 403,
-				      "Running a call again needs the edit or execute "
-				      "permission of Data Connectors.",
-				      NULL);
+		return web_fail(c, 403,
+				"Running a call again needs the edit or execute permission of Data "
+				"Connectors.",
+				NULL);
 	if (rc != 0)
 		return rc;
 	struct log_entry r;

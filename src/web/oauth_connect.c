@@ -64,6 +64,13 @@ load_auth(struct ctx *c, struct db_auth_fields *f, struct connector_auth *ca, co
 	return 0;
 }
 
+/* The Authorization tab with why above the form (the dispatcher's page for a refusal). */
+static int
+refused_page(struct ctx *c, const struct web_error *e)
+{
+	return authorization_page_message(c, e->status, e->message, NULL);
+}
+
 int
 web_authorization_connect(struct ctx *c)
 {
@@ -72,22 +79,22 @@ web_authorization_connect(struct ctx *c)
 	const char *msg = NULL, *url = NULL;
 	int rc = load_auth(c, &row, &ca, &msg);
 	if (rc == 422)
-		return authorization_page_message(c, 422, msg, NULL);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (ca.type != AUTH_OAUTH2_AUTHORIZATION_CODE)
-		return authorization_page_message(
+		return web_fail_show(
 		    c, 422,
 		    "Connect is for OAuth 2.0 Authorization Code (PKCE): choose it and save first.",
-		    NULL);
+		    refused_page, NULL, 0);
 	const char *redirect = callback_uri(c);
 	if (!redirect)
-		return authorization_page_message(c, 422, "The Host of this request is invalid.",
-						  NULL);
+		return web_fail_show(c, 422, "The Host of this request is invalid.", refused_page,
+				     NULL, 0);
 	rc = connector_oauth_begin(c->db, c->app->have_keys ? &c->app->keys : NULL, c->a, &ca,
 				   c->user->id, redirect, &url, &msg);
 	if (rc != OUT_OK)
-		return authorization_page_message(c, 422, msg, NULL);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	log_info("authorization: connector %lld: Connect started by user %lld", c->ids[0],
 		 c->user->id);
 	/* A page that moves on by itself, not a 303: the tab's CSP (form-action 'self') stops a
@@ -109,24 +116,25 @@ web_authorization_callback(struct ctx *c)
 	const char *err = http_query_get(c->req, "error");
 	int rc = load_auth(c, &row, &ca, &msg);
 	if (rc == 422)
-		return authorization_page_message(c, 422, msg, NULL);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (err && *err) {
 		const char *desc = http_query_get(c->req, "error_description");
 		size_t n = strlen(err) > 100 ? 100 : strlen(err);
-		return authorization_page_message(
+		return web_fail_show(
 		    c, 422,
 		    arena_printf(c->a, "The provider did not grant access: %.*s%s%.*s", (int)n, err,
 				 desc && *desc ? " — " : "",
 				 desc ? (int)(strlen(desc) > 200 ? 200 : strlen(desc)) : 0,
 				 desc ? desc : ""),
-		    NULL);
+		    refused_page, NULL, 0);
 	}
 	const char *redirect = callback_uri(c);
 	if (ca.type != AUTH_OAUTH2_AUTHORIZATION_CODE || !redirect)
-		return authorization_page_message(
-		    c, 422, "This Data Connector does not use OAuth 2.0 Authorization Code.", NULL);
+		return web_fail_show(
+		    c, 422, "This Data Connector does not use OAuth 2.0 Authorization Code.",
+		    refused_page, NULL, 0);
 	rc = connector_oauth_finish(c->w->curl, &c->app->outbound, c->db,
 				    c->app->have_keys ? &c->app->keys : NULL, c->a, &ca,
 				    c->user->id, http_query_get(c->req, "state"),
@@ -134,7 +142,7 @@ web_authorization_callback(struct ctx *c)
 	log_info("authorization: connector %lld: Connect finished by user %lld: %s", c->ids[0],
 		 c->user->id, outbound_err_name(rc));
 	if (rc != OUT_OK)
-		return authorization_page_message(c, 422, msg, NULL);
+		return web_fail_show(c, 422, msg, refused_page, NULL, 0);
 	audit_write(c->db, c->user, "connector.authorization", "connector", c->ids[0],
 		    "oauth_grant", c->req->remote_addr);
 	return web_redirect_flash(
@@ -220,7 +228,7 @@ web_api_authorization_test(struct ctx *c)
 		json_object_array_add(arr, json_object_new_string(msg ? msg : ""));
 		jset(errs, "auth_type", arr);
 		json_object_put(result);
-		return web_json_error(c, 422, msg, errs);
+		return web_fail(c, 422, msg, errs);
 	}
 	if (rc != 0)
 		return rc;

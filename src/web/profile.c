@@ -82,6 +82,13 @@ profile_password_save(struct ctx *c, const char *hash)
 	return db_user_password_change(c->db, c->user->id, hash, c->sess.token_hash, &by);
 }
 
+/* The page again with a form's messages (the dispatcher's callback). */
+static int
+profile_page_again(struct ctx *c, const struct web_error *e)
+{
+	return profile_page(c, e->status, e->form, NULL);
+}
+
 int
 web_profile_password(struct ctx *c)
 {
@@ -90,7 +97,7 @@ web_profile_password(struct ctx *c)
 	const char *password = http_form_get(c->req, "password");
 	profile_password_check(&f, http_form_get(c->req, "current_password"), password);
 	if (f.nerrors)
-		return profile_page(c, 422, &f, NULL);
+		return web_fail_page(&f, 422, profile_page_again, NULL, 0);
 	char *hash = NULL;
 	if (auth_password_hash(&c->app->auth, c->a, password, &hash) != 0)
 		return 500;
@@ -138,7 +145,7 @@ web_profile_token_create(struct ctx *c)
 	long long id = 0;
 	int rc = token_submit(&f, &plain, &id);
 	if (rc == 422)
-		return profile_page(c, 422, &f, NULL);
+		return web_fail_page(&f, rc, profile_page_again, NULL, 0);
 	if (rc != 0)
 		return rc;
 	/* Answered directly (not redirected) so the token is never stored anywhere in plain. */

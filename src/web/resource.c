@@ -112,6 +112,19 @@ changes(struct ctx *c, const struct resource *r, const void *in, const void *old
 	return audit_fields_text(&af);
 }
 
+/* A failed save's form again (the dispatcher's callback). */
+struct resource_again {
+	const struct resource *r;
+	const void *old, *in;
+};
+
+static int
+form_again(struct ctx *c, const struct web_error *e)
+{
+	const struct resource_again *a = e->arg;
+	return a->r->form_page(c, e->status, e->form, a->old, a->in);
+}
+
 /* Decodes, validates and saves a new (blank) or stored old; answers the request. */
 static int
 submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
@@ -139,8 +152,10 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 		else if (rc != DB_OK)
 			return rc;
 	}
-	if (f.nerrors)
-		return r->form_page(c, 422, &f, old, in);
+	if (f.nerrors) {
+		struct resource_again a = {r, old, in};
+		return web_fail_page(&f, 422, form_again, &a, sizeof(a));
+	}
 	return web_redirect_flash(
 	    c, r->base,
 	    arena_printf(c->a, "The %s was %s", r->noun, is_new ? "created" : "updated"));
@@ -174,7 +189,7 @@ resource_update(struct ctx *c, const struct resource *r)
 		return rc;
 	const char *refusal = r->edit_refusal ? r->edit_refusal(c, old) : NULL;
 	if (refusal)
-		return web_error(c, 403, refusal);
+		return web_fail(c, 403, refusal, NULL);
 	return submit(c, r, old, 0);
 }
 
@@ -196,6 +211,26 @@ confirm_page(struct ctx *c, const struct resource *r, int status, const void *ol
 	return web_render(c, status, "confirm_delete", d);
 }
 
+/* A refused delete: the confirm page with why, answered by the dispatcher. */
+struct confirm_again {
+	const struct resource *r;
+	const void *old;
+};
+
+static int
+confirm_again(struct ctx *c, const struct web_error *e)
+{
+	const struct confirm_again *a = e->arg;
+	return confirm_page(c, a->r, e->status, a->old, e->message);
+}
+
+static int
+delete_refused(struct ctx *c, const struct resource *r, const void *old, const char *why)
+{
+	struct confirm_again a = {r, old};
+	return web_fail_show(c, 409, why, confirm_again, &a, sizeof(a));
+}
+
 int
 resource_delete_confirm(struct ctx *c, const struct resource *r)
 {
@@ -215,11 +250,11 @@ resource_delete(struct ctx *c, const struct resource *r)
 		return rc;
 	const char *refusal = r->delete_refusal ? r->delete_refusal(c, old) : NULL;
 	if (refusal)
-		return confirm_page(c, r, 409, old, refusal);
+		return delete_refused(c, r, old, refusal);
 	rc = r->remove(c, old);
 	const struct resource_fail *e = fail_of(r->delete_fails, rc);
 	if (e)
-		return confirm_page(c, r, 409, old, e->message);
+		return delete_refused(c, r, old, e->message);
 	if (rc == DB_ENOTFOUND)
 		return 404;
 	if (rc != DB_OK)

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "../tmpl/tmpl.h"
+#include "api.h"
 #include "web.h"
 
 const struct route web_routes[] = {
@@ -246,6 +247,33 @@ route_guard(struct ctx *c, const struct route *r)
 	return 0;
 }
 
+/* An error as JSON: {"message", "errors"}, the errors as the handler gave them or its field
+ * errors under the JSON member names, each a list of one message (a 409's message is
+ * the "version" member's); the whole form's message is the answer's. */
+static int
+error_json(struct ctx *c, const struct web_error *e)
+{
+	const char *msg = e->message ? e->message : http_status_text(e->status);
+	struct json_object *errs = json_object_get(e->errors);
+	if (!errs && e->fields) {
+		errs = json_object_new_object();
+		json_object_object_foreach(e->fields, key, val)
+		{
+			if (strcmp(key, "form") == 0)
+				continue;
+			struct json_object *arr = json_object_new_array();
+			json_object_array_add(arr, json_object_get(val));
+			jset(errs, api_error_key(c->a, key), arr);
+		}
+		if (e->status == 409) {
+			struct json_object *arr = json_object_new_array();
+			json_object_array_add(arr, jstr(e->message));
+			jset(errs, "version", arr);
+		}
+	}
+	return web_json_error(c, e->status, msg, errs);
+}
+
 int
 web_dispatch(struct ctx *c)
 {
@@ -269,10 +297,17 @@ web_dispatch(struct ctx *c)
 		/* The handler (or a guard) returned an error without a response: answered here,
 		 * once, as a page or as JSON. */
 		struct web_error e = web_error_of(rc);
+		if (c->err.status == e.status) /* what the handler said of this failure */
+			e = c->err;
 		if (api || (r->flags & R_API))
-			return web_json_error(c, e.status,
-					      e.message ? e.message : http_status_text(e.status),
-					      e.fields);
+			return error_json(c, &e);
+		if (e.page) {
+			/* e.g. the form again, its input kept and the messages beside the fields */
+			rc = e.page(c, &e);
+			if (c->resp->status)
+				return c->resp->status;
+			e = web_error_of(rc);
+		}
 		return web_error(c, e.status, e.message);
 	}
 	return c->resp->status;
@@ -286,5 +321,54 @@ web_error_of(int rc)
 		     : rc == DB_ENOTFOUND		 ? 404
 		     : rc == DB_EDOWN || rc == DB_ERETRY ? 503
 							 : 500;
-	return (struct web_error){http ? 0 : rc, status, NULL, NULL};
+	return (struct web_error){.code = http ? 0 : rc, .status = status};
+}
+
+int
+web_fail(struct ctx *c, int status, const char *message, struct json_object *errors)
+{
+	c->err = (struct web_error){.status = status, .message = message, .errors = errors};
+	if (errors)
+		web_defer_json(c, errors);
+	return status;
+}
+
+/* Names the page that answers c->err, with a copy of the size bytes at arg; 500 (and no
+ * error kept) when the arena is out of memory, else status. */
+static int
+keep_page(struct ctx *c, int status, web_page_fn page, const void *arg, size_t size)
+{
+	c->err.arg = size ? arena_alloc(c->a, size) : NULL;
+	if (size && !c->err.arg) {
+		memset(&c->err, 0, sizeof(c->err));
+		return 500;
+	}
+	if (size)
+		memcpy(c->err.arg, arg, size);
+	c->err.page = page;
+	return status;
+}
+
+int
+web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page, const void *arg,
+	      size_t size)
+{
+	return keep_page(c, web_fail(c, status, message, NULL), page, arg, size);
+}
+
+int
+web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size)
+{
+	struct ctx *c = f->c;
+	int status = web_fail_form(f, rc, NULL);
+	if (c->err.status != 422 && c->err.status != 409) {
+		memset(&c->err, 0, sizeof(c->err)); /* an error page from the code */
+		return status;
+	}
+	if (!(c->err.form = arena_alloc(c->a, sizeof(*f)))) {
+		memset(&c->err, 0, sizeof(c->err));
+		return 500;
+	}
+	*c->err.form = *f;
+	return keep_page(c, status, page, arg, size);
 }

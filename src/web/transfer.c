@@ -480,6 +480,13 @@ web_connector_import_form(struct ctx *c)
 	return import_page(c, 200, &f);
 }
 
+/* The page again with the form's messages (the dispatcher's callback). */
+static int
+import_page_again(struct ctx *c, const struct web_error *e)
+{
+	return import_page(c, e->status, e->form);
+}
+
 int
 web_connector_import(struct ctx *c)
 {
@@ -491,10 +498,10 @@ web_connector_import(struct ctx *c)
 	jset_str(f.values, "json", text ? text : "");
 	struct json_object *doc = import_parse(&f, text);
 	if (!doc)
-		return import_page(c, 422, &f);
+		return web_fail_page(&f, 422, import_page_again, NULL, 0);
 	int rc = import_run(&im, &f, doc, name);
 	if (rc == 422)
-		return import_page(c, 422, &f);
+		return web_fail_page(&f, rc, import_page_again, NULL, 0);
 	if (rc != 0)
 		return rc;
 	if (!*import_secrets(im.type))
@@ -524,10 +531,10 @@ web_api_connector_import(struct ctx *c)
 	    !json_object_is_type(name, json_type_string))
 		form_error(&f, "name", "The name field must be a string.");
 	if (f.nerrors)
-		return api_save_failed(&f, 422, NULL);
+		return web_fail_form(&f, 422, NULL);
 	const char *nm = name ? str_trim(arena_strdup(c->a, json_object_get_string(name))) : NULL;
 	if ((rc = import_run(&im, &f, doc, nm)) != 0)
-		return api_save_failed(&f, rc, NULL);
+		return web_fail_form(&f, rc, NULL);
 	struct json_object *o = NULL;
 	if ((rc = api_connector_json(c, im.id, &o)) != DB_OK)
 		return rc;

@@ -33,6 +33,30 @@ extern const size_t web_routes_count;
 #define WEB_MAX_IDS    4
 #define WEB_MAX_PARAMS 2
 
+/* One error shape for handlers and save steps: the layer's code that caused it, the HTTP
+ * status answered, a message and field errors. A handler returns a code (an HTTP status or a
+ * db_err) without answering, after web_fail or web_fail_form when it has more to say than
+ * the code; the dispatcher (web_dispatch) answers it once, as a page (the route's form
+ * again when the handler named one, else an error page) or as JSON
+ * {"message", "errors": {member: [message]}}. */
+struct form;
+struct web_error;
+/* A page route's page shown for an error e (the form again, the tab with why...). */
+typedef int (*web_page_fn)(struct ctx *c, const struct web_error *e);
+struct web_error {
+	int code;		    /* a db_err (0 when the code was an HTTP status) */
+	int status;		    /* HTTP status: DB_ENOTFOUND 404, DB_EDOWN/DB_ERETRY 503, 500 */
+	const char *message;	    /* NULL: the status's reason phrase */
+	struct json_object *fields; /* field -> message under the forms' field names ("form": the
+				     * whole form's), or NULL */
+	struct json_object *errors; /* the JSON answer's "errors" as it is (NULL: from fields) */
+	/* A page route's answer (NULL: an error page), e.g. its form again with the input kept
+	 * and the messages beside the fields; form and arg are copies in the request arena. */
+	web_page_fn page;
+	struct form *form;
+	void *arg;
+};
+
 /* Everything one request owns; freed with its arena. */
 struct ctx {
 	struct app *app;
@@ -50,6 +74,7 @@ struct ctx {
 	struct user *user;   /* NULL when anonymous */
 	const char *flash;   /* message to show on this page */
 	const char *flash_kind;
+	struct web_error err; /* what failed, when a handler said more than its code (web_fail) */
 };
 
 /* Route dispatch: finds the route, checks session/token, CSRF and permissions in one place,
@@ -67,17 +92,24 @@ int web_render_piece(struct ctx *c, const char *name, struct json_object *data, 
 		     unsigned long *gen);
 /* The current template generation: a kept piece rendered under another one is stale. */
 unsigned long web_tmpl_gen(struct ctx *c);
-/* One error shape for handlers and save steps: the layer's code that caused it, the HTTP
- * status answered, a message and field errors. A handler returns a code (an HTTP status or a
- * db_err) without answering; the dispatcher (web_dispatch) maps it here and answers it once,
- * as an error page or as JSON. */
-struct web_error {
-	int code;		    /* a db_err (0 when the code was an HTTP status) */
-	int status;		    /* HTTP status: DB_ENOTFOUND 404, DB_EDOWN/DB_ERETRY 503, 500 */
-	const char *message;	    /* NULL: the status's reason phrase */
-	struct json_object *fields; /* field -> message, or NULL */
-};
 struct web_error web_error_of(int rc);
+/* Records this request's failure for the dispatcher to answer; returns status, for the
+ * handler to return. errors (taken) is the JSON answer's "errors" as it is (NULL: {}). */
+int web_fail(struct ctx *c, int status, const char *message, struct json_object *errors);
+/* Records a save's failure rc with f's field errors (src/web/form.c): 422 "The given data
+ * was invalid.", 409 with f's errors.form as its message (and as the answer's "version"
+ * error), a 404 with not_found (NULL: "Not found."); any other code is answered from the
+ * code alone. A form with errors and rc 0 is a 422. Returns rc for the handler to return
+ * (422 for such a form; 0 when rc is 0 and f has no errors). */
+int web_fail_form(struct form *f, int rc, const char *not_found);
+/* As web_fail_form, and on a 422 or 409 a page route shows its form again: the dispatcher
+ * calls page with e->form and e->arg copies of f and of the size bytes at arg (what the page
+ * needs besides the form, e.g. the stored row) in the request arena. */
+int web_fail_page(struct form *f, int rc, web_page_fn page, const void *arg, size_t size);
+/* As web_fail, and a page route answers with page (which reads e->status, e->message and
+ * e->arg, a copy of the size bytes at arg). */
+int web_fail_show(struct ctx *c, int status, const char *message, web_page_fn page, const void *arg,
+		  size_t size);
 /* Error page through the layout (403, 404, 413, 500, 503...). */
 int web_error(struct ctx *c, int status, const char *message);
 /* JSON response: takes ownership of obj. */

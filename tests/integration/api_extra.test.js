@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { Client, adminClient, env, sql, sqlString, unique, decode, flashOf } = require('./lib.js');
+const { Client, adminClient, csrfFrom, env, sql, sqlString, unique, decode, flashOf, fieldError, inputValue } = require('./lib.js');
 
 // Execution log rows are written by dcgate's log writer thread within milliseconds of the
 // answer (a Logs page waits for them): poll until n rows are there (or 2 s passed).
@@ -360,4 +360,76 @@ test('the permission editor offers Execute for Data Connectors', async () => {
   assert.equal(page.status, 200);
   assert.match(page.text, /id="perm-execute-data-connectors"[^>]*value="execute-data-connectors"[^>]*data-perm-action="execute"/);
   assert.match(page.text, /id="perm-execute-data-connectors"[^>]*> Execute</);
+});
+
+// ------------------------------------------------------------ one error path (issue 17)
+
+test('a handler\'s error is answered once by the dispatcher: JSON with the members\' errors, or the form again with the input kept', async () => {
+  const conn = await makeConnector();
+  const cid = conn.id;
+
+  // 422 from the API: field errors under the JSON member names, a row's cell as headers.N.key.
+  let r = await api('POST', `/api/1.0/data-connectors/${cid}/endpoints`, {
+    purpose: 'err_path', method: 'GET', url: 'https://example.test/x',
+    headers: [{ key: '', value: 'v' }],
+  });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  let body = r.json();
+  assert.equal(body.message, 'The given data was invalid.');
+  assert.deepEqual(Object.keys(body.errors), ['headers.0.key']);
+  assert.ok(Array.isArray(body.errors['headers.0.key']) && body.errors['headers.0.key'].length === 1);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM endpoints WHERE connector_id = ${cid}`)[0].n, '0');
+
+  // 409 from the API: the stale version's message, also as the "version" member's error.
+  r = await api('PUT', `/api/1.0/data-connectors/${cid}`, { version: conn.version + 5, name: 'Stale Name', category_ids: conn.category_ids });
+  assert.equal(r.status, 409, r.text);
+  body = r.json();
+  assert.match(body.message, /changed by someone else/);
+  assert.deepEqual(body.errors, { version: [body.message] });
+
+  // A 404 recorded with its message.
+  r = await api('PUT', `/api/1.0/data-connectors/${cid}/endpoints/999999999`, { purpose: 'x' });
+  assert.equal(r.status, 404, r.text);
+  assert.deepEqual(r.json().errors, {});
+  assert.ok(r.json().message);
+
+  // The same 409 on the page: the Details form again, status 409, the input kept, the message shown.
+  const page = await admin.get(`/data-connectors/${cid}`);
+  assert.equal(page.status, 200);
+  const typed = `Stale ${unique('Page').replace(/[^A-Za-z0-9 ]/g, '')}`;
+  r = await admin.post(`/data-connectors/${cid}`, {
+    _csrf: csrfFrom(page.text), version: String(conn.version + 5), name: typed, description: 'kept words',
+    category_ids: [String(conn.category_ids[0])],
+  });
+  assert.equal(r.status, 409);
+  assert.match(r.headers.get('content-type'), /text\/html/);
+  assert.match(decode(r.text), /changed by someone else/);
+  assert.equal(inputValue(r.text, 'name'), typed);
+  assert.match(r.text, /<form\b/);
+
+  // A 422 on the page: the message beside the field, the input kept.
+  const page2 = await admin.get(`/data-connectors/${cid}`);
+  r = await admin.post(`/data-connectors/${cid}`, {
+    _csrf: csrfFrom(page2.text), version: String(conn.version), name: 'Bad <name>', description: 'still kept',
+    category_ids: [String(conn.category_ids[0])],
+  });
+  assert.equal(r.status, 422);
+  assert.ok(fieldError(r.text, 'name'), 'a message beside the name');
+  assert.equal(inputValue(r.text, 'name'), 'Bad <name>');
+  assert.equal(sql(`SELECT name FROM connectors WHERE id = ${cid}`)[0].name, conn.name);
+
+  // A refused delete: 409 as JSON from the API, and as the confirm page with why.
+  const cat = conn.category_ids[0];
+  r = await api('DELETE', `/api/1.0/data-connector-categories/${cat}`);
+  assert.equal(r.status, 409, r.text);
+  assert.deepEqual(r.json(), {
+    message: 'The category cannot be deleted because Data Connectors use it. Remove it from them first.',
+    errors: {},
+  });
+  const confirm = await admin.get(`/data-connector-categories/${cat}/delete`);
+  r = await admin.post(`/data-connector-categories/${cat}/delete`, { _csrf: csrfFrom(confirm.text) });
+  assert.equal(r.status, 409);
+  assert.match(decode(r.text), /This category cannot be deleted because 1 Data Connector uses it\./);
+  assert.equal(sql(`SELECT COUNT(*) AS n FROM categories WHERE id = ${cat}`)[0].n, '1');
 });
