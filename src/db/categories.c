@@ -31,15 +31,28 @@ const char *const category_sort_names[CATSORT__MAX] = {
     "name",	   "-name",    "status",    "-status", "connectors",
     "-connectors", "modified", "-modified", "created", "-created",
 };
-static const char SQL_CATEGORY_COUNT[] =
-    "SELECT COUNT(*) AS n FROM categories k WHERE k.name LIKE ? ESCAPE '!'";
-static const char SQL_CATEGORY_ALL[] = "SELECT id, name, status FROM categories ORDER BY name";
-static const char SQL_CATEGORY_GET[] = CATEGORY_COLS " WHERE k.id = ?";
-static const char SQL_CATEGORY_ADD[] = "INSERT INTO categories (name, status) VALUES (?, ?)";
-static const char SQL_CATEGORY_SET[] =
-    "UPDATE categories SET name = ?, status = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?";
-static const char SQL_CATEGORY_EXISTS[] = "SELECT id FROM categories WHERE id = ?";
-static const char SQL_CATEGORY_DEL[] = "DELETE FROM categories WHERE id = ?";
+
+enum stmt {
+	S_CATEGORY_COUNT,
+	S_CATEGORY_ALL,
+	S_CATEGORY_GET,
+	S_CATEGORY_ADD,
+	S_CATEGORY_SET,
+	S_CATEGORY_EXISTS,
+	S_CATEGORY_DEL,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    [S_CATEGORY_COUNT] = "SELECT COUNT(*) AS n FROM categories k WHERE k.name LIKE ? ESCAPE '!'",
+    [S_CATEGORY_ALL] = "SELECT id, name, status FROM categories ORDER BY name",
+    [S_CATEGORY_GET] = CATEGORY_COLS " WHERE k.id = ?",
+    [S_CATEGORY_ADD] = "INSERT INTO categories (name, status) VALUES (?, ?)",
+    [S_CATEGORY_SET] =
+	"UPDATE categories SET name = ?, status = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+    [S_CATEGORY_EXISTS] = "SELECT id FROM categories WHERE id = ?",
+    [S_CATEGORY_DEL] = "DELETE FROM categories WHERE id = ?",
+};
 
 enum category_status
 category_status_parse(const char *s)
@@ -110,7 +123,7 @@ db_category_list_sorted(struct db *db, struct arena *a, const char *q, enum cate
 	struct db_rows r;
 	if (!like)
 		return DB_ENOMEM;
-	int rc = db_query_row(db, a, &r, SQL_CATEGORY_COUNT, "s", like);
+	int rc = db_query_row(db, a, &r, SQL[S_CATEGORY_COUNT], "s", like);
 	if (rc != DB_OK)
 		return rc;
 	*total = db_get_ll(&r, 0, "n", 0);
@@ -130,7 +143,7 @@ int
 db_category_all(struct db *db, struct arena *a, struct category **out, size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_CATEGORY_ALL, "");
+	int rc = db_query(db, a, &r, SQL[S_CATEGORY_ALL], "");
 	return db_categories_of(a, rc, &r, out, n);
 }
 
@@ -146,7 +159,7 @@ static int
 cats_fill(void *arg, struct buf *b)
 {
 	struct cats_arg *x = arg;
-	int rc = db_query(x->db, x->a, x->out, SQL_CATEGORY_ALL, "");
+	int rc = db_query(x->db, x->a, x->out, SQL[S_CATEGORY_ALL], "");
 	if (rc == DB_OK && b)
 		db_rows_pack(b, x->out);
 	return rc;
@@ -186,7 +199,7 @@ db_category_get(struct db *db, struct arena *a, long long id, struct category *o
 	struct db_rows r;
 	struct category *k;
 	size_t n;
-	int rc = db_query_row(db, a, &r, SQL_CATEGORY_GET, "i", id);
+	int rc = db_query_row(db, a, &r, SQL[S_CATEGORY_GET], "i", id);
 	if ((rc = db_categories_of(a, rc, &r, &k, &n)) == DB_OK)
 		*out = k[0];
 	return rc;
@@ -203,7 +216,7 @@ static int
 category_create_tx(struct db *db, void *arg)
 {
 	struct category_save *s = arg;
-	int rc = db_exec(db, SQL_CATEGORY_ADD, "ss", s->name, category_status_names[s->status]);
+	int rc = db_exec(db, SQL[S_CATEGORY_ADD], "ss", s->name, category_status_names[s->status]);
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
@@ -227,7 +240,7 @@ category_exists(struct db *db, long long id)
 	struct arena a;
 	arena_init(&a, 512);
 	struct db_rows r;
-	int rc = db_query_row(db, &a, &r, SQL_CATEGORY_EXISTS, "i", id);
+	int rc = db_query_row(db, &a, &r, SQL[S_CATEGORY_EXISTS], "i", id);
 	arena_free(&a);
 	return rc;
 }
@@ -236,8 +249,8 @@ static int
 category_update_tx(struct db *db, void *arg)
 {
 	struct category_save *s = arg;
-	int rc =
-	    db_exec(db, SQL_CATEGORY_SET, "ssi", s->name, category_status_names[s->status], s->id);
+	int rc = db_exec(db, SQL[S_CATEGORY_SET], "ssi", s->name, category_status_names[s->status],
+			 s->id);
 	if (rc == DB_OK && !db_affected(db))
 		rc = category_exists(db, s->id);
 	return rc == DB_OK ? db_audit_put(db, s->au, s->id) : rc;
@@ -254,7 +267,7 @@ db_category_update(struct db *db, long long id, const char *name, enum category_
 int
 db_category_delete(struct db *db, long long id)
 {
-	int rc = db_exec(db, SQL_CATEGORY_DEL, "i", id);
+	int rc = db_exec(db, SQL[S_CATEGORY_DEL], "i", id);
 	if (rc != DB_OK)
 		return rc;
 	return db_affected(db) ? DB_OK : DB_ENOTFOUND;

@@ -42,63 +42,79 @@
 #define AUTH_GET_S(r, col)   sealed_of(r, col)
 #define AUTH_GET_N(r, col)   db_get(r, 0, col)
 
-/* The columns above, and those the runtime reads from the same row (src/connector/run.c). */
-static const char SQL_AUTH_GET[] =
-    "SELECT id, version, verify_ssl, max_concurrency, rate_limit," AUTH_COLUMNS(
+enum stmt {
+	S_AUTH_GET,
+	S_AUTH_SET,
+	S_VARS_GET,
+	S_VARS_CLEAR,
+	S_VAR_ADD,
+	S_AUTH_EXISTS,
+	S_TOKEN_FORGET,
+	S_CONN_TOUCH,
+	S_CONN_SECRETS,
+	S_CONN_SET,
+	S_GRANT_SET,
+	S_GRANT_REFRESHED,
+	S_STATE_PURGE,
+	S_STATE_PUT,
+	S_STATE_GET,
+	S_STATE_DEL,
+	S_VARS_ALL,
+	S_VAR_SET,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    /* The columns above, and those the runtime reads from the same row (src/connector/run.c). */
+    [S_AUTH_GET] = "SELECT id, version, verify_ssl, max_concurrency, rate_limit," AUTH_COLUMNS(
 	AUTH_COL) " (SELECT GROUP_CONCAT(name ORDER BY name SEPARATOR ' ') FROM connector_secrets s"
 		  "  WHERE s.connector_id = connectors.id) AS variables"
-		  " FROM connectors WHERE id = ?";
-static const char SQL_AUTH_SET[] =
-    "UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
-    " auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
-    " scope = ?, client_auth = ?, api_key_name = ?, api_key = ?, api_key_in = ?,"
-    " allowed_origins = ?, token_origin = ?, aws_region = ?, aws_service = ?,"
-    " client_cert = ?, client_key = ?, client_key_pass = ?, auth_url = ?, token_params = ?,"
-    " oauth_refresh = IF(?, oauth_refresh, NULL), oauth_subject = IF(?, oauth_subject, ''),"
-    " oauth_connected_at = IF(?, oauth_connected_at, NULL),"
-    " oauth_expires_at = IF(?, oauth_expires_at, NULL), updated_by = NULLIF(?, 0),"
-    " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
-static const char SQL_VARS_GET[] =
-    "SELECT name, value FROM connector_secrets WHERE connector_id = ? ORDER BY name";
-static const char SQL_VARS_CLEAR[] = "DELETE FROM connector_secrets WHERE connector_id = ?";
-static const char SQL_VAR_ADD[] =
-    "INSERT INTO connector_secrets (connector_id, name, value) VALUES (?, ?, ?)";
-static const char SQL_AUTH_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
-static const char SQL_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
-static const char SQL_CONN_TOUCH[] =
-    "UPDATE connectors SET version = version + 1, updated_at = CURRENT_TIMESTAMP,"
-    " updated_by = NULLIF(?, 0) WHERE id = ?";
-
-/* Key rotation: the rows holding a secret, locked (FOR UPDATE) so that a save in between
- * cannot be sealed under the old key and then overwritten. */
-static const char SQL_CONN_SECRETS[] =
-    "SELECT id, auth_password, auth_token, client_secret, api_key, client_key, oauth_refresh,"
-    " client_key_pass FROM connectors WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
-    " OR client_secret IS NOT NULL OR api_key IS NOT NULL OR client_key IS NOT NULL"
-    " OR oauth_refresh IS NOT NULL OR client_key_pass IS NOT NULL FOR UPDATE";
-static const char SQL_CONN_SET[] =
-    "UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ?, api_key = ?,"
-    " client_key = ?, oauth_refresh = ?, client_key_pass = ? WHERE id = ?";
-static const char SQL_GRANT_SET[] =
-    "UPDATE connectors SET oauth_refresh = ?, oauth_subject = ?,"
-    " oauth_connected_at = CURRENT_TIMESTAMP,"
-    " oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?";
-static const char SQL_GRANT_REFRESHED[] =
-    "UPDATE connectors SET oauth_refresh = COALESCE(?, oauth_refresh),"
-    " oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?";
-static const char SQL_STATE_PURGE[] =
-    "DELETE FROM oauth_states WHERE expires_at < CURRENT_TIMESTAMP";
-static const char SQL_STATE_PUT[] =
-    "INSERT INTO oauth_states (state_hash, connector_id, user_id, verifier, expires_at)"
-    " VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP + INTERVAL ? SECOND)";
-static const char SQL_STATE_GET[] =
-    "SELECT user_id, verifier, expires_at >= CURRENT_TIMESTAMP AS live FROM oauth_states"
-    " WHERE state_hash = ? AND connector_id = ? FOR UPDATE";
-static const char SQL_STATE_DEL[] = "DELETE FROM oauth_states WHERE state_hash = ?";
-static const char SQL_VARS_ALL[] =
-    "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE";
-static const char SQL_VAR_SET[] =
-    "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?";
+		  " FROM connectors WHERE id = ?",
+    [S_AUTH_SET] =
+	"UPDATE connectors SET auth_type = ?, verify_ssl = ?, auth_username = ?,"
+	" auth_password = ?, auth_token = ?, token_url = ?, client_id = ?, client_secret = ?,"
+	" scope = ?, client_auth = ?, api_key_name = ?, api_key = ?, api_key_in = ?,"
+	" allowed_origins = ?, token_origin = ?, aws_region = ?, aws_service = ?,"
+	" client_cert = ?, client_key = ?, client_key_pass = ?, auth_url = ?, token_params = ?,"
+	" oauth_refresh = IF(?, oauth_refresh, NULL), oauth_subject = IF(?, oauth_subject, ''),"
+	" oauth_connected_at = IF(?, oauth_connected_at, NULL),"
+	" oauth_expires_at = IF(?, oauth_expires_at, NULL), updated_by = NULLIF(?, 0),"
+	" updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?",
+    [S_VARS_GET] = "SELECT name, value FROM connector_secrets WHERE connector_id = ? ORDER BY name",
+    [S_VARS_CLEAR] = "DELETE FROM connector_secrets WHERE connector_id = ?",
+    [S_VAR_ADD] = "INSERT INTO connector_secrets (connector_id, name, value) VALUES (?, ?, ?)",
+    [S_AUTH_EXISTS] = "SELECT id FROM connectors WHERE id = ?",
+    [S_TOKEN_FORGET] = "DELETE FROM token_cache WHERE connector_id = ?",
+    [S_CONN_TOUCH] = "UPDATE connectors SET version = version + 1, updated_at = CURRENT_TIMESTAMP,"
+		     " updated_by = NULLIF(?, 0) WHERE id = ?",
+    /* Key rotation: the rows holding a secret, locked (FOR UPDATE) so that a save in between
+     * cannot be sealed under the old key and then overwritten. */
+    [S_CONN_SECRETS] =
+	"SELECT id, auth_password, auth_token, client_secret, api_key, client_key, oauth_refresh,"
+	" client_key_pass FROM connectors WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
+	" OR client_secret IS NOT NULL OR api_key IS NOT NULL OR client_key IS NOT NULL"
+	" OR oauth_refresh IS NOT NULL OR client_key_pass IS NOT NULL FOR UPDATE",
+    [S_CONN_SET] =
+	"UPDATE connectors SET auth_password = ?, auth_token = ?, client_secret = ?, api_key = ?,"
+	" client_key = ?, oauth_refresh = ?, client_key_pass = ? WHERE id = ?",
+    [S_GRANT_SET] =
+	"UPDATE connectors SET oauth_refresh = ?, oauth_subject = ?,"
+	" oauth_connected_at = CURRENT_TIMESTAMP,"
+	" oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?",
+    [S_GRANT_REFRESHED] =
+	"UPDATE connectors SET oauth_refresh = COALESCE(?, oauth_refresh),"
+	" oauth_expires_at = IF(? > 0, CURRENT_TIMESTAMP + INTERVAL ? SECOND, NULL) WHERE id = ?",
+    [S_STATE_PURGE] = "DELETE FROM oauth_states WHERE expires_at < CURRENT_TIMESTAMP",
+    [S_STATE_PUT] =
+	"INSERT INTO oauth_states (state_hash, connector_id, user_id, verifier, expires_at)"
+	" VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP + INTERVAL ? SECOND)",
+    [S_STATE_GET] =
+	"SELECT user_id, verifier, expires_at >= CURRENT_TIMESTAMP AS live FROM oauth_states"
+	" WHERE state_hash = ? AND connector_id = ? FOR UPDATE",
+    [S_STATE_DEL] = "DELETE FROM oauth_states WHERE state_hash = ?",
+    [S_VARS_ALL] = "SELECT connector_id, name, value FROM connector_secrets FOR UPDATE",
+    [S_VAR_SET] = "UPDATE connector_secrets SET value = ? WHERE connector_id = ? AND name = ?",
+};
 
 /* A connector's details, authorization and categories: what the API and export show. */
 int
@@ -115,7 +131,7 @@ db_connector_load(struct db *db, struct arena *a, long long id, struct connector
 int
 db_connector_auth_get(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
-	return db_query_row(db, a, out, SQL_AUTH_GET, "i", id);
+	return db_query_row(db, a, out, SQL[S_AUTH_GET], "i", id);
 }
 
 /* A sealed column: NULL when none is stored. */
@@ -158,7 +174,7 @@ auth_missed(struct db *db, long long id)
 	struct arena a;
 	struct db_rows r;
 	arena_init(&a, 512);
-	int rc = db_query_row(db, &a, &r, SQL_AUTH_EXISTS, "i", id);
+	int rc = db_query_row(db, &a, &r, SQL[S_AUTH_EXISTS], "i", id);
 	arena_free(&a);
 	return rc == DB_OK ? STORE_ESTALE : rc;
 }
@@ -177,7 +193,7 @@ auth_save_tx(struct db *db, void *arg)
 	long long id = s->id;
 	long long keep = f->keep_grant ? 1 : 0;
 	int rc = db_exec(
-	    db, SQL_AUTH_SET, "sissssssssssssssssssssiiiiiii", f->auth_type,
+	    db, SQL[S_AUTH_SET], "sissssssssssssssssssssiiiiiii", f->auth_type,
 	    (long long)f->verify_ssl, f->username, f->password, f->token, f->token_url,
 	    f->client_id, f->client_secret, f->scope, f->client_auth,
 	    f->api_key_name ? f->api_key_name : "", f->api_key,
@@ -189,12 +205,13 @@ auth_save_tx(struct db *db, void *arg)
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id);
 	if (rc == DB_OK && f->vars_given) {
-		rc = db_exec(db, SQL_VARS_CLEAR, "i", id);
+		rc = db_exec(db, SQL[S_VARS_CLEAR], "i", id);
 		for (size_t i = 0; rc == DB_OK && i < f->nvars; i++)
-			rc = db_exec(db, SQL_VAR_ADD, "iss", id, f->var_names[i], f->var_values[i]);
+			rc = db_exec(db, SQL[S_VAR_ADD], "iss", id, f->var_names[i],
+				     f->var_values[i]);
 	}
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+		rc = db_exec(db, SQL[S_TOKEN_FORGET], "i", id);
 	if (rc == DB_OK)
 		rc = db_version_record(db, id, s->user_id, VERSION_AUTHORIZATION, 0);
 	return rc == DB_OK ? db_audit_put(db, s->au, id) : rc;
@@ -213,7 +230,7 @@ db_connector_variables(struct db *db, struct arena *a, long long id, struct db_c
 		       size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_VARS_GET, "i", id);
+	int rc = db_query(db, a, &r, SQL[S_VARS_GET], "i", id);
 	*out = NULL;
 	*n = 0;
 	if (rc != DB_OK)
@@ -230,7 +247,7 @@ db_connector_variables(struct db *db, struct arena *a, long long id, struct db_c
 int
 db_connector_touch(struct db *db, long long id, long long user_id)
 {
-	int rc = db_exec(db, SQL_CONN_TOUCH, "ii", user_id, id);
+	int rc = db_exec(db, SQL[S_CONN_TOUCH], "ii", user_id, id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	return rc;
@@ -239,14 +256,14 @@ db_connector_touch(struct db *db, long long id, long long user_id)
 int
 db_connector_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_CONN_SECRETS, "");
+	return db_query(db, a, out, SQL[S_CONN_SECRETS], "");
 }
 
 int
 db_connector_secrets_reseal(struct db *db, long long id,
 			    const char *const vals[DB_CONNECTOR_SEALED_COLUMNS])
 {
-	return db_exec(db, SQL_CONN_SET, "sssssssi", vals[0], vals[1], vals[2], vals[3], vals[4],
+	return db_exec(db, SQL[S_CONN_SET], "sssssssi", vals[0], vals[1], vals[2], vals[3], vals[4],
 		       vals[5], vals[6], id);
 }
 
@@ -267,12 +284,12 @@ db_connector_oauth_grant(struct db *db, long long id, const char *sealed_refresh
 	int rc = db_begin(db);
 	if (rc != DB_OK)
 		return rc;
-	rc = db_exec(db, SQL_GRANT_SET, "ssiii", sealed_refresh, subject ? subject : "", expires_in,
-		     expires_in, id);
+	rc = db_exec(db, SQL[S_GRANT_SET], "ssiii", sealed_refresh, subject ? subject : "",
+		     expires_in, expires_in, id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = auth_missed(db, id) == STORE_ESTALE ? DB_OK : DB_ENOTFOUND;
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_TOKEN_FORGET, "i", id);
+		rc = db_exec(db, SQL[S_TOKEN_FORGET], "i", id);
 	return auth_finish(db, rc);
 }
 
@@ -280,16 +297,17 @@ int
 db_connector_oauth_refreshed(struct db *db, long long id, const char *sealed_refresh,
 			     long long expires_in)
 {
-	return db_exec(db, SQL_GRANT_REFRESHED, "siii", sealed_refresh, expires_in, expires_in, id);
+	return db_exec(db, SQL[S_GRANT_REFRESHED], "siii", sealed_refresh, expires_in, expires_in,
+		       id);
 }
 
 int
 db_oauth_state_put(struct db *db, const char *state_hash, long long connector_id, long long user_id,
 		   const char *sealed_verifier, long long ttl_s)
 {
-	int rc = db_exec(db, SQL_STATE_PURGE, "");
+	int rc = db_exec(db, SQL[S_STATE_PURGE], "");
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_STATE_PUT, "siisi", state_hash, connector_id, user_id,
+		rc = db_exec(db, SQL[S_STATE_PUT], "siisi", state_hash, connector_id, user_id,
 			     sealed_verifier, ttl_s);
 	return rc;
 }
@@ -301,20 +319,20 @@ db_oauth_state_take(struct db *db, struct arena *a, const char *state_hash, long
 	int rc = db_begin(db);
 	if (rc != DB_OK)
 		return rc;
-	rc = db_query_row(db, a, out, SQL_STATE_GET, "si", state_hash, connector_id);
+	rc = db_query_row(db, a, out, SQL[S_STATE_GET], "si", state_hash, connector_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_STATE_DEL, "s", state_hash);
+		rc = db_exec(db, SQL[S_STATE_DEL], "s", state_hash);
 	return auth_finish(db, rc);
 }
 
 int
 db_connector_variables_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_VARS_ALL, "");
+	return db_query(db, a, out, SQL[S_VARS_ALL], "");
 }
 
 int
 db_connector_variable_reseal(struct db *db, long long id, const char *name, const char *sealed)
 {
-	return db_exec(db, SQL_VAR_SET, "sis", sealed, id, name);
+	return db_exec(db, SQL[S_VAR_SET], "sis", sealed, id, name);
 }

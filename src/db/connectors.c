@@ -80,40 +80,55 @@ static const char *const sql_conn_cat_search[CSORT__MAX] = ALL_ORDERS(CONN_IDS_C
 /* The rows of up to CONN_ROWS_CHUNK ids (unused slots bound to 0, which no row has). */
 #define CONN_ROWS_CHUNK 25
 #define ID_SLOTS_5	"?, ?, ?, ?, ?"
-static const char SQL_CONN_ROWS[] =
-    "SELECT c.id, c.name, c.description, c.auth_type, c.created_at, c.updated_at,"
-    " (SELECT GROUP_CONCAT(cc.category_id) FROM connector_categories cc"
-    " WHERE cc.connector_id = c.id) AS category_ids,"
-    " (SELECT COUNT(*) FROM endpoints e WHERE e.connector_id = c.id) AS endpoints"
-    " FROM connectors c WHERE c.id IN (" ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5
-    ", " ID_SLOTS_5 ")";
 
-/* Kept exact by the triggers of sql/004_connector_counts.sql: the sum of one row per
- * database server (sql/009_node_counters.sql). */
-static const char SQL_CONN_STATS[] =
-    "SELECT SUM(connectors) AS n FROM connector_stats WHERE id = 1";
-static const char SQL_CONN_COUNT[] = "SELECT COUNT(*) AS n FROM connectors";
+enum stmt {
+	S_CONN_ROWS,
+	S_CONN_STATS,
+	S_CONN_COUNT,
+	S_CONN_GET,
+	S_CONN_CATEGORIES,
+	S_CONN_ADD,
+	S_CONN_SET,
+	S_CONN_VERSION,
+	S_CONN_LINK,
+	S_CONN_UNLINK_ALL,
+	S_CONN_DEL,
+	S__MAX
+};
 
-static const char SQL_CONN_GET[] = "SELECT c.id," CONNECTOR_FIELDS(
-    F_COL) " c.auth_type, c.version, c.created_at,"
-	   " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS created_by_name,"
-	   " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
-	   " FROM connectors c LEFT JOIN users cu ON cu.id = c.created_by"
-	   " LEFT JOIN users uu ON uu.id = c.updated_by WHERE c.id = ?";
-static const char SQL_CONN_CATEGORIES[] =
-    "SELECT k.id, k.name, k.status FROM connector_categories cc"
-    " JOIN categories k ON k.id = cc.category_id WHERE cc.connector_id = ? ORDER BY k.name";
-static const char SQL_CONN_ADD[] = "INSERT INTO connectors (" CONNECTOR_FIELDS(
-    F_NAME) " auth_type, created_by, updated_by)"
-	    " VALUES (" CONNECTOR_FIELDS(F_VAL) " ?, NULLIF(?, 0), NULLIF(?, 0))";
-static const char SQL_CONN_SET[] = "UPDATE connectors SET" CONNECTOR_FIELDS(
-    F_SET) " updated_by = NULLIF(?, 0),"
-	   " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = ?";
-static const char SQL_CONN_VERSION[] = "SELECT version FROM connectors WHERE id = ?";
-static const char SQL_CONN_LINK[] =
-    "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
-static const char SQL_CONN_UNLINK_ALL[] = "DELETE FROM connector_categories WHERE connector_id = ?";
-static const char SQL_CONN_DEL[] = "DELETE FROM connectors WHERE id = ?";
+static const char *const SQL[S__MAX] = {
+    [S_CONN_ROWS] = "SELECT c.id, c.name, c.description, c.auth_type, c.created_at, c.updated_at,"
+		    " (SELECT GROUP_CONCAT(cc.category_id) FROM connector_categories cc"
+		    " WHERE cc.connector_id = c.id) AS category_ids,"
+		    " (SELECT COUNT(*) FROM endpoints e WHERE e.connector_id = c.id) AS endpoints"
+		    " FROM connectors c WHERE c.id IN (" ID_SLOTS_5 ", " ID_SLOTS_5 ", " ID_SLOTS_5
+		    ", " ID_SLOTS_5 ", " ID_SLOTS_5 ")",
+    /* Kept exact by the triggers of sql/004_connector_counts.sql: the sum of one row per
+     * database server (sql/009_node_counters.sql). */
+    [S_CONN_STATS] = "SELECT SUM(connectors) AS n FROM connector_stats WHERE id = 1",
+    [S_CONN_COUNT] = "SELECT COUNT(*) AS n FROM connectors",
+    [S_CONN_GET] = "SELECT c.id," CONNECTOR_FIELDS(
+	F_COL) " c.auth_type, c.version, c.created_at,"
+	       " c.updated_at, COALESCE(NULLIF(cu.display_name, ''), cu.username) AS "
+	       "created_by_name,"
+	       " COALESCE(NULLIF(uu.display_name, ''), uu.username) AS updated_by_name"
+	       " FROM connectors c LEFT JOIN users cu ON cu.id = c.created_by"
+	       " LEFT JOIN users uu ON uu.id = c.updated_by WHERE c.id = ?",
+    [S_CONN_CATEGORIES] =
+	"SELECT k.id, k.name, k.status FROM connector_categories cc"
+	" JOIN categories k ON k.id = cc.category_id WHERE cc.connector_id = ? ORDER BY k.name",
+    [S_CONN_ADD] = "INSERT INTO connectors (" CONNECTOR_FIELDS(
+	F_NAME) " auth_type, created_by, updated_by)"
+		" VALUES (" CONNECTOR_FIELDS(F_VAL) " ?, NULLIF(?, 0), NULLIF(?, 0))",
+    [S_CONN_SET] = "UPDATE connectors SET" CONNECTOR_FIELDS(
+	F_SET) " updated_by = NULLIF(?, 0),"
+	       " updated_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = ? AND version = "
+	       "?",
+    [S_CONN_VERSION] = "SELECT version FROM connectors WHERE id = ?",
+    [S_CONN_LINK] = "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)",
+    [S_CONN_UNLINK_ALL] = "DELETE FROM connector_categories WHERE connector_id = ?",
+    [S_CONN_DEL] = "DELETE FROM connectors WHERE id = ?",
+};
 
 enum connector_sort
 connector_sort_parse(const char *s)
@@ -129,9 +144,9 @@ static int
 connector_count(struct db *db, struct arena *a, long long *n)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_CONN_STATS, "");
+	int rc = db_query_row(db, a, &r, SQL[S_CONN_STATS], "");
 	if (rc == DB_ENOTFOUND || (rc == DB_OK && !db_get(&r, 0, "n")))
-		rc = db_query_row(db, a, &r, SQL_CONN_COUNT, "");
+		rc = db_query_row(db, a, &r, SQL[S_CONN_COUNT], "");
 	if (rc == DB_OK)
 		*n = db_get_ll(&r, 0, "n", 0);
 	return rc;
@@ -232,10 +247,10 @@ connector_rows(struct db *db, struct arena *a, const long long *ids, size_t n,
 		size_t k = n - at < CONN_ROWS_CHUNK ? n - at : CONN_ROWS_CHUNK;
 		memcpy(v, ids + at, k * sizeof(*v));
 		struct db_rows r;
-		int rc = db_query(db, a, &r, SQL_CONN_ROWS, "iiiiiiiiiiiiiiiiiiiiiiiii", v[0], v[1],
-				  v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11],
-				  v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20],
-				  v[21], v[22], v[23], v[24]);
+		int rc = db_query(db, a, &r, SQL[S_CONN_ROWS], "iiiiiiiiiiiiiiiiiiiiiiiii", v[0],
+				  v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+				  v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19],
+				  v[20], v[21], v[22], v[23], v[24]);
 		if (rc != DB_OK)
 			return rc;
 		connector_rows_fill(&r, ids + at, k, *rows, nrows);
@@ -380,7 +395,7 @@ static int
 connector_link(struct db *db, long long id, const long long *ids, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int rc = db_exec(db, SQL_CONN_LINK, "ii", id, ids[i]);
+		int rc = db_exec(db, SQL[S_CONN_LINK], "ii", id, ids[i]);
 		if (rc != DB_OK)
 			return rc;
 	}
@@ -398,8 +413,9 @@ connector_create_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_ADD, CONNECTOR_FIELDS(F_TYPE) "sii" CONNECTOR_FIELDS(F_ARG),
-			 in->auth_type ? in->auth_type : "none", s->user_id, s->user_id);
+	int rc =
+	    db_exec(db, SQL[S_CONN_ADD], CONNECTOR_FIELDS(F_TYPE) "sii" CONNECTOR_FIELDS(F_ARG),
+		    in->auth_type ? in->auth_type : "none", s->user_id, s->user_id);
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
@@ -424,20 +440,21 @@ connector_update_tx(struct db *db, void *arg)
 {
 	struct connector_save *s = arg;
 	const struct connector_input *in = s->in;
-	int rc = db_exec(db, SQL_CONN_SET, CONNECTOR_FIELDS(F_TYPE) "iii" CONNECTOR_FIELDS(F_ARG),
-			 s->user_id, s->id, s->version);
+	int rc =
+	    db_exec(db, SQL[S_CONN_SET], CONNECTOR_FIELDS(F_TYPE) "iii" CONNECTOR_FIELDS(F_ARG),
+		    s->user_id, s->id, s->version);
 	if (rc == DB_OK && db_affected(db) == 0) {
 		/* Nothing matched: stale when the row is still there, else it is gone. */
 		struct arena a;
 		arena_init(&a, 512);
 		struct db_rows r;
-		rc = db_query_row(db, &a, &r, SQL_CONN_VERSION, "i", s->id);
+		rc = db_query_row(db, &a, &r, SQL[S_CONN_VERSION], "i", s->id);
 		arena_free(&a);
 		if (rc == DB_OK)
 			rc = STORE_ESTALE;
 	}
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_CONN_UNLINK_ALL, "i", s->id);
+		rc = db_exec(db, SQL[S_CONN_UNLINK_ALL], "i", s->id);
 	if (rc == DB_OK)
 		rc = connector_link(db, s->id, in->category_ids, in->ncategories);
 	if (rc == DB_OK)
@@ -458,7 +475,7 @@ int
 db_connector_get(struct db *db, struct arena *a, long long id, struct connector *out)
 {
 	struct db_rows rows, *r = &rows;
-	int rc = db_query_row(db, a, r, SQL_CONN_GET, "i", id);
+	int rc = db_query_row(db, a, r, SQL[S_CONN_GET], "i", id);
 	memset(out, 0, sizeof(*out));
 	if (rc != DB_OK)
 		return rc;
@@ -478,14 +495,14 @@ db_connector_categories(struct db *db, struct arena *a, long long id, struct cat
 			size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_CONN_CATEGORIES, "i", id);
+	int rc = db_query(db, a, &r, SQL[S_CONN_CATEGORIES], "i", id);
 	return db_categories_of(a, rc, &r, cats, n);
 }
 
 int
 db_connector_delete(struct db *db, long long id)
 {
-	int rc = db_exec(db, SQL_CONN_DEL, "i", id);
+	int rc = db_exec(db, SQL[S_CONN_DEL], "i", id);
 	if (rc != DB_OK)
 		return rc;
 	return db_affected(db) ? DB_OK : DB_ENOTFOUND;

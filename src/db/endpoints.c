@@ -10,36 +10,6 @@
 #include "logs.h"
 #include "versions.h"
 
-static const char SQL_EP_LIST[] =
-    "SELECT id, purpose, description, method, url, timeout FROM endpoints"
-    " WHERE connector_id = ? ORDER BY id";
-static const char SQL_EP_GET[] = "SELECT e.id, e.connector_id," ENDPOINT_FIELDS(
-    EF_COL) " e.created_at, e.updated_at FROM endpoints e WHERE e.id = ? AND e.connector_id = ?";
-static const char SQL_EP_LOCK[] =
-    "SELECT id FROM endpoints WHERE id = ? AND connector_id = ? FOR UPDATE";
-static const char SQL_EP_HEADERS[] =
-    "SELECT name, value, description, required FROM endpoint_headers"
-    " WHERE endpoint_id = ? ORDER BY position, id";
-static const char SQL_EP_PARAMS[] = "SELECT name, value, required FROM endpoint_params"
-				    " WHERE endpoint_id = ? ORDER BY position, id";
-static const char SQL_EP_ADD[] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
-    EF_NAME) " connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " ?)";
-static const char SQL_EP_SET[] = "UPDATE endpoints SET" ENDPOINT_FIELDS(
-    EF_SET) " updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?";
-static const char SQL_EI_CLEAR[] = "DELETE FROM endpoint_items WHERE endpoint_id = ?";
-static const char SQL_EI_ADD[] =
-    "INSERT INTO endpoint_items (endpoint_id, kind, position, name, value) VALUES (?, ?, ?, ?, ?)";
-static const char SQL_EI_GET[] = "SELECT name, value FROM endpoint_items"
-				 " WHERE endpoint_id = ? AND kind = ? ORDER BY position, id";
-static const char SQL_EP_DEL[] = "DELETE FROM endpoints WHERE id = ? AND connector_id = ?";
-static const char SQL_EH_CLEAR[] = "DELETE FROM endpoint_headers WHERE endpoint_id = ?";
-static const char SQL_EP_PARAMS_CLEAR[] = "DELETE FROM endpoint_params WHERE endpoint_id = ?";
-static const char SQL_EH_ADD[] =
-    "INSERT INTO endpoint_headers (endpoint_id, position, name, value, description, required)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
-static const char SQL_EPP_ADD[] =
-    "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
-    " VALUES (?, ?, ?, ?, ?)";
 /* A run's definition: the connector's authorization columns (those of db_connector_auth_get,
  * 28) then the endpoint's (those of db_endpoint_get), by endpoint id or by purpose. */
 #define SQL_DEF_COLUMNS                                                                            \
@@ -54,24 +24,76 @@ static const char SQL_EPP_ADD[] =
 		    " e.updated_at"                                                                \
 		    " FROM connectors c JOIN endpoints e ON e.connector_id = c.id WHERE c.id = ?"
 #define DEF_CONN_COLS 28
-static const char SQL_DEF_BY_ID[] = SQL_DEF_COLUMNS " AND e.id = ?";
-static const char SQL_DEF_BY_PURPOSE[] = SQL_DEF_COLUMNS " AND e.purpose = ?";
-/* Headers ('h'), query parameters ('p'), map rows ('m') and body fields ('f'), each kind in
- * order ('f' < 'h' < 'm' < 'p'). */
-static const char SQL_DEF_ROWS[] =
-    "SELECT 'h' AS kind, name, value, description, required, position, id"
-    " FROM endpoint_headers WHERE endpoint_id = ?"
-    " UNION ALL SELECT 'p', name, value, NULL, required, position, id"
-    " FROM endpoint_params WHERE endpoint_id = ?"
-    " UNION ALL SELECT kind, name, value, NULL, 0, position, id"
-    " FROM endpoint_items WHERE endpoint_id = ? ORDER BY kind, position, id";
-static const char SQL_EXEC_LOG[] =
-    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, environment, detail, request_body,"
-    " response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
-    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), LEFT(?, 64), ?, ?, ?,"
-    " IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), UTC_TIMESTAMP() + INTERVAL ? MINUTE,"
-    " NULL))";
+
+enum stmt {
+	S_EP_LIST,
+	S_EP_GET,
+	S_EP_LOCK,
+	S_EP_HEADERS,
+	S_EP_PARAMS,
+	S_EP_ADD,
+	S_EP_SET,
+	S_EI_CLEAR,
+	S_EI_ADD,
+	S_EI_GET,
+	S_EP_DEL,
+	S_EH_CLEAR,
+	S_EP_PARAMS_CLEAR,
+	S_EH_ADD,
+	S_EPP_ADD,
+	S_DEF_BY_ID,
+	S_DEF_BY_PURPOSE,
+	S_DEF_ROWS,
+	S_EXEC_LOG,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    [S_EP_LIST] = "SELECT id, purpose, description, method, url, timeout FROM endpoints"
+		  " WHERE connector_id = ? ORDER BY id",
+    [S_EP_GET] = "SELECT e.id, e.connector_id," ENDPOINT_FIELDS(
+	EF_COL) " e.created_at, e.updated_at FROM endpoints e WHERE e.id = ? AND e.connector_id = "
+		"?",
+    [S_EP_LOCK] = "SELECT id FROM endpoints WHERE id = ? AND connector_id = ? FOR UPDATE",
+    [S_EP_HEADERS] = "SELECT name, value, description, required FROM endpoint_headers"
+		     " WHERE endpoint_id = ? ORDER BY position, id",
+    [S_EP_PARAMS] = "SELECT name, value, required FROM endpoint_params"
+		    " WHERE endpoint_id = ? ORDER BY position, id",
+    [S_EP_ADD] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
+	EF_NAME) " connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " ?)",
+    [S_EP_SET] = "UPDATE endpoints SET" ENDPOINT_FIELDS(
+	EF_SET) " updated_at = CURRENT_TIMESTAMP WHERE id = ? AND connector_id = ?",
+    [S_EI_CLEAR] = "DELETE FROM endpoint_items WHERE endpoint_id = ?",
+    [S_EI_ADD] = "INSERT INTO endpoint_items (endpoint_id, kind, position, name, value) VALUES (?, "
+		 "?, ?, ?, ?)",
+    [S_EI_GET] = "SELECT name, value FROM endpoint_items"
+		 " WHERE endpoint_id = ? AND kind = ? ORDER BY position, id",
+    [S_EP_DEL] = "DELETE FROM endpoints WHERE id = ? AND connector_id = ?",
+    [S_EH_CLEAR] = "DELETE FROM endpoint_headers WHERE endpoint_id = ?",
+    [S_EP_PARAMS_CLEAR] = "DELETE FROM endpoint_params WHERE endpoint_id = ?",
+    [S_EH_ADD] =
+	"INSERT INTO endpoint_headers (endpoint_id, position, name, value, description, required)"
+	" VALUES (?, ?, ?, ?, ?, ?)",
+    [S_EPP_ADD] = "INSERT INTO endpoint_params (endpoint_id, position, name, value, required)"
+		  " VALUES (?, ?, ?, ?, ?)",
+    [S_DEF_BY_ID] = SQL_DEF_COLUMNS " AND e.id = ?",
+    [S_DEF_BY_PURPOSE] = SQL_DEF_COLUMNS " AND e.purpose = ?",
+    /* Headers ('h'), query parameters ('p'), map rows ('m') and body fields ('f'), each kind in
+     * order ('f' < 'h' < 'm' < 'p'). */
+    [S_DEF_ROWS] = "SELECT 'h' AS kind, name, value, description, required, position, id"
+		   " FROM endpoint_headers WHERE endpoint_id = ?"
+		   " UNION ALL SELECT 'p', name, value, NULL, required, position, id"
+		   " FROM endpoint_params WHERE endpoint_id = ?"
+		   " UNION ALL SELECT kind, name, value, NULL, 0, position, id"
+		   " FROM endpoint_items WHERE endpoint_id = ? ORDER BY kind, position, id",
+    [S_EXEC_LOG] =
+	"INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+	" url, status, duration_us, size, error, environment, detail, request_body,"
+	" response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+	" NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), LEFT(?, 64), ?, ?, ?,"
+	" IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), UTC_TIMESTAMP() + INTERVAL ? MINUTE,"
+	" NULL))",
+};
 
 const char *const endpoint_paging_names[PAGING__MAX] = {"none", "page", "offset", "cursor", "link"};
 const char *const endpoint_body_type_names[BODY__MAX] = {"raw", "json", "form", "multipart"};
@@ -186,7 +208,7 @@ int
 db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
 		  struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_EI_GET, "is", id, kind);
+	return db_query(db, a, out, SQL[S_EI_GET], "is", id, kind);
 }
 
 enum endpoint_method
@@ -201,7 +223,7 @@ db_endpoint_list(struct db *db, struct arena *a, long long connector_id,
 		 struct db_endpoint_head **out, size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_EP_LIST, "i", connector_id);
+	int rc = db_query(db, a, &r, SQL[S_EP_LIST], "i", connector_id);
 	*out = NULL;
 	*n = 0;
 	if (rc != DB_OK)
@@ -230,7 +252,7 @@ int
 db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long long id,
 		struct db_rows *out)
 {
-	return db_query_row(db, a, out, SQL_EP_GET, "ii", id, connector_id);
+	return db_query_row(db, a, out, SQL[S_EP_GET], "ii", id, connector_id);
 }
 
 /* An endpoint with its header and parameter rows: what its page, the API and export show. */
@@ -249,39 +271,40 @@ db_endpoint_load(struct db *db, struct arena *a, long long connector_id, long lo
 int
 db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_EP_HEADERS, "i", id);
+	return db_query(db, a, out, SQL[S_EP_HEADERS], "i", id);
 }
 
 int
 db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_EP_PARAMS, "i", id);
+	return db_query(db, a, out, SQL[S_EP_PARAMS], "i", id);
 }
 
 int
 db_endpoint_rows_save(struct db *db, long long id, const struct endpoint_input *in)
 {
-	int rc = db_exec(db, SQL_EH_CLEAR, "i", id);
+	int rc = db_exec(db, SQL[S_EH_CLEAR], "i", id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_PARAMS_CLEAR, "i", id);
+		rc = db_exec(db, SQL[S_EP_PARAMS_CLEAR], "i", id);
 	for (size_t i = 0; rc == DB_OK && i < in->nheaders; i++) {
 		const struct endpoint_row *r = &in->headers[i];
-		rc = db_exec(db, SQL_EH_ADD, "iisssi", id, (long long)i, r->key, r->value,
+		rc = db_exec(db, SQL[S_EH_ADD], "iisssi", id, (long long)i, r->key, r->value,
 			     r->description ? r->description : "", (long long)(r->required != 0));
 	}
 	for (size_t i = 0; rc == DB_OK && i < in->nparams; i++) {
 		const struct endpoint_row *r = &in->params[i];
-		rc = db_exec(db, SQL_EPP_ADD, "iissi", id, (long long)i, r->key, r->value,
+		rc = db_exec(db, SQL[S_EPP_ADD], "iissi", id, (long long)i, r->key, r->value,
 			     (long long)(r->required != 0));
 	}
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EI_CLEAR, "i", id);
+		rc = db_exec(db, SQL[S_EI_CLEAR], "i", id);
 	for (size_t i = 0; rc == DB_OK && i < in->rt.nmaps; i++)
-		rc = db_exec(db, SQL_EI_ADD, "isiss", id, "m", (long long)i, in->rt.maps[i].key,
+		rc = db_exec(db, SQL[S_EI_ADD], "isiss", id, "m", (long long)i, in->rt.maps[i].key,
 			     in->rt.maps[i].value ? in->rt.maps[i].value : "");
 	for (size_t i = 0; rc == DB_OK && i < in->rt.nfields; i++)
-		rc = db_exec(db, SQL_EI_ADD, "isiss", id, "f", (long long)i, in->rt.fields[i].key,
-			     in->rt.fields[i].value ? in->rt.fields[i].value : "");
+		rc =
+		    db_exec(db, SQL[S_EI_ADD], "isiss", id, "f", (long long)i, in->rt.fields[i].key,
+			    in->rt.fields[i].value ? in->rt.fields[i].value : "");
 	return rc;
 }
 
@@ -298,8 +321,8 @@ endpoint_create_tx(struct db *db, void *arg)
 	const struct endpoint_input *in = s->in;
 	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_ADD, ENDPOINT_FIELDS(EF_TYPE) "i" ENDPOINT_FIELDS(EF_ARG),
-			     s->connector_id);
+		rc = db_exec(db, SQL[S_EP_ADD],
+			     ENDPOINT_FIELDS(EF_TYPE) "i" ENDPOINT_FIELDS(EF_ARG), s->connector_id);
 	if (rc != DB_OK)
 		return rc;
 	s->id = (long long)db_last_id(db);
@@ -327,7 +350,7 @@ endpoint_lock(struct db *db, long long connector_id, long long id)
 	struct arena a;
 	struct db_rows r;
 	arena_init(&a, 512);
-	int rc = db_query_row(db, &a, &r, SQL_EP_LOCK, "ii", id, connector_id);
+	int rc = db_query_row(db, &a, &r, SQL[S_EP_LOCK], "ii", id, connector_id);
 	arena_free(&a);
 	return rc;
 }
@@ -341,8 +364,9 @@ endpoint_update_tx(struct db *db, void *arg)
 	if (rc == DB_OK)
 		rc = endpoint_lock(db, s->connector_id, s->id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_SET, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
-			     s->id, s->connector_id);
+		rc = db_exec(db, SQL[S_EP_SET],
+			     ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG), s->id,
+			     s->connector_id);
 	if (rc == DB_OK)
 		rc = db_endpoint_rows_save(db, s->id, in);
 	if (rc == DB_OK)
@@ -365,7 +389,7 @@ endpoint_delete_tx(struct db *db, void *arg)
 	struct endpoint_save *s = arg;
 	int rc = db_connector_touch(db, s->connector_id, s->user_id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_EP_DEL, "ii", s->id, s->connector_id);
+		rc = db_exec(db, SQL[S_EP_DEL], "ii", s->id, s->connector_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	if (rc == DB_OK)
@@ -435,8 +459,8 @@ def_load(struct db *db, struct arena *a, long long cid, long long eid, const cha
 	 struct endpoint_def *out)
 {
 	struct db_rows r, rows;
-	int rc = purpose ? db_query_row(db, a, &r, SQL_DEF_BY_PURPOSE, "is", cid, purpose)
-			 : db_query_row(db, a, &r, SQL_DEF_BY_ID, "ii", cid, eid);
+	int rc = purpose ? db_query_row(db, a, &r, SQL[S_DEF_BY_PURPOSE], "is", cid, purpose)
+			 : db_query_row(db, a, &r, SQL[S_DEF_BY_ID], "ii", cid, eid);
 	if (rc != DB_OK)
 		return rc;
 	if (r.ncols <= DEF_CONN_COLS)
@@ -444,7 +468,7 @@ def_load(struct db *db, struct arena *a, long long cid, long long eid, const cha
 	rows_view(&r, 0, 1, 0, DEF_CONN_COLS, &out->conn);
 	rows_view(&r, 0, 1, DEF_CONN_COLS, r.ncols - DEF_CONN_COLS, &out->ep);
 	long long id = db_get_ll(&out->ep, 0, "id", 0);
-	if ((rc = db_query(db, a, &rows, SQL_DEF_ROWS, "iii", id, id, id)) != DB_OK)
+	if ((rc = db_query(db, a, &rows, SQL[S_DEF_ROWS], "iii", id, id, id)) != DB_OK)
 		return rc;
 	static const char kinds[] = "fhmp";
 	struct db_rows *views[] = {&out->fields, &out->headers, &out->maps, &out->params};
@@ -527,7 +551,7 @@ db_execution_log(struct db *db, const struct db_execution *e)
 	if (db_log_writer_enqueue(e) == DB_OK)
 		return DB_OK;
 	long long keep = e->keep_minutes;
-	return db_exec(db, SQL_EXEC_LOG, "iiiisssiiisssssissi", e->connector_id, e->endpoint_id,
+	return db_exec(db, SQL[S_EXEC_LOG], "iiiisssiiisssssissi", e->connector_id, e->endpoint_id,
 		       e->user_id, e->token_id, e->kind, e->method, e->url ? e->url : "",
 		       (long long)e->status, e->duration_us, e->size, e->error ? e->error : "",
 		       e->environment ? e->environment : "", e->detail, e->request_body,

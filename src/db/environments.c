@@ -17,67 +17,91 @@
 	"  AND v.sealed = 1 AND v.value IS NULL) AS unset"                                         \
 	" FROM connector_environments e"
 
-static const char SQL_ENV_LIST[] = ENV_COLUMNS " WHERE e.connector_id = ? ORDER BY e.name";
-static const char SQL_ENV_GET[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.id = ?";
-static const char SQL_ENV_FIND[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.name = ?";
-static const char SQL_ENV_DEFAULT[] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.is_default = 1";
-static const char SQL_ENV_VARS[] =
-    "SELECT name, sealed, value FROM environment_variables WHERE environment_id = ?"
-    " ORDER BY position, name";
-static const char SQL_ENV_VARS_CONN[] =
-    "SELECT v.environment_id, v.name, v.sealed, v.value FROM environment_variables v"
-    " JOIN connector_environments e ON e.id = v.environment_id WHERE e.connector_id = ?"
-    " ORDER BY v.environment_id, v.position, v.name";
-static const char SQL_ENV_INSERT[] =
-    "INSERT INTO connector_environments (connector_id, name, seal_key, is_default, base_url,"
-    " allowed_origins, auth_override, auth_username, auth_password, auth_token, api_key,"
-    " client_id, client_secret, token_url, token_origin)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_ENV_UPDATE[] =
-    "UPDATE connector_environments SET name = ?, is_default = ?, base_url = ?,"
-    " allowed_origins = ?, auth_override = ?, auth_username = ?, auth_password = ?,"
-    " auth_token = ?, api_key = ?, client_id = ?, client_secret = ?, token_url = ?,"
-    " token_origin = ?, version = version + 1, updated_at = CURRENT_TIMESTAMP"
-    " WHERE id = ? AND connector_id = ?";
-static const char SQL_ENV_LOCK[] =
-    "SELECT id, version FROM connector_environments WHERE id = ? AND connector_id = ?"
-    " FOR UPDATE";
-static const char SQL_ENV_UNDEFAULT[] =
-    "UPDATE connector_environments SET is_default = 0 WHERE connector_id = ? AND id <> ?"
-    " AND is_default = 1";
-static const char SQL_ENV_DELETE[] =
-    "DELETE FROM connector_environments WHERE id = ? AND connector_id = ?";
-static const char SQL_ENV_VARS_CLEAR[] =
-    "DELETE FROM environment_variables WHERE environment_id = ?";
-static const char SQL_ENV_VAR_ADD[] =
-    "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
-    " VALUES (?, ?, ?, ?, ?)";
-/* A version restore (db_env_restore). */
-static const char SQL_ENV_RESTORE_FIND[] =
-    "SELECT id FROM connector_environments WHERE connector_id = ? AND name = ? FOR UPDATE";
-static const char SQL_ENV_RESTORE_SET[] =
-    "UPDATE connector_environments SET is_default = ?, base_url = ?, auth_override = ?,"
-    " auth_username = ?, client_id = ?, token_url = ?, version = version + 1,"
-    " updated_at = CURRENT_TIMESTAMP WHERE id = ?";
-static const char SQL_ENV_RESTORE_PLAIN_CLEAR[] =
-    "DELETE FROM environment_variables WHERE environment_id = ? AND sealed = 0";
-/* A sealed variable there already keeps its value (and a plain one of its name stays out). */
-static const char SQL_ENV_RESTORE_VAR[] =
-    "INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
-    " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE position = VALUES(position)";
-static const char SQL_ENV_ROT[] =
-    "SELECT id, connector_id, seal_key, auth_password, auth_token, api_key, client_secret"
-    " FROM connector_environments WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
-    " OR api_key IS NOT NULL OR client_secret IS NOT NULL FOR UPDATE";
-static const char SQL_ENV_ROT_SET[] =
-    "UPDATE connector_environments SET auth_password = ?, auth_token = ?, api_key = ?,"
-    " client_secret = ? WHERE id = ?";
-static const char SQL_ENV_VARS_ROT[] =
-    "SELECT v.environment_id, e.connector_id, e.seal_key, v.name, v.value"
-    " FROM environment_variables v JOIN connector_environments e ON e.id = v.environment_id"
-    " WHERE v.sealed = 1 AND v.value IS NOT NULL FOR UPDATE";
-static const char SQL_ENV_VAR_ROT_SET[] =
-    "UPDATE environment_variables SET value = ? WHERE environment_id = ? AND name = ?";
+enum stmt {
+	S_ENV_LIST,
+	S_ENV_GET,
+	S_ENV_FIND,
+	S_ENV_DEFAULT,
+	S_ENV_VARS,
+	S_ENV_VARS_CONN,
+	S_ENV_INSERT,
+	S_ENV_UPDATE,
+	S_ENV_LOCK,
+	S_ENV_UNDEFAULT,
+	S_ENV_DELETE,
+	S_ENV_VARS_CLEAR,
+	S_ENV_VAR_ADD,
+	S_ENV_RESTORE_FIND,
+	S_ENV_RESTORE_SET,
+	S_ENV_RESTORE_PLAIN_CLEAR,
+	S_ENV_RESTORE_VAR,
+	S_ENV_ROT,
+	S_ENV_ROT_SET,
+	S_ENV_VARS_ROT,
+	S_ENV_VAR_ROT_SET,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    [S_ENV_LIST] = ENV_COLUMNS " WHERE e.connector_id = ? ORDER BY e.name",
+    [S_ENV_GET] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.id = ?",
+    [S_ENV_FIND] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.name = ?",
+    [S_ENV_DEFAULT] = ENV_COLUMNS " WHERE e.connector_id = ? AND e.is_default = 1",
+    [S_ENV_VARS] = "SELECT name, sealed, value FROM environment_variables WHERE environment_id = ?"
+		   " ORDER BY position, name",
+    [S_ENV_VARS_CONN] =
+	"SELECT v.environment_id, v.name, v.sealed, v.value FROM environment_variables v"
+	" JOIN connector_environments e ON e.id = v.environment_id WHERE e.connector_id = ?"
+	" ORDER BY v.environment_id, v.position, v.name",
+    [S_ENV_INSERT] =
+	"INSERT INTO connector_environments (connector_id, name, seal_key, is_default, base_url,"
+	" allowed_origins, auth_override, auth_username, auth_password, auth_token, api_key,"
+	" client_id, client_secret, token_url, token_origin)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [S_ENV_UPDATE] =
+	"UPDATE connector_environments SET name = ?, is_default = ?, base_url = ?,"
+	" allowed_origins = ?, auth_override = ?, auth_username = ?, auth_password = ?,"
+	" auth_token = ?, api_key = ?, client_id = ?, client_secret = ?, token_url = ?,"
+	" token_origin = ?, version = version + 1, updated_at = CURRENT_TIMESTAMP"
+	" WHERE id = ? AND connector_id = ?",
+    [S_ENV_LOCK] =
+	"SELECT id, version FROM connector_environments WHERE id = ? AND connector_id = ?"
+	" FOR UPDATE",
+    [S_ENV_UNDEFAULT] =
+	"UPDATE connector_environments SET is_default = 0 WHERE connector_id = ? AND id <> ?"
+	" AND is_default = 1",
+    [S_ENV_DELETE] = "DELETE FROM connector_environments WHERE id = ? AND connector_id = ?",
+    [S_ENV_VARS_CLEAR] = "DELETE FROM environment_variables WHERE environment_id = ?",
+    [S_ENV_VAR_ADD] =
+	"INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
+	" VALUES (?, ?, ?, ?, ?)",
+    /* A version restore (db_env_restore). */
+    [S_ENV_RESTORE_FIND] =
+	"SELECT id FROM connector_environments WHERE connector_id = ? AND name = ? FOR UPDATE",
+    [S_ENV_RESTORE_SET] =
+	"UPDATE connector_environments SET is_default = ?, base_url = ?, auth_override = ?,"
+	" auth_username = ?, client_id = ?, token_url = ?, version = version + 1,"
+	" updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+    [S_ENV_RESTORE_PLAIN_CLEAR] =
+	"DELETE FROM environment_variables WHERE environment_id = ? AND sealed = 0",
+    /* A sealed variable there already keeps its value (and a plain one of its name stays out). */
+    [S_ENV_RESTORE_VAR] =
+	"INSERT INTO environment_variables (environment_id, name, sealed, position, value)"
+	" VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE position = VALUES(position)",
+    [S_ENV_ROT] =
+	"SELECT id, connector_id, seal_key, auth_password, auth_token, api_key, client_secret"
+	" FROM connector_environments WHERE auth_password IS NOT NULL OR auth_token IS NOT NULL"
+	" OR api_key IS NOT NULL OR client_secret IS NOT NULL FOR UPDATE",
+    [S_ENV_ROT_SET] =
+	"UPDATE connector_environments SET auth_password = ?, auth_token = ?, api_key = ?,"
+	" client_secret = ? WHERE id = ?",
+    [S_ENV_VARS_ROT] =
+	"SELECT v.environment_id, e.connector_id, e.seal_key, v.name, v.value"
+	" FROM environment_variables v JOIN connector_environments e ON e.id = v.environment_id"
+	" WHERE v.sealed = 1 AND v.value IS NOT NULL FOR UPDATE",
+    [S_ENV_VAR_ROT_SET] =
+	"UPDATE environment_variables SET value = ? WHERE environment_id = ? AND name = ?",
+};
 
 /* Row i of the ENV_COLUMNS r as a struct. */
 static void
@@ -145,7 +169,7 @@ db_env_list(struct db *db, struct arena *a, long long connector_id, struct db_en
 	    size_t *n)
 {
 	struct db_rows r;
-	return envs_of(a, db_query(db, a, &r, SQL_ENV_LIST, "i", connector_id), &r, out, n);
+	return envs_of(a, db_query(db, a, &r, SQL[S_ENV_LIST], "i", connector_id), &r, out, n);
 }
 
 int
@@ -153,7 +177,7 @@ db_env_get(struct db *db, struct arena *a, long long connector_id, long long id,
 	   struct db_environment *out)
 {
 	struct db_rows r;
-	int rc = db_query_row(db, a, &r, SQL_ENV_GET, "ii", connector_id, id);
+	int rc = db_query_row(db, a, &r, SQL[S_ENV_GET], "ii", connector_id, id);
 	memset(out, 0, sizeof(*out));
 	if (rc == DB_OK)
 		env_of(&r, 0, out);
@@ -179,8 +203,8 @@ env_fill(void *arg, struct buf *b)
 {
 	struct env_arg *x = arg;
 	int rc = x->name && *x->name
-		     ? db_query(x->db, x->a, x->out, SQL_ENV_FIND, "is", x->cid, x->name)
-		     : db_query(x->db, x->a, x->out, SQL_ENV_DEFAULT, "i", x->cid);
+		     ? db_query(x->db, x->a, x->out, SQL[S_ENV_FIND], "is", x->cid, x->name)
+		     : db_query(x->db, x->a, x->out, SQL[S_ENV_DEFAULT], "i", x->cid);
 	if (rc == DB_OK && b)
 		db_rows_pack(b, x->out);
 	return rc;
@@ -232,7 +256,8 @@ db_env_vars(struct db *db, struct arena *a, long long environment_id, struct db_
 	    size_t *n)
 {
 	struct db_rows r;
-	return env_vars_of(a, db_query(db, a, &r, SQL_ENV_VARS, "i", environment_id), &r, out, n);
+	return env_vars_of(a, db_query(db, a, &r, SQL[S_ENV_VARS], "i", environment_id), &r, out,
+			   n);
 }
 
 int
@@ -240,7 +265,7 @@ db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
 			 struct db_env_var **out, size_t *n)
 {
 	struct db_rows r;
-	return env_vars_of(a, db_query(db, a, &r, SQL_ENV_VARS_CONN, "i", connector_id), &r, out,
+	return env_vars_of(a, db_query(db, a, &r, SQL[S_ENV_VARS_CONN], "i", connector_id), &r, out,
 			   n);
 }
 
@@ -248,9 +273,9 @@ db_env_vars_of_connector(struct db *db, struct arena *a, long long connector_id,
 static int
 env_vars_write(struct db *db, long long id, const struct db_env_fields *f)
 {
-	int rc = db_exec(db, SQL_ENV_VARS_CLEAR, "i", id);
+	int rc = db_exec(db, SQL[S_ENV_VARS_CLEAR], "i", id);
 	for (size_t i = 0; rc == DB_OK && i < f->nvars; i++)
-		rc = db_exec(db, SQL_ENV_VAR_ADD, "isiis", id, f->vars[i].name,
+		rc = db_exec(db, SQL[S_ENV_VAR_ADD], "isiis", id, f->vars[i].name,
 			     (long long)(f->vars[i].sealed != 0), (long long)i, f->vars[i].value);
 	return rc;
 }
@@ -266,9 +291,9 @@ db_env_insert(struct db *db, long long connector_id, const struct db_env_fields 
 {
 	int rc = DB_OK;
 	if (f->is_default)
-		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", connector_id, 0LL);
+		rc = db_exec(db, SQL[S_ENV_UNDEFAULT], "ii", connector_id, 0LL);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_ENV_INSERT, "issississssssss", connector_id, f->name,
+		rc = db_exec(db, SQL[S_ENV_INSERT], "issississssssss", connector_id, f->name,
 			     f->seal_key, (long long)(f->is_default != 0), nz(f->base_url),
 			     nz(f->allowed_origins), (long long)(f->auth_override != 0),
 			     nz(f->username), f->password, f->token, f->api_key, nz(f->client_id),
@@ -316,7 +341,7 @@ env_lock(struct db *db, long long connector_id, long long id, long long version)
 	struct arena a;
 	struct db_rows r;
 	arena_init(&a, 512);
-	int rc = db_query_row(db, &a, &r, SQL_ENV_LOCK, "ii", id, connector_id);
+	int rc = db_query_row(db, &a, &r, SQL[S_ENV_LOCK], "ii", id, connector_id);
 	if (rc == DB_OK && version > 0 && db_get_ll(&r, 0, "version", 0) != version)
 		rc = STORE_ESTALE;
 	arena_free(&a);
@@ -330,9 +355,9 @@ env_update_tx(struct db *db, void *arg)
 	const struct db_env_fields *f = s->f;
 	int rc = env_lock(db, s->connector_id, s->id, f->version);
 	if (rc == DB_OK && f->is_default)
-		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", s->connector_id, s->id);
+		rc = db_exec(db, SQL[S_ENV_UNDEFAULT], "ii", s->connector_id, s->id);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_ENV_UPDATE, "sississssssssii", f->name,
+		rc = db_exec(db, SQL[S_ENV_UPDATE], "sississssssssii", f->name,
 			     (long long)(f->is_default != 0), nz(f->base_url),
 			     nz(f->allowed_origins), (long long)(f->auth_override != 0),
 			     nz(f->username), f->password, f->token, f->api_key, nz(f->client_id),
@@ -349,7 +374,7 @@ env_delete_tx(struct db *db, void *arg)
 	struct env_save *s = arg;
 	int rc = env_lock(db, s->connector_id, s->id, 0);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_ENV_DELETE, "ii", s->id, s->connector_id);
+		rc = db_exec(db, SQL[S_ENV_DELETE], "ii", s->id, s->connector_id);
 	return rc == DB_OK ? env_finish(db, s) : rc;
 }
 
@@ -382,25 +407,25 @@ db_env_delete(struct db *db, long long connector_id, long long id, long long use
 int
 db_env_secrets_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_ENV_ROT, "");
+	return db_query(db, a, out, SQL[S_ENV_ROT], "");
 }
 
 int
 db_env_secrets_reseal(struct db *db, long long id, const char *const vals[DB_ENV_SEALED_COLUMNS])
 {
-	return db_exec(db, SQL_ENV_ROT_SET, "ssssi", vals[0], vals[1], vals[2], vals[3], id);
+	return db_exec(db, SQL[S_ENV_ROT_SET], "ssssi", vals[0], vals[1], vals[2], vals[3], id);
 }
 
 int
 db_env_vars_for_rotation(struct db *db, struct arena *a, struct db_rows *out)
 {
-	return db_query(db, a, out, SQL_ENV_VARS_ROT, "");
+	return db_query(db, a, out, SQL[S_ENV_VARS_ROT], "");
 }
 
 int
 db_env_var_reseal(struct db *db, long long environment_id, const char *name, const char *sealed)
 {
-	return db_exec(db, SQL_ENV_VAR_ROT_SET, "sis", sealed, environment_id, name);
+	return db_exec(db, SQL[S_ENV_VAR_ROT_SET], "sis", sealed, environment_id, name);
 }
 
 int
@@ -410,35 +435,35 @@ db_env_restore(struct db *db, long long connector_id, const struct db_env_fields
 	for (size_t i = 0; i < n; i++)
 		any_default |= envs[i].is_default != 0;
 	if (any_default)
-		rc = db_exec(db, SQL_ENV_UNDEFAULT, "ii", connector_id, 0LL);
+		rc = db_exec(db, SQL[S_ENV_UNDEFAULT], "ii", connector_id, 0LL);
 	for (size_t i = 0; rc == DB_OK && i < n; i++) {
 		const struct db_env_fields *f = &envs[i];
 		struct arena a;
 		struct db_rows r;
 		arena_init(&a, 256);
-		rc = db_query(db, &a, &r, SQL_ENV_RESTORE_FIND, "is", connector_id, f->name);
+		rc = db_query(db, &a, &r, SQL[S_ENV_RESTORE_FIND], "is", connector_id, f->name);
 		long long id = rc == DB_OK && r.nrows ? db_get_ll(&r, 0, "id", 0) : 0;
 		arena_free(&a);
 		if (rc != DB_OK)
 			break;
 		if (!id) { /* gone since: made again, every secret to enter */
-			rc = db_exec(db, SQL_ENV_INSERT, "issississssssss", connector_id, f->name,
-				     f->seal_key, (long long)(f->is_default != 0), nz(f->base_url),
-				     nz(f->allowed_origins), (long long)(f->auth_override != 0),
-				     nz(f->username), NULL, NULL, NULL, nz(f->client_id), NULL,
-				     nz(f->token_url), "");
+			rc = db_exec(db, SQL[S_ENV_INSERT], "issississssssss", connector_id,
+				     f->name, f->seal_key, (long long)(f->is_default != 0),
+				     nz(f->base_url), nz(f->allowed_origins),
+				     (long long)(f->auth_override != 0), nz(f->username), NULL,
+				     NULL, NULL, nz(f->client_id), NULL, nz(f->token_url), "");
 			if (rc == DB_OK)
 				id = (long long)db_last_id(db);
 		} else {
-			rc = db_exec(db, SQL_ENV_RESTORE_SET, "isisssi",
+			rc = db_exec(db, SQL[S_ENV_RESTORE_SET], "isisssi",
 				     (long long)(f->is_default != 0), nz(f->base_url),
 				     (long long)(f->auth_override != 0), nz(f->username),
 				     nz(f->client_id), nz(f->token_url), id);
 			if (rc == DB_OK)
-				rc = db_exec(db, SQL_ENV_RESTORE_PLAIN_CLEAR, "i", id);
+				rc = db_exec(db, SQL[S_ENV_RESTORE_PLAIN_CLEAR], "i", id);
 		}
 		for (size_t k = 0; rc == DB_OK && k < f->nvars; k++)
-			rc = db_exec(db, SQL_ENV_RESTORE_VAR, "isiis", id, f->vars[k].name,
+			rc = db_exec(db, SQL[S_ENV_RESTORE_VAR], "isiis", id, f->vars[k].name,
 				     (long long)(f->vars[k].sealed != 0), (long long)k,
 				     f->vars[k].sealed ? NULL : nz(f->vars[k].value));
 	}

@@ -5,46 +5,59 @@
 #include "environments.h"
 #include "log_detail.h"
 
-static const char SQL_LOG_START[] =
-    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, state,"
-    " method, url, environment) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
-    " ?, 'running', ?, LEFT(?, 4096), LEFT(?, 64))";
-static const char SQL_LOG_FINISH[] =
-    "UPDATE execution_logs SET state = 'done', method = ?, url = LEFT(?, 4096), status = ?,"
-    " duration_us = ?, size = ?, error = LEFT(?, 1024), detail = ?, request_body = ?,"
-    " response_body = ?, body_expires_at = IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL),"
-    " UTC_TIMESTAMP() + INTERVAL ? MINUTE, NULL), finished_at = UTC_TIMESTAMP()"
-    " WHERE id = ? AND state = 'running'";
-static const char SQL_LOG_CANCEL[] =
-    "UPDATE execution_logs SET state = 'cancelled', error = 'Cancelled before an answer came.',"
-    " finished_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'running'";
-static const char SQL_LOG_GET[] =
-    "SELECT l.id, l.connector_id, l.endpoint_id, l.user_id, l.kind, l.environment, l.state,"
-    " l.method, l.url,"
-    " l.status, l.duration_us, l.size, l.error, l.created_at, l.finished_at, l.detail,"
-    " IF(l.body_expires_at > UTC_TIMESTAMP(), l.request_body, NULL) AS request_body,"
-    " IF(l.body_expires_at > UTC_TIMESTAMP(), l.response_body, NULL) AS response_body,"
-    " TIMESTAMPDIFF(SECOND, l.created_at, UTC_TIMESTAMP()) AS running_s,"
-    " c.name AS connector_name, e.purpose AS endpoint_purpose,"
-    " COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
-    " FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
-    " LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
-    " LEFT JOIN api_tokens t ON t.id = l.token_id WHERE l.id = ?";
-static const char SQL_KEEP_DAYS[] = "SELECT keep_bodies_days AS d FROM endpoints WHERE id = ?";
-static const char SQL_SET_KEEP_DAYS[] =
-    "UPDATE endpoints SET keep_bodies_days = ? WHERE id = ? AND connector_id = ?";
-static const char SQL_ENDPOINT_THERE[] =
-    "SELECT id FROM endpoints WHERE id = ? AND connector_id = ?";
-static const char SQL_EXPIRE_BODIES[] =
-    "UPDATE execution_logs SET request_body = NULL, response_body = NULL,"
-    " body_expires_at = NULL WHERE body_expires_at < UTC_TIMESTAMP() LIMIT 5000";
+enum stmt {
+	S_LOG_START,
+	S_LOG_FINISH,
+	S_LOG_CANCEL,
+	S_LOG_GET,
+	S_KEEP_DAYS,
+	S_SET_KEEP_DAYS,
+	S_ENDPOINT_THERE,
+	S_EXPIRE_BODIES,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    [S_LOG_START] =
+	"INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, state,"
+	" method, url, environment) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+	" ?, 'running', ?, LEFT(?, 4096), LEFT(?, 64))",
+    [S_LOG_FINISH] =
+	"UPDATE execution_logs SET state = 'done', method = ?, url = LEFT(?, 4096), status = ?,"
+	" duration_us = ?, size = ?, error = LEFT(?, 1024), detail = ?, request_body = ?,"
+	" response_body = ?, body_expires_at = IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL),"
+	" UTC_TIMESTAMP() + INTERVAL ? MINUTE, NULL), finished_at = UTC_TIMESTAMP()"
+	" WHERE id = ? AND state = 'running'",
+    [S_LOG_CANCEL] =
+	"UPDATE execution_logs SET state = 'cancelled', error = 'Cancelled before an answer came.',"
+	" finished_at = UTC_TIMESTAMP() WHERE id = ? AND state = 'running'",
+    [S_LOG_GET] =
+	"SELECT l.id, l.connector_id, l.endpoint_id, l.user_id, l.kind, l.environment, l.state,"
+	" l.method, l.url,"
+	" l.status, l.duration_us, l.size, l.error, l.created_at, l.finished_at, l.detail,"
+	" IF(l.body_expires_at > UTC_TIMESTAMP(), l.request_body, NULL) AS request_body,"
+	" IF(l.body_expires_at > UTC_TIMESTAMP(), l.response_body, NULL) AS response_body,"
+	" TIMESTAMPDIFF(SECOND, l.created_at, UTC_TIMESTAMP()) AS running_s,"
+	" c.name AS connector_name, e.purpose AS endpoint_purpose,"
+	" COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
+	" FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
+	" LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
+	" LEFT JOIN api_tokens t ON t.id = l.token_id WHERE l.id = ?",
+    [S_KEEP_DAYS] = "SELECT keep_bodies_days AS d FROM endpoints WHERE id = ?",
+    [S_SET_KEEP_DAYS] =
+	"UPDATE endpoints SET keep_bodies_days = ? WHERE id = ? AND connector_id = ?",
+    [S_ENDPOINT_THERE] = "SELECT id FROM endpoints WHERE id = ? AND connector_id = ?",
+    [S_EXPIRE_BODIES] =
+	"UPDATE execution_logs SET request_body = NULL, response_body = NULL,"
+	" body_expires_at = NULL WHERE body_expires_at < UTC_TIMESTAMP() LIMIT 5000",
+};
 
 int
 db_log_start(struct db *db, const struct db_execution *e, long long *id)
 {
-	int rc = db_exec(db, SQL_LOG_START, "iiiissss", e->connector_id, e->endpoint_id, e->user_id,
-			 e->token_id, e->kind, e->method ? e->method : "", e->url ? e->url : "",
-			 e->environment ? e->environment : "");
+	int rc = db_exec(db, SQL[S_LOG_START], "iiiissss", e->connector_id, e->endpoint_id,
+			 e->user_id, e->token_id, e->kind, e->method ? e->method : "",
+			 e->url ? e->url : "", e->environment ? e->environment : "");
 	if (rc == DB_OK)
 		*id = (long long)db_last_id(db);
 	return rc;
@@ -54,7 +67,7 @@ int
 db_log_finish(struct db *db, long long id, const struct db_log_result *r)
 {
 	long long keep = r->keep_minutes;
-	int rc = db_exec(db, SQL_LOG_FINISH, "ssiiissssissii", r->method ? r->method : "",
+	int rc = db_exec(db, SQL[S_LOG_FINISH], "ssiiissssissii", r->method ? r->method : "",
 			 r->url ? r->url : "", (long long)r->status, r->duration_us, r->size,
 			 r->error ? r->error : "", r->detail, r->request_body, r->response_body,
 			 keep, r->request_body, r->response_body, keep, id);
@@ -66,7 +79,7 @@ db_log_finish(struct db *db, long long id, const struct db_log_result *r)
 int
 db_log_cancel(struct db *db, long long id)
 {
-	int rc = db_exec(db, SQL_LOG_CANCEL, "i", id);
+	int rc = db_exec(db, SQL[S_LOG_CANCEL], "i", id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	return rc;
@@ -78,7 +91,7 @@ int
 db_log_get(struct db *db, struct arena *a, long long id, struct log_entry *out)
 {
 	struct db_rows r;
-	return log_entry_of(db_query_row(db, a, &r, SQL_LOG_GET, "i", id), &r, out);
+	return log_entry_of(db_query_row(db, a, &r, SQL[S_LOG_GET], "i", id), &r, out);
 }
 
 int
@@ -111,7 +124,7 @@ db_endpoint_keep_days(struct db *db, long long endpoint_id)
 	struct db_rows r;
 	arena_init(&a, 512);
 	long d = 0;
-	if (db_query_row(db, &a, &r, SQL_KEEP_DAYS, "i", endpoint_id) == DB_OK)
+	if (db_query_row(db, &a, &r, SQL[S_KEEP_DAYS], "i", endpoint_id) == DB_OK)
 		d = (long)db_get_ll(&r, 0, "d", 0);
 	arena_free(&a);
 	return d;
@@ -123,10 +136,10 @@ db_endpoint_set_keep_days(struct db *db, long long connector_id, long long endpo
 	struct arena a;
 	struct db_rows r;
 	arena_init(&a, 512);
-	int rc = db_query_row(db, &a, &r, SQL_ENDPOINT_THERE, "ii", endpoint_id, connector_id);
+	int rc = db_query_row(db, &a, &r, SQL[S_ENDPOINT_THERE], "ii", endpoint_id, connector_id);
 	arena_free(&a);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_SET_KEEP_DAYS, "iii", (long long)days, endpoint_id,
+		rc = db_exec(db, SQL[S_SET_KEEP_DAYS], "iii", (long long)days, endpoint_id,
 			     connector_id);
 	return rc;
 }
@@ -136,7 +149,7 @@ db_log_expire_bodies(struct db *db, long long *cleared)
 {
 	*cleared = 0;
 	for (;;) {
-		int rc = db_exec(db, SQL_EXPIRE_BODIES, "");
+		int rc = db_exec(db, SQL[S_EXPIRE_BODIES], "");
 		if (rc != DB_OK)
 			return rc;
 		unsigned long long n = db_affected(db);

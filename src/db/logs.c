@@ -16,25 +16,63 @@
 	" AND (? IS NULL OR l.created_at >= ?)"                                                    \
 	" AND (? IS NULL OR l.created_at < DATE_ADD(?, INTERVAL 1 DAY))"
 
-static const char SQL_LOG_PAGE[] =
-    "SELECT l.id, l.created_at, l.kind, l.method, l.url, l.status, l.duration_us, l.size,"
-    " l.error, l.environment, l.connector_id, l.endpoint_id, c.name AS connector_name,"
-    " e.purpose AS endpoint_purpose,"
-    " COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
-    " FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
-    " LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
-    " LEFT JOIN api_tokens t ON t.id = l.token_id" LOG_WHERE
-    " ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?";
-static const char SQL_LOG_COUNT[] = "SELECT COUNT(*) AS n FROM execution_logs l" LOG_WHERE;
-static const char SQL_LOG_CONNECTORS[] =
-    "SELECT c.id, c.name FROM connectors c WHERE c.id IN"
-    " (SELECT DISTINCT connector_id FROM execution_logs) ORDER BY c.name LIMIT 500";
-static const char SQL_LOG_PURGE[] =
-    "DELETE FROM execution_logs WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 5000";
-
 DB_ROWS_READER(log_rows_of, struct log_row, LOG_ROW_FIELDS)
 DB_ROWS_READER(log_connectors_of, struct log_connector, LOG_CONNECTOR_FIELDS)
 
+enum stmt {
+	S_LOG_PAGE,
+	S_LOG_COUNT,
+	S_LOG_CONNECTORS,
+	S_LOG_PURGE,
+	S_LOG_BATCH,
+	S_LOG_ROW,
+	S__MAX
+};
+
+static const char *const SQL[S__MAX] = {
+    [S_LOG_PAGE] =
+	"SELECT l.id, l.created_at, l.kind, l.method, l.url, l.status, l.duration_us, l.size,"
+	" l.error, l.environment, l.connector_id, l.endpoint_id, c.name AS connector_name,"
+	" e.purpose AS endpoint_purpose,"
+	" COALESCE(NULLIF(u.display_name, ''), u.username) AS user_name, t.name AS token_name"
+	" FROM execution_logs l LEFT JOIN connectors c ON c.id = l.connector_id"
+	" LEFT JOIN endpoints e ON e.id = l.endpoint_id LEFT JOIN users u ON u.id = l.user_id"
+	" LEFT JOIN api_tokens t ON t.id = l.token_id" LOG_WHERE
+	" ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?",
+    [S_LOG_COUNT] = "SELECT COUNT(*) AS n FROM execution_logs l" LOG_WHERE,
+    [S_LOG_CONNECTORS] =
+	"SELECT c.id, c.name FROM connectors c WHERE c.id IN"
+	" (SELECT DISTINCT connector_id FROM execution_logs) ORDER BY c.name LIMIT 500",
+    [S_LOG_PURGE] =
+	"DELETE FROM execution_logs WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT 5000",
+    [S_LOG_BATCH] =
+	"INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+	" url, status, duration_us, size, error, created_at, environment, detail, request_body,"
+	" response_body, body_expires_at)"
+	" SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
+	" LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, LEFT(j.env, 64), j.dt, j.rq,"
+	" j.rs, IF(j.km > 0 AND (j.rq IS NOT NULL OR j.rs IS NOT NULL), j.at + INTERVAL j.km"
+	" MINUTE, NULL) FROM JSON_TABLE(?, '$[*]'"
+	" COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
+	" u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
+	" k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
+	" m VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.m',"
+	" url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
+	" d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
+	" err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at',"
+	" env VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.env',"
+	" dt LONGTEXT CHARACTER SET utf8mb4 PATH '$.dt', rq LONGTEXT CHARACTER SET utf8mb4"
+	" PATH '$.rq', rs LONGTEXT CHARACTER SET utf8mb4 PATH '$.rs', km BIGINT PATH '$.km'))"
+	" AS j"
+	" ORDER BY j.n",
+    /* One row, when a batch is refused (a value the JSON path cannot carry). */
+    [S_LOG_ROW] =
+	"INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
+	" url, status, duration_us, size, error, created_at, environment, detail, request_body,"
+	" response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
+	" NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, LEFT(?, 64), ?, ?, ?,"
+	" IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), ? + INTERVAL ? MINUTE, NULL))",
+};
 int
 db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct log_row **rows,
 	    size_t *n, long long *total)
@@ -43,13 +81,13 @@ db_log_list(struct db *db, struct arena *a, const struct log_query *q, struct lo
 	long long st = q->status;
 	*rows = NULL;
 	*n = 0;
-	int rc = db_query_row(db, a, &c, SQL_LOG_COUNT, "iiiissss", q->connector_id,
+	int rc = db_query_row(db, a, &c, SQL[S_LOG_COUNT], "iiiissss", q->connector_id,
 			      q->connector_id, st, st, q->from, q->from, q->to, q->to);
 	if (rc != DB_OK)
 		return rc;
 	*total = db_get_ll(&c, 0, "n", 0);
-	rc = db_query(db, a, &r, SQL_LOG_PAGE, "iiiissssii", q->connector_id, q->connector_id, st,
-		      st, q->from, q->from, q->to, q->to, (long long)q->limit, q->offset);
+	rc = db_query(db, a, &r, SQL[S_LOG_PAGE], "iiiissssii", q->connector_id, q->connector_id,
+		      st, st, q->from, q->from, q->to, q->to, (long long)q->limit, q->offset);
 	return log_rows_of(a, rc, &r, rows, n);
 }
 
@@ -57,7 +95,7 @@ int
 db_log_connectors(struct db *db, struct arena *a, struct log_connector **rows, size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_LOG_CONNECTORS, "");
+	int rc = db_query(db, a, &r, SQL[S_LOG_CONNECTORS], "");
 	return log_connectors_of(a, rc, &r, rows, n);
 }
 
@@ -66,7 +104,7 @@ db_log_purge(struct db *db, long days, long long *deleted)
 {
 	*deleted = 0;
 	for (;;) {
-		int rc = db_exec(db, SQL_LOG_PURGE, "i", (long long)days);
+		int rc = db_exec(db, SQL[S_LOG_PURGE], "i", (long long)days);
 		if (rc != DB_OK)
 			return rc;
 		unsigned long long n = db_affected(db);
@@ -87,34 +125,6 @@ db_log_purge(struct db *db, long days, long long *deleted)
 #define LOG_QUEUE_MAX	20000
 #define LOG_QUEUE_HEAVY 256 /* past this many queued, new rows come without detail */
 #define LOG_FLUSH_MS	2000
-
-static const char SQL_LOG_BATCH[] =
-    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at, environment, detail, request_body,"
-    " response_body, body_expires_at)"
-    " SELECT NULLIF(j.c, 0), NULLIF(j.e, 0), NULLIF(j.u, 0), NULLIF(j.t, 0), j.k, j.m,"
-    " LEFT(j.url, 4096), j.s, j.d, j.z, LEFT(j.err, 1024), j.at, LEFT(j.env, 64), j.dt, j.rq,"
-    " j.rs, IF(j.km > 0 AND (j.rq IS NOT NULL OR j.rs IS NOT NULL), j.at + INTERVAL j.km"
-    " MINUTE, NULL) FROM JSON_TABLE(?, '$[*]'"
-    " COLUMNS (n FOR ORDINALITY, c BIGINT PATH '$.c', e BIGINT PATH '$.e',"
-    " u BIGINT PATH '$.u', t BIGINT PATH '$.t',"
-    " k VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.k',"
-    " m VARCHAR(16) CHARACTER SET utf8mb4 PATH '$.m',"
-    " url LONGTEXT CHARACTER SET utf8mb4 PATH '$.url', s BIGINT PATH '$.s',"
-    " d BIGINT PATH '$.d', z BIGINT PATH '$.z',"
-    " err LONGTEXT CHARACTER SET utf8mb4 PATH '$.err', at DATETIME PATH '$.at',"
-    " env VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.env',"
-    " dt LONGTEXT CHARACTER SET utf8mb4 PATH '$.dt', rq LONGTEXT CHARACTER SET utf8mb4"
-    " PATH '$.rq', rs LONGTEXT CHARACTER SET utf8mb4 PATH '$.rs', km BIGINT PATH '$.km'))"
-    " AS j"
-    " ORDER BY j.n";
-/* One row, when a batch is refused (a value the JSON path cannot carry). */
-static const char SQL_LOG_ROW[] =
-    "INSERT INTO execution_logs (connector_id, endpoint_id, user_id, token_id, kind, method,"
-    " url, status, duration_us, size, error, created_at, environment, detail, request_body,"
-    " response_body, body_expires_at) VALUES (NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0),"
-    " NULLIF(?, 0), ?, ?, LEFT(?, 4096), ?, ?, ?, LEFT(?, 1024), ?, LEFT(?, 64), ?, ?, ?,"
-    " IF(? > 0 AND (? IS NOT NULL OR ? IS NOT NULL), ? + INTERVAL ? MINUTE, NULL))";
 
 struct log_item {
 	struct log_item *next;
@@ -209,12 +219,12 @@ batch_write(struct db *db, const struct log_item *items)
 	struct buf b;
 	buf_init(&b);
 	batch_json(&b, items);
-	int rc = b.failed ? DB_ENOMEM : db_exec(db, SQL_LOG_BATCH, "s", b.data);
+	int rc = b.failed ? DB_ENOMEM : db_exec(db, SQL[S_LOG_BATCH], "s", b.data);
 	buf_free(&b);
 	if (rc == DB_OK || rc == DB_EDOWN)
 		return rc;
 	for (const struct log_item *it = items; it; it = it->next) {
-		rc = db_exec(db, SQL_LOG_ROW, "iiiisssiiissssssissssi", it->connector_id,
+		rc = db_exec(db, SQL[S_LOG_ROW], "iiiisssiiissssssissssi", it->connector_id,
 			     it->endpoint_id, it->user_id, it->token_id, it->kind, it->method,
 			     it->url, it->status, it->duration_us, it->size, it->error, it->at,
 			     it->environment, it->detail, it->request_body, it->response_body,

@@ -7,15 +7,19 @@
 
 #include "db.h"
 
-static const char SQL_MIGRATIONS_TABLE[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-					   " version INT UNSIGNED NOT NULL PRIMARY KEY,"
-					   " name VARCHAR(255) NOT NULL,"
-					   " checksum CHAR(64) NOT NULL,"
-					   " applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"
-					   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-static const char SQL_MIGRATION_GET[] = "SELECT checksum FROM schema_migrations WHERE version = ?";
-static const char SQL_MIGRATION_ADD[] =
-    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)";
+static const char MIGRATIONS_DDL[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				     " version INT UNSIGNED NOT NULL PRIMARY KEY,"
+				     " name VARCHAR(255) NOT NULL,"
+				     " checksum CHAR(64) NOT NULL,"
+				     " applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"
+				     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+enum stmt { S_MIGRATION_GET, S_MIGRATION_ADD, S__MAX };
+
+static const char *const SQL[S__MAX] = {
+    [S_MIGRATION_GET] = "SELECT checksum FROM schema_migrations WHERE version = ?",
+    [S_MIGRATION_ADD] = "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+};
 
 static int
 name_cmp(const void *a, const void *b)
@@ -76,7 +80,7 @@ migrate_one(struct db *db, const char *dir, const char *name, int *applied)
 	struct arena a;
 	arena_init(&a, 4096);
 	struct db_rows rows;
-	rc = db_query_row(db, &a, &rows, SQL_MIGRATION_GET, "i", version);
+	rc = db_query_row(db, &a, &rows, SQL[S_MIGRATION_GET], "i", version);
 	if (rc == DB_OK) {
 		if (strcmp(db_cell(&rows, 0, 0), sum) != 0) {
 			log_err("migrate: %s was changed after it was applied; refusing", name);
@@ -91,7 +95,7 @@ migrate_one(struct db *db, const char *dir, const char *name, int *applied)
 		goto out;
 	rc = db_exec_script(db, text.data ? text.data : "", text.len);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_MIGRATION_ADD, "iss", version, name, sum);
+		rc = db_exec(db, SQL[S_MIGRATION_ADD], "iss", version, name, sum);
 	if (rc == DB_OK)
 		rc = db_commit(db);
 	else
@@ -110,7 +114,7 @@ int
 db_migrate(struct db *db, const char *dir, int *applied)
 {
 	*applied = 0;
-	int rc = db_exec_script(db, SQL_MIGRATIONS_TABLE, sizeof(SQL_MIGRATIONS_TABLE) - 1);
+	int rc = db_exec_script(db, MIGRATIONS_DDL, sizeof(MIGRATIONS_DDL) - 1);
 	if (rc != DB_OK)
 		return rc;
 	DIR *d = opendir(dir);

@@ -93,41 +93,55 @@ version_kind_parse(const char *s)
 			     ", 'secrets', " SNAP_SECRETS ", 'variables', " JSON_ARR(SNAP_VARIABLES) ", 'endpoints', " JSON_ARR( \
 				 SNAP_ENDPOINTS) ", 'environments', " JSON_ARR(SNAP_ENVIRONMENTS) ")"
 
-static const char SQL_VERSION_ADD[] =
-    "INSERT INTO connector_versions (connector_id, n, kind, user_id, username, restored_from,"
-    " snapshot) SELECT c.id,"
-    " COALESCE((SELECT MAX(v.n) FROM connector_versions v WHERE v.connector_id = c.id), 0) + 1,"
-    " ?, NULLIF(?, 0), COALESCE((SELECT u.username FROM users u WHERE u.id = ?), ''),"
-    " NULLIF(?, 0), " SNAPSHOT " FROM connectors c WHERE c.id = ?";
+enum stmt {
+	S_VERSION_ADD,
+	S_VERSION_LIST,
+	S_VERSION_GET,
+	S_RESTORE_CONN,
+	S_RESTORE_EXISTS,
+	S_RESTORE_CATS,
+	S_RESTORE_UNLINK,
+	S_RESTORE_LINK,
+	S_RESTORE_EP_CLEAR,
+	S_RESTORE_EP_ADD,
+	S_RESTORE_TOKEN_FORGET,
+	S_RESTORE_LAST,
+	S__MAX
+};
 
-static const char SQL_VERSION_LIST[] =
-    "SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
-    " WHERE connector_id = ? ORDER BY n DESC LIMIT ?";
-static const char SQL_VERSION_GET[] =
-    "SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
-    " WHERE connector_id = ? AND n = ?";
-
-/* Restore. */
-static const char SQL_RESTORE_CONN[] = "UPDATE connectors SET" CONNECTOR_FIELDS(
-    F_SET) " auth_type = ?, verify_ssl = ?, auth_username = ?, token_url = ?, client_id = ?,"
-	   " scope = ?, client_auth = ?, api_key_name = ?, api_key_in = ?,"
-	   " updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP, version = version + 1"
-	   " WHERE id = ? AND (? = 0 OR version = ?)";
-static const char SQL_RESTORE_EXISTS[] = "SELECT id FROM connectors WHERE id = ?";
-/* The snapshot's categories that may still be assigned: active, or linked now. */
-static const char SQL_RESTORE_CATS[] =
-    "SELECT k.id FROM categories k WHERE k.id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]'"
-    " COLUMNS (id BIGINT PATH '$')) AS j) AND (k.status = 'active' OR EXISTS (SELECT 1"
-    " FROM connector_categories cc WHERE cc.connector_id = ? AND cc.category_id = k.id))";
-static const char SQL_RESTORE_UNLINK[] = "DELETE FROM connector_categories WHERE connector_id = ?";
-static const char SQL_RESTORE_LINK[] =
-    "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)";
-static const char SQL_RESTORE_EP_CLEAR[] = "DELETE FROM endpoints WHERE connector_id = ?";
-static const char SQL_RESTORE_EP_ADD[] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
-    EF_NAME) " id, connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " NULLIF(?, 0), ?)";
-static const char SQL_RESTORE_TOKEN_FORGET[] = "DELETE FROM token_cache WHERE connector_id = ?";
-static const char SQL_RESTORE_LAST[] =
-    "SELECT MAX(n) AS n FROM connector_versions WHERE connector_id = ?";
+static const char *const SQL[S__MAX] = {
+    [S_VERSION_ADD] =
+	"INSERT INTO connector_versions (connector_id, n, kind, user_id, username, restored_from,"
+	" snapshot) SELECT c.id,"
+	" COALESCE((SELECT MAX(v.n) FROM connector_versions v WHERE v.connector_id = c.id), 0) + 1,"
+	" ?, NULLIF(?, 0), COALESCE((SELECT u.username FROM users u WHERE u.id = ?), ''),"
+	" NULLIF(?, 0), " SNAPSHOT " FROM connectors c WHERE c.id = ?",
+    [S_VERSION_LIST] =
+	"SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
+	" WHERE connector_id = ? ORDER BY n DESC LIMIT ?",
+    [S_VERSION_GET] =
+	"SELECT n, kind, username, created_at, restored_from, snapshot FROM connector_versions"
+	" WHERE connector_id = ? AND n = ?",
+    /* Restore. */
+    [S_RESTORE_CONN] = "UPDATE connectors SET" CONNECTOR_FIELDS(
+	F_SET) " auth_type = ?, verify_ssl = ?, auth_username = ?, token_url = ?, client_id = ?,"
+	       " scope = ?, client_auth = ?, api_key_name = ?, api_key_in = ?,"
+	       " updated_by = NULLIF(?, 0), updated_at = CURRENT_TIMESTAMP, version = version + 1"
+	       " WHERE id = ? AND (? = 0 OR version = ?)",
+    [S_RESTORE_EXISTS] = "SELECT id FROM connectors WHERE id = ?",
+    /* The snapshot's categories that may still be assigned: active, or linked now. */
+    [S_RESTORE_CATS] =
+	"SELECT k.id FROM categories k WHERE k.id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]'"
+	" COLUMNS (id BIGINT PATH '$')) AS j) AND (k.status = 'active' OR EXISTS (SELECT 1"
+	" FROM connector_categories cc WHERE cc.connector_id = ? AND cc.category_id = k.id))",
+    [S_RESTORE_UNLINK] = "DELETE FROM connector_categories WHERE connector_id = ?",
+    [S_RESTORE_LINK] = "INSERT INTO connector_categories (connector_id, category_id) VALUES (?, ?)",
+    [S_RESTORE_EP_CLEAR] = "DELETE FROM endpoints WHERE connector_id = ?",
+    [S_RESTORE_EP_ADD] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
+	EF_NAME) " id, connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " NULLIF(?, 0), ?)",
+    [S_RESTORE_TOKEN_FORGET] = "DELETE FROM token_cache WHERE connector_id = ?",
+    [S_RESTORE_LAST] = "SELECT MAX(n) AS n FROM connector_versions WHERE connector_id = ?",
+};
 
 int
 db_version_record(struct db *db, long long connector_id, long long user_id, enum version_kind kind,
@@ -135,8 +149,8 @@ db_version_record(struct db *db, long long connector_id, long long user_id, enum
 {
 	if (kind >= VERSION_KIND__MAX)
 		return DB_EFAIL;
-	int rc = db_exec(db, SQL_VERSION_ADD, "siiii", version_kind_names[kind], user_id, user_id,
-			 restored_from, connector_id);
+	int rc = db_exec(db, SQL[S_VERSION_ADD], "siiii", version_kind_names[kind], user_id,
+			 user_id, restored_from, connector_id);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_ENOTFOUND;
 	return rc;
@@ -150,7 +164,7 @@ db_version_list(struct db *db, struct arena *a, long long connector_id, long lim
 		struct version_row **rows, size_t *n)
 {
 	struct db_rows r;
-	int rc = db_query(db, a, &r, SQL_VERSION_LIST, "ii", connector_id, (long long)limit);
+	int rc = db_query(db, a, &r, SQL[S_VERSION_LIST], "ii", connector_id, (long long)limit);
 	return version_rows_of(a, rc, &r, rows, n);
 }
 
@@ -159,8 +173,8 @@ db_version_get(struct db *db, struct arena *a, long long connector_id, long long
 	       struct version_row *out)
 {
 	struct db_rows r;
-	return version_row_of(db_query_row(db, a, &r, SQL_VERSION_GET, "ii", connector_id, n), &r,
-			      out);
+	return version_row_of(db_query_row(db, a, &r, SQL[S_VERSION_GET], "ii", connector_id, n),
+			      &r, out);
 }
 
 /* The categories the restore links: the snapshot's that may still be assigned, or (none
@@ -179,12 +193,12 @@ restore_categories(struct db *db, const struct version_restore *r)
 	struct db_rows ok;
 	int rc = ids.failed
 		     ? DB_ENOMEM
-		     : db_query(db, &a, &ok, SQL_RESTORE_CATS, "si", ids.data, r->connector_id);
+		     : db_query(db, &a, &ok, SQL[S_RESTORE_CATS], "si", ids.data, r->connector_id);
 	buf_free(&ids);
 	if (rc == DB_OK && ok.nrows > 0) {
-		rc = db_exec(db, SQL_RESTORE_UNLINK, "i", r->connector_id);
+		rc = db_exec(db, SQL[S_RESTORE_UNLINK], "i", r->connector_id);
 		for (size_t i = 0; rc == DB_OK && i < ok.nrows; i++)
-			rc = db_exec(db, SQL_RESTORE_LINK, "ii", r->connector_id,
+			rc = db_exec(db, SQL[S_RESTORE_LINK], "ii", r->connector_id,
 				     db_get_ll(&ok, i, "id", 0));
 	}
 	arena_free(&a);
@@ -195,9 +209,9 @@ static int
 restore_endpoint(struct db *db, const struct version_restore *r, size_t i)
 {
 	const struct endpoint_input *in = &r->endpoints[i];
-	int rc =
-	    db_exec(db, SQL_RESTORE_EP_ADD, ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG),
-		    r->endpoint_ids[i], r->connector_id);
+	int rc = db_exec(db, SQL[S_RESTORE_EP_ADD],
+			 ENDPOINT_FIELDS(EF_TYPE) "ii" ENDPOINT_FIELDS(EF_ARG), r->endpoint_ids[i],
+			 r->connector_id);
 	if (rc != DB_OK)
 		return rc;
 	long long id = r->endpoint_ids[i] ? r->endpoint_ids[i] : (long long)db_last_id(db);
@@ -217,7 +231,7 @@ restore_tx(struct db *db, void *arg)
 	const struct version_restore *r = t->r;
 	long long user_id = t->user_id, *new_n = t->new_n;
 	const struct version_restore *in = r;
-	int rc = db_exec(db, SQL_RESTORE_CONN,
+	int rc = db_exec(db, SQL[S_RESTORE_CONN],
 			 CONNECTOR_FIELDS(F_TYPE) "sisssssssiiii" CONNECTOR_FIELDS(F_ARG),
 			 r->auth_type, (long long)(r->verify_ssl != 0), r->username, r->token_url,
 			 r->client_id, r->scope, r->client_auth, r->api_key_name, r->api_key_in,
@@ -226,7 +240,7 @@ restore_tx(struct db *db, void *arg)
 		struct arena a;
 		struct db_rows x;
 		arena_init(&a, 512);
-		rc = db_query_row(db, &a, &x, SQL_RESTORE_EXISTS, "i", r->connector_id);
+		rc = db_query_row(db, &a, &x, SQL[S_RESTORE_EXISTS], "i", r->connector_id);
 		arena_free(&a);
 		if (rc == DB_OK)
 			rc = STORE_ESTALE;
@@ -234,20 +248,20 @@ restore_tx(struct db *db, void *arg)
 	if (rc == DB_OK)
 		rc = restore_categories(db, r);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_RESTORE_EP_CLEAR, "i", r->connector_id);
+		rc = db_exec(db, SQL[S_RESTORE_EP_CLEAR], "i", r->connector_id);
 	for (size_t i = 0; rc == DB_OK && i < r->nendpoints; i++)
 		rc = restore_endpoint(db, r, i);
 	if (rc == DB_OK && r->with_environments)
 		rc = db_env_restore(db, r->connector_id, r->environments, r->nenvironments);
 	if (rc == DB_OK)
-		rc = db_exec(db, SQL_RESTORE_TOKEN_FORGET, "i", r->connector_id);
+		rc = db_exec(db, SQL[S_RESTORE_TOKEN_FORGET], "i", r->connector_id);
 	if (rc == DB_OK)
 		rc = db_version_record(db, r->connector_id, user_id, VERSION_RESTORE, r->n);
 	if (rc == DB_OK) {
 		struct arena a;
 		struct db_rows x;
 		arena_init(&a, 512);
-		rc = db_query_row(db, &a, &x, SQL_RESTORE_LAST, "i", r->connector_id);
+		rc = db_query_row(db, &a, &x, SQL[S_RESTORE_LAST], "i", r->connector_id);
 		if (rc == DB_OK)
 			*new_n = db_get_ll(&x, 0, "n", 0);
 		arena_free(&a);
