@@ -5,7 +5,7 @@
 // On a failure the page is saved as TEST_TMP/screenshots/import-<step>.png.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { browserSuite } = require('./lib.js');
+const { browserSuite, assertLabelled } = require('./lib.js');
 const { env, sql, unique } = require('../integration/lib.js');
 
 const tag = unique('I').split(' ')[1].replace(/[^a-z0-9]/gi, '');
@@ -58,6 +58,34 @@ test('paste a cURL command, preview, save and Test it, by keyboard', async () =>
     const echo = JSON.parse(await page.textContent('#response-body'));
     assert.equal(echo.path, '/echo/imported');
     assert.equal(echo.headers['x-imported'], 'by keyboard');
+    assert.deepEqual(b.errors, [], 'no JavaScript errors');
+  });
+});
+
+test('the proposed authorization: a labelled box, unticked; ticked, Save sets the method on the Authorization tab', async () => {
+  await step('apply-auth', async () => {
+    const page = b.page;
+    await page.goto(b.url(`/data-connectors/${connectorId}/authorization`));
+    const before = await page.inputValue('#auth_type');
+    assert.notEqual(before, 'basic', `not Basic before the import (${before})`);
+    await page.goto(b.url(`/data-connectors/${connectorId}/endpoints/import`));
+    await page.focus('#source');
+    await page.keyboard.type(`curl '${env('ECHO_URL')}/echo/with-user' -u ann:not-kept-pw`);
+    await enterOn(page, '#import-preview-button');
+    assert.match(await page.textContent('#import-auth'), /Proposed authorization: basic \(user ann\)/);
+    await assertLabelled(page, 'the import preview');
+    assert.equal((await page.textContent('label[for="apply_auth"]')).trim(), 'Also set this authorization method on the Data Connector');
+    assert.equal(await page.isChecked('#apply_auth'), false, 'unticked by default');
+    assert.match(await page.textContent('#apply_auth-hint'), new RegExp(`It replaces the current method \\(${before}\\)`));
+    await page.focus('#apply_auth');
+    await page.keyboard.press('Space');
+    assert.equal(await page.isChecked('#apply_auth'), true, 'ticked with the keyboard');
+    await enterOn(page, '#import-save');
+    assert.match((await page.textContent('.flash')).trim(), /1 endpoint was imported\. The authorization method is now basic/);
+    await Promise.all([page.waitForNavigation(), page.click('nav.tabs >> text=Authorization')]);
+    assert.equal(await page.inputValue('#auth_type'), 'basic', 'the Authorization tab shows the method');
+    assert.equal(await page.inputValue('#username'), 'ann', 'with the user from the command');
+    assert.ok(!(await page.content()).includes('not-kept-pw'), 'the password is not kept');
     assert.deepEqual(b.errors, [], 'no JavaScript errors');
   });
 });
