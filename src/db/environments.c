@@ -32,6 +32,8 @@ enum stmt {
 	S_ENV_VARS_CLEAR,
 	S_ENV_VAR_ADD,
 	S_ENV_RESTORE_FIND,
+	S_ENV_RESTORE_BY_ID,
+	S_ENV_RESTORE_ASIDE,
 	S_ENV_RESTORE_SET,
 	S_ENV_RESTORE_PLAIN_CLEAR,
 	S_ENV_RESTORE_VAR,
@@ -78,8 +80,14 @@ static const char *const SQL[S__MAX] = {
     /* A version restore (db_env_restore). */
     [S_ENV_RESTORE_FIND] =
 	"SELECT id FROM connector_environments WHERE connector_id = ? AND name = ? FOR UPDATE",
+    [S_ENV_RESTORE_BY_ID] =
+	"SELECT id FROM connector_environments WHERE connector_id = ? AND id = ? FOR UPDATE",
+    /* Out of the way of the names coming back ('~' is no name's: they may swap). */
+    [S_ENV_RESTORE_ASIDE] =
+	"UPDATE connector_environments SET name = CONCAT('~restore ', id) WHERE id = ?",
     [S_ENV_RESTORE_SET] =
-	"UPDATE connector_environments SET is_default = ?, base_url = ?, auth_override = ?,"
+	"UPDATE connector_environments SET name = ?, is_default = ?, base_url = ?,"
+	" auth_override = ?,"
 	" auth_username = ?, client_id = ?, token_url = ?, version = version + 1,"
 	" updated_at = CURRENT_TIMESTAMP WHERE id = ?",
     [S_ENV_RESTORE_PLAIN_CLEAR] =
@@ -428,22 +436,52 @@ db_env_var_reseal(struct db *db, long long environment_id, const char *name, con
 	return db_exec(db, SQL[S_ENV_VAR_ROT_SET], "sis", sealed, environment_id, name);
 }
 
+/* The id of the connector's environment found by q ("is" with connector_id and key as
+ * the second argument's type), 0 when none; FOR UPDATE. */
+static int
+restore_find(struct db *db, enum stmt q, long long connector_id, const char *name, long long id,
+	     long long *out)
+{
+	struct arena a;
+	struct db_rows r;
+	arena_init(&a, 256);
+	int rc = name ? db_query(db, &a, &r, SQL[q], "is", connector_id, name)
+		      : db_query(db, &a, &r, SQL[q], "ii", connector_id, id);
+	*out = rc == DB_OK && r.nrows ? db_get_ll(&r, 0, "id", 0) : 0;
+	arena_free(&a);
+	return rc;
+}
+
 int
 db_env_restore(struct db *db, long long connector_id, const struct db_env_fields *envs, size_t n)
 {
 	int rc = DB_OK, any_default = 0;
+	struct arena a;
+	arena_init(&a, 256);
+	long long *ids = arena_alloc(&a, (n + 1) * sizeof(*ids));
+	if (!ids) {
+		arena_free(&a);
+		return DB_ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		any_default |= envs[i].is_default != 0;
 	if (any_default)
 		rc = db_exec(db, SQL[S_ENV_UNDEFAULT], "ii", connector_id, 0LL);
+	/* By id first: the same environment even when renamed since. Each found steps aside
+	 * from its name, so that names can come back in any order (a swap too). */
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		ids[i] = 0;
+		if (envs[i].restore_id > 0)
+			rc = restore_find(db, S_ENV_RESTORE_BY_ID, connector_id, NULL,
+					  envs[i].restore_id, &ids[i]);
+		if (rc == DB_OK && ids[i])
+			rc = db_exec(db, SQL[S_ENV_RESTORE_ASIDE], "i", ids[i]);
+	}
 	for (size_t i = 0; rc == DB_OK && i < n; i++) {
 		const struct db_env_fields *f = &envs[i];
-		struct arena a;
-		struct db_rows r;
-		arena_init(&a, 256);
-		rc = db_query(db, &a, &r, SQL[S_ENV_RESTORE_FIND], "is", connector_id, f->name);
-		long long id = rc == DB_OK && r.nrows ? db_get_ll(&r, 0, "id", 0) : 0;
-		arena_free(&a);
+		long long id = ids[i];
+		if (!id) /* an older snapshot, or gone since: by name */
+			rc = restore_find(db, S_ENV_RESTORE_FIND, connector_id, f->name, 0, &id);
 		if (rc != DB_OK)
 			break;
 		if (!id) { /* gone since: made again, every secret to enter */
@@ -455,17 +493,20 @@ db_env_restore(struct db *db, long long connector_id, const struct db_env_fields
 			if (rc == DB_OK)
 				id = (long long)db_last_id(db);
 		} else {
-			rc = db_exec(db, SQL[S_ENV_RESTORE_SET], "isisssi",
+			rc = db_exec(db, SQL[S_ENV_RESTORE_SET], "sisisssi", f->name,
 				     (long long)(f->is_default != 0), nz(f->base_url),
 				     (long long)(f->auth_override != 0), nz(f->username),
 				     nz(f->client_id), nz(f->token_url), id);
 			if (rc == DB_OK)
 				rc = db_exec(db, SQL[S_ENV_RESTORE_PLAIN_CLEAR], "i", id);
 		}
+		if (rc == DB_EDUP) /* the name is another environment's, made since */
+			rc = DB_ENV_ENAME;
 		for (size_t k = 0; rc == DB_OK && k < f->nvars; k++)
 			rc = db_exec(db, SQL[S_ENV_RESTORE_VAR], "isiis", id, f->vars[k].name,
 				     (long long)(f->vars[k].sealed != 0), (long long)k,
 				     f->vars[k].sealed ? NULL : nz(f->vars[k].value));
 	}
+	arena_free(&a);
 	return rc;
 }

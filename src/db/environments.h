@@ -57,7 +57,9 @@ struct db_env_fields {
 	const char *token_origin;
 	const struct db_env_var *vars;
 	size_t nvars;
-	long long version; /* update only: the version the save started from (0: no check) */
+	long long version;    /* update only: the version the save started from (0: no check) */
+	long long restore_id; /* db_env_restore only: its id in the snapshot (0: an older
+				 snapshot without ids, matched by name) */
 };
 
 /* Columns of one environment: id, connector_id, name, seal_key, is_default, base_url,
@@ -102,15 +104,19 @@ int db_env_delete(struct db *db, long long connector_id, long long id, long long
 int db_env_insert(struct db *db, long long connector_id, const struct db_env_fields *f,
 		  long long *id);
 
-/* A version restore, inside the caller's transaction: each of envs (n of them; matched by
- * name, case ignored) gets its plain settings back — default flag, base URL, own
- * authorization on or off, username, client id, token URL — and its plain variables as
- * the snapshot lists them. Secrets stay as they are: sealed credentials, sealed variables
- * that have a value (a sealed one the snapshot lists but that is gone comes back without
- * a value, to enter again), allowed_origins and token_origin (they change only with the
- * secrets they bind). One gone since is made again (seal_key: a new key) with its allowed
- * origins and no secret. Environments the snapshot does not have are kept as they are
- * (they may hold secrets). When one of envs is the default, the others stop being it. */
+/* A version restore, inside the caller's transaction: each of envs (n of them) is matched
+ * by restore_id first (the same environment, even renamed since), then by name (case
+ * ignored; an older snapshot without ids), and gets its name and plain settings back —
+ * default flag, base URL, own authorization on or off, username, client id, token URL —
+ * and its plain variables as the snapshot lists them. Secrets stay as they are: sealed
+ * credentials, sealed variables that have a value (a sealed one the snapshot lists but that
+ * is gone comes back without a value, to enter again), allowed_origins and token_origin
+ * (they change only with the secrets they bind). One gone since is made again (seal_key: a
+ * new key) with its allowed origins and no secret. Environments the snapshot does not have
+ * are kept as they are (they may hold secrets). When one of envs is the default, the others
+ * stop being it. DB_ENV_ENAME: an environment the snapshot does not have holds the name
+ * one of envs gets back (nothing is written: the caller rolls back). */
+#define DB_ENV_ENAME (-31)
 int db_env_restore(struct db *db, long long connector_id, const struct db_env_fields *envs,
 		   size_t n);
 

@@ -68,15 +68,16 @@ version_kind_parse(const char *s)
 	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', e.id," ENDPOINT_FIELDS(EF_SNAP)                    \
 	    SNAP_EP_ROWS SNAP_EP_ITEMS                                                             \
 	    ") ORDER BY e.id) FROM endpoints e WHERE e.connector_id = c.id"
-/* Environments: plain fields, plain variables with their values, sealed ones (and the
- * environment's own secrets) as fingerprints. */
+/* Environments: their id (a restore follows a renamed one), plain fields, plain variables
+ * with their values, sealed ones (and the environment's own secrets) as fingerprints. */
 #define SNAP_ENV_VARS                                                                              \
 	"SELECT JSON_ARRAYAGG(JSON_OBJECT('name', CONVERT(v.name USING utf8mb4), 'sealed',"        \
 	" v.sealed, 'value', IF(v.sealed, NULL, v.value), 'fingerprint', IF(v.sealed AND"          \
 	" v.value IS NOT NULL, LEFT(SHA2(v.value, 256), 16), '')) ORDER BY v.position, v.name)"    \
 	" FROM environment_variables v WHERE v.environment_id = ce.id"
 #define SNAP_ENVIRONMENTS                                                                          \
-	"SELECT JSON_ARRAYAGG(JSON_OBJECT('name', ce.name, 'is_default', ce.is_default,"           \
+	"SELECT JSON_ARRAYAGG(JSON_OBJECT('id', ce.id, 'name', ce.name, 'is_default',"             \
+	" ce.is_default,"                                                                          \
 	" 'base_url', ce.base_url, 'allowed_origins', ce.allowed_origins,"                         \
 	" 'auth_override', ce.auth_override, 'username', ce.auth_username,"                        \
 	" 'client_id', ce.client_id, 'token_url', ce.token_url, 'secrets', CONCAT_WS(' ',"         \

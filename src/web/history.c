@@ -549,6 +549,7 @@ restore_environments(struct ctx *c, struct json_object *envs, struct version_res
 			    .value = sealed ? NULL : arena_strdup(c->a, jtext(v, "value"))};
 		}
 		out[i] = (struct db_env_fields){
+		    .restore_id = jll(e, "id"), /* 0 in a snapshot older than ids: by name */
 		    .name = arena_strdup(c->a, jtext(e, "name")),
 		    .seal_key = connector_env_new_key(c->a), /* used only when made again */
 		    .is_default = jll(e, "is_default") != 0,
@@ -673,6 +674,11 @@ history_restore(struct ctx *c, long long version, long long *new_n, struct json_
 	}
 	if (rc == DB_EDUP) {
 		*why = "Another Data Connector has this version's name now.";
+		return 409;
+	}
+	if (rc == DB_ENV_ENAME) {
+		*why = "An environment made since has the name one of this version's environments "
+		       "gets back. Rename or delete it, then restore again.";
 		return 409;
 	}
 	if (rc != DB_OK)

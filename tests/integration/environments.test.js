@@ -667,3 +667,108 @@ test('a version restore brings the environments\' plain settings back; secrets s
   assert.match(after.text, /Enter the secrets of these environments on the Environments tab: Staging\./);
   assert.equal(await versions(), n + 1, 'a restore is itself a version');
 });
+
+test('a version restore follows a renamed environment by its id: old name and settings back, its secrets kept; an older snapshot without ids goes by name', async () => {
+  const c = await makeConnector({ auth_type: 'bearer', token: SECRETS.conn, allowed_origins: ['http://127.0.0.1:9'] });
+  let r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Development', base_url: `${dev.origin}/api/`, is_default: true, auth_override: true, token: SECRETS.devToken,
+    variables: [{ name: 'tenant', value: 'dev-tenant' }, { name: 'sig', value: SECRETS.devSig, sealed: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const did = r.json().id;
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, {
+    name: 'Staging', base_url: prod.origin, auth_override: true, token: SECRETS.prodToken,
+    variables: [{ name: 'tenant', value: 'stage-tenant' }, { name: 'sig', value: SECRETS.prodSig, sealed: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  const sid = r.json().id;
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/endpoints`, {
+    purpose: 'Orders', method: 'GET', timeout: 10, url: '/orders/{{id}}?tenant={{env.tenant}}',
+    headers: [{ key: 'X-Sig', value: '{{env.sig}}' }], sample_data: '{"id": 5}',
+  });
+  assert.equal(r.status, 201, r.text);
+  const latest = async () => {
+    const l = await api('GET', `/api/1.0/data-connectors/${c.id}/versions`);
+    assert.equal(l.status, 200, l.text);
+    return Math.max(...(l.json().data || l.json()).map((v) => v.n));
+  };
+  const good = await latest();
+  const snap = JSON.parse(sql(`SELECT snapshot FROM connector_versions WHERE connector_id = ${c.id} AND n = ${good}`)[0].snapshot);
+  assert.deepEqual(snap.environments.map((e) => [e.name, e.id]), [['Development', did], ['Staging', sid]], 'the snapshot carries each environment\'s id');
+  const versionOf = (id) => Number(sql(`SELECT version FROM connector_environments WHERE id = ${id}`)[0].version);
+  const rename = async (id, body) => {
+    const x = await api('PUT', `/api/1.0/data-connectors/${c.id}/environments/${id}`, { version: versionOf(id), ...body });
+    assert.equal(x.status, 200, x.text);
+  };
+  const byId = () => Object.fromEntries(sql(`SELECT id, name, is_default, base_url, auth_token FROM connector_environments WHERE connector_id = ${c.id}`).map((e) => [e.id, e]));
+
+  // Later: Development is renamed Primary (another base URL and plain value, a new token);
+  // then Staging takes the name Development: the names swap around.
+  await rename(did, {
+    name: 'Primary', base_url: 'http://127.0.0.1:9/elsewhere/', token: 'dev-token-RENAMED-88',
+    variables: [{ name: 'tenant', value: 'wrong-tenant' }, { name: 'sig', sealed: true }],
+  });
+  await rename(sid, { name: 'Development', base_url: 'http://127.0.0.1:9/nowhere/' });
+  const devToken = byId()[did].auth_token;
+  const stageToken = byId()[sid].auth_token;
+  const devSig = sql(`SELECT value FROM environment_variables WHERE environment_id = ${did} AND name = 'sig'`)[0].value;
+  assert.ok(devToken && stageToken && devSig);
+
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/versions/${good}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().environments_reenter, [], 'no environment made again: nothing to enter');
+  assertNoSecret(r.text, 'the restore answer');
+  let envs = byId();
+  assert.deepEqual(Object.keys(envs).sort(), [String(did), String(sid)].sort(), 'the same two rows, none made again');
+  assert.equal(envs[did].name, 'Development', 'the renamed one has its old name back');
+  assert.equal(envs[did].base_url, `${dev.origin}/api/`);
+  assert.equal(envs[did].is_default, '1');
+  assert.equal(envs[did].auth_token, devToken, 'its secret (entered after the version) is kept');
+  assert.equal(envs[sid].name, 'Staging', 'the other one too, though its name was taken meanwhile');
+  assert.equal(envs[sid].base_url, prod.origin);
+  assert.equal(envs[sid].auth_token, stageToken);
+  const dvars = sql(`SELECT name, value FROM environment_variables WHERE environment_id = ${did} ORDER BY position`);
+  assert.deepEqual(dvars.map((v) => v.name), ['tenant', 'sig']);
+  assert.equal(dvars[0].value, 'dev-tenant', 'plain value restored');
+  assert.equal(dvars[1].value, devSig, 'sealed value kept');
+  // Both run under their old names, each with its own credentials.
+  dev.reset();
+  prod.reset();
+  r = await execute(c.id, 'Orders', { data: { id: 3 }, environment: 'Development' });
+  assert.equal(r.status, 200, r.text);
+  r = await execute(c.id, 'Orders', { data: { id: 4 }, environment: 'Staging' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(dev.seen.map((s) => [s.url, s.auth, s.sig]), [['/api/orders/3?tenant=dev-tenant', 'Bearer dev-token-RENAMED-88', SECRETS.devSig]]);
+  assert.deepEqual(prod.seen.map((s) => [s.url, s.auth, s.sig]), [['/orders/4?tenant=stage-tenant', `Bearer ${SECRETS.prodToken}`, SECRETS.prodSig]]);
+
+  // An environment made since under the old name: refused (409), nothing changed.
+  await rename(did, { name: 'Primary' });
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/environments`, { name: 'Development', base_url: dev.origin });
+  assert.equal(r.status, 201, r.text);
+  const newcomer = r.json().id;
+  const before = byId();
+  const nBefore = await latest();
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/versions/${good}/restore`, {});
+  assert.equal(r.status, 409, r.text);
+  assert.match(r.text, /An environment made since has the name one of this version's environments gets back/);
+  assert.deepEqual(byId(), before, 'nothing written');
+  assert.equal(await latest(), nBefore, 'no version recorded');
+  r = await api('DELETE', `/api/1.0/data-connectors/${c.id}/environments/${newcomer}`);
+  assert.ok(r.status === 200 || r.status === 204, r.text);
+
+  // A snapshot from before ids (as stored until now): matched by name, as it was. Primary is
+  // kept with its secrets, Development is made again without any.
+  sql(`UPDATE connector_versions SET snapshot = JSON_REMOVE(snapshot, '$.environments[0].id', '$.environments[1].id') WHERE connector_id = ${c.id} AND n = ${good}`);
+  assert.ok(!/"id"/.test(JSON.stringify(JSON.parse(sql(`SELECT snapshot FROM connector_versions WHERE connector_id = ${c.id} AND n = ${good}`)[0].snapshot).environments)));
+  r = await api('POST', `/api/1.0/data-connectors/${c.id}/versions/${good}/restore`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json().environments_reenter.map((e) => e.name), ['Development'], 'made again by name, its secrets to enter');
+  envs = byId();
+  assert.equal(envs[did].name, 'Primary', 'no id: the renamed one is not followed');
+  assert.equal(envs[did].auth_token, devToken);
+  assert.equal(envs[sid].name, 'Staging');
+  const made = Object.values(envs).filter((e) => e.name === 'Development');
+  assert.equal(made.length, 1);
+  assert.ok(![did, sid].map(String).includes(made[0].id), 'a new row');
+  assert.equal(made[0].auth_token, null);
+});
