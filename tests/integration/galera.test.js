@@ -11,6 +11,8 @@
 //   - a revoked token, a deactivated user and a fresh sign-in are seen at once through
 //     every node (200 tries each; needs database.sync_wait);
 //   - one OAuth token fetch per connector across the nodes (the lease of sql/008);
+//   - a connector's rate limit holds for processes on two nodes calling it at once (the
+//     shared bucket of sql/024 retried on certification conflicts, no process's own);
 //   - /healthz tells the truth while a node is cut off (non-Primary), and a valid token is
 //     never answered 401;
 //   - a node killed: the processes on it fail over within 10 s (needs database.hosts).
