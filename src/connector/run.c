@@ -1166,21 +1166,29 @@ run_rate(const struct run *t)
 	return v ? strtod(v, NULL) : 0;
 }
 
+/* A process that falls back to its own bucket says so at most once per this many ms per
+ * connector (with how many calls fell back in between). */
+#define RUN_RATE_WARN_MS 10000
+
 /* The rate limit's turn (rate > 0): reserved in the bucket every process and host shares
- * (src/db/rate.c) and waited for here; when the database cannot say, this process's own
- * bucket (src/outbound/rate.c) spaces its calls. OUT_EBUSY with *after (s) when the turn
- * lies past outbound.queue_timeout_ms. */
+ * (src/db/rate.c, which tries again on conflicts with other nodes) and waited for here; when
+ * the database cannot say (down, or no database), this process's own bucket
+ * (src/outbound/rate.c) spaces its calls. OUT_EBUSY with *after (s) when the turn lies past
+ * outbound.queue_timeout_ms, or when conflicts over the shared bucket outlasted it. */
 static int
 run_rate_take(struct run *t, double rate, long *after)
 {
 	const struct connector_run_in *in = t->in;
 	long long wait = 0, ahead = 0;
+	long held = 0;
+	int rc = DB_EFAIL;
 	*after = 0;
 	if (rate <= 0)
 		return OUT_OK;
-	if (in->db &&
-	    db_rate_take(in->db, t->connector_id, (long long)(1e6 / rate),
-			 (long long)in->oc->queue_timeout_ms * 1000, &wait, &ahead) == DB_OK) {
+	if (in->db)
+		rc = db_rate_take(in->db, t->connector_id, (long long)(1e6 / rate),
+				  (long long)in->oc->queue_timeout_ms * 1000, &wait, &ahead);
+	if (rc == DB_OK) {
 		if (wait < 0) {
 			*after = (long)(ahead / 1000000) + 1;
 			return OUT_EBUSY;
@@ -1188,9 +1196,15 @@ run_rate_take(struct run *t, double rate, long *after)
 		run_sleep_us(wait);
 		return OUT_OK;
 	}
-	log_warn("connector: the shared rate limit of connector %lld cannot be read; this "
-		 "process's own applies",
-		 t->connector_id);
+	if (rc == DB_ERETRY) {
+		/* The database answers, others hold the bucket: its own would break the limit. */
+		*after = 1;
+		return OUT_EBUSY;
+	}
+	if (outbound_rate_warn_due(t->connector_id, RUN_RATE_WARN_MS, &held))
+		log_warn("connector: the shared rate limit of connector %lld cannot be read; this "
+			 "process's own applies (%ld more calls since the last warning)",
+			 t->connector_id, held);
 	return outbound_rate_take(in->oc, t->connector_id, rate, after);
 }
 

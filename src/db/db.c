@@ -72,10 +72,17 @@ struct db {
 	int in_tx;  /* transaction depth: 0 none, 1 the outermost, 2.. savepoints inside it */
 	int tx_err; /* the first error inside the open transaction; it fails as a whole */
 	int retry;  /* transactions that ended as deadlock victims in a row: backoff */
+	int conflicts_expected; /* the caller retries conflicts itself: logged at debug level */
 	unsigned long long last_id;
 	unsigned long long affected;
 	char errmsg[256];
 };
+
+void
+db_expect_conflicts(struct db *db, int on)
+{
+	db->conflicts_expected = on;
+}
 
 static int64_t
 now_ms(void)
@@ -496,7 +503,8 @@ db_map_err(struct db *db, unsigned int err, const char *msg)
 		   err == ER_ROW_IS_REFERENCED) {
 		rc = DB_EFK;
 	} else if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
-		log_warn("db: transaction conflict (%u): %s", err, db->errmsg);
+		log_msg(db->conflicts_expected ? LOG_DEBUG : LOG_WARN,
+			"db: transaction conflict (%u): %s", err, db->errmsg);
 		rc = DB_ERETRY;
 	} else if (db_is_gone(err)) {
 		log_warn("db: connection lost (%u): %s", err, db->errmsg);

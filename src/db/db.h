@@ -75,6 +75,10 @@ int db_query_row(struct db *db, struct arena *a, struct db_rows *out, const char
 		 const char *types, ...);
 unsigned long long db_last_id(struct db *db);
 unsigned long long db_affected(struct db *db);
+/* The caller retries deadlocks and Galera certification conflicts (DB_ERETRY) itself, as a
+ * hot row shared by every node does (src/db/rate.c): they are logged at debug level, not as
+ * warnings, until called again with 0. */
+void db_expect_conflicts(struct db *db, int on);
 /* Transactions nest: the outermost db_begin starts one, an inner one sets a savepoint (at
  * most 8 levels). An inner db_commit releases its savepoint (its work commits with the
  * outermost), an inner db_rollback rolls back to it. A failed statement fails the whole

@@ -133,7 +133,10 @@ int db_connector_variable_reseal(struct db *db, long long id, const char *name, 
  * the next free instant, which then moves gap_us on; unless that turn lies more than
  * max_wait_us ahead. DB_OK with *wait_us the microseconds to wait for the turn (0: now), or,
  * refused, *wait_us -1 and *ahead_us how far ahead the next free instant is. The row is made
- * on first use. Another db_err when the database cannot say (the caller falls back). */
+ * on first use. Conflicts with other nodes or processes taking a turn at once (deadlock,
+ * Galera certification) are tried again with short random pauses; DB_ERETRY when they
+ * outlast max_wait_us (the shared limit is busy: the caller refuses, it does not fall back).
+ * Another db_err when the database cannot say (the caller falls back). */
 int db_rate_take(struct db *db, long long id, long long gap_us, long long max_wait_us,
 		 long long *wait_us, long long *ahead_us);
 

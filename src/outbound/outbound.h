@@ -234,6 +234,10 @@ const char *outbound_url_set_param(struct arena *a, const char *url, const char 
  * would come later than oc->queue_timeout_ms. rate <= 0: no limit. */
 int outbound_rate_take(const struct outbound_config *oc, long long connector_id, double rate,
 		       long *retry_after);
+/* 1 when a warning about connector_id's rate limit is due: none in the last every_ms ms in
+ * this process; *held then says how many were held back since the last one. 0 otherwise
+ * (counted as held back). */
+int outbound_rate_warn_due(long long connector_id, long every_ms, long *held);
 /* name=value&... with names and values form-urlencoded, in a. */
 const char *outbound_form_body(struct arena *a, const char *const *names, const char *const *values,
 			       size_t n);

@@ -11,6 +11,8 @@
 //   - a revoked token, a deactivated user and a fresh sign-in are seen at once through
 //     every node (200 tries each; needs database.sync_wait);
 //   - one OAuth token fetch per connector across the nodes (the lease of sql/008);
+//   - a connector's rate limit holds for processes on two nodes calling it at once (the
+//     shared bucket of sql/024 retried on certification conflicts, no process's own);
 //   - /healthz tells the truth while a node is cut off (non-Primary), and a valid token is
 //     never answered 401;
 //   - a node killed: the processes on it fail over within 10 s (needs database.hosts).
@@ -18,6 +20,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
@@ -330,6 +333,63 @@ function adminToken() {
   gsql(0, `INSERT INTO api_tokens (user_id, name, token_hash) VALUES (${uid}, 'galera', '${hash}')`);
   return token;
 }
+
+/** Lines of a dcgate log written since OFFSET bytes that match RE. */
+function logLines(file, offset, re) {
+  return fs.readFileSync(file, 'utf8').slice(offset).split('\n').filter((l) => re.test(l));
+}
+
+test('a connector\'s rate limit holds for processes on two nodes calling it at once', async (t) => {
+  const arrivals = [];
+  const upstream = http.createServer((req, res) => {
+    arrivals.push(Date.now());
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(`{"n":${arrivals.length}}`);
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  try {
+    const token = adminToken();
+    const L = 4;
+    const N = 12; // half through process 0 (node 1), half through process 1 (node 2); the last turn at 2.75 s is inside outbound.queue_timeout_ms
+    const api = (i, method, p, body) => new Client(via[i]).api(method, p, body, token);
+    const cat = await api(0, 'POST', '/api/1.0/data-connector-categories', { name: unique('Gal rate cat').replace(/[^A-Za-z0-9 ]/g, '') });
+    assert.equal(cat.status, 201, cat.text);
+    const conn = await api(0, 'POST', '/api/1.0/data-connectors', {
+      name: unique('Gal rate').replace(/[^A-Za-z0-9 ]/g, ''), category_ids: [cat.json().id], rate_limit: L,
+    });
+    assert.equal(conn.status, 201, conn.text);
+    const id = conn.json().id;
+    const url = `http://127.0.0.1:${upstream.address().port}/hit`;
+    const ep = await api(1, 'POST', `/api/1.0/data-connectors/${id}/endpoints`, { purpose: 'Hit', method: 'GET', url, timeout: 10 });
+    assert.equal(ep.status, 201, ep.text);
+    // The endpoint seen through both nodes before the race (database.sync_wait).
+    for (const i of [0, 1]) assert.equal((await api(i, 'GET', `/api/1.0/data-connectors/${id}/endpoints/${ep.json().id}`)).status, 200);
+    const offs = apps.map((a) => fs.statSync(a.log).size);
+    const c0 = conflicts();
+    const answers = await Promise.all(Array.from({ length: N }, (_, k) =>
+      api(k % 2, 'POST', `/api/1.0/data-connectors/${id}/endpoints/Hit/execute`, {})));
+    const fallbackRe = new RegExp(`shared rate limit of connector ${id}\\b`);
+    const warned = [0, 1].map((i) => logLines(apps[i].log, offs[i], fallbackRe).length);
+    const at = arrivals.slice().sort((x, y) => x - y);
+    const gaps = at.slice(1).map((x, k) => x - at[k]);
+    t.diagnostic(`hits (ms from the first): ${at.map((x) => x - at[0]).join(', ')}; gaps: ${gaps.join(', ')}; ` +
+      `certification conflicts: ${conflicts() - c0}; fallback warnings per process: ${warned.join(', ')}`);
+    assert.deepEqual(answers.map((a) => a.status), Array(N).fill(200), answers.map((a) => a.text.slice(0, 200)).join('\n'));
+    assert.equal(at.length, N, 'every call reached the upstream once');
+    // Each process with a bucket of its own would let both processes' calls in at once (2L a second).
+    for (let k = 1; k < N; k++) {
+      assert.ok(at[k] - at[k - 1] >= 800 / L, `hit ${k} came ${at[k] - at[k - 1]} ms after the one before: ${at.map((x) => x - at[0]).join(', ')}`);
+    }
+    for (let k = 0; k < N; k++) {
+      const inWindow = at.filter((x) => x >= at[k] && x < at[k] + 1000).length;
+      assert.ok(inWindow <= L + 1, `${inWindow} hits in the second from hit ${k}`);
+    }
+    assert.deepEqual(warned, [0, 0], 'the shared bucket answered every call: no process fell back to its own');
+    assert.equal(gsql(1, `SELECT COUNT(*) AS n FROM connector_rate WHERE connector_id = ${id}`)[0].n, '1', 'one shared bucket row');
+  } finally {
+    upstream.close();
+  }
+});
 
 test('a partitioned node: /healthz says 503 there, 200 elsewhere; no valid token gets 401', async (t) => {
   const token = adminToken();

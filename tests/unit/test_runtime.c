@@ -183,6 +183,17 @@ test_rate(void)
 	ok(outbound_rate_take(&oc, 9, 1, &after) == OUT_EBUSY && after >= 1,
 	   "refused past the queue timeout, retry after %ld s", after);
 	ok(outbound_rate_take(&oc, 9, 0, &after) == OUT_OK, "no limit");
+
+	/* The fallback's warning: once per interval per connector, with the calls held back. */
+	long held = -1;
+	ok(outbound_rate_warn_due(7, 80, &held) == 1 && held == 0, "the first fallback warns");
+	ok(outbound_rate_warn_due(7, 80, &held) == 0 && outbound_rate_warn_due(7, 80, &held) == 0,
+	   "the next two inside the interval do not");
+	ok(outbound_rate_warn_due(10, 80, &held) == 1, "another connector warns on its own");
+	struct timespec ts = {0, 90 * 1000000L};
+	nanosleep(&ts, NULL);
+	ok(outbound_rate_warn_due(7, 80, &held) == 1 && held == 2,
+	   "after the interval it warns again, counting the 2 held back (%ld)", held);
 }
 
 static void
