@@ -67,6 +67,21 @@ wait_text(struct ctx *c, long s)
 	return arena_printf(c->a, "%ld second%s", s, s == 1 ? "" : "s");
 }
 
+/* The sign-in page again with why (the dispatcher's callback; arg: the typed user name). */
+static int
+login_again(struct ctx *c, const struct web_error *e)
+{
+	return login_page(c, e->status, *(const char *const *)e->arg, e->message);
+}
+
+/* A refused sign-in, answered by the dispatcher: the page with the message and the name
+ * kept. */
+static int
+login_fail(struct ctx *c, int status, const char *username, const char *message)
+{
+	return web_fail_show(c, status, message, login_again, &username, sizeof(username));
+}
+
 /* 429 with Retry-After: the sign-in page with the message. */
 static int
 login_refused(struct ctx *c, const char *username, long wait, const char *message)
@@ -74,7 +89,7 @@ login_refused(struct ctx *c, const char *username, long wait, const char *messag
 	char *after = arena_printf(c->a, "%ld", wait > 0 ? wait : 1);
 	if (after)
 		http_resp_header(c->resp, "Retry-After", after);
-	return login_page(c, 429, username, message);
+	return login_fail(c, 429, username, message);
 }
 
 static int
@@ -96,9 +111,9 @@ web_login_submit(struct ctx *c)
 	if (!auth_login_rate_take(&c->app->auth, c->req->remote_addr, &wait))
 		return login_too_many(c, username, wait);
 	if (!username || !*username || !password || !*password)
-		return login_page(c, 422, username, "Enter your username and password");
+		return login_fail(c, 422, username, "Enter your username and password");
 	if (strlen(username) > 255 || strlen(password) > 1024)
-		return login_page(c, 422, NULL, "Invalid username or password");
+		return login_fail(c, 422, NULL, "Invalid username or password");
 	long long uid = 0;
 	int rc = auth_login(c->db, c->a, &c->app->auth, username, password, c->req->remote_addr,
 			    &uid, &wait);
@@ -119,7 +134,7 @@ web_login_submit(struct ctx *c)
 	}
 	if (rc != AUTH_OK) {
 		audit_write(c->db, NULL, "login.failed", "user", 0, username, c->req->remote_addr);
-		return login_page(c, 422, username, "Invalid username or password");
+		return login_fail(c, 422, username, "Invalid username or password");
 	}
 	char *token;
 	if (auth_session_create(c->db, c->a, uid, c->req->remote_addr, &token) != DB_OK)
