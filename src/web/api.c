@@ -128,11 +128,15 @@ static int
 add_ids(struct form *f, const struct api_field *fd, struct json_object *v)
 {
 	if (!json_object_is_type(v, json_type_array)) {
-		type_error(f, fd, "an array of ids");
+		type_error(f, fd, fd->kind == API_NAMES ? "an array of names" : "an array of ids");
 		return 0;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
+		if (fd->kind == API_NAMES && !json_object_is_type(e, json_type_string)) {
+			type_error(f, fd, "an array of names");
+			return 0;
+		}
 		const char *s = scalar_text(f, fd, e);
 		int rc = s ? api_form_add(f, fd->field, s) : 0;
 		if (rc)
@@ -260,6 +264,7 @@ add_member(struct form *f, const struct api_field *fd, struct json_object *v)
 			type_error(f, fd, "true or false");
 		return json_object_get_boolean(v) ? api_form_add(f, fd->field, "1") : 0;
 	case API_IDS:
+	case API_NAMES:
 		return add_ids(f, fd, v);
 	case API_ROWS:
 	case API_MAP_ROWS:

@@ -22,6 +22,7 @@ enum api_kind {
 	API_WORDS,	/* ["a", "b"] or "a b" -> name=a b */
 	API_MAP_ROWS,	/* [{name, pointer}] -> name[N][name]=...&name[N][pointer]=... */
 	API_FIELD_ROWS, /* [{name, value}] -> name[N][name]=...&name[N][value]=... */
+	API_NAMES,	/* ["a", "b"] -> name=a&name=b */
 };
 
 struct api_field {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../db/users.h"
+#include "api.h"
 #include "resource.h"
 
 #define GROUP_NAME_MAX 255
@@ -142,6 +143,15 @@ group_remove(struct ctx *c, const void *old)
 	return db_group_remove(c->db, g->h.id, g->g.f.name, &by);
 }
 
+/* The API's answer about a group: its times. */
+static void
+group_api_json(struct ctx *c, const void *old, struct json_object *o)
+{
+	const struct group_old *g = old;
+	jset_str(o, "created_at", api_time(c->a, g->g.created_at));
+	jset_str(o, "updated_at", api_time(c->a, g->g.updated_at));
+}
+
 static const struct resource_fail group_save_fails[] = {
     {DB_EDUP, "name", "The name has already been taken."},
     {0, NULL, NULL},
@@ -177,6 +187,7 @@ static const struct resource groups = {
     .save_fails = group_save_fails,
     .delete_note = group_delete_note,
     .remove = group_remove,
+    .api_json = group_api_json,
 };
 
 RESOURCE_HANDLERS(groups, &groups)

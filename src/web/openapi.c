@@ -27,7 +27,8 @@ static const char COMPONENTS[] =
     "   'minimum': 1, 'maximum': 100}, 'description': 'Default: [limits] per_page (25).'},"
     " 'filter': {'name': 'filter', 'in': 'query', 'schema': {'type': 'string',"
     "   'maxLength': 255}, 'description': 'Substring of the name (connectors: also of the"
-    "   description or a category name).'},"
+    "   description or a category name; users: username, display name or email; groups:"
+    "   name or description).'},"
     " 'order_by': {'name': 'order_by', 'in': 'query', 'schema': {'type': 'string',"
     "   'enum': ['name', 'created_at', 'updated_at'], 'default': 'name'}},"
     " 'order_direction': {'name': 'order_direction', 'in': 'query', 'schema': {'type':"
@@ -43,8 +44,8 @@ static const char COMPONENTS[] =
     "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
     " 'NotFound': {'description': 'No such resource.',"
     "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
-    " 'Conflict': {'description': 'A stale version (changed by someone else), or a category"
-    "   still in use.',"
+    " 'Conflict': {'description': 'A stale version (changed by someone else), a category"
+    "   still in use, or a delete the user pages refuse too (oneself, the last Super Admin).',"
     "   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Error'}}}},"
     " 'TooLarge': {'description': 'The body, a field or the number of fields is past a"
     "   limit.',"
@@ -153,6 +154,48 @@ static const char COMPONENTS[] =
     " 'CategoryInput': {'type': 'object', 'required': ['name'], 'properties': {"
     "   'name': {'type': 'string', 'maxLength': 255},"
     "   'status': {'type': 'string', 'enum': ['active', 'inactive'], 'default': 'active'}}},"
+    " 'User': {'type': 'object', 'required': ['id', 'username', 'group_ids',"
+    "   'permissions'], 'description': 'Never a password nor its hash.', 'properties': {"
+    "   'id': {'type': 'integer'}, 'username': {'type': 'string'},"
+    "   'display_name': {'type': 'string'}, 'email': {'type': 'string'},"
+    "   'is_active': {'type': 'boolean'}, 'is_super_admin': {'type': 'boolean'},"
+    "   'group_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'permissions': {'type': 'array', 'items': {'type': 'string'}, 'description': 'Its"
+    "   direct permissions (not those of its groups).'},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
+    " 'UserList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
+    "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/User'}},"
+    "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
+    " 'UserInput': {'type': 'object', 'description': 'The members of the user form. PUT: a"
+    "   member left out keeps its stored value.', 'properties': {"
+    "   'username': {'type': 'string', 'maxLength': 255},"
+    "   'display_name': {'type': 'string', 'maxLength': 255},"
+    "   'email': {'type': 'string', 'maxLength': 255},"
+    "   'password': {'type': 'string', 'minLength': 8, 'maxLength': 1024, 'description':"
+    "   'Write-only; required on create; left out or blank keeps the stored one.'},"
+    "   'current_password': {'type': 'string', 'description': 'Needed to change your own"
+    "   password.'},"
+    "   'is_active': {'type': 'boolean', 'default': true},"
+    "   'is_super_admin': {'type': 'boolean', 'default': false},"
+    "   'group_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'permissions': {'type': 'array', 'items': {'type': 'string'}}}},"
+    " 'Group': {'type': 'object', 'required': ['id', 'name', 'user_ids', 'permissions'],"
+    "   'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'},"
+    "   'description': {'type': 'string'},"
+    "   'user_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'permissions': {'type': 'array', 'items': {'type': 'string'}},"
+    "   'created_at': {'type': 'string', 'format': 'date-time'},"
+    "   'updated_at': {'type': 'string', 'format': 'date-time'}}},"
+    " 'GroupList': {'type': 'object', 'required': ['data', 'meta'], 'properties': {"
+    "   'data': {'type': 'array', 'items': {'$ref': '#/components/schemas/Group'}},"
+    "   'meta': {'$ref': '#/components/schemas/ListMeta'}}},"
+    " 'GroupInput': {'type': 'object', 'description': 'The members of the group form. PUT:"
+    "   a member left out keeps its stored value.', 'properties': {"
+    "   'name': {'type': 'string', 'maxLength': 255},"
+    "   'description': {'type': 'string', 'maxLength': 1000},"
+    "   'user_ids': {'type': 'array', 'items': {'type': 'integer'}},"
+    "   'permissions': {'type': 'array', 'items': {'type': 'string'}}}},"
     " 'ExecuteInput': {'type': 'object', 'properties': {'data': {'type': 'object',"
     "   'description': 'The values the URL, headers, parameters and body are rendered over"
     "   (as the Test screen uses the sample data).'},"
@@ -305,6 +348,19 @@ static const struct route_doc DOCS[] = {
      "UserMe", 0, 0},
     {"POST", "/api/1.0/users/me/tokens", "Make an API token of the token user (optional expiry)",
      "Accounts", "TokenInput", 201, "Token", 0, 0},
+    {"GET", "/api/1.0/users", "List users", "Accounts", NULL, 200, "UserList", DOC_Q_PAGE, 0},
+    {"POST", "/api/1.0/users", "Create a user (with its groups and permissions)", "Accounts",
+     "UserInput", 201, "User", 0, 0},
+    {"GET", "/api/1.0/users/{id}", "Read a user", "Accounts", NULL, 200, "User", 0, 0},
+    {"PUT", "/api/1.0/users/{id}", "Update a user", "Accounts", "UserInput", 200, "User", 0, 0},
+    {"DELETE", "/api/1.0/users/{id}", "Delete a user (not oneself, not the last Super Admin)",
+     "Accounts", NULL, 204, NULL, 0, 1},
+    {"GET", "/api/1.0/groups", "List groups", "Accounts", NULL, 200, "GroupList", DOC_Q_PAGE, 0},
+    {"POST", "/api/1.0/groups", "Create a group (with its members and permissions)", "Accounts",
+     "GroupInput", 201, "Group", 0, 0},
+    {"GET", "/api/1.0/groups/{id}", "Read a group", "Accounts", NULL, 200, "Group", 0, 0},
+    {"PUT", "/api/1.0/groups/{id}", "Update a group", "Accounts", "GroupInput", 200, "Group", 0, 0},
+    {"DELETE", "/api/1.0/groups/{id}", "Delete a group", "Accounts", NULL, 204, NULL, 0, 0},
     {"GET", DC, "List data connectors", "Data Connectors", NULL, 200, "ConnectorList",
      DOC_Q_CONNECTORS, 0},
     {"POST", DC, "Create a data connector (with its authorization)", "Data Connectors",

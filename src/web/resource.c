@@ -1,6 +1,7 @@
 /* The admin resources' shared request flow (resource.h). */
 #include <string.h>
 
+#include "api.h"
 #include "resource.h"
 
 const char *
@@ -61,26 +62,33 @@ resource_list(struct ctx *c, const struct resource *r)
 	return web_render(c, 200, r->list_tmpl, d);
 }
 
-/* The stored one of the request's id into *old (in the arena); a status or DB_OK. */
+/* The stored one of id into *old (in the arena); a status or DB_OK. */
 static int
-load(struct ctx *c, const struct resource *r, void **old)
+load_id(struct ctx *c, const struct resource *r, long long id, void **old)
 {
 	*old = arena_alloc(c->a, r->old_size);
 	if (!*old)
 		return DB_ENOMEM;
 	struct resource_old *h = *old;
 	struct db_items links, perms;
-	int rc = r->get(c, c->ids[0], h);
+	int rc = r->get(c, id, h);
 	if (rc == DB_OK)
-		rc = db_users_read(c->db, c->a, r->links, c->ids[0], &links);
+		rc = db_users_read(c->db, c->a, r->links, id, &links);
 	if (rc == DB_OK)
-		rc = db_users_read(c->db, c->a, r->perms, c->ids[0], &perms);
+		rc = db_users_read(c->db, c->a, r->perms, id, &perms);
 	if (rc != DB_OK)
 		return rc == DB_ENOTFOUND ? 404 : rc;
-	h->id = c->ids[0];
+	h->id = id;
 	h->nlinks = form_item_ids(c, &links, &h->link_ids);
 	h->perms = perm_set_of_items(&perms);
 	return DB_OK;
+}
+
+/* The stored one of the request's id. */
+static int
+load(struct ctx *c, const struct resource *r, void **old)
+{
+	return load_id(c, r, c->ids[0], old);
 }
 
 int
@@ -125,12 +133,15 @@ form_again(struct ctx *c, const struct web_error *e)
 	return a->r->form_page(c, e->status, e->form, a->old, a->in);
 }
 
-/* Decodes, validates and saves a new (blank) or stored old; answers the request. */
+/* Decodes f's input into the typed input *in by the field table, checks it against a new
+ * (blank) or stored old and, when it holds no error, saves it (one transaction); *id gets
+ * the id. The same for a form and for the JSON API: field errors go into f; returns DB_OK
+ * (errors or not) or an error code. */
 static int
-submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
+check_save(struct form *f, const struct resource *r, const void *old, void **inp, long long *id)
 {
-	struct form f;
-	void *in = arena_alloc(c->a, r->in_size);
+	struct ctx *c = f->c;
+	void *in = *inp = arena_alloc(c->a, r->in_size);
 	if (!in)
 		return DB_ENOMEM;
 	struct resource_in *h = in;
@@ -138,20 +149,32 @@ submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
 	int rc = db_users_read(c->db, c->a, r->choices, 0, &choices);
 	if (rc != DB_OK)
 		return rc;
+	field_decode(f, r->fields, r->nfields, (char *)in + r->in_fields);
+	h->nlinks = form_ids(f, r->links_field, &choices, r->links_message, &h->link_ids);
+	h->perms = form_permissions(f);
+	r->validate(f, in, old);
+	if (f->nerrors)
+		return DB_OK;
+	rc = r->save(c, in, old, changes(c, r, in, old), id);
+	const struct resource_fail *e = fail_of(r->save_fails, rc);
+	if (e)
+		form_error(f, e->field, e->message);
+	else if (rc != DB_OK)
+		return rc;
+	return DB_OK;
+}
+
+/* Decodes, validates and saves a new (blank) or stored old; answers the request. */
+static int
+submit(struct ctx *c, const struct resource *r, const void *old, int is_new)
+{
+	struct form f;
+	void *in = NULL;
+	long long id = 0;
 	form_init(&f, c);
-	field_decode(&f, r->fields, r->nfields, (char *)in + r->in_fields);
-	h->nlinks = form_ids(&f, r->links_field, &choices, r->links_message, &h->link_ids);
-	h->perms = form_permissions(&f);
-	r->validate(&f, in, old);
-	if (!f.nerrors) {
-		long long id = 0;
-		rc = r->save(c, in, old, changes(c, r, in, old), &id);
-		const struct resource_fail *e = fail_of(r->save_fails, rc);
-		if (e)
-			form_error(&f, e->field, e->message);
-		else if (rc != DB_OK)
-			return rc;
-	}
+	int rc = check_save(&f, r, old, &in, &id);
+	if (rc != DB_OK)
+		return rc;
 	if (f.nerrors) {
 		struct resource_again a = {r, old, in};
 		return web_fail_page(&f, 422, form_again, &a, sizeof(a));
@@ -260,4 +283,201 @@ resource_delete(struct ctx *c, const struct resource *r)
 	if (rc != DB_OK)
 		return rc;
 	return web_redirect_flash(c, r->base, arena_printf(c->a, "The %s was deleted.", r->noun));
+}
+
+/* ------------------------------------------------------------------ JSON API */
+
+static const char *
+api_missing(struct ctx *c, const struct resource *r)
+{
+	return arena_printf(c->a, "The %s was not found.", r->noun);
+}
+
+/* id, the fields (secrets never, not even whether one is set), the link ids, the
+ * permission names and what the resource adds. */
+static struct json_object *
+api_json(struct ctx *c, const struct resource *r, const void *old)
+{
+	const struct resource_old *h = old;
+	const void *fo = (const char *)old + r->old_fields;
+	struct json_object *o = json_object_new_object(), *links = json_object_new_array(),
+			   *perms = json_object_new_array();
+	jset_int(o, "id", h->id);
+	for (size_t k = 0; k < r->nfields; k++)
+		if (r->fields[k].kind != FIELD_SECRET)
+			field_json(c->a, o, &r->fields[k], 1, fo, 0);
+	for (size_t i = 0; i < h->nlinks; i++)
+		json_object_array_add(links, json_object_new_int64(h->link_ids[i]));
+	jset(o, r->links_field, links);
+	const char **names = NULL;
+	size_t n = perm_names(c->a, h->perms, &names);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(perms, json_object_new_string(names[i]));
+	jset(o, "permissions", perms);
+	if (r->api_json)
+		r->api_json(c, old, o);
+	return o;
+}
+
+/* The stored id answered with status; 404 when it is gone. */
+static int
+api_answer(struct ctx *c, const struct resource *r, int status, long long id)
+{
+	void *old;
+	int rc = load_id(c, r, id, &old);
+	if (rc == 404)
+		return api_not_found(c, api_missing(c, r));
+	if (rc != DB_OK)
+		return rc;
+	return web_json(c, status, api_json(c, r, old));
+}
+
+int
+resource_api_list(struct ctx *c, const struct resource *r)
+{
+	struct form f;
+	struct api_page p;
+	form_init(&f, c);
+	api_page_read(&f, &p);
+	const char *q = http_query_get(c->req, "filter");
+	q = q ? str_trim(arena_strdup(c->a, q)) : "";
+	if (utf8_length(q) > r->q_max)
+		form_error(
+		    &f, "filter",
+		    arena_printf(c->a, "The filter may be at most %zu characters.", r->q_max));
+	if (f.nerrors)
+		return web_fail_form(&f, 422, NULL);
+	struct db_list rows;
+	int rc = db_users_list(c->db, c->a, r->list, q, p.per_page, p.offset, &rows);
+	if (rc != DB_OK)
+		return rc;
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < rows.n; i++) {
+		void *old;
+		long long id = r->list == DBL_USERS ? rows.users[i].id : rows.groups[i].id;
+		rc = load_id(c, r, id, &old);
+		if (rc == 404) /* deleted meanwhile */
+			continue;
+		if (rc != DB_OK)
+			return rc;
+		json_object_array_add(arr, api_json(c, r, old));
+	}
+	return web_json(c, 200, api_list(arr, &p, rows.total));
+}
+
+int
+resource_api_show(struct ctx *c, const struct resource *r)
+{
+	return api_answer(c, r, 200, c->ids[0]);
+}
+
+/* The body decoded into f's input: the field table's members, the links, the permissions
+ * and the resource's extras; with old stored (id not 0), a member left out keeps its
+ * stored value. 0 or the status answered. */
+static int
+api_input(struct form *f, struct json_object *obj, const struct resource *r, const void *old)
+{
+	struct ctx *c = f->c;
+	const struct resource_old *h = old;
+	const void *fo = (const char *)old + r->old_fields;
+	size_t n = 2 + (r->api_extra ? r->napi_extra : 0);
+	struct api_field *af = arena_alloc(c->a, n * sizeof(*af));
+	if (!af)
+		return 500;
+	af[0] = (struct api_field){r->links_field, r->links_field, API_IDS};
+	af[1] = (struct api_field){"permissions", "permissions", API_NAMES};
+	for (size_t i = 2; i < n; i++)
+		af[i] = r->api_extra[i - 2];
+	int rc = api_form(f, obj, af, n);
+	if (rc || (rc = api_form_table(f, obj, r->fields, r->nfields, 0)) != 0)
+		return rc;
+	for (size_t k = 0; k < r->nfields; k++) {
+		const struct field *fd = &r->fields[k];
+		const char *v = field_text(c->a, fd, fo);
+		if (fd->kind == FIELD_SECRET ||
+		    (fd->kind == FIELD_BOOL && (!*v || !strcmp(v, "0"))))
+			continue;
+		if (h->id || fd->kind == FIELD_BOOL)
+			api_form_default(f, obj, fd->name, fd->name, v);
+	}
+	if (!h->id)
+		return 0;
+	if (!json_object_object_get_ex(obj, r->links_field, NULL))
+		for (size_t i = 0; i < h->nlinks; i++)
+			api_form_add(f, r->links_field, arena_printf(c->a, "%lld", h->link_ids[i]));
+	if (!json_object_object_get_ex(obj, "permissions", NULL)) {
+		const char **names = NULL;
+		size_t np = perm_names(c->a, h->perms, &names);
+		for (size_t i = 0; i < np; i++)
+			api_form_add(f, "permissions", names[i]);
+	}
+	return 0;
+}
+
+/* Create (old the blank one) or update (old stored) from the body; answers the saved one
+ * with status, or the field errors (422) through the dispatcher. */
+static int
+api_put(struct ctx *c, const struct resource *r, const void *old, int status)
+{
+	struct json_object *obj = NULL;
+	struct form f;
+	void *in = NULL;
+	long long id = 0;
+	int rc = api_body(c, &obj);
+	if (rc)
+		return rc;
+	form_init(&f, c);
+	if ((rc = api_input(&f, obj, r, old)) != 0)
+		return rc;
+	/* Type errors first: nothing is checked against the store, nothing saved. */
+	if (!f.nerrors && (rc = check_save(&f, r, old, &in, &id)) != DB_OK)
+		return rc;
+	if (f.nerrors)
+		return web_fail_form(&f, 422, NULL);
+	return api_answer(c, r, status, id ? id : ((const struct resource_old *)old)->id);
+}
+
+int
+resource_api_create(struct ctx *c, const struct resource *r)
+{
+	return api_put(c, r, r->blank, 201);
+}
+
+int
+resource_api_update(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc == 404)
+		return api_not_found(c, api_missing(c, r));
+	if (rc != DB_OK)
+		return rc;
+	const char *refusal = r->edit_refusal ? r->edit_refusal(c, old) : NULL;
+	if (refusal)
+		return web_fail(c, 403, refusal, NULL);
+	return api_put(c, r, old, 200);
+}
+
+int
+resource_api_delete(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = load(c, r, &old);
+	if (rc == 404)
+		return api_not_found(c, api_missing(c, r));
+	if (rc != DB_OK)
+		return rc;
+	const char *refusal = r->delete_refusal ? r->delete_refusal(c, old) : NULL;
+	if (refusal)
+		return web_fail(c, 409, refusal, NULL);
+	rc = r->remove(c, old);
+	const struct resource_fail *e = fail_of(r->delete_fails, rc);
+	if (e)
+		return web_fail(c, 409, e->message, NULL);
+	if (rc == DB_ENOTFOUND)
+		return api_not_found(c, api_missing(c, r));
+	if (rc != DB_OK)
+		return rc;
+	c->resp->status = 204;
+	return 204;
 }

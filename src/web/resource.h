@@ -9,6 +9,8 @@
 #include "../db/users.h"
 #include "form.h"
 
+struct api_field;
+
 /* A save or delete result code shown beside a field (save) or on the confirm page. */
 struct resource_fail {
 	int rc;
@@ -74,6 +76,13 @@ struct resource {
 	const char *(*delete_note)(struct ctx *c, const void *old);
 	int (*remove)(struct ctx *c, const void *old);
 	const struct resource_fail *delete_fails; /* ends with rc 0 */
+	/* The JSON API (/api/1.0/users, /api/1.0/groups): members of the body beyond the field
+	 * table, the links and the permissions (a user's current_password; may be NULL), and
+	 * what an answer adds to id, the fields (secrets never), the links and the permissions
+	 * (created_at...; may be NULL). */
+	const struct api_field *api_extra;
+	size_t napi_extra;
+	void (*api_json)(struct ctx *c, const void *old, struct json_object *o);
 };
 
 /* "/admin/users/12/delete" from base, id and suffix. */
@@ -95,8 +104,18 @@ int resource_update(struct ctx *c, const struct resource *r);
 int resource_delete_confirm(struct ctx *c, const struct resource *r);
 int resource_delete(struct ctx *c, const struct resource *r);
 
+/* The JSON API over the same decode, checks, save and delete as the pages: a page of the
+ * list, one, create (201), update (PUT: a member left out keeps its stored value) and
+ * delete (204); errors through the dispatcher as {message, errors}. */
+int resource_api_list(struct ctx *c, const struct resource *r);
+int resource_api_show(struct ctx *c, const struct resource *r);
+int resource_api_create(struct ctx *c, const struct resource *r);
+int resource_api_update(struct ctx *c, const struct resource *r);
+int resource_api_delete(struct ctx *c, const struct resource *r);
+
 /* The seven route handlers web_NAME_list, _new, _create, _edit, _update, _delete_confirm
- * and _delete of resource r. */
+ * and _delete of resource r, and its API's web_api_NAME_list, _show, _create, _update and
+ * _delete. */
 // clang-format off
 #define RESOURCE_HANDLERS(name, r)                                                        \
 	int web_##name##_list(struct ctx *c) { return resource_list(c, r); }                 \
@@ -105,7 +124,12 @@ int resource_delete(struct ctx *c, const struct resource *r);
 	int web_##name##_edit(struct ctx *c) { return resource_edit(c, r); }                 \
 	int web_##name##_update(struct ctx *c) { return resource_update(c, r); }             \
 	int web_##name##_delete_confirm(struct ctx *c) { return resource_delete_confirm(c, r); } \
-	int web_##name##_delete(struct ctx *c) { return resource_delete(c, r); }
+	int web_##name##_delete(struct ctx *c) { return resource_delete(c, r); }             \
+	int web_api_##name##_list(struct ctx *c) { return resource_api_list(c, r); }         \
+	int web_api_##name##_show(struct ctx *c) { return resource_api_show(c, r); }         \
+	int web_api_##name##_create(struct ctx *c) { return resource_api_create(c, r); }     \
+	int web_api_##name##_update(struct ctx *c) { return resource_api_update(c, r); }     \
+	int web_api_##name##_delete(struct ctx *c) { return resource_api_delete(c, r); }
 // clang-format on
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../db/users.h"
+#include "api.h"
 #include "resource.h"
 
 #define USER_FIELD_MAX 255
@@ -267,6 +268,20 @@ user_remove(struct ctx *c, const void *old)
 			      u->u.f.is_super_admin && u->u.f.is_active, &by);
 }
 
+/* The API's answer about a user: its times (never its password, set or not). */
+static void
+user_api_json(struct ctx *c, const void *old, struct json_object *o)
+{
+	const struct user_old *u = old;
+	jset_str(o, "created_at", api_time(c->a, u->u.created_at));
+	jset_str(o, "updated_at", api_time(c->a, u->u.updated_at));
+}
+
+/* Your own new password through the API needs your current one, as on the form. */
+static const struct api_field user_api_extra[] = {
+    {"current_password", "current_password", API_TEXT},
+};
+
 static const struct resource_fail user_save_fails[] = {
     {DB_EDUP, "username", "The username has already been taken."},
     {DB_USER_ELAST, "is_super_admin", MSG_LAST_SUPER},
@@ -309,6 +324,9 @@ static const struct resource users = {
     .delete_refusal = user_delete_refusal,
     .remove = user_remove,
     .delete_fails = user_delete_fails,
+    .api_extra = user_api_extra,
+    .napi_extra = sizeof(user_api_extra) / sizeof(user_api_extra[0]),
+    .api_json = user_api_json,
 };
 
 RESOURCE_HANDLERS(users, &users)
