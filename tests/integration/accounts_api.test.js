@@ -258,6 +258,29 @@ test('the pages\' guards hold through the API', async () => {
   assert.equal(count(`SELECT COUNT(*) AS n FROM users WHERE id = ${manager.id}`), 1);
 });
 
+test('the last active Super Admin cannot be demoted or deactivated through the API', async () => {
+  const root = userToken('api root', []);
+  sql(`UPDATE users SET is_super_admin = 1 WHERE id = ${root.id}`);
+  // Make root the only active Super Admin for this test; restore the others afterwards.
+  const others = sql(`SELECT id FROM users WHERE is_super_admin = 1 AND is_active = 1 AND id <> ${root.id}`).map((r) => r.id);
+  if (others.length) sql(`UPDATE users SET is_super_admin = 0 WHERE id IN (${others.join(',')})`);
+  try {
+    const demote = await api('PUT', `/api/1.0/users/${root.id}`, { is_super_admin: false }, root.token);
+    assert.equal(demote.status, 422, demote.text);
+    assert.match(demote.json().errors.is_super_admin.join(' '), /last active Super Admin/);
+    const off = await api('PUT', `/api/1.0/users/${root.id}`, { is_active: false }, root.token);
+    assert.equal(off.status, 422, off.text);
+    assert.match(off.json().errors.is_active.join(' '), /last active Super Admin/);
+    assert.equal(count(`SELECT COUNT(*) AS n FROM users WHERE id = ${root.id} AND is_super_admin = 1 AND is_active = 1`), 1);
+  } finally {
+    if (others.length) sql(`UPDATE users SET is_super_admin = 1 WHERE id IN (${others.join(',')})`);
+  }
+  // With another Super Admin left, root may step down.
+  const down = await api('PUT', `/api/1.0/users/${root.id}`, { is_super_admin: false }, root.token);
+  assert.equal(down.status, 200, down.text);
+  assert.equal(down.json().is_super_admin, false);
+});
+
 test('a user save through the API whose group link fails saves nothing (one transaction)', async () => {
   const t = tag();
   const g = await api('POST', '/api/1.0/groups', { name: `Group ${t}` }, manager.token);
