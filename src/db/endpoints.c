@@ -29,13 +29,10 @@ enum stmt {
 	S_EP_LIST,
 	S_EP_GET,
 	S_EP_LOCK,
-	S_EP_HEADERS,
-	S_EP_PARAMS,
 	S_EP_ADD,
 	S_EP_SET,
 	S_EI_CLEAR,
 	S_EI_ADD,
-	S_EI_GET,
 	S_EP_DEL,
 	S_EH_CLEAR,
 	S_EP_PARAMS_CLEAR,
@@ -55,10 +52,6 @@ static const char *const SQL[S__MAX] = {
 	EF_COL) " e.created_at, e.updated_at FROM endpoints e WHERE e.id = ? AND e.connector_id = "
 		"?",
     [S_EP_LOCK] = "SELECT id FROM endpoints WHERE id = ? AND connector_id = ? FOR UPDATE",
-    [S_EP_HEADERS] = "SELECT name, value, description, required FROM endpoint_headers"
-		     " WHERE endpoint_id = ? ORDER BY position, id",
-    [S_EP_PARAMS] = "SELECT name, value, required FROM endpoint_params"
-		    " WHERE endpoint_id = ? ORDER BY position, id",
     [S_EP_ADD] = "INSERT INTO endpoints (" ENDPOINT_FIELDS(
 	EF_NAME) " connector_id) VALUES (" ENDPOINT_FIELDS(EF_VAL) " ?)",
     [S_EP_SET] = "UPDATE endpoints SET" ENDPOINT_FIELDS(
@@ -66,8 +59,6 @@ static const char *const SQL[S__MAX] = {
     [S_EI_CLEAR] = "DELETE FROM endpoint_items WHERE endpoint_id = ?",
     [S_EI_ADD] = "INSERT INTO endpoint_items (endpoint_id, kind, position, name, value) VALUES (?, "
 		 "?, ?, ?, ?)",
-    [S_EI_GET] = "SELECT name, value FROM endpoint_items"
-		 " WHERE endpoint_id = ? AND kind = ? ORDER BY position, id",
     [S_EP_DEL] = "DELETE FROM endpoints WHERE id = ? AND connector_id = ?",
     [S_EH_CLEAR] = "DELETE FROM endpoint_headers WHERE endpoint_id = ?",
     [S_EP_PARAMS_CLEAR] = "DELETE FROM endpoint_params WHERE endpoint_id = ?",
@@ -187,28 +178,54 @@ head_of(const struct db_rows *r, size_t i, struct db_endpoint_head *out)
 	out->updated_at = db_get_str(r, i, "updated_at");
 }
 
+/* A view of some columns (or some rows) of r: cells are shared, nothing is copied. */
+static void
+rows_view(const struct db_rows *r, size_t row0, size_t nrows, size_t col0, size_t ncols,
+	  struct db_rows *out)
+{
+	out->nrows = nrows;
+	out->ncols = ncols;
+	out->cells = r->cells + row0 * r->ncols + col0;
+	out->lens = r->lens + row0 * r->ncols + col0;
+	out->names = r->names + col0;
+}
+
+/* Every row of endpoint id in one round trip (S_DEF_ROWS), as views by kind: body fields,
+ * headers (name, value, description, required), map rows and query parameters. */
+static int
+rows_by_kind(struct db *db, struct arena *a, long long id, struct db_rows *fields,
+	     struct db_rows *headers, struct db_rows *maps, struct db_rows *params)
+{
+	struct db_rows rows;
+	int rc = db_query(db, a, &rows, SQL[S_DEF_ROWS], "iii", id, id, id);
+	if (rc != DB_OK)
+		return rc;
+	static const char kinds[] = "fhmp";
+	struct db_rows *views[] = {fields, headers, maps, params};
+	size_t at = 0;
+	for (size_t k = 0; k < 4; k++) {
+		size_t n = 0;
+		while (at + n < rows.nrows && db_cell(&rows, at + n, 0)[0] == kinds[k])
+			n++;
+		rows_view(&rows, at, n, 0, rows.ncols, views[k]);
+		at += n;
+	}
+	return DB_OK;
+}
+
 int
 db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
 		 struct endpoint_input *out, struct db_endpoint_head *head)
 {
-	struct db_rows row, *ep = &row, h, p, m, f;
-	int rc = db_endpoint_load(db, a, connector_id, id, ep, &h, &p);
+	struct db_rows ep, h, p, m, f;
+	int rc = db_endpoint_get(db, a, connector_id, id, &ep);
 	if (rc == DB_OK && head)
-		head_of(ep, 0, head);
+		head_of(&ep, 0, head);
 	if (rc == DB_OK)
-		rc = db_endpoint_items(db, a, id, "m", &m);
-	if (rc == DB_OK)
-		rc = db_endpoint_items(db, a, id, "f", &f);
-	if (rc == DB_OK && db_endpoint_of(a, ep, &h, &p, &m, &f, out) != 0)
+		rc = rows_by_kind(db, a, id, &f, &h, &m, &p);
+	if (rc == DB_OK && db_endpoint_of(a, &ep, &h, &p, &m, &f, out) != 0)
 		rc = DB_ENOMEM;
 	return rc;
-}
-
-int
-db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
-		  struct db_rows *out)
-{
-	return db_query(db, a, out, SQL[S_EI_GET], "is", id, kind);
 }
 
 enum endpoint_method
@@ -260,24 +277,9 @@ int
 db_endpoint_load(struct db *db, struct arena *a, long long connector_id, long long id,
 		 struct db_rows *ep, struct db_rows *headers, struct db_rows *params)
 {
+	struct db_rows m, f;
 	int rc = db_endpoint_get(db, a, connector_id, id, ep);
-	if (rc == DB_OK)
-		rc = db_endpoint_headers(db, a, id, headers);
-	if (rc == DB_OK)
-		rc = db_endpoint_params(db, a, id, params);
-	return rc;
-}
-
-int
-db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL[S_EP_HEADERS], "i", id);
-}
-
-int
-db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out)
-{
-	return db_query(db, a, out, SQL[S_EP_PARAMS], "i", id);
+	return rc == DB_OK ? rows_by_kind(db, a, id, &f, headers, &m, params) : rc;
 }
 
 int
@@ -410,18 +412,6 @@ db_endpoint_delete(struct db *db, long long connector_id, long long id, long lon
 #define DEF_CACHE_ENTRIES 512
 #define DEF_CACHE_BYTES	  (8u << 20)
 
-/* A view of some columns (or some rows) of r: cells are shared, nothing is copied. */
-static void
-rows_view(const struct db_rows *r, size_t row0, size_t nrows, size_t col0, size_t ncols,
-	  struct db_rows *out)
-{
-	out->nrows = nrows;
-	out->ncols = ncols;
-	out->cells = r->cells + row0 * r->ncols + col0;
-	out->lens = r->lens + row0 * r->ncols + col0;
-	out->names = r->names + col0;
-}
-
 static int
 def_unpack(struct arena *a, const void *val, size_t len, struct endpoint_def *out)
 {
@@ -458,7 +448,7 @@ static int
 def_load(struct db *db, struct arena *a, long long cid, long long eid, const char *purpose,
 	 struct endpoint_def *out)
 {
-	struct db_rows r, rows;
+	struct db_rows r;
 	int rc = purpose ? db_query_row(db, a, &r, SQL[S_DEF_BY_PURPOSE], "is", cid, purpose)
 			 : db_query_row(db, a, &r, SQL[S_DEF_BY_ID], "ii", cid, eid);
 	if (rc != DB_OK)
@@ -468,19 +458,7 @@ def_load(struct db *db, struct arena *a, long long cid, long long eid, const cha
 	rows_view(&r, 0, 1, 0, DEF_CONN_COLS, &out->conn);
 	rows_view(&r, 0, 1, DEF_CONN_COLS, r.ncols - DEF_CONN_COLS, &out->ep);
 	long long id = db_get_ll(&out->ep, 0, "id", 0);
-	if ((rc = db_query(db, a, &rows, SQL[S_DEF_ROWS], "iii", id, id, id)) != DB_OK)
-		return rc;
-	static const char kinds[] = "fhmp";
-	struct db_rows *views[] = {&out->fields, &out->headers, &out->maps, &out->params};
-	size_t at = 0;
-	for (size_t k = 0; k < 4; k++) {
-		size_t n = 0;
-		while (at + n < rows.nrows && db_cell(&rows, at + n, 0)[0] == kinds[k])
-			n++;
-		rows_view(&rows, at, n, 0, rows.ncols, views[k]);
-		at += n;
-	}
-	return DB_OK;
+	return rows_by_kind(db, a, id, &out->fields, &out->headers, &out->maps, &out->params);
 }
 
 /* ---- db_endpoint_def: one read-through query (core.h) ---- */

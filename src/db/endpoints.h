@@ -159,12 +159,10 @@ int db_endpoint_head_get(struct db *db, struct arena *a, long long connector_id,
  * timeout, body, sample_data, created_at, updated_at; DB_ENOTFOUND when none. */
 int db_endpoint_get(struct db *db, struct arena *a, long long connector_id, long long id,
 		    struct db_rows *out);
-/* db_endpoint_get, db_endpoint_headers and db_endpoint_params in one call. */
+/* db_endpoint_get and its header and query parameter rows in order (name, value,
+ * description, required): two round trips. */
 int db_endpoint_load(struct db *db, struct arena *a, long long connector_id, long long id,
 		     struct db_rows *ep, struct db_rows *headers, struct db_rows *params);
-/* Its rows in order: name, value, description, required (params: no description). */
-int db_endpoint_headers(struct db *db, struct arena *a, long long id, struct db_rows *out);
-int db_endpoint_params(struct db *db, struct arena *a, long long id, struct db_rows *out);
 /* Everything a Test or an execute reads: the connector's authorization columns (those of
  * db_connector_auth_get, secrets sealed), the endpoint (those of db_endpoint_get) and its
  * header and query parameter rows (name, value, description, required). */
@@ -178,13 +176,10 @@ struct endpoint_def {
 int db_endpoint_of(struct arena *a, const struct db_rows *ep, const struct db_rows *headers,
 		   const struct db_rows *params, const struct db_rows *maps,
 		   const struct db_rows *fields, struct endpoint_input *out);
-/* The endpoint eid of connector cid with all its rows, typed; *head (NULL: not wanted) gets
- * its id, created_at, updated_at... DB_ENOTFOUND when none. */
+/* The endpoint eid of connector cid with all its rows, typed, in two round trips; *head
+ * (NULL: not wanted) gets its id, created_at, updated_at... DB_ENOTFOUND when none. */
 int db_endpoint_read(struct db *db, struct arena *a, long long connector_id, long long id,
 		     struct endpoint_input *out, struct db_endpoint_head *head);
-/* The map ('m') and body field ('f') rows of an endpoint: name, value, in order. */
-int db_endpoint_items(struct db *db, struct arena *a, long long id, const char *kind,
-		      struct db_rows *out);
 /* The endpoint eid of connector cid, or (purpose not NULL) the one with that purpose, equal
  * but for ASCII case. Two round trips; none when gens (read with the session or token, see
  * db.h) name an entry of this process's cache, filled by an earlier load at the same

@@ -443,33 +443,36 @@ resource_api_create(struct ctx *c, const struct resource *r)
 	return api_put(c, r, r->blank, 201);
 }
 
-int
-resource_api_update(struct ctx *c, const struct resource *r)
+/* The stored one the API changes: 0 with *old, or the answer when it is missing (404) or
+ * refused (status, with refuse's message). */
+static int
+api_load_for(struct ctx *c, const struct resource *r,
+	     const char *(*refuse)(struct ctx *, const void *), int status, void **old)
 {
-	void *old;
-	int rc = load(c, r, &old);
+	int rc = load(c, r, old);
 	if (rc == 404)
 		return api_not_found(c, api_missing(c, r));
 	if (rc != DB_OK)
 		return rc;
-	const char *refusal = r->edit_refusal ? r->edit_refusal(c, old) : NULL;
-	if (refusal)
-		return web_fail(c, 403, refusal, NULL);
-	return api_put(c, r, old, 200);
+	const char *refusal = refuse ? refuse(c, *old) : NULL;
+	return refusal ? web_fail(c, status, refusal, NULL) : 0;
+}
+
+int
+resource_api_update(struct ctx *c, const struct resource *r)
+{
+	void *old;
+	int rc = api_load_for(c, r, r->edit_refusal, 403, &old);
+	return rc ? rc : api_put(c, r, old, 200);
 }
 
 int
 resource_api_delete(struct ctx *c, const struct resource *r)
 {
 	void *old;
-	int rc = load(c, r, &old);
-	if (rc == 404)
-		return api_not_found(c, api_missing(c, r));
-	if (rc != DB_OK)
+	int rc = api_load_for(c, r, r->delete_refusal, 409, &old);
+	if (rc)
 		return rc;
-	const char *refusal = r->delete_refusal ? r->delete_refusal(c, old) : NULL;
-	if (refusal)
-		return web_fail(c, 409, refusal, NULL);
 	rc = r->remove(c, old);
 	const struct resource_fail *e = fail_of(r->delete_fails, rc);
 	if (e)

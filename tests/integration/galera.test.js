@@ -20,11 +20,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { Client, env, unique, sqlString } = require('./lib.js');
+const { Client, env, unique, sqlString, arrivalUpstream } = require('./lib.js');
 const ops = require('../ops/lib.js');
 const flow = require('../ops/flow.js');
 
@@ -340,13 +339,7 @@ function logLines(file, offset, re) {
 }
 
 test('a connector\'s rate limit holds for processes on two nodes calling it at once', async (t) => {
-  const arrivals = [];
-  const upstream = http.createServer((req, res) => {
-    arrivals.push(Date.now());
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(`{"n":${arrivals.length}}`);
-  });
-  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const { server: upstream, arrivals } = await arrivalUpstream();
   try {
     const token = adminToken();
     const L = 4;

@@ -14,6 +14,7 @@
 // Redirects are never followed (redirect: 'manual'): a 302/303 is the answer, with its
 // Location in r.location. Cookies from Set-Cookie are kept per Client and sent back.
 const { execFileSync } = require('node:child_process');
+const http = require('node:http');
 
 /** The value of an environment variable scripts/test sets; throws when it is missing. */
 function env(name) {
@@ -282,7 +283,20 @@ function inputValue(html, id) {
   return m ? decode(m[1]) : null;
 }
 
+/** A JSON upstream on 127.0.0.1 that records when each request arrived (ms), for the
+ * rate-limit tests: resolves to { server, arrivals, port }. */
+async function arrivalUpstream() {
+  const arrivals = [];
+  const server = http.createServer((req, res) => {
+    arrivals.push(Date.now());
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(`{"n":${arrivals.length}}`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, arrivals, port: server.address().port };
+}
+
 module.exports = {
   Client, adminClient, csrfFrom, encodeForm, env, sql, sqlString, waitFor, unique, baseUrl,
-  decode, flashOf, fieldError, inputTag, inputValue, setCookies,
+  decode, flashOf, fieldError, inputTag, inputValue, setCookies, arrivalUpstream,
 };

@@ -8,8 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
-const { Client, env, unique, sql, sqlString } = require('./lib.js');
+const { Client, env, unique, sql, sqlString, arrivalUpstream } = require('./lib.js');
 const ops = require('../ops/lib.js');
 const flow = require('../ops/flow.js');
 const { userToken, adminToken } = require('./apitokens.js');
@@ -154,13 +153,7 @@ test('an OAuth token fetched by one process is used by the other', async () => {
 });
 
 test('a connector\'s rate limit holds for both processes together; a connector without one has no bucket row', async () => {
-  const arrivals = [];
-  const upstream = http.createServer((req, res) => {
-    arrivals.push(Date.now());
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(`{"n":${arrivals.length}}`);
-  });
-  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const { server: upstream, arrivals } = await arrivalUpstream();
   try {
     const tok = await adminToken(unique('scaleout rate'));
     const L = 4;
